@@ -1,0 +1,132 @@
+package features
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+func vectorOf(t *testing.T, names ...string) []float64 {
+	t.Helper()
+	var c Counter
+	for _, n := range names {
+		c.Add(n)
+	}
+	v, err := c.Vector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) != len(Names) {
+		t.Fatalf("vector has %d features, want %d", len(v), len(Names))
+	}
+	return v
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12 }
+
+func TestVectorHandComputed(t *testing.T) {
+	// read read write mmap read: computed by hand.
+	v := vectorOf(t, "read", "read", "write", "mmap", "read")
+	h := -(0.6*math.Log2(0.6) + 2*0.2*math.Log2(0.2)) // 1.3709505944546687
+	want := map[int]float64{
+		TotalCalls:     5,
+		UniqueRatio:    3.0 / 5,
+		FileRatio:      4.0 / 5,
+		ProcessRatio:   0,
+		NetworkRatio:   0,
+		MemoryRatio:    1.0 / 5,
+		SecurityRatio:  0,
+		TopCallRatio:   3.0 / 5,
+		Entropy:        h,
+		TransitionRate: 3.0 / 4, // read>read no; read>write, write>mmap, mmap>read yes
+	}
+	for i, w := range want {
+		if !near(v[i], w) {
+			t.Errorf("%s = %v, want %v", Names[i], v[i], w)
+		}
+	}
+	if !near(h, 1.3709505944546687) {
+		t.Fatalf("hand entropy %v", h)
+	}
+}
+
+func TestVectorCategories(t *testing.T) {
+	v := vectorOf(t,
+		"execve", "clone", "wait4", // process
+		"socket", "connect", "sendto", "socketcall", // network
+		"setuid", "ptrace", "chmod", // security
+		"mmap2", "brk", // memory
+		"stat64", "_llseek", // file (i386 spellings)
+		"futex", "gettimeofday", // none
+	)
+	n := 16.0
+	for i, w := range map[int]float64{
+		ProcessRatio: 3 / n, NetworkRatio: 4 / n, SecurityRatio: 3 / n,
+		MemoryRatio: 2 / n, FileRatio: 2 / n, UniqueRatio: 1, TopCallRatio: 1 / n,
+		Entropy: 4, TransitionRate: 1,
+	} {
+		if !near(v[i], w) {
+			t.Errorf("%s = %v, want %v", Names[i], v[i], w)
+		}
+	}
+}
+
+func TestVectorDegenerate(t *testing.T) {
+	var c Counter
+	if _, err := c.Vector(); !errors.Is(err, ErrNoCalls) {
+		t.Fatalf("empty trace: err = %v, want ErrNoCalls", err)
+	}
+	v := vectorOf(t, "getpid")
+	if v[TransitionRate] != 0 || v[Entropy] != 0 || v[UniqueRatio] != 1 || v[TopCallRatio] != 1 {
+		t.Errorf("single call: %v", v)
+	}
+	v = vectorOf(t, "getpid", "getpid", "getpid")
+	if v[TransitionRate] != 0 || v[Entropy] != 0 || !near(v[UniqueRatio], 1.0/3) {
+		t.Errorf("one repeated call: %v", v)
+	}
+}
+
+func TestVectorDeterministic(t *testing.T) {
+	names := []string{"read", "write", "openat", "close", "mmap", "futex", "poll", "brk", "stat"}
+	var seq []string
+	for i := range 1000 {
+		seq = append(seq, names[(i*7+i/3)%len(names)])
+	}
+	first := vectorOf(t, seq...)
+	for range 20 {
+		v := vectorOf(t, seq...)
+		for i := range v {
+			if v[i] != first[i] { // bit-for-bit, despite random map order
+				t.Fatalf("%s differs between runs: %v vs %v", Names[i], v[i], first[i])
+			}
+		}
+	}
+}
+
+func TestHistogramIsACopy(t *testing.T) {
+	var c Counter
+	c.Add("read")
+	c.Add("read")
+	h := c.Histogram()
+	h["read"] = 99
+	if c.Histogram()["read"] != 2 || c.Total() != 2 {
+		t.Fatal("Histogram exposes the counter's own map")
+	}
+}
+
+func TestNamesMatchIndices(t *testing.T) {
+	if len(Names) != Count {
+		t.Fatalf("len(Names) = %d, Count = %d", len(Names), Count)
+	}
+	if Names[TransitionRate] != "transition_rate" || Names[SecurityRatio] != "security_ratio" {
+		t.Fatal("index constants out of step with Names")
+	}
+}
+
+func BenchmarkCounterAdd(b *testing.B) {
+	names := []string{"read", "write", "openat", "close", "mmap", "futex", "poll", "brk"}
+	var c Counter
+	for i := range b.N {
+		c.Add(names[i&7])
+	}
+}
