@@ -1,0 +1,262 @@
+package lof
+
+import (
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/spatial/kdtree"
+)
+
+// kHeap keeps the k smallest (squared distance, index) pairs seen, as a
+// max-heap ordered by distance and then by index, so the kept set is the
+// same whatever order candidates arrive in.
+type kHeap struct {
+	k    int
+	d2   []float64
+	idx  []int32
+	skip int // training index never kept (the query itself), or -1
+}
+
+func newKHeap(k int) *kHeap {
+	return &kHeap{k: k, d2: make([]float64, 0, k), idx: make([]int32, 0, k)}
+}
+
+func (h *kHeap) reset(skip int) {
+	h.d2 = h.d2[:0]
+	h.idx = h.idx[:0]
+	h.skip = skip
+}
+
+// bound is the largest kept squared distance, or +Inf while fewer than k
+// are kept.
+func (h *kHeap) bound() float64 {
+	if len(h.d2) < h.k {
+		return math.Inf(1)
+	}
+	return h.d2[0]
+}
+
+// greater reports whether heap entry a orders after entry b.
+func (h *kHeap) greater(a, b int) bool {
+	return h.d2[a] > h.d2[b] || (h.d2[a] == h.d2[b] && h.idx[a] > h.idx[b])
+}
+
+// push offers candidate i at squared distance d2.
+func (h *kHeap) push(d2 float64, i int32) {
+	if int(i) == h.skip {
+		return
+	}
+	if len(h.d2) < h.k {
+		h.d2 = append(h.d2, d2)
+		h.idx = append(h.idx, i)
+		for c := len(h.d2) - 1; c > 0; {
+			p := (c - 1) / 2
+			if !h.greater(c, p) {
+				break
+			}
+			h.swap(c, p)
+			c = p
+		}
+		return
+	}
+	if d2 > h.d2[0] || (d2 == h.d2[0] && i > h.idx[0]) {
+		return
+	}
+	h.d2[0], h.idx[0] = d2, i
+	for p := 0; ; {
+		l := 2*p + 1
+		if l >= len(h.d2) {
+			break
+		}
+		c := l
+		if r := l + 1; r < len(h.d2) && h.greater(r, l) {
+			c = r
+		}
+		if !h.greater(c, p) {
+			break
+		}
+		h.swap(c, p)
+		p = c
+	}
+}
+
+func (h *kHeap) swap(a, b int) {
+	h.d2[a], h.d2[b] = h.d2[b], h.d2[a]
+	h.idx[a], h.idx[b] = h.idx[b], h.idx[a]
+}
+
+// sorted writes the kept neighbours in increasing (distance, index) order
+// into idx and their Euclidean (not squared) distances into dist.
+func (h *kHeap) sorted(idx []int32, dist []float64) {
+	sort.Sort(byDist{h})
+	for j := range h.d2 {
+		idx[j] = h.idx[j]
+		dist[j] = math.Sqrt(h.d2[j])
+	}
+}
+
+type byDist struct{ h *kHeap }
+
+func (s byDist) Len() int           { return len(s.h.d2) }
+func (s byDist) Less(a, b int) bool { return s.h.greater(b, a) }
+func (s byDist) Swap(a, b int)      { s.h.swap(a, b) }
+
+// index finds exact k nearest training points.
+type index struct {
+	search Search
+	d      int
+	flat   []float64 // brute force: row-major copy of the points
+	tree   *kdtree.Tree
+}
+
+// bruteMaxDim is the dimension above which Auto prefers the brute-force
+// scan: in ten dimensions it beats the k-d tree by a wide margin (see
+// BenchmarkKNN), while in two or three dimensions the tree wins.
+const bruteMaxDim = 4
+
+func newIndex(points [][]float64, d int, s Search) *index {
+	ix := &index{search: s, d: d}
+	if s == Auto {
+		s = BruteForce
+		if d <= bruteMaxDim {
+			s = KDTree
+		}
+	}
+	switch s {
+	case KDTree:
+		ps := make(treePoints, len(points))
+		for i, p := range points {
+			ps[i] = treePoint{p: p, i: int32(i)}
+		}
+		ix.tree = kdtree.New(ps, false)
+	default:
+		ix.flat = make([]float64, 0, len(points)*d)
+		for _, p := range points {
+			ix.flat = append(ix.flat, p...)
+		}
+	}
+	return ix
+}
+
+// knn fills h with the k nearest training points to q, never keeping
+// training index skip (use -1 to keep all).
+func (ix *index) knn(q []float64, skip int, h *kHeap) {
+	h.reset(skip)
+	if ix.tree != nil {
+		ix.tree.NearestSet(treeKeeper{h}, treePoint{p: q, i: -1})
+		return
+	}
+	bruteKNN(ix.flat, ix.d, q, h)
+}
+
+// bruteKNN scans all points. The squared distance is accumulated in
+// column order exactly as in the tree and in scikit-learn, and a partial
+// sum above the current k-th distance stops the row early: partial sums of
+// squares never decrease, so this cannot drop a true neighbour.
+func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
+	q = q[:d]
+	n := len(flat) / d
+	bound := h.bound()
+	for i := 0; i < n; i++ {
+		row := flat[i*d : i*d+d]
+		var s float64
+		j := 0
+		for ; j+4 <= d; j += 4 {
+			t0 := row[j] - q[j]
+			t1 := row[j+1] - q[j+1]
+			t2 := row[j+2] - q[j+2]
+			t3 := row[j+3] - q[j+3]
+			s += t0 * t0
+			s += t1 * t1
+			s += t2 * t2
+			s += t3 * t3
+			if s > bound {
+				break
+			}
+		}
+		if s > bound {
+			continue
+		}
+		for ; j < d; j++ {
+			t := row[j] - q[j]
+			s += t * t
+		}
+		if s > bound {
+			continue
+		}
+		h.push(s, int32(i))
+		bound = h.bound()
+	}
+}
+
+// treePoint is a point in the k-d tree that remembers its training index.
+type treePoint struct {
+	p []float64
+	i int32
+}
+
+func (p treePoint) Compare(c kdtree.Comparable, d kdtree.Dim) float64 {
+	return p.p[d] - c.(treePoint).p[d]
+}
+
+func (p treePoint) Dims() int { return len(p.p) }
+
+// Distance is the squared Euclidean distance, summed in column order.
+func (p treePoint) Distance(c kdtree.Comparable) float64 {
+	q := c.(treePoint).p
+	var s float64
+	for j, v := range p.p {
+		t := q[j] - v
+		s += t * t
+	}
+	return s
+}
+
+type treePoints []treePoint
+
+func (p treePoints) Index(i int) kdtree.Comparable         { return p[i] }
+func (p treePoints) Len() int                              { return len(p) }
+func (p treePoints) Slice(start, end int) kdtree.Interface { return p[start:end] }
+
+// Pivot partitions around the median of dimension d. It sorts rather than
+// sampling so that the tree's shape is deterministic.
+func (p treePoints) Pivot(d kdtree.Dim) int {
+	pl := treePlane{p, int(d)}
+	sort.Sort(pl)
+	return kdtree.Partition(pl, len(p)/2)
+}
+
+type treePlane struct {
+	p treePoints
+	d int
+}
+
+func (p treePlane) Len() int { return len(p.p) }
+func (p treePlane) Less(a, b int) bool {
+	x, y := p.p[a], p.p[b]
+	return x.p[p.d] < y.p[p.d] || (x.p[p.d] == y.p[p.d] && x.i < y.i)
+}
+func (p treePlane) Swap(a, b int) { p.p[a], p.p[b] = p.p[b], p.p[a] }
+
+// treeKeeper adapts kHeap to kdtree.Keeper. The tree prunes a branch only
+// when the splitting plane is strictly farther than Max().Dist, so points
+// tied with the k-th distance are still offered and the index order
+// decides among them.
+type treeKeeper struct{ h *kHeap }
+
+func (k treeKeeper) Keep(c kdtree.ComparableDist) {
+	k.h.push(c.Dist, c.Comparable.(treePoint).i)
+}
+
+func (k treeKeeper) Max() kdtree.ComparableDist {
+	return kdtree.ComparableDist{Comparable: nil, Dist: k.h.bound()}
+}
+
+// NearestSet sorts the keeper and may pop a nil sentinel; the kHeap keeps
+// no sentinel and is re-sorted by (distance, index) afterwards, so these
+// only need to be consistent with a heap of len() elements.
+func (k treeKeeper) Len() int           { return len(k.h.d2) }
+func (k treeKeeper) Less(a, b int) bool { return k.h.greater(a, b) }
+func (k treeKeeper) Swap(a, b int)      { k.h.swap(a, b) }
+func (k treeKeeper) Push(x any)         {}
+func (k treeKeeper) Pop() any           { return nil }
