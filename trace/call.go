@@ -1,0 +1,204 @@
+package trace
+
+import (
+	"fmt"
+)
+
+// Call is one system call. It is valid only during the callback that
+// receives it: the parser reuses the value and the bytes behind Args, so copy
+// what you keep. Name and Errno are interned and may be kept as they are.
+type Call struct {
+	PID      int    // process id from the log's pid column, its [pid N] prefix or an -ff file name; 0 when the log has none
+	Name     string // syscall name, e.g. "openat"; unknown calls keep strace's "syscall_0x1b6" spelling
+	Ret      int64  // return value; meaningless when !RetKnown
+	RetKnown bool   // false for "= ?" and calls with no return (exit_group, unfinished at end of input)
+	Errno    string // "ENOENT", "ERESTARTSYS"... or ""
+
+	args []byte // raw argument text, aliasing the parser's buffers
+}
+
+// Args returns the raw argument text between the call's outer parentheses,
+// as strace printed it. For an unfinished/resumed pair it is the text of the
+// unfinished line followed by the text of the resumed line. ADFA-LD calls have
+// no arguments.
+func (c *Call) Args() string { return string(c.args) }
+
+// Arg returns the i-th (0-based) top-level argument, trimmed of surrounding
+// blanks, or "" when the call has fewer arguments. Splitting respects quoted
+// strings with backslash escapes, nesting in (), [] and {}, /* comments */
+// and -y/-yy decorations such as 3</etc/passwd> or 4<TCP:[1.2.3.4:5->6.7.8.9:10]>.
+// String arguments keep their quotes and escapes; see Unquote.
+func (c *Call) Arg(i int) string {
+	if i < 0 {
+		return ""
+	}
+	b := c.args
+	start := 0
+	for n := 0; ; n++ {
+		end := nextTop(b, start)
+		if n == i {
+			return string(trimBlank(b[start:end]))
+		}
+		if end >= len(b) || b[end] != ',' {
+			return ""
+		}
+		start = end + 1
+	}
+}
+
+// Stats describes one parsed trace. All counts are whole-input totals.
+type Stats struct {
+	Lines   int64 // lines read, including a last line without a newline
+	Calls   int64 // calls delivered to the callback
+	Skipped int64 // lines that were not strace's (program output, summary tables, "strace:" messages) or not understood
+	Signals int64 // "--- SIG... ---" lines
+	Exits   int64 // "+++ exited with N +++" and "+++ killed by SIG... +++" lines
+	Bytes   int64 // bytes read
+}
+
+func (s *Stats) add(o Stats) {
+	s.Lines += o.Lines
+	s.Calls += o.Calls
+	s.Skipped += o.Skipped
+	s.Signals += o.Signals
+	s.Exits += o.Exits
+	s.Bytes += o.Bytes
+}
+
+// ParseError reports malformed input. Line is 1-based; Col is the 1-based
+// byte column where the problem starts, or 0 when it concerns the whole line.
+type ParseError struct {
+	Line int64
+	Col  int
+	Text string // the offending line, truncated to maxErrText bytes
+	Err  error
+}
+
+const maxErrText = 120
+
+func (e *ParseError) Error() string {
+	if e.Col > 0 {
+		return fmt.Sprintf("line %d, column %d: %v: %q", e.Line, e.Col, e.Err, e.Text)
+	}
+	return fmt.Sprintf("line %d: %v: %q", e.Line, e.Err, e.Text)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+func newParseError(line int64, col int, text []byte, err error) *ParseError {
+	if len(text) > maxErrText {
+		text = text[:maxErrText]
+	}
+	return &ParseError{Line: line, Col: col, Text: string(text), Err: err}
+}
+
+func trimBlank(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// nextTop returns the index of the first top-level ',' or unmatched closing
+// ')', ']' or '}' in b at or after i, or len(b). It skips quoted strings
+// (with backslash escapes), /* comments */, bracketed groups and <...>
+// decorations. Unterminated constructs run to the end of b.
+func nextTop(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			i = skipQuoted(b, i+1)
+			continue
+		case '/':
+			if i+1 < len(b) && b[i+1] == '*' {
+				i = skipComment(b, i+2)
+				continue
+			}
+		case '<':
+			if i+1 < len(b) && b[i+1] != '<' && b[i+1] != '=' && b[i+1] != ' ' {
+				i = skipDecoration(b, i+1)
+				continue
+			}
+			if i+1 < len(b) && b[i+1] == '<' {
+				i += 2
+				continue
+			}
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			if depth == 0 {
+				return i
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return len(b)
+}
+
+// skipQuoted returns the index just past the closing quote of a string whose
+// body starts at i.
+func skipQuoted(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case '\\':
+			i += 2
+			continue
+		case '"':
+			return i + 1
+		}
+		i++
+	}
+	return len(b)
+}
+
+// skipComment returns the index just past the "*/" that ends a comment whose
+// body starts at i.
+func skipComment(b []byte, i int) int {
+	for i+1 < len(b) {
+		if b[i] == '*' && b[i+1] == '/' {
+			return i + 2
+		}
+		i++
+	}
+	return len(b)
+}
+
+// skipDecoration returns the index just past the '>' that closes a
+// decoration whose body starts at i. Decorations nest (-yy prints
+// 3</dev/null<char 1:3>>), and a "->" inside square brackets is the arrow of
+// a socket address (4<TCP:[1.2.3.4:5->6.7.8.9:10]>), not a closer. strace
+// escapes '<' and '>' in paths.
+func skipDecoration(b []byte, i int) int {
+	depth, brackets := 1, 0
+	for i < len(b) {
+		switch b[i] {
+		case '[':
+			brackets++
+		case ']':
+			if brackets > 0 {
+				brackets--
+			}
+		case '<':
+			depth++
+		case '>':
+			if brackets > 0 && b[i-1] == '-' {
+				break
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+		i++
+	}
+	return len(b)
+}

@@ -1,0 +1,370 @@
+package trace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Kind is the kind of an input sample.
+type Kind int
+
+const (
+	KindAuto   Kind = iota // decide per file by sniffing (Collect only)
+	KindExec               // an executable to run under strace
+	KindStrace             // a recorded strace log, or an -ff group of them
+	KindADFA               // an ADFA-LD trace of system-call numbers
+	KindCSV                // a table of features
+)
+
+var kindNames = [...]string{"auto", "exec", "strace", "adfa", "csv"}
+
+// ParseKind parses "auto", "exec", "strace", "adfa" or "csv".
+func ParseKind(s string) (Kind, error) {
+	for i, n := range kindNames {
+		if s == n {
+			return Kind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("parse input kind %q: want one of %s", s, strings.Join(kindNames[:], ", "))
+}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Source is one sample to featurize.
+type Source struct {
+	Name  string   // the path as walked; for an -ff group, the PREFIX path (folder/PREFIX)
+	Kind  Kind     // never KindAuto
+	Paths []string // one path, or the PREFIX.PID files of an -ff group in ascending pid order
+}
+
+// SniffBytes is how much of each file Collect reads to decide its kind.
+const SniffBytes = 64 << 10
+
+// Collect walks each path and returns the samples found, in argument order
+// and, inside a folder, in lexical path order (folders are walked
+// recursively).
+//
+// With kind KindAuto each file is sniffed from its first SniffBytes bytes:
+//   - an ELF file or a "#!" script with an execute bit is KindExec;
+//   - a file whose name ends in ".csv" is KindCSV;
+//   - a file with at least one strace line in the prefix (see ParseStrace)
+//     is KindStrace;
+//   - a non-empty file of white-space-separated decimal integers is KindADFA;
+//   - anything else is left out and reported in skipped, naming the file and
+//     the reason (so are unreadable files, ELF files without an execute bit,
+//     fifos, devices and sockets).
+//
+// With another kind every regular file is taken as that kind unsniffed.
+//
+// strace -ff writes one file PREFIX.PID per process. Strace files (sniffed
+// or by kind) whose names are PREFIX.<digits> in the same folder are joined
+// into one sample named folder/PREFIX when at least two of them share the
+// prefix and no file named exactly PREFIX sits beside them (that looks like
+// rotated logs, not -ff output); the sample takes the place of its first
+// member. A lone PREFIX.PID file stays a sample of its own.
+//
+// Symlinks given as arguments are followed. Inside a walked folder,
+// symlinked files are followed but symlinked folders are not (they are
+// reported in skipped), so walks cannot loop. A path that does not exist or
+// cannot be read is an error.
+func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err error) {
+	if kind < KindAuto || kind > KindCSV {
+		return nil, nil, fmt.Errorf("collect: unknown input kind %v", kind)
+	}
+	var files []Source
+	for _, root := range paths {
+		fi, err := os.Stat(root)
+		if err != nil {
+			return nil, nil, fmt.Errorf("collect %s: %w", root, err)
+		}
+		if !fi.IsDir() {
+			src, serr := classify(root, fi, kind)
+			if serr != nil {
+				skipped = append(skipped, serr)
+				continue
+			}
+			files = append(files, src)
+			continue
+		}
+		werr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if path == root {
+					return err
+				}
+				skipped = append(skipped, fmt.Errorf("walk %s: %w", path, err))
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			fi, err := os.Stat(path) // follows symlinks
+			if err != nil {
+				skipped = append(skipped, fmt.Errorf("skip %s: %w", path, err))
+				return nil
+			}
+			if fi.IsDir() {
+				skipped = append(skipped, fmt.Errorf("skip %s: symlinked folder not followed", path))
+				return nil
+			}
+			src, serr := classify(path, fi, kind)
+			if serr != nil {
+				skipped = append(skipped, serr)
+				return nil
+			}
+			files = append(files, src)
+			return nil
+		})
+		if werr != nil {
+			return nil, nil, fmt.Errorf("collect %s: %w", root, werr)
+		}
+	}
+	return groupFF(files), skipped, nil
+}
+
+// classify decides the kind of one file.
+func classify(path string, fi fs.FileInfo, kind Kind) (Source, error) {
+	if !fi.Mode().IsRegular() {
+		return Source{}, fmt.Errorf("skip %s: not a regular file (%v)", path, fi.Mode().Type())
+	}
+	if kind != KindAuto {
+		return Source{Name: path, Kind: kind, Paths: []string{path}}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+	}
+	defer f.Close()
+	buf := make([]byte, SniffBytes)
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+	}
+	k, why := sniff(path, buf[:n], fi.Mode()&0o111 != 0, n == len(buf))
+	if k == KindAuto {
+		return Source{}, fmt.Errorf("skip %s: %s", path, why)
+	}
+	return Source{Name: path, Kind: k, Paths: []string{path}}, nil
+}
+
+// sniff decides the kind of a file from its name, the first bytes of its
+// content and whether it has an execute bit. truncated says head is only a
+// prefix of the file. It returns KindAuto and a reason when no kind fits.
+func sniff(name string, head []byte, exec, truncated bool) (Kind, string) {
+	if bytes.HasPrefix(head, []byte("\x7fELF")) || bytes.HasPrefix(head, []byte("#!")) {
+		if exec {
+			return KindExec, ""
+		}
+		if !strings.HasSuffix(strings.ToLower(name), ".csv") {
+			return KindAuto, "executable format but no execute permission"
+		}
+	}
+	if strings.HasSuffix(strings.ToLower(name), ".csv") {
+		return KindCSV, ""
+	}
+	if len(head) == 0 {
+		return KindAuto, "empty file"
+	}
+	if looksStrace(head, truncated) {
+		return KindStrace, ""
+	}
+	if looksADFA(head, truncated) {
+		return KindADFA, ""
+	}
+	return KindAuto, "not an executable, strace log, ADFA-LD trace or .csv file"
+}
+
+// looksStrace reports whether some complete line of head is an strace call,
+// signal or exit line, or, when the first line is longer than head, whether
+// it starts like an strace call.
+func looksStrace(head []byte, truncated bool) bool {
+	found := false
+	p := newStraceParser(func(*Call) error { found = true; return nil }, 0)
+	rest := head
+	complete := false
+	for len(rest) > 0 {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			if truncated {
+				break
+			}
+			i = len(rest) - 1
+		}
+		complete = true
+		p.handle(rest[:i+1])
+		if found || p.st.Exits > 0 || p.st.Signals > 0 || len(p.pending) > 0 {
+			return true
+		}
+		rest = rest[i+1:]
+	}
+	if complete || !truncated {
+		return false
+	}
+	// One line longer than the sniffed prefix: does it begin like a call?
+	_, body, ok := p.prefix(head)
+	n := ident(body)
+	return ok && n > 0 && n < len(body) && body[n] == '('
+}
+
+// looksADFA reports whether head holds only white-space-separated decimal
+// integers, at least one.
+func looksADFA(head []byte, truncated bool) bool {
+	if truncated {
+		// Drop a possibly cut last token.
+		if i := bytes.LastIndexAny(head, " \t\r\n"); i >= 0 {
+			head = head[:i]
+		}
+	}
+	digits := false
+	for _, c := range head {
+		switch {
+		case c >= '0' && c <= '9':
+			digits = true
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		default:
+			return false
+		}
+	}
+	return digits
+}
+
+// ffSuffix splits "PREFIX.<digits>" into PREFIX and the pid.
+func ffSuffix(path string) (prefix string, pid int, ok bool) {
+	i := strings.LastIndexByte(path, '.')
+	if i <= 0 || i == len(path)-1 || strings.ContainsRune(path[i:], filepath.Separator) {
+		return "", 0, false
+	}
+	v, err := strconv.Atoi(path[i+1:])
+	if err != nil || v < 0 || path[i+1] == '+' || path[i+1] == '-' {
+		return "", 0, false
+	}
+	base := filepath.Base(path[:i])
+	if base == "" || base == "." || base == string(filepath.Separator) {
+		return "", 0, false
+	}
+	return path[:i], v, true
+}
+
+// groupFF joins strace files of one -ff run into one sample; see Collect.
+func groupFF(files []Source) []Source {
+	exists := make(map[string]bool, len(files))
+	for _, f := range files {
+		exists[filepath.Clean(f.Paths[0])] = true
+	}
+	type member struct {
+		pid  int
+		path string
+	}
+	groups := make(map[string][]member)
+	for _, f := range files {
+		if f.Kind != KindStrace {
+			continue
+		}
+		if prefix, pid, ok := ffSuffix(f.Paths[0]); ok {
+			groups[prefix] = append(groups[prefix], member{pid, f.Paths[0]})
+		}
+	}
+	var out []Source
+	done := make(map[string]bool)
+	for _, f := range files {
+		prefix, _, ok := ffSuffix(f.Paths[0])
+		ms := groups[prefix]
+		if f.Kind != KindStrace || !ok || len(ms) < 2 || exists[filepath.Clean(prefix)] || fileExists(prefix) {
+			out = append(out, f)
+			continue
+		}
+		if done[prefix] {
+			continue
+		}
+		done[prefix] = true
+		sort.SliceStable(ms, func(i, j int) bool { return ms[i].pid < ms[j].pid })
+		src := Source{Name: prefix, Kind: KindStrace}
+		seen := make(map[string]bool)
+		for _, m := range ms {
+			if !seen[m.path] {
+				seen[m.path] = true
+				src.Paths = append(src.Paths, m.path)
+			}
+		}
+		out = append(out, src)
+	}
+	return out
+}
+
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// Replay parses a recorded sample: the files of a KindStrace source in order
+// (for an -ff group, a call's PID is taken from its file name), or the one
+// file of a KindADFA source, numbered for arch. Stats are summed over the
+// files. Errors name the file; parse errors wrap a *ParseError.
+func Replay(src Source, arch Arch, fn func(*Call) error) (Stats, error) {
+	var total Stats
+	if len(src.Paths) == 0 {
+		return total, fmt.Errorf("replay %s: no files", src.Name)
+	}
+	for _, path := range src.Paths {
+		st, err := replayFile(src, path, arch, fn)
+		total.add(st)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func replayFile(src Source, path string, arch Arch, fn func(*Call) error) (Stats, error) {
+	var stopped bool
+	wrapped := func(c *Call) error {
+		if err := fn(c); err != nil {
+			stopped = true
+			return err
+		}
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Stats{}, fmt.Errorf("replay %s: %w", path, err)
+	}
+	defer f.Close()
+	var st Stats
+	switch src.Kind {
+	case KindStrace:
+		pid := 0
+		if len(src.Paths) > 1 {
+			_, pid, _ = ffSuffix(path)
+		}
+		p := newStraceParser(wrapped, pid)
+		err = p.run(f)
+		st = p.st
+	case KindADFA:
+		st, err = ParseADFA(f, arch, wrapped)
+	default:
+		return Stats{}, fmt.Errorf("replay %s: %v input is not a recorded trace", path, src.Kind)
+	}
+	if err != nil && !stopped {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return st, fmt.Errorf("parse %s: %w", path, err)
+		}
+		return st, fmt.Errorf("replay %s: %w", path, err)
+	}
+	return st, err
+}

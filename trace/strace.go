@@ -1,0 +1,530 @@
+package trace
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"sort"
+)
+
+// MaxLineBytes is the longest strace line ParseStrace accepts (256 MiB).
+// Longer lines are a *ParseError: they cannot come from strace with any sane
+// -s setting and would otherwise let hostile input exhaust memory.
+const MaxLineBytes = 256 << 20
+
+const (
+	readBufSize  = 256 << 10
+	maxInterned  = 4096 // distinct names kept in the intern table; later ones allocate per call
+	unfinished   = " <unfinished ...>"
+	resumedOpen  = "<... "
+	resumedClose = " resumed>"
+)
+
+var errLineTooLong = errors.New("line longer than 256 MiB")
+
+// ParseStrace streams an strace log from r and calls fn once per system call
+// in log order.
+//
+// The log may come from strace -o FILE or from strace's stderr, with or
+// without -f (pid column or "[pid N]" prefix), from one -ff file, with any
+// of -t, -tt, -ttt, -r, -T, -y, -yy, -X raw|abbrev|verbose and -s N. An
+// unfinished/resumed pair is one call, matched per pid and delivered when
+// the resumed line is seen, with Args joining both parts. A call left
+// unfinished at the end of input is delivered then, in the order the calls
+// started, with RetKnown false. A resumed line without its unfinished half
+// (as after strace -p attaches) is delivered with the resumed part only.
+//
+// A line is taken as strace's when, after the optional pid and timestamp
+// fields, it is "+++ ... +++", "--- ... ---", "<... NAME resumed>" followed
+// by ") = RETURN", or NAME( followed by " <unfinished ...>" or by a closing
+// parenthesis, " = " and a return that strace could have printed (a number
+// or "?", then optional errno, (comment), /* comment */, <decoration> and
+// <duration>). NAME must be a lower-case identifier. Any other line, such as
+// the traced program's own stderr, the -c/-C summary table or strace's own
+// "strace: ..." messages, is skipped and counted in Stats.Skipped. A program
+// line that has exactly strace's shape, like "foo(bar) = 3", cannot be told
+// apart and is read as a call.
+//
+// If fn returns an error, parsing stops and that error is returned as is.
+// Read errors and lines longer than MaxLineBytes are returned as *ParseError.
+func ParseStrace(r io.Reader, fn func(*Call) error) (Stats, error) {
+	p := newStraceParser(fn, 0)
+	err := p.run(r)
+	return p.st, err
+}
+
+type pendingCall struct {
+	name string
+	args []byte
+	seq  uint64
+}
+
+type straceParser struct {
+	fn      func(*Call) error
+	defPID  int
+	st      Stats
+	line    int64
+	call    Call
+	names   map[string]string
+	pending map[int]*pendingCall
+	free    []*pendingCall
+	seq     uint64
+	join    []byte
+	long    []byte
+}
+
+func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
+	return &straceParser{
+		fn:      fn,
+		defPID:  defPID,
+		names:   make(map[string]string),
+		pending: make(map[int]*pendingCall),
+	}
+}
+
+func (p *straceParser) run(r io.Reader) error {
+	br := bufio.NewReaderSize(r, readBufSize)
+	for {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			p.long = append(p.long[:0], b...)
+			for err == bufio.ErrBufferFull {
+				b, err = br.ReadSlice('\n')
+				if len(p.long)+len(b) > MaxLineBytes {
+					p.st.Bytes += int64(len(p.long))
+					return newParseError(p.line+1, 0, p.long, errLineTooLong)
+				}
+				p.long = append(p.long, b...)
+			}
+			b = p.long
+		}
+		if len(b) > 0 {
+			p.st.Bytes += int64(len(b))
+			p.line++
+			p.st.Lines++
+			if herr := p.handle(b); herr != nil {
+				return herr
+			}
+		}
+		if cap(p.long) > 4<<20 {
+			p.long = nil // do not keep one huge line's buffer for the rest of the log
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return newParseError(p.line+1, 0, nil, err)
+		}
+	}
+	return p.flush()
+}
+
+// flush delivers the calls still unfinished, in the order they started.
+func (p *straceParser) flush() error {
+	if len(p.pending) == 0 {
+		return nil
+	}
+	pids := make([]int, 0, len(p.pending))
+	for pid := range p.pending {
+		pids = append(pids, pid)
+	}
+	sort.Slice(pids, func(i, j int) bool { return p.pending[pids[i]].seq < p.pending[pids[j]].seq })
+	for _, pid := range pids {
+		pc := p.pending[pid]
+		delete(p.pending, pid)
+		if err := p.deliverPending(pid, pc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *straceParser) deliverPending(pid int, pc *pendingCall) error {
+	p.call = Call{PID: pid, Name: pc.name, args: pc.args}
+	p.free = append(p.free, pc)
+	return p.deliver()
+}
+
+func (p *straceParser) deliver() error {
+	p.st.Calls++
+	return p.fn(&p.call)
+}
+
+// handle parses one line, newline included.
+func (p *straceParser) handle(line []byte) error {
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	pid, rest, ok := p.prefix(line)
+	if !ok || len(rest) == 0 {
+		p.st.Skipped++
+		return nil
+	}
+	switch rest[0] {
+	case '+':
+		if bytes.HasPrefix(rest, []byte("+++ ")) && bytes.HasSuffix(rest, []byte(" +++")) {
+			p.st.Exits++
+			return nil
+		}
+	case '-':
+		if bytes.HasPrefix(rest, []byte("--- ")) && bytes.HasSuffix(rest, []byte(" ---")) {
+			p.st.Signals++
+			return nil
+		}
+	case '<':
+		return p.resumed(pid, rest)
+	default:
+		return p.callLine(pid, rest)
+	}
+	p.st.Skipped++
+	return nil
+}
+
+// prefix strips the optional "[pid N] " or pid column and any timestamp
+// fields (-t, -tt, -ttt, -r) and returns the pid and the rest of the line.
+func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
+	pid = p.defPID
+	i := 0
+	gotPID := false
+	if bytes.HasPrefix(line, []byte("[pid ")) {
+		i = 5
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+		v, j := parseDec(line, i)
+		if j == i || j >= len(line) || line[j] != ']' {
+			return 0, nil, false
+		}
+		pid, gotPID, i = v, true, j+1
+	}
+	for {
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+		j, digitsOnly := i, true
+		for j < len(line) {
+			c := line[j]
+			if c >= '0' && c <= '9' {
+				j++
+				continue
+			}
+			if c == '.' || c == ':' {
+				digitsOnly = false
+				j++
+				continue
+			}
+			break
+		}
+		if j == i || j >= len(line) || line[j] != ' ' {
+			break
+		}
+		if digitsOnly && !gotPID {
+			v, k := parseDec(line, i)
+			if k != j {
+				return 0, nil, false
+			}
+			pid, gotPID = v, true
+		}
+		i = j
+	}
+	return pid, line[i:], true
+}
+
+// parseDec reads a non-negative decimal int at b[i:] and returns it with the
+// index after it; values above 1<<31 are clamped.
+func parseDec(b []byte, i int) (int, int) {
+	v := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		if v < 1<<31 {
+			v = v*10 + int(b[i]-'0')
+		}
+		i++
+	}
+	return v, i
+}
+
+func isIdentStart(c byte) bool { return c >= 'a' && c <= 'z' || c == '_' }
+func isIdent(c byte) bool      { return isIdentStart(c) || c >= '0' && c <= '9' }
+
+// ident returns the length of the lower-case identifier at the start of b.
+func ident(b []byte) int {
+	if len(b) == 0 || !isIdentStart(b[0]) {
+		return 0
+	}
+	i := 1
+	for i < len(b) && isIdent(b[i]) {
+		i++
+	}
+	return i
+}
+
+func (p *straceParser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(p.names) < maxInterned {
+		p.names[s] = s
+	}
+	return s
+}
+
+// callLine handles "NAME(ARGS) = RET..." and "NAME(ARGS <unfinished ...>".
+func (p *straceParser) callLine(pid int, rest []byte) error {
+	n := ident(rest)
+	if n == 0 || n >= len(rest) || rest[n] != '(' {
+		p.st.Skipped++
+		return nil
+	}
+	name := rest[:n]
+	body := rest[n+1:]
+	if bytes.HasSuffix(body, []byte(unfinished)) {
+		args := body[:len(body)-len(unfinished)]
+		if old := p.pending[pid]; old != nil {
+			delete(p.pending, pid)
+			if err := p.deliverPending(pid, old); err != nil {
+				return err
+			}
+		}
+		pc := p.newPending()
+		pc.name = p.intern(name)
+		pc.args = append(pc.args[:0], args...)
+		p.seq++
+		pc.seq = p.seq
+		p.pending[pid] = pc
+		return nil
+	}
+	args, tail, ok := splitReturn(body)
+	if !ok {
+		p.st.Skipped++
+		return nil
+	}
+	if !p.setReturn(tail) {
+		p.st.Skipped++
+		return nil
+	}
+	p.call.PID = pid
+	p.call.Name = p.intern(name)
+	p.call.args = args
+	return p.deliver()
+}
+
+func (p *straceParser) newPending() *pendingCall {
+	if n := len(p.free); n > 0 {
+		pc := p.free[n-1]
+		p.free = p.free[:n-1]
+		return pc
+	}
+	return &pendingCall{}
+}
+
+// resumed handles "<... NAME resumed>ARGS) = RET...".
+func (p *straceParser) resumed(pid int, rest []byte) error {
+	if !bytes.HasPrefix(rest, []byte(resumedOpen)) {
+		p.st.Skipped++
+		return nil
+	}
+	r := rest[len(resumedOpen):]
+	n := ident(r)
+	if n == 0 || !bytes.HasPrefix(r[n:], []byte(resumedClose)) {
+		p.st.Skipped++
+		return nil
+	}
+	name := r[:n]
+	body := r[n+len(resumedClose):]
+	args, tail, ok := splitReturn(body)
+	if !ok {
+		p.st.Skipped++
+		return nil
+	}
+	// Parse the return into a scratch Call first: delivering an orphaned
+	// pending call below overwrites p.call.
+	var ret Call
+	if !parseReturn(tail, &ret, p) {
+		p.st.Skipped++
+		return nil
+	}
+	pc := p.pending[pid]
+	if pc != nil {
+		delete(p.pending, pid)
+		if pc.name != string(name) {
+			if err := p.deliverPending(pid, pc); err != nil {
+				return err
+			}
+			pc = nil
+		}
+	}
+	p.call = ret
+	p.call.PID = pid
+	p.call.Name = p.intern(name)
+	if pc != nil {
+		p.join = append(append(p.join[:0], pc.args...), args...)
+		p.call.args = p.join
+		p.free = append(p.free, pc)
+	} else {
+		p.call.args = args
+	}
+	return p.deliver()
+}
+
+func (p *straceParser) setReturn(tail []byte) bool {
+	p.call = Call{}
+	return parseReturn(tail, &p.call, p)
+}
+
+// splitReturn splits "ARGS) = RET..." (the text after a call's opening
+// parenthesis, or after "resumed>") into the argument text and the return
+// text. It first tries the last " = " on the line, whose return part must
+// then parse; strace's return decorations may contain " = " themselves (a
+// -y path), in which case it falls back to a forward scan that respects
+// quotes, brackets and decorations.
+func splitReturn(body []byte) (args, tail []byte, ok bool) {
+	if k := bytes.LastIndex(body, []byte(" = ")); k >= 0 {
+		j := k
+		for j > 0 && body[j-1] == ' ' {
+			j--
+		}
+		if j > 0 && body[j-1] == ')' && validReturn(body[k+3:]) {
+			return body[:j-1], body[k+3:], true
+		}
+	} else {
+		return nil, nil, false
+	}
+	c := nextTop(body, 0)
+	for c < len(body) && body[c] == ',' {
+		c = nextTop(body, c+1)
+	}
+	if c >= len(body) || body[c] != ')' {
+		return nil, nil, false
+	}
+	t := c + 1
+	for t < len(body) && body[t] == ' ' {
+		t++
+	}
+	if t+1 >= len(body) || body[t] != '=' || body[t+1] != ' ' {
+		return nil, nil, false
+	}
+	if !validReturn(body[t+2:]) {
+		return nil, nil, false
+	}
+	return body[:c], body[t+2:], true
+}
+
+func validReturn(t []byte) bool {
+	var c Call
+	return parseReturn(t, &c, nil)
+}
+
+// parseReturn parses strace's return text: "?" or a decimal or 0x-hex number,
+// then an optional <decoration> and any of: an upper-case errno name, a
+// (comment), a /* comment */, a <duration> or <decoration>. It fills Ret,
+// RetKnown and Errno (interned through p when p is not nil).
+func parseReturn(t []byte, c *Call, p *straceParser) bool {
+	i := 0
+	if len(t) == 0 {
+		return false
+	}
+	if t[0] == '?' {
+		i = 1
+	} else {
+		neg := false
+		if t[0] == '-' {
+			neg = true
+			i++
+		}
+		var v uint64
+		start := i
+		if i+1 < len(t) && t[i] == '0' && t[i+1] == 'x' {
+			i += 2
+			start = i
+			for i < len(t) && i-start < 16 {
+				d, ok := hexVal(t[i])
+				if !ok {
+					break
+				}
+				v = v<<4 | uint64(d)
+				i++
+			}
+		} else {
+			for i < len(t) && t[i] >= '0' && t[i] <= '9' && i-start < 20 {
+				v = v*10 + uint64(t[i]-'0')
+				i++
+			}
+		}
+		if i == start {
+			return false
+		}
+		c.Ret = int64(v)
+		if neg {
+			c.Ret = -c.Ret
+		}
+		c.RetKnown = true
+	}
+	// A decoration glued to the number: 3</etc/passwd>.
+	if i < len(t) && t[i] == '<' {
+		i = skipDecoration(t, i+1)
+		if t[i-1] != '>' {
+			return false
+		}
+	}
+	first := true
+	for i < len(t) {
+		if t[i] != ' ' {
+			return false
+		}
+		for i < len(t) && t[i] == ' ' {
+			i++
+		}
+		if i == len(t) {
+			break
+		}
+		switch ch := t[i]; {
+		case ch == '(':
+			j := nextTop(t, i+1)
+			if j >= len(t) || t[j] != ')' {
+				return false
+			}
+			i = j + 1
+		case ch == '<':
+			i = skipDecoration(t, i+1)
+			if t[i-1] != '>' {
+				return false
+			}
+		case ch == '/' && i+1 < len(t) && t[i+1] == '*':
+			j := bytes.Index(t[i+2:], []byte("*/"))
+			if j < 0 {
+				return false
+			}
+			i += 2 + j + 2
+		case ch >= 'A' && ch <= 'Z':
+			j := i + 1
+			for j < len(t) && (t[j] >= 'A' && t[j] <= 'Z' || t[j] >= '0' && t[j] <= '9' || t[j] == '_') {
+				j++
+			}
+			if first && p != nil {
+				c.Errno = p.intern(t[i:j])
+			}
+			i = j
+		default:
+			return false
+		}
+		first = false
+	}
+	return true
+}
+
+func hexVal(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

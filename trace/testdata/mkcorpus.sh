@@ -1,0 +1,43 @@
+#!/bin/sh
+# mkcorpus.sh regenerates the strace exactness corpus in this folder.
+#
+# Every capture is recorded with strace -C -o FILE, so FILE ends with
+# strace's own per-syscall call counts; TestStraceCorpus checks that the
+# parser's histogram matches that table. Run from anywhere:
+#   sh trace/testdata/mkcorpus.sh
+# Needs strace and a C compiler. Captures were made with strace 6.1 on
+# Debian (x86_64).
+set -eu
+out=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cc -O2 -pthread -o "$work/threads" "$out/threads.c"
+cd "$work"
+seq 1 20000 | sort -R > nums.txt
+
+rec() { # rec NAME STRACE-OPTIONS -- COMMAND...
+	name=$1; shift
+	opts=
+	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	strace -C $opts -o "$work/$name" "$@" >/dev/null 2>&1 </dev/null || true
+	gzip -9n -c "$work/$name" > "$out/$name.strace.gz"
+}
+
+rec plain -- ls -la /usr/lib
+rec f-tt-T-yy -f -tt -T -yy -- sh -c 'ls /etc >/dev/null; cat /etc/hostname; echo x | wc -c'
+rec f-ttt-T-yy -f -ttt -T -yy -- sh -c 'head -c 3000 /etc/services | sort | uniq -c | tail -3'
+rec s200-Xverbose -s 200 -X verbose -- cat /etc/services
+rec f-r-y-Xraw -f -r -y -X raw -- sh -c 'date; id; uname -a'
+rec t-Xabbrev -t -X abbrev -- env
+rec f-threads -f -tt -- ./threads
+rec f-T-threads -f -T -yy -s 100 -- ./threads
+rec f-sort-parallel -f -- sort --parallel=4 -S 1M -o sorted.txt nums.txt
+rec f-xz-T2 -f -T -- xz -T2 -k -f -3 nums.txt
+rec f-py-threads -f -yy -- python3 -c 'import threading,os
+def f():
+    for i in range(30): os.stat("/"); os.getpid()
+ts=[threading.Thread(target=f) for _ in range(6)]
+[t.start() for t in ts]; [t.join() for t in ts]'
+ls -l "$out"
