@@ -1,0 +1,382 @@
+package trace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Defaults of RunOptions.
+const (
+	DefaultTimeout   = 10 * time.Second
+	DefaultMaxTrace  = 256 << 20 // bytes
+	DefaultMaxOutput = 64 << 10  // bytes
+)
+
+// RunOptions configure Run. Zero values select the defaults.
+type RunOptions struct {
+	// Timeout is the wall-clock limit of a run (default 10s). When it fires
+	// every process of the run is killed, the trace so far is kept and
+	// RunResult.TimedOut is set.
+	Timeout time.Duration
+	// MaxTrace caps the bytes of strace output passed on (default 256 MiB).
+	// When it is reached the run is stopped and RunResult.Truncated is set.
+	MaxTrace int64
+	// MaxOutput is the number of bytes kept of the program's stdout and,
+	// separately, of its stderr (default 64 KiB); the rest is read and
+	// dropped.
+	MaxOutput int
+	// NoSandbox runs plain strace without isolation: no namespaces and no
+	// read-only host, but the same timeout, trace cap, resource limits and
+	// no_new_privs. The program runs as the caller, in a temporary working
+	// folder removed afterwards.
+	NoSandbox bool
+	// StraceArgs are extra strace flags, placed after the runner's own
+	// "-f -qq -s 256 -o /proc/self/fd/3" and before "--".
+	StraceArgs []string
+}
+
+// RunResult describes a finished run.
+type RunResult struct {
+	// ExitCode is the program's exit status, 128+n when the program was
+	// killed by signal n, and -1 when the run was killed (timeout, trace cap,
+	// cancellation) or the status is unknown.
+	ExitCode int
+	// TimedOut is set when RunOptions.Timeout fired.
+	TimedOut bool
+	// Truncated is set when RunOptions.MaxTrace was reached.
+	Truncated bool
+	// Stdout and Stderr hold up to RunOptions.MaxOutput bytes of what the
+	// program wrote. Stderr also carries strace's own messages.
+	Stdout, Stderr []byte
+	// Duration is the wall-clock time from start to the end of the last
+	// process of the run.
+	Duration time.Duration
+}
+
+// ErrNoStrace is returned by Run when strace is not installed.
+var ErrNoStrace = errors.New("strace not found in PATH (install it with apt-get install strace)")
+
+// SandboxError is returned by Run and CheckSandbox when isolation cannot be
+// set up on this machine.
+type SandboxError struct {
+	Reason string // what failed, e.g. "create namespaces: operation not permitted"
+}
+
+func (e *SandboxError) Error() string {
+	return "set up sandbox: " + e.Reason + " (use --no-sandbox to trace without isolation, at your own risk)"
+}
+
+// straceFlags are always passed to strace: follow forks, no attach/exit
+// chatter, 256 bytes of strings, output to the dedicated descriptor 3.
+var straceFlags = []string{"-f", "-qq", "-s", "256", "-o", "/proc/self/fd/3"}
+
+// Run executes argv under strace -f, inside the sandbox described in this
+// package unless opts.NoSandbox is set, and streams strace's raw output into
+// w as it comes. argv[0] is the path of the file to run; a relative path is
+// taken relative to the caller's working directory. The program's stdin is
+// /dev/null.
+//
+// Run returns when every process of the run is gone. Cancelling ctx kills
+// them all at once; Run then returns the partial result and ctx's error. Any
+// other error means the run could not be set up: ErrNoStrace, a
+// *SandboxError, or an error naming the program. An error writing to w stops
+// the run and is returned.
+func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunResult, error) {
+	res := RunResult{ExitCode: -1}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxTrace <= 0 {
+		opts.MaxTrace = DefaultMaxTrace
+	}
+	if opts.MaxOutput <= 0 {
+		opts.MaxOutput = DefaultMaxOutput
+	}
+	if len(argv) == 0 {
+		return res, errors.New("run: no program given")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		return res, ErrNoStrace
+	}
+	if strace, err = filepath.Abs(strace); err != nil {
+		return res, ErrNoStrace
+	}
+	argv = append([]string(nil), argv...)
+	prog, err := filepath.Abs(argv[0])
+	if err != nil {
+		return res, fmt.Errorf("run %s: %w", argv[0], err)
+	}
+	if _, err := os.Stat(prog); err != nil {
+		return res, fmt.Errorf("run %s: %w", argv[0], err)
+	}
+	argv[0] = prog
+
+	cfg := sandboxConfig{
+		Sandbox: !opts.NoSandbox,
+		Argv:    append(append(append([]string{strace}, straceFlags...), opts.StraceArgs...), "--"),
+		CPU:     uint64(math.Ceil(opts.Timeout.Seconds())) + 1,
+	}
+	cfg.Argv = append(cfg.Argv, argv...)
+	var files []*os.File
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	if cfg.Sandbox {
+		cfg.Env = []string{"PATH=" + sandboxPATH, "HOME=" + scratchDir, "LANG=C.UTF-8", "TERM=dumb"}
+		// The program and every argument naming an existing file, to be bound
+		// in where the sandbox hides them.
+		for i, a := range argv {
+			if i > 0 && !filepath.IsAbs(a) {
+				continue
+			}
+			f, err := os.OpenFile(a, os.O_RDONLY|unix.O_PATH, 0)
+			if err != nil {
+				continue
+			}
+			if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+				f.Close()
+				continue
+			}
+			files = append(files, f)
+			cfg.Files = append(cfg.Files, a)
+		}
+	} else {
+		dir, err := os.MkdirTemp("", "detector-run-")
+		if err != nil {
+			return res, fmt.Errorf("run %s: create working folder: %w", argv[0], err)
+		}
+		defer os.RemoveAll(dir)
+		cfg.Dir = dir
+		cfg.Env = append(os.Environ(), "HOME="+dir)
+	}
+	return runInit(ctx, opts, cfg, files, w)
+}
+
+// CheckSandbox reports whether isolation can be set up here: it builds a
+// sandbox exactly as Run does, without running strace. The error, if any, is
+// a *SandboxError.
+func CheckSandbox() error {
+	cfg := sandboxConfig{Sandbox: true, Probe: true, CPU: 5}
+	_, err := runInit(context.Background(), RunOptions{Timeout: 10 * time.Second, MaxTrace: 1, MaxOutput: 4096}, cfg, nil, io.Discard)
+	return err
+}
+
+// runInit starts the current binary as the run's init with cfg, feeds the
+// trace to w and waits for the end of the run.
+func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*os.File, w io.Writer) (RunResult, error) {
+	res := RunResult{ExitCode: -1}
+	arg, err := json.Marshal(cfg)
+	if err != nil {
+		return res, fmt.Errorf("encode sandbox configuration: %w", err)
+	}
+	exe, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return res, fmt.Errorf("open own executable: %w", err)
+	}
+	defer exe.Close()
+	traceR, traceW, err := os.Pipe()
+	if err != nil {
+		return res, fmt.Errorf("create trace pipe: %w", err)
+	}
+	defer traceR.Close()
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		traceW.Close()
+		return res, fmt.Errorf("create status pipe: %w", err)
+	}
+	defer statusR.Close()
+
+	stdout := &capWriter{max: opts.MaxOutput}
+	stderr := &capWriter{max: opts.MaxOutput}
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/fd/5", // fdExe: works even where the inner user cannot reach the binary's path
+		Args:       []string{sandboxInitName, string(arg)},
+		Env:        []string{},
+		Stdout:     stdout,
+		Stderr:     stderr,
+		ExtraFiles: append([]*os.File{traceW, statusW, exe}, files...),
+		WaitDelay:  time.Second,
+		SysProcAttr: &syscall.SysProcAttr{
+			Setsid:    true,
+			Pdeathsig: syscall.SIGKILL,
+		},
+	}
+	if cfg.Sandbox {
+		outer := os.Getuid()
+		outerG := os.Getgid()
+		if outer == 0 {
+			outer, outerG = sandboxNobody, sandboxNobody
+		}
+		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID |
+			syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: outer, Size: 1}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: outerG, Size: 1}}
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = false
+		// Become the inner root, which is outer (not the caller's uid when
+		// that is root): only then does the init hold capabilities in its
+		// namespaces.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+		// strace reopens the trace pipe through /proc/self/fd/3, which needs
+		// the pipe to belong to the inner user.
+		if err := traceW.Chown(outer, outerG); err != nil {
+			traceW.Close()
+			return res, fmt.Errorf("hand trace pipe to the sandbox: %w", err)
+		}
+	}
+
+	// Pdeathsig fires when the thread that started the child exits: start
+	// and wait on one locked thread.
+	started := make(chan error, 1)
+	waited := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		waited <- cmd.Wait()
+	}()
+	err = <-started
+	traceW.Close()
+	statusW.Close()
+	if err != nil {
+		if cfg.Sandbox {
+			return res, &SandboxError{Reason: "create namespaces: " + unwrapSyscallError(err)}
+		}
+		return res, fmt.Errorf("start strace: %w", err)
+	}
+
+	var (
+		killOnce sync.Once
+		mu       sync.Mutex
+		timedOut bool
+	)
+	kill := func() {
+		killOnce.Do(func() {
+			// The init is pid 1 of the run's pid namespace: its death takes
+			// every process of the run with it. Without the sandbox, strace
+			// kills its tracees when it dies (PTRACE_O_EXITKILL); the session
+			// is killed too for good measure.
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Process.Kill()
+		})
+	}
+	timer := time.AfterFunc(opts.Timeout, func() {
+		mu.Lock()
+		timedOut = true
+		mu.Unlock()
+		kill()
+	})
+	defer timer.Stop()
+	stopCtx := context.AfterFunc(ctx, kill)
+	defer stopCtx()
+
+	// Setup errors arrive on the status pipe, which the successful exec of
+	// strace closes.
+	status, _ := io.ReadAll(io.LimitReader(statusR, 4096))
+
+	var (
+		n        int64
+		writeErr error
+		buf      = make([]byte, 64<<10)
+	)
+	for {
+		k, rerr := traceR.Read(buf)
+		if k > 0 && writeErr == nil && !res.Truncated {
+			chunk := buf[:k]
+			if n+int64(k) > opts.MaxTrace {
+				chunk = chunk[:opts.MaxTrace-n]
+				res.Truncated = true
+				kill()
+			}
+			if _, err := w.Write(chunk); err != nil {
+				writeErr = err
+				kill()
+			}
+			n += int64(len(chunk))
+		}
+		if rerr != nil {
+			break
+		}
+	}
+	werr := <-waited
+	res.Duration = time.Since(start)
+	res.Stdout, res.Stderr = stdout.buf, stderr.buf
+	mu.Lock()
+	res.TimedOut = timedOut
+	mu.Unlock()
+
+	if len(status) > 0 {
+		if cfg.Sandbox {
+			return res, &SandboxError{Reason: string(status)}
+		}
+		return res, fmt.Errorf("start strace: %s", status)
+	}
+	if cfg.Probe {
+		if werr != nil {
+			return res, &SandboxError{Reason: "probe: " + werr.Error()}
+		}
+		return res, nil
+	}
+	killed := res.TimedOut || res.Truncated || writeErr != nil || ctx.Err() != nil
+	if ps := cmd.ProcessState; ps != nil && !killed {
+		res.ExitCode = ps.ExitCode()
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			res.ExitCode = 128 + int(ws.Signal())
+		}
+	}
+	if writeErr != nil {
+		return res, fmt.Errorf("write trace: %w", writeErr)
+	}
+	if err := ctx.Err(); err != nil && !res.TimedOut {
+		return res, fmt.Errorf("run: %w", err)
+	}
+	return res, nil
+}
+
+// unwrapSyscallError turns "fork/exec /proc/self/fd/5: operation not
+// permitted" into "operation not permitted".
+func unwrapSyscallError(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// capWriter keeps the first max bytes written to it and drops the rest.
+type capWriter struct {
+	max int
+	buf []byte
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if room := c.max - len(c.buf); room > 0 {
+		c.buf = append(c.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}

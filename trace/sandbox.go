@@ -1,0 +1,449 @@
+package trace
+
+// Isolation of traced programs.
+//
+// Run executes the program under strace inside a sandbox built from Linux
+// namespaces, with no helper binary besides strace. Run re-executes the
+// current binary (through a descriptor of /proc/self/exe, so it works for the
+// detector binary and for test binaries alike) with argv[0] set to
+// sandboxInitName; the init function below recognises that marker before main
+// runs and turns the process into the sandbox's init. The process is created
+// with fresh user, mount, pid, network, ipc and uts namespaces, in its own
+// session, with SIGKILL as parent-death signal. In the user namespace the
+// inner uid and gid 0 map to the caller's ids, or to 65534 (nobody) when the
+// caller is root, so even the inner "root" is an unprivileged user on the
+// host. The init then, as pid 1 of the new pid namespace:
+//
+//   - makes every mount private and the whole host tree read-only, nosuid
+//     (mount_setattr with AT_RECURSIVE, or a remount of each mount on kernels
+//     older than 5.12);
+//   - mounts fresh, size-bounded tmpfs file systems on /tmp, /var/tmp and /run,
+//     a minimal /dev (null, zero, full, random, urandom, a private /dev/shm) and
+//     a fresh /proc; the scratch folder /run/detector/home is the program's
+//     working directory and HOME;
+//   - binds the traced file (and any argument naming an existing file) back in,
+//     read-only, when its path was hidden by those tmpfs mounts or is not
+//     reachable by the unprivileged inner user;
+//   - brings up a private loopback interface: the host's network, including its
+//     127.0.0.1, is unreachable;
+//   - sets resource limits (processes, address space, file size, open files,
+//     CPU time, no core dumps);
+//   - drops every capability: bounding set, ambient set, inheritable,
+//     permitted and effective sets, locks the securebits so that uid 0 regains
+//     none on execve, and sets no_new_privs;
+//   - and finally execs strace, which stays pid 1 of the namespace and starts
+//     the program.
+//
+// Killing that pid 1 makes the kernel kill every other process of the pid
+// namespace, and its exit is reported only after all of them are gone; Run
+// relies on that for the timeout, the trace-size cap and cancellation. Nothing
+// written during a run survives it: every writable file system is a tmpfs of
+// the run's own mount namespace.
+//
+// Known limits: strace gives the traced program its output descriptor (fd 3)
+// by inheritance, so a program written to fool detector could write forged
+// lines into the trace or kill strace (both then show up as calls in the trace
+// itself). The sandbox guards the host, not the trace's integrity against a
+// program that targets detector.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// sandboxInitName is argv[0] of the re-executed binary acting as the
+// sandbox's init.
+const sandboxInitName = "detector-sandbox-init"
+
+// Descriptor numbers in the re-executed init.
+const (
+	fdTrace  = 3 // write end of the trace pipe; strace writes to /proc/self/fd/3
+	fdStatus = 4 // setup errors; closed on the successful exec of strace
+	fdExe    = 5 // the current binary, executed through /proc/self/fd/5
+	fdFiles  = 6 // first of the files to bind in (sandboxConfig.Files)
+)
+
+// Resource limits inside the run. Process and file counts are per run; sizes
+// in bytes.
+const (
+	limitProcs    = 512      // RLIMIT_NPROC: processes and threads of the inner user
+	limitAS       = 4 << 30  // RLIMIT_AS: address space of each process
+	limitFileSize = 64 << 20 // RLIMIT_FSIZE: size of each written file
+	limitFiles    = 1024     // RLIMIT_NOFILE: open descriptors per process
+	tmpfsSize     = "64m"    // size of each tmpfs (/tmp, /var/tmp, /run, /dev/shm)
+	tmpfsInodes   = "16384"  // inode count of each tmpfs
+	scratchDir    = "/run/detector/home"
+	sandboxHost   = "sandbox"
+	sandboxPATH   = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+	sandboxNobody = 65534
+)
+
+// sandboxConfig is what Run hands to the re-executed init, as JSON in argv[1].
+type sandboxConfig struct {
+	Sandbox bool     // set up namespaces, mounts and dropped privileges
+	Probe   bool     // set up, then exit 0 instead of running strace (CheckSandbox)
+	Argv    []string // strace command line, argv[0] an absolute path
+	Env     []string // environment of strace and the program
+	Dir     string   // working directory (NoSandbox only; the sandbox uses scratchDir)
+	Files   []string // absolute paths, one per descriptor from fdFiles on
+	CPU     uint64   // RLIMIT_CPU in seconds
+}
+
+func init() {
+	if len(os.Args) == 2 && os.Args[0] == sandboxInitName {
+		sandboxInit(os.Args[1])
+	}
+}
+
+// sandboxInit runs in the re-executed binary. It never returns: it execs
+// strace, or reports the failure on fdStatus and exits with status 125.
+func sandboxInit(arg string) {
+	runtime.LockOSThread() // capabilities and securebits are per thread
+	status := os.NewFile(fdStatus, "status")
+	fail := func(err error) {
+		fmt.Fprint(status, err.Error())
+		os.Exit(125)
+	}
+	unix.CloseOnExec(fdStatus)
+	var cfg sandboxConfig
+	if err := json.Unmarshal([]byte(arg), &cfg); err != nil {
+		fail(fmt.Errorf("decode sandbox configuration: %w", err))
+	}
+	if cfg.Sandbox {
+		if err := setupSandbox(&cfg); err != nil {
+			fail(err)
+		}
+	} else if err := os.Chdir(cfg.Dir); err != nil {
+		fail(fmt.Errorf("enter working directory: %w", err))
+	}
+	if err := setLimits(cfg.CPU); err != nil {
+		fail(err)
+	}
+	// Only descriptors 0-3 reach strace and the program.
+	if err := unix.CloseRange(fdExe, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		fail(fmt.Errorf("close descriptors: %w", err))
+	}
+	if cfg.Sandbox {
+		if err := dropPrivileges(); err != nil {
+			fail(err)
+		}
+	} else if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		fail(fmt.Errorf("set no_new_privs: %w", err))
+	}
+	if cfg.Probe {
+		os.Exit(0)
+	}
+	// Dropping capabilities may clear the parent-death signal; set it again.
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
+		fail(fmt.Errorf("set parent-death signal: %w", err))
+	}
+	if os.Getppid() == 1 && !cfg.Sandbox {
+		os.Exit(125) // the caller is already gone
+	}
+	err := syscall.Exec(cfg.Argv[0], cfg.Argv, cfg.Env)
+	fail(fmt.Errorf("exec %s: %w", cfg.Argv[0], err))
+}
+
+// setupSandbox builds the file system view and the network of the run. It
+// runs as uid 0 with full capabilities of the run's user namespace.
+func setupSandbox(cfg *sandboxConfig) error {
+	// Descriptors of the files to bind in, and of the device nodes, opened
+	// before anything hides them.
+	devs := []string{"null", "zero", "full", "random", "urandom"}
+	devFDs := make([]int, len(devs))
+	for i, d := range devs {
+		fd, err := unix.Open("/dev/"+d, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open /dev/%s: %w", d, err)
+		}
+		devFDs[i] = fd
+	}
+
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mounts private: %w", err)
+	}
+	if err := readOnlyRoot(); err != nil {
+		return err
+	}
+	tmpfs := func(dir, mode string) error {
+		opts := "mode=" + mode + ",size=" + tmpfsSize + ",nr_inodes=" + tmpfsInodes
+		err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts)
+		if err != nil {
+			return fmt.Errorf("mount tmpfs on %s: %w", dir, err)
+		}
+		return nil
+	}
+	for _, dir := range []string{"/tmp", "/var/tmp"} {
+		if _, err := os.Lstat(dir); err != nil {
+			continue
+		}
+		if err := tmpfs(dir, "1777"); err != nil {
+			return err
+		}
+	}
+	if err := tmpfs("/run", "755"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(scratchDir, 0o755); err != nil {
+		return fmt.Errorf("create scratch folder: %w", err)
+	}
+
+	// A minimal /dev.
+	if err := unix.Mount("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=755,size=64k,nr_inodes=64"); err != nil {
+		return fmt.Errorf("mount tmpfs on /dev: %w", err)
+	}
+	for i, d := range devs {
+		if err := bindFD(devFDs[i], "/dev/"+d, false); err != nil {
+			return err
+		}
+		unix.Close(devFDs[i])
+	}
+	for name, target := range map[string]string{
+		"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
+		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2",
+	} {
+		if err := os.Symlink(target, "/dev/"+name); err != nil {
+			return fmt.Errorf("create /dev/%s: %w", name, err)
+		}
+	}
+	if err := os.Mkdir("/dev/shm", 0o1777); err != nil {
+		return fmt.Errorf("create /dev/shm: %w", err)
+	}
+	if err := tmpfs("/dev/shm", "1777"); err != nil {
+		return err
+	}
+	if err := unix.MountSetattr(-1, "/dev", 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil && !errors.Is(err, unix.ENOSYS) {
+		return fmt.Errorf("make /dev read-only: %w", err)
+	}
+
+	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mount /proc: %w", err)
+	}
+
+	for i, path := range cfg.Files {
+		if err := bindIn(fdFiles+i, path); err != nil {
+			return err
+		}
+	}
+
+	if err := unix.Sethostname([]byte(sandboxHost)); err != nil {
+		return fmt.Errorf("set host name: %w", err)
+	}
+	if err := loopbackUp(); err != nil {
+		return err
+	}
+	if err := os.Chdir(scratchDir); err != nil {
+		return fmt.Errorf("enter scratch folder: %w", err)
+	}
+	return nil
+}
+
+// readOnlyRoot makes every mount of the run's mount namespace read-only and
+// nosuid.
+func readOnlyRoot() error {
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
+	err := unix.MountSetattr(-1, "/", unix.AT_RECURSIVE, attr)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.ENOSYS) {
+		return fmt.Errorf("make / read-only: %w", err)
+	}
+	// Kernels before 5.12: remount each mount, keeping its locked flags.
+	info, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return fmt.Errorf("make / read-only: %w", err)
+	}
+	for _, line := range strings.Split(string(info), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := unescapeMountinfo(f[4])
+		var st unix.Statfs_t
+		if err := unix.Statfs(mp, &st); err != nil {
+			continue // hidden or gone
+		}
+		keep := uintptr(st.Flags) & (unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
+		flags := unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | keep
+		if err := unix.Mount("", mp, "", flags, ""); err != nil {
+			return fmt.Errorf("remount %s read-only: %w", mp, err)
+		}
+	}
+	return nil
+}
+
+// unescapeMountinfo decodes the octal escapes (\040 for a space) of a
+// mountinfo path.
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// bindFD bind-mounts the file or directory open as fd onto target, creating
+// target (an empty file or folder) when mkParents is set or its parent exists.
+func bindFD(fd int, target string, mkParents bool) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("bind %s: %w", target, err)
+	}
+	if mkParents {
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("bind %s: %w", target, err)
+		}
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		if err := os.Mkdir(target, 0o755); err != nil && !os.IsExist(err) {
+			return fmt.Errorf("bind %s: %w", target, err)
+		}
+	} else if err := os.WriteFile(target, nil, 0o644); err != nil && !os.IsExist(err) {
+		return fmt.Errorf("bind %s: %w", target, err)
+	}
+	src := "/proc/self/fd/" + strconv.Itoa(fd)
+	if err := unix.Mount(src, target, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", target, err)
+	}
+	return nil
+}
+
+// bindIn makes the file open as fd reachable at path inside the sandbox.
+// Nothing is done when path already leads to that file. Otherwise path must
+// lie in one of the sandbox's own tmpfs file systems (/tmp, /var/tmp, /run,
+// /dev/shm), where it is recreated as a read-only bind mount.
+func bindIn(fd int, path string) error {
+	var want, got unix.Stat_t
+	if err := unix.Fstat(fd, &want); err != nil {
+		return fmt.Errorf("bind %s: %w", path, err)
+	}
+	if err := unix.Stat(path, &got); err == nil && got.Dev == want.Dev && got.Ino == want.Ino {
+		if unix.Access(path, unix.R_OK) == nil {
+			return nil
+		}
+	}
+	if err := bindFD(fd, path, true); err != nil {
+		return fmt.Errorf("%w (only files under /tmp, /var/tmp, /run and /dev/shm, or readable by user %d, can be traced in the sandbox)", err, sandboxNobody)
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
+	if err := unix.MountSetattr(-1, path, 0, attr); err != nil && !errors.Is(err, unix.ENOSYS) {
+		return fmt.Errorf("make %s read-only: %w", path, err)
+	}
+	return nil
+}
+
+// loopbackUp brings up the loopback interface of the run's network namespace.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("bring up loopback: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return fmt.Errorf("bring up loopback: %w", err)
+	}
+	ifr.SetUint16(unix.IFF_UP | unix.IFF_RUNNING)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("bring up loopback: %w", err)
+	}
+	return nil
+}
+
+// setLimits sets the resource limits of the run; cpu is RLIMIT_CPU in
+// seconds.
+func setLimits(cpu uint64) error {
+	limits := []struct {
+		name string
+		res  int
+		val  uint64
+	}{
+		{"processes", unix.RLIMIT_NPROC, limitProcs},
+		{"address space", unix.RLIMIT_AS, limitAS},
+		{"file size", unix.RLIMIT_FSIZE, limitFileSize},
+		{"open files", unix.RLIMIT_NOFILE, limitFiles},
+		{"core size", unix.RLIMIT_CORE, 0},
+		{"cpu time", unix.RLIMIT_CPU, cpu},
+	}
+	for _, l := range limits {
+		if l.val == 0 && l.res == unix.RLIMIT_CPU {
+			continue
+		}
+		rl := unix.Rlimit{Cur: l.val, Max: l.val}
+		var old unix.Rlimit
+		if err := unix.Getrlimit(l.res, &old); err == nil && old.Max < l.val {
+			rl = unix.Rlimit{Cur: old.Max, Max: old.Max} // never raise a limit
+		}
+		if err := unix.Setrlimit(l.res, &rl); err != nil {
+			return fmt.Errorf("limit %s: %w", l.name, err)
+		}
+	}
+	return nil
+}
+
+// Securebits (linux/securebits.h).
+const (
+	secbitNoroot                = 1 << 0
+	secbitNorootLocked          = 1 << 1
+	secbitNoSetuidFixup         = 1 << 2
+	secbitNoSetuidFixupLocked   = 1 << 3
+	secbitKeepCapsLocked        = 1 << 5
+	secbitNoCapAmbientRaise     = 1 << 6
+	secbitNoCapAmbientRaiseLock = 1 << 7
+	secbitAllLockedNoPrivileges = secbitNoroot | secbitNorootLocked | secbitNoSetuidFixup | secbitNoSetuidFixupLocked | secbitKeepCapsLocked | secbitNoCapAmbientRaise | secbitNoCapAmbientRaiseLock
+	capabilityVersion3          = unix.LINUX_CAPABILITY_VERSION_3
+)
+
+// dropPrivileges removes every capability from the calling thread for good
+// and sets no_new_privs, so that neither strace nor the program regains one,
+// not even as uid 0 of the run's user namespace or through a set-user-ID
+// file.
+func dropPrivileges() error {
+	if err := unix.Prctl(unix.PR_SET_SECUREBITS, secbitAllLockedNoPrivileges, 0, 0, 0); err != nil {
+		return fmt.Errorf("lock securebits: %w", err)
+	}
+	last := 40
+	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(string(bytes.TrimSpace(b))); err == nil {
+			last = n
+		}
+	}
+	for c := 0; c <= last; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("drop capability %d from the bounding set: %w", c, err)
+		}
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("clear ambient capabilities: %w", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("set no_new_privs: %w", err)
+	}
+	hdr := unix.CapUserHeader{Version: capabilityVersion3}
+	var data [2]unix.CapUserData
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("drop capabilities: %w", err)
+	}
+	return nil
+}
