@@ -20,8 +20,9 @@ import (
 //
 // A suffix or extension is kept when removing it would leave an empty name
 // ("_3" stays "_3", ".trace" stays ".trace"). Paths are cleaned lexically,
-// without touching the file system; Family never returns "" for a non-empty
-// path.
+// without touching the file system. The result never contains a path
+// separator; it is "" only when the name to use is not a file name ("", ".",
+// ".." or the file-system root).
 func Family(root, path string) string {
 	rel, err := filepath.Rel(root, path)
 	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
@@ -37,6 +38,9 @@ func Family(root, path string) string {
 // fileFamily is the family of a sample file named name: the name without its
 // extension and trailing "_<digits>".
 func fileFamily(name string) string {
+	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, filepath.Separator) {
+		return ""
+	}
 	if stem := strings.TrimSuffix(name, filepath.Ext(name)); stem != "" {
 		name = stem
 	}

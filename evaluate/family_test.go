@@ -28,7 +28,9 @@ func TestFamily(t *testing.T) {
 		{"attacks", "attacks/_3/x", "_3"},
 		{"attacks", "attacks/.trace", ".trace"},
 		{"attacks", "attacks/x_/y", "x_"},
-		{"", "", "."},
+		{"", "", ""},
+		{"0", "/", ""},
+		{"a", "a/..", ""},
 		{"attacks", "attacks", "attacks"},
 	} {
 		if got := Family(tc.root, tc.path); got != tc.want {
