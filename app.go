@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"detector/trace"
+)
+
+func newApp() *cli.App {
+	app := &cli.App{
+		Name:      "detector",
+		Usage:     "find programs whose system-call behaviour is abnormal",
+		Version:   version,
+		UsageText: "detector train [flags] PATH...\ndetector detect [flags] PATH...\ndetector --train DIR [flags]\ndetector --detect DIR [flags]",
+		Description: "Train on benign samples, then detect anomalous ones. A sample is an executable " +
+			"(run under strace in a sandbox), an strace log, an ADFA-LD trace or a feature table (.csv).",
+		// The seed's spelling: --train DIR and --detect DIR with the
+		// subcommands' flags.
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "train", Usage: "train on the samples in `DIR` (like the train command)"},
+			&cli.StringFlag{Name: "detect", Usage: "judge the samples in `DIR` (like the detect command)"},
+		}, union(trainFlags(), detectFlags())...),
+		Action:                 rootAction,
+		HideHelpCommand:        true,
+		UseShortOptionHandling: false,
+		Commands: []*cli.Command{
+			trainCommand(),
+			detectCommand(),
+			featuresCommand(),
+			inspectCommand(),
+			evaluateCommand(),
+			traceCommand(),
+		},
+		// Errors are printed once, by main, as one line.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return withHint(err, "run 'detector --help' for usage")
+		},
+	}
+	app.Writer = os.Stdout
+	app.ErrWriter = os.Stderr
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+			return withHint(err, fmt.Sprintf("run 'detector %s --help' for usage", c.Command.Name))
+		}
+	}
+	return app
+}
+
+func rootAction(c *cli.Context) error {
+	train, detect := c.String("train"), c.String("detect")
+	switch {
+	case train != "" && detect != "":
+		return withHint(fmt.Errorf("--train and --detect are two runs"), "train first, then detect with a second command")
+	case train != "":
+		return runTrain(c, append([]string{train}, c.Args().Slice()...))
+	case detect != "":
+		return runDetect(c, append([]string{detect}, c.Args().Slice()...))
+	case c.Args().Present():
+		return withHint(fmt.Errorf("unknown command %q", c.Args().First()), "run 'detector --help' for the commands")
+	}
+	return cli.ShowAppHelp(c)
+}
+
+// union joins flag lists, keeping the first of flags that share a name.
+func union(lists ...[]cli.Flag) []cli.Flag {
+	seen := map[string]bool{}
+	var out []cli.Flag
+	for _, l := range lists {
+		for _, f := range l {
+			if n := f.Names()[0]; !seen[n] {
+				seen[n] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// Flags shared by several commands.
+
+func modelFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "model",
+		Usage:   "model file `FILE` (default: $XDG_DATA_HOME/detector/model.gob or ~/.local/share/detector/model.gob)",
+		EnvVars: []string{"DETECTOR_MODEL"},
+	}
+}
+
+func inputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "input", Value: "auto", Usage: "what the paths hold: `KIND` auto, exec, strace, adfa or csv"},
+		&cli.StringFlag{Name: "arch", Value: "i386", Usage: "syscall numbering of ADFA-LD traces: `ARCH` i386 or x86_64"},
+	}
+}
+
+func execFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "jobs", Value: runtime.NumCPU(), Usage: "samples processed at once"},
+		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "wall-clock limit per executed sample"},
+		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`"},
+		&cli.BoolFlag{Name: "no-sandbox", Usage: "run executables WITHOUT isolation (only for programs you trust)"},
+	}
+}
+
+// defaultModelPath is $XDG_DATA_HOME/detector/model.gob, falling back to
+// ~/.local/share as the XDG base directory specification says.
+func defaultModelPath() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "detector", "model.gob"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", withHint(fmt.Errorf("no default model location: %w", err), "name the model file with --model FILE")
+	}
+	return filepath.Join(home, ".local", "share", "detector", "model.gob"), nil
+}
+
+func modelPath(c *cli.Context) (string, error) {
+	if p := c.String("model"); p != "" {
+		return p, nil
+	}
+	return defaultModelPath()
+}
+
+// sampleOptions gathers the flags that say how to read samples.
+func sampleOptions(c *cli.Context) (extractOptions, error) {
+	o := extractOptions{jobs: c.Int("jobs")}
+	var err error
+	if o.kind, err = trace.ParseKind(c.String("input")); err != nil {
+		return o, withHint(err, "--input takes auto, exec, strace, adfa or csv")
+	}
+	if o.arch, err = trace.ParseArch(c.String("arch")); err != nil {
+		return o, withHint(err, "--arch takes i386 or x86_64")
+	}
+	if o.jobs < 1 {
+		return o, fmt.Errorf("--jobs must be at least 1, not %d", o.jobs)
+	}
+	o.run.Timeout = c.Duration("timeout")
+	if o.run.Timeout <= 0 {
+		return o, fmt.Errorf("--timeout must be positive, not %s", o.run.Timeout)
+	}
+	if o.run.MaxTrace, err = parseSize(c.String("max-trace")); err != nil {
+		return o, fmt.Errorf("--max-trace: %w", err)
+	}
+	o.run.NoSandbox = c.Bool("no-sandbox")
+	return o, nil
+}
+
+// parseSize reads a byte count such as 4096, 64KiB, 256MiB or 1GiB.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	mult := int64(1)
+	num := strings.TrimSpace(s)
+	for _, u := range units {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size (like 4096, 64KiB, 256MiB)", s)
+	}
+	return n * mult, nil
+}
+
+// checkPaths refuses flags given after the paths: the flag parser stops at
+// the first path, so "detect DIR --output json" would treat --output as a
+// path.
+func checkPaths(cmd string, args []string) error {
+	if len(args) == 0 {
+		return withHint(fmt.Errorf("%s needs at least one PATH", cmd), fmt.Sprintf("run 'detector %s --help' for usage", cmd))
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			return withHint(fmt.Errorf("flag %s after the paths", a), fmt.Sprintf("put flags before the paths: detector %s [flags] PATH...", cmd))
+		}
+	}
+	return nil
+}

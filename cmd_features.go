@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"detector/report"
+)
+
+func featuresCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "features",
+		Usage:     "print each sample's ten features (and, as JSON, its syscall histogram)",
+		ArgsUsage: "PATH...",
+		Flags: append(append([]cli.Flag{
+			&cli.StringFlag{Name: "output", Value: "csv", Usage: "`FORMAT`: csv (a table train --input csv reads) or json (JSON Lines)"},
+		}, inputFlags()...), execFlags()...),
+		Action: runFeatures,
+	}
+}
+
+func runFeatures(c *cli.Context) error {
+	paths := c.Args().Slice()
+	if err := checkPaths("features", paths); err != nil {
+		return err
+	}
+	format := c.String("output")
+	if format != "csv" && format != "json" {
+		return withHint(fmt.Errorf("unknown output format %q", format), "--output takes csv or json")
+	}
+	o, err := sampleOptions(c)
+	if err != nil {
+		return err
+	}
+	o.progress = stderrIsTerminal()
+	t, err := collect(c.Context, paths, o)
+	if err != nil {
+		return err
+	}
+	var rows []report.FeatureRow
+	bad := t.errs()
+	for _, s := range t.samples {
+		if s.err == nil {
+			rows = append(rows, report.FeatureRow{Sample: s.name, Features: s.vec, Syscalls: s.syscalls})
+		}
+	}
+	if format == "json" {
+		err = report.WriteFeaturesJSON(os.Stdout, t.names, rows)
+	} else {
+		err = report.WriteFeaturesCSV(os.Stdout, t.names, rows)
+	}
+	if err != nil {
+		return fmt.Errorf("write features: %w", err)
+	}
+	if len(bad) > 0 {
+		for _, s := range bad[1:] {
+			warnf("%v", s.err)
+		}
+		if len(bad) == len(t.samples) {
+			return bad[0].err
+		}
+		return fmt.Errorf("%d of %d samples have no features; first: %w", len(bad), len(t.samples), bad[0].err)
+	}
+	return nil
+}

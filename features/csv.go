@@ -1,0 +1,73 @@
+package features
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+)
+
+// Table is a feature table read from CSV: one named sample per row.
+type Table struct {
+	Names   []string // feature names, from the header
+	Samples []string // row names, from the `sample` column
+	Rows    [][]float64
+}
+
+// MaxCSVRows bounds how many samples one CSV file may hold.
+const MaxCSVRows = 10_000_000
+
+// ReadCSV reads a feature table: a header whose first column is `sample`
+// followed by feature names, then one row per sample. Every value must be
+// a finite number. Errors name the line and column.
+func ReadCSV(r io.Reader) (*Table, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("empty CSV file: want a header `sample,<feature>...`")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(head) < 2 || head[0] != "sample" {
+		return nil, errors.New("line 1: header must start with `sample` followed by feature names")
+	}
+	t := &Table{Names: append([]string(nil), head[1:]...)}
+	seen := make(map[string]bool, len(t.Names))
+	for _, n := range t.Names {
+		if n == "" || seen[n] {
+			return nil, fmt.Errorf("line 1: feature name %q is empty or repeated", n)
+		}
+		seen[n] = true
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err // csv.ParseError carries the line
+		}
+		line, _ := cr.FieldPos(0)
+		if len(t.Rows) >= MaxCSVRows {
+			return nil, fmt.Errorf("line %d: more than %d rows", line, MaxCSVRows)
+		}
+		row := make([]float64, len(t.Names))
+		for j, s := range rec[1:] {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("line %d, column %d (%s): %q is not a finite number", line, j+2, t.Names[j], s)
+			}
+			row[j] = v
+		}
+		t.Samples = append(t.Samples, rec[0])
+		t.Rows = append(t.Rows, row)
+	}
+	if len(t.Rows) == 0 {
+		return nil, errors.New("CSV file has a header but no samples")
+	}
+	return t, nil
+}

@@ -1,0 +1,78 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+)
+
+// WriteCSV writes rows as CSV with a header: sample, verdict, score,
+// confidence, the features, then dev1_feature, dev1_z ... for the largest
+// TopDeviations, then error, exit_code, timed_out and truncated (empty for
+// samples that were not executed).
+func WriteCSV(w io.Writer, rows []Row, s Summary) error {
+	cw := csv.NewWriter(w)
+	head := []string{"sample", "verdict", "score", "confidence"}
+	head = append(head, s.FeatureNames...)
+	for i := 1; i <= TopDeviations; i++ {
+		n := "dev" + strconv.Itoa(i)
+		head = append(head, n+"_feature", n+"_z")
+	}
+	head = append(head, "error", "exit_code", "timed_out", "truncated")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		rec := []string{r.Sample, r.Verdict, "", ""}
+		if r.Verdict != Error {
+			rec[2], rec[3] = formatFloat(r.Score), formatFloat(r.Confidence)
+		}
+		for j := range s.FeatureNames {
+			v := ""
+			if j < len(r.Features) {
+				v = formatFloat(r.Features[j])
+			}
+			rec = append(rec, v)
+		}
+		devs := top(r.Deviations)
+		for i := range TopDeviations {
+			if i < len(devs) && r.Verdict != Error {
+				rec = append(rec, devs[i].Feature, formatFloat(devs[i].Z))
+			} else {
+				rec = append(rec, "", "")
+			}
+		}
+		rec = append(rec, r.Err)
+		if r.Run != nil {
+			rec = append(rec, strconv.Itoa(r.Run.ExitCode), strconv.FormatBool(r.Run.TimedOut), strconv.FormatBool(r.Run.Truncated))
+		} else {
+			rec = append(rec, "", "", "")
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteFeaturesCSV writes the feature table: a header `sample` and the
+// feature names, then one row per sample. This is the table that
+// `train --input csv` and `detect --input csv` read back.
+func WriteFeaturesCSV(w io.Writer, names []string, rows []FeatureRow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append([]string{"sample"}, names...)); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		rec := []string{r.Sample}
+		for _, v := range r.Features {
+			rec = append(rec, formatFloat(v))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

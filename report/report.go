@@ -1,0 +1,92 @@
+// Package report renders the analyst's view of a detection run: a table
+// for people, JSON Lines and CSV for programs. It also writes the feature
+// tables of the `features` command.
+//
+// Every format carries the same facts per sample: its name, the verdict
+// (anomalous, normal, or error when the sample could not be judged), the
+// decision score (> 0 normal, < 0 anomalous), the confidence in [0, 1],
+// the raw features and the features that deviate most from the training
+// data, in standard deviations.
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"detector/model"
+)
+
+// Verdicts.
+const (
+	Anomalous = "anomalous"
+	Normal    = "normal"
+	Error     = "error"
+)
+
+// TopDeviations is how many deviating features a report names per sample.
+const TopDeviations = 3
+
+// Row is one judged sample.
+type Row struct {
+	Sample     string
+	Verdict    string
+	Score      float64
+	Confidence float64
+	Features   []float64         // raw values, in the order of Summary.FeatureNames
+	Deviations []model.Deviation // largest first; at most TopDeviations are shown
+	Err        string            // why the sample could not be judged (Verdict == Error)
+	Run        *RunInfo          // set for executed samples
+}
+
+// RunInfo describes a sample that was executed under the tracer.
+type RunInfo struct {
+	ExitCode  int
+	TimedOut  bool
+	Truncated bool
+	Stdout    string // bounded capture
+	Stderr    string
+	Seconds   float64
+}
+
+// Summary describes the run as a whole.
+type Summary struct {
+	FeatureNames []string
+	Algorithm    string
+	Params       map[string]string
+	TrainSamples int
+	Trained      time.Time
+	ModelPath    string
+}
+
+// Counts returns how many rows are anomalous and how many are errors.
+func Counts(rows []Row) (anomalous, errs int) {
+	for _, r := range rows {
+		switch r.Verdict {
+		case Anomalous:
+			anomalous++
+		case Error:
+			errs++
+		}
+	}
+	return anomalous, errs
+}
+
+// FormatDeviation writes a deviation as people read it: "network_ratio +4.2σ".
+func FormatDeviation(d model.Deviation) string {
+	return fmt.Sprintf("%s %+.1fσ", d.Feature, d.Z)
+}
+
+// formatFloat gives the shortest text that reads back to v exactly, so
+// that JSON and CSV lose nothing.
+func formatFloat(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func top(d []model.Deviation) []model.Deviation {
+	return d[:min(len(d), TopDeviations)]
+}
