@@ -3,20 +3,23 @@ module detector
 go 1.26.0
 
 require (
+	github.com/elastic/go-libaudit/v2 v2.6.2
+	github.com/olekukonko/tablewriter v1.1.0
+	github.com/urfave/cli/v2 v2.27.7
+	golang.org/x/sys v0.38.0
+	golang.org/x/term v0.37.0
+	gonum.org/v1/gonum v0.16.0
+)
+
+require (
 	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
-	github.com/elastic/go-libaudit/v2 v2.6.2 // indirect
 	github.com/fatih/color v1.15.0 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect
 	github.com/mattn/go-runewidth v0.0.16 // indirect
 	github.com/olekukonko/errors v1.1.0 // indirect
 	github.com/olekukonko/ll v0.0.9 // indirect
-	github.com/olekukonko/tablewriter v1.1.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
-	github.com/urfave/cli/v2 v2.27.7 // indirect
 	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
-	golang.org/x/sys v0.38.0 // indirect
-	golang.org/x/term v0.37.0 // indirect
-	gonum.org/v1/gonum v0.16.0 // indirect
 )

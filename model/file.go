@@ -28,10 +28,14 @@ type header struct {
 
 // Encode writes m in the model file format.
 func Encode(w io.Writer, m *Model) error {
+	return encodeWith(w, header{Format: FormatVersion, ToolVersion: m.ToolVersion}, m)
+}
+
+func encodeWith(w io.Writer, h header, m *Model) error {
 	var buf bytes.Buffer
 	buf.WriteString(magic)
 	enc := gob.NewEncoder(&buf)
-	if err := enc.Encode(header{Format: FormatVersion, ToolVersion: m.ToolVersion}); err != nil {
+	if err := enc.Encode(h); err != nil {
 		return err
 	}
 	if err := enc.Encode(m); err != nil {
