@@ -298,12 +298,9 @@ func (p *straceParser) callLine(pid int, rest []byte) error {
 		p.pending[pid] = pc
 		return nil
 	}
-	args, tail, ok := splitReturn(body)
+	p.call = Call{}
+	args, ok := splitReturn(body, &p.call, p)
 	if !ok {
-		p.st.Skipped++
-		return nil
-	}
-	if !p.setReturn(tail) {
 		p.st.Skipped++
 		return nil
 	}
@@ -336,15 +333,11 @@ func (p *straceParser) resumed(pid int, rest []byte) error {
 	}
 	name := r[:n]
 	body := r[n+len(resumedClose):]
-	args, tail, ok := splitReturn(body)
-	if !ok {
-		p.st.Skipped++
-		return nil
-	}
 	// Parse the return into a scratch Call first: delivering an orphaned
 	// pending call below overwrites p.call.
 	var ret Call
-	if !parseReturn(tail, &ret, p) {
+	args, ok := splitReturn(body, &ret, p)
+	if !ok {
 		p.st.Skipped++
 		return nil
 	}
@@ -371,52 +364,43 @@ func (p *straceParser) resumed(pid int, rest []byte) error {
 	return p.deliver()
 }
 
-func (p *straceParser) setReturn(tail []byte) bool {
-	p.call = Call{}
-	return parseReturn(tail, &p.call, p)
-}
-
 // splitReturn splits "ARGS) = RET..." (the text after a call's opening
-// parenthesis, or after "resumed>") into the argument text and the return
-// text. It first tries the last " = " on the line, whose return part must
-// then parse; strace's return decorations may contain " = " themselves (a
-// -y path), in which case it falls back to a forward scan that respects
-// quotes, brackets and decorations.
-func splitReturn(body []byte) (args, tail []byte, ok bool) {
-	if k := bytes.LastIndex(body, []byte(" = ")); k >= 0 {
-		j := k
-		for j > 0 && body[j-1] == ' ' {
-			j--
-		}
-		if j > 0 && body[j-1] == ')' && validReturn(body[k+3:]) {
-			return body[:j-1], body[k+3:], true
-		}
-	} else {
-		return nil, nil, false
+// parenthesis, or after "resumed>") into the argument text and the return,
+// which it parses into c. It first tries the last " = " on the line, whose
+// return part must then parse; strace's return decorations may contain
+// " = " themselves (a -y path), in which case it falls back to a forward
+// scan that respects quotes, brackets and decorations.
+func splitReturn(body []byte, c *Call, p *straceParser) (args []byte, ok bool) {
+	k := bytes.LastIndex(body, []byte(" = "))
+	if k < 0 {
+		return nil, false
 	}
-	c := nextTop(body, 0)
-	for c < len(body) && body[c] == ',' {
-		c = nextTop(body, c+1)
+	j := k
+	for j > 0 && body[j-1] == ' ' {
+		j--
 	}
-	if c >= len(body) || body[c] != ')' {
-		return nil, nil, false
+	if j > 0 && body[j-1] == ')' && parseReturn(body[k+3:], c, p) {
+		return body[:j-1], true
 	}
-	t := c + 1
+	*c = Call{}
+	e := nextTop(body, 0)
+	for e < len(body) && body[e] == ',' {
+		e = nextTop(body, e+1)
+	}
+	if e >= len(body) || body[e] != ')' {
+		return nil, false
+	}
+	t := e + 1
 	for t < len(body) && body[t] == ' ' {
 		t++
 	}
 	if t+1 >= len(body) || body[t] != '=' || body[t+1] != ' ' {
-		return nil, nil, false
+		return nil, false
 	}
-	if !validReturn(body[t+2:]) {
-		return nil, nil, false
+	if !parseReturn(body[t+2:], c, p) {
+		return nil, false
 	}
-	return body[:c], body[t+2:], true
-}
-
-func validReturn(t []byte) bool {
-	var c Call
-	return parseReturn(t, &c, nil)
+	return body[:e], true
 }
 
 // parseReturn parses strace's return text: "?" or a decimal or 0x-hex number,

@@ -1,0 +1,298 @@
+package trace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// got is a copy of a delivered call, for comparisons.
+type got struct {
+	PID      int
+	Name     string
+	Ret      int64
+	RetKnown bool
+	Errno    string
+	Args     string
+}
+
+func (g got) String() string {
+	return fmt.Sprintf("{%d %s(%s) ret=%d known=%v errno=%q}", g.PID, g.Name, g.Args, g.Ret, g.RetKnown, g.Errno)
+}
+
+func parseAll(t *testing.T, log string) ([]got, Stats) {
+	t.Helper()
+	var calls []got
+	st, err := ParseStrace(strings.NewReader(log), func(c *Call) error {
+		calls = append(calls, got{c.PID, c.Name, c.Ret, c.RetKnown, c.Errno, c.Args()})
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("ParseStrace: %v", err)
+	}
+	return calls, st
+}
+
+func TestStraceLineShapes(t *testing.T) {
+	cases := []struct {
+		name string
+		line string
+		want got
+	}{
+		{"plain", `openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3`,
+			got{0, "openat", 3, true, "", `AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC`}},
+		{"pid column", `12345 close(3)                = 0`,
+			got{12345, "close", 0, true, "", `3`}},
+		{"short pid column", `7     close(3) = 0`, got{7, "close", 0, true, "", `3`}},
+		{"pid prefix", `[pid  4242] getpid() = 4242`, got{4242, "getpid", 4242, true, "", ``}},
+		{"-t", `19:54:21 brk(NULL) = 0x563963c38000`, got{0, "brk", 0x563963c38000, true, "", `NULL`}},
+		{"-tt with pid", `7581  19:54:21.891480 brk(NULL)         = 0x563963c38000 <0.000010>`,
+			got{7581, "brk", 0x563963c38000, true, "", `NULL`}},
+		{"-ttt", `1732218861.891480 getuid() = 0`, got{0, "getuid", 0, true, "", ``}},
+		{"-r", `     0.000123 getuid() = 1000`, got{0, "getuid", 1000, true, "", ``}},
+		{"-r with pid", `4100       0.000123 getuid() = 1000`, got{4100, "getuid", 1000, true, "", ``}},
+		{"errno", `access("/etc/ld.so.preload", R_OK) = -1 ENOENT (No such file or directory) <0.000010>`,
+			got{0, "access", -1, true, "ENOENT", `"/etc/ld.so.preload", R_OK`}},
+		{"no return", `exit_group(0)                           = ?`, got{0, "exit_group", 0, false, "", `0`}},
+		{"restart", `read(0, 0x7ffc, 1024) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)`,
+			got{0, "read", 0, false, "ERESTARTSYS", `0, 0x7ffc, 1024`}},
+		{"restart_syscall", `restart_syscall(<... resuming interrupted read ...>) = 0`,
+			got{0, "restart_syscall", 0, true, "", `<... resuming interrupted read ...>`}},
+		{"unknown syscall", `syscall_0x1b6(0x1, 0x2, 0, 0, 0, 0) = -1 ENOSYS (Function not implemented)`,
+			got{0, "syscall_0x1b6", -1, true, "ENOSYS", `0x1, 0x2, 0, 0, 0, 0`}},
+		{"-y return", `openat(AT_FDCWD</tmp>, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache> <0.000010>`,
+			got{0, "openat", 3, true, "", `AT_FDCWD</tmp>, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC`}},
+		{"-y path holding ' = '", `openat(AT_FDCWD</tmp>, "/tmp/a) = 4>,b", O_RDONLY) = 3</tmp/a) = 4\76,b> <0.000010>`,
+			got{0, "openat", 3, true, "", `AT_FDCWD</tmp>, "/tmp/a) = 4>,b", O_RDONLY`}},
+		{"-yy device", `dup2(3</dev/null<char 1:3>>, 1) = 1</dev/null<char 1:3>>`,
+			got{0, "dup2", 1, true, "", `3</dev/null<char 1:3>>, 1`}},
+		{"-yy socket", `connect(3<TCP:[10.0.0.1:5000->10.0.0.2:80]>, {sa_family=AF_INET, sin_port=htons(80)}, 16) = 0`,
+			got{0, "connect", 0, true, "", `3<TCP:[10.0.0.1:5000->10.0.0.2:80]>, {sa_family=AF_INET, sin_port=htons(80)}, 16`}},
+		{"string with parens and quotes", `write(1, "f(x) = \"3\" (ok)\n", 18) = 18`,
+			got{0, "write", 18, true, "", `1, "f(x) = \"3\" (ok)\n", 18`}},
+		{"truncated string", `read(3, "\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\3\0>\0\1\0\0\0"..., 832) = 832`,
+			got{0, "read", 832, true, "", `3, "\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\3\0>\0\1\0\0\0"..., 832`}},
+		{"vars comment", `execve("/bin/sh", ["sh", "-c", "x"], 0x7ffd /* 25 vars */) = 0`,
+			got{0, "execve", 0, true, "", `"/bin/sh", ["sh", "-c", "x"], 0x7ffd /* 25 vars */`}},
+		{"-X verbose return", `fcntl(3, 0x3 /* F_GETFL */) = 0x8002 /* O_RDWR|O_LARGEFILE */`,
+			got{0, "fcntl", 0x8002, true, "", `3, 0x3 /* F_GETFL */`}},
+		{"poll comment", `poll([{fd=3, events=POLLIN}], 1, 100) = 1 ([{fd=3, revents=POLLIN}])`,
+			got{0, "poll", 1, true, "", `[{fd=3, events=POLLIN}], 1, 100`}},
+		{"timeout", `select(4, [3], NULL, NULL, {tv_sec=0, tv_usec=1}) = 0 (Timeout)`,
+			got{0, "select", 0, true, "", `4, [3], NULL, NULL, {tv_sec=0, tv_usec=1}`}},
+		{"injected", `openat(AT_FDCWD, "/x", O_RDONLY) = -1 EPERM (Operation not permitted) (INJECTED)`,
+			got{0, "openat", -1, true, "EPERM", `AT_FDCWD, "/x", O_RDONLY`}},
+		{"crlf", "getpid() = 5\r", got{0, "getpid", 5, true, "", ``}},
+		{"unsigned hex", `mmap(NULL, 8192) = 0xffffffffffffffff`, got{0, "mmap", -1, true, "", `NULL, 8192`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			calls, st := parseAll(t, tc.line+"\n")
+			if len(calls) != 1 || st.Skipped != 0 {
+				t.Fatalf("got %v, stats %+v; want one call", calls, st)
+			}
+			if calls[0] != tc.want {
+				t.Errorf("got  %v\nwant %v", calls[0], tc.want)
+			}
+		})
+	}
+}
+
+func TestStraceNotCalls(t *testing.T) {
+	log := strings.Join([]string{
+		"hello from the program",
+		"Usage: foo [options]",
+		"error: open(config) failed",
+		"strace: Process 4242 attached",
+		"    at Main.run(Main.java:12)",
+		"12:00:00 something happened",
+		"f(x) = y",
+		"close(3",
+		"Close(3) = 0",
+		"% time     seconds  usecs/call     calls    errors syscall",
+		"------ ----------- ----------- --------- --------- ----------------",
+		" 32.13    0.000123          12        10           mmap",
+		"100.00    0.000383           5        67         4 total",
+		"",
+		"\x00\x01binary\xff(",
+	}, "\n")
+	calls, st := parseAll(t, log)
+	if len(calls) != 0 {
+		t.Errorf("non-strace lines read as calls: %v", calls)
+	}
+	if st.Lines != 15 || st.Skipped != 15 {
+		t.Errorf("stats %+v, want 15 lines, all skipped", st)
+	}
+}
+
+func TestStraceSignalsExits(t *testing.T) {
+	log := `100 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101} ---
+[pid   101] +++ exited with 0 +++
+100 --- stopped by SIGSTOP ---
+100 +++ killed by SIGSEGV (core dumped) +++
+`
+	calls, st := parseAll(t, log)
+	if len(calls) != 0 || st.Signals != 2 || st.Exits != 2 || st.Skipped != 0 || st.Lines != 4 {
+		t.Errorf("calls %v, stats %+v", calls, st)
+	}
+	if st.Bytes != int64(len(log)) {
+		t.Errorf("Bytes %d, want %d", st.Bytes, len(log))
+	}
+}
+
+func TestStraceResumed(t *testing.T) {
+	log := `100 read(3,  <unfinished ...>
+101 futex(0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>
+102 getpid() = 102
+100 <... read resumed>"abc", 1024) = 3
+101 <... futex resumed>)              = 0
+103 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 104
+105 nanosleep({tv_sec=1, tv_nsec=0},  <unfinished ...>
+106 futex(0x1, FUTEX_WAIT, 0, NULL <unfinished ...>
+106 <... futex resumed>) = ?
+107 clock_gettime(CLOCK_MONOTONIC,  <unfinished ...>
+107 <... read resumed>"x", 1) = 1
+`
+	calls, _ := parseAll(t, log)
+	want := []got{
+		{102, "getpid", 102, true, "", ``},
+		{100, "read", 3, true, "", `3, "abc", 1024`},
+		{101, "futex", 0, true, "", `0x7f00, FUTEX_WAIT_PRIVATE, 2, NULL`},
+		{103, "wait4", 104, true, "", `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL`},
+		{106, "futex", 0, false, "", `0x1, FUTEX_WAIT, 0, NULL`},
+		// A resumed line that does not match the pending call: the
+		// pending one is delivered as never finished, then the orphan.
+		{107, "clock_gettime", 0, false, "", `CLOCK_MONOTONIC, `},
+		{107, "read", 1, true, "", `"x", 1`},
+		// Unfinished at the end of input, in the order they started.
+		{105, "nanosleep", 0, false, "", `{tv_sec=1, tv_nsec=0}, `},
+	}
+	if len(calls) != len(want) {
+		t.Fatalf("got %d calls %v, want %d", len(calls), calls, len(want))
+	}
+	for i := range want {
+		if calls[i] != want[i] {
+			t.Errorf("call %d:\ngot  %v\nwant %v", i, calls[i], want[i])
+		}
+	}
+}
+
+func TestStraceArg(t *testing.T) {
+	line := `connect(3<TCP:[1.2.3.4:5->6.7.8.9:10]>, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("1.2.3.4")}, 16 /* a, b */, "x,\"y)", [1, 2], 4</a\76,b>) = 0` + "\n"
+	want := []string{
+		`3<TCP:[1.2.3.4:5->6.7.8.9:10]>`,
+		`{sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("1.2.3.4")}`,
+		`16 /* a, b */`,
+		`"x,\"y)"`,
+		`[1, 2]`,
+		`4</a\76,b>`,
+		``, // absent
+	}
+	n := 0
+	_, err := ParseStrace(strings.NewReader(line), func(c *Call) error {
+		n++
+		for i, w := range want {
+			if a := c.Arg(i); a != w {
+				t.Errorf("Arg(%d) = %q, want %q", i, a, w)
+			}
+		}
+		if a := c.Arg(-1); a != "" {
+			t.Errorf("Arg(-1) = %q", a)
+		}
+		return nil
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("%d calls, err %v", n, err)
+	}
+	// No arguments at all.
+	c := Call{}
+	if c.Arg(0) != "" || c.Args() != "" {
+		t.Error("empty call has arguments")
+	}
+}
+
+func TestStraceLongLines(t *testing.T) {
+	for _, size := range []int{100, 70 << 10, 300 << 10, 5 << 20} {
+		s := strings.Repeat("a", size)
+		log := "1 getpid() = 1\n" + `2 write(1, "` + s + `", 5) = 5` + "\n3 getpid() = 3\n"
+		calls, st := parseAll(t, log)
+		if len(calls) != 3 || st.Lines != 3 || st.Bytes != int64(len(log)) {
+			t.Fatalf("size %d: %d calls, stats %+v", size, len(calls), st)
+		}
+		if len(calls[1].Args) != size+8 || calls[2].PID != 3 {
+			t.Errorf("size %d: args length %d, last pid %d", size, len(calls[1].Args), calls[2].PID)
+		}
+	}
+}
+
+func TestStraceLineTooLong(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates 256 MiB")
+	}
+	r := io.MultiReader(strings.NewReader("getpid() = 1\nwrite(1, \""), &repeatReader{b: 'a', n: MaxLineBytes + 10})
+	_, err := ParseStrace(r, func(*Call) error { return nil })
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 {
+		t.Fatalf("err %v, want *ParseError on line 2", err)
+	}
+}
+
+func TestStraceCallbackError(t *testing.T) {
+	stop := errors.New("stop")
+	n := 0
+	st, err := ParseStrace(strings.NewReader("getpid() = 1\ngetpid() = 2\ngetpid() = 3\n"), func(*Call) error {
+		n++
+		if n == 2 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || n != 2 || st.Calls != 2 {
+		t.Errorf("err %v after %d calls, stats %+v", err, n, st)
+	}
+}
+
+func TestStraceNoFinalNewline(t *testing.T) {
+	calls, st := parseAll(t, "getpid() = 1\ngetppid() = 2")
+	if len(calls) != 2 || st.Lines != 2 {
+		t.Errorf("calls %v, stats %+v", calls, st)
+	}
+}
+
+func TestStraceInterning(t *testing.T) {
+	var buf bytes.Buffer
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&buf, "%d openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOENT (No such file or directory)\n", i)
+	}
+	log := buf.Bytes()
+	allocs := testing.AllocsPerRun(10, func() {
+		ParseStrace(bytes.NewReader(log), func(*Call) error { return nil })
+	})
+	// The fixed cost of a parse (reader buffer, maps) but nothing per line.
+	if allocs > 20 {
+		t.Errorf("%v allocations for 100 lines; names and errnos must be interned", allocs)
+	}
+}
+
+// repeatReader yields n copies of b.
+type repeatReader struct {
+	b byte
+	n int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	if len(p) > r.n {
+		p = p[:r.n]
+	}
+	for i := range p {
+		p[i] = r.b
+	}
+	r.n -= len(p)
+	return len(p), nil
+}
