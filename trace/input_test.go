@@ -1,0 +1,162 @@
+package trace
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const elfHead = "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+func TestCollectAuto(t *testing.T) {
+	dir := t.TempDir()
+	p := func(rel string) string { return filepath.Join(dir, rel) }
+	writeFile(t, p("a.csv"), "1,2\n", 0o644)
+	writeFile(t, p("adfa.txt"), "6 6 63 6 42 120 6 195 120 6 6 114 162 162 \n", 0o644)
+	writeFile(t, p("bin/tool"), elfHead, 0o755)
+	writeFile(t, p("bin/lib.so"), elfHead, 0o644)
+	writeFile(t, p("run.sh"), "#!/bin/sh\necho hi\n", 0o755)
+	writeFile(t, p("notes.txt"), "hello\nworld\n", 0o644)
+	writeFile(t, p("empty"), "", 0o644)
+	writeFile(t, p("log.strace"), "program output\nexecve(\"/bin/true\", [\"true\"], 0x7ffd /* 3 vars */) = 0\nexit_group(0) = ?\n+++ exited with 0 +++\n", 0o644)
+	writeFile(t, p("long.strace"), `execve("/bin/true", ["`+strings.Repeat("x", SniffBytes)+`"], 0x1 /* 3 vars */) = 0`+"\n", 0o644)
+	writeFile(t, p("ff/out.100"), "getpid() = 100\n+++ exited with 0 +++\n", 0o644)
+	writeFile(t, p("ff/out.20"), "getpid() = 20\ngetppid() = 1\n", 0o644)
+	writeFile(t, p("ff/out.3"), "getpid() = 3\n", 0o644)
+	writeFile(t, p("ff/solo.5"), "getpid() = 5\n", 0o644)
+	writeFile(t, p("rot/log"), "getpid() = 1\n", 0o644)
+	writeFile(t, p("rot/log.1"), "getpid() = 1\n", 0o644)
+	writeFile(t, p("rot/log.2"), "getpid() = 1\n", 0o644)
+	if err := os.Symlink(dir, p("loop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(p("adfa.txt"), p("link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	samples, skipped, err := Collect([]string{dir}, KindAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Source{
+		{p("a.csv"), KindCSV, []string{p("a.csv")}},
+		{p("adfa.txt"), KindADFA, []string{p("adfa.txt")}},
+		{p("bin/tool"), KindExec, []string{p("bin/tool")}},
+		{p("ff/out"), KindStrace, []string{p("ff/out.3"), p("ff/out.20"), p("ff/out.100")}},
+		{p("ff/solo.5"), KindStrace, []string{p("ff/solo.5")}},
+		{p("link.txt"), KindADFA, []string{p("link.txt")}},
+		{p("log.strace"), KindStrace, []string{p("log.strace")}},
+		{p("long.strace"), KindStrace, []string{p("long.strace")}},
+		{p("rot/log"), KindStrace, []string{p("rot/log")}},
+		{p("rot/log.1"), KindStrace, []string{p("rot/log.1")}},
+		{p("rot/log.2"), KindStrace, []string{p("rot/log.2")}},
+		{p("run.sh"), KindExec, []string{p("run.sh")}},
+	}
+	if !reflect.DeepEqual(samples, want) {
+		t.Errorf("samples:\n%v\nwant\n%v", samples, want)
+	}
+	var msgs []string
+	for _, e := range skipped {
+		msgs = append(msgs, strings.ReplaceAll(e.Error(), dir+"/", ""))
+	}
+	wantSkipped := []string{
+		"skip bin/lib.so: executable format but no execute permission",
+		"skip empty: empty file",
+		"skip loop: symlinked folder not followed",
+		"skip notes.txt: not an executable, strace log, ADFA-LD trace or .csv file",
+	}
+	if !reflect.DeepEqual(msgs, wantSkipped) {
+		t.Errorf("skipped:\n%q\nwant\n%q", msgs, wantSkipped)
+	}
+
+	// Replay of the -ff group: pids from the file names, stats summed.
+	var pids []int
+	st, err := Replay(want[3], ArchI386, func(c *Call) error {
+		pids = append(pids, c.PID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(pids, []int{3, 20, 20, 100}) || st.Calls != 4 || st.Exits != 1 || st.Lines != 5 {
+		t.Errorf("replay pids %v, stats %+v", pids, st)
+	}
+	// Replay of an ADFA-LD trace.
+	st, err = Replay(want[1], ArchI386, func(c *Call) error { return nil })
+	if err != nil || st.Calls != 14 {
+		t.Errorf("replay adfa: stats %+v, err %v", st, err)
+	}
+}
+
+func TestCollectExplicitKind(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "x.1"), "hello\n", 0o644)
+	writeFile(t, filepath.Join(dir, "x.2"), "", 0o644)
+	writeFile(t, filepath.Join(dir, "y"), "1 2 3\n", 0o644)
+	samples, skipped, err := Collect([]string{dir}, KindStrace)
+	if err != nil || len(skipped) != 0 {
+		t.Fatal(err, skipped)
+	}
+	want := []Source{
+		{filepath.Join(dir, "x"), KindStrace, []string{filepath.Join(dir, "x.1"), filepath.Join(dir, "x.2")}},
+		{filepath.Join(dir, "y"), KindStrace, []string{filepath.Join(dir, "y")}},
+	}
+	if !reflect.DeepEqual(samples, want) {
+		t.Errorf("samples %v, want %v", samples, want)
+	}
+	// A file argument is taken as given.
+	samples, _, err = Collect([]string{filepath.Join(dir, "y")}, KindADFA)
+	if err != nil || len(samples) != 1 || samples[0].Kind != KindADFA {
+		t.Errorf("samples %v, err %v", samples, err)
+	}
+}
+
+func TestCollectMissing(t *testing.T) {
+	_, _, err := Collect([]string{filepath.Join(t.TempDir(), "nope")}, KindAuto)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("err %v, want not-exist", err)
+	}
+}
+
+func TestReplayErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
+	writeFile(t, bad, "1 2 x\n", 0o644)
+	_, err := Replay(Source{Name: bad, Kind: KindADFA, Paths: []string{bad}}, ArchI386, func(*Call) error { return nil })
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 1 || pe.Col != 5 || !strings.Contains(err.Error(), bad) {
+		t.Errorf("err %v, want a *ParseError naming the file", err)
+	}
+	if _, err := Replay(Source{Name: bad, Kind: KindCSV, Paths: []string{bad}}, ArchI386, nil); err == nil {
+		t.Error("replay of a csv source succeeded")
+	}
+	stop := errors.New("stop")
+	_, err = Replay(Source{Name: bad, Kind: KindADFA, Paths: []string{bad}}, ArchI386, func(*Call) error { return stop })
+	if err != stop {
+		t.Errorf("callback error came back as %v", err)
+	}
+}
+
+func TestParseKind(t *testing.T) {
+	for _, s := range []string{"auto", "exec", "strace", "adfa", "csv"} {
+		k, err := ParseKind(s)
+		if err != nil || k.String() != s {
+			t.Errorf("ParseKind(%q) = %v, %v", s, k, err)
+		}
+	}
+	if _, err := ParseKind("pcap"); err == nil {
+		t.Error("ParseKind(pcap) succeeded")
+	}
+}
