@@ -55,15 +55,15 @@ func runDetect(c *cli.Context, paths []string) error {
 			"detect with the same kind of input the model was trained on")
 	}
 	rows, bad := judge(m, t)
+	if len(bad) == len(rows) {
+		return allFailed(bad)
+	}
 	if err := write(os.Stdout, rows, summary(m, c)); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if len(bad) > 0 {
 		for _, s := range bad[1:] {
 			warnf("%v", s.err)
-		}
-		if len(bad) == len(rows) {
-			return bad[0].err
 		}
 		return fmt.Errorf("%d of %d samples not judged; first: %w", len(bad), len(rows), bad[0].err)
 	}
@@ -143,4 +143,16 @@ func loadModel(c *cli.Context) (*model.Model, error) {
 		return nil, withHint(err, "train the model again: detector train PATH...")
 	}
 	return m, nil
+}
+
+// allFailed reports a run in which no sample could be read: the first
+// error is the message, the others are warnings.
+func allFailed(bad []sample) error {
+	for _, s := range bad[1:] {
+		warnf("%v", s.err)
+	}
+	if len(bad) == 1 {
+		return bad[0].err
+	}
+	return fmt.Errorf("none of the %d samples could be read; first: %w", len(bad), bad[0].err)
 }

@@ -41,6 +41,9 @@ func runFeatures(c *cli.Context) error {
 	}
 	var rows []report.FeatureRow
 	bad := t.errs()
+	if len(bad) == len(t.samples) {
+		return allFailed(bad)
+	}
 	for _, s := range t.samples {
 		if s.err == nil {
 			rows = append(rows, report.FeatureRow{Sample: s.name, Features: s.vec, Syscalls: s.syscalls})
@@ -57,9 +60,6 @@ func runFeatures(c *cli.Context) error {
 	if len(bad) > 0 {
 		for _, s := range bad[1:] {
 			warnf("%v", s.err)
-		}
-		if len(bad) == len(t.samples) {
-			return bad[0].err
 		}
 		return fmt.Errorf("%d of %d samples have no features; first: %w", len(bad), len(t.samples), bad[0].err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"slices"
 	"sync"
 	"time"
@@ -65,6 +66,9 @@ func collect(ctx context.Context, paths []string, o extractOptions) (*table, err
 			"give executables, strace logs, ADFA-LD traces or .csv feature tables (see --input)")
 	}
 	if slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind == trace.KindExec }) {
+		if _, err := exec.LookPath("strace"); err != nil {
+			return nil, trace.ErrNoStrace
+		}
 		if o.run.NoSandbox {
 			warnf("--no-sandbox: executables run WITHOUT isolation, with your privileges")
 		} else if err := trace.CheckSandbox(); err != nil {
@@ -158,14 +162,18 @@ func readSample(ctx context.Context, src trace.Source, o extractOptions) sample 
 		return nil
 	}
 	var err error
+	var st trace.Stats
 	if src.Kind == trace.KindExec {
-		s.run, err = runSample(ctx, src.Paths[0], o.run, add)
+		s.run, st, err = runSample(ctx, src.Paths[0], o.run, add)
 	} else {
-		_, err = trace.Replay(src, o.arch, add)
+		st, err = trace.Replay(src, o.arch, add)
 	}
 	if err == nil {
 		s.vec, err = c.Vector()
 		s.syscalls = c.Histogram()
+		if errors.Is(err, features.ErrNoCalls) && st.Skipped > 0 {
+			err = fmt.Errorf("%w: none of its %d lines is one; is it really %s?", err, st.Lines, kindArticle(src.Kind))
+		}
 	}
 	if err != nil {
 		s.err = fmt.Errorf("%s: %w", src.Name, err)
@@ -173,7 +181,7 @@ func readSample(ctx context.Context, src trace.Source, o extractOptions) sample 
 	return s
 }
 
-func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*trace.Call) error) (*report.RunInfo, error) {
+func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*trace.Call) error) (*report.RunInfo, trace.Stats, error) {
 	pr, pw := io.Pipe()
 	type done struct {
 		res trace.RunResult
@@ -185,15 +193,15 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		pw.CloseWithError(err) // nil: the reader sees EOF
 		ch <- done{res, err}
 	}()
-	_, perr := trace.ParseStrace(pr, add)
+	st, perr := trace.ParseStrace(pr, add)
 	// A parse error stops the run: the tracer's next write fails.
 	pr.CloseWithError(errParseStopped)
 	d := <-ch
 	if d.err != nil {
-		return nil, d.err
+		return nil, st, d.err
 	}
 	if perr != nil {
-		return nil, perr
+		return nil, st, perr
 	}
 	r := d.res
 	return &report.RunInfo{
@@ -203,7 +211,7 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		Stdout:    string(r.Stdout),
 		Stderr:    string(r.Stderr),
 		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
-	}, nil
+	}, st, nil
 }
 
 var errParseStopped = errors.New("trace parser stopped")
@@ -213,4 +221,14 @@ func quoteList(paths []string) string {
 		return paths[0]
 	}
 	return fmt.Sprintf("%d paths", len(paths))
+}
+
+func kindArticle(k trace.Kind) string {
+	switch k {
+	case trace.KindStrace:
+		return "an strace log"
+	case trace.KindADFA:
+		return "an ADFA-LD trace"
+	}
+	return "a " + k.String() + " sample"
 }

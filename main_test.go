@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"detector/features"
+)
+
+// The CLI is tested as people use it: the real binary, built once, run
+// with arguments, its exit status, stdout and stderr checked.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "detector-cli-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	binary = filepath.Join(dir, "detector")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build detector: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs the binary with args and extra environment variables; the model
+// location defaults to a fresh folder so that no test touches a real one.
+func run(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+t.TempDir(), "DETECTOR_MODEL=")
+	cmd.Env = append(cmd.Env, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// wantError checks the contract for bad input: exit status 2, a single
+// "detector: " line naming the problem (and at most a hint line), no panic.
+func wantError(t *testing.T, r result, substr string) {
+	t.Helper()
+	if r.code != 2 {
+		t.Errorf("exit status %d, want 2; stderr:\n%s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	var errs []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "detector: hint: "), strings.HasPrefix(l, "detector: warning: "):
+		case strings.HasPrefix(l, "detector: "):
+			errs = append(errs, l)
+		default:
+			t.Errorf("stderr line without the detector: prefix: %q", l)
+		}
+	}
+	if len(errs) != 1 {
+		t.Errorf("want one error line, got %d:\n%s", len(errs), r.stderr)
+	}
+	if !strings.Contains(r.stderr, substr) {
+		t.Errorf("stderr %q does not mention %q", r.stderr, substr)
+	}
+	if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine") {
+		t.Errorf("panic:\n%s", r.stderr)
+	}
+}
+
+func TestFeaturesJSONOfHandMadeLog(t *testing.T) {
+	r := run(t, nil, "features", "--input", "strace", "--output", "json", "testdata/handmade.strace")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got struct {
+		Sample   string             `json:"sample"`
+		Features map[string]float64 `json:"features"`
+		Syscalls map[string]int64   `json:"syscalls"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v in %q", err, r.stdout)
+	}
+	// The log holds ten calls: two unfinished/resumed pairs count once
+	// each; the signal and exit lines are not calls.
+	wantHist := map[string]int64{"execve": 1, "brk": 1, "openat": 1, "read": 2, "close": 1,
+		"socket": 1, "connect": 1, "setuid": 1, "exit_group": 1}
+	if fmt.Sprint(got.Syscalls) != fmt.Sprint(wantHist) {
+		t.Errorf("syscalls = %v, want %v", got.Syscalls, wantHist)
+	}
+	entropy := -(8*0.1*math.Log2(0.1) + 0.2*math.Log2(0.2))
+	want := map[string]float64{"total_calls": 10, "unique_ratio": 0.9, "file_ratio": 0.4, "process_ratio": 0.2,
+		"network_ratio": 0.2, "memory_ratio": 0.1, "security_ratio": 0.1, "top_call_ratio": 0.2,
+		"entropy": entropy, "transition_rate": 1}
+	for k, w := range want {
+		if math.Abs(got.Features[k]-w) > 1e-12 {
+			t.Errorf("%s = %v, want %v", k, got.Features[k], w)
+		}
+	}
+	// Keys in the documented order.
+	i := strings.Index(r.stdout, `"features":{`)
+	var order []string
+	for _, n := range features.Names {
+		order = append(order, fmt.Sprintf("%q", n))
+	}
+	pos := -1
+	for _, k := range order {
+		p := strings.Index(r.stdout[i:], k)
+		if p < pos {
+			t.Errorf("feature %s out of order in %s", k, r.stdout)
+		}
+		pos = p
+	}
+}
+
+// writeTable writes a CSV feature table of n rows of gaussian data.
+func writeTable(t *testing.T, path string, n int, seed uint64, shift float64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 7))
+	var b strings.Builder
+	b.WriteString("sample," + strings.Join(features.Names, ",") + "\n")
+	for i := range n {
+		fmt.Fprintf(&b, "s%d", i)
+		for range features.Names {
+			fmt.Fprintf(&b, ",%g", r.NormFloat64()+shift)
+		}
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCSVTrainDetect(t *testing.T) {
+	dir := t.TempDir()
+	train, test := filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
+	writeTable(t, train, 200, 1, 0)
+	writeTable(t, test, 30, 2, 0)
+	outliers := filepath.Join(dir, "outliers.csv")
+	writeTable(t, outliers, 5, 3, 8)
+	for _, alg := range []string{"lof", "ocsvm"} {
+		t.Run(alg, func(t *testing.T) {
+			m := filepath.Join(dir, alg+".gob")
+			if r := run(t, nil, "train", "--input", "csv", "--algorithm", alg, "--model", m, train); r.code != 0 {
+				t.Fatalf("train: %d %s", r.code, r.stderr)
+			}
+			var verdicts []string
+			for range 2 {
+				r := run(t, nil, "detect", "--input", "csv", "--output", "json", "--model", m, test, outliers)
+				if r.code != 1 {
+					t.Fatalf("detect: exit %d, want 1 (outliers present): %s", r.code, r.stderr)
+				}
+				var v []string
+				lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+				if len(lines) != 35 {
+					t.Fatalf("%d JSON lines, want 35", len(lines))
+				}
+				for _, l := range lines {
+					var row map[string]any
+					if err := json.Unmarshal([]byte(l), &row); err != nil {
+						t.Fatal(err)
+					}
+					for _, k := range []string{"sample", "verdict", "score", "confidence", "features", "deviations"} {
+						if _, ok := row[k]; !ok {
+							t.Fatalf("line lacks %q: %s", k, l)
+						}
+					}
+					c := row["confidence"].(float64)
+					if c < 0 || c > 1 {
+						t.Errorf("confidence %v outside [0, 1]", c)
+					}
+					if (row["score"].(float64) < 0) != (row["verdict"] == "anomalous") {
+						t.Errorf("verdict disagrees with score: %s", l)
+					}
+					v = append(v, row["verdict"].(string))
+				}
+				for _, x := range v[30:] {
+					if x != "anomalous" {
+						t.Errorf("an outlier 8 standard deviations out judged %s", x)
+					}
+				}
+				verdicts = append(verdicts, strings.Join(v, " "))
+			}
+			if verdicts[0] != verdicts[1] {
+				t.Error("two runs with the same model disagree")
+			}
+		})
+	}
+}
+
+func TestFeaturesCSVFeedsTraining(t *testing.T) {
+	dir := t.TempDir()
+	table := filepath.Join(dir, "f.csv")
+	r := run(t, nil, "features", "--output", "csv", "--input", "strace", "testdata/handmade.strace", "testdata/handmade.strace")
+	if r.code != 0 {
+		t.Fatalf("features: %d %s", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "sample,"+strings.Join(features.Names, ",")+"\n") {
+		t.Fatalf("header: %q", r.stdout)
+	}
+	os.WriteFile(table, []byte(r.stdout), 0o644)
+	m := filepath.Join(dir, "m.gob")
+	if r := run(t, nil, "train", "--input", "csv", "--model", m, table); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	r = run(t, nil, "detect", "--input", "csv", "--model", m, "--output", "csv", table)
+	if r.code != 0 || !strings.Contains(r.stdout, "testdata/handmade.strace,normal,") {
+		t.Fatalf("detect: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func trainCSVModel(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	train := filepath.Join(dir, "train.csv")
+	writeTable(t, train, 50, 1, 0)
+	m := filepath.Join(dir, "m.gob")
+	if r := run(t, nil, "train", "--input", "csv", "--model", m, train); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	return m
+}
+
+func TestBadInput(t *testing.T) {
+	good := trainCSVModel(t)
+	dir := t.TempDir()
+	data, _ := os.ReadFile(good)
+	corrupt := filepath.Join(dir, "corrupt.gob")
+	os.WriteFile(corrupt, bytes.Repeat([]byte("not a model "), 100), 0o644)
+	truncated := filepath.Join(dir, "truncated.gob")
+	os.WriteFile(truncated, data[:len(data)/2], 0o644)
+	random := filepath.Join(dir, "random.log")
+	rb := make([]byte, 64<<10)
+	rnd := rand.New(rand.NewPCG(9, 9))
+	for i := range rb {
+		rb[i] = byte(rnd.Uint32())
+	}
+	os.WriteFile(random, rb, 0o644)
+	table := filepath.Join(dir, "t.csv")
+	writeTable(t, table, 5, 4, 0)
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"corrupt model", []string{"detect", "--input", "csv", "--model", corrupt, table}, "not a model file"},
+		{"truncated model", []string{"detect", "--input", "csv", "--model", truncated, table}, "truncated or corrupt"},
+		{"missing model", []string{"detect", "--input", "csv", "--model", filepath.Join(dir, "none.gob"), table}, "no model at"},
+		{"missing path", []string{"detect", "--model", good, filepath.Join(dir, "no-such-dir")}, "no-such-dir"},
+		{"random bytes as strace log", []string{"features", "--input", "strace", random}, "random.log"},
+		{"random bytes to detect", []string{"detect", "--input", "strace", "--model", good, random}, "random.log"},
+		{"flag after paths", []string{"detect", "--model", good, table, "--output", "json"}, "put flags before the paths"},
+		{"unknown algorithm", []string{"train", "--algorithm", "svm", table}, "unknown algorithm"},
+		{"bad output", []string{"detect", "--output", "xml", "--model", good, table}, "unknown output format"},
+		{"bad gamma", []string{"train", "--algorithm", "ocsvm", "--gamma", "-1", table}, "--gamma"},
+		{"unknown flag", []string{"detect", "--frobnicate", table}, "frobnicate"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { wantError(t, run(t, nil, c.args...), c.want) })
+	}
+}
+
+func TestNoStraceOnPath(t *testing.T) {
+	empty := t.TempDir()
+	r := run(t, []string{"PATH=" + empty}, "features", "--input", "exec", "fixtures/benign/list_usr_bin.sh")
+	wantError(t, r, "strace")
+	if !strings.Contains(r.stderr, "apt-get install strace") {
+		t.Errorf("no install hint: %s", r.stderr)
+	}
+}
+
+func TestEmptyTrainingFolderKeepsModel(t *testing.T) {
+	m := trainCSVModel(t)
+	before, _ := os.ReadFile(m)
+	empty := t.TempDir()
+	wantError(t, run(t, nil, "train", "--model", m, empty), "no samples found")
+	wantError(t, run(t, nil, "--train", empty, "--model", m), "no samples found")
+	after, _ := os.ReadFile(m)
+	if !bytes.Equal(before, after) {
+		t.Fatal("the model changed")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(m))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+func TestDefaultModelLocation(t *testing.T) {
+	data := t.TempDir()
+	table := filepath.Join(t.TempDir(), "t.csv")
+	writeTable(t, table, 30, 1, 0)
+	env := []string{"XDG_DATA_HOME=" + data}
+	if r := run(t, env, "train", "--input", "csv", table); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(data, "detector", "model.gob")); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, env, "--detect", table, "--input", "csv"); r.code != 0 && r.code != 1 {
+		t.Fatalf("detect with the default model: %d %s", r.code, r.stderr)
+	}
+	// $DETECTOR_MODEL wins over the default.
+	other := filepath.Join(t.TempDir(), "other.gob")
+	if r := run(t, append(env, "DETECTOR_MODEL="+other), "train", "--input", "csv", table); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInspect(t *testing.T) {
+	m := trainCSVModel(t)
+	r := run(t, nil, "inspect", "--model", m)
+	if r.code != 0 {
+		t.Fatalf("inspect: %s", r.stderr)
+	}
+	for _, want := range []string{"algorithm          lof", "neighbors", "training samples   50", "created", "transition_rate", "mean", "std"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+// TestFixturesEndToEnd is the seed workflow: train on the benign fixtures,
+// detect the suspicious ones. It runs every fixture under strace in the
+// sandbox.
+func TestFixturesEndToEnd(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace is not installed (apt-get install strace)")
+	}
+	if testing.Short() {
+		t.Skip("traces every fixture; skipped with -short")
+	}
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "--train", "fixtures/benign", "--model", m); r.code != 0 {
+		t.Fatalf("train: %d %s", r.code, r.stderr)
+	}
+	r := run(t, nil, "--detect", "fixtures/suspicious", "--model", m, "--output", "json")
+	if r.code != 1 {
+		t.Fatalf("detect: exit %d, want 1: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	flagged := strings.Count(r.stdout, `"verdict":"anomalous"`)
+	t.Logf("%d of %d suspicious fixtures flagged", flagged, len(lines))
+	if 2*flagged <= len(lines) {
+		t.Errorf("only %d of %d suspicious fixtures flagged", flagged, len(lines))
+	}
+}
