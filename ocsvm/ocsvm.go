@@ -39,7 +39,10 @@ type Model struct {
 	Gamma float64
 	// Nu is the nu parameter given to Fit.
 	Nu float64
-	// Train is the decision of every training row, in training order.
+	// Train is the decision of every training row, in training order,
+	// taken from the solver's final gradient: it agrees with Decision of
+	// the same row to about 1e-6 (the solver keeps kernel values as
+	// float32, as LIBSVM does).
 	Train []float64
 	// Iterations is the number of SMO iterations the solver ran.
 	Iterations int
@@ -115,7 +118,7 @@ func Fit(x [][]float64, nu, gamma float64) (*Model, error) {
 			m.Alpha = append(m.Alpha, a)
 		}
 	}
-	m.Train = m.DecisionAll(x)
+	m.Train = s.trainingDecision()
 	return m, nil
 }
 
@@ -159,7 +162,7 @@ func (m *Model) DecisionAll(x [][]float64) []float64 {
 }
 
 // TrainingDecision returns the decision of the training rows, in training
-// order, computed at Fit.
+// order, as computed at Fit (see Train).
 func (m *Model) TrainingDecision() []float64 {
 	return append([]float64(nil), m.Train...)
 }

@@ -55,6 +55,12 @@ func TestOptimality(t *testing.T) {
 			}
 		}
 	}
+	exact := m.DecisionAll(x)
+	for j, f := range m.TrainingDecision() {
+		if math.Abs(f-exact[j]) > 1e-5 {
+			t.Errorf("row %d: training decision %v, Decision %v", j, f, exact[j])
+		}
+	}
 	const tol = 2e-3
 	outside := 0
 	for j, f := range m.TrainingDecision() {

@@ -430,3 +430,13 @@ func (s *solver) solution() []float64 {
 	}
 	return out
 }
+
+// trainingDecision returns G_i - rho in training-row order: with all
+// labels +1 and no linear term, G = Q alpha is the kernel sum of each row.
+func (s *solver) trainingDecision() []float64 {
+	out := make([]float64, s.l)
+	for p, r := range s.perm {
+		out[r] = s.g[p] - s.rho
+	}
+	return out
+}
