@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# ADFA-LD benchmark: train on Training_Data_Master only, evaluate on
+# Validation_Data_Master (normal) and Attack_Data_Master (attack) with the
+# ten features, for LOF (k = 20) and One-Class SVM (nu = 0.05, gamma scale).
+# Prints a Markdown table. With --readme, also writes it into README.md
+# between the adfa:begin and adfa:end markers.
+#
+# usage: bench/adfa.sh [--readme] [ADFA_DIR]   (default ../shared/datasets/adfa-ld)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+readme=false
+if [ "${1:-}" = "--readme" ]; then readme=true; shift; fi
+src=${1:-../shared/datasets/adfa-ld}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Accept the folder holding ADFA-LD.zip, the zip itself, or an unpacked tree.
+if [ -f "$src" ]; then zip=$src
+elif [ -f "$src/ADFA-LD.zip" ]; then zip=$src/ADFA-LD.zip
+elif [ -d "$src/Training_Data_Master" ]; then data=$src
+elif [ -d "$src/ADFA-LD/Training_Data_Master" ]; then data=$src/ADFA-LD
+else echo "adfa.sh: no ADFA-LD data in $src" >&2; exit 2
+fi
+if [ -z "${data:-}" ]; then
+  command -v unzip >/dev/null || { echo "adfa.sh: unzip is needed (scripts/setup.sh installs it)" >&2; exit 2; }
+  unzip -q "$(realpath "$zip")" -d "$work"
+  data=$work/ADFA-LD
+fi
+
+go build -o "$work/detector" .
+det=$work/detector
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+field() { sed -n "s/^$1\"$2\": \([^,]*\),\{0,1\}$/\1/p" "$3" | head -n 1; }
+pct() { awk -v v="$1" 'BEGIN { if (v == "null") print "n/a"; else printf "%.1f%%", 100 * v }'; }
+
+table=$work/table.md
+{
+  echo "| model | ROC AUC | DR at 1% FA | DR at 5% FA | DR at 10% FA | train | evaluate |"
+  echo "|---|---|---|---|---|---|---|"
+} >"$table"
+for alg in lof ocsvm; do
+  case $alg in
+    lof) flags=(--algorithm lof --neighbors 20); name="LOF, k = 20" ;;
+    ocsvm) flags=(--algorithm ocsvm --nu 0.05 --gamma scale); name="One-Class SVM, nu = 0.05, gamma scale" ;;
+  esac
+  t0=$(now)
+  "$det" train "${flags[@]}" --input adfa --model "$work/$alg.gob" "$data/Training_Data_Master" 2>/dev/null
+  t1=$(now)
+  "$det" evaluate --output json --input adfa --model "$work/$alg.gob" \
+    --normal "$data/Validation_Data_Master" --attack "$data/Attack_Data_Master" >"$work/$alg.json"
+  t2=$(now)
+  j=$work/$alg.json
+  printf '| %s | %.3f | %s | %s | %s | %s s | %s s |\n' "$name" "$(field '  ' auc "$j")" \
+    "$(pct "$(field '    ' 0.01 "$j")")" "$(pct "$(field '    ' 0.05 "$j")")" "$(pct "$(field '    ' 0.10 "$j")")" \
+    "$(elapsed "$t0" "$t1")" "$(elapsed "$t1" "$t2")" >>"$table"
+done
+cat "$table"
+
+if $readme; then
+  awk -v tbl="$table" '
+    /<!-- adfa:begin -->/ { print; while ((getline l < tbl) > 0) print l; skip = 1; next }
+    /<!-- adfa:end -->/ { skip = 0 }
+    !skip { print }' README.md >"$work/README.md"
+  cp "$work/README.md" README.md
+  echo "adfa.sh: README.md updated" >&2
+fi

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine for detector: strace (the tracer), unzip
+# (for the ADFA-LD benchmark) and the Go modules pinned in go.mod. Safe to
+# run again; it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=""
+command -v strace >/dev/null 2>&1 || missing="$missing strace"
+command -v unzip >/dev/null 2>&1 || missing="$missing unzip" # for bench/adfa.sh
+if [ -n "$missing" ]; then
+  echo "setup: installing$missing" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq $missing >/dev/null
+fi
+command -v go >/dev/null 2>&1 || { echo "setup: Go 1.26 or later is needed (https://go.dev/dl/)" >&2; exit 1; }
+go mod download
