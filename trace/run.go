@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -139,14 +141,19 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		}
 	}()
 	if cfg.Sandbox {
-		cfg.Env = []string{"PATH=" + sandboxPATH, "HOME=" + scratchDir, "LANG=C.UTF-8", "TERM=dumb"}
+		cfg.Env = []string{"PATH=" + sandboxPATH, "HOME=" + scratchDir, "TERM=dumb"}
+		for _, k := range []string{"LANG", "LC_ALL", "TZ"} { // nothing else of the caller's environment
+			if v, ok := os.LookupEnv(k); ok {
+				cfg.Env = append(cfg.Env, k+"="+v)
+			}
+		}
 		// The program and every argument naming an existing file, to be bound
 		// in where the sandbox hides them.
 		for i, a := range argv {
 			if i > 0 && !filepath.IsAbs(a) {
 				continue
 			}
-			f, err := os.OpenFile(a, os.O_RDONLY|unix.O_PATH, 0)
+			f, err := os.Open(a)
 			if err != nil {
 				continue
 			}
@@ -203,41 +210,62 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*o
 	}
 	defer statusR.Close()
 
-	stdout := &capWriter{max: opts.MaxOutput}
-	stderr := &capWriter{max: opts.MaxOutput}
+	// The program's stdout and stderr: pipes of our own rather than
+	// os/exec's, so that they can be handed to the sandbox's user (programs
+	// reopen them through /dev/stdout and /dev/stderr).
+	var outR, outW, errR, errW *os.File
+	if outR, outW, err = os.Pipe(); err != nil {
+		traceW.Close()
+		statusW.Close()
+		return res, fmt.Errorf("create output pipe: %w", err)
+	}
+	defer outR.Close()
+	if errR, errW, err = os.Pipe(); err != nil {
+		traceW.Close()
+		statusW.Close()
+		outW.Close()
+		return res, fmt.Errorf("create output pipe: %w", err)
+	}
+	defer errR.Close()
+	closeW := func() {
+		traceW.Close()
+		statusW.Close()
+		outW.Close()
+		errW.Close()
+	}
+
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/5", // fdExe: works even where the inner user cannot reach the binary's path
+		Path:       "/proc/self/fd/5", // fdExe: works even where the sandbox's user cannot reach the binary's path
 		Args:       []string{sandboxInitName, string(arg)},
-		Env:        []string{},
-		Stdout:     stdout,
-		Stderr:     stderr,
+		Env:        []string{"GOMAXPROCS=1"}, // the init is single-purpose and short-lived
+		Stdout:     outW,
+		Stderr:     errW,
 		ExtraFiles: append([]*os.File{traceW, statusW, exe}, files...),
-		WaitDelay:  time.Second,
 		SysProcAttr: &syscall.SysProcAttr{
 			Setsid:    true,
 			Pdeathsig: syscall.SIGKILL,
 		},
 	}
 	if cfg.Sandbox {
-		outer := os.Getuid()
-		outerG := os.Getgid()
-		if outer == 0 {
-			outer, outerG = sandboxNobody, sandboxNobody
-		}
+		uid, gid := sandboxIDs()
 		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID |
 			syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
-		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: outer, Size: 1}}
-		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: outerG, Size: 1}}
+		// Only the sandbox's user exists in its user namespace, under its
+		// own id; uid 0 does not.
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
 		cmd.SysProcAttr.GidMappingsEnableSetgroups = false
-		// Become the inner root, which is outer (not the caller's uid when
-		// that is root): only then does the init hold capabilities in its
-		// namespaces.
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
-		// strace reopens the trace pipe through /proc/self/fd/3, which needs
-		// the pipe to belong to the inner user.
-		if err := traceW.Chown(outer, outerG); err != nil {
-			traceW.Close()
-			return res, fmt.Errorf("hand trace pipe to the sandbox: %w", err)
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}
+		// The capabilities the init needs for the setup, valid in its own
+		// namespaces only; it drops them all before running strace.
+		cmd.SysProcAttr.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN, unix.CAP_SETPCAP}
+		// strace reopens the trace pipe through /proc/self/fd/3, and programs
+		// reopen stdout and stderr: the pipes must belong to that user.
+		for _, f := range []*os.File{traceW, outW, errW} {
+			if err := f.Chown(uid, gid); err != nil {
+				closeW()
+				return res, fmt.Errorf("hand pipes to the sandbox: %w", err)
+			}
 		}
 	}
 
@@ -257,8 +285,7 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*o
 		waited <- cmd.Wait()
 	}()
 	err = <-started
-	traceW.Close()
-	statusW.Close()
+	closeW()
 	if err != nil {
 		if cfg.Sandbox {
 			return res, &SandboxError{Reason: "create namespaces: " + unwrapSyscallError(err)}
@@ -273,12 +300,13 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*o
 	)
 	kill := func() {
 		killOnce.Do(func() {
-			// The init is pid 1 of the run's pid namespace: its death takes
-			// every process of the run with it. Without the sandbox, strace
-			// kills its tracees when it dies (PTRACE_O_EXITKILL); the session
-			// is killed too for good measure.
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			cmd.Process.Kill()
+			if cfg.Sandbox {
+				// The init is pid 1 of the run's pid namespace: its death
+				// takes every process of the run with it.
+				cmd.Process.Kill()
+				return
+			}
+			killTree(cmd.Process)
 		})
 	}
 	timer := time.AfterFunc(opts.Timeout, func() {
@@ -290,6 +318,30 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*o
 	defer timer.Stop()
 	stopCtx := context.AfterFunc(ctx, kill)
 	defer stopCtx()
+
+	stdout := &capWriter{max: opts.MaxOutput}
+	stderr := &capWriter{max: opts.MaxOutput}
+	var copies sync.WaitGroup
+	copies.Add(2)
+	go func() { io.Copy(stdout, outR); copies.Done() }()
+	go func() { io.Copy(stderr, errR); copies.Done() }()
+
+	// Every writer of the pipes is a process of the run, gone when the init
+	// is; should one survive without the sandbox, the pipes are closed
+	// shortly after strace's exit.
+	var werr error
+	exited, readDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		werr = <-waited
+		close(exited)
+		select {
+		case <-readDone:
+		case <-time.After(2 * time.Second):
+			traceR.Close()
+			outR.Close()
+			errR.Close()
+		}
+	}()
 
 	// Setup errors arrive on the status pipe, which the successful exec of
 	// strace closes.
@@ -319,7 +371,9 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*o
 			break
 		}
 	}
-	werr := <-waited
+	copies.Wait()
+	close(readDone)
+	<-exited
 	res.Duration = time.Since(start)
 	res.Stdout, res.Stderr = stdout.buf, stderr.buf
 	mu.Lock()
@@ -352,6 +406,75 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*o
 		return res, fmt.Errorf("run: %w", err)
 	}
 	return res, nil
+}
+
+// killTree kills, without the sandbox, strace and what it runs: the
+// descendants found in /proc, then its session (the init was started with
+// Setsid), then strace. A process that both left the session and lost its
+// parent escapes; the sandbox has no such gap.
+func killTree(p *os.Process) {
+	for range 3 {
+		for _, pid := range descendants(p.Pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	syscall.Kill(-p.Pid, syscall.SIGKILL)
+	p.Kill()
+}
+
+// descendants lists the processes below pid, read from /proc.
+func descendants(pid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			children[pp] = append(children[pp], p)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		q := queue[0]
+		queue = queue[1:]
+		for _, c := range children[q] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// sandboxIDs returns the user and group ids the sandboxed programs run as:
+// the caller's, or 65534 (nobody) when the caller is root.
+func sandboxIDs() (uid, gid int) {
+	uid, gid = os.Getuid(), os.Getgid()
+	if uid == 0 {
+		uid = sandboxNobody
+	}
+	if gid == 0 {
+		gid = sandboxNobody
+	}
+	return uid, gid
 }
 
 // unwrapSyscallError turns "fork/exec /proc/self/fd/5: operation not

@@ -9,10 +9,12 @@ package trace
 // sandboxInitName; the init function below recognises that marker before main
 // runs and turns the process into the sandbox's init. The process is created
 // with fresh user, mount, pid, network, ipc and uts namespaces, in its own
-// session, with SIGKILL as parent-death signal. In the user namespace the
-// inner uid and gid 0 map to the caller's ids, or to 65534 (nobody) when the
-// caller is root, so even the inner "root" is an unprivileged user on the
-// host. The init then, as pid 1 of the new pid namespace:
+// session, with SIGKILL as parent-death signal. The user namespace maps a
+// single id: the caller's uid and gid, or 65534 (nobody) when the caller is
+// root; uid 0 does not exist in it. The init gets the three capabilities it
+// needs for the setup (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETPCAP) as ambient
+// capabilities, valid only in its own namespaces. The init then, as pid 1 of
+// the new pid namespace:
 //
 //   - makes every mount private and the whole host tree read-only, nosuid
 //     (mount_setattr with AT_RECURSIVE, or a remount of each mount on kernels
@@ -21,9 +23,10 @@ package trace
 //     a minimal /dev (null, zero, full, random, urandom, a private /dev/shm) and
 //     a fresh /proc; the scratch folder /run/detector/home is the program's
 //     working directory and HOME;
-//   - binds the traced file (and any argument naming an existing file) back in,
-//     read-only, when its path was hidden by those tmpfs mounts or is not
-//     reachable by the unprivileged inner user;
+//   - puts the traced file (and any argument naming an existing file) back
+//     at its path when the tmpfs mounts hid it: a read-only bind mount, or a
+//     copy when the sandbox's user cannot read it at its path (files under a
+//     private folder of root, such as the temporary folders of tests);
 //   - brings up a private loopback interface: the host's network, including its
 //     127.0.0.1, is unreachable;
 //   - sets resource limits (processes, address space, file size, open files,
@@ -51,6 +54,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -169,6 +173,8 @@ func setupSandbox(cfg *sandboxConfig) error {
 		devFDs[i] = fd
 	}
 
+	files := openFilesIn(cfg.Files)
+
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
@@ -230,8 +236,8 @@ func setupSandbox(cfg *sandboxConfig) error {
 		return fmt.Errorf("mount /proc: %w", err)
 	}
 
-	for i, path := range cfg.Files {
-		if err := bindIn(fdFiles+i, path); err != nil {
+	for _, f := range files {
+		if err := placeIn(f); err != nil {
 			return err
 		}
 	}
@@ -329,26 +335,74 @@ func bindFD(fd int, target string, mkParents bool) error {
 	return nil
 }
 
-// bindIn makes the file open as fd reachable at path inside the sandbox.
-// Nothing is done when path already leads to that file. Otherwise path must
-// lie in one of the sandbox's own tmpfs file systems (/tmp, /var/tmp, /run,
-// /dev/shm), where it is recreated as a read-only bind mount.
-func bindIn(fd int, path string) error {
-	var want, got unix.Stat_t
-	if err := unix.Fstat(fd, &want); err != nil {
-		return fmt.Errorf("bind %s: %w", path, err)
-	}
-	if err := unix.Stat(path, &got); err == nil && got.Dev == want.Dev && got.Ino == want.Ino {
-		if unix.Access(path, unix.R_OK) == nil {
-			return nil
+// fileIn is a file of the caller to make reachable inside the sandbox.
+type fileIn struct {
+	path string // absolute path, kept inside the sandbox
+	fd   int    // the file, opened read-only by the caller
+	own  int    // the file opened by path in the run's mount namespace, or -1
+}
+
+// openFilesIn opens, before anything hides them, the caller's files at
+// their paths in the run's own mount namespace, where the sandbox's user can
+// reach them there. Only such descriptors can be bind-mounted.
+func openFilesIn(paths []string) []fileIn {
+	files := make([]fileIn, len(paths))
+	for i, p := range paths {
+		files[i] = fileIn{path: p, fd: fdFiles + i, own: -1}
+		var want, got unix.Stat_t
+		fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		if unix.Fstat(files[i].fd, &want) == nil && unix.Fstat(fd, &got) == nil && got.Dev == want.Dev && got.Ino == want.Ino {
+			files[i].own = fd
+		} else {
+			unix.Close(fd)
 		}
 	}
-	if err := bindFD(fd, path, true); err != nil {
-		return fmt.Errorf("%w (only files under /tmp, /var/tmp, /run and /dev/shm, or readable by user %d, can be traced in the sandbox)", err, sandboxNobody)
+	return files
+}
+
+// placeIn makes f reachable at its path inside the sandbox. Nothing is done
+// when the path already leads to the file. Otherwise the path must lie in one
+// of the sandbox's own tmpfs file systems (/tmp, /var/tmp, /run, /dev/shm):
+// the file is bind-mounted there, read-only, or copied there when the
+// sandbox's user could not reach it.
+func placeIn(f fileIn) error {
+	var want, got unix.Stat_t
+	if err := unix.Fstat(f.fd, &want); err != nil {
+		return fmt.Errorf("place %s in the sandbox: %w", f.path, err)
 	}
-	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
-	if err := unix.MountSetattr(-1, path, 0, attr); err != nil && !errors.Is(err, unix.ENOSYS) {
-		return fmt.Errorf("make %s read-only: %w", path, err)
+	if err := unix.Stat(f.path, &got); err == nil && got.Dev == want.Dev && got.Ino == want.Ino && unix.Access(f.path, unix.R_OK) == nil {
+		return nil
+	}
+	hint := func(err error) error {
+		return fmt.Errorf("place %s in the sandbox: %w (a file to trace must be readable by user %d or lie under /tmp)", f.path, err, sandboxNobody)
+	}
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+		return hint(err)
+	}
+	if f.own >= 0 {
+		if err := bindFD(f.own, f.path, false); err != nil {
+			return hint(err)
+		}
+		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
+		if err := unix.MountSetattr(-1, f.path, 0, attr); err != nil && !errors.Is(err, unix.ENOSYS) {
+			return fmt.Errorf("make %s read-only: %w", f.path, err)
+		}
+		return nil
+	}
+	src := os.NewFile(uintptr(f.fd), f.path)
+	dst, err := os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, os.FileMode(want.Mode&0o555))
+	if err != nil {
+		return hint(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return hint(err)
+	}
+	if err := dst.Close(); err != nil {
+		return hint(err)
 	}
 	return nil
 }
