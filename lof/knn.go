@@ -149,43 +149,72 @@ func (ix *index) knn(q []float64, skip int, h *kHeap) {
 	bruteKNN(ix.flat, ix.d, q, h)
 }
 
-// bruteKNN scans all points. The squared distance is accumulated in
-// column order exactly as in the tree and in scikit-learn, and a partial
-// sum above the current k-th distance stops the row early: partial sums of
-// squares never decrease, so this cannot drop a true neighbour.
+// bruteKNN scans all points. Each squared distance is accumulated in
+// column order, exactly as in the tree and in scikit-learn; four rows are
+// processed side by side so that their four independent sums overlap in
+// the processor. A block stops early when all four partial sums already
+// exceed the current k-th distance: partial sums of squares never
+// decrease, so this cannot drop a true neighbour.
 func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
 	q = q[:d]
-	n := len(flat) / d
+	half := d / 2
 	bound := h.bound()
-	for i := 0; i < n; i++ {
-		row := flat[i*d : i*d+d]
-		var s float64
+	n := len(flat) / d
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		r0 := flat[i*d : i*d+d : i*d+d]
+		r1 := flat[(i+1)*d : (i+1)*d+d : (i+1)*d+d]
+		r2 := flat[(i+2)*d : (i+2)*d+d : (i+2)*d+d]
+		r3 := flat[(i+3)*d : (i+3)*d+d : (i+3)*d+d]
+		var s0, s1, s2, s3 float64
 		j := 0
-		for ; j+4 <= d; j += 4 {
-			t0 := row[j] - q[j]
-			t1 := row[j+1] - q[j+1]
-			t2 := row[j+2] - q[j+2]
-			t3 := row[j+3] - q[j+3]
-			s += t0 * t0
-			s += t1 * t1
-			s += t2 * t2
-			s += t3 * t3
-			if s > bound {
-				break
-			}
+		for ; j < half; j++ {
+			v := q[j]
+			t0, t1, t2, t3 := r0[j]-v, r1[j]-v, r2[j]-v, r3[j]-v
+			s0 += t0 * t0
+			s1 += t1 * t1
+			s2 += t2 * t2
+			s3 += t3 * t3
 		}
-		if s > bound {
+		if s0 > bound && s1 > bound && s2 > bound && s3 > bound {
 			continue
 		}
 		for ; j < d; j++ {
-			t := row[j] - q[j]
+			v := q[j]
+			t0, t1, t2, t3 := r0[j]-v, r1[j]-v, r2[j]-v, r3[j]-v
+			s0 += t0 * t0
+			s1 += t1 * t1
+			s2 += t2 * t2
+			s3 += t3 * t3
+		}
+		if s0 <= bound {
+			h.push(s0, int32(i))
+			bound = h.bound()
+		}
+		if s1 <= bound {
+			h.push(s1, int32(i+1))
+			bound = h.bound()
+		}
+		if s2 <= bound {
+			h.push(s2, int32(i+2))
+			bound = h.bound()
+		}
+		if s3 <= bound {
+			h.push(s3, int32(i+3))
+			bound = h.bound()
+		}
+	}
+	for ; i < n; i++ {
+		row := flat[i*d : i*d+d]
+		var s float64
+		for j, v := range q {
+			t := row[j] - v
 			s += t * t
 		}
-		if s > bound {
-			continue
+		if s <= bound {
+			h.push(s, int32(i))
+			bound = h.bound()
 		}
-		h.push(s, int32(i))
-		bound = h.bound()
 	}
 }
 

@@ -72,7 +72,7 @@ func TestKDTreeMatchesBruteForce(t *testing.T) {
 		h := newKHeap(k)
 		idx := make([]int32, k)
 		dist := make([]float64, k)
-		queries := 300
+		queries := 200
 		for qn := 0; qn < queries; qn++ {
 			// Half the queries are training points (excluding themselves),
 			// half are fresh points, some of them on the grid.
