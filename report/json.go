@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"maps"
-	"slices"
 )
 
 // Floats is a set of named numbers that encodes as a JSON object with its
@@ -119,11 +117,4 @@ func WriteFeaturesJSON(w io.Writer, names []string, rows []FeatureRow) error {
 		}
 	}
 	return nil
-}
-
-// SortedNames returns a histogram's names, most frequent first.
-func SortedNames(h map[string]int64) []string {
-	names := slices.Sorted(maps.Keys(h))
-	slices.SortStableFunc(names, func(a, b string) int { return int(h[b] - h[a]) })
-	return names
 }

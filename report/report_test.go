@@ -1,0 +1,146 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"detector/model"
+)
+
+var sum = Summary{
+	FeatureNames: []string{"total_calls", "network_ratio"},
+	Algorithm:    "lof",
+	Params:       map[string]string{"neighbors": "20", "contamination": "auto"},
+	TrainSamples: 28,
+	Trained:      time.Date(2026, 11, 21, 19, 57, 0, 0, time.UTC),
+}
+
+var rows = []Row{
+	{Sample: "bins/nc", Verdict: Anomalous, Score: -0.4321, Confidence: 0.92,
+		Features: []float64{120, 0.25},
+		Deviations: []model.Deviation{{Feature: "network_ratio", Z: 4.234}, {Feature: "total_calls", Z: -1.05}},
+		Run:        &RunInfo{ExitCode: 1, TimedOut: true, Stdout: "hi", Seconds: 10}},
+	{Sample: "bins/ls", Verdict: Normal, Score: 0.5, Confidence: 0.95,
+		Features: []float64{300, 0}, Deviations: []model.Deviation{{Feature: "total_calls", Z: 0.3}, {Feature: "network_ratio", Z: -0.1}}},
+	{Sample: "bins/empty", Verdict: Error, Err: "bins/empty: trace has no system calls\nsecond line"},
+}
+
+func TestTable(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, rows, sum); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"SAMPLE", "CONFIDENCE", "TOP DEVIATIONS",
+		"bins/nc", "anomalous (timed out)", "-0.4321", "0.92", "network_ratio +4.2σ, total_calls -1.1σ",
+		"bins/ls", "+0.5000",
+		"bins/empty", "trace has no system calls ...",
+		"1 of 3 samples anomalous, 1 not judged (errors); model: Local Outlier Factor (neighbors=20, contamination=auto), trained on 28 samples on 2026-11-21 19:57 UTC",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "second line") {
+		t.Error("a multi-line error broke the table")
+	}
+}
+
+func TestJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, rows, sum); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3", len(lines))
+	}
+	// Features keep the documented order, not JSON's sorted order.
+	if !strings.Contains(lines[0], `"features":{"total_calls":120,"network_ratio":0.25}`) {
+		t.Errorf("features out of order: %s", lines[0])
+	}
+	var r struct {
+		Sample     string   `json:"sample"`
+		Verdict    string   `json:"verdict"`
+		Score      *float64 `json:"score"`
+		Confidence *float64 `json:"confidence"`
+		Deviations []struct {
+			Feature string  `json:"feature"`
+			Z       float64 `json:"z"`
+		} `json:"deviations"`
+		Error string `json:"error"`
+		Run   *struct {
+			TimedOut bool   `json:"timed_out"`
+			Stdout   string `json:"stdout"`
+		} `json:"run"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Sample != "bins/nc" || r.Verdict != Anomalous || *r.Score != -0.4321 || *r.Confidence != 0.92 ||
+		r.Deviations[0].Feature != "network_ratio" || r.Deviations[0].Z != 4.234 || !r.Run.TimedOut || r.Run.Stdout != "hi" {
+		t.Errorf("first row decoded as %+v", r)
+	}
+	r.Score = nil
+	if err := json.Unmarshal([]byte(lines[2]), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != Error || r.Score != nil || !strings.Contains(r.Error, "no system calls") {
+		t.Errorf("error row decoded as %+v", r)
+	}
+	if !strings.Contains(lines[2], `"score":null`) || !strings.Contains(lines[2], `"deviations":[]`) {
+		t.Errorf("error row lacks null score or empty deviations: %s", lines[2])
+	}
+}
+
+func TestFloatsNonFinite(t *testing.T) {
+	b, err := json.Marshal(Floats{Names: []string{"a", "b"}, Values: []float64{math.NaN(), 1.5}})
+	if err != nil || string(b) != `{"a":null,"b":1.5}` {
+		t.Fatalf("%s %v", b, err)
+	}
+}
+
+func TestCSV(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteCSV(&b, rows, sum); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := strings.Join(recs[0], ",")
+	if head != "sample,verdict,score,confidence,total_calls,network_ratio,dev1_feature,dev1_z,dev2_feature,dev2_z,dev3_feature,dev3_z,error,exit_code,timed_out,truncated" {
+		t.Fatalf("header %s", head)
+	}
+	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,,1,true,false" {
+		t.Errorf("row 1: %s", got)
+	}
+	if recs[3][1] != Error || recs[3][2] != "" || !strings.Contains(recs[3][12], "no system calls") {
+		t.Errorf("error row: %v", recs[3])
+	}
+}
+
+func TestFeatureTables(t *testing.T) {
+	fr := []FeatureRow{{Sample: "a b,c", Features: []float64{1, 0.5}, Syscalls: map[string]int64{"read": 3, "brk": 1}}}
+	var b bytes.Buffer
+	if err := WriteFeaturesCSV(&b, sum.FeatureNames, fr); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "sample,total_calls,network_ratio\n\"a b,c\",1,0.5\n" {
+		t.Errorf("csv: %q", b.String())
+	}
+	b.Reset()
+	if err := WriteFeaturesJSON(&b, sum.FeatureNames, fr); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"sample":"a b,c","features":{"total_calls":1,"network_ratio":0.5},"syscalls":{"brk":1,"read":3}}` + "\n"; b.String() != want {
+		t.Errorf("json: %s", b.String())
+	}
+}
