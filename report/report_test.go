@@ -22,7 +22,7 @@ var sum = Summary{
 
 var rows = []Row{
 	{Sample: "bins/nc", Verdict: Anomalous, Score: -0.4321, Confidence: 0.92,
-		Features: []float64{120, 0.25},
+		Features:   []float64{120, 0.25},
 		Deviations: []model.Deviation{{Feature: "network_ratio", Z: 4.234}, {Feature: "total_calls", Z: -1.05}},
 		Run:        &RunInfo{ExitCode: 1, TimedOut: true, Stdout: "hi", Seconds: 10}},
 	{Sample: "bins/ls", Verdict: Normal, Score: 0.5, Confidence: 0.95,
