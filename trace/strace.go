@@ -67,6 +67,7 @@ type straceParser struct {
 	line    int64
 	call    Call
 	names   map[string]string
+	cache   [512]string
 	pending map[int]*pendingCall
 	free    []*pendingCall
 	seq     uint64
@@ -205,29 +206,17 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 		for i < len(line) && line[i] == ' ' {
 			i++
 		}
-		j, digitsOnly := i, true
-		for j < len(line) {
-			c := line[j]
-			if c >= '0' && c <= '9' {
-				j++
-				continue
-			}
-			if c == '.' || c == ':' {
-				digitsOnly = false
-				j++
-				continue
-			}
-			break
+		j, class := i, uint8(0)
+		for j < len(line) && prefixClass[line[j]] != 0 {
+			class |= prefixClass[line[j]]
+			j++
 		}
 		if j == i || j >= len(line) || line[j] != ' ' {
 			break
 		}
-		if digitsOnly && !gotPID {
-			v, k := parseDec(line, i)
-			if k != j {
-				return 0, nil, false
-			}
-			pid, gotPID = v, true
+		if class == classDigit && !gotPID {
+			pid, _ = parseDec(line, i)
+			gotPID = true
 		}
 		i = j
 	}
@@ -247,26 +236,63 @@ func parseDec(b []byte, i int) (int, int) {
 	return v, i
 }
 
-func isIdentStart(c byte) bool { return c >= 'a' && c <= 'z' || c == '_' }
-func isIdent(c byte) bool      { return isIdentStart(c) || c >= '0' && c <= '9' }
+// Byte classes for the hand-written scanners.
+const (
+	classDigit = 1 << iota // 0-9
+	classPunct             // '.' or ':' inside a timestamp
+)
+
+var (
+	prefixClass [256]uint8 // classDigit or classPunct for bytes of pid and timestamp fields
+	identStart  [256]bool  // a-z, _
+	identByte   [256]bool  // a-z, _, 0-9
+	nestByte    [256]bool  // bytes that need nextTop inside a (comment)
+)
+
+func init() {
+	for c := '0'; c <= '9'; c++ {
+		prefixClass[c] = classDigit
+		identByte[c] = true
+	}
+	prefixClass['.'], prefixClass[':'] = classPunct, classPunct
+	for c := 'a'; c <= 'z'; c++ {
+		identStart[c], identByte[c] = true, true
+	}
+	identStart['_'], identByte['_'] = true, true
+	for _, c := range "(\"<[{/" {
+		nestByte[c] = true
+	}
+}
 
 // ident returns the length of the lower-case identifier at the start of b.
 func ident(b []byte) int {
-	if len(b) == 0 || !isIdentStart(b[0]) {
+	if len(b) == 0 || !identStart[b[0]] {
 		return 0
 	}
 	i := 1
-	for i < len(b) && isIdent(b[i]) {
+	for i < len(b) && identByte[b[i]] {
 		i++
 	}
 	return i
 }
 
+// intern returns b as a string shared by all calls with the same name. A
+// small direct-mapped cache in front of the map makes the common case a
+// hash of three bytes and one comparison.
 func (p *straceParser) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	h := (uint(len(b))*31 + uint(b[0])*7 + uint(b[len(b)-1])*3 + uint(b[len(b)/2])) % uint(len(p.cache))
+	if s := p.cache[h]; s == string(b) {
+		return s
+	}
 	if s, ok := p.names[string(b)]; ok {
+		p.cache[h] = s
 		return s
 	}
 	s := string(b)
+	p.cache[h] = s
 	if len(p.names) < maxInterned {
 		p.names[s] = s
 	}
@@ -371,7 +397,7 @@ func (p *straceParser) resumed(pid int, rest []byte) error {
 // " = " themselves (a -y path), in which case it falls back to a forward
 // scan that respects quotes, brackets and decorations.
 func splitReturn(body []byte, c *Call, p *straceParser) (args []byte, ok bool) {
-	k := bytes.LastIndex(body, []byte(" = "))
+	k := lastAssign(body)
 	if k < 0 {
 		return nil, false
 	}
@@ -401,6 +427,26 @@ func splitReturn(body []byte, c *Call, p *straceParser) (args []byte, ok bool) {
 		return nil, false
 	}
 	return body[:e], true
+}
+
+func hasNestByte(b []byte) bool {
+	for _, c := range b {
+		if nestByte[c] {
+			return true
+		}
+	}
+	return false
+}
+
+// lastAssign returns the index of the last " = " in b, or -1. The return
+// text after it is short, so a backward byte loop beats bytes.LastIndex.
+func lastAssign(b []byte) int {
+	for i := len(b) - 2; i > 0; i-- {
+		if b[i] == '=' && b[i-1] == ' ' && b[i+1] == ' ' {
+			return i - 1
+		}
+	}
+	return -1
 }
 
 // parseReturn parses strace's return text: "?" or a decimal or 0x-hex number,
@@ -468,7 +514,10 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 		}
 		switch ch := t[i]; {
 		case ch == '(':
-			j := nextTop(t, i+1)
+			j := bytes.IndexByte(t[i+1:], ')') + i + 1
+			if j <= i || hasNestByte(t[i+1:j]) {
+				j = nextTop(t, i+1)
+			}
 			if j >= len(t) || t[j] != ')' {
 				return false
 			}
