@@ -61,18 +61,19 @@ type pendingCall struct {
 }
 
 type straceParser struct {
-	fn      func(*Call) error
-	defPID  int
-	st      Stats
-	line    int64
-	call    Call
-	names   map[string]string
-	cache   [512]string
-	pending map[int]*pendingCall
-	free    []*pendingCall
-	seq     uint64
-	join    []byte
-	long    []byte
+	fn       func(*Call) error
+	defPID   int
+	st       Stats
+	line     int64
+	call     Call
+	names    map[string]string
+	cache    [512]string
+	pending  map[int]*pendingCall
+	free     []*pendingCall
+	seq      uint64
+	join     []byte
+	dangling danglingCall
+	long     []byte
 }
 
 func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
@@ -160,29 +161,115 @@ func (p *straceParser) handle(line []byte) error {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
+	ok, err := p.straceLine(line)
+	if err != nil || ok {
+		p.dangling.active = false
+		return err
+	}
+	if p.dangling.active {
+		if done, err := p.continueDangling(line); done || err != nil {
+			return err
+		}
+	}
+	p.st.Skipped++
+	if !p.dangling.active {
+		p.startDangling(line)
+	}
+	return nil
+}
+
+// straceLine parses a line that stands on its own and reports whether it
+// was one of strace's.
+func (p *straceParser) straceLine(line []byte) (bool, error) {
 	pid, rest, ok := p.prefix(line)
 	if !ok || len(rest) == 0 {
-		p.st.Skipped++
-		return nil
+		return false, nil
 	}
 	switch rest[0] {
 	case '+':
 		if bytes.HasPrefix(rest, []byte("+++ ")) && bytes.HasSuffix(rest, []byte(" +++")) {
 			p.st.Exits++
-			return nil
+			return true, nil
 		}
 	case '-':
 		if bytes.HasPrefix(rest, []byte("--- ")) && bytes.HasSuffix(rest, []byte(" ---")) {
 			p.st.Signals++
-			return nil
+			return true, nil
 		}
 	case '<':
 		return p.resumed(pid, rest)
 	default:
 		return p.callLine(pid, rest)
 	}
-	p.st.Skipped++
-	return nil
+	return false, nil
+}
+
+// A dangling call is the start of a call line that strace wrote to a stream
+// the traced program writes to as well: strace prints a call's name and
+// arguments when the call starts and the rest when it returns, so output
+// the program writes meanwhile (a write to stderr, or strace's own "Process
+// N attached" note) ends up in the middle of the line. When that output
+// holds a newline, the line is split: "write(2, "hi\n", 3hi" and then
+// ")  = 3". The parser keeps the start of such a line and completes the
+// call with the first later line that is not strace's on its own but ends
+// like one (") = RETURN" or " <unfinished ...>"); lines in between that
+// start like calls are the program's, and any complete strace line in
+// between abandons it. The program's text stays in the call's Args.
+type danglingCall struct {
+	active bool
+	pid    int
+	name   string
+	args   []byte
+}
+
+// startDangling remembers line if it starts like a call.
+func (p *straceParser) startDangling(line []byte) {
+	pid, rest, ok := p.prefix(line)
+	n := ident(rest)
+	if !ok || n == 0 || n >= len(rest) || rest[n] != '(' {
+		return
+	}
+	p.dangling = danglingCall{
+		active: true,
+		pid:    pid,
+		name:   p.intern(rest[:n]),
+		args:   append(p.dangling.args[:0], rest[n+1:]...),
+	}
+}
+
+// continueDangling completes the dangling call with line if it can.
+func (p *straceParser) continueDangling(line []byte) (bool, error) {
+	d := &p.dangling
+	if bytes.HasSuffix(line, []byte(unfinished)) {
+		d.active = false
+		p.st.Skipped-- // the start line was strace's after all
+		if old := p.pending[d.pid]; old != nil {
+			delete(p.pending, d.pid)
+			if err := p.deliverPending(d.pid, old); err != nil {
+				return true, err
+			}
+		}
+		pc := p.newPending()
+		pc.name = d.name
+		pc.args = append(append(append(pc.args[:0], d.args...), '\n'), line[:len(line)-len(unfinished)]...)
+		p.seq++
+		pc.seq = p.seq
+		p.pending[d.pid] = pc
+		return true, nil
+	}
+	var ret Call
+	args, ok := splitReturn(line, &ret, p)
+	if !ok {
+		return false, nil
+	}
+	d.active = false
+	p.st.Skipped--
+	p.call = ret
+	p.call.PID = d.pid
+	p.call.Name = d.name
+	p.join = append(append(append(p.join[:0], d.args...), '\n'), args...)
+	p.call.args = p.join
+	return true, p.deliver()
 }
 
 // prefix strips the optional "[pid N] " or pid column and any timestamp
@@ -300,11 +387,10 @@ func (p *straceParser) intern(b []byte) string {
 }
 
 // callLine handles "NAME(ARGS) = RET..." and "NAME(ARGS <unfinished ...>".
-func (p *straceParser) callLine(pid int, rest []byte) error {
+func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 	n := ident(rest)
 	if n == 0 || n >= len(rest) || rest[n] != '(' {
-		p.st.Skipped++
-		return nil
+		return false, nil
 	}
 	name := rest[:n]
 	body := rest[n+1:]
@@ -313,7 +399,7 @@ func (p *straceParser) callLine(pid int, rest []byte) error {
 		if old := p.pending[pid]; old != nil {
 			delete(p.pending, pid)
 			if err := p.deliverPending(pid, old); err != nil {
-				return err
+				return true, err
 			}
 		}
 		pc := p.newPending()
@@ -322,18 +408,17 @@ func (p *straceParser) callLine(pid int, rest []byte) error {
 		p.seq++
 		pc.seq = p.seq
 		p.pending[pid] = pc
-		return nil
+		return true, nil
 	}
 	p.call = Call{}
 	args, ok := splitReturn(body, &p.call, p)
 	if !ok {
-		p.st.Skipped++
-		return nil
+		return false, nil
 	}
 	p.call.PID = pid
 	p.call.Name = p.intern(name)
 	p.call.args = args
-	return p.deliver()
+	return true, p.deliver()
 }
 
 func (p *straceParser) newPending() *pendingCall {
@@ -346,16 +431,14 @@ func (p *straceParser) newPending() *pendingCall {
 }
 
 // resumed handles "<... NAME resumed>ARGS) = RET...".
-func (p *straceParser) resumed(pid int, rest []byte) error {
+func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 	if !bytes.HasPrefix(rest, []byte(resumedOpen)) {
-		p.st.Skipped++
-		return nil
+		return false, nil
 	}
 	r := rest[len(resumedOpen):]
 	n := ident(r)
 	if n == 0 || !bytes.HasPrefix(r[n:], []byte(resumedClose)) {
-		p.st.Skipped++
-		return nil
+		return false, nil
 	}
 	name := r[:n]
 	body := r[n+len(resumedClose):]
@@ -364,15 +447,14 @@ func (p *straceParser) resumed(pid int, rest []byte) error {
 	var ret Call
 	args, ok := splitReturn(body, &ret, p)
 	if !ok {
-		p.st.Skipped++
-		return nil
+		return false, nil
 	}
 	pc := p.pending[pid]
 	if pc != nil {
 		delete(p.pending, pid)
 		if pc.name != string(name) {
 			if err := p.deliverPending(pid, pc); err != nil {
-				return err
+				return true, err
 			}
 			pc = nil
 		}
@@ -387,7 +469,7 @@ func (p *straceParser) resumed(pid int, rest []byte) error {
 	} else {
 		p.call.args = args
 	}
-	return p.deliver()
+	return true, p.deliver()
 }
 
 // splitReturn splits "ARGS) = RET..." (the text after a call's opening

@@ -109,15 +109,15 @@ func TestStraceNotCalls(t *testing.T) {
 		"strace: Process 4242 attached",
 		"    at Main.run(Main.java:12)",
 		"12:00:00 something happened",
-		"f(x) = y",
-		"close(3",
 		"Close(3) = 0",
+		"f(x) = y",
 		"% time     seconds  usecs/call     calls    errors syscall",
 		"------ ----------- ----------- --------- --------- ----------------",
 		" 32.13    0.000123          12        10           mmap",
 		"100.00    0.000383           5        67         4 total",
 		"",
 		"\x00\x01binary\xff(",
+		"close(3", // a call start never completed
 	}, "\n")
 	calls, st := parseAll(t, log)
 	if len(calls) != 0 {
@@ -125,6 +125,54 @@ func TestStraceNotCalls(t *testing.T) {
 	}
 	if st.Lines != 15 || st.Skipped != 15 {
 		t.Errorf("stats %+v, want 15 lines, all skipped", st)
+	}
+}
+
+// TestStraceStderr reads strace's stderr mixed with the program's: the
+// program's output splits call lines, and strace's own notes interrupt them.
+// The log is from strace 6.1 -f -C, trimmed.
+func TestStraceStderr(t *testing.T) {
+	log := `dup2(2, 1)                              = 1
+write(1, "hello\n", 6hello
+)                  = 6
+write(1, "a\nfoo(x\nb", 9a
+foo(x
+b)                  = 9
+rt_sigprocmask(SIG_SETMASK, ~[RTMIN RT_1], NULL, 8) = 0
+vfork(strace: Process 17463 attached
+ <unfinished ...>
+[pid 17463] write(2, "ls: ", 4ls: )         = 4
+[pid 17463] exit_group(2)               = ?
+[pid 17463] +++ exited with 2 +++
+<... vfork resumed>)                    = 17463
+write(1, "x\n", 2x
+program noise
+getpid() = 1
+) = 2
+`
+	calls, st := parseAll(t, log)
+	want := []got{
+		{0, "dup2", 1, true, "", "2, 1"},
+		{0, "write", 6, true, "", "1, \"hello\\n\", 6hello\n"},
+		{0, "write", 9, true, "", "1, \"a\\nfoo(x\\nb\", 9a\nb"},
+		{0, "rt_sigprocmask", 0, true, "", "SIG_SETMASK, ~[RTMIN RT_1], NULL, 8"},
+		{17463, "write", 4, true, "", "2, \"ls: \", 4ls: "},
+		{17463, "exit_group", 0, false, "", "2"},
+		{0, "vfork", 17463, true, "", "strace: Process 17463 attached\n"},
+		{0, "getpid", 1, true, "", ""},
+	}
+	if len(calls) != len(want) {
+		t.Fatalf("got %d calls %v, want %d", len(calls), calls, len(want))
+	}
+	for i := range want {
+		if calls[i] != want[i] {
+			t.Errorf("call %d:\ngot  %v\nwant %v", i, calls[i], want[i])
+		}
+	}
+	// Skipped: "foo(x" (program output), "program noise", the abandoned
+	// "write(1, "x\n", 2x" and ") = 2".
+	if st.Skipped != 4 || st.Exits != 1 {
+		t.Errorf("stats %+v, want 4 skipped, 1 exit", st)
 	}
 }
 

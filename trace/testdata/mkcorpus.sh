@@ -1,8 +1,9 @@
 #!/bin/sh
 # mkcorpus.sh regenerates the strace exactness corpus in this folder.
 #
-# Every capture is recorded with strace -C -o FILE, so FILE ends with
-# strace's own per-syscall call counts; TestStraceCorpus checks that the
+# Every capture is recorded with strace -C -o FILE (the stderr-* ones with
+# strace -C writing to stderr together with the traced program), so each
+# ends with strace's own per-syscall call counts; TestStraceCorpus checks that the
 # parser's histogram matches that table. Run from anywhere:
 #   sh trace/testdata/mkcorpus.sh
 # Needs strace and a C compiler. Captures were made with strace 6.1 on
@@ -40,4 +41,16 @@ def f():
     for i in range(30): os.stat("/"); os.getpid()
 ts=[threading.Thread(target=f) for _ in range(6)]
 [t.start() for t in ts]; [t.join() for t in ts]'
+# strace writing to stderr, mixed with the program's own stderr.
+recerr() { # recerr NAME STRACE-OPTIONS -- COMMAND...
+	name=$1; shift
+	opts=
+	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	strace -C $opts "$@" 2>"$work/$name" >/dev/null </dev/null || true
+	gzip -9n -c "$work/$name" > "$out/$name.strace.gz"
+}
+recerr stderr-f -f -- sh -c 'echo hello >&2; ls /nonexistent; printf "a\nb(c\n" >&2; (echo child >&2 &); wait; ./threads'
+recerr stderr-tt -tt -- sh -c 'for i in 1 2 3; do echo "line $i" >&2; done; printf "f(x) = 3\n" >&2; cat /nonexistent'
 ls -l "$out"
