@@ -42,9 +42,7 @@ func (a Arch) String() string {
 // maxSyscallNumber bounds the numbers ParseADFA accepts.
 const maxSyscallNumber = 1 << 20
 
-// syscallTable returns number -> name for a, with unknown numbers below
-// tableSize filled with strace's "syscall_0x<hex>" spelling, so no lookup
-// allocates.
+// syscallTable returns go-libaudit's number -> name table for a.
 func syscallTable(a Arch) (map[int]string, error) {
 	t, ok := auparse.AuditSyscalls[a.String()]
 	if !ok {

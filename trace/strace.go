@@ -28,12 +28,22 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 //
 // The log may come from strace -o FILE or from strace's stderr, with or
 // without -f (pid column or "[pid N]" prefix), from one -ff file, with any
-// of -t, -tt, -ttt, -r, -T, -y, -yy, -X raw|abbrev|verbose and -s N. An
-// unfinished/resumed pair is one call, matched per pid and delivered when
-// the resumed line is seen, with Args joining both parts. A call left
+// of -t, -tt, -ttt, -r, -T, -y, -yy, -X raw|abbrev|verbose and -s N, and
+// lines of any length up to MaxLineBytes.
+//
+// An unfinished/resumed pair is one call, matched per pid and delivered
+// when the resumed line is seen, with Args joining both parts. A call left
 // unfinished at the end of input is delivered then, in the order the calls
-// started, with RetKnown false. A resumed line without its unfinished half
-// (as after strace -p attaches) is delivered with the resumed part only.
+// started, with RetKnown false; so are all waiting calls when more than
+// 65,536 calls or 32 MiB of their arguments wait at once (a bound on
+// memory, never reached by real logs). A resumed line without its
+// unfinished half (as after strace -p attaches) is delivered with the
+// resumed part only.
+//
+// Calls that never returned are delivered with RetKnown false and Errno "":
+// exit_group, and calls cut off by their process's death ("= ?"). strace
+// -c/-C counts only calls that returned, so the histogram of calls with
+// RetKnown or an Errno (like "= ? ERESTARTSYS") equals strace's summary.
 //
 // A line is taken as strace's when, after the optional pid and timestamp
 // fields, it is "+++ ... +++", "--- ... ---", "<... NAME resumed>" followed
@@ -44,7 +54,9 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 // the traced program's own stderr, the -c/-C summary table or strace's own
 // "strace: ..." messages, is skipped and counted in Stats.Skipped. A program
 // line that has exactly strace's shape, like "foo(bar) = 3", cannot be told
-// apart and is read as a call.
+// apart and is read as a call. When the program writes to the stream strace
+// writes to, its output can split a call line in two; see danglingCall for
+// how such lines are joined.
 //
 // If fn returns an error, parsing stops and that error is returned as is.
 // Read errors and lines longer than MaxLineBytes are returned as *ParseError.
@@ -61,19 +73,20 @@ type pendingCall struct {
 }
 
 type straceParser struct {
-	fn       func(*Call) error
-	defPID   int
-	st       Stats
-	line     int64
-	call     Call
-	names    map[string]string
-	cache    [512]string
-	pending  map[int]*pendingCall
-	free     []*pendingCall
-	seq      uint64
-	join     []byte
-	dangling danglingCall
-	long     []byte
+	fn           func(*Call) error
+	defPID       int
+	st           Stats
+	line         int64
+	call         Call
+	names        map[string]string
+	cache        [512]string
+	pending      map[int]*pendingCall
+	pendingBytes int // argument bytes held by pending
+	free         []*pendingCall
+	seq          uint64
+	join         []byte
+	dangling     danglingCall
+	long         []byte
 }
 
 func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
@@ -109,8 +122,15 @@ func (p *straceParser) run(r io.Reader) error {
 				return herr
 			}
 		}
+		// Do not keep one huge line's buffers for the rest of the log.
 		if cap(p.long) > 4<<20 {
-			p.long = nil // do not keep one huge line's buffer for the rest of the log
+			p.long = nil
+		}
+		if cap(p.join) > 4<<20 {
+			p.join = nil
+		}
+		if cap(p.dangling.args) > 4<<20 && !p.dangling.active {
+			p.dangling.args = nil
 		}
 		if err == io.EOF {
 			break
@@ -135,6 +155,7 @@ func (p *straceParser) flush() error {
 	for _, pid := range pids {
 		pc := p.pending[pid]
 		delete(p.pending, pid)
+		p.pendingBytes -= len(pc.args)
 		if err := p.deliverPending(pid, pc); err != nil {
 			return err
 		}
@@ -144,7 +165,9 @@ func (p *straceParser) flush() error {
 
 func (p *straceParser) deliverPending(pid int, pc *pendingCall) error {
 	p.call = Call{PID: pid, Name: pc.name, args: pc.args}
-	p.free = append(p.free, pc)
+	if len(p.free) < 1024 {
+		p.free = append(p.free, pc)
+	}
 	return p.deliver()
 }
 
@@ -243,19 +266,7 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	if bytes.HasSuffix(line, []byte(unfinished)) {
 		d.active = false
 		p.st.Skipped-- // the start line was strace's after all
-		if old := p.pending[d.pid]; old != nil {
-			delete(p.pending, d.pid)
-			if err := p.deliverPending(d.pid, old); err != nil {
-				return true, err
-			}
-		}
-		pc := p.newPending()
-		pc.name = d.name
-		pc.args = append(append(append(pc.args[:0], d.args...), '\n'), line[:len(line)-len(unfinished)]...)
-		p.seq++
-		pc.seq = p.seq
-		p.pending[d.pid] = pc
-		return true, nil
+		return true, p.startPending(d.pid, d.name, d.args, []byte("\n"), line[:len(line)-len(unfinished)])
 	}
 	var ret Call
 	args, ok := splitReturn(line, &ret, p)
@@ -395,20 +406,7 @@ func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 	name := rest[:n]
 	body := rest[n+1:]
 	if bytes.HasSuffix(body, []byte(unfinished)) {
-		args := body[:len(body)-len(unfinished)]
-		if old := p.pending[pid]; old != nil {
-			delete(p.pending, pid)
-			if err := p.deliverPending(pid, old); err != nil {
-				return true, err
-			}
-		}
-		pc := p.newPending()
-		pc.name = p.intern(name)
-		pc.args = append(pc.args[:0], args...)
-		p.seq++
-		pc.seq = p.seq
-		p.pending[pid] = pc
-		return true, nil
+		return true, p.startPending(pid, p.intern(name), body[:len(body)-len(unfinished)])
 	}
 	p.call = Call{}
 	args, ok := splitReturn(body, &p.call, p)
@@ -421,13 +419,50 @@ func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 	return true, p.deliver()
 }
 
-func (p *straceParser) newPending() *pendingCall {
-	if n := len(p.free); n > 0 {
-		pc := p.free[n-1]
-		p.free = p.free[:n-1]
-		return pc
+// Bounds on the unfinished calls kept waiting for their resumed halves.
+// Past either, all waiting calls are delivered as never finished, so
+// memory stays bounded whatever the input.
+const (
+	maxPendingCalls = 1 << 16
+	maxPendingBytes = 32 << 20
+)
+
+// startPending records the unfinished call name of pid, with the
+// concatenation of parts as its argument text so far. A call pid already
+// had waiting is delivered first, as never finished.
+func (p *straceParser) startPending(pid int, name string, parts ...[]byte) error {
+	if old := p.pending[pid]; old != nil {
+		delete(p.pending, pid)
+		p.pendingBytes -= len(old.args)
+		if err := p.deliverPending(pid, old); err != nil {
+			return err
+		}
 	}
-	return &pendingCall{}
+	if len(p.pending) >= maxPendingCalls || p.pendingBytes >= maxPendingBytes {
+		if err := p.flush(); err != nil {
+			return err
+		}
+	}
+	var pc *pendingCall
+	if n := len(p.free); n > 0 {
+		pc = p.free[n-1]
+		p.free = p.free[:n-1]
+	} else {
+		pc = &pendingCall{}
+	}
+	pc.name = name
+	pc.args = pc.args[:0]
+	for _, b := range parts {
+		pc.args = append(pc.args, b...)
+	}
+	if cap(pc.args) > 1<<20 && len(pc.args) < 1<<10 {
+		pc.args = append([]byte(nil), pc.args...) // drop a huge old buffer
+	}
+	p.pendingBytes += len(pc.args)
+	p.seq++
+	pc.seq = p.seq
+	p.pending[pid] = pc
+	return nil
 }
 
 // resumed handles "<... NAME resumed>ARGS) = RET...".
@@ -452,6 +487,7 @@ func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 	pc := p.pending[pid]
 	if pc != nil {
 		delete(p.pending, pid)
+		p.pendingBytes -= len(pc.args)
 		if pc.name != string(name) {
 			if err := p.deliverPending(pid, pc); err != nil {
 				return true, err

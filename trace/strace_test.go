@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -225,6 +226,42 @@ func TestStraceResumed(t *testing.T) {
 		if calls[i] != want[i] {
 			t.Errorf("call %d:\ngot  %v\nwant %v", i, calls[i], want[i])
 		}
+	}
+}
+
+// TestStracePendingBound feeds more never-resumed calls than the parser
+// keeps waiting: all are delivered once, in order, as never finished.
+func TestStracePendingBound(t *testing.T) {
+	const n = maxPendingCalls + 1000
+	var buf bytes.Buffer
+	for pid := 1; pid <= n; pid++ {
+		fmt.Fprintf(&buf, "%d read(3,  <unfinished ...>\n", pid)
+	}
+	buf.WriteString("5 <... read resumed>\"\", 1) = 0\n") // its call went out at the bound
+	var pids []int
+	var known int
+	st, err := ParseStrace(&buf, func(c *Call) error {
+		pids = append(pids, c.PID)
+		if c.RetKnown {
+			known++
+		}
+		return nil
+	})
+	if err != nil || st.Calls != n+1 || known != 1 {
+		t.Fatalf("stats %+v, %d returned, err %v", st, known, err)
+	}
+	// The first maxPendingCalls go out when the next one arrives, the
+	// resumed line is an orphan, and the rest go out at the end.
+	want := make([]int, 0, n+1)
+	for pid := 1; pid <= maxPendingCalls; pid++ {
+		want = append(want, pid)
+	}
+	want = append(want, 5)
+	for pid := maxPendingCalls + 1; pid <= n; pid++ {
+		want = append(want, pid)
+	}
+	if !slices.Equal(pids, want) {
+		t.Errorf("delivery order differs from the documented one")
 	}
 }
 
