@@ -2,6 +2,7 @@ package trace
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Call is one system call. It is valid only during the callback that
@@ -201,4 +202,78 @@ func skipDecoration(b []byte, i int) int {
 		i++
 	}
 	return len(b)
+}
+
+// Unquote decodes an argument that strace printed as a C string: "..."
+// with the escapes \t \n \v \f \r \\ \" \xNN and octal \N, \NN, \NNN. A
+// string cut at strace's -s limit ends in "..." after the closing quote;
+// truncated reports it. ok is false when arg is not one quoted string.
+func Unquote(arg string) (s string, truncated, ok bool) {
+	if len(arg) < 2 || arg[0] != '"' {
+		return "", false, false
+	}
+	if strings.HasSuffix(arg, `"...`) {
+		arg, truncated = arg[:len(arg)-3], true
+	}
+	if len(arg) < 2 || arg[len(arg)-1] != '"' {
+		return "", false, false
+	}
+	body := arg[1 : len(arg)-1]
+	if !strings.ContainsAny(body, `\"`) {
+		return body, truncated, true
+	}
+	b := make([]byte, 0, len(body))
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c == '"' {
+			return "", false, false
+		}
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		i++
+		if i >= len(body) {
+			return "", false, false
+		}
+		switch e := body[i]; e {
+		case 't':
+			b = append(b, '\t')
+		case 'n':
+			b = append(b, '\n')
+		case 'v':
+			b = append(b, '\v')
+		case 'f':
+			b = append(b, '\f')
+		case 'r':
+			b = append(b, '\r')
+		case '\\', '"', '\'', '?':
+			b = append(b, e)
+		case 'x':
+			if i+2 >= len(body) {
+				return "", false, false
+			}
+			hi, ok1 := hexVal(body[i+1])
+			lo, ok2 := hexVal(body[i+2])
+			if !ok1 || !ok2 {
+				return "", false, false
+			}
+			b = append(b, hi<<4|lo)
+			i += 2
+		default:
+			if e < '0' || e > '7' {
+				return "", false, false
+			}
+			v := int(e - '0')
+			for k := 0; k < 2 && i+1 < len(body) && body[i+1] >= '0' && body[i+1] <= '7'; k++ {
+				i++
+				v = v*8 + int(body[i]-'0')
+			}
+			if v > 255 {
+				return "", false, false
+			}
+			b = append(b, byte(v))
+		}
+	}
+	return string(b), truncated, true
 }

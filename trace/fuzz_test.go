@@ -49,6 +49,9 @@ func FuzzParseStrace(f *testing.F) {
 				if len(a) > len(args) {
 					t.Fatalf("Arg(%d) longer than Args", i)
 				}
+				if u, _, ok := Unquote(a); ok && len(u) > len(a) {
+					t.Fatalf("Unquote(%q) = %q, longer than its input", a, u)
+				}
 				if i > len(args)+1 {
 					t.Fatal("more arguments than bytes")
 				}
