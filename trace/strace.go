@@ -405,7 +405,7 @@ func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 	}
 	name := rest[:n]
 	body := rest[n+1:]
-	if bytes.HasSuffix(body, []byte(unfinished)) {
+	if n := len(body); n >= len(unfinished) && body[n-1] == '>' && body[n-2] == '.' && bytes.HasSuffix(body, []byte(unfinished)) {
 		return true, p.startPending(pid, p.intern(name), body[:len(body)-len(unfinished)])
 	}
 	p.call = Call{}
