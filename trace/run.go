@@ -48,7 +48,7 @@ type RunOptions struct {
 	// folder removed afterwards.
 	NoSandbox bool
 	// StraceArgs are extra strace flags, placed after the runner's own
-	// "-f -qq -s 256 -o /proc/self/fd/3" and before "--".
+	// "-f -q -s 256 -o /proc/self/fd/3" and before "--".
 	StraceArgs []string
 }
 
@@ -83,9 +83,10 @@ func (e *SandboxError) Error() string {
 	return "set up sandbox: " + e.Reason + " (use --no-sandbox to trace without isolation, at your own risk)"
 }
 
-// straceFlags are always passed to strace: follow forks, no attach/exit
-// chatter, 256 bytes of strings, output to the dedicated descriptor 3.
-var straceFlags = []string{"-f", "-qq", "-s", "256", "-o", "/proc/self/fd/3"}
+// straceFlags are always passed to strace: follow forks, no attach/detach
+// messages (exit lines stay: "+++ exited with 0 +++"), 256 bytes of strings,
+// output to the dedicated descriptor 3.
+var straceFlags = []string{"-f", "-q", "-s", "256", "-o", "/proc/self/fd/3"}
 
 // Run executes argv under strace -f, inside the sandbox described in this
 // package unless opts.NoSandbox is set, and streams strace's raw output into

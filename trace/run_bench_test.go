@@ -44,7 +44,7 @@ func BenchmarkRun(b *testing.B) {
 	b.Run("PlainStrace", func(b *testing.B) {
 		out := filepath.Join(b.TempDir(), "trace")
 		measure(b, func() {
-			cmd := exec.Command(strace, append([]string{"-f", "-qq", "-s", "256", "-o", out}, argv...)...)
+			cmd := exec.Command(strace, append([]string{"-f", "-q", "-s", "256", "-o", out}, argv...)...)
 			if err := cmd.Run(); err != nil {
 				b.Fatalf("plain strace: %v", err)
 			}
@@ -76,7 +76,7 @@ func BenchmarkRun(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cmd := exec.Command(strace, append([]string{"-f", "-qq", "-s", "256", "-o", "/proc/self/fd/3"}, argv...)...)
+			cmd := exec.Command(strace, append([]string{"-f", "-q", "-s", "256", "-o", "/proc/self/fd/3"}, argv...)...)
 			cmd.ExtraFiles = []*os.File{w}
 			if err := cmd.Start(); err != nil {
 				b.Fatal(err)

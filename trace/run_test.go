@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sandboxOrSkip skips the test when this machine cannot build the sandbox.
@@ -40,6 +42,54 @@ func TestRunBasic(t *testing.T) {
 		}
 		if strings.Contains(trace.String(), "echo err") && strings.Contains(trace.String(), "\nerr\n") {
 			t.Errorf("NoSandbox=%v: program stderr mixed into the trace", noSandbox)
+		}
+	}
+}
+
+func TestRunNoStrace(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := Run(context.Background(), RunOptions{}, []string{"/bin/true"}, io.Discard)
+	if !errors.Is(err, ErrNoStrace) || !strings.Contains(err.Error(), "apt-get install strace") {
+		t.Fatalf("Run without strace: %v, want ErrNoStrace naming apt-get install strace", err)
+	}
+}
+
+func TestRunMissingProgram(t *testing.T) {
+	_, err := Run(context.Background(), RunOptions{}, []string{"./no/such/program"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no/such/program") {
+		t.Fatalf("Run of a missing program: %v, want an error naming it", err)
+	}
+}
+
+// TestRunCancel cancels a run the way Ctrl+C does: every process of the run
+// is gone when Run returns, which reports the cancellation.
+func TestRunCancel(t *testing.T) {
+	sandboxOrSkip(t)
+	for _, noSandbox := range []bool{false, true} {
+		dir := t.TempDir()
+		prog := writeProgram(t, dir, "wait.sh", "#!/bin/sh\nexport MARK="+dir+"\nsleep 1000 &\necho started\nwait\n")
+		ctx, cancel := context.WithCancel(context.Background())
+		// Cancel once the program is seen running.
+		go func() {
+			defer cancel()
+			for ctx.Err() == nil && len(procsWith(dir)) < 3 { // strace, sh and sleep
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+		var trace bytes.Buffer
+		res, err := Run(ctx, RunOptions{Timeout: 20 * time.Second, NoSandbox: noSandbox}, []string{prog}, &trace)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("NoSandbox=%v: Run returned %v, want context.Canceled", noSandbox, err)
+		}
+		if res.TimedOut || res.ExitCode != -1 || res.Duration >= 20*time.Second {
+			t.Errorf("NoSandbox=%v: result %+v, want a killed run well before its timeout", noSandbox, res)
+		}
+		if left := procsWith(dir); len(left) > 0 {
+			t.Errorf("NoSandbox=%v: processes still alive after cancellation: %v", noSandbox, left)
+		}
+		if !strings.Contains(trace.String(), "wait4(") {
+			t.Errorf("NoSandbox=%v: the trace so far was not kept:\n%.500s", noSandbox, trace.String())
 		}
 	}
 }
