@@ -155,12 +155,11 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 			if i > 0 && !filepath.IsAbs(a) {
 				continue
 			}
+			if st, err := os.Stat(a); err != nil || !st.Mode().IsRegular() {
+				continue // opening a FIFO would block
+			}
 			f, err := os.Open(a)
 			if err != nil {
-				continue
-			}
-			if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-				f.Close()
 				continue
 			}
 			files = append(files, f)
