@@ -107,22 +107,14 @@ type index struct {
 	d      int
 	flat   []float64 // brute force: row-major copy of the points
 	tree   *kdtree.Tree
+	box    *boxTree // Auto
 }
-
-// bruteMaxDim is the dimension above which Auto prefers the brute-force
-// scan: in ten dimensions it beats the k-d tree by a wide margin (see
-// BenchmarkKNN), while in two or three dimensions the tree wins.
-const bruteMaxDim = 4
 
 func newIndex(points [][]float64, d int, s Search) *index {
 	ix := &index{search: s, d: d}
-	if s == Auto {
-		s = BruteForce
-		if d <= bruteMaxDim {
-			s = KDTree
-		}
-	}
 	switch s {
+	case Auto:
+		ix.box = newBoxTree(points, d)
 	case KDTree:
 		ps := make(treePoints, len(points))
 		for i, p := range points {
@@ -138,10 +130,23 @@ func newIndex(points [][]float64, d int, s Search) *index {
 	return ix
 }
 
+// order returns the training indices in the order the index stores them,
+// or nil for the identity.
+func (ix *index) order() []int32 {
+	if ix.box != nil {
+		return ix.box.orig
+	}
+	return nil
+}
+
 // knn fills h with the k nearest training points to q, never keeping
 // training index skip (use -1 to keep all).
 func (ix *index) knn(q []float64, skip int, h *kHeap) {
 	h.reset(skip)
+	if ix.box != nil {
+		ix.box.knn(q, h)
+		return
+	}
 	if ix.tree != nil {
 		ix.tree.NearestSet(treeKeeper{h}, treePoint{p: q, i: -1})
 		return
@@ -149,17 +154,31 @@ func (ix *index) knn(q []float64, skip int, h *kHeap) {
 	bruteKNN(ix.flat, ix.d, q, h)
 }
 
-// bruteKNN scans all points. Each squared distance is accumulated in
-// column order, exactly as in the tree and in scikit-learn; four rows are
-// processed side by side so that their four independent sums overlap in
-// the processor. A block stops early when all four partial sums already
-// exceed the current k-th distance: partial sums of squares never
-// decrease, so this cannot drop a true neighbour.
+// bruteKNN scans all points; see scanRows.
 func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
+	scanRows(flat, d, q, nil, h)
+}
+
+// scanRows offers the rows of flat (row-major, d columns) to h. Row r is
+// training point orig[r], or r when orig is nil. Each squared distance is
+// accumulated in column order, exactly as in the trees and in
+// scikit-learn; four rows are processed side by side so that their four
+// independent sums overlap in the processor. A block stops early when all
+// four partial sums over the first columns already exceed the current
+// k-th distance, and a row is offered only when its full sum does not:
+// partial sums of squares never decrease, so this cannot drop a true
+// neighbour, nor one tied with the k-th.
+func scanRows(flat []float64, d int, q []float64, orig []int32, h *kHeap) {
 	q = q[:d]
-	half := d / 2
+	part := min(d, partialCols)
 	bound := h.bound()
 	n := len(flat) / d
+	id := func(r int) int32 {
+		if orig != nil {
+			return orig[r]
+		}
+		return int32(r)
+	}
 	i := 0
 	for ; i+4 <= n; i += 4 {
 		r0 := flat[i*d : i*d+d : i*d+d]
@@ -168,7 +187,7 @@ func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
 		r3 := flat[(i+3)*d : (i+3)*d+d : (i+3)*d+d]
 		var s0, s1, s2, s3 float64
 		j := 0
-		for ; j < half; j++ {
+		for ; j < part; j++ {
 			v := q[j]
 			t0, t1, t2, t3 := r0[j]-v, r1[j]-v, r2[j]-v, r3[j]-v
 			s0 += t0 * t0
@@ -188,19 +207,19 @@ func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
 			s3 += t3 * t3
 		}
 		if s0 <= bound {
-			h.push(s0, int32(i))
+			h.push(s0, id(i))
 			bound = h.bound()
 		}
 		if s1 <= bound {
-			h.push(s1, int32(i+1))
+			h.push(s1, id(i+1))
 			bound = h.bound()
 		}
 		if s2 <= bound {
-			h.push(s2, int32(i+2))
+			h.push(s2, id(i+2))
 			bound = h.bound()
 		}
 		if s3 <= bound {
-			h.push(s3, int32(i+3))
+			h.push(s3, id(i+3))
 			bound = h.bound()
 		}
 	}
@@ -212,7 +231,7 @@ func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
 			s += t * t
 		}
 		if s <= bound {
-			h.push(s, int32(i))
+			h.push(s, id(i))
 			bound = h.bound()
 		}
 	}

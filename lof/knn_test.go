@@ -66,7 +66,8 @@ func TestKDTreeMatchesBruteForce(t *testing.T) {
 		pts := tiedPoints(rng, n, d)
 		tree := newIndex(pts, d, KDTree)
 		brute := newIndex(pts, d, BruteForce)
-		if tree.tree == nil || brute.flat == nil {
+		box := newIndex(pts, d, Auto)
+		if tree.tree == nil || brute.flat == nil || box.box == nil {
 			t.Fatal("newIndex did not build the requested search")
 		}
 		h := newKHeap(k)
@@ -90,7 +91,7 @@ func TestKDTreeMatchesBruteForce(t *testing.T) {
 				}
 			}
 			wantIdx, wantDist := naiveKNN(pts, q, skip, k)
-			for name, ix := range map[string]*index{"kdtree": tree, "brute": brute} {
+			for name, ix := range map[string]*index{"kdtree": tree, "brute": brute, "boxtree": box} {
 				ix.knn(q, skip, h)
 				h.sorted(idx, dist)
 				for j := range idx {

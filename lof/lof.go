@@ -111,9 +111,16 @@ func FitSearch(x [][]float64, k int, contamination float64, s Search) (*Model, e
 	// k nearest other training points of every training point.
 	nbIdx := make([]int32, n*k)
 	nbDist := make([]float64, n*k)
+	// With a tree, visit the points leaf by leaf so that consecutive
+	// queries touch the same rows.
+	order := ix.order()
 	parallel(n, func(lo, hi int) {
 		h := newKHeap(k)
-		for i := lo; i < hi; i++ {
+		for r := lo; r < hi; r++ {
+			i := r
+			if order != nil {
+				i = int(order[r])
+			}
 			ix.knn(m.Points[i], i, h)
 			h.sorted(nbIdx[i*k:(i+1)*k], nbDist[i*k:(i+1)*k])
 		}
