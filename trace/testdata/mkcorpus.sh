@@ -14,6 +14,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -pthread -o "$work/threads" "$out/threads.c"
 cd "$work"
+# A clean environment, so captures do not depend on (or reveal) the
+# recording machine's PATH and home.
+clean="env -i PATH=/usr/bin:/bin LANG=C HOME=/nonexistent"
 seq 1 20000 | sort -R > nums.txt
 
 rec() { # rec NAME STRACE-OPTIONS -- COMMAND...
@@ -22,7 +25,7 @@ rec() { # rec NAME STRACE-OPTIONS -- COMMAND...
 	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
 	shift
 	# shellcheck disable=SC2086
-	strace -C $opts -o "$work/$name" "$@" >/dev/null 2>&1 </dev/null || true
+	$clean strace -C $opts -o "$work/$name" "$@" >/dev/null 2>&1 </dev/null || true
 	gzip -9n -c "$work/$name" > "$out/$name.strace.gz"
 }
 
@@ -48,7 +51,7 @@ recerr() { # recerr NAME STRACE-OPTIONS -- COMMAND...
 	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
 	shift
 	# shellcheck disable=SC2086
-	strace -C $opts "$@" 2>"$work/$name" >/dev/null </dev/null || true
+	$clean strace -C $opts "$@" 2>"$work/$name" >/dev/null </dev/null || true
 	gzip -9n -c "$work/$name" > "$out/$name.strace.gz"
 }
 recerr stderr-f -f -- sh -c 'echo hello >&2; ls /nonexistent; printf "a\nb(c\n" >&2; (echo child >&2 &); wait; ./threads'
