@@ -87,6 +87,9 @@ func runTrain(c *cli.Context, paths []string) error {
 	}
 	o.progress = stderrIsTerminal()
 	t, err := collect(c.Context, paths, o)
+	if errors.Is(err, errInterrupted) {
+		return errors.New("interrupted: model not written")
+	}
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,7 @@ feed:
 	wg.Wait()
 	bar.done()
 	if ctx.Err() != nil {
-		return nil, errors.New("interrupted")
+		return nil, errInterrupted
 	}
 
 	t := &table{names: features.Names}
@@ -214,7 +214,10 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 	}, st, nil
 }
 
-var errParseStopped = errors.New("trace parser stopped")
+var (
+	errParseStopped = errors.New("trace parser stopped")
+	errInterrupted  = errors.New("interrupted")
+)
 
 func quoteList(paths []string) string {
 	if len(paths) == 1 {

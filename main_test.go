@@ -361,14 +361,30 @@ func TestFixturesEndToEnd(t *testing.T) {
 	if r := run(t, nil, "--train", "fixtures/benign", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
-	r := run(t, nil, "--detect", "fixtures/suspicious", "--model", m, "--output", "json")
-	if r.code != 1 {
-		t.Fatalf("detect: exit %d, want 1: %s", r.code, r.stderr)
+	var verdicts []string
+	for range 2 {
+		r := run(t, nil, "--detect", "fixtures/suspicious", "--model", m, "--output", "json")
+		if r.code != 1 {
+			t.Fatalf("detect: exit %d, want 1: %s", r.code, r.stderr)
+		}
+		var v []string
+		for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var row struct{ Sample, Verdict string }
+			if err := json.Unmarshal([]byte(l), &row); err != nil {
+				t.Fatal(err)
+			}
+			v = append(v, row.Sample+"="+row.Verdict)
+		}
+		flagged := strings.Count(r.stdout, `"verdict":"anomalous"`)
+		t.Logf("%d of %d suspicious fixtures flagged", flagged, len(v))
+		if 2*flagged <= len(v) {
+			t.Errorf("only %d of %d suspicious fixtures flagged", flagged, len(v))
+		}
+		verdicts = append(verdicts, strings.Join(v, " "))
 	}
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	flagged := strings.Count(r.stdout, `"verdict":"anomalous"`)
-	t.Logf("%d of %d suspicious fixtures flagged", flagged, len(lines))
-	if 2*flagged <= len(lines) {
-		t.Errorf("only %d of %d suspicious fixtures flagged", flagged, len(lines))
+	// Traced runs differ in detail (scheduling changes how often a
+	// program polls or reads a pipe), but not enough to change a verdict.
+	if verdicts[0] != verdicts[1] {
+		t.Errorf("two detect runs with the same model disagree:\n%s\n%s", verdicts[0], verdicts[1])
 	}
 }

@@ -90,3 +90,48 @@ func BenchmarkRun(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkRunFixtures traces every benign fixture once per op, in the
+// sandbox and as plain "strace -f -o FILE": the overhead the sandbox adds
+// to a real training run. Both sides run the fixtures in the same order,
+// one at a time.
+func BenchmarkRunFixtures(b *testing.B) {
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		b.Skip("strace not installed")
+	}
+	files, _ := filepath.Glob("../fixtures/benign/*.sh")
+	if len(files) == 0 {
+		b.Skip("no benign fixtures")
+	}
+	for i, f := range files {
+		if files[i], err = filepath.Abs(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("PlainStrace", func(b *testing.B) {
+		out := filepath.Join(b.TempDir(), "trace")
+		for b.Loop() {
+			for _, f := range files {
+				cmd := exec.Command(strace, "-f", "-q", "-s", "256", "-o", out, f)
+				cmd.Dir = b.TempDir()
+				if err := cmd.Run(); err != nil {
+					b.Fatalf("plain strace %s: %v", f, err)
+				}
+			}
+		}
+	})
+	b.Run("Sandbox", func(b *testing.B) {
+		if err := CheckSandbox(); err != nil {
+			b.Skipf("no sandbox here: %v", err)
+		}
+		for b.Loop() {
+			for _, f := range files {
+				res, err := Run(context.Background(), RunOptions{}, []string{f}, io.Discard)
+				if err != nil || res.ExitCode != 0 {
+					b.Fatalf("Run %s: %+v, %v", f, res, err)
+				}
+			}
+		}
+	})
+}
