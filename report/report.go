@@ -79,10 +79,14 @@ func FormatDeviation(d model.Deviation) string {
 }
 
 // formatFloat gives the shortest text that reads back to v exactly, so
-// that JSON and CSV lose nothing.
+// that JSON and CSV lose nothing; whole numbers such as call counts are
+// written without an exponent.
 func formatFloat(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
 		return ""
+	case v == math.Trunc(v) && math.Abs(v) < 1e15:
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }

@@ -144,3 +144,11 @@ func TestFeatureTables(t *testing.T) {
 		t.Errorf("json: %s", b.String())
 	}
 }
+
+func TestFormatFloat(t *testing.T) {
+	for v, want := range map[float64]string{1164068: "1164068", 0.25: "0.25", -3: "-3", 1e-7: "1e-07", 1e20: "1e+20", math.NaN(): ""} {
+		if got := formatFloat(v); got != want {
+			t.Errorf("formatFloat(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
