@@ -2,11 +2,16 @@ package lof
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 )
 
 // boxLeafSize is the largest number of points in a leaf of a boxTree.
-const boxLeafSize = 64
+const boxLeafSize = 256
+
+// maxLeafBlocks is the most blocks of four rows scanned at once (at most
+// 64, the bits of scanBlocks' mask).
+const maxLeafBlocks = 64
 
 // boxTree is a k-d tree over a row-major copy of the points, permuted so
 // that every node's points are contiguous, with each node's bounding box.
@@ -27,15 +32,18 @@ const boxLeafSize = 64
 //     order, so ties at the k-th distance are resolved by index as before.
 type boxTree struct {
 	d     int
-	flat  []float64 // points in leaf order, row-major
-	orig  []int32   // orig[r] is the training index of row r of flat
+	orig  []int32 // orig[r] is the training index of tree row r
 	nodes []boxNode
 	box   []float64 // node i's box: lows at [2*i*d, 2*i*d+d), highs after
+	// blk holds each leaf's rows in blocks of four, column by column (see
+	// scanBlocks); a leaf's last block is padded with zeros.
+	blk []float64
 }
 
 type boxNode struct {
-	start, end  int32 // rows [start, end) of flat
+	start, end  int32 // tree rows [start, end)
 	left, right int32 // children, or -1 for a leaf
+	blk         int32 // a leaf's first block in blk
 }
 
 func newBoxTree(points [][]float64, d int) *boxTree {
@@ -47,9 +55,25 @@ func newBoxTree(points [][]float64, d int) *boxTree {
 	}
 	t.build(points, perm, 0)
 	t.orig = perm
-	t.flat = make([]float64, 0, n*d)
-	for _, i := range perm {
-		t.flat = append(t.flat, points[i]...)
+	nblk := 0
+	for i := range t.nodes {
+		if nd := &t.nodes[i]; nd.left < 0 {
+			nd.blk = int32(nblk)
+			nblk += (int(nd.end-nd.start) + 3) / 4
+		}
+	}
+	t.blk = make([]float64, nblk*4*d)
+	for _, nd := range t.nodes {
+		if nd.left >= 0 {
+			continue
+		}
+		for r := nd.start; r < nd.end; r++ {
+			k := int(r - nd.start)
+			b := t.blk[(int(nd.blk)+k/4)*4*d:]
+			for j, v := range points[perm[r]] {
+				b[4*j+k%4] = v
+			}
+		}
 	}
 	return t
 }
@@ -118,9 +142,9 @@ func (t *boxTree) knn(q []float64, h *kHeap) {
 }
 
 func (t *boxTree) search(i int32, q []float64, h *kHeap) {
-	nd := t.nodes[i]
+	nd := &t.nodes[i]
 	if nd.left < 0 {
-		t.scan(int(nd.start), int(nd.end), q, h)
+		t.scan(nd, q, h)
 		return
 	}
 	a, b := nd.left, nd.right
@@ -136,11 +160,30 @@ func (t *boxTree) search(i int32, q []float64, h *kHeap) {
 	}
 }
 
-// scan offers rows [lo, hi) of the tree to h; see scanRows.
-func (t *boxTree) scan(lo, hi int, q []float64, h *kHeap) {
-	scanRows(t.flat[lo*t.d:hi*t.d], t.d, q, t.orig[lo:hi], h)
+// scan offers the rows of leaf nd to h, at most maxLeafBlocks blocks at
+// a time (a leaf of equal points may be larger than boxLeafSize).
+func (t *boxTree) scan(nd *boxNode, q []float64, h *kHeap) {
+	d := t.d
+	if h.out == nil {
+		h.out = make([]float64, 4*maxLeafBlocks)
+	}
+	for start := int(nd.start); start < int(nd.end); start += 4 * maxLeafBlocks {
+		rows := min(int(nd.end)-start, 4*maxLeafBlocks)
+		nb := (rows + 3) / 4
+		b0 := (int(nd.blk) + (start-int(nd.start))/4) * 4 * d
+		bound := h.bound()
+		out := h.out[:4*nb]
+		mask := scanBlocks(t.blk[b0:b0+nb*4*d], d, q, bound, out)
+		orig := t.orig[start : start+rows]
+		for mask != 0 {
+			b := bits.TrailingZeros64(mask)
+			mask &= mask - 1
+			for r := 4 * b; r < min(4*b+4, rows); r++ {
+				if s := out[r]; s <= bound {
+					h.push(s, orig[r])
+					bound = h.bound()
+				}
+			}
+		}
+	}
 }
-
-// partialCols is the number of leading columns summed before a block of
-// rows can be dropped.
-const partialCols = 5

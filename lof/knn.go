@@ -14,7 +14,8 @@ type kHeap struct {
 	k    int
 	d2   []float64
 	idx  []int32
-	skip int // training index never kept (the query itself), or -1
+	skip int       // training index never kept (the query itself), or -1
+	out  []float64 // scratch for scanBlocks
 }
 
 func newKHeap(k int) *kHeap {
@@ -170,7 +171,7 @@ func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
 // neighbour, nor one tied with the k-th.
 func scanRows(flat []float64, d int, q []float64, orig []int32, h *kHeap) {
 	q = q[:d]
-	part := min(d, partialCols)
+	part := d / 2
 	bound := h.bound()
 	n := len(flat) / d
 	id := func(r int) int32 {
