@@ -131,7 +131,7 @@ func (t *boxTree) boxDist(i int32, q []float64) float64 {
 	var s float64
 	for j, v := range q[:d] {
 		g := max(lo[j]-v, v-hi[j], 0)
-		s += g * g
+		s += float64(g * g)
 	}
 	return s
 }

@@ -40,7 +40,7 @@ func TestScanBlocksKernels(t *testing.T) {
 				var s float64
 				for j, v := range q {
 					u := blk[4*d*b+4*j+l] - v
-					s += u * u
+					s += float64(u * u)
 				}
 				want[r] = s
 			}

@@ -191,10 +191,10 @@ func scanRows(flat []float64, d int, q []float64, orig []int32, h *kHeap) {
 		for ; j < part; j++ {
 			v := q[j]
 			t0, t1, t2, t3 := r0[j]-v, r1[j]-v, r2[j]-v, r3[j]-v
-			s0 += t0 * t0
-			s1 += t1 * t1
-			s2 += t2 * t2
-			s3 += t3 * t3
+			s0 += float64(t0 * t0)
+			s1 += float64(t1 * t1)
+			s2 += float64(t2 * t2)
+			s3 += float64(t3 * t3)
 		}
 		if s0 > bound && s1 > bound && s2 > bound && s3 > bound {
 			continue
@@ -202,10 +202,10 @@ func scanRows(flat []float64, d int, q []float64, orig []int32, h *kHeap) {
 		for ; j < d; j++ {
 			v := q[j]
 			t0, t1, t2, t3 := r0[j]-v, r1[j]-v, r2[j]-v, r3[j]-v
-			s0 += t0 * t0
-			s1 += t1 * t1
-			s2 += t2 * t2
-			s3 += t3 * t3
+			s0 += float64(t0 * t0)
+			s1 += float64(t1 * t1)
+			s2 += float64(t2 * t2)
+			s3 += float64(t3 * t3)
 		}
 		if s0 <= bound {
 			h.push(s0, id(i))
@@ -229,7 +229,7 @@ func scanRows(flat []float64, d int, q []float64, orig []int32, h *kHeap) {
 		var s float64
 		for j, v := range q {
 			t := row[j] - v
-			s += t * t
+			s += float64(t * t)
 		}
 		if s <= bound {
 			h.push(s, id(i))
@@ -256,7 +256,7 @@ func (p treePoint) Distance(c kdtree.Comparable) float64 {
 	var s float64
 	for j, v := range p.p {
 		t := q[j] - v
-		s += t * t
+		s += float64(t * t)
 	}
 	return s
 }

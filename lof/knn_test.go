@@ -22,7 +22,7 @@ func naiveKNN(points [][]float64, q []float64, skip, k int) ([]int32, []float64)
 		var s float64
 		for j := range p {
 			t := p[j] - q[j]
-			s += t * t
+			s += float64(t * t)
 		}
 		all = append(all, nd{int32(i), s})
 	}

@@ -11,7 +11,11 @@ var scanBlocks = scanBlocksGo
 // out[4*b : 4*b+4], and bit b of the returned mask is set when at least
 // one of them is at most bound. Each sum is accumulated in column order,
 // rounded exactly as in bruteKNN (one subtraction, multiplication and
-// addition per column), so the distances are the same bits.
+// addition per column), so the distances are the same bits. Here and in
+// every distance sum of the package the product is converted with
+// float64(...), which forbids the compiler to fuse it with the addition
+// (it may otherwise, for example with GOAMD64=v3), so that Go and
+// assembly round alike.
 func scanBlocksGo(blk []float64, d int, q []float64, bound float64, out []float64) uint64 {
 	var mask uint64
 	q = q[:d]
@@ -21,10 +25,10 @@ func scanBlocksGo(blk []float64, d int, q []float64, bound float64, out []float6
 		for j, v := range q {
 			c := x[4*j : 4*j+4 : 4*j+4]
 			t0, t1, t2, t3 := c[0]-v, c[1]-v, c[2]-v, c[3]-v
-			s0 += t0 * t0
-			s1 += t1 * t1
-			s2 += t2 * t2
-			s3 += t3 * t3
+			s0 += float64(t0 * t0)
+			s1 += float64(t1 * t1)
+			s2 += float64(t2 * t2)
+			s3 += float64(t3 * t3)
 		}
 		o := out[4*b : 4*b+4 : 4*b+4]
 		o[0], o[1], o[2], o[3] = s0, s1, s2, s3
