@@ -30,7 +30,7 @@ func benchSizes() []int {
 // BenchmarkFitScore times Fit on n standard-normal 10-D rows (k = 20) and
 // DecisionAll on n fresh rows, per neighbour search. Fit and score times
 // are also reported separately; the k-d tree is timed up to n = 10,000
-// only. It first checks that both searches give
+// only. It first checks that all searches give
 // the same scores on a small case.
 func BenchmarkFitScore(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -38,10 +38,11 @@ func BenchmarkFitScore(b *testing.B) {
 		x, q := benchRows(rng, 2000, 10), benchRows(rng, 200, 10)
 		a, _ := FitSearch(x, 20, 0, KDTree)
 		c, _ := FitSearch(x, 20, 0, BruteForce)
-		da, dc := a.DecisionAll(q), c.DecisionAll(q)
+		e, _ := FitSearch(x, 20, 0, Auto)
+		da, dc, de := a.DecisionAll(q), c.DecisionAll(q), e.DecisionAll(q)
 		for i := range da {
-			if da[i] != dc[i] {
-				b.Fatalf("kd-tree and brute force disagree at %d: %v, %v", i, da[i], dc[i])
+			if da[i] != dc[i] || de[i] != dc[i] {
+				b.Fatalf("searches disagree at %d: kd-tree %v, brute force %v, auto %v", i, da[i], dc[i], de[i])
 			}
 		}
 	}

@@ -136,6 +136,23 @@ func (t *boxTree) boxDist(i int32, q []float64) float64 {
 	return s
 }
 
+// leafOf returns the number of the leaf that q falls in (or is nearest
+// to), descending towards the nearer child's box at each node.
+func (t *boxTree) leafOf(q []float64) int32 {
+	i := int32(0)
+	for {
+		nd := &t.nodes[i]
+		if nd.left < 0 {
+			return i
+		}
+		if t.boxDist(nd.right, q) < t.boxDist(nd.left, q) {
+			i = nd.right
+		} else {
+			i = nd.left
+		}
+	}
+}
+
 // knn fills h (already reset) with the k nearest points to q.
 func (t *boxTree) knn(q []float64, h *kHeap) {
 	t.search(0, q[:t.d], h)

@@ -140,6 +140,39 @@ func (ix *index) order() []int32 {
 	return nil
 }
 
+// queryOrder returns an order in which to answer the queries x so that
+// consecutive queries visit the same part of the index (grouped by the
+// tree leaf they fall in), or nil for the given order. Rows for which
+// valid is false go first. Each answer is independent of the order.
+func (ix *index) queryOrder(x [][]float64, valid func([]float64) bool) []int32 {
+	if ix.box == nil || len(x) < 2 {
+		return nil
+	}
+	leaf := make([]int32, len(x))
+	count := make([]int32, len(ix.box.nodes)+1)
+	parallel(len(x), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if valid(x[i]) {
+				leaf[i] = ix.box.leafOf(x[i]) + 1
+			}
+		}
+	})
+	for _, l := range leaf {
+		count[l]++
+	}
+	pos := int32(0)
+	for l, c := range count {
+		count[l] = pos
+		pos += c
+	}
+	order := make([]int32, len(x))
+	for i, l := range leaf {
+		order[count[l]] = int32(i)
+		count[l]++
+	}
+	return order
+}
+
 // knn fills h with the k nearest training points to q, never keeping
 // training index skip (use -1 to keep all).
 func (ix *index) knn(q []float64, skip int, h *kHeap) {

@@ -9,10 +9,15 @@
 // below 0 an outlier. With the default contamination ("auto") the offset is
 // -1.5, so Decision(x) = 1.5 - LOF(x).
 //
-// Neighbours are exact Euclidean k nearest neighbours, found either with a
-// k-d tree or with a brute-force scan; both give the same distances. Among
-// points at exactly the same distance the lower training index is taken
-// first, so results never depend on search order or on GOMAXPROCS.
+// Neighbours are exact Euclidean k nearest neighbours, found with a k-d
+// tree of bounding boxes whose leaves are scanned four rows at a time
+// (with AVX2 where available), with gonum's k-d tree, or with a plain
+// brute-force scan; all give the same distances, bit for bit: every
+// squared distance is summed over the columns in order, without fused
+// multiply-add, and a candidate or a box is dropped only when a lower
+// bound on its rounded distance is strictly above the current k-th.
+// Among points at exactly the same distance the lower training index is
+// taken first, so results never depend on search order or on GOMAXPROCS.
 package lof
 
 import (
@@ -35,7 +40,9 @@ const lrdEpsilon = 1e-10
 type Search int
 
 const (
-	// Auto picks the faster method for the data's shape.
+	// Auto uses the package's own bounding-box k-d tree, the fastest
+	// choice of the three in 2 to 20 dimensions at n = 10,000 (see
+	// BenchmarkFitScore for ten dimensions).
 	Auto Search = iota
 	// KDTree uses a k-d tree (gonum's spatial/kdtree).
 	KDTree
@@ -199,12 +206,17 @@ func (m *Model) DecisionAll(x [][]float64) []float64 {
 		return out
 	}
 	ix := m.getIndex()
+	order := ix.queryOrder(x, m.validRow)
 	parallel(len(x), func(lo, hi int) {
 		h := newKHeap(m.K)
 		nb := make([]int32, m.K)
 		dist := make([]float64, m.K)
 		buf := make([]float64, m.K)
-		for i := lo; i < hi; i++ {
+		for r := lo; r < hi; r++ {
+			i := r
+			if order != nil {
+				i = int(order[r])
+			}
 			if !m.validRow(x[i]) {
 				out[i] = math.NaN()
 				continue
