@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -386,5 +388,125 @@ func TestFixturesEndToEnd(t *testing.T) {
 	// program polls or reads a pipe), but not enough to change a verdict.
 	if verdicts[0] != verdicts[1] {
 		t.Errorf("two detect runs with the same model disagree:\n%s\n%s", verdicts[0], verdicts[1])
+	}
+}
+
+// featuresJSON runs `features --output json` and returns the samples'
+// histograms by name.
+func featuresJSON(t *testing.T, args ...string) map[string]map[string]int64 {
+	t.Helper()
+	r := run(t, nil, append([]string{"features", "--output", "json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("features: %d %s", r.code, r.stderr)
+	}
+	out := map[string]map[string]int64{}
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var row struct {
+			Sample   string             `json:"sample"`
+			Features map[string]float64 `json:"features"`
+			Syscalls map[string]int64   `json:"syscalls"`
+		}
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatal(err)
+		}
+		var total int64
+		for _, n := range row.Syscalls {
+			total += n
+		}
+		if float64(total) != row.Features["total_calls"] {
+			t.Errorf("%s: histogram sums to %d, total_calls is %v", row.Sample, total, row.Features["total_calls"])
+		}
+		out[row.Sample] = row.Syscalls
+	}
+	return out
+}
+
+// TestHistogramInterleavedStderr: strace wrote to stderr, mixed with the
+// program's own stderr lines, and ended with its -C summary; the parser's
+// histogram must equal that summary (which leaves out exit and
+// exit_group).
+func TestHistogramInterleavedStderr(t *testing.T) {
+	const path = "fixtures/traces/stderr.trace"
+	got := featuresJSON(t, path)[path]
+	data, _ := os.ReadFile(path)
+	want := map[string]int64{}
+	inTable := false
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case strings.HasPrefix(l, "% time"):
+			inTable = true
+		case !inTable || len(f) < 5 || strings.HasPrefix(l, "---") || f[len(f)-1] == "total":
+		default:
+			n, err := strconv.ParseInt(f[3], 10, 64)
+			if err != nil {
+				t.Fatalf("summary line %q", l)
+			}
+			want[f[len(f)-1]] = n
+		}
+	}
+	if len(want) < 20 {
+		t.Fatalf("read only %d names from strace's summary", len(want))
+	}
+	delete(got, "exit_group")
+	delete(got, "exit")
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("histogram\n%v\nstrace -C says\n%v", got, want)
+	}
+}
+
+// TestHistogramFF: an -ff folder is one sample, whose histogram is the sum
+// of its files' calls (one per line starting with a call name: -ff files
+// hold one process each).
+func TestHistogramFF(t *testing.T) {
+	got := featuresJSON(t, "fixtures/traces/ff")
+	if len(got) != 1 {
+		t.Fatalf("%d samples, want the one -ff group: %v", len(got), got)
+	}
+	files, _ := filepath.Glob("fixtures/traces/ff/run.*")
+	want := map[string]int64{}
+	call := regexp.MustCompile(`^([a-z_][a-z0-9_]*)\(`)
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		for _, l := range strings.Split(string(data), "\n") {
+			if m := call.FindStringSubmatch(l); m != nil {
+				want[m[1]]++
+			}
+		}
+	}
+	if h := got["fixtures/traces/ff/run"]; fmt.Sprint(h) != fmt.Sprint(want) {
+		t.Errorf("histogram of the -ff group\n%v\nwant\n%v", h, want)
+	}
+}
+
+// TestHistogramADFA: an ADFA-LD trace's numbers, named with the i386
+// table.
+func TestHistogramADFA(t *testing.T) {
+	const path = "fixtures/adfa/UTD-0454.txt"
+	got := featuresJSON(t, path)[path]
+	data, _ := os.ReadFile(path)
+	counts := map[string]int64{}
+	for _, tok := range strings.Fields(string(data)) {
+		counts[tok]++
+	}
+	// A few numbers checked by hand against the i386 table.
+	for num, name := range map[string]string{"3": "read", "5": "open", "6": "close", "192": "mmap2", "195": "stat64", "197": "fstat64"} {
+		if counts[num] == 0 {
+			continue
+		}
+		if got[name] != counts[num] {
+			t.Errorf("%s (number %s): %d calls, the trace has %d", name, num, got[name], counts[num])
+		}
+	}
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	var gotTotal int64
+	for _, n := range got {
+		gotTotal += n
+	}
+	if gotTotal != total || len(got) != len(counts) {
+		t.Errorf("%d calls of %d names, the trace has %d of %d", gotTotal, len(got), total, len(counts))
 	}
 }

@@ -32,12 +32,14 @@ func (c Category) String() string {
 // (stat64, _llseek, mmap2, setuid32, socketcall ...) land where their
 // 64-bit counterparts do. The README's category table is generated from
 // this map by `go test ./features -run TestREADMECategories -update`.
+// ("pread" and "pwrite" are the audit tables' x86_64 spellings of
+// pread64 and pwrite64, used for x86_64 syscall-number traces.)
 var categories = map[string]Category{
 	// File I/O and metadata.
 	"open": File, "openat": File, "openat2": File, "creat": File,
 	"open_by_handle_at": File, "name_to_handle_at": File,
-	"read": File, "readv": File, "pread64": File, "preadv": File, "preadv2": File,
-	"write": File, "writev": File, "pwrite64": File, "pwritev": File, "pwritev2": File,
+	"read": File, "readv": File, "pread64": File, "pread": File, "preadv": File, "preadv2": File,
+	"write": File, "writev": File, "pwrite64": File, "pwrite": File, "pwritev": File, "pwritev2": File,
 	"close": File, "close_range": File,
 	"stat": File, "fstat": File, "lstat": File, "newfstatat": File, "statx": File,
 	"stat64": File, "fstat64": File, "lstat64": File, "fstatat64": File,

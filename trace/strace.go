@@ -485,6 +485,9 @@ func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 		return false, nil
 	}
 	pc := p.pending[pid]
+	if pc == nil {
+		pid, pc = p.pendingByName(name, pid)
+	}
 	if pc != nil {
 		delete(p.pending, pid)
 		p.pendingBytes -= len(pc.args)
@@ -678,4 +681,28 @@ func hexVal(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
+}
+
+// pendingByName finds the unfinished call that a resumed line named name
+// and marked pid completes when no call of pid is pending. Two cases have
+// halves with different pids: strace drops the pid column once a single
+// process is left, so a resumed line may carry none (pid is the default),
+// and writing to a shared stderr strace can cut a call's first half off its
+// pid column ("vfork(strace: Process 12 attached"), so the first half may
+// carry none. It returns pid unchanged and nil if neither applies.
+func (p *straceParser) pendingByName(name []byte, pid int) (int, *pendingCall) {
+	if pid != p.defPID {
+		if pc := p.pending[p.defPID]; pc != nil && pc.name == string(name) {
+			return p.defPID, pc
+		}
+		return pid, nil
+	}
+	var found *pendingCall
+	at := pid
+	for k, pc := range p.pending {
+		if pc.name == string(name) && (found == nil || pc.seq < found.seq) {
+			found, at = pc, k
+		}
+	}
+	return at, found
 }
