@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"detector/trace/internal/sandbox"
 )
 
 // Defaults of RunOptions.
@@ -130,7 +132,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 	}
 	argv[0] = prog
 
-	cfg := sandboxConfig{
+	cfg := sandbox.Config{
 		Sandbox: !opts.NoSandbox,
 		Argv:    append(append(append([]string{strace}, straceFlags...), opts.StraceArgs...), "--"),
 		CPU:     uint64(math.Ceil(opts.Timeout.Seconds())) + 1,
@@ -143,7 +145,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		}
 	}()
 	if cfg.Sandbox {
-		cfg.Env = []string{"PATH=" + sandboxPATH, "HOME=" + scratchDir, "TERM=dumb"}
+		cfg.Env = []string{"PATH=" + sandbox.PATH, "HOME=" + sandbox.ScratchDir, "TERM=dumb"}
 		for _, k := range []string{"LANG", "LC_ALL", "TZ"} { // nothing else of the caller's environment
 			if v, ok := os.LookupEnv(k); ok {
 				cfg.Env = append(cfg.Env, k+"="+v)
@@ -181,14 +183,14 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 // sandbox exactly as Run does, without running strace. The error, if any, is
 // a *SandboxError.
 func CheckSandbox() error {
-	cfg := sandboxConfig{Sandbox: true, Probe: true, CPU: 5}
+	cfg := sandbox.Config{Sandbox: true, Probe: true, CPU: 5}
 	_, err := runInit(context.Background(), RunOptions{Timeout: 10 * time.Second, MaxTrace: 1, MaxOutput: 4096}, cfg, nil, io.Discard)
 	return err
 }
 
 // runInit starts the current binary as the run's init with cfg, feeds the
 // trace to w and waits for the end of the run.
-func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*os.File, w io.Writer) (RunResult, error) {
+func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*os.File, w io.Writer) (RunResult, error) {
 	res := RunResult{ExitCode: -1}
 	arg, err := json.Marshal(cfg)
 	if err != nil {
@@ -236,8 +238,8 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandboxConfig, files []*o
 	}
 
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/5", // fdExe: works even where the sandbox's user cannot reach the binary's path
-		Args:       []string{sandboxInitName, string(arg)},
+		Path:       "/proc/self/fd/5", // sandbox.FDExe: works even where the sandbox's user cannot reach the binary's path
+		Args:       []string{sandbox.InitName, string(arg)},
 		Env:        []string{"GOMAXPROCS=1"}, // the init is single-purpose and short-lived
 		Stdout:     outW,
 		Stderr:     errW,
@@ -530,10 +532,10 @@ func descendants(pid int) []int {
 func sandboxIDs() (uid, gid int) {
 	uid, gid = os.Getuid(), os.Getgid()
 	if uid == 0 {
-		uid = sandboxNobody
+		uid = sandbox.Nobody
 	}
 	if gid == 0 {
-		gid = sandboxNobody
+		gid = sandbox.Nobody
 	}
 	return uid, gid
 }

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"detector/trace/internal/sandbox"
 )
 
 // Hostile programs run in the sandbox. Each test checks what the program
@@ -344,8 +346,8 @@ print "forked $n\n";
 	} else {
 		n, _ = strconv.Atoi(strings.TrimSpace(out[i+len("forked "):]))
 	}
-	if !strings.Contains(out, "fork failed") || n >= limitProcs {
-		t.Errorf("%d forks succeeded, want fewer than %d and a failure", n, limitProcs)
+	if !strings.Contains(out, "fork failed") || n >= sandbox.LimitProcs {
+		t.Errorf("%d forks succeeded, want fewer than %d and a failure", n, sandbox.LimitProcs)
 	}
 	if !seen {
 		t.Errorf("the program's processes were never seen running: the survivor check is blind")

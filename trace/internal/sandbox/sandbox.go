@@ -1,12 +1,15 @@
-package trace
-
-// Isolation of traced programs.
+// Package sandbox is the inside of the isolation that trace.Run puts
+// traced programs in: the init process of a run, and what the caller and
+// the init agree on. It is a leaf package on purpose: the init is the
+// re-executed detector binary, and Go initializes a package with few
+// imports early, so the init starts its work before the rest of the
+// program's packages (command-line, numerics, tables) have been set up.
 //
-// Run executes the program under strace inside a sandbox built from Linux
+// trace.Run executes the program under strace inside a sandbox built from Linux
 // namespaces, with no helper binary besides strace. Run re-executes the
 // current binary (through a descriptor of /proc/self/exe, so it works for the
 // detector binary and for test binaries alike) with argv[0] set to
-// sandboxInitName; the init function below recognises that marker before main
+// InitName; the init function below recognises that marker before main
 // runs and turns the process into the sandbox's init. The process is created
 // with fresh user, mount, pid, network, ipc and uts namespaces, in its own
 // session, with SIGKILL as parent-death signal. The user namespace maps a
@@ -48,6 +51,7 @@ package trace
 // lines into the trace or kill strace (both then show up as calls in the trace
 // itself). The sandbox guards the host, not the trace's integrity against a
 // program that targets detector.
+package sandbox
 
 import (
 	"bytes"
@@ -65,61 +69,61 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sandboxInitName is argv[0] of the re-executed binary acting as the
+// InitName is argv[0] of the re-executed binary acting as the
 // sandbox's init.
-const sandboxInitName = "detector-sandbox-init"
+const InitName = "detector-sandbox-init"
 
 // Descriptor numbers in the re-executed init.
 const (
-	fdTrace  = 3 // write end of the trace pipe; strace writes to /proc/self/fd/3
-	fdStatus = 4 // setup errors; closed on the successful exec of strace
-	fdExe    = 5 // the current binary, executed through /proc/self/fd/5
-	fdFiles  = 6 // first of the files to bind in (sandboxConfig.Files)
+	FDTrace  = 3 // write end of the trace pipe; strace writes to /proc/self/fd/3
+	FDStatus = 4 // setup errors; closed on the successful exec of strace
+	FDExe    = 5 // the current binary, executed through /proc/self/fd/5
+	FDFiles  = 6 // first of the files to bind in (Config.Files)
 )
 
 // Resource limits inside the run. Process and file counts are per run; sizes
 // in bytes.
 const (
-	limitProcs    = 512      // RLIMIT_NPROC: processes and threads of the inner user
+	LimitProcs    = 512      // RLIMIT_NPROC: processes and threads of the inner user
 	limitAS       = 4 << 30  // RLIMIT_AS: address space of each process
 	limitFileSize = 64 << 20 // RLIMIT_FSIZE: size of each written file
 	limitFiles    = 1024     // RLIMIT_NOFILE: open descriptors per process
 	tmpfsSize     = "64m"    // size of each tmpfs (/tmp, /var/tmp, /run, /dev/shm)
 	tmpfsInodes   = "16384"  // inode count of each tmpfs
-	scratchDir    = "/run/detector/home"
+	ScratchDir    = "/run/detector/home"
 	sandboxHost   = "sandbox"
-	sandboxPATH   = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
-	sandboxNobody = 65534
+	PATH          = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+	Nobody        = 65534
 )
 
-// sandboxConfig is what Run hands to the re-executed init, as JSON in argv[1].
-type sandboxConfig struct {
+// Config is what trace.Run hands to the re-executed init, as JSON in argv[1].
+type Config struct {
 	Sandbox bool     // set up namespaces, mounts and dropped privileges
 	Probe   bool     // set up, then exit 0 instead of running strace (CheckSandbox)
 	Argv    []string // strace command line, argv[0] an absolute path
 	Env     []string // environment of strace and the program
-	Dir     string   // working directory (NoSandbox only; the sandbox uses scratchDir)
-	Files   []string // absolute paths, one per descriptor from fdFiles on
+	Dir     string   // working directory (NoSandbox only; the sandbox uses ScratchDir)
+	Files   []string // absolute paths, one per descriptor from FDFiles on
 	CPU     uint64   // RLIMIT_CPU in seconds
 }
 
 func init() {
-	if len(os.Args) == 2 && os.Args[0] == sandboxInitName {
-		sandboxInit(os.Args[1])
+	if len(os.Args) == 2 && os.Args[0] == InitName {
+		initMain(os.Args[1])
 	}
 }
 
-// sandboxInit runs in the re-executed binary. It never returns: it execs
-// strace, or reports the failure on fdStatus and exits with status 125.
-func sandboxInit(arg string) {
+// initMain runs in the re-executed binary. It never returns: it execs
+// strace, or reports the failure on FDStatus and exits with status 125.
+func initMain(arg string) {
 	runtime.LockOSThread() // capabilities and securebits are per thread
-	status := os.NewFile(fdStatus, "status")
+	status := os.NewFile(FDStatus, "status")
 	fail := func(err error) {
 		fmt.Fprint(status, err.Error())
 		os.Exit(125)
 	}
-	unix.CloseOnExec(fdStatus)
-	var cfg sandboxConfig
+	unix.CloseOnExec(FDStatus)
+	var cfg Config
 	if err := json.Unmarshal([]byte(arg), &cfg); err != nil {
 		fail(fmt.Errorf("decode sandbox configuration: %w", err))
 	}
@@ -134,7 +138,7 @@ func sandboxInit(arg string) {
 		fail(err)
 	}
 	// Only descriptors 0-3 reach strace and the program.
-	if err := unix.CloseRange(fdExe, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+	if err := unix.CloseRange(FDExe, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		fail(fmt.Errorf("close descriptors: %w", err))
 	}
 	if cfg.Sandbox {
@@ -160,7 +164,7 @@ func sandboxInit(arg string) {
 
 // setupSandbox builds the file system view and the network of the run. It
 // runs as uid 0 with full capabilities of the run's user namespace.
-func setupSandbox(cfg *sandboxConfig) error {
+func setupSandbox(cfg *Config) error {
 	// Descriptors of the files to bind in, and of the device nodes, opened
 	// before anything hides them.
 	devs := []string{"null", "zero", "full", "random", "urandom"}
@@ -200,7 +204,7 @@ func setupSandbox(cfg *sandboxConfig) error {
 	if err := tmpfs("/run", "755"); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(scratchDir, 0o755); err != nil {
+	if err := os.MkdirAll(ScratchDir, 0o755); err != nil {
 		return fmt.Errorf("create scratch folder: %w", err)
 	}
 
@@ -248,7 +252,7 @@ func setupSandbox(cfg *sandboxConfig) error {
 	if err := loopbackUp(); err != nil {
 		return err
 	}
-	if err := os.Chdir(scratchDir); err != nil {
+	if err := os.Chdir(ScratchDir); err != nil {
 		return fmt.Errorf("enter scratch folder: %w", err)
 	}
 	return nil
@@ -348,7 +352,7 @@ type fileIn struct {
 func openFilesIn(paths []string) []fileIn {
 	files := make([]fileIn, len(paths))
 	for i, p := range paths {
-		files[i] = fileIn{path: p, fd: fdFiles + i, own: -1}
+		files[i] = fileIn{path: p, fd: FDFiles + i, own: -1}
 		var want, got unix.Stat_t
 		fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -377,7 +381,7 @@ func placeIn(f fileIn) error {
 		return nil
 	}
 	hint := func(err error) error {
-		return fmt.Errorf("place %s in the sandbox: %w (a file to trace must be readable by user %d or lie under /tmp)", f.path, err, sandboxNobody)
+		return fmt.Errorf("place %s in the sandbox: %w (a file to trace must be readable by user %d or lie under /tmp)", f.path, err, Nobody)
 	}
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 		return hint(err)
@@ -433,7 +437,7 @@ func setLimits(cpu uint64) error {
 		res  int
 		val  uint64
 	}{
-		{"processes", unix.RLIMIT_NPROC, limitProcs},
+		{"processes", unix.RLIMIT_NPROC, LimitProcs},
 		{"address space", unix.RLIMIT_AS, limitAS},
 		{"file size", unix.RLIMIT_FSIZE, limitFileSize},
 		{"open files", unix.RLIMIT_NOFILE, limitFiles},
