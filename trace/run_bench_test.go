@@ -91,14 +91,19 @@ func BenchmarkRun(b *testing.B) {
 	})
 }
 
-// BenchmarkRunFixtures traces every benign fixture once per op, in the
+// BenchmarkRunFixtures traces every benign fixture once per op, both in the
 // sandbox and as plain "strace -f -o FILE": the overhead the sandbox adds
-// to a real training run. Both sides run the fixtures in the same order,
-// one at a time.
+// to a real training run. The two run alternately, fixture by fixture, so
+// that a change in the machine's load during the benchmark falls on both
+// alike; the metrics are the two sides' wall time per op and the overhead
+// in percent.
 func BenchmarkRunFixtures(b *testing.B) {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
 		b.Skip("strace not installed")
+	}
+	if err := CheckSandbox(); err != nil {
+		b.Skipf("no sandbox here: %v", err)
 	}
 	files, _ := filepath.Glob("../fixtures/benign/*.sh")
 	if len(files) == 0 {
@@ -109,29 +114,27 @@ func BenchmarkRunFixtures(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Run("PlainStrace", func(b *testing.B) {
-		out := filepath.Join(b.TempDir(), "trace")
-		for b.Loop() {
-			for _, f := range files {
-				cmd := exec.Command(strace, "-f", "-q", "-s", "256", "-o", out, f)
-				cmd.Dir = b.TempDir()
-				if err := cmd.Run(); err != nil {
-					b.Fatalf("plain strace %s: %v", f, err)
-				}
+	out := filepath.Join(b.TempDir(), "trace")
+	var plain, sandboxed time.Duration
+	for b.Loop() {
+		for _, f := range files {
+			start := time.Now()
+			cmd := exec.Command(strace, "-f", "-q", "-s", "256", "-o", out, f)
+			cmd.Dir = b.TempDir()
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("plain strace %s: %v", f, err)
 			}
-		}
-	})
-	b.Run("Sandbox", func(b *testing.B) {
-		if err := CheckSandbox(); err != nil {
-			b.Skipf("no sandbox here: %v", err)
-		}
-		for b.Loop() {
-			for _, f := range files {
-				res, err := Run(context.Background(), RunOptions{}, []string{f}, io.Discard)
-				if err != nil || res.ExitCode != 0 {
-					b.Fatalf("Run %s: %+v, %v", f, res, err)
-				}
+			plain += time.Since(start)
+
+			start = time.Now()
+			res, err := Run(context.Background(), RunOptions{}, []string{f}, io.Discard)
+			if err != nil || res.ExitCode != 0 {
+				b.Fatalf("Run %s: %+v, %v", f, res, err)
 			}
+			sandboxed += time.Since(start)
 		}
-	})
+	}
+	b.ReportMetric(float64(plain.Milliseconds())/float64(b.N), "plain-ms/op")
+	b.ReportMetric(float64(sandboxed.Milliseconds())/float64(b.N), "sandbox-ms/op")
+	b.ReportMetric(100*(float64(sandboxed)/float64(plain)-1), "overhead-%")
 }
