@@ -72,11 +72,16 @@ func TestScanBlocksKernels(t *testing.T) {
 
 // gridPoints returns n fixed-seed points in d dimensions: a third on the
 // integer grid {-2, ..., 2}^d (equal distances everywhere), a third
-// standard normal, and the rest exact copies of one row, more than fit in
-// one scan of a leaf.
+// standard normal, and the rest exact copies of the row (-5, ..., -5).
+// Lying below the others in every column, the copies end up in leaves of
+// their own, larger than one scan of a leaf (4*maxLeafBlocks rows) when
+// n >= 3000.
 func gridPoints(rng *rand.Rand, n, d int) [][]float64 {
 	pts := make([][]float64, n)
 	dup := make([]float64, d)
+	for j := range dup {
+		dup[j] = -5
+	}
 	for i := range pts {
 		p := make([]float64, d)
 		switch i % 3 {
@@ -113,6 +118,15 @@ func TestBoxTreeMatchesBruteForce(t *testing.T) {
 			box := newIndex(pts, d, Auto)
 			if box.box == nil {
 				t.Fatal("Auto did not build the box tree")
+			}
+			big := 0
+			for _, nd := range box.box.nodes {
+				if nd.left < 0 {
+					big = max(big, int(nd.end-nd.start))
+				}
+			}
+			if big <= 4*maxLeafBlocks {
+				t.Fatalf("d=%d: largest leaf has %d rows; the test wants one scanned in pieces", d, big)
 			}
 			h := newKHeap(kn)
 			idx := make([]int32, kn)
