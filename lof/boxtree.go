@@ -13,23 +13,25 @@ const boxLeafSize = 256
 // 64, the bits of scanBlocks' mask).
 const maxLeafBlocks = 64
 
-// boxTree is a k-d tree over a row-major copy of the points, permuted so
-// that every node's points are contiguous, with each node's bounding box.
+// boxTree is a k-d tree whose nodes hold contiguous runs of the points
+// (permuted by the build) and their bounding boxes; each leaf's points
+// are stored in blocks of four rows, column by column, for scanBlocks.
 // It is exact and gives the same neighbours, bit for bit, as the plain
 // brute-force scan:
 //
 //   - a point's squared distance is always summed over the columns in
-//     order, as in bruteKNN;
-//   - a node is skipped only when the squared distance to its box, summed
-//     in the same column order, is strictly above the current k-th squared
-//     distance. Rounding is monotone, so |fl(p_j - q_j)| >= fl(gap_j) for
-//     every point p in the box, and the box distance is a lower bound on
-//     the computed distance of each of its points, not only on the exact
-//     one;
-//   - a point is dropped once its partial sum is strictly above the k-th
-//     squared distance (sums of squares never decrease), and the heap
-//     keeps the k smallest (distance, index) pairs whatever the visiting
-//     order, so ties at the k-th distance are resolved by index as before.
+//     order, without fused multiply-add, as in bruteKNN;
+//   - a node is skipped only when the squared distance from the query to
+//     its box, summed in the same column order, is strictly above the
+//     current k-th squared distance. Rounding is monotone, so
+//     |fl(p_j - q_j)| >= fl(gap_j) for every point p in the box, and the
+//     box distance is a lower bound on the computed distance of each of
+//     its points, not only on the exact one;
+//   - a leaf's points are offered to the heap only when their distance is
+//     at most the k-th distance (the one at the start of the leaf, then
+//     again the current one), and the heap keeps the k smallest
+//     (distance, index) pairs whatever the visiting order, so ties at the
+//     k-th distance are resolved by index as before.
 type boxTree struct {
 	d     int
 	orig  []int32 // orig[r] is the training index of tree row r
