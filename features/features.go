@@ -2,7 +2,6 @@ package features
 
 import (
 	"errors"
-	"maps"
 	"math"
 	"slices"
 )
@@ -44,25 +43,39 @@ var ErrNoCalls = errors.New("trace has no system calls")
 // use. It keeps one counter per distinct name, so its memory does not
 // grow with the length of the trace.
 type Counter struct {
-	counts      map[string]int64
+	counts      map[string]*nameCount
 	byCategory  [Security + 1]int64
 	total       int64
 	transitions int64
 	prev        string
+	prevCount   *nameCount
+}
+
+type nameCount struct {
+	n   int64
+	cat Category
 }
 
 // Add counts one call named name, which follows the previously added call
-// in trace order.
+// in trace order. A repeat of the previous name costs no map lookup, and a
+// name's category is looked up once per Counter.
 func (c *Counter) Add(name string) {
-	if c.counts == nil {
-		c.counts = make(map[string]int64)
+	e := c.prevCount
+	if e == nil || name != c.prev {
+		if c.counts == nil {
+			c.counts = make(map[string]*nameCount)
+		}
+		if e = c.counts[name]; e == nil {
+			e = &nameCount{cat: CategoryOf(name)}
+			c.counts[name] = e
+		}
+		if c.total > 0 {
+			c.transitions++
+		}
+		c.prev, c.prevCount = name, e
 	}
-	c.counts[name]++
-	c.byCategory[CategoryOf(name)]++
-	if c.total > 0 && name != c.prev {
-		c.transitions++
-	}
-	c.prev = name
+	e.n++
+	c.byCategory[e.cat]++
 	c.total++
 }
 
@@ -71,10 +84,11 @@ func (c *Counter) Total() int64 { return c.total }
 
 // Histogram returns a copy of the per-name call counts, like `strace -c`.
 func (c *Counter) Histogram() map[string]int64 {
-	if c.counts == nil {
-		return map[string]int64{}
+	h := make(map[string]int64, len(c.counts))
+	for name, e := range c.counts {
+		h[name] = e.n
 	}
-	return maps.Clone(c.counts)
+	return h
 }
 
 // Vector computes the ten features, in the order of Names.
@@ -95,7 +109,11 @@ func (c *Counter) Vector() ([]float64, error) {
 	// Sum in a fixed order: map order is random, and floating-point
 	// addition is not associative, so the same trace must always give the
 	// same bits.
-	counts := slices.Sorted(maps.Values(c.counts))
+	counts := make([]int64, 0, len(c.counts))
+	for _, e := range c.counts {
+		counts = append(counts, e.n)
+	}
+	slices.Sort(counts)
 	var h float64
 	for _, k := range counts {
 		p := float64(k) / n

@@ -289,7 +289,19 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 	pid = p.defPID
 	i := 0
 	gotPID := false
-	if bytes.HasPrefix(line, []byte("[pid ")) {
+	if len(line) > 0 {
+		switch c := line[0]; {
+		case c >= 'a' && c <= 'z':
+			return pid, line, true // no pid column, no timestamp: the common case without -f
+		case c >= '0' && c <= '9':
+			// The pid column of -f (or a -ttt/-r timestamp, which the
+			// loop below reads when this is not followed by a space).
+			if v, j := parseDec(line, 0); j < len(line) && line[j] == ' ' {
+				pid, gotPID, i = v, true, j
+			}
+		}
+	}
+	if !gotPID && bytes.HasPrefix(line, []byte("[pid ")) {
 		i = 5
 		for i < len(line) && line[i] == ' ' {
 			i++
