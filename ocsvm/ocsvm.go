@@ -170,7 +170,9 @@ func (m *Model) TrainingDecision() []float64 {
 // Params describes the model for display: "nu", "gamma", "rho",
 // "support_vectors" and "iterations".
 func (m *Model) Params() map[string]string {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	// Six significant digits: these are for people (inspect, the report's
+	// summary); the model file keeps the exact values.
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	return map[string]string{
 		"nu":              f(m.Nu),
 		"gamma":           f(m.Gamma),
