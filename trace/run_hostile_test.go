@@ -111,23 +111,56 @@ func needPerl(t *testing.T) {
 	}
 }
 
-// hostDir creates a world-writable folder outside /tmp (whose sandbox view is
-// a fresh tmpfs), so that only the sandbox keeps a program from changing it.
+// hostDir creates a world-writable folder that the sandbox shows read-only:
+// not below /tmp, /var/tmp, /run or /dev (whose sandbox views are fresh
+// file systems), and reachable by the sandbox's user, so that only the
+// sandbox keeps a program from changing it. It tries the working folder
+// (the package's, in the repository) first, then a few system folders, as a
+// repository cloned below /tmp would be hidden.
 func hostDir(t *testing.T) string {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp(wd, ".hostile-")
-	if err != nil {
-		t.Fatal(err)
+	for _, base := range []string{wd, "/var/cache", "/var/lib", "/srv", "/opt"} {
+		if hiddenInSandbox(base) || !reachableByOthers(base) {
+			continue
+		}
+		dir, err := os.MkdirTemp(base, ".detector-hostile-")
+		if err != nil {
+			continue
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		if err := os.Chmod(dir, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		return dir
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
+	t.Skip("no folder both writable here and visible inside the sandbox")
+	return ""
+}
+
+func hiddenInSandbox(path string) bool {
+	for _, h := range []string{"/tmp", "/var/tmp", "/run", "/dev"} {
+		if path == h || strings.HasPrefix(path, h+"/") {
+			return true
+		}
 	}
-	return dir
+	return false
+}
+
+// reachableByOthers says whether every folder on path lets any user pass.
+func reachableByOthers(path string) bool {
+	for p := path; ; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if p == "/" {
+			return true
+		}
+	}
 }
 
 // runHostile runs argv with opts and checks the invariants every run must
