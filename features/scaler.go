@@ -1,6 +1,7 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -21,22 +22,13 @@ type Scaler struct {
 // FitScaler computes per-column means and population standard deviations
 // of rows. Every row must have the same, non-zero length.
 func FitScaler(rows [][]float64) (*Scaler, error) {
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("fit scaler: no rows")
-	}
-	d := len(rows[0])
-	if d == 0 {
-		return nil, fmt.Errorf("fit scaler: rows have no columns")
+	d, err := CheckRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("fit scaler: %w", err)
 	}
 	mean := make([]float64, d)
-	for i, r := range rows {
-		if len(r) != d {
-			return nil, fmt.Errorf("fit scaler: row %d has %d columns, want %d", i, len(r), d)
-		}
+	for _, r := range rows {
 		for j, v := range r {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("fit scaler: row %d column %d is %v", i, j, v)
-			}
 			mean[j] += v
 		}
 	}
@@ -87,4 +79,27 @@ func (s *Scaler) TransformAll(rows [][]float64) [][]float64 {
 		out[i] = s.Transform(r)
 	}
 	return out
+}
+
+// CheckRows returns the common length of rows, or an error for no rows,
+// empty or ragged rows and values that are NaN or infinite.
+func CheckRows(rows [][]float64) (int, error) {
+	if len(rows) == 0 {
+		return 0, errors.New("no rows")
+	}
+	d := len(rows[0])
+	if d == 0 {
+		return 0, errors.New("rows have no columns")
+	}
+	for i, r := range rows {
+		if len(r) != d {
+			return 0, fmt.Errorf("row %d has %d columns, want %d", i, len(r), d)
+		}
+		for j, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return 0, fmt.Errorf("row %d column %d is %v", i, j, v)
+			}
+		}
+	}
+	return d, nil
 }

@@ -21,13 +21,14 @@
 package lof
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
 	"sort"
 	"strconv"
 	"sync"
+
+	"detector/features"
 )
 
 // lrdEpsilon is added to the mean reachability distance before inverting
@@ -93,7 +94,7 @@ func Fit(x [][]float64, k int, contamination float64) (*Model, error) {
 // FitSearch is Fit with an explicit neighbour search method, which the
 // returned model also uses for scoring.
 func FitSearch(x [][]float64, k int, contamination float64, s Search) (*Model, error) {
-	d, err := checkRows(x)
+	d, err := features.CheckRows(x)
 	if err != nil {
 		return nil, fmt.Errorf("fit lof: %w", err)
 	}
@@ -278,29 +279,6 @@ func (m *Model) getIndex() *index {
 		m.index = newIndex(m.Points, d, m.Search)
 	}
 	return m.index
-}
-
-// checkRows returns the common row length of x, or an error for no rows,
-// empty or ragged rows and non-finite values.
-func checkRows(x [][]float64) (int, error) {
-	if len(x) == 0 {
-		return 0, errors.New("no rows")
-	}
-	d := len(x[0])
-	if d == 0 {
-		return 0, errors.New("rows have no columns")
-	}
-	for i, r := range x {
-		if len(r) != d {
-			return 0, fmt.Errorf("row %d has %d columns, want %d", i, len(r), d)
-		}
-		for j, v := range r {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return 0, fmt.Errorf("row %d column %d is %v", i, j, v)
-			}
-		}
-	}
-	return d, nil
 }
 
 // percentile is numpy.percentile(a, q) with the default linear method.

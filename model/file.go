@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"detector/features"
 	"detector/lof"
 	"detector/ocsvm"
 )
@@ -204,7 +205,7 @@ func validateLOF(l *lof.Model, d, n int) error {
 	if len(l.KDist) != n || len(l.LRD) != n || len(l.NOF) != n {
 		return errors.New("local outlier factor's per-point state does not match its points")
 	}
-	if err := checkRows("local outlier factor point", l.Points, d); err != nil {
+	if err := checkRows("local outlier factor points", l.Points, d); err != nil {
 		return err
 	}
 	if !allFinite(l.KDist) || !allFinite(l.LRD) || !allFinite(l.NOF) || !finite(l.Offset) {
@@ -217,7 +218,7 @@ func validateOCSVM(o *ocsvm.Model, d int) error {
 	if len(o.SV) == 0 || len(o.SV) != len(o.Alpha) {
 		return fmt.Errorf("one-class svm has %d support vectors and %d coefficients", len(o.SV), len(o.Alpha))
 	}
-	if err := checkRows("one-class svm support vector", o.SV, d); err != nil {
+	if err := checkRows("one-class svm support vectors", o.SV, d); err != nil {
 		return err
 	}
 	if !allFinite(o.Alpha) || !finite(o.Rho) || !finite(o.Gamma) || o.Gamma <= 0 {
@@ -227,13 +228,12 @@ func validateOCSVM(o *ocsvm.Model, d int) error {
 }
 
 func checkRows(what string, rows [][]float64, d int) error {
-	for i, r := range rows {
-		if len(r) != d {
-			return fmt.Errorf("%s %d has %d features, want %d", what, i, len(r), d)
-		}
-		if !allFinite(r) {
-			return fmt.Errorf("%s %d holds a non-finite number", what, i)
-		}
+	got, err := features.CheckRows(rows)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if got != d {
+		return fmt.Errorf("%s has %d features, want %d", what, got, d)
 	}
 	return nil
 }

@@ -185,7 +185,7 @@ func TestDecodeChecksVersionAndShape(t *testing.T) {
 	m = trained(t, OCSVM)
 	m.OCSVM.SV[0] = m.OCSVM.SV[0][:1]
 	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
-	if err == nil || !strings.Contains(err.Error(), "support vector 0 has 1 features, want 3") {
+	if err == nil || !strings.Contains(err.Error(), "support vectors: row 1 has 3 columns, want 1") {
 		t.Errorf("ragged support vector: %v", err)
 	}
 

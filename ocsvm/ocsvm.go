@@ -16,12 +16,13 @@
 package ocsvm
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
 	"strconv"
 	"sync"
+
+	"detector/features"
 )
 
 // Model is a fitted One-Class SVM. All fields are exported so that it can
@@ -98,7 +99,7 @@ func GammaAuto(nFeatures int) float64 {
 // shrinking=True) on the standardized rows x. It needs 0 < nu <= 1 and
 // gamma > 0.
 func Fit(x [][]float64, nu, gamma float64) (*Model, error) {
-	d, err := checkRows(x)
+	d, err := features.CheckRows(x)
 	if err != nil {
 		return nil, fmt.Errorf("fit one-class svm: %w", err)
 	}
@@ -192,29 +193,6 @@ func (m *Model) validRow(x []float64) bool {
 		}
 	}
 	return true
-}
-
-// checkRows returns the common row length of x, or an error for no rows,
-// empty or ragged rows and non-finite values.
-func checkRows(x [][]float64) (int, error) {
-	if len(x) == 0 {
-		return 0, errors.New("no rows")
-	}
-	d := len(x[0])
-	if d == 0 {
-		return 0, errors.New("rows have no columns")
-	}
-	for i, r := range x {
-		if len(r) != d {
-			return 0, fmt.Errorf("row %d has %d columns, want %d", i, len(r), d)
-		}
-		for j, v := range r {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return 0, fmt.Errorf("row %d column %d is %v", i, j, v)
-			}
-		}
-	}
-	return d, nil
 }
 
 // parallel runs fn over [0, n) in contiguous chunks of at least minChunk
