@@ -1,14 +1,14 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"detector/features"
 )
 
 // TestCLIMatchesScikitLearn runs the whole CLI path -- CSV in, scaler,
@@ -88,17 +88,13 @@ func goldenScores(t *testing.T, path string) map[string]float64 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	tab, err := features.ReadCSV(f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]float64{}
-	for _, r := range recs[1:] {
-		v, err := strconv.ParseFloat(r[1], 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[r[0]] = v
+	for i, name := range tab.Samples {
+		out[name] = tab.Rows[i][0]
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package ocsvm_test
 
 import (
-	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
@@ -100,7 +99,7 @@ func compare(t *testing.T, file string, got []float64) {
 	t.Logf("%s: worst absolute difference %.3g", file, worst)
 }
 
-// readCSV reads a testdata CSV with a header and a first column of names.
+// readCSV reads a testdata CSV: a header, then a first column of names.
 func readCSV(t *testing.T, name string) ([]string, [][]float64) {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", name))
@@ -108,21 +107,9 @@ func readCSV(t *testing.T, name string) ([]string, [][]float64) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	tab, err := features.ReadCSV(f)
 	if err != nil {
 		t.Fatalf("read %s: %v", name, err)
 	}
-	var names []string
-	var rows [][]float64
-	for _, r := range recs[1:] {
-		row := make([]float64, len(r)-1)
-		for j, v := range r[1:] {
-			if row[j], err = strconv.ParseFloat(v, 64); err != nil {
-				t.Fatalf("read %s: %v", name, err)
-			}
-		}
-		names = append(names, r[0])
-		rows = append(rows, row)
-	}
-	return names, rows
+	return tab.Samples, tab.Rows
 }
