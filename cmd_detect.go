@@ -62,10 +62,7 @@ func runDetect(c *cli.Context, paths []string) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if len(bad) > 0 {
-		for _, s := range bad[1:] {
-			warnf("%v", s.err)
-		}
-		return fmt.Errorf("%d of %d samples not judged; first: %w", len(bad), len(rows), bad[0].err)
+		return failed(bad, "%d of %d samples not judged", len(bad), len(rows))
 	}
 	if anom, _ := report.Counts(rows); anom > 0 {
 		return errAnomalous
@@ -145,14 +142,20 @@ func loadModel(c *cli.Context) (*model.Model, error) {
 	return m, nil
 }
 
-// allFailed reports a run in which no sample could be read: the first
-// error is the message, the others are warnings.
+// allFailed reports a run in which no sample could be read.
 func allFailed(bad []sample) error {
-	for _, s := range bad[1:] {
-		warnf("%v", s.err)
-	}
 	if len(bad) == 1 {
 		return bad[0].err
 	}
-	return fmt.Errorf("none of the %d samples could be read; first: %w", len(bad), bad[0].err)
+	return failed(bad, "none of the %d samples could be read", len(bad))
+}
+
+// failed reports samples that could not be used: every error but the
+// first becomes a warning, and the first ends the message, which is
+// format and args followed by "; first: <error>".
+func failed(bad []sample, format string, args ...any) error {
+	for _, s := range bad[1:] {
+		warnf("%v", s.err)
+	}
+	return fmt.Errorf(format+"; first: %w", append(args, bad[0].err)...)
 }

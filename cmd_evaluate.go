@@ -69,10 +69,7 @@ func runEvaluate(c *cli.Context) error {
 		}
 		rows, bad := judge(m, t)
 		if len(bad) > 0 {
-			for _, s := range bad[1:] {
-				warnf("%v", s.err)
-			}
-			return fmt.Errorf("%d of %d samples in %s not judged; first: %w", len(bad), len(rows), root, bad[0].err)
+			return failed(bad, "%d of %d samples in %s not judged", len(bad), len(rows), root)
 		}
 		for _, r := range rows {
 			s := evaluate.Sample{Name: r.Sample, Score: r.Score, Attack: isAttack}

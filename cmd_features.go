@@ -58,10 +58,7 @@ func runFeatures(c *cli.Context) error {
 		return fmt.Errorf("write features: %w", err)
 	}
 	if len(bad) > 0 {
-		for _, s := range bad[1:] {
-			warnf("%v", s.err)
-		}
-		return fmt.Errorf("%d of %d samples have no features; first: %w", len(bad), len(t.samples), bad[0].err)
+		return failed(bad, "%d of %d samples have no features", len(bad), len(t.samples))
 	}
 	return nil
 }

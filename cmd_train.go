@@ -96,10 +96,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	// Training on a partial set would silently change what "normal"
 	// means: every sample must be usable.
 	if bad := t.errs(); len(bad) > 0 {
-		for _, s := range bad[1:] {
-			warnf("%v", s.err)
-		}
-		err := fmt.Errorf("%d of %d training samples unusable, model not written; first: %w", len(bad), len(t.samples), bad[0].err)
+		err := failed(bad, "%d of %d training samples unusable, model not written", len(bad), len(t.samples))
 		return withHint(err, "remove or fix those samples and train again")
 	}
 	rows := make([][]float64, len(t.samples))
