@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"detector/internal/safefile"
+	"detector/report"
 	"detector/trace"
 )
 
@@ -63,6 +64,9 @@ func runTrace(c *cli.Context) error {
 		if ferr := bw.Flush(); err == nil {
 			err = ferr
 		}
+		if c.Context.Err() != nil {
+			err = errors.New("interrupted: log incomplete")
+		}
 		return traceDone(res, err, "standard output")
 	}
 	// Checked and opened before the run, so a bad --out costs nothing.
@@ -76,8 +80,11 @@ func runTrace(c *cli.Context) error {
 	if err == nil {
 		err = bw.Flush()
 	}
-	if err == nil && c.Context.Err() != nil {
-		err = fmt.Errorf("interrupted: no log written")
+	if c.Context.Err() != nil {
+		err = errors.New("interrupted: no log written")
+		if dst.inPlace {
+			err = errors.New("interrupted: log incomplete")
+		}
 	}
 	if err == nil {
 		err = dst.commit()
@@ -91,9 +98,10 @@ func runTrace(c *cli.Context) error {
 // device or FIFO, such as /dev/null, written in place as a shell's ">"
 // would, never replaced.
 type traceOut struct {
-	w      io.Writer
-	commit func() error
-	abort  func()
+	inPlace bool // a device or FIFO, written as the log comes
+	w       io.Writer
+	commit  func() error
+	abort   func()
 }
 
 func openTraceOut(path string) (traceOut, error) {
@@ -103,7 +111,7 @@ func openTraceOut(path string) (traceOut, error) {
 		if err != nil {
 			return traceOut{}, fmt.Errorf("--out: %w", err)
 		}
-		return traceOut{w: f, commit: f.Close, abort: func() { f.Close() }}, nil
+		return traceOut{inPlace: true, w: f, commit: f.Close, abort: func() { f.Close() }}, nil
 	}
 	a, err := safefile.CreateAtomic(path, 0o600)
 	if errors.Is(err, safefile.ErrNotRegular) {
@@ -127,6 +135,6 @@ func traceDone(res trace.RunResult, err error, dest string) error {
 	if res.Truncated {
 		note += ", trace truncated"
 	}
-	fmt.Fprintf(os.Stderr, "detector: traced to %s: exit status %d in %s%s\n", dest, res.ExitCode, res.Duration.Round(1e6), note)
+	fmt.Fprintf(os.Stderr, "detector: traced to %s: exit status %d in %s%s\n", report.Escape(dest), res.ExitCode, res.Duration.Round(1e6), note)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"detector/internal/safefile"
 	"detector/model"
+	"detector/report"
 )
 
 func trainFlags() []cli.Flag {
@@ -131,7 +132,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err := save(path, m); err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", p.Algorithm, len(rows), path)
+	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", p.Algorithm, len(rows), report.Escape(path))
 	return nil
 }
 
