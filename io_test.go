@@ -145,6 +145,9 @@ func TestSignalEndsBlockedRun(t *testing.T) {
 		}
 		select {
 		case err := <-done:
+			if strings.Contains(errb.String(), "set up sandbox") {
+				t.Skipf("no sandbox here: %s", errb.String())
+			}
 			t.Fatalf("trace ended early: %v\n%s", err, errb.String())
 		case <-time.After(10 * time.Millisecond):
 		}
