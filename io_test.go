@@ -393,6 +393,21 @@ func TestTerminalInjection(t *testing.T) {
 	wantError(t, r, "missing")
 	noControl("error", r.stderr)
 
+	// evaluate names attack families after the files.
+	attacks := filepath.Join(dir, "attacks")
+	os.Mkdir(attacks, 0o755)
+	for _, n := range []string{"evil" + fake + ".trace", "plain.trace"} {
+		os.WriteFile(filepath.Join(attacks, n), simple, 0o644)
+	}
+	r = runNoHang(t, "evaluate", "--input", "strace", "--model", m, "--normal", "fixtures/traces", "--attack", attacks)
+	if r.code != 0 {
+		t.Fatalf("evaluate: %s", r.stderr)
+	}
+	noControl("evaluate", r.stdout)
+	if !strings.Contains(r.stdout, `"evil\x1b[2K\rfake normal"`) {
+		t.Errorf("evaluate does not show the escaped family:\n%s", r.stdout)
+	}
+
 	// A model whose strings carry escape sequences (its checksum is
 	// valid: it was written by the model package).
 	mod, err := model.Load(m)
