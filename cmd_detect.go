@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"detector/internal/safefile"
 	"detector/model"
 	"detector/report"
 )
@@ -135,6 +137,9 @@ func loadModel(c *cli.Context) (*model.Model, error) {
 	m, err := model.Load(path)
 	if os.IsNotExist(err) {
 		return nil, withHint(fmt.Errorf("no model at %s", path), "train one first: detector train PATH... (or name it with --model FILE)")
+	}
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return nil, withHint(fmt.Errorf("model: %w", err), "name a model file with --model FILE")
 	}
 	if err != nil {
 		return nil, withHint(err, "train the model again: detector train PATH...")

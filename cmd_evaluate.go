@@ -18,6 +18,7 @@ import (
 
 	"detector/evaluate"
 	"detector/model"
+	"detector/report"
 )
 
 func evaluateCommand() *cli.Command {
@@ -175,7 +176,7 @@ func fixed(v float64) string {
 
 func writeEvaluationTable(w io.Writer, r evaluate.Report, m *model.Model, secs float64) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "model\t%s, trained on %d samples\n", m.Algorithm, m.Samples)
+	fmt.Fprintf(tw, "model\t%s, trained on %d samples\n", report.Escape(m.Algorithm), m.Samples)
 	fmt.Fprintf(tw, "samples\t%d normal, %d attack\n", r.Normal, r.Attack)
 	fmt.Fprintf(tw, "ROC AUC\t%s\n", fixed(r.AUC))
 	for _, fa := range evaluate.FalseAlarmRates {
@@ -199,7 +200,7 @@ func writeEvaluationTable(w io.Writer, r evaluate.Report, m *model.Model, secs f
 		fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 		for _, name := range slices.Sorted(maps.Keys(r.Families)) {
 			f := r.Families[name]
-			row := []string{name, strconv.Itoa(f.Attack), strconv.Itoa(f.Detected), fixed(f.AUC)}
+			row := []string{report.Escape(name), strconv.Itoa(f.Attack), strconv.Itoa(f.Detected), fixed(f.AUC)}
 			for _, fa := range evaluate.FalseAlarmRates {
 				row = append(row, pct(f.DRAtFA[evaluate.RateKey(fa)]))
 			}

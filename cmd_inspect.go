@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"detector/model"
+	"detector/report"
 )
 
 func inspectCommand() *cli.Command {
@@ -35,18 +36,19 @@ func inspectCommand() *cli.Command {
 	}
 }
 
-// describe writes what a model holds, for people.
+// describe writes what a model holds, for people; the model's strings are
+// escaped with report.Escape.
 func describe(w io.Writer, path string, m *model.Model) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "model\t%s\n", path)
-	fmt.Fprintf(tw, "format\t%d (detector %s)\n", model.FormatVersion, m.ToolVersion)
+	fmt.Fprintf(tw, "model\t%s\n", report.Escape(path))
+	fmt.Fprintf(tw, "format\t%d (detector %s)\n", model.FormatVersion, report.Escape(m.ToolVersion))
 	fmt.Fprintf(tw, "created\t%s\n", m.Created.UTC().Format("2006-01-02 15:04:05 MST"))
-	fmt.Fprintf(tw, "algorithm\t%s\n", m.Algorithm)
+	fmt.Fprintf(tw, "algorithm\t%s\n", report.Escape(m.Algorithm))
 	params := m.Parameters()
 	for _, k := range slices.Sorted(maps.Keys(params)) {
-		fmt.Fprintf(tw, "  %s\t%s\n", k, params[k])
+		fmt.Fprintf(tw, "  %s\t%s\n", report.Escape(k), report.Escape(params[k]))
 	}
-	fmt.Fprintf(tw, "training samples\t%d (input %s)\n", m.Samples, m.Input)
+	fmt.Fprintf(tw, "training samples\t%d (input %s)\n", m.Samples, report.Escape(m.Input))
 	s := m.TrainScores
 	q := func(p float64) float64 { return s[int(p*float64(len(s)-1)+0.5)] }
 	fmt.Fprintf(tw, "training scores\tmin %.4f  q1 %.4f  median %.4f  q3 %.4f  max %.4f\n", s[0], q(0.25), q(0.5), q(0.75), s[len(s)-1])
@@ -59,7 +61,7 @@ func describe(w io.Writer, path string, m *model.Model) error {
 	fmt.Fprintln(tw, "feature\tmean\tstd\t")
 	fmt.Fprintln(tw, strings.Repeat("-", 15)+"\t"+strings.Repeat("-", 12)+"\t"+strings.Repeat("-", 12)+"\t")
 	for j, n := range m.FeatureNames {
-		fmt.Fprintf(tw, "%s\t%.6g\t%.6g\t\n", n, m.Scaler.Mean[j], m.Scaler.Scale[j])
+		fmt.Fprintf(tw, "%s\t%.6g\t%.6g\t\n", report.Escape(n), m.Scaler.Mean[j], m.Scaler.Scale[j])
 	}
 	return tw.Flush()
 }

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"detector/internal/safefile"
+	"detector/report"
 	"detector/trace"
 )
 
@@ -59,30 +64,64 @@ func runTrace(c *cli.Context) error {
 		if ferr := bw.Flush(); err == nil {
 			err = ferr
 		}
+		if c.Context.Err() != nil {
+			err = errors.New("interrupted: log incomplete")
+		}
 		return traceDone(res, err, "standard output")
 	}
-	// Write next to the destination and rename when complete, so an
-	// interrupted run leaves no half-written log under that name.
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
+	// Checked and opened before the run, so a bad --out costs nothing.
+	dst, err := openTraceOut(out)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	bw := bufio.NewWriterSize(tmp, 1<<16)
+	defer dst.abort()
+	bw := bufio.NewWriterSize(dst.w, 1<<16)
 	res, err := trace.Run(c.Context, ro, argv, bw)
 	if err == nil {
 		err = bw.Flush()
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && c.Context.Err() != nil {
-		err = fmt.Errorf("interrupted: no log written")
+	if c.Context.Err() != nil {
+		err = errors.New("interrupted: no log written")
+		if dst.inPlace {
+			err = errors.New("interrupted: log incomplete")
+		}
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), out)
+		err = dst.commit()
 	}
 	return traceDone(res, err, out)
+}
+
+// traceOut is where a log goes: a new file renamed over a regular file
+// (or a path that does not exist yet) when complete, so an interrupted run
+// leaves no half-written log under that name; or an existing character
+// device or FIFO, such as /dev/null, written in place as a shell's ">"
+// would, never replaced.
+type traceOut struct {
+	inPlace bool // a device or FIFO, written as the log comes
+	w       io.Writer
+	commit  func() error
+	abort   func()
+}
+
+func openTraceOut(path string) (traceOut, error) {
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode().Type()&(fs.ModeNamedPipe|fs.ModeCharDevice) != 0 {
+		f, err := safefile.OpenDevice(path)
+		if err != nil {
+			return traceOut{}, fmt.Errorf("--out: %w", err)
+		}
+		return traceOut{inPlace: true, w: f, commit: f.Close, abort: func() { f.Close() }}, nil
+	}
+	a, err := safefile.CreateAtomic(path, 0o600)
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return traceOut{}, withHint(fmt.Errorf("--out: %w", err),
+			"name a regular file, a new path, a character device or a fifo; --out - writes to standard output")
+	}
+	if err != nil {
+		return traceOut{}, fmt.Errorf("--out: %w", err)
+	}
+	return traceOut{w: a, commit: a.Commit, abort: a.Abort}, nil
 }
 
 func traceDone(res trace.RunResult, err error, dest string) error {
@@ -96,6 +135,6 @@ func traceDone(res trace.RunResult, err error, dest string) error {
 	if res.Truncated {
 		note += ", trace truncated"
 	}
-	fmt.Fprintf(os.Stderr, "detector: traced to %s: exit status %d in %s%s\n", dest, res.ExitCode, res.Duration.Round(1e6), note)
+	fmt.Fprintf(os.Stderr, "detector: traced to %s: exit status %d in %s%s\n", report.Escape(dest), res.ExitCode, res.Duration.Round(1e6), note)
 	return nil
 }

@@ -9,12 +9,15 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"detector/internal/safefile"
 	"detector/model"
+	"detector/report"
 )
 
 func trainFlags() []cli.Flag {
 	return append(append([]cli.Flag{
 		modelFlag(),
+		&cli.BoolFlag{Name: "force", Usage: "replace the --model file even if it is not a detector model (never a folder, device, FIFO or symlink)"},
 		&cli.StringFlag{Name: "algorithm", Value: "lof", Usage: "`ALG`: lof (Local Outlier Factor) or ocsvm (One-Class SVM, RBF kernel)"},
 		&cli.IntFlag{Name: "neighbors", Value: 20, Usage: "lof: neighbours k (capped at samples - 1)"},
 		&cli.StringFlag{Name: "contamination", Value: "auto", Usage: "lof: expected share of outliers in training, auto or a number in (0, 0.5]"},
@@ -81,6 +84,10 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
+	force := c.Bool("force")
+	if err := checkModelTarget(path, force); err != nil {
+		return err
+	}
 	o, err := sampleOptions(c)
 	if err != nil {
 		return err
@@ -118,9 +125,28 @@ func runTrain(c *cli.Context, paths []string) error {
 	if c.Context.Err() != nil {
 		return errors.New("interrupted: model not written")
 	}
-	if err := model.Save(path, m); err != nil {
+	save := model.Save
+	if force {
+		save = model.SaveForce
+	}
+	if err := save(path, m); err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", p.Algorithm, len(rows), path)
+	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", p.Algorithm, len(rows), report.Escape(path))
 	return nil
+}
+
+// checkModelTarget refuses, before any sample is read, a model path that
+// training could not or should not replace.
+func checkModelTarget(path string, force bool) error {
+	err := model.CheckSaveTarget(path, force)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, model.ErrNotModel):
+		return withHint(err, "add --force to overwrite it, or name another file with --model")
+	case errors.Is(err, safefile.ErrNotRegular):
+		return withHint(fmt.Errorf("model path: %w", err), "name a regular file or a new path with --model")
+	}
+	return fmt.Errorf("model path: %w", err)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"detector/features"
+	"detector/internal/safefile"
 	"detector/report"
 	"detector/trace"
 )
@@ -138,8 +139,10 @@ feed:
 	return t, nil
 }
 
+// readCSV reads a feature table; safefile.Open refuses at once a path
+// that is no longer a regular file.
 func readCSV(path string) (*features.Table, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
+
+	"detector/report"
 )
 
 // defaultTimeout is the wall-clock limit of one traced run.
@@ -53,14 +56,38 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err, hint} }
 
+// interruptGrace is how long the first Ctrl+C or SIGTERM leaves the
+// command to stop cleanly (kill its runs, remove temporary files) before
+// the process exits anyway; a second signal exits at once.
+const interruptGrace = 800 * time.Millisecond
+
+// exiting is held by whoever ends the process, so that the last words of
+// main and of the signal handler never mix.
+var exiting sync.Mutex
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		select {
+		case <-sigs:
+		case <-time.After(interruptGrace):
+		}
+		exiting.Lock()
+		fmt.Fprintln(os.Stderr, "detector: interrupted")
+		os.Exit(exitError)
+	}()
 	err := newApp().RunContext(ctx, os.Args)
-	stop()
+	exiting.Lock()
 	os.Exit(exitCode(os.Stderr, err))
 }
 
-// exitCode reports err on w and returns the exit status for it.
+// exitCode reports err on w and returns the exit status for it. Messages
+// carry file names and other outside strings, so they are escaped with
+// report.Escape.
 func exitCode(w io.Writer, err error) int {
 	switch {
 	case err == nil:
@@ -68,17 +95,18 @@ func exitCode(w io.Writer, err error) int {
 	case errors.Is(err, errAnomalous):
 		return exitAnomalous
 	}
-	fmt.Fprintf(w, "detector: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(w, "detector: %s\n", report.Escape(oneLine(err.Error())))
 	var h *hintError
 	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(w, "detector: hint: %s\n", h.hint)
+		fmt.Fprintf(w, "detector: hint: %s\n", report.Escape(oneLine(h.hint)))
 	}
 	return exitError
 }
 
-// warnf prints a warning; it does not change the exit status.
+// warnf prints a warning, escaped like errors; it does not change the
+// exit status.
 func warnf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "detector: warning: "+format+"\n", args...)
+	fmt.Fprintf(os.Stderr, "detector: warning: %s\n", report.Escape(oneLine(fmt.Sprintf(format, args...))))
 }
 
 // oneLine folds a message onto one line, so that every message is one.

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"golang.org/x/term"
+
+	"detector/report"
 )
 
 // progress draws a one-line bar on a terminal while samples are read.
@@ -36,8 +38,9 @@ func (p *progress) step(name string) {
 	p.n++
 	const width = 30
 	fill := width * p.n / p.total
-	if len(name) > 40 {
-		name = "..." + name[len(name)-37:]
+	name = report.Escape(name)
+	if r := []rune(name); len(r) > 40 {
+		name = "..." + string(r[len(r)-37:])
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %d/%d %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), p.n, p.total, name)
 }

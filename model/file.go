@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 
 	"detector/features"
+	"detector/internal/safefile"
 	"detector/lof"
 	"detector/ocsvm"
 )
@@ -134,56 +136,82 @@ func (m *Model) Validate() error {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// Save writes m to path atomically: it writes a temporary file in the
-// same folder, flushes it to disk and renames it over path. If anything
-// fails, path is left as it was and the temporary file is removed.
-// Missing parent folders are created.
-func Save(path string, m *Model) (err error) {
-	var buf bytes.Buffer
-	if err := Encode(&buf, m); err != nil {
-		return fmt.Errorf("encode model: %w", err)
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// ErrNotModel is wrapped by CheckSaveTarget's refusal of a file that is
+// not a detector model.
+var ErrNotModel = errors.New("not a detector model")
+
+// CheckSaveTarget reports whether a model may be saved at path, so that
+// callers can refuse before any costly work. The path must not exist, or
+// be a regular file, not a symbolic link, whose content starts with the
+// model header line "detector model"; with force, any regular file will
+// do. Anything else (a folder, device, FIFO, socket or symbolic link) is
+// refused whatever force says, with an error wrapping
+// safefile.ErrNotRegular; a regular file that is not a model is refused
+// with an error wrapping ErrNotModel.
+func CheckSaveTarget(path string, force bool) error {
+	if err := safefile.CheckReplaceable(path); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if force {
+		return nil
+	}
+	f, err := safefile.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(buf.Bytes()); err != nil {
-		return err
+	defer f.Close()
+	head := make([]byte, len(magic))
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("read %s: %w", path, err)
 	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable; failure here loses nothing already
-	// visible, so it is not reported.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
+	if string(head[:n]) != magic {
+		return fmt.Errorf("refusing to overwrite %s: %w", path, ErrNotModel)
 	}
 	return nil
 }
 
-// Load reads and checks the model file at path.
+// Save writes m to path atomically: it writes a temporary file in the
+// same folder, flushes it to disk and renames it over path. It replaces
+// only what CheckSaveTarget(path, false) accepts: nothing, or a model
+// file. If anything fails, path is left as it was and the temporary file
+// is removed. Missing parent folders are created.
+func Save(path string, m *Model) error { return save(path, m, false) }
+
+// SaveForce is Save that also replaces a regular file that is not a
+// model (CheckSaveTarget(path, true)).
+func SaveForce(path string, m *Model) error { return save(path, m, true) }
+
+func save(path string, m *Model, force bool) (err error) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, m); err != nil {
+		return fmt.Errorf("encode model: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := CheckSaveTarget(path, force); err != nil {
+		return err
+	}
+	f, err := safefile.CreateAtomic(path, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err = f.Write(buf.Bytes()); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+// Load reads and checks the model file at path. The file is opened with
+// safefile.Open: a path that is not (a symlink to) a regular file is
+// refused at once, so a FIFO cannot make Load wait.
 func Load(path string) (*Model, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,10 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// WriteTable renders rows as a table followed by a summary line.
+// WriteTable renders rows as a table followed by a summary line. Every
+// string from outside the tool (sample names, error messages, feature
+// names and the model's strings) is passed through Escape, so the table
+// has one line per row and carries no terminal escape sequence.
 func WriteTable(w io.Writer, rows []Row, s Summary) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -20,15 +23,15 @@ func WriteTable(w io.Writer, rows []Row, s Summary) error {
 	)
 	t.Header([]string{"SAMPLE", "VERDICT", "SCORE", "CONFIDENCE", "TOP DEVIATIONS"})
 	for _, r := range rows {
-		cells := []string{r.Sample, r.Verdict, "", "", ""}
+		cells := []string{Escape(r.Sample), r.Verdict, "", "", ""}
 		if r.Verdict == Error {
-			cells[4] = oneLine(r.Err)
+			cells[4] = Escape(oneLine(r.Err))
 		} else {
 			cells[2] = fmt.Sprintf("%+.4f", r.Score)
 			cells[3] = fmt.Sprintf("%.2f", r.Confidence)
 			var ds []string
 			for _, d := range top(r.Deviations) {
-				ds = append(ds, FormatDeviation(d))
+				ds = append(ds, Escape(FormatDeviation(d)))
 			}
 			cells[4] = strings.Join(ds, ", ")
 			if r.Run != nil && (r.Run.TimedOut || r.Run.Truncated) {
@@ -64,7 +67,7 @@ func summaryLine(rows []Row, s Summary) string {
 	if errs > 0 {
 		fmt.Fprintf(&b, ", %d not judged (errors)", errs)
 	}
-	fmt.Fprintf(&b, "; model: %s", algorithmName(s.Algorithm))
+	fmt.Fprintf(&b, "; model: %s", Escape(algorithmName(s.Algorithm)))
 	if p := paramText(s.Algorithm, s.Params); p != "" {
 		fmt.Fprintf(&b, " (%s)", p)
 	}
@@ -93,7 +96,7 @@ func paramText(alg string, p map[string]string) string {
 	var parts []string
 	for _, k := range keys {
 		if v, ok := p[k]; ok {
-			parts = append(parts, k+"="+v)
+			parts = append(parts, k+"="+Escape(v))
 		}
 	}
 	return strings.Join(parts, ", ")

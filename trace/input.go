@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"detector/internal/safefile"
 )
 
 // Kind is the kind of an input sample.
@@ -99,37 +101,23 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 			files = append(files, src)
 			continue
 		}
-		werr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if path == root {
-					return err
-				}
-				skipped = append(skipped, fmt.Errorf("walk %s: %w", path, err))
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
+		werr := walkDir(root, true, func(path string) {
 			fi, err := os.Stat(path) // follows symlinks
 			if err != nil {
 				skipped = append(skipped, fmt.Errorf("skip %s: %w", path, err))
-				return nil
+				return
 			}
 			if fi.IsDir() {
 				skipped = append(skipped, fmt.Errorf("skip %s: symlinked folder not followed", path))
-				return nil
+				return
 			}
 			src, serr := classify(path, fi, kind)
 			if serr != nil {
 				skipped = append(skipped, serr)
-				return nil
+				return
 			}
 			files = append(files, src)
-			return nil
-		})
+		}, func(err error) { skipped = append(skipped, err) })
 		if werr != nil {
 			return nil, nil, fmt.Errorf("collect %s: %w", root, werr)
 		}
@@ -137,19 +125,68 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 	return groupFF(files), skipped, nil
 }
 
-// classify decides the kind of one file.
+// walkDir calls file for every entry below the folder dir that is not a
+// folder itself, in lexical order, descending into real folders only.
+// Folders are opened with safefile.OpenDir, so one swapped for a FIFO
+// cannot block the walk. An error opening or reading dir is returned when
+// root is set and passed to skip otherwise.
+func walkDir(dir string, root bool, file func(path string), skip func(error)) error {
+	d, err := safefile.OpenDir(dir)
+	if err != nil {
+		if root {
+			return err
+		}
+		skip(fmt.Errorf("walk %s: %w", dir, err))
+		return nil
+	}
+	entries, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		if root {
+			return err
+		}
+		skip(fmt.Errorf("walk %s: %w", dir, err))
+		return nil
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			walkDir(path, false, file, skip)
+			continue
+		}
+		file(path)
+	}
+	return nil
+}
+
+// notRegular is the reason a non-regular file is skipped.
+func notRegular(path string, t fs.FileMode) error {
+	return fmt.Errorf("skip %s: not a regular file (%s)", path, safefile.TypeName(t))
+}
+
+// classify decides the kind of one file. fi, from a stat of path, is only
+// a first filter: a sniffed file is opened with safefile.Open and judged
+// by what was opened, and a file taken unsniffed is opened that way when
+// it is replayed.
 func classify(path string, fi fs.FileInfo, kind Kind) (Source, error) {
 	if !fi.Mode().IsRegular() {
-		return Source{}, fmt.Errorf("skip %s: not a regular file (%v)", path, fi.Mode().Type())
+		return Source{}, notRegular(path, fi.Mode().Type())
 	}
 	if kind != KindAuto {
 		return Source{Name: path, Kind: kind, Paths: []string{path}}, nil
 	}
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return Source{}, fmt.Errorf("skip %s: %w", path, errors.Unwrap(err))
+	}
 	if err != nil {
 		return Source{}, fmt.Errorf("skip %s: %w", path, err)
 	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+	}
 	buf := make([]byte, SniffBytes)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
@@ -339,7 +376,7 @@ func replayFile(src Source, path string, arch Arch, fn func(*Call) error) (Stats
 		}
 		return nil
 	}
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return Stats{}, fmt.Errorf("replay %s: %w", path, err)
 	}

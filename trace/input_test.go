@@ -6,7 +6,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"detector/internal/safefile"
 )
 
 func writeFile(t *testing.T, path, content string, mode os.FileMode) {
@@ -158,5 +162,68 @@ func TestParseKind(t *testing.T) {
 	}
 	if _, err := ParseKind("pcap"); err == nil {
 		t.Error("ParseKind(pcap) succeeded")
+	}
+}
+
+// noHang runs f and fails the test if it is still running after a long
+// grace period: a hang check, not a timing assertion.
+func noHang(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s still blocked after 20s", what)
+	}
+}
+
+// A recorded sample that is a FIFO by the time it is opened (as when a
+// regular file is swapped for one after Collect's stat) is an error, not
+// an open that waits for a writer forever.
+func TestReplayFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "log.strace")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []Kind{KindStrace, KindADFA} {
+		var err error
+		noHang(t, "Replay of a fifo", func() {
+			_, err = Replay(Source{Name: fifo, Kind: k, Paths: []string{fifo}}, ArchI386, func(*Call) error { return nil })
+		})
+		if err == nil || !strings.Contains(err.Error(), "not a regular file (fifo)") {
+			t.Errorf("Replay(%v fifo) = %v, want a not-a-regular-file error", k, err)
+		}
+	}
+}
+
+// FIFOs in a walked folder or named directly are skipped without being
+// opened, whatever the kind; a folder that is a FIFO when walked is an
+// error, not a hang.
+func TestCollectFIFO(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.strace"), "getpid() = 1\n", 0o644)
+	fifo := filepath.Join(dir, "b.strace")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []Kind{KindAuto, KindStrace} {
+		for _, args := range [][]string{{dir}, {fifo, filepath.Join(dir, "a.strace")}} {
+			var samples []Source
+			var skipped []error
+			var err error
+			noHang(t, "Collect", func() { samples, skipped, err = Collect(args, k) })
+			if err != nil || len(samples) != 1 || len(skipped) != 1 || !strings.Contains(skipped[0].Error(), "not a regular file (fifo)") {
+				t.Errorf("Collect(%v, %v) = %v, %v, %v", args, k, samples, skipped, err)
+			}
+		}
+	}
+	var err error
+	noHang(t, "walkDir(fifo)", func() {
+		err = walkDir(fifo, true, func(string) { t.Error("visited a fifo") }, func(error) {})
+	})
+	if !errors.Is(err, safefile.ErrNotDir) {
+		t.Errorf("walkDir(fifo) = %v, want ErrNotDir", err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"detector/internal/safefile"
 	"detector/trace/internal/sandbox"
 )
 
@@ -157,10 +158,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 			if i > 0 && !filepath.IsAbs(a) {
 				continue
 			}
-			if st, err := os.Stat(a); err != nil || !st.Mode().IsRegular() {
-				continue // opening a FIFO would block
-			}
-			f, err := os.Open(a)
+			f, err := safefile.Open(a) // regular files only, never waits on a FIFO
 			if err != nil {
 				continue
 			}
