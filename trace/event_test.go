@@ -40,7 +40,9 @@ func TestParseEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	epoch := func(s, us int64) time.Duration { return time.Duration(s)*time.Second + time.Duration(us)*time.Microsecond }
+	epoch := func(s, us int64) time.Duration {
+		return time.Duration(s)*time.Second + time.Duration(us)*time.Microsecond
+	}
 	want := []string{
 		fmt.Sprintf("call pid=100 t=%v execve", epoch(1700000000, 250000)),
 		fmt.Sprintf(`exec pid=100 t=%v /bin/sh ["sh" "-c" "true"] true`, epoch(1700000000, 250000)),
