@@ -86,8 +86,12 @@ func judge(m *model.Model, t *table) (rows []report.Row, bad []sample) {
 		if s.err != nil {
 			r.Verdict, r.Err = report.Error, s.err.Error()
 			bad = append(bad, s)
+		} else if res := results[0]; res.Err != nil {
+			results = results[1:]
+			s.err = fmt.Errorf("%s: %w", s.name, res.Err)
+			r.Verdict, r.Err = report.Error, s.err.Error()
+			bad = append(bad, s)
 		} else {
-			res := results[0]
 			results = results[1:]
 			r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
 			r.Verdict = report.Normal
@@ -104,8 +108,8 @@ func summary(m *model.Model, c *cli.Context) report.Summary {
 	path, _ := modelPath(c)
 	return report.Summary{
 		FeatureNames: m.FeatureNames,
-		Algorithm:    m.Algorithm,
-		Params:       m.Parameters(),
+		Algorithm:    m.Spec().Title,
+		Params:       m.Spec().Describe(m.Parameters()),
 		TrainSamples: m.Samples,
 		Trained:      m.Created,
 		ModelPath:    path,

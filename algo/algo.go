@@ -62,7 +62,7 @@ type Detector interface {
 type Param struct {
 	Name    string // flag name, without dashes
 	Default string // value when the flag is not given
-	Usage   string // one line of help, starting with the algorithm names it applies to
+	Usage   string // one line of help; --help puts the names of the detectors that take it before it
 }
 
 // FitOptions are what every fit may use besides its own parameters.
@@ -90,6 +90,22 @@ type Spec struct {
 	// New returns an empty detector for a model file to be decoded into;
 	// it must be a pointer.
 	New func() Detector
+}
+
+// Describe writes the parameters of a fitted detector that are also
+// training parameters, in the Spec's order: "neighbors=20,
+// contamination=auto".
+func (s Spec) Describe(params map[string]string) string {
+	var b bytes.Buffer
+	for _, p := range s.Params {
+		if v, ok := params[p.Name]; ok {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(p.Name + "=" + v)
+		}
+	}
+	return b.String()
 }
 
 var (

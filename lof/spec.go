@@ -13,7 +13,7 @@ var Spec = algo.Spec{
 	Name:  "lof",
 	Title: "Local Outlier Factor",
 	Params: []algo.Param{
-		{Name: "neighbors", Default: "20", Usage: "lof: neighbours k (capped at samples - 1)"},
+		{Name: "neighbors", Default: "20", Usage: "neighbours k (capped at samples - 1)"},
 		{Name: "contamination", Default: "auto", Usage: "expected share of outliers in training, auto or a number in (0, 0.5]"},
 	},
 	Check: func(a algo.Args) error {

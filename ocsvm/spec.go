@@ -14,8 +14,8 @@ var Spec = algo.Spec{
 	Name:  "ocsvm",
 	Title: "One-Class SVM",
 	Params: []algo.Param{
-		{Name: "nu", Default: "0.05", Usage: "ocsvm: upper bound on the share of training outliers, in (0, 1]"},
-		{Name: "gamma", Default: "scale", Usage: "ocsvm: RBF kernel width: scale, auto or a positive number"},
+		{Name: "nu", Default: "0.05", Usage: "upper bound on the share of training outliers, in (0, 1]"},
+		{Name: "gamma", Default: "scale", Usage: "RBF kernel width: scale, auto or a positive number"},
 	},
 	Check: func(a algo.Args) error {
 		if _, err := a.Float("nu", 0, 1); err != nil {

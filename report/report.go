@@ -53,8 +53,8 @@ type RunInfo struct {
 // Summary describes the run as a whole.
 type Summary struct {
 	FeatureNames []string
-	Algorithm    string
-	Params       map[string]string
+	Algorithm    string // the method's name for people: "Local Outlier Factor"
+	Params       string // its training parameters: "neighbors=20, contamination=auto"
 	TrainSamples int
 	Trained      time.Time
 	ModelPath    string

@@ -14,8 +14,8 @@ import (
 
 var sum = Summary{
 	FeatureNames: []string{"total_calls", "network_ratio"},
-	Algorithm:    "lof",
-	Params:       map[string]string{"neighbors": "20", "contamination": "auto"},
+	Algorithm:    "Local Outlier Factor",
+	Params:       "neighbors=20, contamination=auto",
 	TrainSamples: 28,
 	Trained:      time.Date(2026, 11, 21, 19, 57, 0, 0, time.UTC),
 }
