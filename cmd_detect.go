@@ -10,6 +10,7 @@ import (
 
 	"detector/model"
 	"detector/report"
+	"detector/trace"
 )
 
 func detectFlags() []cli.Flag {
@@ -53,6 +54,9 @@ func runDetect(c *cli.Context, paths []string) error {
 	if !slices.Equal(t.names, m.FeatureNames) {
 		return withHint(fmt.Errorf("the samples have features %v but the model was trained on %v", t.names, m.FeatureNames),
 			"detect with the same kind of input the model was trained on")
+	}
+	if t.executed() && m.TraceOptions != "" && m.TraceOptions != trace.TraceOptions {
+		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, trace.TraceOptions)
 	}
 	rows, bad := judge(m, t)
 	if len(bad) == len(rows) {

@@ -11,6 +11,7 @@ import (
 
 	"detector/algo"
 	"detector/model"
+	"detector/trace"
 )
 
 func trainFlags() []cli.Flag {
@@ -122,6 +123,9 @@ func runTrain(c *cli.Context, paths []string) error {
 		ToolVersion: version,
 		Now:         time.Now(),
 		Fit:         algo.FitOptions{Jobs: c.Int("jobs"), Warn: warnf},
+	}
+	if t.executed() {
+		p.TraceOptions = trace.TraceOptions
 	}
 	m, err := model.Train(t.names, rows, spec, args, p)
 	if err != nil {

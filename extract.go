@@ -40,6 +40,11 @@ type table struct {
 	samples []sample
 }
 
+// executed reports whether any sample was run under the tracer.
+func (t *table) executed() bool {
+	return slices.ContainsFunc(t.samples, func(s sample) bool { return s.run != nil })
+}
+
 // errs returns the samples that failed.
 func (t *table) errs() []sample {
 	var out []sample

@@ -46,9 +46,12 @@ type Model struct {
 	// Samples is the number of training samples.
 	Samples int
 	// Input says what the training samples were (exec, strace, adfa, csv).
-	Input       string
-	ToolVersion string
-	Created     time.Time
+	Input string
+	// TraceOptions are the strace options of the training runs when
+	// samples were executed (trace.TraceOptions), "" when none was.
+	TraceOptions string
+	ToolVersion  string
+	Created      time.Time
 
 	det algo.Detector // decoded Detector
 }
@@ -104,6 +107,7 @@ func Train(names []string, rows [][]float64, spec algo.Spec, args algo.Args, p P
 		TrainScores:  det.TrainingDecision(),
 		Samples:      len(rows),
 		Input:        p.Input,
+		TraceOptions: p.TraceOptions,
 		ToolVersion:  p.ToolVersion,
 		Created:      p.Now.UTC().Truncate(time.Second),
 		det:          det,
@@ -115,10 +119,11 @@ func Train(names []string, rows [][]float64, spec algo.Spec, args algo.Args, p P
 // Params are what a training records besides the detector's own
 // parameters.
 type Params struct {
-	Input       string
-	ToolVersion string
-	Now         time.Time
-	Fit         algo.FitOptions
+	Input        string
+	TraceOptions string
+	ToolVersion  string
+	Now          time.Time
+	Fit          algo.FitOptions
 }
 
 // Dim is the number of features the model expects.

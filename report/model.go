@@ -25,6 +25,9 @@ func WriteModel(w io.Writer, path string, m *model.Model) error {
 		fmt.Fprintf(tw, "  %s\t%s\n", k, params[k])
 	}
 	fmt.Fprintf(tw, "training samples\t%d (input %s)\n", m.Samples, m.Input)
+	if m.TraceOptions != "" {
+		fmt.Fprintf(tw, "trace options\tstrace %s\n", m.TraceOptions)
+	}
 	s := m.TrainScores
 	q := func(p float64) float64 { return s[int(p*float64(len(s)-1)+0.5)] }
 	fmt.Fprintf(tw, "training scores\tmin %.4f  q1 %.4f  median %.4f  q3 %.4f  max %.4f\n", s[0], q(0.25), q(0.5), q(0.75), s[len(s)-1])
