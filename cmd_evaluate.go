@@ -48,7 +48,6 @@ func runEvaluate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o.progress = stderrIsTerminal()
 
 	var samples []evaluate.Sample
 	add := func(root string, isAttack bool) error {
@@ -56,8 +55,8 @@ func runEvaluate(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if !slices.Equal(t.names, m.FeatureNames) {
-			return fmt.Errorf("%s: the samples have features %v but the model was trained on %v", root, t.names, m.FeatureNames)
+		if !slices.Equal(t.Names, m.FeatureNames) {
+			return fmt.Errorf("%s: the samples have features %v but the model was trained on %v", root, t.Names, m.FeatureNames)
 		}
 		rows, bad := judge(m, t)
 		if len(bad) > 0 {

@@ -97,7 +97,6 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
-	o.progress = stderrIsTerminal()
 	t, err := collect(c.Context, paths, o)
 	if errors.Is(err, errInterrupted) {
 		return errors.New("interrupted: model not written")
@@ -107,13 +106,13 @@ func runTrain(c *cli.Context, paths []string) error {
 	}
 	// Training on a partial set would silently change what "normal"
 	// means: every sample must be usable.
-	if bad := t.errs(); len(bad) > 0 {
-		err := failed(bad, "%d of %d training samples unusable, model not written", len(bad), len(t.samples))
+	if bad := t.Errs(); len(bad) > 0 {
+		err := failed(bad, "%d of %d training samples unusable, model not written", len(bad), len(t.Samples))
 		return withHint(err, "remove or fix those samples and train again")
 	}
-	rows := make([][]float64, len(t.samples))
-	for i, s := range t.samples {
-		rows[i] = s.vec
+	rows := make([][]float64, len(t.Samples))
+	for i, s := range t.Samples {
+		rows[i] = s.Vec
 	}
 	if len(rows) < 2 {
 		return withHint(errors.New("training needs at least 2 samples, found 1"), "give more benign samples")
@@ -124,10 +123,10 @@ func runTrain(c *cli.Context, paths []string) error {
 		Now:         time.Now(),
 		Fit:         algo.FitOptions{Jobs: c.Int("jobs"), Warn: warnf},
 	}
-	if t.executed() {
+	if t.Executed() {
 		p.TraceOptions = trace.TraceOptions
 	}
-	m, err := model.Train(t.names, rows, spec, args, p)
+	m, err := model.Train(t.Names, rows, spec, args, p)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}

@@ -23,6 +23,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"detector/hint"
 )
 
 // defaultTimeout is the wall-clock limit of one traced run.
@@ -42,16 +44,8 @@ const (
 // anomalous; it is a result, not a failure, and prints nothing.
 var errAnomalous = errors.New("anomalous samples found")
 
-// hintError carries advice for the person running the tool.
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-
-func withHint(err error, hint string) error { return &hintError{err, hint} }
+// withHint attaches advice for the person running the tool to err.
+func withHint(err error, advice string) error { return hint.Wrap(err, advice) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -69,9 +63,8 @@ func exitCode(w io.Writer, err error) int {
 		return exitAnomalous
 	}
 	fmt.Fprintf(w, "detector: %s\n", oneLine(err.Error()))
-	var h *hintError
-	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(w, "detector: hint: %s\n", h.hint)
+	if h := hint.Of(err); h != "" {
+		fmt.Fprintf(w, "detector: hint: %s\n", h)
 	}
 	return exitError
 }

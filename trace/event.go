@@ -45,12 +45,7 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind EventKind
 	PID  int
-	// Time is the line's timestamp when the trace has one (HasTime):
-	// with strace -ttt the time since the Unix epoch, with -t or -tt the
-	// time of day, with -r the time since the previous line. An
-	// unfinished/resumed call carries the time of its resumed line.
-	Time    time.Duration
-	HasTime bool
+	ts   []byte // the line's timestamp field; see Time
 	// Call is the call of an EventCall or EventExec, nil otherwise.
 	Call *Call
 	// Child is the new process of an EventSpawn.
@@ -63,6 +58,13 @@ type Event struct {
 	// CoreDumped is set on an EventExit whose process dumped core.
 	CoreDumped bool
 }
+
+// Time returns the event's timestamp when the trace has one: with strace
+// -ttt the time since the Unix epoch, with -t or -tt the time of day, with
+// -r the time since the previous line. An unfinished/resumed call carries
+// the time of its resumed line. It is decoded on demand, so events cost
+// nothing for timestamps nobody reads.
+func (e *Event) Time() (time.Duration, bool) { return parseTimestamp(e.ts) }
 
 // ParseEvents is ParseStrace delivering every event of the log (calls,
 // process starts, execs and ends) instead of calls alone. Calls and Stats
@@ -88,25 +90,25 @@ func CallsOnly(fn func(*Call) error) func(*Event) error {
 // emitCall delivers p.call as an EventCall, and the spawn or exec it
 // reports.
 func (p *straceParser) emitCall() error {
-	p.ev = Event{Kind: EventCall, PID: p.call.PID, Call: &p.call}
-	p.ev.Time, p.ev.HasTime = parseTimestamp(p.ts)
-	if err := p.efn(&p.ev); err != nil {
+	ev := &p.ev
+	ev.Kind, ev.PID, ev.Call, ev.ts = EventCall, p.call.PID, &p.call, p.ts
+	if err := p.efn(ev); err != nil {
 		return err
 	}
 	c := &p.call
-	if !c.RetKnown || c.Errno != "" {
+	if !c.RetKnown || c.Errno != "" || len(c.Name) < 4 {
 		return nil
 	}
-	switch c.Name {
-	case "clone", "clone3", "fork", "vfork":
-		if c.Ret > 0 {
-			p.ev.Kind, p.ev.Call, p.ev.Child = EventSpawn, nil, int(c.Ret)
-			return p.efn(&p.ev)
+	switch c.Name[0] {
+	case 'c', 'f', 'v':
+		if c.Ret > 0 && (c.Name == "clone" || c.Name == "clone3" || c.Name == "fork" || c.Name == "vfork") {
+			*ev = Event{Kind: EventSpawn, PID: c.PID, Child: int(c.Ret), ts: p.ts}
+			return p.efn(ev)
 		}
-	case "execve", "execveat":
-		if c.Ret == 0 {
-			p.ev.Kind = EventExec
-			return p.efn(&p.ev)
+	case 'e':
+		if c.Ret == 0 && (c.Name == "execve" || c.Name == "execveat") {
+			ev.Kind = EventExec
+			return p.efn(ev)
 		}
 	}
 	return nil
@@ -114,8 +116,7 @@ func (p *straceParser) emitCall() error {
 
 // emitExit delivers an EventExit for the text between "+++ " and " +++".
 func (p *straceParser) emitExit(pid int, t []byte) error {
-	p.ev = Event{Kind: EventExit, PID: pid}
-	p.ev.Time, p.ev.HasTime = parseTimestamp(p.ts)
+	p.ev = Event{Kind: EventExit, PID: pid, ts: p.ts}
 	switch {
 	case bytes.HasPrefix(t, []byte("exited with ")):
 		p.ev.ExitCode, _ = parseDec(t, len("exited with "))

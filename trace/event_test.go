@@ -22,7 +22,8 @@ func TestParseEvents(t *testing.T) {
 	}, "\n") + "\n"
 	var got []string
 	st, err := ParseEvents(strings.NewReader(log), func(e *Event) error {
-		s := fmt.Sprintf("%s pid=%d t=%v", e.Kind, e.PID, e.Time)
+		tm, _ := e.Time()
+		s := fmt.Sprintf("%s pid=%d t=%v", e.Kind, e.PID, tm)
 		switch e.Kind {
 		case EventCall:
 			s += " " + e.Call.Name
