@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"detector/pipeline"
 	"detector/trace"
 )
 
@@ -131,26 +132,26 @@ func modelPath(c *cli.Context) (string, error) {
 }
 
 // sampleOptions gathers the flags that say how to read samples.
-func sampleOptions(c *cli.Context) (extractOptions, error) {
-	o := extractOptions{jobs: c.Int("jobs")}
+func sampleOptions(c *cli.Context) (pipeline.Options, error) {
+	o := pipeline.Options{Jobs: c.Int("jobs"), Warn: warnf}
 	var err error
-	if o.kind, err = trace.ParseKind(c.String("input")); err != nil {
+	if o.Kind, err = trace.ParseKind(c.String("input")); err != nil {
 		return o, withHint(err, "--input takes auto, exec, strace, adfa or csv")
 	}
-	if o.arch, err = trace.ParseArch(c.String("arch")); err != nil {
+	if o.Arch, err = trace.ParseArch(c.String("arch")); err != nil {
 		return o, withHint(err, "--arch takes i386 or x86_64")
 	}
-	if o.jobs < 1 {
-		return o, fmt.Errorf("--jobs must be at least 1, not %d", o.jobs)
+	if o.Jobs < 1 {
+		return o, fmt.Errorf("--jobs must be at least 1, not %d", o.Jobs)
 	}
-	o.run.Timeout = c.Duration("timeout")
-	if o.run.Timeout <= 0 {
-		return o, fmt.Errorf("--timeout must be positive, not %s", o.run.Timeout)
+	o.Run.Timeout = c.Duration("timeout")
+	if o.Run.Timeout <= 0 {
+		return o, fmt.Errorf("--timeout must be positive, not %s", o.Run.Timeout)
 	}
-	if o.run.MaxTrace, err = parseSize(c.String("max-trace")); err != nil {
+	if o.Run.MaxTrace, err = parseSize(c.String("max-trace")); err != nil {
 		return o, fmt.Errorf("--max-trace: %w", err)
 	}
-	o.run.NoSandbox = c.Bool("no-sandbox")
+	o.Run.NoSandbox = c.Bool("no-sandbox")
 	return o, nil
 }
 

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 
 	"github.com/urfave/cli/v2"
 
-	"detector/internal/safefile"
 	"detector/model"
+	"detector/pipeline"
 	"detector/report"
+	"detector/trace"
 )
 
 func detectFlags() []cli.Flag {
@@ -47,14 +46,16 @@ func runDetect(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
-	o.progress = stderrIsTerminal()
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err
 	}
-	if !slices.Equal(t.names, m.FeatureNames) {
-		return withHint(fmt.Errorf("the samples have features %v but the model was trained on %v", t.names, m.FeatureNames),
+	if !slices.Equal(t.Names, m.FeatureNames) {
+		return withHint(fmt.Errorf("the samples have features %v but the model was trained on %v", t.Names, m.FeatureNames),
 			"detect with the same kind of input the model was trained on")
+	}
+	if t.Executed() && m.TraceOptions != "" && m.TraceOptions != trace.TraceOptions {
+		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, trace.TraceOptions)
 	}
 	rows, bad := judge(m, t)
 	if len(bad) == len(rows) {
@@ -74,22 +75,26 @@ func runDetect(c *cli.Context, paths []string) error {
 
 // judge scores every usable sample and returns the report rows in input
 // order, and the samples that could not be judged.
-func judge(m *model.Model, t *table) (rows []report.Row, bad []sample) {
+func judge(m *model.Model, t *pipeline.Table) (rows []report.Row, bad []pipeline.Sample) {
 	var vecs [][]float64
-	for _, s := range t.samples {
-		if s.err == nil {
-			vecs = append(vecs, s.vec)
+	for _, s := range t.Samples {
+		if s.Err == nil {
+			vecs = append(vecs, s.Vec)
 		}
 	}
 	results := m.Score(vecs)
-	rows = make([]report.Row, len(t.samples))
-	for i, s := range t.samples {
-		r := report.Row{Sample: s.name, Features: s.vec, Run: s.run}
-		if s.err != nil {
-			r.Verdict, r.Err = report.Error, s.err.Error()
+	rows = make([]report.Row, len(t.Samples))
+	for i, s := range t.Samples {
+		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run}
+		if s.Err != nil {
+			r.Verdict, r.Err = report.Error, s.Err.Error()
+			bad = append(bad, s)
+		} else if res := results[0]; res.Err != nil {
+			results = results[1:]
+			s.Err = fmt.Errorf("%s: %w", s.Name, res.Err)
+			r.Verdict, r.Err = report.Error, s.Err.Error()
 			bad = append(bad, s)
 		} else {
-			res := results[0]
 			results = results[1:]
 			r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
 			r.Verdict = report.Normal
@@ -106,61 +111,10 @@ func summary(m *model.Model, c *cli.Context) report.Summary {
 	path, _ := modelPath(c)
 	return report.Summary{
 		FeatureNames: m.FeatureNames,
-		Algorithm:    m.Algorithm,
-		Params:       m.Parameters(),
+		Algorithm:    m.Spec().Title,
+		Params:       m.Spec().Describe(m.Parameters()),
 		TrainSamples: m.Samples,
 		Trained:      m.Created,
 		ModelPath:    path,
 	}
-}
-
-type writeFunc func(w io.Writer, rows []report.Row, s report.Summary) error
-
-func reportWriter(format string) (writeFunc, error) {
-	switch format {
-	case "table":
-		return report.WriteTable, nil
-	case "json":
-		return report.WriteJSON, nil
-	case "csv":
-		return report.WriteCSV, nil
-	}
-	return nil, withHint(fmt.Errorf("unknown output format %q", format), "--output takes table, json or csv")
-}
-
-// loadModel loads the model named by --model or the default location.
-func loadModel(c *cli.Context) (*model.Model, error) {
-	path, err := modelPath(c)
-	if err != nil {
-		return nil, err
-	}
-	m, err := model.Load(path)
-	if os.IsNotExist(err) {
-		return nil, withHint(fmt.Errorf("no model at %s", path), "train one first: detector train PATH... (or name it with --model FILE)")
-	}
-	if errors.Is(err, safefile.ErrNotRegular) {
-		return nil, withHint(fmt.Errorf("model: %w", err), "name a model file with --model FILE")
-	}
-	if err != nil {
-		return nil, withHint(err, "train the model again: detector train PATH...")
-	}
-	return m, nil
-}
-
-// allFailed reports a run in which no sample could be read.
-func allFailed(bad []sample) error {
-	if len(bad) == 1 {
-		return bad[0].err
-	}
-	return failed(bad, "none of the %d samples could be read", len(bad))
-}
-
-// failed reports samples that could not be used: every error but the
-// first becomes a warning, and the first ends the message, which is
-// format and args followed by "; first: <error>".
-func failed(bad []sample, format string, args ...any) error {
-	for _, s := range bad[1:] {
-		warnf("%v", s.err)
-	}
-	return fmt.Errorf(format+"; first: %w", append(args, bad[0].err)...)
 }

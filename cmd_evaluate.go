@@ -1,23 +1,14 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
-	"maps"
-	"math"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"detector/evaluate"
-	"detector/model"
 	"detector/report"
 )
 
@@ -57,7 +48,6 @@ func runEvaluate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o.progress = stderrIsTerminal()
 
 	var samples []evaluate.Sample
 	add := func(root string, isAttack bool) error {
@@ -65,8 +55,8 @@ func runEvaluate(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if !slices.Equal(t.names, m.FeatureNames) {
-			return fmt.Errorf("%s: the samples have features %v but the model was trained on %v", root, t.names, m.FeatureNames)
+		if !slices.Equal(t.Names, m.FeatureNames) {
+			return fmt.Errorf("%s: the samples have features %v but the model was trained on %v", root, t.Names, m.FeatureNames)
 		}
 		rows, bad := judge(m, t)
 		if len(bad) > 0 {
@@ -99,170 +89,18 @@ func runEvaluate(c *cli.Context) error {
 		}
 	}
 	if format == "json" {
-		return writeEvaluationJSON(os.Stdout, rep, secs)
+		return report.WriteEvaluationJSON(os.Stdout, rep, secs)
 	}
-	return writeEvaluationTable(os.Stdout, rep, m, secs)
+	return report.WriteEvaluationTable(os.Stdout, rep, report.EvaluationModel{Algorithm: m.Spec().Title, TrainSamples: m.Samples}, secs)
 }
 
-// num is a float that encodes NaN (an empty class) as JSON null.
-type num float64
-
-func (n num) MarshalJSON() ([]byte, error) {
-	if math.IsNaN(float64(n)) || math.IsInf(float64(n), 0) {
-		return []byte("null"), nil
-	}
-	return []byte(strconv.FormatFloat(float64(n), 'g', -1, 64)), nil
-}
-
-func nums(m map[string]float64) map[string]num {
-	out := make(map[string]num, len(m))
-	for k, v := range m {
-		out[k] = num(v)
-	}
-	return out
-}
-
-func writeEvaluationJSON(w io.Writer, r evaluate.Report, secs float64) error {
-	type family struct {
-		AUC      num            `json:"auc"`
-		DRAtFA   map[string]num `json:"dr_at_fa"`
-		Attack   int            `json:"attack"`
-		Detected int            `json:"detected"`
-	}
-	out := struct {
-		AUC       num               `json:"auc"`
-		DRAtFA    map[string]num    `json:"dr_at_fa"`
-		Confusion map[string]int    `json:"confusion"`
-		Precision num               `json:"precision"`
-		Recall    num               `json:"recall"`
-		F1        num               `json:"f1"`
-		Families  map[string]family `json:"families"`
-		Normal    int               `json:"normal"`
-		Attack    int               `json:"attack"`
-		Seconds   num               `json:"seconds"`
-	}{
-		AUC:       num(r.AUC),
-		DRAtFA:    nums(r.DRAtFA),
-		Confusion: map[string]int{"tp": r.Confusion.TP, "fp": r.Confusion.FP, "tn": r.Confusion.TN, "fn": r.Confusion.FN},
-		Precision: num(r.Precision),
-		Recall:    num(r.Recall),
-		F1:        num(r.F1),
-		Families:  map[string]family{},
-		Normal:    r.Normal,
-		Attack:    r.Attack,
-		Seconds:   num(math.Round(secs*1000) / 1000),
-	}
-	for name, f := range r.Families {
-		out.Families[name] = family{num(f.AUC), nums(f.DRAtFA), f.Attack, f.Detected}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-func pct(v float64) string {
-	if math.IsNaN(v) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.1f%%", 100*v)
-}
-
-func fixed(v float64) string {
-	if math.IsNaN(v) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.3f", v)
-}
-
-func writeEvaluationTable(w io.Writer, r evaluate.Report, m *model.Model, secs float64) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "model\t%s, trained on %d samples\n", report.Escape(m.Algorithm), m.Samples)
-	fmt.Fprintf(tw, "samples\t%d normal, %d attack\n", r.Normal, r.Attack)
-	fmt.Fprintf(tw, "ROC AUC\t%s\n", fixed(r.AUC))
-	for _, fa := range evaluate.FalseAlarmRates {
-		k := evaluate.RateKey(fa)
-		fmt.Fprintf(tw, "detection at %s false alarms\t%s\n", pct(fa), pct(r.DRAtFA[k]))
-	}
-	cf := r.Confusion
-	fmt.Fprintf(tw, "at the model's threshold (score < 0)\tTP %d  FP %d  TN %d  FN %d\n", cf.TP, cf.FP, cf.TN, cf.FN)
-	fmt.Fprintf(tw, "\tprecision %s  recall %s  F1 %s\n", fixed(r.Precision), fixed(r.Recall), fixed(r.F1))
-	fmt.Fprintf(tw, "time\t%.1f s\n", secs)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(r.Families) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		head := []string{"family", "samples", "flagged", "AUC"}
-		for _, fa := range evaluate.FalseAlarmRates {
-			head = append(head, "DR@"+pct(fa))
-		}
-		fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
-		for _, name := range slices.Sorted(maps.Keys(r.Families)) {
-			f := r.Families[name]
-			row := []string{report.Escape(name), strconv.Itoa(f.Attack), strconv.Itoa(f.Detected), fixed(f.AUC)}
-			for _, fa := range evaluate.FalseAlarmRates {
-				row = append(row, pct(f.DRAtFA[evaluate.RateKey(fa)]))
-			}
-			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
-	if len(r.ROC) > 1 {
-		fmt.Fprintln(w)
-		writeASCIIROC(w, r.ROC)
-	}
-	return nil
-}
-
-// writeASCIIROC draws the ROC curve in a 41 x 11 character grid: false
-// alarms to the right, detection upwards.
-func writeASCIIROC(w io.Writer, pts []evaluate.ROCPoint) {
-	const cols, rows = 41, 11
-	grid := make([][]byte, rows)
-	for i := range grid {
-		grid[i] = []byte(strings.Repeat(" ", cols))
-	}
-	// Sample the curve densely by linear interpolation, as the AUC does.
-	for x := range cols {
-		fa := float64(x) / float64(cols-1)
-		y := int(math.Round(evaluate.DRAt(pts, fa) * float64(rows-1)))
-		grid[rows-1-y][x] = '*'
-	}
-	fmt.Fprintln(w, "ROC curve (detection rate against false-alarm rate)")
-	for i, line := range grid {
-		label := "    "
-		switch i {
-		case 0:
-			label = "1.0 "
-		case rows - 1:
-			label = "0.0 "
-		}
-		fmt.Fprintf(w, "%s|%s\n", label, line)
-	}
-	fmt.Fprintf(w, "    +%s\n     0.0%s1.0\n", strings.Repeat("-", cols), strings.Repeat(" ", cols-6))
-}
-
-// writeROC writes the curve's points as CSV: false_alarm, detection,
-// threshold (score at or below which a sample is flagged).
+// writeROC writes the ROC curve's points to path as CSV.
 func writeROC(path string, pts []evaluate.ROCPoint) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(f)
-	cw.Write([]string{"false_alarm", "detection", "threshold"})
-	for _, p := range pts {
-		cw.Write([]string{
-			strconv.FormatFloat(p.FalseAlarm, 'g', -1, 64),
-			strconv.FormatFloat(p.Detection, 'g', -1, 64),
-			strconv.FormatFloat(p.Threshold, 'g', -1, 64),
-		})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := report.WriteROCCSV(f, pts); err != nil {
 		f.Close()
 		return err
 	}

@@ -34,31 +34,30 @@ func runFeatures(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o.progress = stderrIsTerminal()
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err
 	}
 	var rows []report.FeatureRow
-	bad := t.errs()
-	if len(bad) == len(t.samples) {
+	bad := t.Errs()
+	if len(bad) == len(t.Samples) {
 		return allFailed(bad)
 	}
-	for _, s := range t.samples {
-		if s.err == nil {
-			rows = append(rows, report.FeatureRow{Sample: s.name, Features: s.vec, Syscalls: s.syscalls})
+	for _, s := range t.Samples {
+		if s.Err == nil {
+			rows = append(rows, report.FeatureRow{Sample: s.Name, Features: s.Vec, Syscalls: s.Syscalls})
 		}
 	}
 	if format == "json" {
-		err = report.WriteFeaturesJSON(os.Stdout, t.names, rows)
+		err = report.WriteFeaturesJSON(os.Stdout, t.Names, rows)
 	} else {
-		err = report.WriteFeaturesCSV(os.Stdout, t.names, rows)
+		err = report.WriteFeaturesCSV(os.Stdout, t.Names, rows)
 	}
 	if err != nil {
 		return fmt.Errorf("write features: %w", err)
 	}
 	if len(bad) > 0 {
-		return failed(bad, "%d of %d samples have no features", len(bad), len(t.samples))
+		return failed(bad, "%d of %d samples have no features", len(bad), len(t.Samples))
 	}
 	return nil
 }

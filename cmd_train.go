@@ -4,26 +4,60 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"detector/algo"
 	"detector/internal/safefile"
 	"detector/model"
 	"detector/report"
+	"detector/trace"
 )
 
 func trainFlags() []cli.Flag {
-	return append(append([]cli.Flag{
+	flags := []cli.Flag{
 		modelFlag(),
 		&cli.BoolFlag{Name: "force", Usage: "replace the --model file even if it is not a detector model (never a folder, device, FIFO or symlink)"},
-		&cli.StringFlag{Name: "algorithm", Value: "lof", Usage: "`ALG`: lof (Local Outlier Factor) or ocsvm (One-Class SVM, RBF kernel)"},
-		&cli.IntFlag{Name: "neighbors", Value: 20, Usage: "lof: neighbours k (capped at samples - 1)"},
-		&cli.StringFlag{Name: "contamination", Value: "auto", Usage: "lof: expected share of outliers in training, auto or a number in (0, 0.5]"},
-		&cli.Float64Flag{Name: "nu", Value: 0.05, Usage: "ocsvm: upper bound on the share of training outliers, in (0, 1]"},
-		&cli.StringFlag{Name: "gamma", Value: "scale", Usage: "ocsvm: RBF kernel width: scale, auto or a positive number"},
-	}, inputFlags()...), execFlags()...)
+		&cli.StringFlag{Name: "algorithm", Value: "lof", Usage: "`ALG`: " + algorithmUsage()},
+	}
+	flags = append(flags, algorithmFlags()...)
+	return append(append(flags, inputFlags()...), execFlags()...)
+}
+
+// algorithmUsage lists the registered detectors for --help.
+func algorithmUsage() string {
+	var parts []string
+	for _, s := range algo.All() {
+		parts = append(parts, s.Name+" ("+s.Title+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// algorithmFlags are the registered detectors' parameters as flags, each
+// once, its usage led by the detectors that take it; a parameter that
+// several share (--contamination) keeps the first one's default.
+func algorithmFlags() []cli.Flag {
+	var flags []*cli.StringFlag
+	byName := map[string]*cli.StringFlag{}
+	users := map[string][]string{}
+	for _, s := range algo.All() {
+		for _, p := range s.Params {
+			users[p.Name] = append(users[p.Name], s.Name)
+			if byName[p.Name] == nil {
+				f := &cli.StringFlag{Name: p.Name, Value: p.Default, Usage: p.Usage}
+				byName[p.Name] = f
+				flags = append(flags, f)
+			}
+		}
+	}
+	out := make([]cli.Flag, len(flags))
+	for i, f := range flags {
+		f.Usage = strings.Join(users[f.Name], ", ") + ": " + f.Usage
+		out[i] = f
+	}
+	return out
 }
 
 func trainCommand() *cli.Command {
@@ -36,47 +70,25 @@ func trainCommand() *cli.Command {
 	}
 }
 
-// trainParams checks the algorithm flags before any sample is read, so a
-// typo costs nothing.
-func trainParams(c *cli.Context) (model.Params, error) {
-	p := model.Params{
-		Algorithm:   c.String("algorithm"),
-		Neighbors:   c.Int("neighbors"),
-		Nu:          c.Float64("nu"),
-		Gamma:       c.String("gamma"),
-		Input:       c.String("input"),
-		ToolVersion: version,
+// trainSpec finds the --algorithm and checks its parameters before any
+// sample is read, so a typo costs nothing.
+func trainSpec(c *cli.Context) (algo.Spec, algo.Args, error) {
+	spec, err := algo.Lookup(c.String("algorithm"))
+	if err != nil {
+		return spec, nil, withHint(err, "--algorithm takes "+algo.NameList())
 	}
-	switch p.Algorithm {
-	case model.LOF:
-		if p.Neighbors < 1 {
-			return p, fmt.Errorf("--neighbors must be at least 1, not %d", p.Neighbors)
-		}
-		if s := c.String("contamination"); s != "auto" {
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil || !(v > 0 && v <= 0.5) {
-				return p, fmt.Errorf("--contamination must be auto or a number in (0, 0.5], not %q", s)
-			}
-			p.Contamination = v
-		}
-	case model.OCSVM:
-		if !(p.Nu > 0 && p.Nu <= 1) {
-			return p, fmt.Errorf("--nu must be in (0, 1], not %v", p.Nu)
-		}
-		if _, err := model.ParseGamma(p.Gamma); err != nil {
-			return p, fmt.Errorf("--gamma: %w", err)
-		}
-	default:
-		return p, withHint(fmt.Errorf("unknown algorithm %q", p.Algorithm), "--algorithm takes lof or ocsvm")
+	args := algo.NewArgs(spec, func(name string) (string, bool) { return c.String(name), c.IsSet(name) })
+	if err := spec.Check(args); err != nil {
+		return spec, nil, err
 	}
-	return p, nil
+	return spec, args, nil
 }
 
 func runTrain(c *cli.Context, paths []string) error {
 	if err := checkPaths("train", paths); err != nil {
 		return err
 	}
-	p, err := trainParams(c)
+	spec, args, err := trainSpec(c)
 	if err != nil {
 		return err
 	}
@@ -92,7 +104,6 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
-	o.progress = stderrIsTerminal()
 	t, err := collect(c.Context, paths, o)
 	if errors.Is(err, errInterrupted) {
 		return errors.New("interrupted: model not written")
@@ -102,23 +113,27 @@ func runTrain(c *cli.Context, paths []string) error {
 	}
 	// Training on a partial set would silently change what "normal"
 	// means: every sample must be usable.
-	if bad := t.errs(); len(bad) > 0 {
-		err := failed(bad, "%d of %d training samples unusable, model not written", len(bad), len(t.samples))
+	if bad := t.Errs(); len(bad) > 0 {
+		err := failed(bad, "%d of %d training samples unusable, model not written", len(bad), len(t.Samples))
 		return withHint(err, "remove or fix those samples and train again")
 	}
-	rows := make([][]float64, len(t.samples))
-	for i, s := range t.samples {
-		rows[i] = s.vec
+	rows := make([][]float64, len(t.Samples))
+	for i, s := range t.Samples {
+		rows[i] = s.Vec
 	}
 	if len(rows) < 2 {
 		return withHint(errors.New("training needs at least 2 samples, found 1"), "give more benign samples")
 	}
-	if p.Algorithm == model.LOF && p.Neighbors >= len(rows) {
-		warnf("--neighbors %d capped at %d (training samples - 1)", p.Neighbors, len(rows)-1)
-		p.Neighbors = len(rows) - 1
+	p := model.Params{
+		Input:       c.String("input"),
+		ToolVersion: version,
+		Now:         time.Now(),
+		Fit:         algo.FitOptions{Jobs: c.Int("jobs"), Warn: warnf},
 	}
-	p.Now = time.Now()
-	m, err := model.Train(t.names, rows, p)
+	if t.Executed() {
+		p.TraceOptions = trace.TraceOptions
+	}
+	m, err := model.Train(t.Names, rows, spec, args, p)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -132,7 +147,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err := save(path, m); err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", p.Algorithm, len(rows), report.Escape(path))
+	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", spec.Name, len(rows), report.Escape(path))
 	return nil
 }
 

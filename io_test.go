@@ -442,29 +442,13 @@ func inPipeWrite(pid int) bool {
 	return false
 }
 
-// A feature table swapped for a FIFO after it was collected is an error,
-// not an open that waits for a writer.
-func TestReadCSVFIFO(t *testing.T) {
-	fifo := mkfifo(t, filepath.Join(t.TempDir(), "t.csv"))
-	done := make(chan error, 1)
-	go func() { _, err := readCSV(fifo); done <- err }()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file (fifo)") {
-			t.Errorf("readCSV(fifo) = %v", err)
-		}
-	case <-time.After(hangLimit): // a hang check, not a timing assertion
-		t.Fatal("readCSV(fifo) still blocked")
-	}
-}
-
 // The progress bar escapes sample names: its only control bytes are its
 // own carriage return and erase-line sequence.
 func TestProgressEscapes(t *testing.T) {
 	var b bytes.Buffer
-	p := newProgress(&b, 2, true)
-	p.step("a\x1b]0;owned\x07\nb")
-	p.step(strings.Repeat("x", 50) + "\x1b[2J")
+	p := newProgress(&b, true)
+	p.step(1, 2, "a\x1b]0;owned\x07\nb")
+	p.step(2, 2, strings.Repeat("x", 50)+"\x1b[2J")
 	p.done()
 	out := strings.ReplaceAll(b.String(), "\r\x1b[K", "")
 	for _, c := range []byte(out) {

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"detector/report"
+	"detector/hint"
 )
 
 // defaultTimeout is the wall-clock limit of one traced run.
@@ -45,16 +46,8 @@ const (
 // anomalous; it is a result, not a failure, and prints nothing.
 var errAnomalous = errors.New("anomalous samples found")
 
-// hintError carries advice for the person running the tool.
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-
-func withHint(err error, hint string) error { return &hintError{err, hint} }
+// withHint attaches advice for the person running the tool to err.
+func withHint(err error, advice string) error { return hint.Wrap(err, advice) }
 
 // interruptGrace is how long the first Ctrl+C or SIGTERM leaves the
 // command to stop cleanly (kill its runs, remove temporary files) before
@@ -96,9 +89,8 @@ func exitCode(w io.Writer, err error) int {
 		return exitAnomalous
 	}
 	fmt.Fprintf(w, "detector: %s\n", report.Escape(oneLine(err.Error())))
-	var h *hintError
-	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(w, "detector: hint: %s\n", report.Escape(oneLine(h.hint)))
+	if h := hint.Of(err); h != "" {
+		fmt.Fprintf(w, "detector: hint: %s\n", report.Escape(oneLine(h)))
 	}
 	return exitError
 }

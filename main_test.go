@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"detector/features"
+	"detector/model"
+	"detector/trace"
 )
 
 // The CLI is tested as people use it: the real binary, built once, run
@@ -388,6 +390,24 @@ func TestFixturesEndToEnd(t *testing.T) {
 	// program polls or reads a pipe), but not enough to change a verdict.
 	if verdicts[0] != verdicts[1] {
 		t.Errorf("two detect runs with the same model disagree:\n%s\n%s", verdicts[0], verdicts[1])
+	}
+
+	// The model keeps the trace options; detect warns when the samples
+	// are traced with others.
+	if r := run(t, nil, "inspect", "--model", m); !strings.Contains(r.stdout, "strace "+trace.TraceOptions) {
+		t.Errorf("inspect does not show the trace options:\n%s", r.stdout)
+	}
+	mod, err := model.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod.TraceOptions = "-s 256"
+	if err := model.Save(m, mod); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "detect", "--model", m, "fixtures/benign/date_env.sh")
+	if !strings.Contains(r.stderr, "warning: the model was trained on traces recorded with strace -s 256") {
+		t.Errorf("no warning for other trace options: %s", r.stderr)
 	}
 }
 

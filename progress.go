@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"golang.org/x/term"
 
@@ -15,34 +14,30 @@ import (
 // progress draws a one-line bar on a terminal while samples are read.
 // Disabled, it does nothing, so callers need not check.
 type progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	total int
-	n     int
-	on    bool
+	w  io.Writer
+	on bool
 }
 
-func newProgress(w io.Writer, total int, on bool) *progress {
-	return &progress{w: w, total: total, on: on && total > 1}
+func newProgress(w io.Writer, on bool) *progress {
+	return &progress{w: w, on: on}
 }
 
 // stderrIsTerminal says whether a progress bar belongs on stderr.
 func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
 
-func (p *progress) step(name string) {
-	if !p.on {
+// step draws the bar after done of total samples, the last one name. The
+// pipeline calls it from one goroutine at a time.
+func (p *progress) step(done, total int, name string) {
+	if !p.on || total < 2 {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.n++
 	const width = 30
-	fill := width * p.n / p.total
+	fill := width * done / total
 	name = report.Escape(name)
 	if r := []rune(name); len(r) > 40 {
 		name = "..." + string(r[len(r)-37:])
 	}
-	fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %d/%d %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), p.n, p.total, name)
+	fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %d/%d %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), done, total, name)
 }
 
 func (p *progress) done() {

@@ -12,10 +12,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"detector/features"
+	"detector/algo"
 	"detector/internal/safefile"
-	"detector/lof"
-	"detector/ocsvm"
 )
 
 const magic = "detector model\n"
@@ -119,19 +117,12 @@ func (m *Model) Validate() error {
 	if m.Samples < 1 || len(m.TrainScores) != m.Samples {
 		return fmt.Errorf("%d training scores for %d training samples", len(m.TrainScores), m.Samples)
 	}
-	switch m.Algorithm {
-	case LOF:
-		if m.LOF == nil || m.OCSVM != nil {
-			return errors.New("algorithm lof without exactly a local outlier factor")
-		}
-		return validateLOF(m.LOF, d, m.Samples)
-	case OCSVM:
-		if m.OCSVM == nil || m.LOF != nil {
-			return errors.New("algorithm ocsvm without exactly a one-class svm")
-		}
-		return validateOCSVM(m.OCSVM, d)
+	det, err := algo.Decode(m.Algorithm, m.Detector, d, m.Samples)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("unknown algorithm %q", m.Algorithm)
+	m.det = det
+	return nil
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -221,49 +212,6 @@ func Load(path string) (*Model, error) {
 		return nil, fmt.Errorf("load model %s: %w", path, err)
 	}
 	return m, nil
-}
-
-func validateLOF(l *lof.Model, d, n int) error {
-	if len(l.Points) != n {
-		return fmt.Errorf("local outlier factor holds %d points for %d training samples", len(l.Points), n)
-	}
-	if l.K < 1 || l.K >= n {
-		return fmt.Errorf("local outlier factor has k = %d for %d points", l.K, n)
-	}
-	if len(l.KDist) != n || len(l.LRD) != n || len(l.NOF) != n {
-		return errors.New("local outlier factor's per-point state does not match its points")
-	}
-	if err := checkRows("local outlier factor points", l.Points, d); err != nil {
-		return err
-	}
-	if !allFinite(l.KDist) || !allFinite(l.LRD) || !allFinite(l.NOF) || !finite(l.Offset) {
-		return errors.New("local outlier factor holds a non-finite number")
-	}
-	return nil
-}
-
-func validateOCSVM(o *ocsvm.Model, d int) error {
-	if len(o.SV) == 0 || len(o.SV) != len(o.Alpha) {
-		return fmt.Errorf("one-class svm has %d support vectors and %d coefficients", len(o.SV), len(o.Alpha))
-	}
-	if err := checkRows("one-class svm support vectors", o.SV, d); err != nil {
-		return err
-	}
-	if !allFinite(o.Alpha) || !finite(o.Rho) || !finite(o.Gamma) || o.Gamma <= 0 {
-		return errors.New("one-class svm holds an invalid number")
-	}
-	return nil
-}
-
-func checkRows(what string, rows [][]float64, d int) error {
-	got, err := features.CheckRows(rows)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if got != d {
-		return fmt.Errorf("%s has %d features, want %d", what, got, d)
-	}
-	return nil
 }
 
 func allFinite(v []float64) bool {

@@ -1,6 +1,7 @@
 // Package model is a trained detector as it is kept between runs: the
-// feature names, the scaler, the fitted Local Outlier Factor or One-Class
-// SVM, and the distribution of the training samples' own scores.
+// feature names, the scaler, the fitted detector (any algorithm of the algo
+// registry, kept as its own encoding), and the distribution of the training
+// samples' own scores.
 //
 // A model file is the magic line "detector model\n", then two gob values
 // (a header with the format version, and the Model), then the SHA-256 of
@@ -18,32 +19,26 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
+	"detector/algo"
 	"detector/features"
-	"detector/lof"
-	"detector/ocsvm"
 )
 
 // FormatVersion is the version of the model file format this build reads
 // and writes. It changes whenever the stored fields change meaning.
-const FormatVersion = 1
+const FormatVersion = 2
 
-// The algorithms a model can hold.
-const (
-	LOF   = "lof"
-	OCSVM = "ocsvm"
-)
-
-// Model is a trained detector. Exactly one of LOF and OCSVM is set,
-// according to Algorithm.
+// Model is a trained detector: the featurizer's fitted state (the feature
+// names and the scaler), the detector named by Algorithm with its state as
+// its registry Spec encodes it, and what the training saw.
 type Model struct {
 	FeatureNames []string
 	Scaler       features.Scaler
-	Algorithm    string
-	LOF          *lof.Model
-	OCSVM        *ocsvm.Model
+	// Algorithm is the detector's registry name (see package algo).
+	Algorithm string
+	// Detector is the fitted detector's state, as algo.Encode wrote it.
+	Detector []byte
 
 	// TrainScores are the decision scores of the training samples,
 	// sorted ascending; confidences are computed from them.
@@ -51,9 +46,14 @@ type Model struct {
 	// Samples is the number of training samples.
 	Samples int
 	// Input says what the training samples were (exec, strace, adfa, csv).
-	Input       string
-	ToolVersion string
-	Created     time.Time
+	Input string
+	// TraceOptions are the strace options of the training runs when
+	// samples were executed (trace.TraceOptions), "" when none was.
+	TraceOptions string
+	ToolVersion  string
+	Created      time.Time
+
+	det algo.Detector // decoded Detector
 }
 
 // Result is the verdict on one feature vector.
@@ -64,6 +64,9 @@ type Result struct {
 	// Deviations holds every feature's standardized distance from the
 	// training mean, largest magnitude first.
 	Deviations []Deviation
+	// Err is set when the sample could not be scored; the other fields
+	// are then meaningless.
+	Err error
 }
 
 // Deviation is a feature's distance from the training mean in training
@@ -73,11 +76,11 @@ type Deviation struct {
 	Z       float64
 }
 
-// Train fits a model of the given algorithm on rows (raw, unstandardized
-// feature vectors named by names).
-func Train(names []string, rows [][]float64, p Params) (*Model, error) {
-	if len(rows) == 0 {
-		return nil, errors.New("no training samples")
+// Train fits a model with the detector of spec on rows (raw,
+// unstandardized feature vectors named by names).
+func Train(names []string, rows [][]float64, spec algo.Spec, args algo.Args, p Params) (*Model, error) {
+	if len(rows) < 2 {
+		return nil, fmt.Errorf("training needs at least 2 samples, got %d", len(rows))
 	}
 	for i, r := range rows {
 		if len(r) != len(names) {
@@ -88,77 +91,65 @@ func Train(names []string, rows [][]float64, p Params) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	z := sc.TransformAll(rows)
+	det, err := spec.Fit(algo.Samples{Rows: sc.TransformAll(rows)}, args, p.Fit)
+	if err != nil {
+		return nil, fmt.Errorf("fit %s: %w", spec.Title, err)
+	}
+	state, err := algo.Encode(det)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", spec.Title, err)
+	}
 	m := &Model{
 		FeatureNames: slices.Clone(names),
 		Scaler:       *sc,
-		Algorithm:    p.Algorithm,
+		Algorithm:    spec.Name,
+		Detector:     state,
+		TrainScores:  det.TrainingDecision(),
 		Samples:      len(rows),
 		Input:        p.Input,
+		TraceOptions: p.TraceOptions,
 		ToolVersion:  p.ToolVersion,
 		Created:      p.Now.UTC().Truncate(time.Second),
+		det:          det,
 	}
-	switch p.Algorithm {
-	case LOF:
-		if m.LOF, err = lof.Fit(z, p.Neighbors, p.Contamination); err != nil {
-			return nil, fmt.Errorf("fit local outlier factor: %w", err)
-		}
-		m.TrainScores = m.LOF.TrainingDecision()
-	case OCSVM:
-		gamma, err := resolveGamma(p.Gamma, z)
-		if err != nil {
-			return nil, err
-		}
-		if m.OCSVM, err = ocsvm.Fit(z, p.Nu, gamma); err != nil {
-			return nil, fmt.Errorf("fit one-class svm: %w", err)
-		}
-		m.TrainScores = m.OCSVM.TrainingDecision()
-	default:
-		return nil, fmt.Errorf("unknown algorithm %q (want lof or ocsvm)", p.Algorithm)
-	}
-	m.TrainScores = slices.Clone(m.TrainScores)
 	slices.Sort(m.TrainScores)
 	return m, nil
 }
 
-// Params are the training parameters.
+// Params are what a training records besides the detector's own
+// parameters.
 type Params struct {
-	Algorithm     string
-	Neighbors     int     // LOF: k, already capped at n-1
-	Contamination float64 // LOF: 0 for "auto"
-	Nu            float64 // OCSVM
-	Gamma         string  // OCSVM: "scale", "auto" or a positive number
-	Input         string
-	ToolVersion   string
-	Now           time.Time
+	Input        string
+	TraceOptions string
+	ToolVersion  string
+	Now          time.Time
+	Fit          algo.FitOptions
 }
 
 // Dim is the number of features the model expects.
 func (m *Model) Dim() int { return len(m.FeatureNames) }
 
-// Parameters describes the fitted algorithm's parameters, for people.
-func (m *Model) Parameters() map[string]string {
-	switch {
-	case m.LOF != nil:
-		return m.LOF.Params()
-	case m.OCSVM != nil:
-		return m.OCSVM.Params()
-	}
-	return nil
+// Spec returns the registry entry of the model's detector.
+func (m *Model) Spec() algo.Spec {
+	s, _ := algo.Lookup(m.Algorithm) // Validate checked it
+	return s
 }
 
+// Parameters describes the fitted detector's parameters, for people.
+func (m *Model) Parameters() map[string]string { return m.det.Params() }
+
 // Score judges raw feature vectors, each of Dim features. Scoring runs on
-// all cores; results are in the order of rows.
+// all cores; results are in the order of rows. A row whose score is not a
+// finite number gets Err set and no verdict.
 func (m *Model) Score(rows [][]float64) []Result {
 	z := m.Scaler.TransformAll(rows)
-	var scores []float64
-	if m.LOF != nil {
-		scores = m.LOF.DecisionAll(z)
-	} else {
-		scores = m.OCSVM.DecisionAll(z)
-	}
+	scores := m.det.Score(algo.Samples{Rows: z})
 	out := make([]Result, len(rows))
 	for i, s := range scores {
+		if !algo.Finite(s) {
+			out[i] = Result{Score: s, Err: errNoScore}
+			continue
+		}
 		out[i] = Result{
 			Score:      s,
 			Anomalous:  s < 0,
@@ -168,6 +159,8 @@ func (m *Model) Score(rows [][]float64) []Result {
 	}
 	return out
 }
+
+var errNoScore = errors.New("no score: the features are out of the range the model can judge")
 
 func (m *Model) deviations(z []float64) []Deviation {
 	d := make([]Deviation, len(z))
@@ -225,33 +218,4 @@ func median(sorted []float64) float64 {
 		return sorted[n/2]
 	}
 	return (sorted[n/2-1] + sorted[n/2]) / 2
-}
-
-// ParseGamma checks an RBF kernel width: "scale", "auto" or a positive
-// number. It returns the number, or 0 for the two named rules.
-func ParseGamma(s string) (float64, error) {
-	if s == "scale" || s == "auto" {
-		return 0, nil
-	}
-	g, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(g > 0) || math.IsInf(g, 0) {
-		return 0, fmt.Errorf("%q is not scale, auto or a positive number", s)
-	}
-	return g, nil
-}
-
-// resolveGamma turns a gamma rule into its value on the standardized
-// training matrix z, as scikit-learn does: scale is 1 / (features *
-// variance of all of z's entries), auto is 1 / features.
-func resolveGamma(spec string, z [][]float64) (float64, error) {
-	g, err := ParseGamma(spec)
-	switch {
-	case err != nil:
-		return 0, err
-	case spec == "scale":
-		return ocsvm.GammaScale(z), nil
-	case spec == "auto":
-		return ocsvm.GammaAuto(len(z[0])), nil
-	}
-	return g, nil
 }

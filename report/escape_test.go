@@ -74,7 +74,7 @@ func TestTableEscapes(t *testing.T) {
 		{Sample: "err\x1b[31m", Verdict: Error, Err: "replay err\x1b[31m: not a regular file"},
 	}
 	s := sum
-	s.Params = map[string]string{"neighbors": "3\r\x1b[2K"}
+	s.Params = "neighbors=3\r\x1b[2K"
 	var b bytes.Buffer
 	if err := WriteTable(&b, hostile, s); err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestTableEscapes(t *testing.T) {
 	if rowLines != 1+len(hostile) {
 		t.Errorf("%d header and row lines, want %d:\n%s", rowLines, 1+len(hostile), out)
 	}
-	for _, want := range []string{`"evil\x1b[2K\r│ x.sh`, `"split\nnormal"`, `"f\x1b]0;title\a +3.0σ"`, `neighbors="3\r\x1b[2K"`} {
+	for _, want := range []string{`"evil\x1b[2K\r│ x.sh`, `"split\nnormal"`, `"f\x1b]0;title\a +3.0σ"`, `"neighbors=3\r\x1b[2K"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %s:\n%s", want, out)
 		}

@@ -56,19 +56,64 @@ type jsonRow struct {
 	Confidence *float64        `json:"confidence"`
 	Features   *Floats         `json:"features"`
 	Deviations []jsonDeviation `json:"deviations"`
+	Severity   string          `json:"severity"`
+	Findings   []jsonFinding   `json:"findings"`
 	Error      string          `json:"error,omitempty"`
 	Run        *jsonRun        `json:"run,omitempty"`
 }
 
+type jsonFinding struct {
+	Rule     string         `json:"rule"`
+	Severity string         `json:"severity"`
+	Count    int            `json:"count"`
+	Evidence []jsonEvidence `json:"evidence"`
+	Process  *jsonProcess   `json:"process,omitempty"`
+}
+
+type jsonEvidence struct {
+	PID     int      `json:"pid"`
+	Time    *float64 `json:"time"` // seconds, as the trace's timestamps count them; null without
+	Syscall string   `json:"syscall"`
+}
+
+type jsonProcess struct {
+	PID   int      `json:"pid"`
+	PPID  int      `json:"ppid"`
+	Exe   string   `json:"exe"`
+	Argv  []string `json:"argv"`
+	Chain []string `json:"chain"`
+}
+
+func jsonFindings(fs []Finding) []jsonFinding {
+	out := []jsonFinding{}
+	for _, f := range fs {
+		j := jsonFinding{Rule: f.Rule, Severity: f.Severity, Count: f.Count, Evidence: []jsonEvidence{}}
+		for _, e := range f.Evidence {
+			je := jsonEvidence{PID: e.PID, Syscall: e.Syscall}
+			if e.HasTime {
+				t := e.Time.Seconds()
+				je.Time = &t
+			}
+			j.Evidence = append(j.Evidence, je)
+		}
+		if p := f.Process; p != nil {
+			j.Process = &jsonProcess{PID: p.PID, PPID: p.PPID, Exe: p.Exe, Argv: p.Argv, Chain: p.Chain}
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
 // WriteJSON writes rows as JSON Lines: one object per sample with the keys
 // sample, verdict, score, confidence, features, deviations (the largest
-// TopDeviations), and for executed samples run; error rows carry error and
-// null numbers.
+// TopDeviations), severity, findings, and for executed samples run; error
+// rows carry error and null numbers.
 func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, r := range rows {
-		j := jsonRow{Sample: r.Sample, Verdict: r.Verdict, Deviations: []jsonDeviation{}, Error: r.Err}
+		j := jsonRow{Sample: r.Sample, Verdict: r.Verdict, Deviations: []jsonDeviation{}, Error: r.Err,
+			Severity: severity(r), Findings: jsonFindings(r.Findings)}
 		if r.Verdict != Error {
 			score, conf := r.Score, r.Confidence
 			j.Score, j.Confidence = &score, &conf

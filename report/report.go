@@ -5,8 +5,9 @@
 // Every format carries the same facts per sample: its name, the verdict
 // (anomalous, normal, or error when the sample could not be judged), the
 // decision score (> 0 normal, < 0 anomalous), the confidence in [0, 1],
-// the raw features and the features that deviate most from the training
-// data, in standard deviations.
+// the raw features, the features that deviate most from the training
+// data, in standard deviations, the severity and the findings of the
+// behaviour rules with their evidence.
 package report
 
 import (
@@ -38,6 +39,13 @@ type Row struct {
 	Deviations []model.Deviation // largest first; at most TopDeviations are shown
 	Err        string            // why the sample could not be judged (Verdict == Error)
 	Run        *RunInfo          // set for executed samples
+	// Severity is NONE, INFO, WARNING or ALERT: the highest of the
+	// findings' and of the verdict's (ModelSeverity).
+	Severity string
+	// Findings are the behaviour rules that matched, highest severity
+	// first; empty when no rule matched or the input has no arguments to
+	// match (ADFA-LD, CSV).
+	Findings []Finding
 }
 
 // RunInfo describes a sample that was executed under the tracer.
@@ -53,8 +61,8 @@ type RunInfo struct {
 // Summary describes the run as a whole.
 type Summary struct {
 	FeatureNames []string
-	Algorithm    string
-	Params       map[string]string
+	Algorithm    string // the method's name for people: "Local Outlier Factor"
+	Params       string // its training parameters: "neighbors=20, contamination=auto"
 	TrainSamples int
 	Trained      time.Time
 	ModelPath    string
@@ -93,4 +101,12 @@ func formatFloat(v float64) string {
 
 func top(d []model.Deviation) []model.Deviation {
 	return d[:min(len(d), TopDeviations)]
+}
+
+// severity is r.Severity, or the verdict's alone when nothing set it.
+func severity(r Row) string {
+	if r.Severity != "" {
+		return r.Severity
+	}
+	return ModelSeverity(r.Verdict, r.Confidence)
 }

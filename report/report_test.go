@@ -14,8 +14,8 @@ import (
 
 var sum = Summary{
 	FeatureNames: []string{"total_calls", "network_ratio"},
-	Algorithm:    "lof",
-	Params:       map[string]string{"neighbors": "20", "contamination": "auto"},
+	Algorithm:    "Local Outlier Factor",
+	Params:       "neighbors=20, contamination=auto",
 	TrainSamples: 28,
 	Trained:      time.Date(2026, 11, 21, 19, 57, 0, 0, time.UTC),
 }
@@ -116,13 +116,13 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := strings.Join(recs[0], ",")
-	if head != "sample,verdict,score,confidence,total_calls,network_ratio,dev1_feature,dev1_z,dev2_feature,dev2_z,dev3_feature,dev3_z,error,exit_code,timed_out,truncated" {
+	if head != "sample,verdict,score,confidence,total_calls,network_ratio,dev1_feature,dev1_z,dev2_feature,dev2_z,dev3_feature,dev3_z,severity,findings,error,exit_code,timed_out,truncated" {
 		t.Fatalf("header %s", head)
 	}
-	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,,1,true,false" {
+	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,WARNING,,,1,true,false" {
 		t.Errorf("row 1: %s", got)
 	}
-	if recs[3][1] != Error || recs[3][2] != "" || !strings.Contains(recs[3][12], "no system calls") {
+	if recs[3][1] != Error || recs[3][2] != "" || !strings.Contains(recs[3][14], "no system calls") {
 		t.Errorf("error row: %v", recs[3])
 	}
 }
@@ -150,5 +150,48 @@ func TestFormatFloat(t *testing.T) {
 		if got := formatFloat(v); got != want {
 			t.Errorf("formatFloat(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+func TestSeverityAndFindings(t *testing.T) {
+	for _, c := range []struct {
+		verdict string
+		conf    float64
+		want    string
+	}{{Anomalous, 0.95, SeverityWarning}, {Anomalous, 0.9, SeverityWarning}, {Anomalous, 0.89, SeverityInfo}, {Normal, 1, SeverityNone}, {Error, 0, SeverityNone}} {
+		if got := ModelSeverity(c.verdict, c.conf); got != c.want {
+			t.Errorf("ModelSeverity(%s, %v) = %s, want %s", c.verdict, c.conf, got, c.want)
+		}
+	}
+	if SeverityRank(SeverityAlert) <= SeverityRank(SeverityWarning) || SeverityRank("x") != -1 {
+		t.Error("severity order")
+	}
+	f := []Finding{
+		{Rule: "stdio-socket", Severity: SeverityAlert, Count: 3, Process: &Process{PID: 12, PPID: 1, Exe: "/bin/bash", Argv: []string{"bash", "-i"}, Chain: []string{"sh"}},
+			Evidence: []Evidence{{PID: 12, Time: 1500 * time.Millisecond, HasTime: true, Syscall: "dup2(3, 0) = 0"}, {PID: 12, Syscall: "dup2(3, 1) = 1"}}},
+		{Rule: "exec-memfd", Severity: SeverityWarning, Count: 1},
+		{Rule: "outbound", Severity: SeverityInfo, Count: 1},
+	}
+	if got := FindingsText(f); got != "stdio-socket, exec-memfd +1" {
+		t.Errorf("FindingsText = %q", got)
+	}
+	if got := FindingsText(f[:1]); got != "stdio-socket" {
+		t.Errorf("FindingsText one = %q", got)
+	}
+	if got := findingsCSV(f[:2]); got != "stdio-socket:ALERT:3;exec-memfd:WARNING:1" {
+		t.Errorf("findingsCSV = %q", got)
+	}
+	var b bytes.Buffer
+	r := Row{Sample: "s", Verdict: Normal, Score: 1, Confidence: 1, Severity: SeverityAlert, Findings: f[:1]}
+	if err := WriteJSON(&b, []Row{r, {Sample: "t", Verdict: Normal, Score: 1, Confidence: 0.5}}, sum); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	want := `"severity":"ALERT","findings":[{"rule":"stdio-socket","severity":"ALERT","count":3,"evidence":[{"pid":12,"time":1.5,"syscall":"dup2(3, 0) = 0"},{"pid":12,"time":null,"syscall":"dup2(3, 1) = 1"}],"process":{"pid":12,"ppid":1,"exe":"/bin/bash","argv":["bash","-i"],"chain":["sh"]}}]`
+	if !strings.Contains(lines[0], want) {
+		t.Errorf("JSON findings:\n%s\nwant it to contain\n%s", lines[0], want)
+	}
+	if !strings.Contains(lines[1], `"severity":"NONE","findings":[]`) {
+		t.Errorf("JSON without findings: %s", lines[1])
 	}
 }

@@ -67,39 +67,12 @@ func summaryLine(rows []Row, s Summary) string {
 	if errs > 0 {
 		fmt.Fprintf(&b, ", %d not judged (errors)", errs)
 	}
-	fmt.Fprintf(&b, "; model: %s", Escape(algorithmName(s.Algorithm)))
-	if p := paramText(s.Algorithm, s.Params); p != "" {
-		fmt.Fprintf(&b, " (%s)", p)
+	fmt.Fprintf(&b, "; model: %s", Escape(s.Algorithm))
+	if s.Params != "" {
+		fmt.Fprintf(&b, " (%s)", Escape(s.Params))
 	}
 	fmt.Fprintf(&b, ", trained on %d samples on %s", s.TrainSamples, s.Trained.UTC().Format("2006-01-02 15:04 MST"))
 	return b.String()
-}
-
-func algorithmName(a string) string {
-	switch a {
-	case "lof":
-		return "Local Outlier Factor"
-	case "ocsvm":
-		return "One-Class SVM"
-	}
-	return a
-}
-
-func paramText(alg string, p map[string]string) string {
-	var keys []string
-	switch alg {
-	case "lof":
-		keys = []string{"neighbors", "contamination"}
-	case "ocsvm":
-		keys = []string{"nu", "gamma"}
-	}
-	var parts []string
-	for _, k := range keys {
-		if v, ok := p[k]; ok {
-			parts = append(parts, k+"="+Escape(v))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // oneLine keeps the first line of s, so a cell never breaks the table.

@@ -10,6 +10,9 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
+
+	"detector/features"
 )
 
 var benchLog = flag.String("benchlog", "", "write a generated `file` of -benchlogmb MB for outside measurements, and exit the test")
@@ -220,4 +223,50 @@ func BenchmarkCountLines(b *testing.B) {
 			b.Fatal("no lines")
 		}
 	}
+}
+
+// BenchmarkTenStatistics is the pipeline's work when only the ten
+// statistics are asked for, on the 200 MB log: ParseStrace feeding call
+// names to a features.Counter (the calls-only path of earlier versions)
+// against ParseEvents feeding the same counter through an event callback
+// (the path every sample takes now). The two alternate within each op, so
+// that a change in the machine's load falls on both alike; the metrics are
+// each side's throughput per CPU second and the events path's speed
+// relative to the calls path.
+func BenchmarkTenStatistics(b *testing.B) {
+	var buf bytes.Buffer
+	buf.Grow(200<<20 + 1<<16)
+	want := genLog(&buf, 200<<20, 1)
+	log := buf.Bytes()
+	check := func(st Stats, err error, c *features.Counter) {
+		if err != nil || st.Calls != want || c.Total() != want {
+			b.Fatalf("calls %d, want %d: %v", st.Calls, want, err)
+		}
+	}
+	// CPU time (cpuTime, in run_bench_test.go) rather than wall time: a
+	// busy machine stretches wall time far more than the CPU time of the
+	// parse itself.
+	var tCalls, tEvents time.Duration
+	for b.Loop() {
+		start := cpuTime()
+		var c1 features.Counter
+		st, err := ParseStrace(bytes.NewReader(log), func(call *Call) error { c1.Add(call.Name); return nil })
+		check(st, err, &c1)
+		tCalls += cpuTime() - start
+
+		start = cpuTime()
+		var c2 features.Counter
+		st, err = ParseEvents(bytes.NewReader(log), func(e *Event) error {
+			if e.Kind == EventCall {
+				c2.Add(e.Call.Name)
+			}
+			return nil
+		})
+		check(st, err, &c2)
+		tEvents += cpuTime() - start
+	}
+	mb := float64(len(log)) / 1e6 * float64(b.N)
+	b.ReportMetric(mb/tCalls.Seconds(), "calls-MB/s")
+	b.ReportMetric(mb/tEvents.Seconds(), "events-MB/s")
+	b.ReportMetric(100*tCalls.Seconds()/tEvents.Seconds(), "events-speed-%")
 }

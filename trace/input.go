@@ -353,6 +353,12 @@ func fileExists(path string) bool {
 // file of a KindADFA source, numbered for arch. Stats are summed over the
 // files. Errors name the file; parse errors wrap a *ParseError.
 func Replay(src Source, arch Arch, fn func(*Call) error) (Stats, error) {
+	return ReplayEvents(src, arch, CallsOnly(fn))
+}
+
+// ReplayEvents is Replay delivering every event (see ParseEvents). ADFA-LD
+// traces hold calls only.
+func ReplayEvents(src Source, arch Arch, fn func(*Event) error) (Stats, error) {
 	var total Stats
 	if len(src.Paths) == 0 {
 		return total, fmt.Errorf("replay %s: no files", src.Name)
@@ -367,10 +373,10 @@ func Replay(src Source, arch Arch, fn func(*Call) error) (Stats, error) {
 	return total, nil
 }
 
-func replayFile(src Source, path string, arch Arch, fn func(*Call) error) (Stats, error) {
+func replayFile(src Source, path string, arch Arch, fn func(*Event) error) (Stats, error) {
 	var stopped bool
-	wrapped := func(c *Call) error {
-		if err := fn(c); err != nil {
+	wrapped := func(e *Event) error {
+		if err := fn(e); err != nil {
 			stopped = true
 			return err
 		}
@@ -388,11 +394,16 @@ func replayFile(src Source, path string, arch Arch, fn func(*Call) error) (Stats
 		if len(src.Paths) > 1 {
 			_, pid, _ = ffSuffix(path)
 		}
-		p := newStraceParser(wrapped, pid)
+		p := newStraceParser(nil, pid)
+		p.efn = wrapped
 		err = p.run(f)
 		st = p.st
 	case KindADFA:
-		st, err = ParseADFA(f, arch, wrapped)
+		var ev Event
+		st, err = ParseADFA(f, arch, func(c *Call) error {
+			ev = Event{Kind: EventCall, PID: c.PID, Call: c}
+			return wrapped(&ev)
+		})
 	default:
 		return Stats{}, fmt.Errorf("replay %s: %v input is not a recorded trace", path, src.Kind)
 	}

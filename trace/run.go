@@ -86,10 +86,24 @@ func (e *SandboxError) Error() string {
 	return "set up sandbox: " + e.Reason + " (use --no-sandbox to trace without isolation, at your own risk)"
 }
 
-// straceFlags are always passed to strace: follow forks, no attach/detach
-// messages (exit lines stay: "+++ exited with 0 +++"), 256 bytes of strings,
-// output to the dedicated descriptor 3.
-var straceFlags = []string{"-f", "-q", "-s", "256", "-o", "/proc/self/fd/3"}
+// TraceOptions are the strace options that say what a run's trace
+// records, besides following forks (-f), leaving out attach and detach
+// messages (-q; exit lines stay: "+++ exited with 0 +++") and writing to a
+// dedicated descriptor: timestamps in seconds since the epoch with
+// microseconds (-ttt), the paths, socket addresses and device numbers
+// behind descriptors (-yy), whole argument and environment vectors and
+// structures (-v), and up to 256 bytes of each string (-s 256). Models
+// keep the options their training traces were recorded with.
+const TraceOptions = "-ttt -yy -v -s 256"
+
+// traceOptions are TraceOptions as arguments; the benchmarks that measure
+// their cost swap them.
+var traceOptions = strings.Fields(TraceOptions)
+
+// straceFlags returns the flags always passed to strace.
+func straceFlags() []string {
+	return append(append([]string{"-f", "-q"}, traceOptions...), "-o", "/proc/self/fd/3")
+}
 
 // Run executes argv under strace -f, inside the sandbox described in this
 // package unless opts.NoSandbox is set, and streams strace's raw output into
@@ -135,7 +149,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 
 	cfg := sandbox.Config{
 		Sandbox: !opts.NoSandbox,
-		Argv:    append(append(append([]string{strace}, straceFlags...), opts.StraceArgs...), "--"),
+		Argv:    append(append(append([]string{strace}, straceFlags()...), opts.StraceArgs...), "--"),
 		CPU:     uint64(math.Ceil(opts.Timeout.Seconds())) + 1,
 	}
 	cfg.Argv = append(cfg.Argv, argv...)

@@ -138,3 +138,53 @@ func BenchmarkRunFixtures(b *testing.B) {
 	b.ReportMetric(float64(sandboxed.Milliseconds())/float64(b.N), "sandbox-ms/op")
 	b.ReportMetric(100*(float64(sandboxed)/float64(plain)-1), "overhead-%")
 }
+
+// BenchmarkTraceOptions traces every benign fixture once per op in the
+// sandbox with TraceOptions and with the options of earlier versions (only
+// -s 256: no timestamps, no descriptor decoding, abbreviated structures),
+// alternating fixture by fixture; the metrics are both sides' wall time per
+// op and the cost of the richer trace in percent.
+func BenchmarkTraceOptions(b *testing.B) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		b.Skip("strace not installed")
+	}
+	if err := CheckSandbox(); err != nil {
+		b.Skipf("no sandbox here: %v", err)
+	}
+	files, _ := filepath.Glob("../fixtures/benign/*.sh")
+	if len(files) == 0 {
+		b.Skip("no benign fixtures")
+	}
+	current := traceOptions
+	defer func() { traceOptions = current }()
+	old := []string{"-s", "256"}
+	run := func(f string, opts []string, total *time.Duration, bytes *int64) {
+		traceOptions = opts
+		var n countWriter
+		start := time.Now()
+		res, err := Run(context.Background(), RunOptions{}, []string{f}, &n)
+		if err != nil || res.ExitCode != 0 {
+			b.Fatalf("Run %s: %+v, %v", f, res, err)
+		}
+		*total += time.Since(start)
+		*bytes += int64(n)
+	}
+	var tOld, tNew time.Duration
+	var bOld, bNew int64
+	for b.Loop() {
+		for _, f := range files {
+			f, _ = filepath.Abs(f)
+			run(f, old, &tOld, &bOld)
+			run(f, current, &tNew, &bNew)
+		}
+	}
+	b.ReportMetric(float64(tOld.Milliseconds())/float64(b.N), "old-ms/op")
+	b.ReportMetric(float64(tNew.Milliseconds())/float64(b.N), "new-ms/op")
+	b.ReportMetric(100*(float64(tNew)/float64(tOld)-1), "cost-%")
+	b.ReportMetric(float64(bOld)/float64(b.N), "old-trace-B/op")
+	b.ReportMetric(float64(bNew)/float64(b.N), "new-trace-B/op")
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }

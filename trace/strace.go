@@ -74,6 +74,9 @@ type pendingCall struct {
 
 type straceParser struct {
 	fn           func(*Call) error
+	efn          func(*Event) error // set by ParseEvents; then fn is unused
+	ev           Event
+	ts           []byte // the current line's timestamp field, if any
 	defPID       int
 	st           Stats
 	line         int64
@@ -173,11 +176,15 @@ func (p *straceParser) deliverPending(pid int, pc *pendingCall) error {
 
 func (p *straceParser) deliver() error {
 	p.st.Calls++
+	if p.efn != nil {
+		return p.emitCall()
+	}
 	return p.fn(&p.call)
 }
 
 // handle parses one line, newline included.
 func (p *straceParser) handle(line []byte) error {
+	p.ts = nil
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 	}
@@ -212,6 +219,9 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 	case '+':
 		if bytes.HasPrefix(rest, []byte("+++ ")) && bytes.HasSuffix(rest, []byte(" +++")) {
 			p.st.Exits++
+			if p.efn != nil {
+				return true, p.emitExit(pid, rest[4:len(rest)-4])
+			}
 			return true, nil
 		}
 	case '-':
@@ -327,6 +337,8 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 		if class == classDigit && !gotPID {
 			pid, _ = parseDec(line, i)
 			gotPID = true
+		} else {
+			p.ts = line[i:j]
 		}
 		i = j
 	}

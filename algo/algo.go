@@ -1,0 +1,249 @@
+// Package algo is the contract between detector's sample pipeline and its
+// anomaly detectors, and the registry that names them.
+//
+// A detector is described by a Spec: its --algorithm name, its training
+// parameters (each one becomes a flag of `detector train`), how it is
+// fitted, and how an empty one is made for a model file to be decoded
+// into. A fitted Detector scores samples with scikit-learn's
+// decision_function convention: above 0 normal, below 0 anomalous, 0 on the
+// boundary. Scores are finite for every finite input; a caller treats any
+// other score as an error for that sample, never as "normal".
+//
+// The pipeline hands a detector Samples in the representation its Spec
+// asks for: today the standardized feature rows (the ten statistics, or a
+// CSV table's columns). A model file keeps the detector as the gob encoding
+// of its concrete value, under its Spec's name; Decode makes the value with
+// New, decodes into it and calls Validate, so a detector must hold its
+// state in exported fields and check in Validate everything a crafted file
+// could set.
+//
+// Adding a detector is a package that exports a Spec, and one line that
+// registers it (see the main package's algorithms.go); no command switches
+// on the algorithm.
+package algo
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Samples are what a detector is fitted on and scores, one entry per
+// sample.
+type Samples struct {
+	// Rows are standardized feature vectors, all of the same length.
+	Rows [][]float64
+}
+
+// Len is the number of samples.
+func (s Samples) Len() int { return len(s.Rows) }
+
+// Detector is a fitted anomaly detector.
+type Detector interface {
+	// Score returns the decision function of every sample, in order:
+	// above 0 normal, below 0 anomalous.
+	Score(s Samples) []float64
+	// TrainingDecision returns the decision function of the training
+	// samples as the fit saw them (for LOF, each without itself among
+	// its neighbours), in training order.
+	TrainingDecision() []float64
+	// Params describes the fitted parameters for people, by name.
+	Params() map[string]string
+	// Validate checks a decoded detector for dim features and n
+	// training samples: shapes, index ranges and that every number is
+	// finite and in its possible range.
+	Validate(dim, n int) error
+}
+
+// Param is one training parameter; train offers it as --Name.
+type Param struct {
+	Name    string // flag name, without dashes
+	Default string // value when the flag is not given
+	Usage   string // one line of help; --help puts the names of the detectors that take it before it
+}
+
+// FitOptions are what every fit may use besides its own parameters.
+type FitOptions struct {
+	// Jobs bounds the goroutines a fit may use; results never depend on it.
+	Jobs int
+	// Warn reports an adjustment the person should know about (a
+	// parameter capped to the data).
+	Warn func(format string, args ...any)
+}
+
+// Spec describes a detector to the registry.
+type Spec struct {
+	// Name is the --algorithm value and the name stored in model files.
+	Name string
+	// Title names the method for people ("Local Outlier Factor").
+	Title string
+	// Params are the training parameters, each with its default.
+	Params []Param
+	// Check validates the parameters before any sample is read, so that
+	// a typo costs nothing. Args hold every Param, defaults filled in.
+	Check func(a Args) error
+	// Fit fits a detector on the training samples (at least 2).
+	Fit func(s Samples, a Args, o FitOptions) (Detector, error)
+	// New returns an empty detector for a model file to be decoded into;
+	// it must be a pointer.
+	New func() Detector
+}
+
+// Describe writes the parameters of a fitted detector that are also
+// training parameters, in the Spec's order: "neighbors=20,
+// contamination=auto".
+func (s Spec) Describe(params map[string]string) string {
+	var b bytes.Buffer
+	for _, p := range s.Params {
+		if v, ok := params[p.Name]; ok {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(p.Name + "=" + v)
+		}
+	}
+	return b.String()
+}
+
+var (
+	specs []Spec
+	index = map[string]int{}
+)
+
+// Register adds detectors to the registry, in the order that help texts
+// list them. It panics on a duplicate or incomplete Spec: registration is
+// a program's own set-up, not input.
+func Register(ss ...Spec) {
+	for _, s := range ss {
+		if s.Name == "" || s.Check == nil || s.Fit == nil || s.New == nil {
+			panic(fmt.Sprintf("algo: incomplete spec %q", s.Name))
+		}
+		if _, dup := index[s.Name]; dup {
+			panic(fmt.Sprintf("algo: %q registered twice", s.Name))
+		}
+		index[s.Name] = len(specs)
+		specs = append(specs, s)
+	}
+}
+
+// Lookup returns the registered Spec of name.
+func Lookup(name string) (Spec, error) {
+	i, ok := index[name]
+	if !ok {
+		return Spec{}, fmt.Errorf("unknown algorithm %q (this build knows %s)", name, NameList())
+	}
+	return specs[i], nil
+}
+
+// All returns the registered specs in registration order.
+func All() []Spec { return append([]Spec(nil), specs...) }
+
+// NameList returns the registered names as "a, b or c".
+func NameList() string {
+	var b bytes.Buffer
+	for i, s := range specs {
+		switch {
+		case i == 0:
+		case i == len(specs)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(s.Name)
+	}
+	return b.String()
+}
+
+// Args are the values of a Spec's parameters, by name.
+type Args map[string]string
+
+// NewArgs returns the defaults of s's parameters, overridden by the
+// values that get returns for the parameters given (ok true).
+func NewArgs(s Spec, get func(name string) (value string, ok bool)) Args {
+	a := Args{}
+	for _, p := range s.Params {
+		a[p.Name] = p.Default
+		if get != nil {
+			if v, ok := get(p.Name); ok {
+				a[p.Name] = v
+			}
+		}
+	}
+	return a
+}
+
+// Int parses parameter name as an integer of at least lo.
+func (a Args) Int(name string, lo int) (int, error) {
+	v, err := strconv.Atoi(a[name])
+	if err != nil || v < lo {
+		return 0, fmt.Errorf("--%s must be a whole number of at least %d, not %q", name, lo, a[name])
+	}
+	return v, nil
+}
+
+// Float parses parameter name as a finite number in (lo, hi].
+func (a Args) Float(name string, lo, hi float64) (float64, error) {
+	v, err := strconv.ParseFloat(a[name], 64)
+	if err != nil || !(v > lo && v <= hi) {
+		return 0, fmt.Errorf("--%s must be a number in (%g, %g], not %q", name, lo, hi, a[name])
+	}
+	return v, nil
+}
+
+// Contamination parses the shared --contamination parameter: "auto" (0)
+// or the expected share of outliers among the training samples, in
+// (0, 0.5].
+func (a Args) Contamination() (float64, error) {
+	s := a["contamination"]
+	if s == "auto" {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v > 0 && v <= 0.5) {
+		return 0, fmt.Errorf("--contamination must be auto or a number in (0, 0.5], not %q", s)
+	}
+	return v, nil
+}
+
+// Encode returns the gob encoding of a fitted detector, as a model file
+// keeps it.
+func Encode(d Detector) ([]byte, error) {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(d); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Decode makes the detector that name's Spec describes from its gob
+// encoding and validates it for dim features and n training samples.
+func Decode(name string, state []byte, dim, n int) (Detector, error) {
+	s, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	d := s.New()
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(d); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", s.Title, err)
+	}
+	if err := d.Validate(dim, n); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Title, err)
+	}
+	return d, nil
+}
+
+// ErrNotFinite is returned by validators for a NaN or infinite number.
+var ErrNotFinite = errors.New("not a finite number")
+
+// Finite reports whether every value is a finite number.
+func Finite(v ...float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,291 @@
+// Package pipeline reads samples for every command: it finds them in paths
+// (trace.Collect), reads each one -- an executable is run under the tracer
+// in the sandbox with its trace streamed into the parser, a recorded trace
+// is replayed, a CSV table is read row by row -- and feeds each sample's
+// events, in one pass and in trace order, to the ten statistics and to every
+// other consumer the caller asks for. It returns one Sample per sample (a
+// CSV table gives one per row) in the order of the walk, whatever the
+// number of jobs. Memory per sample is what its consumers keep: the trace
+// itself is never held.
+//
+// The package prints nothing: warnings and progress go to the callbacks in
+// Options, and errors carry hints (package hint) for the front end.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"sync"
+	"time"
+
+	"detector/features"
+	"detector/hint"
+	"detector/internal/safefile"
+	"detector/report"
+	"detector/trace"
+)
+
+// Options say how samples are found and read.
+type Options struct {
+	Kind trace.Kind
+	Arch trace.Arch       // numbering of ADFA-LD traces
+	Jobs int              // samples read at once; at least 1
+	Run  trace.RunOptions // how executables are run
+	// Consumers, when set, returns the consumers of one sample's events
+	// besides the ten statistics; it is called once per traced sample,
+	// from the goroutine that reads it.
+	Consumers func(name string) []Consumer
+	// Warn receives warnings (skipped files, an unsandboxed run).
+	Warn func(format string, args ...any)
+	// Progress, when set, is called after each sample with the number
+	// of samples done, the total and the sample's name.
+	Progress func(done, total int, name string)
+}
+
+// A Consumer receives every event of one sample, in trace order. The event
+// is valid only during the call (see trace.Event). An error stops the
+// sample, which then fails with it.
+type Consumer interface {
+	Event(e *trace.Event) error
+}
+
+// Sample is one read sample, or the reason it could not be read.
+type Sample struct {
+	Name      string
+	Vec       []float64        // the features, in the order of Table.Names
+	Syscalls  map[string]int64 // the call-name histogram; nil for CSV rows
+	Run       *report.RunInfo  // set for executed samples
+	Err       error
+	Consumers []Consumer // the sample's consumers from Options.Consumers, fed
+}
+
+// Table is every sample of a command.
+type Table struct {
+	Names   []string // feature names: features.Names unless CSV said otherwise
+	Samples []Sample
+}
+
+// Executed reports whether any sample was run under the tracer.
+func (t *Table) Executed() bool {
+	return slices.ContainsFunc(t.Samples, func(s Sample) bool { return s.Run != nil })
+}
+
+// Errs returns the samples that failed.
+func (t *Table) Errs() []Sample {
+	var out []Sample
+	for _, s := range t.Samples {
+		if s.Err != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ErrInterrupted is returned by Collect when ctx was cancelled.
+var ErrInterrupted = errors.New("interrupted")
+
+// Collect walks paths and reads every sample in them, o.Jobs at a time,
+// keeping the walk's order. Unrecognized files are skipped with a warning.
+func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
+	warnf := o.Warn
+	if warnf == nil {
+		warnf = func(string, ...any) {}
+	}
+	srcs, skipped, err := trace.Collect(paths, o.Kind)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range skipped {
+		warnf("skipped %v", s)
+	}
+	if len(srcs) == 0 {
+		return nil, hint.Wrap(fmt.Errorf("no samples found in %s", quoteList(paths)),
+			"give executables, strace logs, ADFA-LD traces or .csv feature tables (see --input)")
+	}
+	if slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind == trace.KindExec }) {
+		if _, err := exec.LookPath("strace"); err != nil {
+			return nil, trace.ErrNoStrace
+		}
+		if o.Run.NoSandbox {
+			warnf("--no-sandbox: executables run WITHOUT isolation, with your privileges")
+		} else if err := trace.CheckSandbox(); err != nil {
+			return nil, err
+		}
+	}
+
+	results := make([][]Sample, len(srcs))
+	var csvNames []string
+	var mu sync.Mutex
+	done := 0
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(o.Jobs, len(srcs))) {
+		wg.Go(func() {
+			for i := range work {
+				src := srcs[i]
+				if src.Kind == trace.KindCSV {
+					tab, err := readCSV(src.Paths[0])
+					if err != nil {
+						results[i] = []Sample{{Name: src.Name, Err: err}}
+					} else {
+						mu.Lock()
+						if csvNames == nil {
+							csvNames = tab.Names
+						} else if !slices.Equal(csvNames, tab.Names) {
+							err = fmt.Errorf("%s: its features %v differ from the other tables' %v", src.Name, tab.Names, csvNames)
+						}
+						mu.Unlock()
+						for j, row := range tab.Rows {
+							results[i] = append(results[i], Sample{Name: tab.Samples[j], Vec: row, Err: err})
+						}
+					}
+				} else {
+					results[i] = []Sample{readSample(ctx, src, o)}
+				}
+				if o.Progress != nil {
+					mu.Lock()
+					done++
+					o.Progress(done, len(srcs), src.Name)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+feed:
+	for i := range srcs {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, ErrInterrupted
+	}
+
+	t := &Table{Names: features.Names}
+	if csvNames != nil {
+		mixed := slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind != trace.KindCSV })
+		if mixed && !slices.Equal(csvNames, features.Names) {
+			return nil, fmt.Errorf("feature tables with columns %v cannot be mixed with traces, whose features are %v", csvNames, features.Names)
+		}
+		t.Names = csvNames
+	}
+	for _, r := range results {
+		t.Samples = append(t.Samples, r...)
+	}
+	return t, nil
+}
+
+// readCSV reads a feature table; safefile.Open refuses at once a path
+// that is no longer a regular file.
+func readCSV(path string) (*features.Table, error) {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := features.ReadCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// readSample featurizes one trace: a recorded one is replayed, an
+// executable is run under the tracer with its output streamed into the
+// parser, so that a trace is never held in memory or on disk.
+func readSample(ctx context.Context, src trace.Source, o Options) Sample {
+	s := Sample{Name: src.Name}
+	var c features.Counter
+	if o.Consumers != nil {
+		s.Consumers = o.Consumers(src.Name)
+	}
+	add := func(e *trace.Event) error {
+		if e.Kind == trace.EventCall {
+			c.Add(e.Call.Name)
+		}
+		for _, x := range s.Consumers {
+			if err := x.Event(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	var st trace.Stats
+	if src.Kind == trace.KindExec {
+		s.Run, st, err = runSample(ctx, src.Paths[0], o.Run, add)
+	} else {
+		st, err = trace.ReplayEvents(src, o.Arch, add)
+	}
+	if err == nil {
+		s.Vec, err = c.Vector()
+		s.Syscalls = c.Histogram()
+		if errors.Is(err, features.ErrNoCalls) && st.Skipped > 0 {
+			err = fmt.Errorf("%w: none of its %d lines is one; is it really %s?", err, st.Lines, kindArticle(src.Kind))
+		}
+	}
+	if err != nil {
+		s.Err = fmt.Errorf("%s: %w", src.Name, err)
+	}
+	return s
+}
+
+func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, error) {
+	pr, pw := io.Pipe()
+	type done struct {
+		res trace.RunResult
+		err error
+	}
+	ch := make(chan done, 1)
+	go func() {
+		res, err := trace.Run(ctx, ro, []string{path}, pw)
+		pw.CloseWithError(err) // nil: the reader sees EOF
+		ch <- done{res, err}
+	}()
+	st, perr := trace.ParseEvents(pr, add)
+	// A parse error stops the run: the tracer's next write fails.
+	pr.CloseWithError(errParseStopped)
+	d := <-ch
+	if d.err != nil {
+		return nil, st, d.err
+	}
+	if perr != nil {
+		return nil, st, perr
+	}
+	r := d.res
+	return &report.RunInfo{
+		ExitCode:  r.ExitCode,
+		TimedOut:  r.TimedOut,
+		Truncated: r.Truncated,
+		Stdout:    string(r.Stdout),
+		Stderr:    string(r.Stderr),
+		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
+	}, st, nil
+}
+
+var errParseStopped = errors.New("trace parser stopped")
+
+func quoteList(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	return fmt.Sprintf("%d paths", len(paths))
+}
+
+func kindArticle(k trace.Kind) string {
+	switch k {
+	case trace.KindStrace:
+		return "an strace log"
+	case trace.KindADFA:
+		return "an ADFA-LD trace"
+	}
+	return "a " + k.String() + " sample"
+}
