@@ -182,6 +182,15 @@ func readSample(ctx context.Context, src trace.Source, o extractOptions) sample 
 }
 
 func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*trace.Call) error) (*report.RunInfo, trace.Stats, error) {
+	// Attempts to evade the tracer, each kind named once.
+	var evasion []string
+	addAll := add
+	add = func(c *trace.Call) error {
+		if e := trace.Evasion(c); e != "" && !slices.Contains(evasion, e) {
+			evasion = append(evasion, e)
+		}
+		return addAll(c)
+	}
 	pr, pw := io.Pipe()
 	type done struct {
 		res trace.RunResult
@@ -211,6 +220,7 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		Stdout:    string(r.Stdout),
 		Stderr:    string(r.Stderr),
 		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
+		Evasion:   evasion,
 	}, st, nil
 }
 

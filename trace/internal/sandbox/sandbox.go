@@ -141,12 +141,19 @@ func initMain(arg string) {
 	if err := unix.CloseRange(FDExe, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		fail(fmt.Errorf("close descriptors: %w", err))
 	}
+	if err := newSessionKeyring(); err != nil {
+		fail(err)
+	}
 	if cfg.Sandbox {
 		if err := dropPrivileges(); err != nil {
 			fail(err)
 		}
 	} else if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fail(fmt.Errorf("set no_new_privs: %w", err))
+	}
+	// Last, as it binds the init too: strace will keep its pid.
+	if err := installFilter(); err != nil {
+		fail(err)
 	}
 	if cfg.Probe {
 		os.Exit(0)
