@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestUntracedPayloadFlagged runs testdata/untraced_port_scan.sh, which
+// starts the payload of fixtures/suspicious/port_scan.sh in a child hidden
+// from strace -f and then a benign loop, against a model of the benign
+// fixtures: the sandbox refuses the hiding, the payload is traced, the
+// sample is anomalous and its run names the attempt.
+func TestUntracedPayloadFlagged(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace is not installed (apt-get install strace)")
+	}
+	if _, err := exec.LookPath("perl"); err != nil {
+		t.Skip("perl is not installed")
+	}
+	if testing.Short() {
+		t.Skip("traces every benign fixture; skipped with -short")
+	}
+	// The wrapper carries port_scan.sh verbatim.
+	wrapper, err := os.ReadFile("testdata/untraced_port_scan.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := os.ReadFile("fixtures/suspicious/port_scan.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(wrapper), "<<'PAYLOAD'\n"+string(payload)+"PAYLOAD\n") {
+		t.Fatalf("testdata/untraced_port_scan.sh does not hold fixtures/suspicious/port_scan.sh verbatim")
+	}
+
+	m := t.TempDir() + "/m.gob"
+	if r := run(t, nil, "train", "--model", m, "fixtures/benign"); r.code != 0 {
+		t.Fatalf("train: %d %s", r.code, r.stderr)
+	}
+	r := run(t, nil, "detect", "--model", m, "--output", "json", "testdata/untraced_port_scan.sh")
+	var row struct {
+		Verdict    string
+		Confidence float64
+		Run        struct{ Evasion []string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &row); err != nil {
+		t.Fatalf("detect: exit %d, %v in %q; stderr %s", r.code, err, r.stdout, r.stderr)
+	}
+	if r.code != 1 || row.Verdict != "anomalous" {
+		t.Errorf("the wrapped payload is %s (confidence %.2f, exit %d), want anomalous", row.Verdict, row.Confidence, r.code)
+	}
+	if len(row.Run.Evasion) != 1 || row.Run.Evasion[0] != "clone with CLONE_UNTRACED" {
+		t.Errorf("run.evasion = %q, want the untraced clone", row.Run.Evasion)
+	}
+	r = run(t, nil, "detect", "--model", m, "testdata/untraced_port_scan.sh")
+	if !strings.Contains(r.stdout, "anomalous (tried to evade the tracer: clone with CLONE_UNTRACED)") {
+		t.Errorf("the table does not name the attempt:\n%s", r.stdout)
+	}
+}
