@@ -50,6 +50,8 @@ func runTrace(c *cli.Context) error {
 	}
 	if ro.NoSandbox {
 		warnf("--no-sandbox: the command runs WITHOUT isolation, with your privileges")
+	} else {
+		warnKeptGroups()
 	}
 
 	out := c.String("out")

@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/user"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,6 +76,8 @@ func collect(ctx context.Context, paths []string, o extractOptions) (*table, err
 			warnf("--no-sandbox: executables run WITHOUT isolation, with your privileges")
 		} else if err := trace.CheckSandbox(); err != nil {
 			return nil, err
+		} else {
+			warnKeptGroups()
 		}
 	}
 
@@ -222,6 +227,27 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
 		Evasion:   evasion,
 	}, st, nil
+}
+
+var keptGroupsOnce sync.Once
+
+// warnKeptGroups warns, once per process, when sandboxed programs keep the
+// caller's supplementary groups (see trace.KeptGroups).
+func warnKeptGroups() {
+	keptGroupsOnce.Do(func() {
+		g := trace.KeptGroups()
+		if len(g) == 0 {
+			return
+		}
+		names := make([]string, len(g))
+		for i, id := range g {
+			names[i] = strconv.Itoa(id)
+			if gr, err := user.LookupGroupId(names[i]); err == nil {
+				names[i] = gr.Name
+			}
+		}
+		warnf("the sandbox cannot drop your supplementary groups (%s) without root: samples can use what they grant", strings.Join(names, ", "))
+	})
 }
 
 var (

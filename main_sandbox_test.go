@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -58,5 +61,45 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 	r = run(t, nil, "detect", "--model", m, "testdata/untraced_port_scan.sh")
 	if !strings.Contains(r.stdout, "anomalous (tried to evade the tracer: clone with CLONE_UNTRACED)") {
 		t.Errorf("the table does not name the attempt:\n%s", r.stdout)
+	}
+}
+
+// TestKeptGroupsWarning starts detector as an unprivileged user with
+// supplementary groups, which its sandbox cannot drop: one warning says so.
+// Without extra groups, or as root (whose runs drop them), nothing is said.
+func TestKeptGroupsWarning(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: starts detector as another user with chosen groups")
+	}
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace is not installed (apt-get install strace)")
+	}
+	// The built binary's folder is private to root.
+	if err := os.Chmod(filepath.Dir(binary), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		uid    uint32
+		groups []uint32
+		warn   bool
+	}{
+		{65534, []uint32{4242, 4243}, true},
+		{65534, nil, false},
+		{0, []uint32{0, 4242}, false},
+	} {
+		cmd := exec.Command(binary, "features", "--input", "exec", "--output", "json", "/bin/true", "/bin/true")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: c.uid, Gid: c.uid, Groups: c.groups}}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			if strings.Contains(stderr.String(), "set up sandbox") {
+				t.Skipf("no sandbox here: %s", stderr.String())
+			}
+			t.Fatalf("uid %d groups %v: %v: %s", c.uid, c.groups, err, stderr.String())
+		}
+		n := strings.Count(stderr.String(), "detector: warning: the sandbox cannot drop your supplementary groups (4242, 4243)")
+		if c.warn && n != 1 || !c.warn && stderr.Len() > 0 {
+			t.Errorf("uid %d groups %v: stderr %q, want the groups warning %v", c.uid, c.groups, stderr.String(), map[bool]string{true: "once", false: "not at all"}[c.warn])
+		}
 	}
 }
