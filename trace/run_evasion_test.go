@@ -102,3 +102,39 @@ int main(void) {
 		t.Errorf("the child of the i386 clone ran")
 	}
 }
+
+// TestRunHostileTracerMemory tries to open strace's memory through /proc:
+// the files are covered, empty and read-only, and the attempt is in the
+// trace.
+func TestRunHostileTracerMemory(t *testing.T) {
+	sandboxOrSkip(t)
+	needPerl(t)
+	dir := t.TempDir()
+	prog := writeProgram(t, dir, "mem.pl", fmt.Sprintf(`#!/usr/bin/perl
+$ENV{MARK} = "%s";
+$| = 1;
+for my $f ("/proc/1/mem", "/proc/1/task/1/mem") {
+	print open(my $w, "+<", $f) ? "opened $f for writing\n" : "no writing to $f: $!\n";
+	print chmod(0666, $f) ? "made $f writable\n" : "no chmod of $f: $!\n";
+	if (open(my $r, "<", $f)) {
+		seek($r, 0x400000, 0);
+		my $n = sysread($r, my $buf, 4096);
+		print "read $n bytes of $f\n";
+	}
+}
+`, dir))
+	res, raw, _ := runHostile(t, RunOptions{Timeout: 20 * time.Second}, dir, prog)
+	out := string(res.Stdout)
+	for _, f := range []string{"/proc/1/mem", "/proc/1/task/1/mem"} {
+		if !strings.Contains(out, "no writing to "+f+": ") || !strings.Contains(out, "no chmod of "+f+": ") {
+			t.Errorf("%s could be opened for writing or made writable: %q", f, out)
+		}
+		if strings.Contains(out, "read 4096 bytes of "+f) {
+			t.Errorf("the program read the tracer's memory through %s", f)
+		}
+	}
+	calls := parseCalls(t, raw)
+	if c, ok := findCall(calls, "openat", `"/proc/1/mem", O_RDWR`, ""); !ok || c.Errno == "" {
+		t.Errorf("trace lacks the refused open of /proc/1/mem (found %v: %+v)", ok, c)
+	}
+}

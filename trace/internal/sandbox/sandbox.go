@@ -131,6 +131,9 @@ func initMain(arg string) {
 		if err := setupSandbox(&cfg); err != nil {
 			fail(err)
 		}
+		if err := shieldTracer(); err != nil {
+			fail(err)
+		}
 	} else if err := os.Chdir(cfg.Dir); err != nil {
 		fail(fmt.Errorf("enter working directory: %w", err))
 	}
