@@ -138,3 +138,25 @@ for my $f ("/proc/1/mem", "/proc/1/task/1/mem") {
 		t.Errorf("trace lacks the refused open of /proc/1/mem (found %v: %+v)", ok, c)
 	}
 }
+
+// TestRunNoSandboxUntracedClone: without the sandbox, the filter still
+// refuses the untraced clone, so the payload is traced.
+func TestRunNoSandboxUntracedClone(t *testing.T) {
+	sandboxOrSkip(t)
+	needPerl(t)
+	dir := t.TempDir()
+	prog := writeProgram(t, dir, "untraced.pl", fmt.Sprintf(`#!/usr/bin/perl
+$ENV{MARK} = "%s";
+my $pid = syscall(56, 0x00800011, 0, 0, 0, 0);
+if ($pid < 0) { print "untraced clone refused: $!\n"; $pid = fork() }
+if ($pid == 0) { exec "/bin/true", "hidden-payload-marker"; exit 127 }
+waitpid($pid, 0);
+`, dir))
+	res, raw, _ := runHostile(t, RunOptions{Timeout: 20 * time.Second, NoSandbox: true}, dir, prog)
+	if !strings.Contains(string(res.Stdout), "untraced clone refused: Operation not permitted\n") {
+		t.Errorf("the untraced clone was not refused: stdout %q", res.Stdout)
+	}
+	if _, ok := findCall(parseCalls(t, raw), "execve", "hidden-payload-marker", ""); !ok {
+		t.Errorf("the payload's execve is not in the trace")
+	}
+}
