@@ -84,7 +84,8 @@ func TestRunDropsGroups(t *testing.T) {
 // TestRunOwnKeyring runs, from a session keyring holding a secret key, a
 // program that looks for the key, reads it by its serial number and plants
 // a key of its own: the secret stays out of reach, and the planted key is
-// neither in the caller's keyring nor alive after the run.
+// neither in the caller's keyring nor alive after the run, with the
+// sandbox and without it.
 func TestRunOwnKeyring(t *testing.T) {
 	needPerl(t)
 	const secretDesc, plantedDesc = "detector-test-secret", "detector-test-planted"
@@ -123,35 +124,37 @@ print $r < 0 ? "read: $!\n" : "read: " . substr($buf, 0, $r) . "\n";
 $r = syscall(248, $type, $planted, $data, 7, -3); # add_key to the session keyring
 print $r < 0 ? "plant: $!\n" : "planted $r\n";
 `, dir, secretDesc, plantedDesc, secret))
-	res, _, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second}, dir, prog)
-	out := string(res.Stdout)
-	if strings.Contains(out, "s3cret") || strings.Contains(out, "search found") {
-		t.Errorf("the program reached the caller's key: %q", out)
-	}
-	i := strings.Index(out, "planted ")
-	if i < 0 {
-		t.Fatalf("the program planted no key: %q", out)
-	}
-	planted, err := strconv.Atoi(strings.TrimSpace(out[i+len("planted "):]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := unix.KeyctlSearch(unix.KEY_SPEC_SESSION_KEYRING, "user", plantedDesc, 0); err == nil {
-		t.Errorf("the planted key is in the caller's session keyring")
-	}
-	// The key goes with the run's keyring, which the kernel collects soon
-	// after the run's last process; ENOKEY says it is gone (EACCES would
-	// say it is alive).
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, planted)
-		if err == unix.ENOKEY {
-			break
+	for _, noSandbox := range []bool{false, true} {
+		res, _, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second, NoSandbox: noSandbox}, dir, prog)
+		out := string(res.Stdout)
+		if strings.Contains(out, "s3cret") || strings.Contains(out, "search found") {
+			t.Errorf("NoSandbox=%v: the program reached the caller's key: %q", noSandbox, out)
 		}
-		if time.Now().After(deadline) {
-			t.Errorf("the planted key %d outlived the run by 10s: %v", planted, err)
-			break
+		i := strings.Index(out, "planted ")
+		if i < 0 {
+			t.Fatalf("NoSandbox=%v: the program planted no key: %q", noSandbox, out)
 		}
-		time.Sleep(20 * time.Millisecond)
+		planted, err := strconv.Atoi(strings.TrimSpace(out[i+len("planted "):]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unix.KeyctlSearch(unix.KEY_SPEC_SESSION_KEYRING, "user", plantedDesc, 0); err == nil {
+			t.Errorf("NoSandbox=%v: the planted key is in the caller's session keyring", noSandbox)
+		}
+		// The key goes with the run's keyring, which the kernel collects soon
+		// after the run's last process; ENOKEY says it is gone (EACCES would
+		// say it is alive).
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, planted)
+			if err == unix.ENOKEY {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("NoSandbox=%v: the planted key %d outlived the run by 10s: %v", noSandbox, planted, err)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
