@@ -20,8 +20,8 @@ import (
 //     libc then falls back to clone;
 //   - ptrace, process_vm_readv/writev, pidfd_open, kill, tkill, tgkill,
 //     rt_sigqueueinfo and rt_tgsigqueueinfo aimed at the tracer's pid (EPERM):
-//     the tracer is pid 1 of the run's pid namespace (the init's own pid, as
-//     strace replaces it);
+//     the tracer is pid 1 of the run's pid namespace (the init's own pid,
+//     which strace keeps when the init execs it);
 //   - every call of another ABI (ENOSYS): on x86-64 the i386 (int 0x80) and
 //     x32 entry points have their own numbers, on arm64 the 32-bit one.
 //
