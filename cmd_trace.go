@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"detector/internal/safefile"
+	"detector/pipeline"
 	"detector/report"
 	"detector/trace"
 )
@@ -55,6 +56,8 @@ func runTrace(c *cli.Context) error {
 	}
 	if ro.NoSandbox {
 		warnf("--no-sandbox: the command runs WITHOUT isolation, with your privileges")
+	} else {
+		pipeline.WarnKeptGroups(warnf)
 	}
 
 	out := c.String("out")

@@ -18,7 +18,10 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"os/user"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,6 +117,8 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 			warnf("--no-sandbox: executables run WITHOUT isolation, with your privileges")
 		} else if err := trace.CheckSandbox(); err != nil {
 			return nil, err
+		} else {
+			WarnKeptGroups(warnf)
 		}
 	}
 
@@ -239,6 +244,17 @@ func readSample(ctx context.Context, src trace.Source, o Options) Sample {
 }
 
 func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, error) {
+	// Attempts to evade the tracer, each kind named once.
+	var evasion []string
+	addAll := add
+	add = func(e *trace.Event) error {
+		if e.Kind == trace.EventCall {
+			if ev := trace.Evasion(e.Call); ev != "" && !slices.Contains(evasion, ev) {
+				evasion = append(evasion, ev)
+			}
+		}
+		return addAll(e)
+	}
 	pr, pw := io.Pipe()
 	type done struct {
 		res trace.RunResult
@@ -268,7 +284,29 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		Stdout:    string(r.Stdout),
 		Stderr:    string(r.Stderr),
 		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
+		Evasion:   evasion,
 	}, st, nil
+}
+
+var keptGroupsOnce sync.Once
+
+// WarnKeptGroups warns, once per process, when sandboxed programs keep the
+// caller's supplementary groups (see trace.KeptGroups).
+func WarnKeptGroups(warnf func(string, ...any)) {
+	keptGroupsOnce.Do(func() {
+		g := trace.KeptGroups()
+		if len(g) == 0 {
+			return
+		}
+		names := make([]string, len(g))
+		for i, id := range g {
+			names[i] = strconv.Itoa(id)
+			if gr, err := user.LookupGroupId(names[i]); err == nil {
+				names[i] = gr.Name
+			}
+		}
+		warnf("the sandbox cannot drop your supplementary groups (%s) without root: samples can use what they grant", strings.Join(names, ", "))
+	})
 }
 
 var errParseStopped = errors.New("trace parser stopped")

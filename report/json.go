@@ -41,12 +41,13 @@ type jsonDeviation struct {
 }
 
 type jsonRun struct {
-	ExitCode  int     `json:"exit_code"`
-	TimedOut  bool    `json:"timed_out"`
-	Truncated bool    `json:"truncated"`
-	Seconds   float64 `json:"seconds"`
-	Stdout    string  `json:"stdout"`
-	Stderr    string  `json:"stderr"`
+	ExitCode  int      `json:"exit_code"`
+	TimedOut  bool     `json:"timed_out"`
+	Truncated bool     `json:"truncated"`
+	Seconds   float64  `json:"seconds"`
+	Stdout    string   `json:"stdout"`
+	Stderr    string   `json:"stderr"`
+	Evasion   []string `json:"evasion,omitempty"`
 }
 
 type jsonRow struct {
@@ -125,7 +126,7 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 			j.Features = &Floats{Names: s.FeatureNames, Values: r.Features}
 		}
 		if r.Run != nil {
-			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr}
+			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr, r.Run.Evasion}
 		}
 		if err := enc.Encode(j); err != nil {
 			return err

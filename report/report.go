@@ -56,6 +56,11 @@ type RunInfo struct {
 	Stdout    string // bounded capture
 	Stderr    string
 	Seconds   float64
+	// Evasion names the attempts, seen in the trace, to act out of the
+	// tracer's sight or on the tracer (see trace.Evasion); the sandbox
+	// refuses them, so the trace is complete, but the attempt itself is a
+	// strong sign of a hostile program.
+	Evasion []string
 }
 
 // Summary describes the run as a whole.

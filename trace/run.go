@@ -271,6 +271,14 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
 		cmd.SysProcAttr.GidMappingsEnableSetgroups = false
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}
+		if os.Getuid() == 0 {
+			// Root may allow setgroups in the namespace: the init empties its
+			// supplementary groups (group 0 under su or sudo, for example).
+			// Other users cannot; see KeptGroups.
+			cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+			cmd.SysProcAttr.Credential.Groups = []uint32{}
+			cmd.SysProcAttr.Credential.NoSetGroups = false
+		}
 		// The capabilities the init needs for the setup, valid in its own
 		// namespaces only; it drops them all before running strace.
 		cmd.SysProcAttr.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN, unix.CAP_SETPCAP}
@@ -550,6 +558,29 @@ func sandboxIDs() (uid, gid int) {
 		gid = sandbox.Nobody
 	}
 	return uid, gid
+}
+
+// KeptGroups returns the supplementary groups that sandboxed programs keep:
+// none when the caller is root, whose runs drop them all, and otherwise the
+// caller's groups besides its own group. A user namespace created without
+// privileges never allows setgroups (the kernel insists, so that no one can
+// shed a group that denies access), so those groups still open their files
+// to the program.
+func KeptGroups() []int {
+	if os.Getuid() == 0 {
+		return nil
+	}
+	groups, err := os.Getgroups()
+	if err != nil {
+		return nil
+	}
+	var kept []int
+	for _, g := range groups {
+		if g != os.Getgid() {
+			kept = append(kept, g)
+		}
+	}
+	return kept
 }
 
 // unwrapSyscallError turns "fork/exec /proc/self/fd/5: operation not

@@ -14,7 +14,11 @@
 // with fresh user, mount, pid, network, ipc and uts namespaces, in its own
 // session, with SIGKILL as parent-death signal. The user namespace maps a
 // single id: the caller's uid and gid, or 65534 (nobody) when the caller is
-// root; uid 0 does not exist in it. The init gets the three capabilities it
+// root; uid 0 does not exist in it. Runs started by root have no
+// supplementary groups (root may allow setgroups in the namespace); an
+// unprivileged caller's groups stay, as the kernel refuses setgroups in a user
+// namespace whose gid map was written without privileges (trace.KeptGroups).
+// The init gets the three capabilities it
 // needs for the setup (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETPCAP) as ambient
 // capabilities, valid only in its own namespaces. The init then, as pid 1 of
 // the new pid namespace:
@@ -32,11 +36,18 @@
 //     private folder of root, such as the temporary folders of tests);
 //   - brings up a private loopback interface: the host's network, including its
 //     127.0.0.1, is unreachable;
+//   - covers /proc/1/mem and /proc/1/task/1/mem, the memory of the init, which
+//     becomes strace, with an empty read-only file (tracer.go);
 //   - sets resource limits (processes, address space, file size, open files,
 //     CPU time, no core dumps);
+//   - joins a new, empty session keyring (keyring.go);
 //   - drops every capability: bounding set, ambient set, inheritable,
 //     permitted and effective sets, locks the securebits so that uid 0 regains
 //     none on execve, and sets no_new_privs;
+//   - installs a seccomp filter (seccomp.go) that keeps every process in
+//     strace's sight: no clone with CLONE_UNTRACED, no clone3, no call of
+//     another ABI, and no ptrace, process_vm_readv/writev, pidfd_open or
+//     signal aimed at the tracer's pid; refused calls show in the trace;
 //   - and finally execs strace, which stays pid 1 of the namespace and starts
 //     the program.
 //
@@ -46,11 +57,14 @@
 // written during a run survives it: every writable file system is a tmpfs of
 // the run's own mount namespace.
 //
+// Without the sandbox (Config.Sandbox unset) the init still joins a new
+// session keyring and installs the same filter, aimed at its own pid.
+//
 // Known limits: strace gives the traced program its output descriptor (fd 3)
 // by inheritance, so a program written to fool detector could write forged
-// lines into the trace or kill strace (both then show up as calls in the trace
-// itself). The sandbox guards the host, not the trace's integrity against a
-// program that targets detector.
+// lines into the trace (the writes show up as calls in the trace itself). The
+// sandbox guards the host, and keeps the program in strace's sight, but not
+// the trace's integrity against a program that targets detector.
 package sandbox
 
 import (
@@ -131,6 +145,9 @@ func initMain(arg string) {
 		if err := setupSandbox(&cfg); err != nil {
 			fail(err)
 		}
+		if err := shieldTracer(); err != nil {
+			fail(err)
+		}
 	} else if err := os.Chdir(cfg.Dir); err != nil {
 		fail(fmt.Errorf("enter working directory: %w", err))
 	}
@@ -141,12 +158,19 @@ func initMain(arg string) {
 	if err := unix.CloseRange(FDExe, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		fail(fmt.Errorf("close descriptors: %w", err))
 	}
+	if err := newSessionKeyring(); err != nil {
+		fail(err)
+	}
 	if cfg.Sandbox {
 		if err := dropPrivileges(); err != nil {
 			fail(err)
 		}
 	} else if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fail(fmt.Errorf("set no_new_privs: %w", err))
+	}
+	// Last, as it binds the init too: strace will keep its pid.
+	if err := installFilter(); err != nil {
+		fail(err)
 	}
 	if cfg.Probe {
 		os.Exit(0)

@@ -1,0 +1,34 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// A run that tried to evade the tracer says so in the table's verdict and
+// in JSON's run.evasion, whatever the verdict; other runs have neither.
+func TestEvasionNote(t *testing.T) {
+	rs := []Row{
+		{Sample: "wrapped", Verdict: Normal, Score: 0.5, Confidence: 0.95, Features: []float64{1, 0},
+			Run: &RunInfo{Evasion: []string{"clone with CLONE_UNTRACED", "ptrace of pid 1 (the tracer)"}}},
+		{Sample: "plain", Verdict: Normal, Score: 0.5, Confidence: 0.95, Features: []float64{1, 0}, Run: &RunInfo{}},
+	}
+	var tab, js bytes.Buffer
+	if err := WriteTable(&tab, rs, sum); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, rs, sum); err != nil {
+		t.Fatal(err)
+	}
+	if want := "normal (tried to evade the tracer: clone with CLONE_UNTRACED; ptrace of pid 1 (the tracer))"; !strings.Contains(tab.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, tab.String())
+	}
+	if strings.Count(tab.String(), "evade") != 1 {
+		t.Errorf("the note is on the wrong rows:\n%s", tab.String())
+	}
+	lines := strings.Split(strings.TrimSpace(js.String()), "\n")
+	if want := `"evasion":["clone with CLONE_UNTRACED","ptrace of pid 1 (the tracer)"]`; len(lines) != 2 || !strings.Contains(lines[0], want) || strings.Contains(lines[1], "evasion") {
+		t.Errorf("JSON lacks %s on the first row only:\n%s", want, js.String())
+	}
+}
