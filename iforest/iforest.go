@@ -214,8 +214,8 @@ type Model struct {
 	// Train is the Decision of every training row, in training order.
 	Train []float64
 
-	once     sync.Once
-	leafPath []float64 // per node: depth + c(NodeSamples) at a leaf
+	once  sync.Once
+	nodes []node // packed for scoring by prepare
 }
 
 // Fit grows an Isolation Forest on the standardized rows x.
@@ -497,23 +497,37 @@ func AveragePathLength(n int) float64 {
 // Trees is the number of trees.
 func (m *Model) Trees() int { return max(len(m.TreeStart)-1, 0) }
 
-// prepare computes each leaf's path length once: depth + c(NodeSamples),
-// written as scikit-learn sums it ((depth + 1) + c(n) - 1).
-func (m *Model) prepare() []float64 {
+// node is a tree node packed for scoring: an inner node's left child is
+// the next node (depth-first order), so one 16-byte load serves a step.
+type node struct {
+	// value is the split threshold of an inner node, or a leaf's path
+	// length: its depth + c(NodeSamples), written as scikit-learn sums it,
+	// (depth + 1) + c(n) - 1.
+	value float64
+	// feature is the split feature, -1 at a leaf.
+	feature int32
+	// right is the right child of an inner node.
+	right int32
+}
+
+// prepare packs the nodes for scoring, once.
+func (m *Model) prepare() []node {
 	m.once.Do(func() {
-		pl := make([]float64, len(m.Feature))
+		nodes := make([]node, len(m.Feature))
 		depth := make([]int32, len(m.Feature))
 		for i, f := range m.Feature {
 			if f < 0 {
-				pl[i] = float64(depth[i]+1) + AveragePathLength(int(m.NodeSamples[i])) - 1
+				pl := float64(depth[i]+1) + AveragePathLength(int(m.NodeSamples[i])) - 1
+				nodes[i] = node{value: pl, feature: -1}
 				continue
 			}
+			nodes[i] = node{value: m.Threshold[i], feature: f, right: m.Right[i]}
 			depth[m.Left[i]] = depth[i] + 1
 			depth[m.Right[i]] = depth[i] + 1
 		}
-		m.leafPath = pl
+		m.nodes = nodes
 	})
-	return m.leafPath
+	return m.nodes
 }
 
 // ScoreSamples returns scikit-learn's score_samples of the standardized
@@ -524,43 +538,69 @@ func (m *Model) ScoreSamples(x []float64) float64 {
 	if !m.validRow(x) {
 		return math.NaN()
 	}
-	return m.scoreSamples(x, m.prepare())
+	var out [1]float64
+	m.scoreBlock([][]float64{x}, out[:], m.prepare())
+	return out[0]
 }
 
-func (m *Model) scoreSamples(x []float64, pl []float64) float64 {
-	var depths float64
+// scoreBlock writes the score of each valid row of x to out (at most
+// blockRows rows). It walks the trees one at a time over all the rows, so
+// that a tree stays in cache, and adds each row's path lengths in tree
+// order, so that a row's score does not depend on the other rows.
+func (m *Model) scoreBlock(x [][]float64, out []float64, nodes []node) {
+	var depths [blockRows]float64
 	for t := 0; t < len(m.TreeStart)-1; t++ {
-		i := m.TreeStart[t]
-		for m.Feature[i] >= 0 {
-			if x[m.Feature[i]] <= m.Threshold[i] {
-				i = m.Left[i]
-			} else {
-				i = m.Right[i]
+		base := m.TreeStart[t]
+		tree := nodes[base:m.TreeStart[t+1]]
+		for r, row := range x {
+			i := int32(0)
+			for n := tree[0]; n.feature >= 0; n = tree[i] {
+				if row[n.feature] <= n.value {
+					i++
+				} else {
+					i = n.right - base
+				}
 			}
+			depths[r] += tree[i].value
 		}
-		depths += pl[i]
 	}
 	// One training row: the mean path and c(1) are both 0, and
 	// scikit-learn takes their ratio as 1.
 	den := float64(m.Trees()) * AveragePathLength(m.MaxSamples)
-	q := 1.0
-	if den != 0 {
-		q = depths / den
+	for r := range x {
+		q := 1.0
+		if den != 0 {
+			q = depths[r] / den
+		}
+		out[r] = -math.Exp2(-q)
 	}
-	return -math.Exp2(-q)
 }
+
+// blockRows is the number of rows scoreBlock scores together.
+const blockRows = 64
 
 // ScoreSamplesAll returns ScoreSamples of every row of x, in order,
 // computed on all cores (GOMAXPROCS goroutines).
 func (m *Model) ScoreSamplesAll(x [][]float64) []float64 {
-	pl := m.prepare()
+	nodes := m.prepare()
 	out := make([]float64, len(x))
-	parallel(len(x), 16, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if m.validRow(x[i]) {
-				out[i] = m.scoreSamples(x[i], pl)
-			} else {
-				out[i] = math.NaN()
+	parallel((len(x)+blockRows-1)/blockRows, 1, func(lo, hi int) {
+		rows := make([][]float64, 0, blockRows)
+		idx := make([]int, 0, blockRows)
+		var scores [blockRows]float64
+		for b := lo; b < hi; b++ {
+			rows, idx = rows[:0], idx[:0]
+			for i := b * blockRows; i < min((b+1)*blockRows, len(x)); i++ {
+				if m.validRow(x[i]) {
+					rows = append(rows, x[i])
+					idx = append(idx, i)
+				} else {
+					out[i] = math.NaN()
+				}
+			}
+			m.scoreBlock(rows, scores[:len(rows)], nodes)
+			for k, i := range idx {
+				out[i] = scores[k]
 			}
 		}
 	})
