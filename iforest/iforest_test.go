@@ -416,12 +416,18 @@ func TestValidateRejects(t *testing.T) {
 		"short counts":     func(m *Model) { m.NodeSamples = append(m.NodeSamples, 1) },
 		"tree start":       func(m *Model) { m.TreeStart[2] = m.TreeStart[1] },
 		"tree start back":  func(m *Model) { m.TreeStart[2] = m.TreeStart[1] - 1 },
-		"tree start end":   func(m *Model) { m.TreeStart[len(m.TreeStart)-1]-- },
-		"root rows":        func(m *Model) { m.NodeSamples[0] = 15 },
-		"child rows":       func(m *Model) { i := inner(m, 0); m.NodeSamples[m.Left[i]]++ },
-		"zero rows":        func(m *Model) { i := leaf(m, 0); m.NodeSamples[i] = 0 },
-		"max samples":      func(m *Model) { m.MaxSamples = 0 },
-		"big max samples":  func(m *Model) { m.MaxSamples = math.MaxInt32 },
+		"tree past end": func(m *Model) {
+			// Found by FuzzModel: tree 0 ends past the last node.
+			m.TreeStart = []int32{0, 1, 0}
+			m.Feature, m.Threshold, m.Left, m.Right, m.NodeSamples = nil, nil, nil, nil, nil
+		},
+		"tree start neg":  func(m *Model) { m.TreeStart[1] = math.MinInt32 },
+		"tree start end":  func(m *Model) { m.TreeStart[len(m.TreeStart)-1]-- },
+		"root rows":       func(m *Model) { m.NodeSamples[0] = 15 },
+		"child rows":      func(m *Model) { i := inner(m, 0); m.NodeSamples[m.Left[i]]++ },
+		"zero rows":       func(m *Model) { i := leaf(m, 0); m.NodeSamples[i] = 0 },
+		"max samples":     func(m *Model) { m.MaxSamples = 0 },
+		"big max samples": func(m *Model) { m.MaxSamples = math.MaxInt32 },
 		"too many nodes": func(m *Model) {
 			// Four trees grown on 16 rows have more nodes than trees of 2 rows can.
 			m.MaxSamples = 2

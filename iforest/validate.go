@@ -14,9 +14,9 @@ import (
 //   - the node arrays have one length, and each tree's nodes lie in
 //     [TreeStart[t], TreeStart[t+1]) with at most 2*MaxSamples-1 nodes;
 //   - every inner node has a feature in [0, d), a finite threshold, and two
-//     children later in its own tree (so there is no cycle), every node
-//     but a root has exactly one parent, and no leaf is deeper than
-//     MaxDepth(MaxSamples);
+//     children later in its own tree (so there is no cycle), the left one
+//     next to it (depth-first order); every node but a root has exactly
+//     one parent, and no inner node lies at MaxDepth(MaxSamples) or deeper;
 //   - each root holds MaxSamples rows, each node's rows are its children's
 //     together, and every node holds at least one;
 //   - the contamination is 0 (auto, with Offset -0.5) or in (0, 0.5] with
@@ -49,8 +49,8 @@ func (m *Model) Validate(d int) error {
 	depth := make([]int32, nodes)
 	for t := range trees {
 		lo, hi := m.TreeStart[t], m.TreeStart[t+1]
-		if hi <= lo || int64(hi-lo) > int64(2*m.MaxSamples-1) {
-			return fmt.Errorf("isolation forest tree %d has %d nodes, want 1 to %d", t, int64(hi)-int64(lo), 2*m.MaxSamples-1)
+		if lo < 0 || hi <= lo || int(hi) > nodes || int64(hi)-int64(lo) > int64(2*m.MaxSamples-1) {
+			return fmt.Errorf("isolation forest tree %d spans nodes %d to %d of %d, at most %d", t, lo, hi, nodes, 2*m.MaxSamples-1)
 		}
 		if int(m.NodeSamples[lo]) != m.MaxSamples {
 			return fmt.Errorf("isolation forest tree %d holds %d rows, want %d", t, m.NodeSamples[lo], m.MaxSamples)
@@ -75,8 +75,8 @@ func (m *Model) Validate(d int) error {
 			if th := m.Threshold[i]; math.IsNaN(th) || math.IsInf(th, 0) {
 				return fmt.Errorf("isolation forest node %d has threshold %v", i, th)
 			}
-			if l <= i || l >= hi || r <= i || r >= hi || l == r {
-				return fmt.Errorf("isolation forest node %d has children %d and %d outside (%d, %d)", i, l, r, i, hi)
+			if l != i+1 || r <= l || r >= hi {
+				return fmt.Errorf("isolation forest node %d has children %d and %d, want %d and one in (%d, %d)", i, l, r, i+1, i+1, hi)
 			}
 			if depth[i] >= maxDepth {
 				return fmt.Errorf("isolation forest node %d splits at depth %d, the limit is %d", i, depth[i], maxDepth)
