@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -500,14 +501,30 @@ func (m *Model) Trees() int { return max(len(m.TreeStart)-1, 0) }
 // node is a tree node packed for scoring: an inner node's left child is
 // the next node (depth-first order), so one 16-byte load serves a step.
 type node struct {
-	// value is the split threshold of an inner node, or a leaf's path
-	// length: its depth + c(NodeSamples), written as scikit-learn sums it,
-	// (depth + 1) + c(n) - 1.
-	value float64
+	// key is orderKey of an inner node's threshold, or the bits of a
+	// leaf's path length: its depth + c(NodeSamples), written as
+	// scikit-learn sums it, (depth + 1) + c(n) - 1.
+	key uint64
 	// feature is the split feature, -1 at a leaf.
 	feature int32
-	// right is the right child of an inner node.
+	// right is the right child of an inner node, counted from the root of
+	// its tree.
 	right int32
+}
+
+// orderKey maps a float64 that is not NaN to a uint64 in the same order,
+// with -0 and +0 equal, so that a step down a tree is an integer
+// comparison taken without a branch: the comparison is a coin toss, which
+// a branch predictor cannot learn.
+func orderKey(v float64) uint64 {
+	if v == 0 {
+		v = 0 // -0 as +0
+	}
+	b := math.Float64bits(v)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
 }
 
 // prepare packs the nodes for scoring, once.
@@ -515,15 +532,18 @@ func (m *Model) prepare() []node {
 	m.once.Do(func() {
 		nodes := make([]node, len(m.Feature))
 		depth := make([]int32, len(m.Feature))
-		for i, f := range m.Feature {
-			if f < 0 {
+		for t := 0; t < len(m.TreeStart)-1; t++ {
+			base := m.TreeStart[t]
+			for i := base; i < m.TreeStart[t+1]; i++ {
+				if f := m.Feature[i]; f >= 0 {
+					nodes[i] = node{key: orderKey(m.Threshold[i]), feature: f, right: m.Right[i] - base}
+					depth[m.Left[i]] = depth[i] + 1
+					depth[m.Right[i]] = depth[i] + 1
+					continue
+				}
 				pl := float64(depth[i]+1) + AveragePathLength(int(m.NodeSamples[i])) - 1
-				nodes[i] = node{value: pl, feature: -1}
-				continue
+				nodes[i] = node{key: math.Float64bits(pl), feature: -1}
 			}
-			nodes[i] = node{value: m.Threshold[i], feature: f, right: m.Right[i]}
-			depth[m.Left[i]] = depth[i] + 1
-			depth[m.Right[i]] = depth[i] + 1
 		}
 		m.nodes = nodes
 	})
@@ -539,29 +559,38 @@ func (m *Model) ScoreSamples(x []float64) float64 {
 		return math.NaN()
 	}
 	var out [1]float64
-	m.scoreBlock([][]float64{x}, out[:], m.prepare())
+	m.scoreBlock([][]float64{x}, out[:], m.prepare(), make([]uint64, len(x)))
 	return out[0]
 }
 
-// scoreBlock writes the score of each valid row of x to out (at most
-// blockRows rows). It walks the trees one at a time over all the rows, so
-// that a tree stays in cache, and adds each row's path lengths in tree
-// order, so that a row's score does not depend on the other rows.
-func (m *Model) scoreBlock(x [][]float64, out []float64, nodes []node) {
+// scoreBlock writes the score of each row of x, all valid, to out (at
+// most blockRows rows); keys is scratch space for len(x)*Features keys. It
+// walks the trees one at a time over all the rows, so that a tree stays in
+// cache, and adds each row's path lengths in tree order, so that a row's
+// score does not depend on the other rows.
+func (m *Model) scoreBlock(x [][]float64, out []float64, nodes []node, keys []uint64) {
+	d := m.Features
+	for r, row := range x {
+		for j, v := range row {
+			keys[r*d+j] = orderKey(v)
+		}
+	}
 	var depths [blockRows]float64
 	for t := 0; t < len(m.TreeStart)-1; t++ {
-		base := m.TreeStart[t]
-		tree := nodes[base:m.TreeStart[t+1]]
-		for r, row := range x {
-			i := int32(0)
-			for n := tree[0]; n.feature >= 0; n = tree[i] {
-				if row[n.feature] <= n.value {
-					i++
-				} else {
-					i = n.right - base
-				}
+		tree := nodes[m.TreeStart[t]:m.TreeStart[t+1]]
+		for r := range x {
+			rk := keys[r*d : (r+1)*d]
+			i := uint64(0)
+			n := tree[0]
+			for n.feature >= 0 {
+				// right := rk[feature] > key, without a branch: the
+				// borrow of key - rk[feature].
+				_, right := bits.Sub64(n.key, rk[n.feature], 0)
+				mask := -right
+				i = (i+1)&^mask | uint64(n.right)&mask
+				n = tree[i]
 			}
-			depths[r] += tree[i].value
+			depths[r] += math.Float64frombits(n.key)
 		}
 	}
 	// One training row: the mean path and c(1) are both 0, and
@@ -588,6 +617,7 @@ func (m *Model) ScoreSamplesAll(x [][]float64) []float64 {
 		rows := make([][]float64, 0, blockRows)
 		idx := make([]int, 0, blockRows)
 		var scores [blockRows]float64
+		keys := make([]uint64, blockRows*m.Features)
 		for b := lo; b < hi; b++ {
 			rows, idx = rows[:0], idx[:0]
 			for i := b * blockRows; i < min((b+1)*blockRows, len(x)); i++ {
@@ -598,7 +628,7 @@ func (m *Model) ScoreSamplesAll(x [][]float64) []float64 {
 					out[i] = math.NaN()
 				}
 			}
-			m.scoreBlock(rows, scores[:len(rows)], nodes)
+			m.scoreBlock(rows, scores[:len(rows)], nodes, keys)
 			for k, i := range idx {
 				out[i] = scores[k]
 			}

@@ -492,3 +492,21 @@ func TestValidateRejects(t *testing.T) {
 		t.Errorf("a chain within the depth limit: %v", err)
 	}
 }
+
+// orderKey must order every pair of non-NaN floats as > does, with -0 and
+// +0 equal: scoring compares keys instead of values.
+func TestOrderKey(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.MaxFloat64,
+		math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, 0x1p-1022, -0x1p-1022, 1e-300, -1e-300, 0.5, -0.5}
+	rng := rand.New(rand.NewPCG(17, 17))
+	for range 200 {
+		vals = append(vals, rng.NormFloat64()*math.Pow(10, float64(rng.IntN(40)-20)), math.Float64frombits(rng.Uint64()&^(0x7ff<<52)|uint64(rng.IntN(0x7ff))<<52))
+	}
+	for _, a := range vals {
+		for _, b := range vals {
+			if got, want := orderKey(a) > orderKey(b), a > b; got != want {
+				t.Fatalf("orderKey(%v) > orderKey(%v) is %v, %v > %v is %v", a, b, got, a, b, want)
+			}
+		}
+	}
+}
