@@ -168,8 +168,8 @@ type Params struct {
 	// Seed selects the random stream; the same rows and Seed give the same
 	// model.
 	Seed uint64
-	// Jobs is the number of goroutines growing trees; below 1 means
-	// GOMAXPROCS. It never changes the model.
+	// Jobs is the number of goroutines growing trees and scoring the
+	// training rows; below 1 means GOMAXPROCS. It never changes the model.
 	Jobs int
 }
 
@@ -246,7 +246,6 @@ func Fit(x [][]float64, p Params) (*Model, error) {
 	if jobs < 1 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	jobs = min(jobs, p.Trees)
 
 	// Column-major copy: a node scans one feature over its rows.
 	cols := make([][]float64, d)
@@ -259,7 +258,7 @@ func Fit(x [][]float64, p Params) (*Model, error) {
 	trees := make([]*tree, p.Trees)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range jobs {
+	for range min(jobs, p.Trees) {
 		wg.Go(func() {
 			b := newBuilder(cols, n, ms)
 			for {
@@ -302,7 +301,7 @@ func Fit(x [][]float64, p Params) (*Model, error) {
 	}
 	m.TreeStart = append(m.TreeStart, int32(len(m.Feature)))
 
-	scores := m.ScoreSamplesAll(x)
+	scores := m.scoreSamplesAll(x, jobs)
 	if p.Contamination == 0 {
 		m.Offset = -0.5
 	} else {
@@ -611,9 +610,14 @@ const blockRows = 64
 // ScoreSamplesAll returns ScoreSamples of every row of x, in order,
 // computed on all cores (GOMAXPROCS goroutines).
 func (m *Model) ScoreSamplesAll(x [][]float64) []float64 {
+	return m.scoreSamplesAll(x, runtime.GOMAXPROCS(0))
+}
+
+// scoreSamplesAll is ScoreSamplesAll on the given number of goroutines.
+func (m *Model) scoreSamplesAll(x [][]float64, workers int) []float64 {
 	nodes := m.prepare()
 	out := make([]float64, len(x))
-	parallel((len(x)+blockRows-1)/blockRows, 1, func(lo, hi int) {
+	parallel((len(x)+blockRows-1)/blockRows, workers, func(lo, hi int) {
 		rows := make([][]float64, 0, blockRows)
 		idx := make([]int, 0, blockRows)
 		var scores [blockRows]float64
@@ -707,19 +711,18 @@ func percentile(a []float64, q float64) float64 {
 	return a0 + diff*g
 }
 
-// parallel runs fn over [0, n) in contiguous chunks of at least minChunk
-// on GOMAXPROCS goroutines; each index is handled exactly once.
-func parallel(n, minChunk int, fn func(lo, hi int)) {
-	w := runtime.GOMAXPROCS(0)
-	chunks := min(w*8, (n+minChunk-1)/minChunk)
-	if chunks <= 1 || w == 1 {
+// parallel runs fn over [0, n) in contiguous chunks on the given number
+// of goroutines; each index is handled exactly once.
+func parallel(n, workers int, fn func(lo, hi int)) {
+	chunks := min(workers*8, n)
+	if chunks <= 1 || workers <= 1 {
 		fn(0, n)
 		return
 	}
 	size := (n + chunks - 1) / chunks
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range w {
+	for range workers {
 		wg.Go(func() {
 			for {
 				lo := int(next.Add(int64(size)) - int64(size))
