@@ -31,7 +31,8 @@
 //
 // A Model is a set of flat arrays that encoding/gob stores as they are. A
 // decoded model must pass Validate before it is used: scoring trusts the
-// tree structure that Validate checks.
+// tree structure that Validate checks. Scoring runs on all cores; a row's
+// score never depends on the other rows scored with it.
 package iforest
 
 import (
@@ -178,12 +179,14 @@ type Params struct {
 func DefaultParams() Params { return Params{Trees: DefaultTrees} }
 
 // Model is a fitted Isolation Forest. All fields are exported so that it
-// can be stored with encoding/gob; treat them as read-only, and call
-// Validate on a model that was decoded rather than fitted.
+// can be stored with encoding/gob; treat them as read-only, decode into a
+// new Model, and call Validate on a model that was decoded rather than
+// fitted. The zero Model is not usable; build one with Fit.
 //
 // The trees are stored one after another in the node arrays, each in
-// depth-first order (a node, its left subtree, its right subtree); tree t
-// holds the nodes [TreeStart[t], TreeStart[t+1]), its root first.
+// depth-first order (a node, its left subtree, its right subtree, so an
+// inner node's left child is the node after it); tree t holds the nodes
+// [TreeStart[t], TreeStart[t+1]), its root first.
 type Model struct {
 	// Features is the number of columns of a row.
 	Features int
@@ -219,7 +222,12 @@ type Model struct {
 	nodes []node // packed for scoring by prepare
 }
 
-// Fit grows an Isolation Forest on the standardized rows x.
+// Fit grows an Isolation Forest on the standardized rows x, which must all
+// have the same non-zero length and hold finite numbers. A MaxSamples count
+// above the number of rows is capped, as scikit-learn caps it with a
+// warning (MaxSamples.Resolve reports it); a fraction of less than one row
+// is an error. Fit also scores the training rows (Train), to set the
+// offset and for TrainingDecision.
 func Fit(x [][]float64, p Params) (*Model, error) {
 	d, err := features.CheckRows(x)
 	if err != nil {

@@ -21,7 +21,8 @@ import (
 //     together, and every node holds at least one;
 //   - the contamination is 0 (auto, with Offset -0.5) or in (0, 0.5] with
 //     Offset in [-1, 0], and the training decisions are finite, in
-//     [-1, 1] and at least MaxSamples of them.
+//     [-1, 1] and at least MaxSamples of them (that there is one per
+//     training sample is for the caller, who knows how many there were).
 func (m *Model) Validate(d int) error {
 	if d < 1 || m.Features != d {
 		return fmt.Errorf("isolation forest has %d features, want %d", m.Features, d)
