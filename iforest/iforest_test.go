@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -175,6 +176,14 @@ func TestScoreMatchesNaive(t *testing.T) {
 	}
 	if far, near := m.ScoreSamples(q[200]), m.ScoreSamples([]float64{0, 0, 0, 0}); far >= near {
 		t.Errorf("far point scores %v, centre %v", far, near)
+	}
+	// Unusable rows among good ones score NaN and change no other score.
+	mixed := append([][]float64{{1, 2, 3}}, q[:70]...)
+	mixed = append(mixed, []float64{0, math.NaN(), 0, 0})
+	mixed = append(mixed, q[70:]...)
+	got := m.ScoreSamplesAll(mixed)
+	if !math.IsNaN(got[0]) || !math.IsNaN(got[71]) || !equalFloats(slices.Concat(got[1:71], got[72:]), all) {
+		t.Error("unusable rows changed the scores of the others")
 	}
 	for _, bad := range [][]float64{{1, 2, 3}, {0, math.NaN(), 0, 0}, {math.Inf(1), 0, 0, 0}, nil} {
 		if v := m.Decision(bad); !math.IsNaN(v) {
