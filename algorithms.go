@@ -2,6 +2,7 @@ package main
 
 import (
 	"detector/algo"
+	"detector/iforest"
 	"detector/lof"
 	"detector/ocsvm"
 )
@@ -12,5 +13,6 @@ func init() {
 	algo.Register(
 		lof.Spec,
 		ocsvm.Spec,
+		iforest.Spec,
 	)
 }

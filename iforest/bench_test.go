@@ -34,7 +34,7 @@ func checkBench(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := m.Validate(10); err != nil {
+	if err := m.Validate(10, len(m.Train)); err != nil {
 		b.Fatal(err)
 	}
 	for i, v := range m.ScoreSamplesAll(x[:100]) {

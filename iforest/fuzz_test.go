@@ -64,7 +64,7 @@ func FuzzModel(f *testing.F) {
 		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&m); err != nil {
 			return
 		}
-		if m.Validate(2) != nil {
+		if m.Validate(2, len(m.Train)) != nil {
 			return
 		}
 		for i, s := range m.ScoreSamplesAll(rows) {

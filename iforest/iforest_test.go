@@ -48,7 +48,7 @@ func TestHandCheckedTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Validate(2); err != nil {
+		if err := m.Validate(2, len(m.Train)); err != nil {
 			t.Fatal(err)
 		}
 		for tr := range m.Trees() {
@@ -218,7 +218,7 @@ func TestMaxSamplesResolved(t *testing.T) {
 		if m.MaxSamples != c.want || int(m.NodeSamples[0]) != c.want {
 			t.Errorf("%v: max samples %d, root rows %d, want %d", c.ms, m.MaxSamples, m.NodeSamples[0], c.want)
 		}
-		if err := m.Validate(3); err != nil {
+		if err := m.Validate(3, len(m.Train)); err != nil {
 			t.Errorf("%v: %v", c.ms, err)
 		}
 	}
@@ -363,7 +363,7 @@ func TestGobRoundTrip(t *testing.T) {
 	if err := gob.NewDecoder(bytes.NewReader(encode(t, m))).Decode(&back); err != nil {
 		t.Fatal(err)
 	}
-	if err := back.Validate(6); err != nil {
+	if err := back.Validate(6, len(back.Train)); err != nil {
 		t.Fatal(err)
 	}
 	if !equalFloats(back.DecisionAll(q), m.DecisionAll(q)) || !equalFloats(back.Train, m.Train) {
@@ -384,7 +384,7 @@ func TestValidateRejects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Validate(3); err != nil {
+		if err := m.Validate(3, len(m.Train)); err != nil {
 			t.Fatal(err)
 		}
 		return m
@@ -474,7 +474,7 @@ func TestValidateRejects(t *testing.T) {
 			}
 			m := fit(c)
 			mutate(m)
-			if err := m.Validate(3); err == nil {
+			if err := m.Validate(3, len(m.Train)); err == nil {
 				t.Error("accepted")
 			} else {
 				t.Log(err)
@@ -497,7 +497,7 @@ func TestValidateRejects(t *testing.T) {
 	f, th, l, r, s = append(f, -1), append(th, 0), append(l, -1), append(r, -1), append(s, rows)
 	m.TreeStart = []int32{0, int32(len(f))}
 	m.Feature, m.Threshold, m.Left, m.Right, m.NodeSamples = f, th, l, r, s
-	if err := m.Validate(3); err != nil {
+	if err := m.Validate(3, len(m.Train)); err != nil {
 		t.Errorf("a chain within the depth limit: %v", err)
 	}
 }

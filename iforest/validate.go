@@ -8,7 +8,7 @@ import (
 
 // Validate checks that a model (typically decoded from a file someone else
 // may have written) is a forest Fit could have grown for rows of d
-// features, so that scoring with it terminates, stays in bounds and gives
+// features and n training samples, so that scoring with it terminates, stays in bounds and gives
 // scores in [-1, 0):
 //
 //   - the node arrays have one length, and each tree's nodes lie in
@@ -21,9 +21,11 @@ import (
 //     together, and every node holds at least one;
 //   - the contamination is 0 (auto, with Offset -0.5) or in (0, 0.5] with
 //     Offset in [-1, 0], and the training decisions are finite, in
-//     [-1, 1] and at least MaxSamples of them (that there is one per
-//     training sample is for the caller, who knows how many there were).
-func (m *Model) Validate(d int) error {
+//     [-1, 1], one per training sample: n of them, at least MaxSamples.
+func (m *Model) Validate(d, n int) error {
+	if len(m.Train) != n {
+		return fmt.Errorf("isolation forest has %d training decisions for %d training samples", len(m.Train), n)
+	}
 	if d < 1 || m.Features != d {
 		return fmt.Errorf("isolation forest has %d features, want %d", m.Features, d)
 	}
