@@ -25,8 +25,8 @@ import (
 	"syscall"
 	"time"
 
-	"detector/report"
 	"detector/hint"
+	"detector/report"
 )
 
 // defaultTimeout is the wall-clock limit of one traced run.
