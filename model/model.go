@@ -3,10 +3,13 @@
 // SVM, and the distribution of the training samples' own scores.
 //
 // A model file is the magic line "detector model\n", then two gob values
-// (a header with the format version, and the Model), then the SHA-256 of
-// everything before it. Save writes it atomically; Load refuses any file
-// that is truncated, corrupt, of another format version or inconsistent in
-// shape, and says which.
+// (a header with the format version and the model's declared shape, then
+// the model with its arrays as flat little-endian float64 bytes), then the
+// SHA-256 of everything before it. Save writes it atomically; Load refuses
+// any file that is truncated, corrupt, of another format version,
+// inconsistent in shape or holding a number Train could not have produced
+// (see Validate), and says which. Loading checks the declared shape before
+// decoding the bulk, so its memory is a small multiple of the file's size.
 //
 // Scores follow scikit-learn's decision_function convention: above 0 is
 // normal, below 0 anomalous.
@@ -28,7 +31,9 @@ import (
 
 // FormatVersion is the version of the model file format this build reads
 // and writes. It changes whenever the stored fields change meaning.
-const FormatVersion = 1
+// Format 1 stored the Model itself; format 2 declares the shape in the
+// header and stores arrays flat.
+const FormatVersion = 2
 
 // The algorithms a model can hold.
 const (
@@ -58,6 +63,11 @@ type Model struct {
 
 // Result is the verdict on one feature vector.
 type Result struct {
+	// Err is set when the vector cannot be judged: a standardized value or
+	// the score is not a finite number (a value too far outside the
+	// training range). Score and Anomalous are then meaningless: such a
+	// vector is never normal.
+	Err        error
 	Score      float64 // decision function: > 0 normal, < 0 anomalous
 	Anomalous  bool    // Score < 0
 	Confidence float64 // in [0, 1]; see Confidence
@@ -118,6 +128,10 @@ func Train(names []string, rows [][]float64, p Params) (*Model, error) {
 	}
 	m.TrainScores = slices.Clone(m.TrainScores)
 	slices.Sort(m.TrainScores)
+	// A model that Load would refuse is not written at all.
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("the fitted model is unusable: %w", err)
+	}
 	return m, nil
 }
 
@@ -148,7 +162,9 @@ func (m *Model) Parameters() map[string]string {
 }
 
 // Score judges raw feature vectors, each of Dim features. Scoring runs on
-// all cores; results are in the order of rows.
+// all cores; results are in the order of rows. A vector whose
+// standardized values or score are not finite numbers gets a Result with
+// Err set.
 func (m *Model) Score(rows [][]float64) []Result {
 	z := m.Scaler.TransformAll(rows)
 	var scores []float64
@@ -159,6 +175,10 @@ func (m *Model) Score(rows [][]float64) []Result {
 	}
 	out := make([]Result, len(rows))
 	for i, s := range scores {
+		if err := m.unscorable(rows[i], z[i], s); err != nil {
+			out[i] = Result{Err: err, Score: math.NaN()}
+			continue
+		}
 		out[i] = Result{
 			Score:      s,
 			Anomalous:  s < 0,
@@ -167,6 +187,27 @@ func (m *Model) Score(rows [][]float64) []Result {
 		}
 	}
 	return out
+}
+
+// unscorable says why a raw vector x, standardized to z, with score s
+// cannot be judged, or returns nil.
+func (m *Model) unscorable(x, z []float64, s float64) error {
+	if len(x) != m.Dim() {
+		return fmt.Errorf("%d features, want %d", len(x), m.Dim())
+	}
+	for j, v := range z {
+		if !finite(v) {
+			return fmt.Errorf("feature %s = %v is too far outside the training range to score (%v standard deviations)",
+				m.FeatureNames[j], x[j], v)
+		}
+	}
+	if !finite(s) {
+		return fmt.Errorf("the score is %v, not a number that can be judged", s)
+	}
+	if c := m.Confidence(s); !finite(c) {
+		return fmt.Errorf("the confidence is %v, not a number", c)
+	}
+	return nil
 }
 
 func (m *Model) deviations(z []float64) []Deviation {
@@ -234,8 +275,8 @@ func ParseGamma(s string) (float64, error) {
 		return 0, nil
 	}
 	g, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(g > 0) || math.IsInf(g, 0) {
-		return 0, fmt.Errorf("%q is not scale, auto or a positive number", s)
+	if err != nil || !(g >= ocsvm.MinGamma && g <= ocsvm.MaxGamma) {
+		return 0, fmt.Errorf("%q is not scale, auto or a number in [%g, %g]", s, ocsvm.MinGamma, ocsvm.MaxGamma)
 	}
 	return g, nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -157,44 +158,140 @@ func TestDecodeRejectsDamage(t *testing.T) {
 	}
 }
 
-// resealed re-encodes a tampered model with a valid checksum, as a
-// different format version or a buggy writer would.
-func resealed(t *testing.T, h header, m *Model) []byte {
+// resealed encodes m, as changed by tamper, with a valid checksum, as a
+// crafted file or a buggy writer would.
+func resealed(t *testing.T, m *Model, tamper func(*header, *body)) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := encodeWith(&b, h, m); err != nil {
+	h, b, err := toFile(m)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	if tamper != nil {
+		tamper(&h, b)
+	}
+	var buf bytes.Buffer
+	if err := encodeWith(&buf, h, b); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func TestDecodeChecksVersionAndShape(t *testing.T) {
 	m := trained(t, LOF)
-	_, err := Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion + 1, ToolVersion: "9.9"}, m)))
-	if err == nil || !strings.Contains(err.Error(), "model format 2") || !strings.Contains(err.Error(), "train the model again") {
+	_, err := Decode(bytes.NewReader(resealed(t, m, func(h *header, _ *body) { h.Format, h.ToolVersion = FormatVersion+1, "9.9" })))
+	if err == nil || !strings.Contains(err.Error(), "model format 3") || !strings.Contains(err.Error(), "newer detector (9.9)") ||
+		!strings.Contains(err.Error(), "train the model again") {
 		t.Errorf("future format: %v", err)
 	}
 
 	m = trained(t, LOF)
 	m.Scaler.Scale = m.Scaler.Scale[:2]
-	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
-	if err == nil || !strings.Contains(err.Error(), "scaler has 3 means and 2 scales") {
+	_, err = Decode(bytes.NewReader(resealed(t, m, nil)))
+	if err == nil || !strings.Contains(err.Error(), "16 bytes of scaler scales, want 3 values") {
 		t.Errorf("short scaler: %v", err)
 	}
 
 	m = trained(t, OCSVM)
-	m.OCSVM.SV[0] = m.OCSVM.SV[0][:1]
-	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
-	if err == nil || !strings.Contains(err.Error(), "support vectors: row 1 has 3 columns, want 1") {
-		t.Errorf("ragged support vector: %v", err)
+	_, err = Decode(bytes.NewReader(resealed(t, m, func(_ *header, b *body) { b.SV = b.SV[:len(b.SV)-8] })))
+	if err == nil || !strings.Contains(err.Error(), "bytes of support vectors") {
+		t.Errorf("short support vectors: %v", err)
 	}
 
 	m = trained(t, LOF)
-	m.OCSVM = trained(t, OCSVM).OCSVM
-	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
-	if err == nil || !strings.Contains(err.Error(), "without exactly") {
+	_, err = Decode(bytes.NewReader(resealed(t, m, func(_ *header, b *body) { b.Alpha = pack([]float64{1}) })))
+	if err == nil || !strings.Contains(err.Error(), "lof with one-class svm data") {
 		t.Errorf("two algorithms: %v", err)
 	}
+
+	m = trained(t, LOF)
+	_, err = Decode(bytes.NewReader(resealed(t, m, func(h *header, _ *body) { h.Features = 2 })))
+	if err == nil || !strings.Contains(err.Error(), "3 feature names for 2 features") {
+		t.Errorf("names for another shape: %v", err)
+	}
+}
+
+// oldModel has the fields of format 1, which stored the model itself.
+type oldModel struct {
+	FeatureNames []string
+	Algorithm    string
+	LOF          *struct {
+		K      int
+		Points [][]float64
+	}
+	Samples int
+}
+
+// allocated returns the bytes allocated while f ran.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A crafted file costs memory in proportion to its size, not to what it
+// claims to hold. Format 1 stored rows as [][]float64: a million empty
+// rows took a few bytes each in the file but 24 in memory, and gob grew
+// the slice by doubling.
+func TestDecodeMemoryBoundedByFileSize(t *testing.T) {
+	var old bytes.Buffer
+	if err := encodeWith(&old, header{Format: 1, ToolVersion: "0.1.0"}, oldModel{
+		FeatureNames: names, Algorithm: LOF, Samples: 60,
+		LOF: &struct {
+			K      int
+			Points [][]float64
+		}{K: 10, Points: make([][]float64, 1_000_000)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m := trained(t, LOF)
+	big := make([]byte, 16<<20)
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"format 1 with a million empty rows", old.Bytes(), "older detector (0.1.0)"},
+		{"bulk beyond the declared shape", resealed(t, m, func(_ *header, b *body) { b.Points = big }), "bytes of model data"},
+		{"shape beyond the file", resealed(t, m, func(h *header, _ *body) { h.Samples, h.Vectors = MaxSamples, MaxSamples }), "bytes of model data"},
+		{"too many features", resealed(t, m, func(h *header, _ *body) { h.Features = 1 << 40 }), "features, want 1 to"},
+	}
+	for _, c := range cases {
+		var err error
+		got := allocated(func() { _, err = Decode(bytes.NewReader(c.data)) })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+		// Reading the file (a growing buffer) and one copy of it.
+		if limit := 4*uint64(len(c.data)) + 1<<20; got > limit {
+			t.Errorf("%s: decoding a %d-byte file allocated %d bytes, more than %d", c.name, len(c.data), got, limit)
+		}
+	}
+
+	// A genuine model of 5,000 points: a small multiple of its size.
+	r := rand.New(rand.NewPCG(5, 5))
+	rows := make([][]float64, 5000)
+	for i := range rows {
+		rows[i] = []float64{r.NormFloat64(), r.NormFloat64(), r.NormFloat64()}
+	}
+	gm, err := Train(names, rows, Params{Algorithm: LOF, Neighbors: 20, Gamma: "scale"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var good bytes.Buffer
+	if err := Encode(&good, gm); err != nil {
+		t.Fatal(err)
+	}
+	got := allocated(func() { _, err = Decode(bytes.NewReader(good.Bytes())) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := 8*uint64(good.Len()) + 1<<20; got > limit {
+		t.Errorf("decoding a genuine %d-byte model allocated %d bytes, more than %d", good.Len(), got, limit)
+	}
+	t.Logf("genuine model: %d bytes, %d allocated", good.Len(), got)
 }
 
 func TestSaveIsAtomic(t *testing.T) {
