@@ -326,3 +326,82 @@ func TestSaveIsAtomic(t *testing.T) {
 		t.Error("model file changed")
 	}
 }
+
+// Every number of a model is checked, even under a valid checksum: each
+// of these crafted models would make samples "normal" or unscorable.
+func TestDecodeRejectsImpossibleNumbers(t *testing.T) {
+	set := func(p *[]byte, i int, v float64) {
+		x, _ := unpack("", *p, len(*p)/8)
+		x[i] = v
+		*p = pack(x)
+	}
+	cases := []struct {
+		name   string
+		alg    string
+		tamper func(*header, *body)
+		want   string
+	}{
+		{"tiny scale", LOF, func(_ *header, b *body) { set(&b.Scale, 0, 1e-310) }, "standard deviation 1e-310"},
+		{"huge scale", LOF, func(_ *header, b *body) { set(&b.Scale, 1, 1e300) }, "standard deviation 1e+300"},
+		{"zero scale", OCSVM, func(_ *header, b *body) { set(&b.Scale, 0, 0) }, "standard deviation 0"},
+		{"infinite mean", LOF, func(_ *header, b *body) { set(&b.Mean, 0, math.Inf(1)) }, "mean +Inf"},
+		{"lof offset", LOF, func(_ *header, b *body) { b.Offset = -1e300 }, "offset -1e+300"},
+		{"lof offset off the quantile", LOF, func(_ *header, b *body) { b.Contamination = 0.1 }, "quantile"},
+		{"lof contamination", LOF, func(_ *header, b *body) { b.Contamination = math.NaN() }, "contamination NaN"},
+		{"lof k", LOF, func(_ *header, b *body) { b.K = 60 }, "k = 60"},
+		{"lof negative lrd", LOF, func(_ *header, b *body) { set(&b.LRD, 3, -1) }, "reachability density -1"},
+		{"lof k-distance NaN", LOF, func(_ *header, b *body) { set(&b.KDist, 3, math.NaN()) }, "k-distance NaN"},
+		{"lof positive outlier factor", LOF, func(_ *header, b *body) { set(&b.NOF, 3, 2) }, "not negative"},
+		{"lof point far out", LOF, func(_ *header, b *body) { set(&b.Points, 0, 1e6) }, "beyond"},
+		{"lof search", LOF, func(_ *header, b *body) { b.Search = 7 }, "unknown neighbour search"},
+		{"training scores changed", LOF, func(_ *header, b *body) { set(&b.TrainScores, 0, 5) }, "not the fitted model's own"},
+		{"ocsvm negative rho", OCSVM, func(_ *header, b *body) { b.Rho = -1 }, "rho -1"},
+		{"ocsvm huge rho", OCSVM, func(_ *header, b *body) { b.Rho = 1e300 }, "rho 1e+300"},
+		{"ocsvm tiny gamma", OCSVM, func(_ *header, b *body) { b.Gamma = 1e-310 }, "gamma 1e-310"},
+		{"ocsvm huge gamma", OCSVM, func(_ *header, b *body) { b.Gamma = 1e300 }, "gamma 1e+300"},
+		{"ocsvm coefficient", OCSVM, func(_ *header, b *body) { set(&b.Alpha, 0, 2) }, "coefficient 2"},
+		{"ocsvm coefficient NaN", OCSVM, func(_ *header, b *body) { set(&b.Alpha, 0, math.NaN()) }, "coefficient NaN"},
+		{"ocsvm nu", OCSVM, func(_ *header, b *body) { b.Nu = 0 }, "nu 0"},
+		{"ocsvm training decision", OCSVM, func(_ *header, b *body) { set(&b.Train, 0, 1e9) }, "training decision"},
+		{"ocsvm support vector far out", OCSVM, func(_ *header, b *body) { set(&b.SV, 1, -1e9) }, "beyond"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode(bytes.NewReader(resealed(t, trained(t, c.alg), c.tamper)))
+			if err == nil || !strings.Contains(err.Error(), "inconsistent model") || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+// Train refuses data whose model Load would refuse, rather than write it.
+func TestTrainRefusesUnusableScale(t *testing.T) {
+	rows := data(20, 3)
+	for i := range rows {
+		rows[i][1] = 1e40 * float64(i)
+	}
+	_, err := Train(names, rows, Params{Algorithm: LOF, Neighbors: 5, Gamma: "scale"})
+	if err == nil || !strings.Contains(err.Error(), "standard deviation") {
+		t.Errorf("feature spread 1e41: err = %v", err)
+	}
+}
+
+// A vector too far out to standardize or score is an error, never a
+// verdict: format 1 scored it NaN, which is not below 0, so "normal".
+func TestScoreNonFiniteIsError(t *testing.T) {
+	for _, alg := range []string{LOF, OCSVM} {
+		m := trained(t, alg)
+		r := m.Score([][]float64{{1e308, 10, 7}, {-1e308, 1e308, 7}, {0, 10, 7}})
+		for i, res := range r[:2] {
+			// The one-class svm's kernel goes to 0 far out: a finite
+			// score, anomalous. The local outlier factor's is NaN.
+			if res.Err == nil && (alg == LOF || !res.Anomalous || !(res.Score < 0)) {
+				t.Errorf("%s row %d: no error, verdict anomalous=%v score %v", alg, i, res.Anomalous, res.Score)
+			}
+		}
+		if r[2].Err != nil || r[2].Anomalous {
+			t.Errorf("%s: central row: %+v", alg, r[2])
+		}
+	}
+}
