@@ -55,11 +55,13 @@ func runDetect(c *cli.Context, paths []string) error {
 			"detect with the same kind of input the model was trained on")
 	}
 	rows, bad := judge(m, t)
-	if len(bad) == len(rows) {
-		return allFailed(bad)
-	}
+	// Every sample gets its row, in every format, even when none could be
+	// judged: a program reading the report sees each error.
 	if err := write(os.Stdout, rows, summary(m, c)); err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if len(bad) == len(rows) {
+		return allFailed(bad)
 	}
 	if len(bad) > 0 {
 		return failed(bad, "%d of %d samples not judged", len(bad), len(rows))
@@ -83,17 +85,23 @@ func judge(m *model.Model, t *table) (rows []report.Row, bad []sample) {
 	rows = make([]report.Row, len(t.samples))
 	for i, s := range t.samples {
 		r := report.Row{Sample: s.name, Features: s.vec, Run: s.run}
+		if s.err == nil {
+			res := results[0]
+			results = results[1:]
+			if res.Err != nil {
+				// A score that cannot be computed is never "normal".
+				s.err = fmt.Errorf("%s: cannot be judged: %w", s.name, res.Err)
+			} else {
+				r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
+				r.Verdict = report.Normal
+				if res.Anomalous {
+					r.Verdict = report.Anomalous
+				}
+			}
+		}
 		if s.err != nil {
 			r.Verdict, r.Err = report.Error, s.err.Error()
 			bad = append(bad, s)
-		} else {
-			res := results[0]
-			results = results[1:]
-			r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
-			r.Verdict = report.Normal
-			if res.Anomalous {
-				r.Verdict = report.Anomalous
-			}
 		}
 		rows[i] = r
 	}
