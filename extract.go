@@ -59,13 +59,13 @@ func collect(ctx context.Context, paths []string, o extractOptions) (*table, err
 		return nil, err
 	}
 	for _, s := range skipped {
-		warnf("skipped %v", s)
+		warnf("%v", s) // "skip PATH: reason"
 	}
 	if len(srcs) == 0 {
 		return nil, withHint(fmt.Errorf("no samples found in %s", quoteList(paths)),
 			"give executables, strace logs, ADFA-LD traces or .csv feature tables (see --input)")
 	}
-	if slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind == trace.KindExec }) {
+	if slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind == trace.KindExec && s.Err == nil }) {
 		if _, err := exec.LookPath("strace"); err != nil {
 			return nil, trace.ErrNoStrace
 		}
@@ -86,7 +86,10 @@ func collect(ctx context.Context, paths []string, o extractOptions) (*table, err
 		wg.Go(func() {
 			for i := range work {
 				src := srcs[i]
-				if src.Kind == trace.KindCSV {
+				if src.Err != nil {
+					// Unreadable: an error for this sample, never a skip.
+					results[i] = []sample{{name: src.Name, err: src.Err}}
+				} else if src.Kind == trace.KindCSV {
 					tab, err := readCSV(src.Paths[0])
 					if err != nil {
 						results[i] = []sample{{name: src.Name, err: err}}
@@ -126,7 +129,7 @@ feed:
 
 	t := &table{names: features.Names}
 	if csvNames != nil {
-		mixed := slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind != trace.KindCSV })
+		mixed := slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind != trace.KindCSV && s.Err == nil })
 		if mixed && !slices.Equal(csvNames, features.Names) {
 			return nil, fmt.Errorf("feature tables with columns %v cannot be mixed with traces, whose features are %v", csvNames, features.Names)
 		}
@@ -193,7 +196,20 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		pw.CloseWithError(err) // nil: the reader sees EOF
 		ch <- done{res, err}
 	}()
-	st, perr := trace.ParseStrace(pr, add)
+	// The first call of a run is the tracer's execve of the sample. If it
+	// failed, the sample never ran: what was traced is the tracer's own
+	// failure, not the sample's behaviour.
+	var notStarted error
+	first := true
+	st, perr := trace.ParseStrace(pr, func(c *trace.Call) error {
+		if first {
+			first = false
+			if (c.Name == "execve" || c.Name == "execveat") && c.RetKnown && c.Ret < 0 {
+				notStarted = errNotStarted(c.Errno)
+			}
+		}
+		return add(c)
+	})
 	// A parse error stops the run: the tracer's next write fails.
 	pr.CloseWithError(errParseStopped)
 	d := <-ch
@@ -202,6 +218,9 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 	}
 	if perr != nil {
 		return nil, st, perr
+	}
+	if notStarted != nil {
+		return nil, st, notStarted
 	}
 	r := d.res
 	return &report.RunInfo{
@@ -212,6 +231,23 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		Stderr:    string(r.Stderr),
 		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
 	}, st, nil
+}
+
+// errNotStarted says why the tracer could not execute a sample, from the
+// errno of its failed execve.
+func errNotStarted(errno string) error {
+	why := errno
+	switch errno {
+	case "EACCES":
+		why = "permission denied (no execute permission, or a noexec mount)"
+	case "ENOEXEC":
+		why = "exec format error (not a binary for this machine, or a script without #!)"
+	case "ENOENT":
+		why = "no such file (or its #! interpreter or loader is missing)"
+	case "":
+		why = "unknown error"
+	}
+	return fmt.Errorf("the sample did not start: execve failed: %s", why)
 }
 
 var (

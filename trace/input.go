@@ -46,8 +46,12 @@ func (k Kind) String() string {
 // Source is one sample to featurize.
 type Source struct {
 	Name  string   // the path as walked; for an -ff group, the PREFIX path (folder/PREFIX)
-	Kind  Kind     // never KindAuto
+	Kind  Kind     // never KindAuto, except for a source with Err
 	Paths []string // one path, or the PREFIX.PID files of an -ff group in ascending pid order
+	// Err, when set, says why the file or folder could not be read: the
+	// sample exists but cannot be used, which is an error for it, not a
+	// reason to leave it out.
+	Err error
 }
 
 // SniffBytes is how much of each file Collect reads to decide its kind.
@@ -64,8 +68,11 @@ const SniffBytes = 64 << 10
 //     is KindStrace;
 //   - a non-empty file of white-space-separated decimal integers is KindADFA;
 //   - anything else is left out and reported in skipped, naming the file and
-//     the reason (so are unreadable files, ELF files without an execute bit,
-//     fifos, devices and sockets).
+//     the reason (so are ELF files without an execute bit, fifos, devices,
+//     sockets and dangling symlinks).
+//
+// A file or folder that cannot be read (open, read or walk fails, say for
+// lack of permission) is returned as a Source with Err set.
 //
 // With another kind every regular file is taken as that kind unsniffed.
 //
@@ -104,7 +111,7 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 				if path == root {
 					return err
 				}
-				skipped = append(skipped, fmt.Errorf("walk %s: %w", path, err))
+				files = append(files, Source{Name: path, Paths: []string{path}, Err: err})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -114,8 +121,12 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 				return nil
 			}
 			fi, err := os.Stat(path) // follows symlinks
-			if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
 				skipped = append(skipped, fmt.Errorf("skip %s: %w", path, err))
+				return nil
+			}
+			if err != nil {
+				files = append(files, Source{Name: path, Paths: []string{path}, Err: err})
 				return nil
 			}
 			if fi.IsDir() {
@@ -147,13 +158,13 @@ func classify(path string, fi fs.FileInfo, kind Kind) (Source, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+		return Source{Name: path, Paths: []string{path}, Err: err}, nil
 	}
 	defer f.Close()
 	buf := make([]byte, SniffBytes)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+		return Source{Name: path, Paths: []string{path}, Err: err}, nil
 	}
 	k, why := sniff(path, buf[:n], fi.Mode()&0o111 != 0, n == len(buf))
 	if k == KindAuto {
