@@ -42,9 +42,9 @@ type header struct {
 
 // Bounds on a model's declared shape.
 const (
-	MaxFeatures = 1 << 12
+	MaxFeatures = features.MaxCSVColumns
 	MaxSamples  = features.MaxCSVRows
-	maxNameLen  = 1 << 10
+	maxNameLen  = features.MaxNameLen
 )
 
 // body is the second gob value. Every array is a flat little-endian
