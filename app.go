@@ -21,7 +21,9 @@ func newApp() *cli.App {
 		Version:   version,
 		UsageText: "detector train [flags] PATH...\ndetector detect [flags] PATH...\ndetector --train DIR [flags]\ndetector --detect DIR [flags]",
 		Description: "Train on benign samples, then detect anomalous ones. A sample is an executable " +
-			"(run under strace in a sandbox), an strace log, an ADFA-LD trace or a feature table (.csv).",
+			"(run under strace in a sandbox), an strace log, an ADFA-LD trace or a feature table (.csv). " +
+			"The options below serve --train DIR and --detect DIR; with a command, give its flags after it: " +
+			"detector train --model FILE PATH... (see detector COMMAND --help).",
 		// The seed's spelling: --train DIR and --detect DIR with the
 		// subcommands' flags.
 		Flags: append([]cli.Flag{
@@ -69,6 +71,10 @@ func rootAction(c *cli.Context) error {
 		return runDetect(c, append([]string{detect}, c.Args().Slice()...))
 	case c.Args().Present():
 		return withHint(fmt.Errorf("unknown command %q", c.Args().First()), "run 'detector --help' for the commands")
+	}
+	if names := c.LocalFlagNames(); len(names) > 0 {
+		return withHint(fmt.Errorf("flag --%s without --train DIR, --detect DIR or a command", names[0]),
+			"run 'detector --help' for usage")
 	}
 	return cli.ShowAppHelp(c)
 }

@@ -153,6 +153,7 @@ func TestFlagsBeforeCommandRefused(t *testing.T) {
 	}
 	wantError(t, run(t, env, "--output", "json", "detect", "--input", "csv", table), "flag --output before the command detect")
 	wantError(t, run(t, env, "--jobs", "2", "features", table), "flag --jobs before the command features")
+	wantError(t, run(t, env, "--model", m), "flag --model without --train DIR, --detect DIR or a command")
 
 	// After the command, and in the --train DIR spelling, they work.
 	if r := run(t, env, "train", "--input", "csv", "--model", m, table); r.code != 0 {
