@@ -1,0 +1,432 @@
+package model
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"detector/features"
+	"detector/lof"
+	"detector/ocsvm"
+)
+
+// header is the first gob value of a model file. Besides the format
+// version it declares the model's shape, which Decode checks against
+// fixed bounds and against the file's length before it decodes the bulk,
+// so that a crafted file cannot make loading cost more memory than a
+// model of the declared shape needs.
+type header struct {
+	Format      int
+	ToolVersion string
+	Algorithm   string
+	Features    int // d
+	Samples     int // n, training samples
+	Vectors     int // stored rows: the n LOF points or the support vectors
+}
+
+// Bounds on a model's declared shape.
+const (
+	MaxFeatures = features.MaxCSVColumns
+	MaxSamples  = features.MaxCSVRows
+	maxNameLen  = features.MaxNameLen
+)
+
+// body is the second gob value. Every array is a flat little-endian
+// float64 array in a []byte, whose length gob checks against the data
+// before allocating, matrices row-major with d columns; the feature names
+// are one string joined by NUL. Nothing in it costs gob more memory than
+// the bytes it takes in the file.
+type body struct {
+	Names       string
+	Mean, Scale []byte
+	TrainScores []byte
+	Input       string
+	Created     time.Time
+
+	// Local Outlier Factor.
+	K             int
+	Contamination float64
+	Points        []byte
+	KDist         []byte
+	LRD           []byte
+	NOF           []byte
+	Offset        float64
+	Search        int
+
+	// One-Class SVM.
+	SV         []byte
+	Alpha      []byte
+	Rho        float64
+	Gamma      float64
+	Nu         float64
+	Train      []byte
+	Iterations int
+}
+
+// Encode writes m in the model file format.
+func Encode(w io.Writer, m *Model) error {
+	h, b, err := toFile(m)
+	if err != nil {
+		return err
+	}
+	return encodeWith(w, h, b)
+}
+
+func encodeWith(w io.Writer, h header, b any) error {
+	var buf bytes.Buffer
+	buf.WriteString(magic)
+	enc := gob.NewEncoder(&buf)
+	if err := enc.Encode(h); err != nil {
+		return err
+	}
+	if err := enc.Encode(b); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	buf.Write(sum[:])
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// toFile splits m into its header and body.
+func toFile(m *Model) (header, *body, error) {
+	h := header{Format: FormatVersion, ToolVersion: m.ToolVersion, Algorithm: m.Algorithm,
+		Features: len(m.FeatureNames), Samples: m.Samples}
+	for _, n := range m.FeatureNames {
+		if strings.IndexByte(n, 0) >= 0 {
+			return h, nil, fmt.Errorf("feature name %q holds a NUL byte", n)
+		}
+	}
+	b := &body{
+		Names:       strings.Join(m.FeatureNames, "\x00"),
+		Mean:        pack(m.Scaler.Mean),
+		Scale:       pack(m.Scaler.Scale),
+		TrainScores: pack(m.TrainScores),
+		Input:       m.Input,
+		Created:     m.Created,
+	}
+	if l := m.LOF; l != nil {
+		h.Vectors = len(l.Points)
+		b.K, b.Contamination, b.Offset, b.Search = l.K, l.Contamination, l.Offset, int(l.Search)
+		b.Points, b.KDist, b.LRD, b.NOF = packRows(l.Points), pack(l.KDist), pack(l.LRD), pack(l.NOF)
+	}
+	if o := m.OCSVM; o != nil {
+		h.Vectors = len(o.SV)
+		b.SV, b.Alpha, b.Train = packRows(o.SV), pack(o.Alpha), pack(o.Train)
+		b.Rho, b.Gamma, b.Nu, b.Iterations = o.Rho, o.Gamma, o.Nu, o.Iterations
+	}
+	return h, b, nil
+}
+
+// checkShape checks a header's declared shape against fixed bounds and
+// against rest, the number of bytes that follow the header: the body must
+// hold the declared arrays and little else.
+func checkShape(h header, rest int) error {
+	d, n, v := h.Features, h.Samples, h.Vectors
+	if d < 1 || d > MaxFeatures {
+		return fmt.Errorf("%d features, want 1 to %d", d, MaxFeatures)
+	}
+	if n < 1 || n > MaxSamples {
+		return fmt.Errorf("%d training samples, want 1 to %d", n, MaxSamples)
+	}
+	var floats int // float64 values the body holds
+	switch h.Algorithm {
+	case LOF:
+		if v != n {
+			return fmt.Errorf("local outlier factor holds %d points for %d training samples", v, n)
+		}
+		floats = 2*d + n + v*d + 3*n
+	case OCSVM:
+		if v < 1 || v > n {
+			return fmt.Errorf("one-class svm has %d support vectors for %d training samples", v, n)
+		}
+		floats = 2*d + n + v*d + v + n
+	default:
+		return fmt.Errorf("unknown algorithm %q", h.Algorithm)
+	}
+	need := 8 * floats
+	// Names, input kind, a few scalars and gob's own framing.
+	most := need + d*(maxNameLen+1) + 4096
+	if rest < need || rest > most {
+		return fmt.Errorf("%d bytes of model data where %d features, %d samples and %d vectors take %d to %d",
+			rest, d, n, v, need, most)
+	}
+	return nil
+}
+
+// fromFile builds the model from its header and body, checking that every
+// array has the length the header declares.
+func fromFile(h header, b *body) (*Model, error) {
+	d, n, v := h.Features, h.Samples, h.Vectors
+	if c := strings.Count(b.Names, "\x00"); c != d-1 {
+		return nil, fmt.Errorf("%d feature names for %d features", c+1, d)
+	}
+	m := &Model{
+		FeatureNames: strings.Split(b.Names, "\x00"),
+		Algorithm:    h.Algorithm,
+		Samples:      n,
+		Input:        b.Input,
+		ToolVersion:  h.ToolVersion,
+		Created:      b.Created,
+	}
+	var err error
+	un := func(what string, p []byte, want int) []float64 {
+		if err != nil {
+			return nil
+		}
+		var x []float64
+		x, err = unpack(what, p, want)
+		return x
+	}
+	m.Scaler.Mean = un("scaler means", b.Mean, d)
+	m.Scaler.Scale = un("scaler scales", b.Scale, d)
+	m.TrainScores = un("training scores", b.TrainScores, n)
+	switch h.Algorithm {
+	case LOF:
+		if len(b.SV)+len(b.Alpha)+len(b.Train) > 0 {
+			return nil, errors.New("algorithm lof with one-class svm data")
+		}
+		l := &lof.Model{K: b.K, Contamination: b.Contamination, Offset: b.Offset, Search: lof.Search(b.Search)}
+		l.Points = rows(un("points", b.Points, v*d), d)
+		l.KDist = un("k-distances", b.KDist, n)
+		l.LRD = un("reachability densities", b.LRD, n)
+		l.NOF = un("outlier factors", b.NOF, n)
+		m.LOF = l
+	case OCSVM:
+		if len(b.Points)+len(b.KDist)+len(b.LRD)+len(b.NOF) > 0 {
+			return nil, errors.New("algorithm ocsvm with local outlier factor data")
+		}
+		o := &ocsvm.Model{Rho: b.Rho, Gamma: b.Gamma, Nu: b.Nu, Iterations: b.Iterations}
+		o.SV = rows(un("support vectors", b.SV, v*d), d)
+		o.Alpha = un("coefficients", b.Alpha, v)
+		o.Train = un("training decisions", b.Train, n)
+		m.OCSVM = o
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func pack(x []float64) []byte {
+	p := make([]byte, 0, 8*len(x))
+	for _, v := range x {
+		p = binary.LittleEndian.AppendUint64(p, math.Float64bits(v))
+	}
+	return p
+}
+
+func packRows(x [][]float64) []byte {
+	var p []byte
+	for _, r := range x {
+		p = append(p, pack(r)...)
+	}
+	return p
+}
+
+func unpack(what string, p []byte, want int) ([]float64, error) {
+	if len(p) != 8*want {
+		return nil, fmt.Errorf("%d bytes of %s, want %d values", len(p), what, want)
+	}
+	x := make([]float64, want)
+	for i := range x {
+		x[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
+	}
+	return x, nil
+}
+
+// rows views flat as rows of d columns, sharing its storage.
+func rows(flat []float64, d int) [][]float64 {
+	if flat == nil {
+		return nil
+	}
+	out := make([][]float64, len(flat)/d)
+	for i := range out {
+		out[i] = flat[i*d : (i+1)*d : (i+1)*d]
+	}
+	return out
+}
+
+// Decode reads a model written by Encode and checks it. The header's
+// declared shape is checked before the model itself is decoded, so memory
+// stays within a small multiple of the file's size.
+func Decode(r io.Reader) (m *Model, err error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("larger than %d bytes: not a model file", MaxFileSize)
+	}
+	if !bytes.HasPrefix(data, []byte(magic)) {
+		if len(data) == 0 {
+			return nil, errors.New("empty file: not a model file")
+		}
+		if bytes.HasPrefix([]byte(magic), data) {
+			return nil, errors.New("truncated model file")
+		}
+		return nil, errors.New("not a model file (no detector model header)")
+	}
+	if len(data) < len(magic)+sha256.Size {
+		return nil, errors.New("truncated model file")
+	}
+	content, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
+	if got := sha256.Sum256(content); !bytes.Equal(got[:], sum) {
+		return nil, errors.New("checksum mismatch: the model file is truncated or corrupt")
+	}
+	// The checksum makes a hostile file unlikely here, but gob must not
+	// be able to crash the tool whatever it is handed.
+	defer func() {
+		if p := recover(); p != nil {
+			m, err = nil, fmt.Errorf("corrupt model file: %v", p)
+		}
+	}()
+	rd := bytes.NewReader(content[len(magic):])
+	dec := gob.NewDecoder(rd)
+	var h header
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("corrupt model header: %w", err)
+	}
+	switch {
+	case h.Format < FormatVersion:
+		return nil, fmt.Errorf("model format %d was written by an older detector (%s); this one reads format %d: train the model again",
+			h.Format, h.ToolVersion, FormatVersion)
+	case h.Format > FormatVersion:
+		return nil, fmt.Errorf("model format %d was written by a newer detector (%s); this one reads format %d: train the model again",
+			h.Format, h.ToolVersion, FormatVersion)
+	}
+	if err := checkShape(h, rd.Len()); err != nil {
+		return nil, fmt.Errorf("inconsistent model: %w", err)
+	}
+	var b body
+	if err := dec.Decode(&b); err != nil {
+		return nil, fmt.Errorf("corrupt model: %w", err)
+	}
+	if rd.Len() != 0 {
+		return nil, errors.New("corrupt model: data after the model")
+	}
+	if m, err = fromFile(h, &b); err != nil {
+		return nil, fmt.Errorf("inconsistent model: %w", err)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("inconsistent model: %w", err)
+	}
+	return m, nil
+}
+
+// Bounds on the scaler. A standard deviation outside them is not one of
+// a measurement a detector can use: a huge one would make every sample
+// look like the training mean, a tiny one every sample infinitely far.
+const (
+	MinScale = 1e-30
+	MaxScale = 1e30
+	MaxMean  = 1e100
+)
+
+// Validate checks every part and every number of the model against what
+// Train produces, so that a model that is damaged or crafted (even with a
+// valid checksum) is refused rather than allowed to score wrongly: feature
+// names, a finite scaler within bounds (a constant feature has scale 1,
+// any other a standard deviation in [MinScale, MaxScale] above the
+// rounding error of its mean), standardized training rows no further out
+// than n training samples allow, the algorithm's own invariants (see
+// lof.Model.Validate and ocsvm.Model.Validate), and training scores that
+// are exactly the fitted model's own, sorted.
+func (m *Model) Validate() error {
+	d := len(m.FeatureNames)
+	if d == 0 || d > MaxFeatures {
+		return fmt.Errorf("%d feature names, want 1 to %d", d, MaxFeatures)
+	}
+	seen := make(map[string]bool, d)
+	for _, n := range m.FeatureNames {
+		if n == "" || len(n) > maxNameLen || seen[n] || strings.IndexByte(n, 0) >= 0 {
+			return fmt.Errorf("feature name %.40q is empty, repeated, too long or holds a NUL byte", n)
+		}
+		seen[n] = true
+	}
+	if len(m.Scaler.Mean) != d || len(m.Scaler.Scale) != d {
+		return fmt.Errorf("scaler has %d means and %d scales for %d features", len(m.Scaler.Mean), len(m.Scaler.Scale), d)
+	}
+	n := m.Samples
+	if n < 1 || n > MaxSamples || len(m.TrainScores) != n {
+		return fmt.Errorf("%d training scores for %d training samples", len(m.TrainScores), n)
+	}
+	// How far out a standardized training value can lie: with the
+	// population standard deviation, sqrt(n); a constant column (scale 1)
+	// is only centred, off by its mean's rounding.
+	limit := make([]float64, d)
+	for j := range d {
+		mean, scale := m.Scaler.Mean[j], m.Scaler.Scale[j]
+		if !finite(mean) || math.Abs(mean) > MaxMean {
+			return fmt.Errorf("scaler of feature %s: mean %v is not a finite number within ±%g", m.FeatureNames[j], mean, MaxMean)
+		}
+		if scale != 1 && !(scale >= MinScale && scale <= MaxScale && scale > math.Abs(mean)*epsilon) {
+			return fmt.Errorf("scaler of feature %s: standard deviation %v is not 1 or in [%g, %g] (mean %v)",
+				m.FeatureNames[j], scale, MinScale, MaxScale, mean)
+		}
+		limit[j] = math.Sqrt(float64(n)) * (1 + 1e-9) * max(1, 2*float64(n)*math.Abs(mean)*epsilon/scale)
+	}
+	var fitted []float64
+	switch m.Algorithm {
+	case LOF:
+		if m.LOF == nil || m.OCSVM != nil {
+			return errors.New("algorithm lof without exactly a local outlier factor")
+		}
+		if len(m.LOF.Points) != n {
+			return fmt.Errorf("local outlier factor holds %d points for %d training samples", len(m.LOF.Points), n)
+		}
+		if err := m.LOF.Validate(d); err != nil {
+			return fmt.Errorf("local outlier factor: %w", err)
+		}
+		if err := checkRange("local outlier factor point", m.LOF.Points, limit); err != nil {
+			return err
+		}
+		fitted = m.LOF.TrainingDecision()
+	case OCSVM:
+		if m.OCSVM == nil || m.LOF != nil {
+			return errors.New("algorithm ocsvm without exactly a one-class svm")
+		}
+		if err := m.OCSVM.Validate(d, n); err != nil {
+			return fmt.Errorf("one-class svm: %w", err)
+		}
+		if err := checkRange("one-class svm support vector", m.OCSVM.SV, limit); err != nil {
+			return err
+		}
+		fitted = m.OCSVM.TrainingDecision()
+	default:
+		return fmt.Errorf("unknown algorithm %q", m.Algorithm)
+	}
+	slices.Sort(fitted)
+	if !slices.Equal(fitted, m.TrainScores) {
+		return errors.New("training scores are not the fitted model's own")
+	}
+	if mg := m.Margin(); !finite(mg) || mg <= 0 {
+		return fmt.Errorf("confidence margin %v is not positive", mg)
+	}
+	return nil
+}
+
+const epsilon = 2.220446049250313e-16
+
+// checkRange checks that no standardized row lies further out than the
+// training data allows.
+func checkRange(what string, rows [][]float64, limit []float64) error {
+	for i, r := range rows {
+		for j, v := range r {
+			if !(math.Abs(v) <= limit[j]) {
+				return fmt.Errorf("%s %d: feature %d is %v, beyond the ±%.4g the training data allows", what, i, j, v, limit[j])
+			}
+		}
+	}
+	return nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
