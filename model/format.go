@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"slices"
 	"strings"
@@ -255,11 +256,25 @@ func rows(flat []float64, d int) [][]float64 {
 	return out
 }
 
+// readAll reads at most MaxFileSize+1 bytes of r, into a buffer of the
+// file's size when r is a regular file, so that reading costs the file's
+// size once rather than a doubling buffer's garbage.
+func readAll(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxFileSize {
+			buf.Grow(int(fi.Size()) + bytes.MinRead)
+		}
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxFileSize+1))
+	return buf.Bytes(), err
+}
+
 // Decode reads a model written by Encode and checks it. The header's
 // declared shape is checked before the model itself is decoded, so memory
 // stays within a small multiple of the file's size.
 func Decode(r io.Reader) (m *Model, err error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	data, err := readAll(r)
 	if err != nil {
 		return nil, err
 	}
