@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,7 +22,9 @@ func newApp() *cli.App {
 		Version:   version,
 		UsageText: "detector train [flags] PATH...\ndetector detect [flags] PATH...\ndetector --train DIR [flags]\ndetector --detect DIR [flags]",
 		Description: "Train on benign samples, then detect anomalous ones. A sample is an executable " +
-			"(run under strace in a sandbox), an strace log, an ADFA-LD trace or a feature table (.csv).",
+			"(run under strace in a sandbox), an strace log, an ADFA-LD trace or a feature table (.csv). " +
+			"The options below serve --train DIR and --detect DIR; with a command, give its flags after it: " +
+			"detector train --model FILE PATH... (see detector COMMAND --help).",
 		// The seed's spelling: --train DIR and --detect DIR with the
 		// subcommands' flags.
 		Flags: append([]cli.Flag{
@@ -31,6 +34,8 @@ func newApp() *cli.App {
 		Action:                 rootAction,
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
+		// A path may hold a comma: --attack 'attacks,2024' is one path.
+		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
 			trainCommand(),
 			detectCommand(),
@@ -42,15 +47,16 @@ func newApp() *cli.App {
 		// Errors are printed once, by main, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return withHint(err, "run 'detector --help' for usage")
+			return usageError(c, err, "run 'detector --help' for usage")
 		},
 	}
 	app.Writer = os.Stdout
 	app.ErrWriter = os.Stderr
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = func(c *cli.Context, err error, _ bool) error {
-			return withHint(err, fmt.Sprintf("run 'detector %s --help' for usage", c.Command.Name))
+			return usageError(c, err, fmt.Sprintf("run 'detector %s --help' for usage", c.Command.Name))
 		}
+		cmd.Before = flagsBeforeCommand
 	}
 	return app
 }
@@ -67,7 +73,68 @@ func rootAction(c *cli.Context) error {
 	case c.Args().Present():
 		return withHint(fmt.Errorf("unknown command %q", c.Args().First()), "run 'detector --help' for the commands")
 	}
+	if names := c.LocalFlagNames(); len(names) > 0 {
+		return withHint(fmt.Errorf("flag --%s without --train DIR, --detect DIR or a command", names[0]),
+			"run 'detector --help' for usage")
+	}
 	return cli.ShowAppHelp(c)
+}
+
+// flagsBeforeCommand refuses flags given before a command name, as in
+// "detector --model M train DIR": the top-level flags serve only the
+// --train DIR and --detect DIR spelling, and a command would silently
+// ignore them.
+func flagsBeforeCommand(c *cli.Context) error {
+	lin := c.Lineage()
+	if len(lin) < 2 || lin[1] == nil {
+		return nil
+	}
+	names := lin[1].LocalFlagNames()
+	if len(names) == 0 {
+		return nil
+	}
+	cmd, n := c.Command.Name, names[0]
+	return withHint(fmt.Errorf("flag --%s before the command %s", n, cmd),
+		fmt.Sprintf("put flags after the command: detector %s --%s ...", cmd, n))
+}
+
+var flagValueError = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): (.*)$`)
+
+// usageError rewrites the flag package's messages about a flag's value
+// ("invalid value "5" for flag -timeout: parse error") to say what the
+// flag takes, with the flag spelled as it is typed.
+func usageError(c *cli.Context, err error, hint string) error {
+	m := flagValueError.FindStringSubmatch(err.Error())
+	if m == nil {
+		if n, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			return withHint(fmt.Errorf("unknown flag --%s", n), hint)
+		}
+		return withHint(err, hint)
+	}
+	value, name := m[1], m[2]
+	var flags []cli.Flag
+	if c.Command != nil && c.Command.Name != "" {
+		flags = c.Command.Flags
+	} else {
+		flags = c.App.Flags
+	}
+	want := m[3]
+	for _, f := range flags {
+		if f.Names()[0] != name {
+			continue
+		}
+		switch f.(type) {
+		case *cli.DurationFlag:
+			want = "want a duration with a unit, like 5s, 1m30s or 2h"
+		case *cli.IntFlag:
+			want = "want a whole number"
+		case *cli.Float64Flag:
+			want = "want a number"
+		case *cli.BoolFlag:
+			want = "want true or false"
+		}
+	}
+	return withHint(fmt.Errorf("--%s %q: %s", name, value, want), hint)
 }
 
 // union joins flag lists, keeping the first of flags that share a name.
@@ -87,11 +154,13 @@ func union(lists ...[]cli.Flag) []cli.Flag {
 
 // Flags shared by several commands.
 
+// modelFlag is --model. $DETECTOR_MODEL is read by modelPath, not bound
+// to the flag, so that a flag is "set" only when it is on the command line
+// (see flagsBeforeCommand).
 func modelFlag() cli.Flag {
 	return &cli.StringFlag{
-		Name:    "model",
-		Usage:   "model file `FILE` (default: $XDG_DATA_HOME/detector/model.gob or ~/.local/share/detector/model.gob)",
-		EnvVars: []string{"DETECTOR_MODEL"},
+		Name:  "model",
+		Usage: "model file `FILE` (default: $DETECTOR_MODEL, else $XDG_DATA_HOME/detector/model.gob or ~/.local/share/detector/model.gob)",
 	}
 }
 
@@ -126,6 +195,9 @@ func defaultModelPath() (string, error) {
 
 func modelPath(c *cli.Context) (string, error) {
 	if p := c.String("model"); p != "" {
+		return p, nil
+	}
+	if p := os.Getenv("DETECTOR_MODEL"); p != "" {
 		return p, nil
 	}
 	return defaultModelPath()

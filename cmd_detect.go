@@ -58,11 +58,13 @@ func runDetect(c *cli.Context, paths []string) error {
 		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, trace.TraceOptions)
 	}
 	rows, bad := judge(m, t)
-	if len(bad) == len(rows) {
-		return allFailed(bad)
-	}
+	// Every sample gets its row, in every format, even when none could be
+	// judged: a program reading the report sees each error.
 	if err := write(os.Stdout, rows, summary(m, c)); err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if len(bad) == len(rows) {
+		return allFailed(bad)
 	}
 	if len(bad) > 0 {
 		return failed(bad, "%d of %d samples not judged", len(bad), len(rows))
@@ -86,21 +88,23 @@ func judge(m *model.Model, t *pipeline.Table) (rows []report.Row, bad []pipeline
 	rows = make([]report.Row, len(t.Samples))
 	for i, s := range t.Samples {
 		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run}
+		if s.Err == nil {
+			res := results[0]
+			results = results[1:]
+			if res.Err != nil {
+				// A score that cannot be computed is never "normal".
+				s.Err = fmt.Errorf("%s: cannot be judged: %w", s.Name, res.Err)
+			} else {
+				r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
+				r.Verdict = report.Normal
+				if res.Anomalous {
+					r.Verdict = report.Anomalous
+				}
+			}
+		}
 		if s.Err != nil {
 			r.Verdict, r.Err = report.Error, s.Err.Error()
 			bad = append(bad, s)
-		} else if res := results[0]; res.Err != nil {
-			results = results[1:]
-			s.Err = fmt.Errorf("%s: %w", s.Name, res.Err)
-			r.Verdict, r.Err = report.Error, s.Err.Error()
-			bad = append(bad, s)
-		} else {
-			results = results[1:]
-			r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
-			r.Verdict = report.Normal
-			if res.Anomalous {
-				r.Verdict = report.Anomalous
-			}
 		}
 		rows[i] = r
 	}

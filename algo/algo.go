@@ -24,6 +24,7 @@ package algo
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -246,4 +247,69 @@ func Finite(v ...float64) bool {
 		}
 	}
 	return true
+}
+
+// StoredRows is implemented by detectors that keep standardized training
+// rows (LOF's points, the One-Class SVM's support vectors), so that a
+// model's validation can check that none lies further out than the
+// training data allows.
+type StoredRows interface {
+	StoredRows() [][]float64
+}
+
+// PackFloats returns x as flat little-endian float64 bytes. Detectors
+// store their arrays this way: gob checks a []byte's length against the
+// data before allocating it, so decoding a crafted file costs no more
+// memory than its size.
+func PackFloats(x []float64) []byte {
+	p := make([]byte, 0, 8*len(x))
+	for _, v := range x {
+		p = binary.LittleEndian.AppendUint64(p, math.Float64bits(v))
+	}
+	return p
+}
+
+// PackRows returns the rows of x, one after the other, as PackFloats does.
+func PackRows(x [][]float64) []byte {
+	n := 0
+	for _, r := range x {
+		n += len(r)
+	}
+	p := make([]byte, 0, 8*n)
+	for _, r := range x {
+		for _, v := range r {
+			p = binary.LittleEndian.AppendUint64(p, math.Float64bits(v))
+		}
+	}
+	return p
+}
+
+// UnpackFloats reads want values packed by PackFloats; what names them in
+// the error when p holds another number of bytes.
+func UnpackFloats(what string, p []byte, want int) ([]float64, error) {
+	if want < 0 || len(p) != 8*want {
+		return nil, fmt.Errorf("%d bytes of %s, want %d values", len(p), what, want)
+	}
+	x := make([]float64, want)
+	for i := range x {
+		x[i] = math.Float64frombits(binary.LittleEndian.Uint64(p[8*i:]))
+	}
+	return x, nil
+}
+
+// UnpackRows reads rows of d values packed by PackRows: rows*d values
+// viewed as rows sharing one array.
+func UnpackRows(what string, p []byte, rows, d int) ([][]float64, error) {
+	if rows < 0 || d < 1 || rows > len(p)/(8*d) {
+		return nil, fmt.Errorf("%d bytes of %s, want %d rows of %d values", len(p), what, rows, d)
+	}
+	flat, err := UnpackFloats(what, p, rows*d)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float64, rows)
+	for i := range out {
+		out[i] = flat[i*d : (i+1)*d : (i+1)*d]
+	}
+	return out, nil
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
+	"unicode"
 )
 
 // Table is a feature table read from CSV: one named sample per row.
@@ -16,12 +18,18 @@ type Table struct {
 	Rows    [][]float64
 }
 
-// MaxCSVRows bounds how many samples one CSV file may hold.
-const MaxCSVRows = 10_000_000
+// Bounds on a feature table: rows (samples), feature columns and the
+// length of a feature name. A model keeps to the same bounds.
+const (
+	MaxCSVRows    = 10_000_000
+	MaxCSVColumns = 1 << 12
+	MaxNameLen    = 1 << 10
+)
 
 // ReadCSV reads a feature table: a header whose first column is `sample`
 // followed by feature names, then one row per sample. Every value must be
-// a finite number. Errors name the line and column.
+// a finite number; feature names are unique, at most MaxNameLen bytes and
+// hold no control characters. Errors name the line and column.
 func ReadCSV(r io.Reader) (*Table, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -35,11 +43,17 @@ func ReadCSV(r io.Reader) (*Table, error) {
 	if len(head) < 2 || head[0] != "sample" {
 		return nil, errors.New("line 1: header must start with `sample` followed by feature names")
 	}
+	if len(head)-1 > MaxCSVColumns {
+		return nil, fmt.Errorf("line 1: %d features, more than %d", len(head)-1, MaxCSVColumns)
+	}
 	t := &Table{Names: append([]string(nil), head[1:]...)}
 	seen := make(map[string]bool, len(t.Names))
-	for _, n := range t.Names {
+	for j, n := range t.Names {
 		if n == "" || seen[n] {
-			return nil, fmt.Errorf("line 1: feature name %q is empty or repeated", n)
+			return nil, fmt.Errorf("line 1, column %d: feature name %q is empty or repeated", j+2, n)
+		}
+		if len(n) > MaxNameLen || strings.IndexFunc(n, unicode.IsControl) >= 0 {
+			return nil, fmt.Errorf("line 1, column %d: feature name %.40q is longer than %d bytes or holds a control character", j+2, n, MaxNameLen)
 		}
 		seen[n] = true
 	}

@@ -20,14 +20,20 @@ func TestReadCSV(t *testing.T) {
 
 func TestReadCSVErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                     "empty CSV",
-		"a,b\n1,2\n":           "header must start with `sample`",
-		"sample,a,a\nx,1,2\n":  "repeated",
-		"sample,a\n":           "no samples",
-		"sample,a\nx,1\ny,z\n": "line 3, column 2 (a)",
-		"sample,a\nx,NaN\n":    "not a finite number",
-		"sample,a,b\nx,1\n":    "wrong number of fields",
-		"sample,a\nx,\"1\n":    "extraneous or missing",
+		"":                         "empty CSV",
+		"a,b\n1,2\n":               "header must start with `sample`",
+		"sample,a,a\nx,1,2\n":      "repeated",
+		"sample,a\n":               "no samples",
+		"sample,a\nx,1\ny,z\n":     "line 3, column 2 (a)",
+		"sample,a\nx,NaN\n":        "not a finite number",
+		"sample,a,b\nx,1\n":        "wrong number of fields",
+		"sample,a\nx,\"1\n":        "extraneous or missing",
+		"sample,a\nx,Inf\n":        "line 2, column 2 (a): \"Inf\" is not a finite number",
+		"sample,a\nx,1e999\n":      "line 2, column 2 (a): \"1e999\" is not a finite number",
+		"sample,a,b\x00c\nx,1,2\n": "line 1, column 3: feature name \"b\\x00c\" is longer than 1024 bytes or holds a control character",
+		"sample,\"a\nb\"\nx,1\n":   "holds a control character",
+		"sample," + strings.Repeat("x", 1025) + "\nx,1\n": "longer than 1024 bytes",
+		"sample" + strings.Repeat(",c", 5000) + "\n":      "5000 features, more than 4096",
 	} {
 		_, err := ReadCSV(strings.NewReader(in))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -1,7 +1,8 @@
 package lof
 
 import (
-	"errors"
+	"bytes"
+	"encoding/gob"
 	"fmt"
 
 	"detector/algo"
@@ -46,27 +47,64 @@ var Spec = algo.Spec{
 // Score returns DecisionAll of the samples' rows.
 func (m *Model) Score(s algo.Samples) []float64 { return m.DecisionAll(s.Rows) }
 
-// Validate checks a decoded model for dim features and n training rows.
+// Validate checks a decoded model for dim features and n training rows
+// (see validate for the invariants).
 func (m *Model) Validate(dim, n int) error {
 	if len(m.Points) != n {
 		return fmt.Errorf("holds %d points for %d training samples", len(m.Points), n)
 	}
-	if m.K < 1 || m.K >= n {
-		return fmt.Errorf("has k = %d for %d points", m.K, n)
+	return m.validate(dim)
+}
+
+// StoredRows returns the standardized training points.
+func (m *Model) StoredRows() [][]float64 { return m.Points }
+
+// fileModel is a Model as a model file keeps it: arrays packed flat
+// (algo.PackFloats), so that decoding a crafted file costs no more memory
+// than its size.
+type fileModel struct {
+	K             int
+	Contamination float64
+	Offset        float64
+	Search        int
+	Rows, Dim     int
+	Points        []byte
+	KDist         []byte
+	LRD           []byte
+	NOF           []byte
+}
+
+// GobEncode implements gob.GobEncoder.
+func (m *Model) GobEncode() ([]byte, error) {
+	f := fileModel{K: m.K, Contamination: m.Contamination, Offset: m.Offset, Search: int(m.Search),
+		Rows: len(m.Points), Points: algo.PackRows(m.Points),
+		KDist: algo.PackFloats(m.KDist), LRD: algo.PackFloats(m.LRD), NOF: algo.PackFloats(m.NOF)}
+	if len(m.Points) > 0 {
+		f.Dim = len(m.Points[0])
 	}
-	if len(m.KDist) != n || len(m.LRD) != n || len(m.NOF) != n {
-		return errors.New("per-point state does not match its points")
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(f)
+	return b.Bytes(), err
+}
+
+// GobDecode implements gob.GobDecoder. It checks only that the arrays
+// hold what the declared shape needs; Validate checks the numbers.
+func (m *Model) GobDecode(data []byte) error {
+	var f fileModel
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil {
+		return err
 	}
-	for i, p := range m.Points {
-		if len(p) != dim {
-			return fmt.Errorf("point %d has %d features, want %d", i, len(p), dim)
-		}
-		if !algo.Finite(p...) {
-			return fmt.Errorf("point %d: %w", i, algo.ErrNotFinite)
-		}
+	pts, err := algo.UnpackRows("points", f.Points, f.Rows, f.Dim)
+	if err != nil {
+		return err
 	}
-	if !algo.Finite(m.KDist...) || !algo.Finite(m.LRD...) || !algo.Finite(m.NOF...) || !algo.Finite(m.Offset, m.Contamination) {
-		return fmt.Errorf("state: %w", algo.ErrNotFinite)
+	*m = Model{K: f.K, Contamination: f.Contamination, Offset: f.Offset, Search: Search(f.Search), Points: pts}
+	if m.KDist, err = algo.UnpackFloats("k-distances", f.KDist, f.Rows); err != nil {
+		return err
 	}
-	return nil
+	if m.LRD, err = algo.UnpackFloats("reachability densities", f.LRD, f.Rows); err != nil {
+		return err
+	}
+	m.NOF, err = algo.UnpackFloats("outlier factors", f.NOF, f.Rows)
+	return err
 }

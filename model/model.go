@@ -4,17 +4,19 @@
 // samples' own scores.
 //
 // A model file is the magic line "detector model\n", then two gob values
-// (a header with the format version, and the Model), then the SHA-256 of
-// everything before it. Save writes it atomically; Load refuses any file
-// that is truncated, corrupt, of another format version or inconsistent in
-// shape, and says which.
+// (a header with the format version and the model's declared shape, then
+// the model with its arrays as flat little-endian float64 bytes), then the
+// SHA-256 of everything before it. Save writes it atomically; Load refuses
+// any file that is truncated, corrupt, of another format version,
+// inconsistent in shape or holding a number Train could not have produced
+// (see Validate), and says which. Loading checks the declared shape before
+// decoding the bulk, so its memory is a small multiple of the file's size.
 //
 // Scores follow scikit-learn's decision_function convention: above 0 is
 // normal, below 0 anomalous.
 package model
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -27,6 +29,8 @@ import (
 
 // FormatVersion is the version of the model file format this build reads
 // and writes. It changes whenever the stored fields change meaning.
+// Format 1 stored the Model itself; format 2 declares the shape in the
+// header and stores arrays flat.
 const FormatVersion = 2
 
 // Model is a trained detector: the featurizer's fitted state (the feature
@@ -58,15 +62,17 @@ type Model struct {
 
 // Result is the verdict on one feature vector.
 type Result struct {
+	// Err is set when the vector cannot be judged: a standardized value or
+	// the score is not a finite number (a value too far outside the
+	// training range). Score and Anomalous are then meaningless: such a
+	// vector is never normal.
+	Err        error
 	Score      float64 // decision function: > 0 normal, < 0 anomalous
 	Anomalous  bool    // Score < 0
 	Confidence float64 // in [0, 1]; see Confidence
 	// Deviations holds every feature's standardized distance from the
 	// training mean, largest magnitude first.
 	Deviations []Deviation
-	// Err is set when the sample could not be scored; the other fields
-	// are then meaningless.
-	Err error
 }
 
 // Deviation is a feature's distance from the training mean in training
@@ -113,6 +119,10 @@ func Train(names []string, rows [][]float64, spec algo.Spec, args algo.Args, p P
 		det:          det,
 	}
 	slices.Sort(m.TrainScores)
+	// A model that Load would refuse is not written at all.
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("the fitted model is unusable: %w", err)
+	}
 	return m, nil
 }
 
@@ -139,15 +149,16 @@ func (m *Model) Spec() algo.Spec {
 func (m *Model) Parameters() map[string]string { return m.det.Params() }
 
 // Score judges raw feature vectors, each of Dim features. Scoring runs on
-// all cores; results are in the order of rows. A row whose score is not a
-// finite number gets Err set and no verdict.
+// all cores; results are in the order of rows. A vector whose
+// standardized values or score are not finite numbers gets a Result with
+// Err set.
 func (m *Model) Score(rows [][]float64) []Result {
 	z := m.Scaler.TransformAll(rows)
 	scores := m.det.Score(algo.Samples{Rows: z})
 	out := make([]Result, len(rows))
 	for i, s := range scores {
-		if !algo.Finite(s) {
-			out[i] = Result{Score: s, Err: errNoScore}
+		if err := m.unscorable(rows[i], z[i], s); err != nil {
+			out[i] = Result{Err: err, Score: math.NaN()}
 			continue
 		}
 		out[i] = Result{
@@ -160,7 +171,26 @@ func (m *Model) Score(rows [][]float64) []Result {
 	return out
 }
 
-var errNoScore = errors.New("no score: the features are out of the range the model can judge")
+// unscorable says why a raw vector x, standardized to z, with score s
+// cannot be judged, or returns nil.
+func (m *Model) unscorable(x, z []float64, s float64) error {
+	if len(x) != m.Dim() {
+		return fmt.Errorf("%d features, want %d", len(x), m.Dim())
+	}
+	for j, v := range z {
+		if !finite(v) {
+			return fmt.Errorf("feature %s = %v is too far outside the training range to score (%v standard deviations)",
+				m.FeatureNames[j], x[j], v)
+		}
+	}
+	if !finite(s) {
+		return fmt.Errorf("the score is %v, not a number that can be judged", s)
+	}
+	if c := m.Confidence(s); !finite(c) {
+		return fmt.Errorf("the confidence is %v, not a number", c)
+	}
+	return nil
+}
 
 func (m *Model) deviations(z []float64) []Deviation {
 	d := make([]Deviation, len(z))

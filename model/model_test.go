@@ -2,11 +2,11 @@ package model
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -27,24 +27,27 @@ const (
 
 func init() { algo.Register(lof.Spec, ocsvm.Spec) }
 
-// fit trains a model of alg with the tests' parameters.
-func fit(names []string, rows [][]float64, alg string, p Params) (*Model, error) {
+// fit trains a model of alg with the tests' parameters (LOF k = 10,
+// One-Class SVM nu = 0.1) and any others given.
+func fit(names []string, rows [][]float64, alg string, p Params, args ...string) (*Model, error) {
 	spec, err := algo.Lookup(alg)
 	if err != nil {
 		return nil, err
 	}
-	args := algo.NewArgs(spec, func(name string) (string, bool) {
-		v, ok := map[string]string{"neighbors": "10", "nu": "0.1"}[name]
-		return v, ok
-	})
-	if err := spec.Check(args); err != nil {
+	given := map[string]string{"neighbors": "10", "nu": "0.1"}
+	for i := 0; i+1 < len(args); i += 2 {
+		given[args[i]] = args[i+1]
+	}
+	a := algo.NewArgs(spec, func(name string) (string, bool) { v, ok := given[name]; return v, ok })
+	if err := spec.Check(a); err != nil {
 		return nil, err
 	}
-	return Train(names, rows, spec, args, p)
+	return Train(names, rows, spec, a, p)
 }
 
-// tamper changes a model's decoded detector and stores it back.
-func tamper[D algo.Detector](t *testing.T, m *Model, change func(D)) {
+// withDetector changes a model's fitted detector and stores it back, as a
+// crafted file would hold it.
+func withDetector[D algo.Detector](t *testing.T, m *Model, change func(D)) *Model {
 	t.Helper()
 	d := m.det.(D)
 	change(d)
@@ -53,6 +56,7 @@ func tamper[D algo.Detector](t *testing.T, m *Model, change func(D)) {
 		t.Fatal(err)
 	}
 	m.Detector = state
+	return m
 }
 
 func data(n int, seed uint64) [][]float64 {
@@ -153,6 +157,9 @@ func TestTrainRejects(t *testing.T) {
 	if _, err := fit(names, data(10, 1), "knn", Params{}); err == nil || !strings.Contains(err.Error(), "unknown algorithm") {
 		t.Errorf("unknown algorithm: %v", err)
 	}
+	if _, err := fit(names, data(10, 1), OCSVM, Params{}, "gamma", "wide"); err == nil {
+		t.Error("bad gamma: no error")
+	}
 }
 
 func encoded(t *testing.T) []byte {
@@ -190,51 +197,150 @@ func TestDecodeRejectsDamage(t *testing.T) {
 	}
 }
 
-// resealed re-encodes a tampered model with a valid checksum, as a
-// different format version or a buggy writer would.
-func resealed(t *testing.T, h header, m *Model) []byte {
+// resealed encodes m, as changed by tamper, with a valid checksum, as a
+// crafted file or a buggy writer would.
+func resealed(t *testing.T, m *Model, tamper func(*header, *body)) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := encodeWith(&b, h, m); err != nil {
+	h, b, err := toFile(m)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	if tamper != nil {
+		tamper(&h, b)
+	}
+	var buf bytes.Buffer
+	if err := encodeWith(&buf, h, b); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func TestDecodeChecksVersionAndShape(t *testing.T) {
 	m := trained(t, LOF)
-	_, err := Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion + 1, ToolVersion: "9.9"}, m)))
-	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("model format %d", FormatVersion+1)) || !strings.Contains(err.Error(), "train the model again") {
+	_, err := Decode(bytes.NewReader(resealed(t, m, func(h *header, _ *body) { h.Format, h.ToolVersion = FormatVersion+1, "9.9" })))
+	if err == nil || !strings.Contains(err.Error(), "model format 3") || !strings.Contains(err.Error(), "newer detector (9.9)") ||
+		!strings.Contains(err.Error(), "train the model again") {
 		t.Errorf("future format: %v", err)
 	}
 
 	m = trained(t, LOF)
 	m.Scaler.Scale = m.Scaler.Scale[:2]
-	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
-	if err == nil || !strings.Contains(err.Error(), "scaler has 3 means and 2 scales") {
+	_, err = Decode(bytes.NewReader(resealed(t, m, nil)))
+	if err == nil || !strings.Contains(err.Error(), "16 bytes of scaler scales, want 3 values") {
 		t.Errorf("short scaler: %v", err)
 	}
 
-	m = trained(t, OCSVM)
-	tamper(t, m, func(o *ocsvm.Model) { o.SV[0] = o.SV[0][:1] })
-	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
-	if err == nil || !strings.Contains(err.Error(), "support vector 0 has 1 features, want 3") {
-		t.Errorf("ragged support vector: %v", err)
+	m = withDetector(t, trained(t, OCSVM), func(o *ocsvm.Model) { o.SV[0] = o.SV[0][:1] })
+	_, err = Decode(bytes.NewReader(resealed(t, m, nil)))
+	if err == nil || !strings.Contains(err.Error(), "bytes of support vectors") {
+		t.Errorf("ragged support vectors: %v", err)
 	}
 
 	m = trained(t, LOF)
-	m.Detector = trained(t, OCSVM).Detector
-	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
-	if err == nil || !strings.Contains(err.Error(), "decode Local Outlier Factor") {
+	_, err = Decode(bytes.NewReader(resealed(t, m, func(h *header, b *body) {
+		b.Detector = trained(t, OCSVM).Detector
+		h.State = len(b.Detector)
+	})))
+	if err == nil || !strings.Contains(err.Error(), "inconsistent model: Local Outlier Factor") {
 		t.Errorf("another algorithm's state: %v", err)
 	}
 
 	m = trained(t, LOF)
-	m.Algorithm = "knn"
-	_, err = Decode(bytes.NewReader(resealed(t, header{Format: FormatVersion}, m)))
+	_, err = Decode(bytes.NewReader(resealed(t, m, func(h *header, _ *body) { h.Algorithm = "knn" })))
 	if err == nil || !strings.Contains(err.Error(), `unknown algorithm "knn"`) {
 		t.Errorf("unknown algorithm: %v", err)
 	}
+
+	m = trained(t, LOF)
+	_, err = Decode(bytes.NewReader(resealed(t, m, func(h *header, _ *body) { h.Features = 2 })))
+	if err == nil || !strings.Contains(err.Error(), "3 feature names for 2 features") {
+		t.Errorf("names for another shape: %v", err)
+	}
+}
+
+// oldModel has the fields of format 1, which stored the model itself.
+type oldModel struct {
+	FeatureNames []string
+	Algorithm    string
+	LOF          *struct {
+		K      int
+		Points [][]float64
+	}
+	Samples int
+}
+
+// allocated returns the bytes allocated while f ran.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A crafted file costs memory in proportion to its size, not to what it
+// claims to hold. Format 1 stored rows as [][]float64: a million empty
+// rows took a few bytes each in the file but 24 in memory, and gob grew
+// the slice by doubling.
+func TestDecodeMemoryBoundedByFileSize(t *testing.T) {
+	var old bytes.Buffer
+	if err := encodeWith(&old, header{Format: 1, ToolVersion: "0.1.0"}, oldModel{
+		FeatureNames: names, Algorithm: LOF, Samples: 60,
+		LOF: &struct {
+			K      int
+			Points [][]float64
+		}{K: 10, Points: make([][]float64, 1_000_000)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m := trained(t, LOF)
+	big := make([]byte, 16<<20)
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"format 1 with a million empty rows", old.Bytes(), "older detector (0.1.0)"},
+		{"bulk beyond the declared shape", resealed(t, m, func(_ *header, b *body) { b.Detector = big }), "bytes of model data"},
+		{"shape beyond the file", resealed(t, m, func(h *header, _ *body) { h.Samples = MaxSamples }), "bytes of model data"},
+		{"a million empty points", resealed(t, withDetector(t, trained(t, LOF), func(l *lof.Model) { l.Points = make([][]float64, 1_000_000) }), nil), "bytes of points"},
+		{"too many features", resealed(t, m, func(h *header, _ *body) { h.Features = 1 << 40 }), "features, want 1 to"},
+	}
+	for _, c := range cases {
+		var err error
+		got := allocated(func() { _, err = Decode(bytes.NewReader(c.data)) })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+		// Reading the file (a growing buffer) and one copy of it.
+		if limit := 4*uint64(len(c.data)) + 1<<20; got > limit {
+			t.Errorf("%s: decoding a %d-byte file allocated %d bytes, more than %d", c.name, len(c.data), got, limit)
+		}
+	}
+
+	// A genuine model of 5,000 points: a small multiple of its size.
+	r := rand.New(rand.NewPCG(5, 5))
+	rows := make([][]float64, 5000)
+	for i := range rows {
+		rows[i] = []float64{r.NormFloat64(), r.NormFloat64(), r.NormFloat64()}
+	}
+	gm, err := fit(names, rows, LOF, Params{}, "neighbors", "20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var good bytes.Buffer
+	if err := Encode(&good, gm); err != nil {
+		t.Fatal(err)
+	}
+	got := allocated(func() { _, err = Decode(bytes.NewReader(good.Bytes())) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := 8*uint64(good.Len()) + 1<<20; got > limit {
+		t.Errorf("decoding a genuine %d-byte model allocated %d bytes, more than %d", good.Len(), got, limit)
+	}
+	t.Logf("genuine model: %d bytes, %d allocated", good.Len(), got)
 }
 
 func TestSaveIsAtomic(t *testing.T) {
@@ -267,5 +373,94 @@ func TestSaveIsAtomic(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	if !bytes.Equal(before, after) {
 		t.Error("model file changed")
+	}
+}
+
+// Every number of a model is checked, even under a valid checksum: each
+// of these crafted models would make samples "normal" or unscorable.
+func TestDecodeRejectsImpossibleNumbers(t *testing.T) {
+	set := func(p *[]byte, i int, v float64) {
+		x, _ := algo.UnpackFloats("", *p, len(*p)/8)
+		x[i] = v
+		*p = algo.PackFloats(x)
+	}
+	type L = *lof.Model
+	type O = *ocsvm.Model
+	cases := []struct {
+		name   string
+		model  func() *Model
+		tamper func(*header, *body)
+		want   string
+	}{
+		{"tiny scale", func() *Model { return trained(t, LOF) }, func(_ *header, b *body) { set(&b.Scale, 0, 1e-310) }, "standard deviation 1e-310"},
+		{"huge scale", func() *Model { return trained(t, LOF) }, func(_ *header, b *body) { set(&b.Scale, 1, 1e300) }, "standard deviation 1e+300"},
+		{"zero scale", func() *Model { return trained(t, OCSVM) }, func(_ *header, b *body) { set(&b.Scale, 0, 0) }, "standard deviation 0"},
+		{"infinite mean", func() *Model { return trained(t, LOF) }, func(_ *header, b *body) { set(&b.Mean, 0, math.Inf(1)) }, "mean +Inf"},
+		{"training scores changed", func() *Model { return trained(t, LOF) }, func(_ *header, b *body) { set(&b.TrainScores, 0, 5) }, "not the fitted model's own"},
+		{"lof offset", lofWith(t, func(l L) { l.Offset = -1e300 }), nil, "offset -1e+300"},
+		{"lof offset off the quantile", lofWith(t, func(l L) { l.Contamination = 0.1 }), nil, "quantile"},
+		{"lof contamination", lofWith(t, func(l L) { l.Contamination = math.NaN() }), nil, "contamination NaN"},
+		{"lof k", lofWith(t, func(l L) { l.K = 60 }), nil, "k = 60"},
+		{"lof negative lrd", lofWith(t, func(l L) { l.LRD[3] = -1 }), nil, "reachability density -1"},
+		{"lof k-distance NaN", lofWith(t, func(l L) { l.KDist[3] = math.NaN() }), nil, "k-distance NaN"},
+		{"lof positive outlier factor", lofWith(t, func(l L) { l.NOF[3] = 2 }), nil, "not negative"},
+		{"lof point far out", lofWith(t, func(l L) { l.Points[0][0] = 1e6 }), nil, "beyond"},
+		{"lof search", lofWith(t, func(l L) { l.Search = 7 }), nil, "unknown neighbour search"},
+		{"ocsvm negative rho", ocsvmWith(t, func(o O) { o.Rho = -1 }), nil, "rho -1"},
+		{"ocsvm huge rho", ocsvmWith(t, func(o O) { o.Rho = 1e300 }), nil, "rho 1e+300"},
+		{"ocsvm tiny gamma", ocsvmWith(t, func(o O) { o.Gamma = 1e-310 }), nil, "gamma 1e-310"},
+		{"ocsvm huge gamma", ocsvmWith(t, func(o O) { o.Gamma = 1e300 }), nil, "gamma 1e+300"},
+		{"ocsvm coefficient", ocsvmWith(t, func(o O) { o.Alpha[0] = 2 }), nil, "coefficient 2"},
+		{"ocsvm coefficient NaN", ocsvmWith(t, func(o O) { o.Alpha[0] = math.NaN() }), nil, "coefficient NaN"},
+		{"ocsvm nu", ocsvmWith(t, func(o O) { o.Nu = 0 }), nil, "nu 0"},
+		{"ocsvm training decision", ocsvmWith(t, func(o O) { o.Train[0] = 1e9 }), nil, "training decision"},
+		{"ocsvm support vector far out", ocsvmWith(t, func(o O) { o.SV[0][1] = -1e9 }), nil, "beyond"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode(bytes.NewReader(resealed(t, c.model(), c.tamper)))
+			if err == nil || !strings.Contains(err.Error(), "inconsistent model") || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func lofWith(t *testing.T, change func(*lof.Model)) func() *Model {
+	return func() *Model { return withDetector(t, trained(t, LOF), change) }
+}
+
+func ocsvmWith(t *testing.T, change func(*ocsvm.Model)) func() *Model {
+	return func() *Model { return withDetector(t, trained(t, OCSVM), change) }
+}
+
+// Train refuses data whose model Load would refuse, rather than write it.
+func TestTrainRefusesUnusableScale(t *testing.T) {
+	rows := data(20, 3)
+	for i := range rows {
+		rows[i][1] = 1e40 * float64(i)
+	}
+	_, err := fit(names, rows, LOF, Params{}, "neighbors", "5")
+	if err == nil || !strings.Contains(err.Error(), "standard deviation") {
+		t.Errorf("feature spread 1e41: err = %v", err)
+	}
+}
+
+// A vector too far out to standardize or score is an error, never a
+// verdict: format 1 scored it NaN, which is not below 0, so "normal".
+func TestScoreNonFiniteIsError(t *testing.T) {
+	for _, alg := range []string{LOF, OCSVM} {
+		m := trained(t, alg)
+		r := m.Score([][]float64{{1e308, 10, 7}, {-1e308, 1e308, 7}, {0, 10, 7}})
+		for i, res := range r[:2] {
+			// The one-class svm's kernel goes to 0 far out: a finite
+			// score, anomalous. The local outlier factor's is NaN.
+			if res.Err == nil && (alg == LOF || !res.Anomalous || !(res.Score < 0)) {
+				t.Errorf("%s row %d: no error, verdict anomalous=%v score %v", alg, i, res.Anomalous, res.Score)
+			}
+		}
+		if r[2].Err != nil || r[2].Anomalous {
+			t.Errorf("%s: central row: %+v", alg, r[2])
+		}
 	}
 }

@@ -97,7 +97,7 @@ func GammaAuto(nFeatures int) float64 {
 
 // Fit trains OneClassSVM(kernel="rbf", nu=nu, gamma=gamma, tol=1e-3,
 // shrinking=True) on the standardized rows x. It needs 0 < nu <= 1 and
-// gamma > 0.
+// MinGamma <= gamma <= MaxGamma.
 func Fit(x [][]float64, nu, gamma float64) (*Model, error) {
 	d, err := features.CheckRows(x)
 	if err != nil {
@@ -106,8 +106,8 @@ func Fit(x [][]float64, nu, gamma float64) (*Model, error) {
 	if !(nu > 0 && nu <= 1) {
 		return nil, fmt.Errorf("fit one-class svm: nu %v not in (0, 1]", nu)
 	}
-	if !(gamma > 0) || math.IsInf(gamma, 0) {
-		return nil, fmt.Errorf("fit one-class svm: gamma %v must be positive and finite", gamma)
+	if !(gamma >= MinGamma && gamma <= MaxGamma) {
+		return nil, fmt.Errorf("fit one-class svm: gamma %v not in [%g, %g]", gamma, MinGamma, MaxGamma)
 	}
 	s := newSolver(x, d, nu, gamma, CacheBytes)
 	s.solve()

@@ -1,8 +1,9 @@
 package ocsvm
 
 import (
+	"bytes"
+	"encoding/gob"
 	"fmt"
-	"math"
 	"strconv"
 
 	"detector/algo"
@@ -51,8 +52,8 @@ func ParseGamma(s string) (float64, error) {
 		return 0, nil
 	}
 	g, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(g > 0) || math.IsInf(g, 0) {
-		return 0, fmt.Errorf("--gamma must be scale, auto or a positive number, not %q", s)
+	if err != nil || !(g >= MinGamma && g <= MaxGamma) {
+		return 0, fmt.Errorf("--gamma must be scale, auto or a number in [%g, %g], not %q", MinGamma, MaxGamma, s)
 	}
 	return g, nil
 }
@@ -60,24 +61,52 @@ func ParseGamma(s string) (float64, error) {
 // Score returns DecisionAll of the samples' rows.
 func (m *Model) Score(s algo.Samples) []float64 { return m.DecisionAll(s.Rows) }
 
-// Validate checks a decoded model for dim features.
-func (m *Model) Validate(dim, n int) error {
-	if len(m.SV) == 0 || len(m.SV) != len(m.Alpha) || len(m.SV) > n {
-		return fmt.Errorf("has %d support vectors and %d coefficients for %d training samples", len(m.SV), len(m.Alpha), n)
+// StoredRows returns the support vectors.
+func (m *Model) StoredRows() [][]float64 { return m.SV }
+
+// fileModel is a Model as a model file keeps it: arrays packed flat
+// (algo.PackFloats), so that decoding a crafted file costs no more memory
+// than its size.
+type fileModel struct {
+	Vectors, Dim int
+	SV           []byte
+	Alpha        []byte
+	Train        []byte
+	TrainRows    int
+	Rho          float64
+	Gamma        float64
+	Nu           float64
+	Iterations   int
+}
+
+// GobEncode implements gob.GobEncoder.
+func (m *Model) GobEncode() ([]byte, error) {
+	f := fileModel{Vectors: len(m.SV), SV: algo.PackRows(m.SV), Alpha: algo.PackFloats(m.Alpha),
+		Train: algo.PackFloats(m.Train), TrainRows: len(m.Train),
+		Rho: m.Rho, Gamma: m.Gamma, Nu: m.Nu, Iterations: m.Iterations}
+	if len(m.SV) > 0 {
+		f.Dim = len(m.SV[0])
 	}
-	if len(m.Train) != n {
-		return fmt.Errorf("has %d training decisions for %d training samples", len(m.Train), n)
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(f)
+	return b.Bytes(), err
+}
+
+// GobDecode implements gob.GobDecoder. It checks only that the arrays
+// hold what the declared shape needs; Validate checks the numbers.
+func (m *Model) GobDecode(data []byte) error {
+	var f fileModel
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil {
+		return err
 	}
-	for i, p := range m.SV {
-		if len(p) != dim {
-			return fmt.Errorf("support vector %d has %d features, want %d", i, len(p), dim)
-		}
-		if !algo.Finite(p...) {
-			return fmt.Errorf("support vector %d: %w", i, algo.ErrNotFinite)
-		}
+	sv, err := algo.UnpackRows("support vectors", f.SV, f.Vectors, f.Dim)
+	if err != nil {
+		return err
 	}
-	if !algo.Finite(m.Alpha...) || !algo.Finite(m.Train...) || !algo.Finite(m.Rho, m.Gamma, m.Nu) || m.Gamma <= 0 {
-		return fmt.Errorf("state: %w", algo.ErrNotFinite)
+	*m = Model{SV: sv, Rho: f.Rho, Gamma: f.Gamma, Nu: f.Nu, Iterations: f.Iterations}
+	if m.Alpha, err = algo.UnpackFloats("coefficients", f.Alpha, f.Vectors); err != nil {
+		return err
 	}
-	return nil
+	m.Train, err = algo.UnpackFloats("training decisions", f.Train, f.TrainRows)
+	return err
 }

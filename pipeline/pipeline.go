@@ -103,13 +103,13 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 		return nil, err
 	}
 	for _, s := range skipped {
-		warnf("skipped %v", s)
+		warnf("%v", s) // "skip PATH: reason"
 	}
 	if len(srcs) == 0 {
 		return nil, hint.Wrap(fmt.Errorf("no samples found in %s", quoteList(paths)),
 			"give executables, strace logs, ADFA-LD traces or .csv feature tables (see --input)")
 	}
-	if slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind == trace.KindExec }) {
+	if slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind == trace.KindExec && s.Err == nil }) {
 		if _, err := exec.LookPath("strace"); err != nil {
 			return nil, trace.ErrNoStrace
 		}
@@ -132,7 +132,10 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 		wg.Go(func() {
 			for i := range work {
 				src := srcs[i]
-				if src.Kind == trace.KindCSV {
+				if src.Err != nil {
+					// Unreadable: an error for this sample, never a skip.
+					results[i] = []Sample{{Name: src.Name, Err: src.Err}}
+				} else if src.Kind == trace.KindCSV {
 					tab, err := readCSV(src.Paths[0])
 					if err != nil {
 						results[i] = []Sample{{Name: src.Name, Err: err}}
@@ -176,7 +179,7 @@ feed:
 
 	t := &Table{Names: features.Names}
 	if csvNames != nil {
-		mixed := slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind != trace.KindCSV })
+		mixed := slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind != trace.KindCSV && s.Err == nil })
 		if mixed && !slices.Equal(csvNames, features.Names) {
 			return nil, fmt.Errorf("feature tables with columns %v cannot be mixed with traces, whose features are %v", csvNames, features.Names)
 		}
@@ -266,7 +269,20 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		pw.CloseWithError(err) // nil: the reader sees EOF
 		ch <- done{res, err}
 	}()
-	st, perr := trace.ParseEvents(pr, add)
+	// The first call of a run is the tracer's execve of the sample. If it
+	// failed, the sample never ran: what was traced is the tracer's own
+	// failure, not the sample's behaviour.
+	var notStarted error
+	first := true
+	st, perr := trace.ParseEvents(pr, func(e *trace.Event) error {
+		if first && e.Kind == trace.EventCall {
+			first = false
+			if c := e.Call; (c.Name == "execve" || c.Name == "execveat") && c.RetKnown && c.Ret < 0 {
+				notStarted = errNotStarted(c.Errno)
+			}
+		}
+		return add(e)
+	})
 	// A parse error stops the run: the tracer's next write fails.
 	pr.CloseWithError(errParseStopped)
 	d := <-ch
@@ -275,6 +291,9 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 	}
 	if perr != nil {
 		return nil, st, perr
+	}
+	if notStarted != nil {
+		return nil, st, notStarted
 	}
 	r := d.res
 	return &report.RunInfo{
@@ -307,6 +326,23 @@ func WarnKeptGroups(warnf func(string, ...any)) {
 		}
 		warnf("the sandbox cannot drop your supplementary groups (%s) without root: samples can use what they grant", strings.Join(names, ", "))
 	})
+}
+
+// errNotStarted says why the tracer could not execute a sample, from the
+// errno of its failed execve.
+func errNotStarted(errno string) error {
+	why := errno
+	switch errno {
+	case "EACCES":
+		why = "permission denied (no execute permission, or a noexec mount)"
+	case "ENOEXEC":
+		why = "exec format error (not a binary for this machine, or a script without #!)"
+	case "ENOENT":
+		why = "no such file (or its #! interpreter or loader is missing)"
+	case "":
+		why = "unknown error"
+	}
+	return fmt.Errorf("the sample did not start: execve failed: %s", why)
 }
 
 var errParseStopped = errors.New("trace parser stopped")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 )
 
 // Floats is a set of named numbers that encodes as a JSON object with its
@@ -36,8 +37,17 @@ func (f Floats) MarshalJSON() ([]byte, error) {
 }
 
 type jsonDeviation struct {
-	Feature string  `json:"feature"`
-	Z       float64 `json:"z"`
+	Feature string   `json:"feature"`
+	Z       *float64 `json:"z"`
+}
+
+// finitePtr points to v, or is nil (JSON null) for NaN and infinities,
+// which JSON cannot carry.
+func finitePtr(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }
 
 type jsonRun struct {
@@ -116,10 +126,9 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 		j := jsonRow{Sample: r.Sample, Verdict: r.Verdict, Deviations: []jsonDeviation{}, Error: r.Err,
 			Severity: severity(r), Findings: jsonFindings(r.Findings)}
 		if r.Verdict != Error {
-			score, conf := r.Score, r.Confidence
-			j.Score, j.Confidence = &score, &conf
+			j.Score, j.Confidence = finitePtr(r.Score), finitePtr(r.Confidence)
 			for _, d := range top(r.Deviations) {
-				j.Deviations = append(j.Deviations, jsonDeviation{d.Feature, d.Z})
+				j.Deviations = append(j.Deviations, jsonDeviation{d.Feature, finitePtr(d.Z)})
 			}
 		}
 		if r.Features != nil {

@@ -195,3 +195,22 @@ func TestSeverityAndFindings(t *testing.T) {
 		t.Errorf("JSON without findings: %s", lines[1])
 	}
 }
+
+// JSON cannot carry NaN or infinities: a row holding one is still
+// written, with null, instead of aborting the whole report.
+func TestJSONNonFiniteNumbers(t *testing.T) {
+	rows := []Row{{Sample: "x", Verdict: Anomalous, Score: math.Inf(-1), Confidence: math.NaN(),
+		Deviations: []model.Deviation{{Feature: "a", Z: math.Inf(1)}}}}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, rows, Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Score      *float64
+		Confidence *float64
+		Deviations []struct{ Z *float64 }
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil || got.Score != nil || got.Confidence != nil || got.Deviations[0].Z != nil {
+		t.Errorf("%s: %v", b.String(), err)
+	}
+}

@@ -48,8 +48,12 @@ func (k Kind) String() string {
 // Source is one sample to featurize.
 type Source struct {
 	Name  string   // the path as walked; for an -ff group, the PREFIX path (folder/PREFIX)
-	Kind  Kind     // never KindAuto
+	Kind  Kind     // never KindAuto, except for a source with Err
 	Paths []string // one path, or the PREFIX.PID files of an -ff group in ascending pid order
+	// Err, when set, says why the file or folder could not be read: the
+	// sample exists but cannot be used, which is an error for it, not a
+	// reason to leave it out.
+	Err error
 }
 
 // SniffBytes is how much of each file Collect reads to decide its kind.
@@ -66,8 +70,11 @@ const SniffBytes = 64 << 10
 //     is KindStrace;
 //   - a non-empty file of white-space-separated decimal integers is KindADFA;
 //   - anything else is left out and reported in skipped, naming the file and
-//     the reason (so are unreadable files, ELF files without an execute bit,
-//     fifos, devices and sockets).
+//     the reason (so are ELF files without an execute bit, fifos, devices,
+//     sockets and dangling symlinks).
+//
+// A file or folder that cannot be read (open, read or walk fails, say for
+// lack of permission) is returned as a Source with Err set.
 //
 // With another kind every regular file is taken as that kind unsniffed.
 //
@@ -103,8 +110,12 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 		}
 		werr := walkDir(root, true, func(path string) {
 			fi, err := os.Stat(path) // follows symlinks
-			if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
 				skipped = append(skipped, fmt.Errorf("skip %s: %w", path, err))
+				return
+			}
+			if err != nil {
+				files = append(files, Source{Name: path, Paths: []string{path}, Err: err})
 				return
 			}
 			if fi.IsDir() {
@@ -117,7 +128,7 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 				return
 			}
 			files = append(files, src)
-		}, func(err error) { skipped = append(skipped, err) })
+		}, func(path string, err error) { files = append(files, Source{Name: path, Paths: []string{path}, Err: err}) })
 		if werr != nil {
 			return nil, nil, fmt.Errorf("collect %s: %w", root, werr)
 		}
@@ -129,14 +140,15 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 // folder itself, in lexical order, descending into real folders only.
 // Folders are opened with safefile.OpenDir, so one swapped for a FIFO
 // cannot block the walk. An error opening or reading dir is returned when
-// root is set and passed to skip otherwise.
-func walkDir(dir string, root bool, file func(path string), skip func(error)) error {
+// root is set and passed to bad otherwise: a folder that cannot be read is
+// an unusable sample, not one to leave out.
+func walkDir(dir string, root bool, file func(path string), bad func(path string, err error)) error {
 	d, err := safefile.OpenDir(dir)
 	if err != nil {
 		if root {
 			return err
 		}
-		skip(fmt.Errorf("walk %s: %w", dir, err))
+		bad(dir, fmt.Errorf("walk %s: %w", dir, err))
 		return nil
 	}
 	entries, err := d.ReadDir(-1)
@@ -145,14 +157,14 @@ func walkDir(dir string, root bool, file func(path string), skip func(error)) er
 		if root {
 			return err
 		}
-		skip(fmt.Errorf("walk %s: %w", dir, err))
+		bad(dir, fmt.Errorf("walk %s: %w", dir, err))
 		return nil
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
 		if e.IsDir() {
-			walkDir(path, false, file, skip)
+			walkDir(path, false, file, bad)
 			continue
 		}
 		file(path)
@@ -181,16 +193,16 @@ func classify(path string, fi fs.FileInfo, kind Kind) (Source, error) {
 		return Source{}, fmt.Errorf("skip %s: %w", path, errors.Unwrap(err))
 	}
 	if err != nil {
-		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+		return Source{Name: path, Paths: []string{path}, Err: err}, nil
 	}
 	defer f.Close()
 	if fi, err = f.Stat(); err != nil {
-		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+		return Source{Name: path, Paths: []string{path}, Err: err}, nil
 	}
 	buf := make([]byte, SniffBytes)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+		return Source{Name: path, Paths: []string{path}, Err: err}, nil
 	}
 	k, why := sniff(path, buf[:n], fi.Mode()&0o111 != 0, n == len(buf))
 	if k == KindAuto {

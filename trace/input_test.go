@@ -55,18 +55,18 @@ func TestCollectAuto(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Source{
-		{p("a.csv"), KindCSV, []string{p("a.csv")}},
-		{p("adfa.txt"), KindADFA, []string{p("adfa.txt")}},
-		{p("bin/tool"), KindExec, []string{p("bin/tool")}},
-		{p("ff/out"), KindStrace, []string{p("ff/out.3"), p("ff/out.20"), p("ff/out.100")}},
-		{p("ff/solo.5"), KindStrace, []string{p("ff/solo.5")}},
-		{p("link.txt"), KindADFA, []string{p("link.txt")}},
-		{p("log.strace"), KindStrace, []string{p("log.strace")}},
-		{p("long.strace"), KindStrace, []string{p("long.strace")}},
-		{p("rot/log"), KindStrace, []string{p("rot/log")}},
-		{p("rot/log.1"), KindStrace, []string{p("rot/log.1")}},
-		{p("rot/log.2"), KindStrace, []string{p("rot/log.2")}},
-		{p("run.sh"), KindExec, []string{p("run.sh")}},
+		{p("a.csv"), KindCSV, []string{p("a.csv")}, nil},
+		{p("adfa.txt"), KindADFA, []string{p("adfa.txt")}, nil},
+		{p("bin/tool"), KindExec, []string{p("bin/tool")}, nil},
+		{p("ff/out"), KindStrace, []string{p("ff/out.3"), p("ff/out.20"), p("ff/out.100")}, nil},
+		{p("ff/solo.5"), KindStrace, []string{p("ff/solo.5")}, nil},
+		{p("link.txt"), KindADFA, []string{p("link.txt")}, nil},
+		{p("log.strace"), KindStrace, []string{p("log.strace")}, nil},
+		{p("long.strace"), KindStrace, []string{p("long.strace")}, nil},
+		{p("rot/log"), KindStrace, []string{p("rot/log")}, nil},
+		{p("rot/log.1"), KindStrace, []string{p("rot/log.1")}, nil},
+		{p("rot/log.2"), KindStrace, []string{p("rot/log.2")}, nil},
+		{p("run.sh"), KindExec, []string{p("run.sh")}, nil},
 	}
 	if !reflect.DeepEqual(samples, want) {
 		t.Errorf("samples:\n%v\nwant\n%v", samples, want)
@@ -114,8 +114,8 @@ func TestCollectExplicitKind(t *testing.T) {
 		t.Fatal(err, skipped)
 	}
 	want := []Source{
-		{filepath.Join(dir, "x"), KindStrace, []string{filepath.Join(dir, "x.1"), filepath.Join(dir, "x.2")}},
-		{filepath.Join(dir, "y"), KindStrace, []string{filepath.Join(dir, "y")}},
+		{filepath.Join(dir, "x"), KindStrace, []string{filepath.Join(dir, "x.1"), filepath.Join(dir, "x.2")}, nil},
+		{filepath.Join(dir, "y"), KindStrace, []string{filepath.Join(dir, "y")}, nil},
 	}
 	if !reflect.DeepEqual(samples, want) {
 		t.Errorf("samples %v, want %v", samples, want)
@@ -221,7 +221,7 @@ func TestCollectFIFO(t *testing.T) {
 	}
 	var err error
 	noHang(t, "walkDir(fifo)", func() {
-		err = walkDir(fifo, true, func(string) { t.Error("visited a fifo") }, func(error) {})
+		err = walkDir(fifo, true, func(string) { t.Error("visited a fifo") }, func(string, error) {})
 	})
 	if !errors.Is(err, safefile.ErrNotDir) {
 		t.Errorf("walkDir(fifo) = %v, want ErrNotDir", err)
