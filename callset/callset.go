@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 
 	"detector/seq"
@@ -157,7 +158,10 @@ func (m *Model) Nearest(s []int32) []Neighbor {
 		qn += bits.OnesCount64(x)
 	}
 	qs := math.Sqrt(float64(qn))
-	all := make([]Neighbor, len(m.Mult))
+	// best holds the nearest sets so far, sorted by (distance, index), no
+	// more than needed to cover K sequences once the last one is dropped.
+	var best []Neighbor
+	covered := 0
 	for i := range m.Mult {
 		d := 1.0
 		if qn > 0 && m.pop[i] > 0 {
@@ -171,22 +175,22 @@ func (m *Model) Nearest(s []int32) []Neighbor {
 				d = 0
 			}
 		}
-		all[i] = Neighbor{i, d, int(m.Mult[i])}
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].Distance != all[j].Distance {
-			return all[i].Distance < all[j].Distance
+		if covered >= m.K && d >= best[len(best)-1].Distance {
+			continue // sets are visited in index order: a tie loses to the earlier one
 		}
-		return all[i].Set < all[j].Set
-	})
-	covered := 0
-	for i, nb := range all {
+		nb := Neighbor{i, d, int(m.Mult[i])}
+		pos := len(best)
+		for pos > 0 && best[pos-1].Distance > d {
+			pos--
+		}
+		best = slices.Insert(best, pos, nb)
 		covered += nb.Mult
-		if covered >= m.K {
-			return all[:i+1]
+		for covered-best[len(best)-1].Mult >= m.K {
+			covered -= best[len(best)-1].Mult
+			best = best[:len(best)-1]
 		}
 	}
-	return all
+	return best
 }
 
 // Statistic returns the mean cosine distance of s to its K nearest

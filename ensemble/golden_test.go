@@ -111,14 +111,17 @@ func TestADFAGolden(t *testing.T) {
 		t.Errorf("ensemble AUC %v and DR %v at 10%% FA, targets 0.86 and 0.5", f.AUC, f.DR10)
 	}
 	if *update {
-		b, err := json.MarshalIndent(got, "", "  ")
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(got); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.MkdirAll(filepath.Dir(goldenFile), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(goldenFile, append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(goldenFile, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return

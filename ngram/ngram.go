@@ -41,6 +41,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"math"
+	"slices"
 
 	"detector/seq"
 )
@@ -112,8 +113,9 @@ func DefaultConfig() Config {
 		Contamination: 0.1, Folds: 5, Seed: 0}
 }
 
-// Model is a fitted n-gram model. It is gob-encodable as flat arrays; a
-// decoded model is validated (GobDecode calls Validate).
+// Model is a fitted n-gram model. It is gob-encodable, its tables as flat
+// arrays (see Tables); a decoded model is validated (GobDecode calls
+// Validate).
 type Model struct {
 	Order      int
 	Method     Method
@@ -123,12 +125,22 @@ type Model struct {
 	MaxEntries int
 	V          int       // vocabulary size, reserved tokens included; tokens are in [0, V)
 	D          []float64 // D[k-1] is the discount of order k
-	Tables     []Table   // Tables[k-1] holds the grams of order k
 	// RootTotal and RootDistinct are T and R of the empty context.
 	RootTotal, RootDistinct uint32
 	Cal                     seq.Calibration
 
-	bos []int32 // bos[k] is the id of k BOS tokens in Tables[k-1], k < Order; bos[0] = 0
+	tables []table // tables[k-1] holds the grams of order k
+	bos    []int32 // bos[k] is the id of k BOS tokens in tables[k-1], k < Order; bos[0] = 0
+}
+
+// Tables is the encoded form of one order's grams: flat arrays indexed by
+// gram id. A gram's key is its prefix's id in the previous order's arrays
+// (0 at order 1) shifted left by 32, or-ed with its last token. Count is
+// the gram's count at its order; Total and Distinct (empty at the top
+// order) are T and R of the gram as a context of the next order.
+type Tables struct {
+	Keys                   []uint64
+	Count, Total, Distinct []uint32
 }
 
 func (c Config) check(v int) error {
@@ -180,7 +192,7 @@ func FitCounts(train [][]int32, v int, cfg Config) (*Model, error) {
 	}
 	n := cfg.Order
 	m := &Model{Order: n, Method: cfg.Method, Stat: cfg.Stat, Threshold: cfg.Threshold, Window: cfg.Window,
-		MaxEntries: cfg.MaxEntries, V: v, D: make([]float64, n), Tables: make([]Table, n)}
+		MaxEntries: cfg.MaxEntries, V: v, D: make([]float64, n), tables: make([]table, n)}
 	if m.MaxEntries == 0 {
 		m.MaxEntries = DefaultMaxEntries
 	}
@@ -194,18 +206,12 @@ func FitCounts(train [][]int32, v int, cfg Config) (*Model, error) {
 	// The BOS runs: ids of k BOS tokens for k < n.
 	m.bos = make([]int32, n)
 	for k := 1; k < n; k++ {
-		m.bos[k] = m.Tables[k-1].insert(gramKey(m.bos[k-1], seq.BOS), m.MaxEntries)
+		m.bos[k], _ = m.tables[k-1].insert(gramKey(m.bos[k-1], seq.BOS), m.MaxEntries)
 		if m.bos[k] < 0 {
 			return nil, fmt.Errorf("fit ngram: max entries %d too small", m.MaxEntries)
 		}
 	}
 	kn := cfg.Method == KneserNey
-	// seen[k-1][id]: gram of order k occurred at a scored position (Kneser-Ney
-	// lower orders count distinct left extensions of a gram through it).
-	var seen [][]bool
-	if kn {
-		seen = make([][]bool, n)
-	}
 	prev := make([]int32, n+1)
 	cur := make([]int32, n+1)
 	for _, s := range train {
@@ -224,37 +230,34 @@ func FitCounts(train [][]int32, v int, cfg Config) (*Model, error) {
 					cur[k] = -1
 					continue
 				}
-				tb := &m.Tables[k-1]
-				id := tb.insert(gramKey(prev[k-1], t), m.MaxEntries)
+				tb := &m.tables[k-1]
+				id, isNew := tb.insert(gramKey(prev[k-1], t), m.MaxEntries)
 				cur[k] = id
 				if id < 0 {
 					continue
 				}
 				if !kn || k == n {
-					tb.Count[id]++
+					tb.ents[id].count++
 				}
-				if kn {
-					if int(id) >= len(seen[k-1]) {
-						seen[k-1] = append(seen[k-1], make([]bool, int(id)+1-len(seen[k-1]))...)
-					}
-					if !seen[k-1][id] {
-						seen[k-1][id] = true
-						// A new gram of order k adds a left extension to its suffix,
-						// the gram of order k-1 ending here.
-						if k > 1 && cur[k-1] >= 0 {
-							m.Tables[k-2].Count[cur[k-1]]++
-						}
-					}
+				// Grams are first inserted at a scored position (only the BOS
+				// runs are not, and they were inserted above), so for
+				// Kneser-Ney a new gram of order k adds one left extension to
+				// its suffix, the gram of order k-1 ending here.
+				if kn && isNew && k > 1 && cur[k-1] >= 0 {
+					m.tables[k-2].ents[cur[k-1]].count++
 				}
 			}
 			prev, cur = cur, prev
 		}
 	}
+	for k := range m.tables {
+		m.tables[k].ents = slices.Clip(slices.Clone(m.tables[k].ents)) // drop the growth slack
+	}
 	m.totals()
 	for k := 1; k <= n; k++ {
 		var n1, n2 float64
-		for _, c := range m.Tables[k-1].Count {
-			switch c {
+		for _, e := range m.tables[k-1].ents {
+			switch e.count {
 			case 1:
 				n1++
 			case 2:
@@ -269,27 +272,25 @@ func FitCounts(train [][]int32, v int, cfg Config) (*Model, error) {
 	return m, nil
 }
 
-// totals computes Total and Distinct of every context from the counts.
+// totals computes total and distinct of every context from the counts.
 func (m *Model) totals() {
 	m.RootTotal, m.RootDistinct = 0, 0
-	for k := 1; k < m.Order; k++ {
-		tb := &m.Tables[k-1]
-		tb.Total = make([]uint32, len(tb.Keys))
-		tb.Distinct = make([]uint32, len(tb.Keys))
-	}
-	for _, c := range m.Tables[0].Count {
-		if c > 0 {
-			m.RootTotal += c
+	for _, e := range m.tables[0].ents {
+		if e.count > 0 {
+			m.RootTotal += e.count
 			m.RootDistinct++
 		}
 	}
 	for k := 2; k <= m.Order; k++ {
-		tb, lo := &m.Tables[k-1], &m.Tables[k-2]
-		for id, c := range tb.Count {
-			if c > 0 {
-				p := keyPrefix(tb.Keys[id])
-				lo.Total[p] += c
-				lo.Distinct[p]++
+		lo := m.tables[k-2].ents
+		for i := range lo {
+			lo[i].total, lo[i].distinct = 0, 0
+		}
+		for _, e := range m.tables[k-1].ents {
+			if e.count > 0 {
+				p := keyPrefix(e.key)
+				lo[p].total += e.count
+				lo[p].distinct++
 			}
 		}
 	}
@@ -330,18 +331,17 @@ func (w *walker) next(t int32) float64 {
 			w.cur[k] = -1
 			continue
 		}
-		tb := &m.Tables[k-1]
+		tb := &m.tables[k-1]
 		id := tb.find(gramKey(ctx, t))
 		w.cur[k] = id
 		var c uint32
 		if id >= 0 {
-			c = tb.Count[id]
+			c = tb.ents[id].count
 		}
-		var total, distinct uint32
-		if k == 1 {
-			total, distinct = m.RootTotal, m.RootDistinct
-		} else {
-			total, distinct = m.Tables[k-2].Total[ctx], m.Tables[k-2].Distinct[ctx]
+		total, distinct := m.RootTotal, m.RootDistinct
+		if k > 1 {
+			e := &m.tables[k-2].ents[ctx]
+			total, distinct = e.total, e.distinct
 		}
 		if total > 0 {
 			p = step(p, c, total, distinct, m.D[k-1])
@@ -445,8 +445,8 @@ func MostSurprising(surprisal []float64, n int) Window {
 // Bytes returns the memory held by the model's tables.
 func (m *Model) Bytes() int {
 	b := 8*len(m.D) + 4*len(m.bos)
-	for i := range m.Tables {
-		b += m.Tables[i].bytes()
+	for i := range m.tables {
+		b += m.tables[i].bytes()
 	}
 	return b
 }
@@ -454,117 +454,162 @@ func (m *Model) Bytes() int {
 // Entries returns the number of grams stored per order.
 func (m *Model) Entries() []int {
 	out := make([]int, m.Order)
-	for i := range m.Tables {
-		out[i] = len(m.Tables[i].Keys)
+	for i := range m.tables {
+		out[i] = len(m.tables[i].ents)
 	}
 	return out
 }
 
-// Validate checks a model read from a file: known settings within the
-// limits, tables of consistent lengths within MaxEntries, every key's prefix
-// and token in range, no repeated gram, totals equal to the sums of the
-// counts, discounts in (0, 1], a valid calibration. It rebuilds the hash
-// indexes, so a validated model is ready to score.
-func (m *Model) Validate() error {
-	cfg := Config{Order: m.Order, Method: m.Method, Stat: m.Stat, Threshold: m.Threshold, Window: m.Window, MaxEntries: m.MaxEntries}
-	if err := cfg.check(m.V); err != nil {
-		return fmt.Errorf("ngram model: %w", err)
+// wire is the encoded form of a model.
+type wire struct {
+	Order        int
+	Method       Method
+	Stat         Stat
+	Threshold    float64
+	Window       int
+	MaxEntries   int
+	V            int
+	D            []float64
+	Tables       []Tables
+	RootTotal    uint32
+	RootDistinct uint32
+	Cal          seq.Calibration
+}
+
+func (m *Model) wire() *wire {
+	w := &wire{Order: m.Order, Method: m.Method, Stat: m.Stat, Threshold: m.Threshold, Window: m.Window,
+		MaxEntries: m.MaxEntries, V: m.V, D: m.D, RootTotal: m.RootTotal, RootDistinct: m.RootDistinct, Cal: m.Cal,
+		Tables: make([]Tables, len(m.tables))}
+	for k, tb := range m.tables {
+		n := len(tb.ents)
+		t := Tables{Keys: make([]uint64, n), Count: make([]uint32, n)}
+		if k+1 < m.Order {
+			t.Total, t.Distinct = make([]uint32, n), make([]uint32, n)
+		}
+		for i, e := range tb.ents {
+			t.Keys[i], t.Count[i] = e.key, e.count
+			if t.Total != nil {
+				t.Total[i], t.Distinct[i] = e.total, e.distinct
+			}
+		}
+		w.Tables[k] = t
 	}
-	if m.MaxEntries < 1 {
-		return fmt.Errorf("ngram model: max entries %d", m.MaxEntries)
+	return w
+}
+
+// fromWire checks an encoded model: known settings within the limits,
+// tables of consistent lengths within MaxEntries, every key's prefix and
+// token in range, no repeated gram, totals equal to the sums of the counts,
+// discounts in (0, 1], a valid calibration; and builds the model.
+func fromWire(w *wire) (*Model, error) {
+	cfg := Config{Order: w.Order, Method: w.Method, Stat: w.Stat, Threshold: w.Threshold, Window: w.Window, MaxEntries: w.MaxEntries}
+	if err := cfg.check(w.V); err != nil {
+		return nil, fmt.Errorf("ngram model: %w", err)
 	}
-	if len(m.D) != m.Order || len(m.Tables) != m.Order {
-		return fmt.Errorf("ngram model: %d discounts and %d tables for order %d", len(m.D), len(m.Tables), m.Order)
+	if w.MaxEntries < 1 {
+		return nil, fmt.Errorf("ngram model: max entries %d", w.MaxEntries)
 	}
-	for k, d := range m.D {
+	if len(w.D) != w.Order || len(w.Tables) != w.Order {
+		return nil, fmt.Errorf("ngram model: %d discounts and %d tables for order %d", len(w.D), len(w.Tables), w.Order)
+	}
+	for k, d := range w.D {
 		if !(d > 0 && d <= 1) {
-			return fmt.Errorf("ngram model: discount of order %d is %v, not in (0, 1]", k+1, d)
+			return nil, fmt.Errorf("ngram model: discount of order %d is %v, not in (0, 1]", k+1, d)
 		}
 	}
-	if err := m.Cal.Validate(); err != nil {
-		return fmt.Errorf("ngram model: %w", err)
+	if err := w.Cal.Validate(); err != nil {
+		return nil, fmt.Errorf("ngram model: %w", err)
 	}
-	var rootTotal, rootDistinct uint64
-	for k := 1; k <= m.Order; k++ {
-		tb := &m.Tables[k-1]
-		n := len(tb.Keys)
+	m := &Model{Order: w.Order, Method: w.Method, Stat: w.Stat, Threshold: w.Threshold, Window: w.Window,
+		MaxEntries: w.MaxEntries, V: w.V, D: append([]float64(nil), w.D...), Cal: w.Cal,
+		tables: make([]table, w.Order)}
+	for k := 1; k <= w.Order; k++ {
+		t := &w.Tables[k-1]
+		n := len(t.Keys)
 		ctxLen := 0
-		if k < m.Order {
+		if k < w.Order {
 			ctxLen = n
 		}
-		if n > m.MaxEntries || len(tb.Count) != n || len(tb.Total) != ctxLen || len(tb.Distinct) != ctxLen {
-			return fmt.Errorf("ngram model: order %d: inconsistent table lengths", k)
+		if n > w.MaxEntries || len(t.Count) != n || len(t.Total) != ctxLen || len(t.Distinct) != ctxLen {
+			return nil, fmt.Errorf("ngram model: order %d: inconsistent table lengths", k)
 		}
 		lower := 1 // the root
 		if k > 1 {
-			lower = len(m.Tables[k-2].Keys)
+			lower = len(w.Tables[k-2].Keys)
 		}
-		for id, key := range tb.Keys {
-			p, t := keyPrefix(key), keyToken(key)
-			if p < 0 || int(p) >= lower || t < 0 || int(t) >= m.V || (t == seq.BOS && tb.Count[id] != 0) {
-				return fmt.Errorf("ngram model: order %d: gram %d out of range", k, id)
+		ents := make([]entry, n)
+		for id, key := range t.Keys {
+			p, tok := keyPrefix(key), keyToken(key)
+			if p < 0 || int(p) >= lower || tok < 0 || int(tok) >= w.V || (tok == seq.BOS && t.Count[id] != 0) {
+				return nil, fmt.Errorf("ngram model: order %d: gram %d out of range", k, id)
 			}
+			ents[id] = entry{key: key, count: t.Count[id]}
 		}
-		if err := tb.reindex(); err != nil {
-			return fmt.Errorf("ngram model: order %d: %w", k, err)
-		}
-		if k == 1 {
-			for _, c := range tb.Count {
-				if c > 0 {
-					rootTotal += uint64(c)
-					rootDistinct++
-				}
-			}
+		m.tables[k-1].ents = ents
+		if err := m.tables[k-1].reindex(); err != nil {
+			return nil, fmt.Errorf("ngram model: order %d: %w", k, err)
 		}
 	}
-	if rootTotal != uint64(m.RootTotal) || rootDistinct != uint64(m.RootDistinct) || rootTotal == 0 {
-		return fmt.Errorf("ngram model: root totals do not match the counts")
+	// Recompute the totals in 64 bits and compare.
+	var rootTotal, rootDistinct uint64
+	for _, c := range w.Tables[0].Count {
+		if c > 0 {
+			rootTotal += uint64(c)
+			rootDistinct++
+		}
 	}
-	for k := 2; k <= m.Order; k++ {
-		tb, lo := &m.Tables[k-1], &m.Tables[k-2]
+	if rootTotal != uint64(w.RootTotal) || rootDistinct != uint64(w.RootDistinct) || rootTotal == 0 {
+		return nil, fmt.Errorf("ngram model: root totals do not match the counts")
+	}
+	for k := 2; k <= w.Order; k++ {
+		t, lo := &w.Tables[k-1], &w.Tables[k-2]
 		total := make([]uint64, len(lo.Keys))
 		distinct := make([]uint64, len(lo.Keys))
-		for id, c := range tb.Count {
+		for id, c := range t.Count {
 			if c > 0 {
-				p := keyPrefix(tb.Keys[id])
+				p := keyPrefix(t.Keys[id])
 				total[p] += uint64(c)
 				distinct[p]++
 			}
 		}
 		for id := range total {
 			if total[id] != uint64(lo.Total[id]) || distinct[id] != uint64(lo.Distinct[id]) {
-				return fmt.Errorf("ngram model: order %d: totals do not match the counts", k-1)
+				return nil, fmt.Errorf("ngram model: order %d: totals do not match the counts", k-1)
 			}
 		}
 	}
-	bos := make([]int32, m.Order)
+	m.totals()
+	m.bos = make([]int32, m.Order)
 	for k := 1; k < m.Order; k++ {
-		bos[k] = m.Tables[k-1].find(gramKey(bos[k-1], seq.BOS))
-		if bos[k] < 0 {
-			return fmt.Errorf("ngram model: order %d lacks the BOS context", k)
+		m.bos[k] = m.tables[k-1].find(gramKey(m.bos[k-1], seq.BOS))
+		if m.bos[k] < 0 {
+			return nil, fmt.Errorf("ngram model: order %d lacks the BOS context", k)
 		}
 	}
-	m.bos = bos
-	return nil
+	return m, nil
 }
 
-type modelGob Model
+// Validate checks the model as GobDecode checks a decoded one.
+func (m *Model) Validate() error {
+	_, err := fromWire(m.wire())
+	return err
+}
 
-// GobEncode encodes the model's exported fields.
+// GobEncode encodes the model, its tables as flat arrays.
 func (m *Model) GobEncode() ([]byte, error) {
 	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode((*modelGob)(m))
+	err := gob.NewEncoder(&buf).Encode(m.wire())
 	return buf.Bytes(), err
 }
 
 // GobDecode decodes and validates a model.
 func (m *Model) GobDecode(b []byte) error {
-	var g modelGob
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&g); err != nil {
+	var w wire
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&w); err != nil {
 		return fmt.Errorf("ngram model: %w", err)
 	}
-	nm := (*Model)(&g)
-	if err := nm.Validate(); err != nil {
+	nm, err := fromWire(&w)
+	if err != nil {
 		return err
 	}
 	*m = *nm

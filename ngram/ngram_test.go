@@ -301,30 +301,46 @@ func TestValidateCrafted(t *testing.T) {
 	corpus := randomCorpus(r, 20, 15)
 	cfg := DefaultConfig()
 	cfg.Order = 3
-	for name, alter := range map[string]func(m *Model){
-		"count":           func(m *Model) { m.Tables[2].Count[0]++ },
-		"nan discount":    func(m *Model) { m.D[1] = math.NaN() },
-		"zero discount":   func(m *Model) { m.D[0] = 0 },
-		"prefix":          func(m *Model) { m.Tables[1].Keys[0] = gramKey(int32(len(m.Tables[0].Keys)), seq.First) },
-		"token":           func(m *Model) { m.Tables[0].Keys[1] = gramKey(0, int32(m.V)) },
-		"repeated":        func(m *Model) { m.Tables[0].Keys[2] = m.Tables[0].Keys[1] },
-		"short counts":    func(m *Model) { m.Tables[1].Count = m.Tables[1].Count[1:] },
-		"order":           func(m *Model) { m.Order = MaxOrder + 1 },
-		"tables":          func(m *Model) { m.Tables = m.Tables[:2] },
-		"bound":           func(m *Model) { m.MaxEntries = 2 },
-		"root":            func(m *Model) { m.RootTotal++ },
-		"inf offset":      func(m *Model) { m.Cal.Offset = math.Inf(1) },
-		"contamination":   func(m *Model) { m.Cal.Contamination = 0.7 },
-		"nan threshold":   func(m *Model) { m.Threshold = math.NaN() },
-		"vocabulary size": func(m *Model) { m.V = 1 },
-		"window":          func(m *Model) { m.Window = 0 },
-	} {
-		m, err := Fit(corpus, 15, cfg)
-		if err != nil {
+	m, err := Fit(corpus, 15, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func(w *wire) error {
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(w); err != nil {
 			t.Fatal(err)
 		}
-		alter(m)
-		if _, err := roundTrip(t, m); err == nil {
+		var got Model
+		return got.GobDecode(buf.Bytes())
+	}
+	if err := decode(m.wire()); err != nil {
+		t.Fatalf("unaltered model: %v", err)
+	}
+	for name, alter := range map[string]func(w *wire){
+		"count":           func(w *wire) { w.Tables[2].Count[0]++ },
+		"total":           func(w *wire) { w.Tables[1].Total[0]++ },
+		"distinct":        func(w *wire) { w.Tables[0].Distinct[3]++ },
+		"nan discount":    func(w *wire) { w.D[1] = math.NaN() },
+		"zero discount":   func(w *wire) { w.D[0] = 0 },
+		"prefix":          func(w *wire) { w.Tables[1].Keys[0] = gramKey(int32(len(w.Tables[0].Keys)), seq.First) },
+		"token":           func(w *wire) { w.Tables[0].Keys[1] = gramKey(0, int32(w.V)) },
+		"repeated":        func(w *wire) { w.Tables[0].Keys[2] = w.Tables[0].Keys[1] },
+		"short counts":    func(w *wire) { w.Tables[1].Count = w.Tables[1].Count[1:] },
+		"top totals":      func(w *wire) { w.Tables[2].Total = make([]uint32, len(w.Tables[2].Keys)) },
+		"order":           func(w *wire) { w.Order = MaxOrder + 1 },
+		"tables":          func(w *wire) { w.Tables = w.Tables[:2] },
+		"bound":           func(w *wire) { w.MaxEntries = 2 },
+		"root":            func(w *wire) { w.RootTotal++ },
+		"inf offset":      func(w *wire) { w.Cal.Offset = math.Inf(1) },
+		"contamination":   func(w *wire) { w.Cal.Contamination = 0.7 },
+		"nan threshold":   func(w *wire) { w.Threshold = math.NaN() },
+		"vocabulary size": func(w *wire) { w.V = 1 },
+		"window":          func(w *wire) { w.Window = 0 },
+		"method":          func(w *wire) { w.Method = 9 },
+	} {
+		w := m.wire()
+		alter(w)
+		if err := decode(w); err == nil {
 			t.Errorf("%s: crafted model accepted", name)
 		}
 	}

@@ -25,7 +25,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -208,7 +210,9 @@ func Folds(n, k int, seed uint64) []int {
 
 // OutOfFold returns, for every training sequence, the statistic of the
 // model fitted on the other folds of Folds(len(train), k, seed). It needs
-// k >= 2 and at least two sequences.
+// k >= 2 and at least two sequences. Folds are fitted and scored
+// concurrently (up to GOMAXPROCS at once), so fit must be safe for
+// concurrent use; the result does not depend on the concurrency.
 func OutOfFold(fit Fitter, train [][]int32, k int, seed uint64) ([]float64, error) {
 	if k < 2 || len(train) < 2 {
 		return nil, fmt.Errorf("out-of-fold scores: need at least 2 folds and 2 sequences, have %d and %d", k, len(train))
@@ -218,22 +222,35 @@ func OutOfFold(fit Fitter, train [][]int32, k int, seed uint64) ([]float64, erro
 		k = len(train)
 	}
 	out := make([]float64, len(train))
+	errs := make([]error, k)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
 	for f := 0; f < k; f++ {
-		var in [][]int32
-		for i, s := range train {
-			if fold[i] != f {
-				in = append(in, s)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var in [][]int32
+			for i, s := range train {
+				if fold[i] != f {
+					in = append(in, s)
+				}
 			}
-		}
-		m, err := fit(in)
-		if err != nil {
-			return nil, fmt.Errorf("out-of-fold scores: fold %d: %w", f, err)
-		}
-		for i, s := range train {
-			if fold[i] == f {
-				out[i] = m.Statistic(s)
+			m, err := fit(in)
+			if err != nil {
+				errs[f] = fmt.Errorf("out-of-fold scores: fold %d: %w", f, err)
+				return
 			}
-		}
+			for i, s := range train {
+				if fold[i] == f {
+					out[i] = m.Statistic(s)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
