@@ -52,7 +52,7 @@ type Model struct {
 	Mult  []uint32 // how many training sequences have each set
 	Cal   seq.Calibration
 
-	pop []float64 // sqrt of each set's size
+	pop []int // each set's size
 }
 
 func words(v int) int { return (v + 63) / 64 }
@@ -129,13 +129,11 @@ func Fit(train [][]int32, v int, cfg Config) (*Model, error) {
 }
 
 func (m *Model) index() {
-	m.pop = make([]float64, len(m.Mult))
+	m.pop = make([]int, len(m.Mult))
 	for i := range m.pop {
-		n := 0
 		for _, x := range m.Bits[i*m.Words : (i+1)*m.Words] {
-			n += bits.OnesCount64(x)
+			m.pop[i] += bits.OnesCount64(x)
 		}
-		m.pop[i] = math.Sqrt(float64(n))
 	}
 }
 
@@ -157,7 +155,6 @@ func (m *Model) Nearest(s []int32) []Neighbor {
 	for _, x := range q {
 		qn += bits.OnesCount64(x)
 	}
-	qs := math.Sqrt(float64(qn))
 	// best holds the nearest sets so far, sorted by (distance, index), no
 	// more than needed to cover K sequences once the last one is dropped.
 	var best []Neighbor
@@ -170,7 +167,8 @@ func (m *Model) Nearest(s []int32) []Neighbor {
 			for j, x := range q {
 				inter += bits.OnesCount64(x & b[j])
 			}
-			d = 1 - float64(inter)/(qs*m.pop[i])
+			// sqrt of the exact integer product: identical sets are at 0.
+			d = 1 - float64(inter)/math.Sqrt(float64(qn)*float64(m.pop[i]))
 			if d < 0 {
 				d = 0
 			}

@@ -25,7 +25,7 @@ func loopCPU(b *testing.B, body func()) {
 	for b.Loop() {
 		body()
 	}
-	b.ReportMetric((cpuTime() - start).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkADFAFit fits each method on ADFA-LD's 833 training traces, from
