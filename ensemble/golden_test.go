@@ -194,4 +194,28 @@ func TestADFAModelSize(t *testing.T) {
 		t.Error(err)
 	}
 	t.Logf("bounded to %d: %d bytes, grams per order %v", cfg.MaxEntries, b.Bytes(), b.Entries())
+
+	// The other defaults' sizes, for the record.
+	cs, err := callset.Fit(train, v.Size(), callset.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stide.Fit(train, v.Size(), stide.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg6 := ngram.DefaultConfig()
+	cfg6.Order = 6
+	ng6, err := ngram.Fit(train, v.Size(), cfg6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]any{"vocabulary": v, "callset k=1": cs, "stide n=8": st, "ngram N=6": ng6} {
+		buf.Reset()
+		if err := gob.NewEncoder(&buf).Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d bytes encoded", name, buf.Len())
+	}
+	t.Logf("callset: %d distinct sets, %d bytes in memory; stide: %d windows; ngram N=6: %d bytes in memory", len(cs.Mult), cs.Bytes(), st.Len(), ng6.Bytes())
 }
