@@ -128,11 +128,14 @@ func TestGob(t *testing.T) {
 		}
 	}
 	for name, alter := range map[string]func(m *Model){
-		"k":             func(m *Model) { m.K = 0 },
-		"words":         func(m *Model) { m.Words++ },
-		"short bits":    func(m *Model) { m.Bits = m.Bits[1:] },
-		"beyond v":      func(m *Model) { m.Bits[1] |= 1 << 63 },
-		"order":         func(m *Model) { m.Bits[0], m.Bits[2] = m.Bits[2], m.Bits[0]; m.Bits[1], m.Bits[3] = m.Bits[3], m.Bits[1] },
+		"k":          func(m *Model) { m.K = 0 },
+		"words":      func(m *Model) { m.Words++ },
+		"short bits": func(m *Model) { m.Bits = m.Bits[1:] },
+		"beyond v":   func(m *Model) { m.Bits[1] |= 1 << 63 },
+		"order": func(m *Model) {
+			m.Bits[0], m.Bits[2] = m.Bits[2], m.Bits[0]
+			m.Bits[1], m.Bits[3] = m.Bits[3], m.Bits[1]
+		},
 		"multiplicity":  func(m *Model) { m.Mult[0] = 0 },
 		"nan offset":    func(m *Model) { m.Cal.Offset = math.NaN() },
 		"vocabulary":    func(m *Model) { m.V = 2 },
