@@ -151,10 +151,10 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 				cfg.Env = append(cfg.Env, k+"="+v)
 			}
 		}
-		// The program and every argument naming an existing file, to be bound
-		// in where the sandbox hides them.
-		for i, a := range argv {
-			if i > 0 && !filepath.IsAbs(a) {
+		// strace, the program and every argument naming an existing file, to
+		// be bound in where the sandbox hides them.
+		for _, a := range append([]string{strace}, argv...) {
+			if !filepath.IsAbs(a) {
 				continue
 			}
 			if st, err := os.Stat(a); err != nil || !st.Mode().IsRegular() {

@@ -225,13 +225,15 @@ mkdir %[2]s/newdir
 rm -f %[5]s
 mv %[3]s %[2]s/moved.txt
 rm -rf %[2]s
+echo pwned > /etc/.detector-new.txt
 echo scratch > "$HOME/kept.txt" && cat "$HOME/kept.txt"
 echo tmp > /tmp/kept.txt && cat /tmp/kept.txt
 echo shm > /dev/shm/kept.txt && cat /dev/shm/kept.txt
 grep CapEff /proc/self/status
 id -u
 `, progDir, host, existing, hostTmp, victim))
-	res, raw, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second}, progDir, prog)
+	// The host files are arguments: the sandbox shows them, read-only.
+	res, raw, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second}, progDir, prog, existing, victim)
 
 	for _, f := range []string{existing, victim} {
 		if b, err := os.ReadFile(f); err != nil || string(b) != "original\n" {
@@ -241,7 +243,7 @@ id -u
 	if after, err := os.Stat(existing); err != nil || !after.ModTime().Equal(before.ModTime()) {
 		t.Errorf("host file %s touched", existing)
 	}
-	for _, f := range []string{filepath.Join(host, "new.txt"), filepath.Join(host, "newdir"), filepath.Join(host, "moved.txt"), filepath.Join(hostTmp, "new.txt")} {
+	for _, f := range []string{filepath.Join(host, "new.txt"), filepath.Join(host, "newdir"), filepath.Join(host, "moved.txt"), filepath.Join(hostTmp, "new.txt"), "/etc/.detector-new.txt"} {
 		if _, err := os.Lstat(f); err == nil {
 			t.Errorf("the program created %s on the host", f)
 		}
@@ -263,6 +265,7 @@ id -u
 		{"openat", existing, "EROFS"},
 		{"mkdir", host + "/newdir", "EROFS"},
 		{"unlinkat", victim, "EROFS"},
+		{"openat", "/etc/.detector-new.txt", "EROFS"},
 	} {
 		if _, ok := findCall(calls, want.Name, want.Args, want.Errno); !ok {
 			t.Errorf("trace lacks %s(%s...) = %s", want.Name, want.Args, want.Errno)
