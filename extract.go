@@ -74,6 +74,7 @@ func collect(ctx context.Context, paths []string, o extractOptions) (*table, err
 		} else if err := trace.CheckSandbox(); err != nil {
 			return nil, err
 		}
+		warnMemoryBound()
 	}
 
 	results := make([][]sample, len(srcs))
@@ -205,14 +206,23 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 	}
 	r := d.res
 	return &report.RunInfo{
-		ExitCode:  r.ExitCode,
-		TimedOut:  r.TimedOut,
-		Truncated: r.Truncated,
-		Stdout:    string(r.Stdout),
-		Stderr:    string(r.Stderr),
-		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
+		ExitCode:      r.ExitCode,
+		TimedOut:      r.TimedOut,
+		Truncated:     r.Truncated,
+		MemoryLimited: r.MemoryLimited,
+		Stdout:        string(r.Stdout),
+		Stderr:        string(r.Stderr),
+		Seconds:       r.Duration.Round(time.Millisecond).Seconds(),
 	}, st, nil
 }
+
+// warnMemoryBound warns, once per process, when runs cannot be bounded in
+// total memory here.
+var warnMemoryBound = sync.OnceFunc(func() {
+	if err := trace.CheckMemoryBound(); err != nil {
+		warnf("%v", err)
+	}
+})
 
 var (
 	errParseStopped = errors.New("trace parser stopped")

@@ -47,6 +47,8 @@ type jsonRun struct {
 	Seconds   float64 `json:"seconds"`
 	Stdout    string  `json:"stdout"`
 	Stderr    string  `json:"stderr"`
+	// MemoryLimited: the run hit its memory bound.
+	MemoryLimited bool `json:"memory_limited"`
 }
 
 type jsonRow struct {
@@ -80,7 +82,7 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 			j.Features = &Floats{Names: s.FeatureNames, Values: r.Features}
 		}
 		if r.Run != nil {
-			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr}
+			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr, r.Run.MemoryLimited}
 		}
 		if err := enc.Encode(j); err != nil {
 			return err

@@ -45,9 +45,12 @@ type RunInfo struct {
 	ExitCode  int
 	TimedOut  bool
 	Truncated bool
-	Stdout    string // bounded capture
-	Stderr    string
-	Seconds   float64
+	// MemoryLimited: the run hit its memory bound (a process was killed or
+	// refused memory).
+	MemoryLimited bool
+	Stdout        string // bounded capture
+	Stderr        string
+	Seconds       float64
 }
 
 // Summary describes the run as a whole.

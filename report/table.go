@@ -31,7 +31,7 @@ func WriteTable(w io.Writer, rows []Row, s Summary) error {
 				ds = append(ds, FormatDeviation(d))
 			}
 			cells[4] = strings.Join(ds, ", ")
-			if r.Run != nil && (r.Run.TimedOut || r.Run.Truncated) {
+			if r.Run != nil && (r.Run.TimedOut || r.Run.Truncated || r.Run.MemoryLimited) {
 				cells[1] += " (" + runNote(r.Run) + ")"
 			}
 		}
@@ -53,6 +53,9 @@ func runNote(r *RunInfo) string {
 	}
 	if r.Truncated {
 		n = append(n, "trace truncated")
+	}
+	if r.MemoryLimited {
+		n = append(n, "memory bound hit")
 	}
 	return strings.Join(n, ", ")
 }

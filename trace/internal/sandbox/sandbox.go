@@ -78,14 +78,15 @@ const (
 	FDTrace  = 3 // write end of the trace pipe; strace writes to /proc/self/fd/3
 	FDStatus = 4 // setup errors; closed on the successful exec of strace
 	FDExe    = 5 // the current binary, executed through /proc/self/fd/5
-	FDFiles  = 6 // first of the files to bind in (Config.Files)
+	FDGate   = 6 // read end of a pipe; the init waits for its end of file before anything else
+	FDFiles  = 7 // first of the files to bind in (Config.Files)
 )
 
 // Resource limits inside the run. Process and file counts are per run; sizes
 // in bytes.
 const (
 	LimitProcs    = 512      // RLIMIT_NPROC: processes and threads of the inner user
-	limitAS       = 4 << 30  // RLIMIT_AS: address space of each process
+	LimitAS       = 4 << 30  // RLIMIT_AS: address space of each process
 	limitFileSize = 64 << 20 // RLIMIT_FSIZE: size of each written file
 	limitFiles    = 1024     // RLIMIT_NOFILE: open descriptors per process
 	tmpfsSize     = "64m"    // size of each tmpfs (/tmp, /var/tmp, /run, /dev/shm)
@@ -123,6 +124,11 @@ func initMain(arg string) {
 		os.Exit(125)
 	}
 	unix.CloseOnExec(FDStatus)
+	// The caller moves this process into the run's cgroup, then closes the
+	// gate: everything from here on is charged to the run.
+	if err := waitGate(); err != nil {
+		fail(err)
+	}
 	var cfg Config
 	if err := json.Unmarshal([]byte(arg), &cfg); err != nil {
 		fail(fmt.Errorf("decode sandbox configuration: %w", err))
@@ -160,6 +166,22 @@ func initMain(arg string) {
 	}
 	err := syscall.Exec(cfg.Argv[0], cfg.Argv, cfg.Env)
 	fail(fmt.Errorf("exec %s: %w", cfg.Argv[0], err))
+}
+
+// waitGate waits until the caller closes its end of the gate pipe.
+func waitGate() error {
+	var b [1]byte
+	for {
+		n, err := unix.Read(FDGate, b[:])
+		if n == 0 && err == nil {
+			break
+		}
+		if err != nil && err != unix.EINTR {
+			return fmt.Errorf("wait for the run's cgroup: %w", err)
+		}
+	}
+	unix.Close(FDGate)
+	return nil
 }
 
 // setupSandbox builds the file system view and the network of the run. It
@@ -538,7 +560,7 @@ func setLimits(cpu uint64) error {
 		val  uint64
 	}{
 		{"processes", unix.RLIMIT_NPROC, LimitProcs},
-		{"address space", unix.RLIMIT_AS, limitAS},
+		{"address space", unix.RLIMIT_AS, LimitAS},
 		{"file size", unix.RLIMIT_FSIZE, limitFileSize},
 		{"open files", unix.RLIMIT_NOFILE, limitFiles},
 		{"core size", unix.RLIMIT_CORE, 0},
