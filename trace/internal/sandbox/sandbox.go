@@ -16,20 +16,29 @@
 // single id: the caller's uid and gid, or 65534 (nobody) when the caller is
 // root; uid 0 does not exist in it. The init gets the three capabilities it
 // needs for the setup (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETPCAP) as ambient
-// capabilities, valid only in its own namespaces. The init then, as pid 1 of
-// the new pid namespace:
+// capabilities, valid only in its own namespaces. The init first waits for
+// the end of file on FDGate: by then the caller has moved it into the run's
+// cgroup, which bounds the memory of the whole run (see trace.Run). Then, as
+// pid 1 of the new pid namespace, it:
 //
-//   - makes every mount private and the whole host tree read-only, nosuid
-//     (mount_setattr with AT_RECURSIVE, or a remount of each mount on kernels
-//     older than 5.12);
-//   - mounts fresh, size-bounded tmpfs file systems on /tmp, /var/tmp and /run,
-//     a minimal /dev (null, zero, full, random, urandom, a private /dev/shm) and
-//     a fresh /proc; the scratch folder /run/detector/home is the program's
-//     working directory and HOME;
-//   - puts the traced file (and any argument naming an existing file) back
-//     at its path when the tmpfs mounts hid it: a read-only bind mount, or a
-//     copy when the sandbox's user cannot read it at its path (files under a
-//     private folder of root, such as the temporary folders of tests);
+//   - builds a new root, as bubblewrap does: a fresh, size-bounded tmpfs
+//     made the root with pivot_root, holding read-only, nosuid, nodev
+//     recursive binds of the host's /usr, /bin, /sbin, /lib, /lib32, /lib64,
+//     /libx32, /etc and /sys (those that are symbolic links, on merged-/usr
+//     systems, are recreated as links), a fresh /proc, fresh size-bounded
+//     tmpfs file systems on /tmp, /var/tmp and /run (and /var/run, a link to
+//     it), and a minimal /dev (null, zero, full, random, urandom, a private
+//     /dev/shm); the scratch folder /run/detector/home is the program's
+//     working directory and HOME. Nothing else of the host is in it: no
+//     /home, /root, /opt, /srv, /mnt, /media, the rest of /var, nor the
+//     caller's working folder, so no socket file there can be reached;
+//   - puts strace, the traced file and any argument naming an existing file
+//     back at their paths when the new root lacks them: a read-only bind
+//     mount of that one file (the folders above it are empty folders of the
+//     new root), or a copy when the sandbox's user cannot read it at its
+//     path (files under a private folder of root, such as the temporary
+//     folders of tests);
+//   - detaches the host's tree and makes the new root itself read-only;
 //   - brings up a private loopback interface: the host's network, including its
 //     127.0.0.1, is unreachable;
 //   - sets resource limits (processes, address space, file size, open files,
@@ -45,6 +54,16 @@
 // relies on that for the timeout, the trace-size cap and cancellation. Nothing
 // written during a run survives it: every writable file system is a tmpfs of
 // the run's own mount namespace.
+//
+// Sockets: a pathname unix socket is reachable only if it lies in one of
+// the bound host folders (/usr, /etc, /sys: none there on usual systems; a
+// mount namespace cannot hide a socket file there short of binding over it)
+// or was made during the run. Abstract unix sockets and netlink belong to
+// the network namespace, which is the run's own. Landlock does not close
+// the rest on the kernels this was built on (6.18): LANDLOCK_ACCESS_FS_MAKE_SOCK
+// covers making a socket file, not connecting to one, and its scope for
+// unix sockets (ABI 6) covers abstract ones only; a right for connecting
+// by path (LANDLOCK_ACCESS_FS_RESOLVE_UNIX) came to Linux in 2026.
 //
 // Known limits: strace gives the traced program its output descriptor (fd 3)
 // by inheritance, so a program written to fool detector could write forged
