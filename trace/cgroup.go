@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -92,14 +93,20 @@ type cgroupMount struct {
 }
 
 func probeCgroup() cgroupSetup {
-	v2, v1, err := cgroupMounts()
+	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
-		return cgroupSetup{err: err}
+		return cgroupSetup{err: fmt.Errorf("read mounts: %w", err)}
 	}
-	own, err := ownCgroups()
+	v2, v1, err := cgroupMounts(f)
+	f.Close()
 	if err != nil {
-		return cgroupSetup{err: err}
+		return cgroupSetup{err: fmt.Errorf("read mounts: %w", err)}
 	}
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return cgroupSetup{err: fmt.Errorf("read own cgroups: %w", err)}
+	}
+	own := ownCgroups(string(b))
 	var reasons []string
 	if v2.dir != "" {
 		if path, ok := own[""]; ok {
@@ -126,14 +133,10 @@ func probeCgroup() cgroupSetup {
 	return cgroupSetup{err: errors.New(strings.Join(reasons, "; "))}
 }
 
-// cgroupMounts finds the cgroup v2 mount and the cgroup v1 memory mount.
-func cgroupMounts() (v2, v1 cgroupMount, err error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return v2, v1, fmt.Errorf("read mounts: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+// cgroupMounts finds, in a mountinfo table, the cgroup v2 mount and the
+// cgroup v1 memory mount.
+func cgroupMounts(r io.Reader) (v2, v1 cgroupMount, err error) {
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		// id parent major:minor root mountpoint options... - fstype source superoptions
 		fields := strings.Fields(sc.Text())
@@ -162,15 +165,12 @@ func cgroupMounts() (v2, v1 cgroupMount, err error) {
 	return v2, v1, sc.Err()
 }
 
-// ownCgroups maps each hierarchy of /proc/self/cgroup to this process's
-// cgroup in it: "" for cgroup v2, "memory" for v1's memory controller.
-func ownCgroups() (map[string]string, error) {
-	b, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return nil, fmt.Errorf("read own cgroups: %w", err)
-	}
+// ownCgroups maps each hierarchy of a /proc/self/cgroup table to the
+// process's cgroup in it: "" for cgroup v2, "memory" for v1's memory
+// controller.
+func ownCgroups(table string) map[string]string {
 	own := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(table, "\n") {
 		f := strings.SplitN(line, ":", 3)
 		if len(f) != 3 {
 			continue
@@ -184,12 +184,15 @@ func ownCgroups() (map[string]string, error) {
 			}
 		}
 	}
-	return own, nil
+	return own
 }
 
 // cgroupDir is the folder of cgroup path in mount m, or "" when the path
 // lies outside what m shows.
 func cgroupDir(m cgroupMount, path string) string {
+	if !strings.HasPrefix(path, "/") || strings.Contains(path+"/", "/../") {
+		return "" // above the root of this cgroup namespace
+	}
 	rel := path
 	if m.root != "/" {
 		if path != m.root && !strings.HasPrefix(path, m.root+"/") {
