@@ -34,9 +34,11 @@ import (
 //   - else nothing: each process is bounded by its address-space limit only,
 //     and CheckMemoryBound says so.
 //
-// The init is moved into the cgroup before it does anything else (it waits
-// on sandbox.FDGate until then), so that every process of the run, every
-// tmpfs page and every memfd it fills is charged to the run. The kernel kills
+// The cgroup is made while the init sets the sandbox up; the init waits on
+// sandbox.FDGate until it has been moved in, before it starts strace, so
+// that every process of the run, every tmpfs page and every memfd it fills
+// is charged to the run (only the copies of samples the setup makes, at most
+// one tmpfs, are charged to the caller). The kernel kills
 // a process of the run when the cgroup cannot be kept below the bound.
 
 // cgroupKind is the cgroup hierarchy that bounds runs here.

@@ -266,15 +266,6 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 		gateR.Close()
 	}
 
-	var cg *runCgroup
-	if s := findCgroup(); s.kind != cgroupNone {
-		if cg, err = s.create(opts.MaxMemory); err != nil {
-			closeW()
-			return res, fmt.Errorf("bound the run's memory: %w", err)
-		}
-		defer cg.remove()
-	}
-
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/5", // sandbox.FDExe: works even where the sandbox's user cannot reach the binary's path
 		Args:       []string{sandbox.InitName, string(arg)},
@@ -333,8 +324,16 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 		}
 		return res, fmt.Errorf("start strace: %w", err)
 	}
-	if cg != nil {
-		if err := cg.attach(cmd.Process.Pid); err != nil {
+	// The run's cgroup is made while the init sets the sandbox up; the init
+	// waits for it before starting strace.
+	var cg *runCgroup
+	if s := findCgroup(); s.kind != cgroupNone {
+		cg, err = s.create(opts.MaxMemory)
+		if err == nil {
+			defer cg.remove()
+			err = cg.attach(cmd.Process.Pid)
+		}
+		if err != nil {
 			cmd.Process.Kill()
 			<-waited
 			return res, fmt.Errorf("bound the run's memory: %w", err)

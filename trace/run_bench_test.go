@@ -138,3 +138,19 @@ func BenchmarkRunFixtures(b *testing.B) {
 	b.ReportMetric(float64(sandboxed.Milliseconds())/float64(b.N), "sandbox-ms/op")
 	b.ReportMetric(100*(float64(sandboxed)/float64(plain)-1), "overhead-%")
 }
+
+// BenchmarkSandboxSetup times building a sandbox and tearing it down
+// without running strace (CheckSandbox): the setup cost every run pays, new
+// root, mounts and the run's cgroup included.
+func BenchmarkSandboxSetup(b *testing.B) {
+	if err := CheckSandbox(); err != nil {
+		b.Skipf("no sandbox here: %v", err)
+	}
+	cpu := cpuTime()
+	for b.Loop() {
+		if err := CheckSandbox(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}

@@ -16,10 +16,8 @@
 // single id: the caller's uid and gid, or 65534 (nobody) when the caller is
 // root; uid 0 does not exist in it. The init gets the three capabilities it
 // needs for the setup (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETPCAP) as ambient
-// capabilities, valid only in its own namespaces. The init first waits for
-// the end of file on FDGate: by then the caller has moved it into the run's
-// cgroup, which bounds the memory of the whole run (see trace.Run). Then, as
-// pid 1 of the new pid namespace, it:
+// capabilities, valid only in its own namespaces. The init then, as pid 1 of
+// the new pid namespace:
 //
 //   - builds a new root, as bubblewrap does: a fresh, size-bounded tmpfs
 //     made the root with pivot_root, holding read-only, nosuid, nodev
@@ -39,6 +37,9 @@
 //     path (files under a private folder of root, such as the temporary
 //     folders of tests);
 //   - detaches the host's tree and makes the new root itself read-only;
+//   - waits for the end of file on FDGate: meanwhile the caller has moved
+//     the init into the run's cgroup, which bounds the memory of the whole
+//     run (see trace.Run);
 //   - brings up a private loopback interface: the host's network, including its
 //     127.0.0.1, is unreachable;
 //   - sets resource limits (processes, address space, file size, open files,
@@ -143,11 +144,6 @@ func initMain(arg string) {
 		os.Exit(125)
 	}
 	unix.CloseOnExec(FDStatus)
-	// The caller moves this process into the run's cgroup, then closes the
-	// gate: everything from here on is charged to the run.
-	if err := waitGate(); err != nil {
-		fail(err)
-	}
 	var cfg Config
 	if err := json.Unmarshal([]byte(arg), &cfg); err != nil {
 		fail(fmt.Errorf("decode sandbox configuration: %w", err))
@@ -158,6 +154,12 @@ func initMain(arg string) {
 		}
 	} else if err := os.Chdir(cfg.Dir); err != nil {
 		fail(fmt.Errorf("enter working directory: %w", err))
+	}
+	// Meanwhile the caller has made the run's cgroup and moved this process
+	// into it; it closes the gate when done. What strace and the program
+	// use is charged to the run.
+	if err := waitGate(); err != nil {
+		fail(err)
 	}
 	if err := setLimits(cfg.CPU); err != nil {
 		fail(err)
