@@ -111,12 +111,14 @@ func needPerl(t *testing.T) {
 	}
 }
 
-// hostDir creates a world-writable folder that the sandbox shows read-only:
-// not below /tmp, /var/tmp, /run or /dev (whose sandbox views are fresh
-// file systems), and reachable by the sandbox's user, so that only the
-// sandbox keeps a program from changing it. It tries the working folder
-// (the package's, in the repository) first, then a few system folders, as a
-// repository cloned below /tmp would be hidden.
+// hostDir creates a world-writable folder whose files, handed to a program
+// as arguments, the sandbox shows read-only at their paths (in folders of
+// its read-only root): not below /tmp, /var/tmp, /run or /dev (where they
+// would land in the sandbox's own writable file systems), and reachable by
+// the sandbox's user, so that the files are bound in rather than copied and
+// only the sandbox keeps a program from changing them. It tries the working
+// folder (the package's, in the repository) first, then a few system
+// folders, as a repository cloned below /tmp would not do.
 func hostDir(t *testing.T) string {
 	t.Helper()
 	wd, err := os.Getwd()
