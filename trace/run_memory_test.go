@@ -126,3 +126,25 @@ func TestRunMemoryBoundCleanup(t *testing.T) {
 		t.Errorf("cgroups left after the runs: %v", left)
 	}
 }
+
+// TestCgroupSweep: the empty cgroup of a detector that is gone is removed;
+// that of a live one stays.
+func TestCgroupSweep(t *testing.T) {
+	memoryBoundOrSkip(t)
+	s := findCgroup()
+	gone := filepath.Join(s.parent, fmt.Sprintf("%s%d-1", cgroupPrefix, 1<<31-1))
+	live := filepath.Join(s.parent, fmt.Sprintf("%s%d-1", cgroupPrefix, os.Getppid()))
+	for _, d := range []string{gone, live} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(d) })
+	}
+	s.sweep()
+	if _, err := os.Stat(gone); err == nil {
+		t.Errorf("the cgroup of a detector that is gone is still there: %s", gone)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the cgroup of a live detector was removed: %v", err)
+	}
+}
