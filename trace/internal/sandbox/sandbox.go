@@ -64,7 +64,8 @@
 // the rest on the kernels this was built on (6.18): LANDLOCK_ACCESS_FS_MAKE_SOCK
 // covers making a socket file, not connecting to one, and its scope for
 // unix sockets (ABI 6) covers abstract ones only; a right for connecting
-// by path (LANDLOCK_ACCESS_FS_RESOLVE_UNIX) came to Linux in 2026.
+// by path (LANDLOCK_ACCESS_FS_RESOLVE_UNIX) was added to Landlock in 2026,
+// after those kernels.
 //
 // Known limits: strace gives the traced program its output descriptor (fd 3)
 // by inheritance, so a program written to fool detector could write forged
