@@ -176,6 +176,7 @@ func execFlags() []cli.Flag {
 		&cli.IntFlag{Name: "jobs", Value: runtime.NumCPU(), Usage: "samples processed at once"},
 		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "wall-clock limit per executed sample"},
 		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`"},
+		&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of each run, all its processes together, to `SIZE`"},
 		&cli.BoolFlag{Name: "no-sandbox", Usage: "run executables WITHOUT isolation (only for programs you trust)"},
 	}
 }
@@ -223,8 +224,23 @@ func sampleOptions(c *cli.Context) (pipeline.Options, error) {
 	if o.Run.MaxTrace, err = parseSize(c.String("max-trace")); err != nil {
 		return o, fmt.Errorf("--max-trace: %w", err)
 	}
+	if o.Run.MaxMemory, err = parseMemory(c.String("max-memory")); err != nil {
+		return o, err
+	}
 	o.Run.NoSandbox = c.Bool("no-sandbox")
 	return o, nil
+}
+
+// parseMemory reads --max-memory: a size of at least trace.MinMaxMemory.
+func parseMemory(s string) (int64, error) {
+	n, err := parseSize(s)
+	if err != nil {
+		return 0, fmt.Errorf("--max-memory: %w", err)
+	}
+	if n < trace.MinMaxMemory {
+		return 0, fmt.Errorf("--max-memory: %s is below the minimum of %dMiB", s, trace.MinMaxMemory>>20)
+	}
+	return n, nil
 }
 
 // parseSize reads a byte count such as 4096, 64KiB, 256MiB or 1GiB.

@@ -27,6 +27,7 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Value: "-", Usage: "write the log to `FILE` (- for standard output)"},
 			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "wall-clock limit for the run"},
 			&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop the run when its trace exceeds `SIZE`"},
+			&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of the run, all its processes together, to `SIZE`"},
 			&cli.BoolFlag{Name: "no-sandbox", Usage: "run WITHOUT isolation (only for programs you trust)"},
 		},
 		Action: runTrace,
@@ -54,11 +55,15 @@ func runTrace(c *cli.Context) error {
 	if ro.MaxTrace, err = parseSize(c.String("max-trace")); err != nil {
 		return fmt.Errorf("--max-trace: %w", err)
 	}
+	if ro.MaxMemory, err = parseMemory(c.String("max-memory")); err != nil {
+		return err
+	}
 	if ro.NoSandbox {
 		warnf("--no-sandbox: the command runs WITHOUT isolation, with your privileges")
 	} else {
 		pipeline.WarnKeptGroups(warnf)
 	}
+	pipeline.WarnMemoryBound(warnf)
 
 	out := c.String("out")
 	if out == "-" {
@@ -137,6 +142,9 @@ func traceDone(res trace.RunResult, err error, dest string) error {
 	}
 	if res.Truncated {
 		note += ", trace truncated"
+	}
+	if res.MemoryLimited {
+		note += ", memory bound hit"
 	}
 	fmt.Fprintf(os.Stderr, "detector: traced to %s: exit status %d in %s%s\n", report.Escape(dest), res.ExitCode, res.Duration.Round(1e6), note)
 	return nil

@@ -281,6 +281,8 @@ func TestBadInput(t *testing.T) {
 		{"bad output", []string{"detect", "--output", "xml", "--model", good, table}, "unknown output format"},
 		{"bad gamma", []string{"train", "--algorithm", "ocsvm", "--gamma", "-1", table}, "--gamma"},
 		{"unknown flag", []string{"detect", "--frobnicate", table}, "frobnicate"},
+		{"tiny memory bound", []string{"detect", "--max-memory", "1M", "--model", good, table}, "--max-memory: 1M is below the minimum"},
+		{"bad memory bound", []string{"trace", "--max-memory", "lots", "--", "/bin/true"}, "--max-memory"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { wantError(t, run(t, nil, c.args...), c.want) })

@@ -120,6 +120,7 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 		} else {
 			WarnKeptGroups(warnf)
 		}
+		WarnMemoryBound(warnf)
 	}
 
 	results := make([][]Sample, len(srcs))
@@ -304,7 +305,21 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 		Stderr:    string(r.Stderr),
 		Seconds:   r.Duration.Round(time.Millisecond).Seconds(),
 		Evasion:   evasion,
+
+		MemoryLimited: r.MemoryLimited,
 	}, st, nil
+}
+
+var memoryBoundOnce sync.Once
+
+// WarnMemoryBound warns, once per process, when runs cannot be bounded in
+// total memory here.
+func WarnMemoryBound(warnf func(string, ...any)) {
+	memoryBoundOnce.Do(func() {
+		if err := trace.CheckMemoryBound(); err != nil {
+			warnf("%v", err)
+		}
+	})
 }
 
 var keptGroupsOnce sync.Once

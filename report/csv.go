@@ -9,8 +9,8 @@ import (
 // WriteCSV writes rows as CSV with a header: sample, verdict, score,
 // confidence, the features, then dev1_feature, dev1_z ... for the largest
 // TopDeviations, then severity, findings (id:SEVERITY:count;...), error,
-// exit_code, timed_out and truncated (empty for samples that were not
-// executed).
+// exit_code, timed_out, truncated and memory_limited (empty for samples
+// that were not executed).
 func WriteCSV(w io.Writer, rows []Row, s Summary) error {
 	cw := csv.NewWriter(w)
 	head := []string{"sample", "verdict", "score", "confidence"}
@@ -19,7 +19,7 @@ func WriteCSV(w io.Writer, rows []Row, s Summary) error {
 		n := "dev" + strconv.Itoa(i)
 		head = append(head, n+"_feature", n+"_z")
 	}
-	head = append(head, "severity", "findings", "error", "exit_code", "timed_out", "truncated")
+	head = append(head, "severity", "findings", "error", "exit_code", "timed_out", "truncated", "memory_limited")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -45,9 +45,9 @@ func WriteCSV(w io.Writer, rows []Row, s Summary) error {
 		}
 		rec = append(rec, severity(r), findingsCSV(r.Findings), r.Err)
 		if r.Run != nil {
-			rec = append(rec, strconv.Itoa(r.Run.ExitCode), strconv.FormatBool(r.Run.TimedOut), strconv.FormatBool(r.Run.Truncated))
+			rec = append(rec, strconv.Itoa(r.Run.ExitCode), strconv.FormatBool(r.Run.TimedOut), strconv.FormatBool(r.Run.Truncated), strconv.FormatBool(r.Run.MemoryLimited))
 		} else {
-			rec = append(rec, "", "", "")
+			rec = append(rec, "", "", "", "")
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -51,13 +51,15 @@ func finitePtr(v float64) *float64 {
 }
 
 type jsonRun struct {
-	ExitCode  int      `json:"exit_code"`
-	TimedOut  bool     `json:"timed_out"`
-	Truncated bool     `json:"truncated"`
-	Seconds   float64  `json:"seconds"`
-	Stdout    string   `json:"stdout"`
-	Stderr    string   `json:"stderr"`
-	Evasion   []string `json:"evasion,omitempty"`
+	ExitCode  int     `json:"exit_code"`
+	TimedOut  bool    `json:"timed_out"`
+	Truncated bool    `json:"truncated"`
+	Seconds   float64 `json:"seconds"`
+	Stdout    string  `json:"stdout"`
+	Stderr    string  `json:"stderr"`
+	// MemoryLimited: the run hit its memory bound.
+	MemoryLimited bool     `json:"memory_limited"`
+	Evasion       []string `json:"evasion,omitempty"`
 }
 
 type jsonRow struct {
@@ -135,7 +137,7 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 			j.Features = &Floats{Names: s.FeatureNames, Values: r.Features}
 		}
 		if r.Run != nil {
-			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr, r.Run.Evasion}
+			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr, r.Run.MemoryLimited, r.Run.Evasion}
 		}
 		if err := enc.Encode(j); err != nil {
 			return err

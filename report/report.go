@@ -53,9 +53,12 @@ type RunInfo struct {
 	ExitCode  int
 	TimedOut  bool
 	Truncated bool
-	Stdout    string // bounded capture
-	Stderr    string
-	Seconds   float64
+	// MemoryLimited: the run hit its memory bound (a process was killed or
+	// refused memory).
+	MemoryLimited bool
+	Stdout        string // bounded capture
+	Stderr        string
+	Seconds       float64
 	// Evasion names the attempts, seen in the trace, to act out of the
 	// tracer's sight or on the tracer (see trace.Evasion); the sandbox
 	// refuses them, so the trace is complete, but the attempt itself is a

@@ -116,10 +116,10 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := strings.Join(recs[0], ",")
-	if head != "sample,verdict,score,confidence,total_calls,network_ratio,dev1_feature,dev1_z,dev2_feature,dev2_z,dev3_feature,dev3_z,severity,findings,error,exit_code,timed_out,truncated" {
+	if head != "sample,verdict,score,confidence,total_calls,network_ratio,dev1_feature,dev1_z,dev2_feature,dev2_z,dev3_feature,dev3_z,severity,findings,error,exit_code,timed_out,truncated,memory_limited" {
 		t.Fatalf("header %s", head)
 	}
-	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,WARNING,,,1,true,false" {
+	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,WARNING,,,1,true,false,false" {
 		t.Errorf("row 1: %s", got)
 	}
 	if recs[3][1] != Error || recs[3][2] != "" || !strings.Contains(recs[3][14], "no system calls") {
@@ -212,5 +212,30 @@ func TestJSONNonFiniteNumbers(t *testing.T) {
 	}
 	if err := json.Unmarshal(b.Bytes(), &got); err != nil || got.Score != nil || got.Confidence != nil || got.Deviations[0].Z != nil {
 		t.Errorf("%s: %v", b.String(), err)
+	}
+}
+
+// A run that hit its memory bound says so in every format.
+func TestMemoryLimitedRun(t *testing.T) {
+	rs := []Row{{Sample: "bins/hog", Verdict: Anomalous, Score: -1, Confidence: 0.9,
+		Features: []float64{10, 0}, Run: &RunInfo{ExitCode: 137, MemoryLimited: true}}}
+	var tab, js, cs bytes.Buffer
+	if err := WriteTable(&tab, rs, sum); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tab.String(), "anomalous (memory bound hit)") {
+		t.Errorf("table lacks the memory note:\n%s", tab.String())
+	}
+	if err := WriteJSON(&js, rs, sum); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"memory_limited":true`) {
+		t.Errorf("JSON lacks memory_limited: %s", js.String())
+	}
+	if err := WriteCSV(&cs, rs, sum); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := csv.NewReader(&cs).ReadAll(); err != nil || recs[1][len(recs[1])-1] != "true" {
+		t.Errorf("CSV lacks memory_limited: %v, %v", recs, err)
 	}
 }

@@ -34,7 +34,7 @@ func WriteTable(w io.Writer, rows []Row, s Summary) error {
 				ds = append(ds, Escape(FormatDeviation(d)))
 			}
 			cells[4] = strings.Join(ds, ", ")
-			if r.Run != nil && (r.Run.TimedOut || r.Run.Truncated || len(r.Run.Evasion) > 0) {
+			if r.Run != nil && (r.Run.TimedOut || r.Run.Truncated || r.Run.MemoryLimited || len(r.Run.Evasion) > 0) {
 				cells[1] += " (" + runNote(r.Run) + ")"
 			}
 		}
@@ -56,6 +56,9 @@ func runNote(r *RunInfo) string {
 	}
 	if r.Truncated {
 		n = append(n, "trace truncated")
+	}
+	if r.MemoryLimited {
+		n = append(n, "memory bound hit")
 	}
 	if len(r.Evasion) > 0 {
 		n = append(n, "tried to evade the tracer: "+strings.Join(r.Evasion, "; "))

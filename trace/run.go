@@ -30,6 +30,8 @@ const (
 	DefaultTimeout   = 10 * time.Second
 	DefaultMaxTrace  = 256 << 20 // bytes
 	DefaultMaxOutput = 64 << 10  // bytes
+	DefaultMaxMemory = 2 << 30   // bytes
+	MinMaxMemory     = 16 << 20  // bytes: the least MaxMemory a run starts with
 )
 
 // RunOptions configure Run. Zero values select the defaults.
@@ -50,6 +52,13 @@ type RunOptions struct {
 	// no_new_privs. The program runs as the caller, in a temporary working
 	// folder removed afterwards.
 	NoSandbox bool
+	// MaxMemory bounds the memory of the run as a whole (default 2 GiB):
+	// every process, tmpfs file and memfd of the run, strace included, with
+	// no swap. A process of the run is killed when the bound cannot be kept,
+	// and RunResult.MemoryLimited is set. The bound needs a cgroup this
+	// process may manage (see CheckMemoryBound); without one, only each
+	// process's address space is limited.
+	MaxMemory int64
 	// StraceArgs are extra strace flags, placed after the runner's own
 	// "-f -q -s 256 -o /proc/self/fd/3" and before "--".
 	StraceArgs []string
@@ -71,6 +80,12 @@ type RunResult struct {
 	// Duration is the wall-clock time from start to the end of the last
 	// process of the run.
 	Duration time.Duration
+	// MemoryLimited is set when the run hit RunOptions.MaxMemory: the kernel
+	// killed a process of the run, or refused it memory, to keep the bound.
+	MemoryLimited bool
+	// PeakMemory is the most memory the run held at once, in bytes, as its
+	// cgroup counted it; 0 when the run had no cgroup.
+	PeakMemory int64
 }
 
 // ErrNoStrace is returned by Run when strace is not installed.
@@ -127,6 +142,10 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 	if opts.MaxOutput <= 0 {
 		opts.MaxOutput = DefaultMaxOutput
 	}
+	if opts.MaxMemory <= 0 {
+		opts.MaxMemory = DefaultMaxMemory
+	}
+	opts.MaxMemory = max(opts.MaxMemory, MinMaxMemory)
 	if len(argv) == 0 {
 		return res, errors.New("run: no program given")
 	}
@@ -166,10 +185,10 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 				cfg.Env = append(cfg.Env, k+"="+v)
 			}
 		}
-		// The program and every argument naming an existing file, to be bound
-		// in where the sandbox hides them.
-		for i, a := range argv {
-			if i > 0 && !filepath.IsAbs(a) {
+		// strace, the program and every argument naming an existing file, to
+		// be bound in where the sandbox hides them.
+		for _, a := range append([]string{strace}, argv...) {
+			if !filepath.IsAbs(a) {
 				continue
 			}
 			f, err := safefile.Open(a) // regular files only, never waits on a FIFO
@@ -196,7 +215,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 // a *SandboxError.
 func CheckSandbox() error {
 	cfg := sandbox.Config{Sandbox: true, Probe: true, CPU: 5}
-	_, err := runInit(context.Background(), RunOptions{Timeout: 10 * time.Second, MaxTrace: 1, MaxOutput: 4096}, cfg, nil, io.Discard)
+	_, err := runInit(context.Background(), RunOptions{Timeout: 10 * time.Second, MaxTrace: 1, MaxOutput: 4096, MaxMemory: DefaultMaxMemory}, cfg, nil, io.Discard)
 	return err
 }
 
@@ -224,6 +243,15 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 		return res, fmt.Errorf("create status pipe: %w", err)
 	}
 	defer statusR.Close()
+	// The init waits for the end of the gate pipe: by then it is in the
+	// run's cgroup.
+	gateR, gateW, err := os.Pipe()
+	if err != nil {
+		traceW.Close()
+		statusW.Close()
+		return res, fmt.Errorf("create gate pipe: %w", err)
+	}
+	defer gateW.Close()
 
 	// The program's stdout and stderr: pipes of our own rather than
 	// os/exec's, so that they can be handed to the sandbox's user (programs
@@ -247,6 +275,7 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 		statusW.Close()
 		outW.Close()
 		errW.Close()
+		gateR.Close()
 	}
 
 	cmd := &exec.Cmd{
@@ -255,7 +284,7 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 		Env:        []string{"GOMAXPROCS=1"}, // the init is single-purpose and short-lived
 		Stdout:     outW,
 		Stderr:     errW,
-		ExtraFiles: append([]*os.File{traceW, statusW, exe}, files...),
+		ExtraFiles: append([]*os.File{traceW, statusW, exe, gateR}, files...), // from fd 3 on; see sandbox.FDTrace
 		SysProcAttr: &syscall.SysProcAttr{
 			Setsid:    true,
 			Pdeathsig: syscall.SIGKILL,
@@ -315,6 +344,22 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 		}
 		return res, fmt.Errorf("start strace: %w", err)
 	}
+	// The run's cgroup is made while the init sets the sandbox up; the init
+	// waits for it before starting strace.
+	var cg *runCgroup
+	if s := findCgroup(); s.kind != cgroupNone {
+		cg, err = s.create(opts.MaxMemory)
+		if err == nil {
+			defer cg.remove()
+			err = cg.attach(cmd.Process.Pid)
+		}
+		if err != nil {
+			cmd.Process.Kill()
+			<-waited
+			return res, fmt.Errorf("bound the run's memory: %w", err)
+		}
+	}
+	gateW.Close()
 
 	var (
 		killOnce sync.Once
@@ -399,6 +444,14 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 	<-exited
 	res.Duration = time.Since(start)
 	res.Stdout, res.Stderr = stdout.buf, stderr.buf
+	if cg != nil {
+		// Every process of the run is gone: its cgroup's counts are final.
+		res.MemoryLimited = cg.hitBound()
+		res.PeakMemory = cg.peak()
+		if err := cg.remove(); err != nil {
+			return res, err
+		}
+	}
 	mu.Lock()
 	res.TimedOut = timedOut
 	mu.Unlock()

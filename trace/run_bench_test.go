@@ -188,3 +188,19 @@ func BenchmarkTraceOptions(b *testing.B) {
 type countWriter int64
 
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+// BenchmarkSandboxSetup times building a sandbox and tearing it down
+// without running strace (CheckSandbox): the setup cost every run pays, new
+// root, mounts and the run's cgroup included.
+func BenchmarkSandboxSetup(b *testing.B) {
+	if err := CheckSandbox(); err != nil {
+		b.Skipf("no sandbox here: %v", err)
+	}
+	cpu := cpuTime()
+	for b.Loop() {
+		if err := CheckSandbox(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}

@@ -63,8 +63,10 @@ func TestRunDropsGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	prog := writeProgram(t, dir, "groups.sh", "#!/bin/sh\nexport MARK="+dir+"\ngrep Groups /proc/self/status\nid -G\ncat "+secret+"\n")
-	res, raw, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second}, dir, prog)
+	// The file is named on the command line, so the sandbox shows it at
+	// its path, with its owner and mode.
+	prog := writeProgram(t, dir, "groups.sh", "#!/bin/sh\nexport MARK="+dir+"\ngrep Groups /proc/self/status\nid -G\ncat \"$1\"\n")
+	res, raw, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second}, dir, prog, secret)
 	out := string(res.Stdout)
 	i := strings.Index(out, "Groups:")
 	if i < 0 {

@@ -111,12 +111,14 @@ func needPerl(t *testing.T) {
 	}
 }
 
-// hostDir creates a world-writable folder that the sandbox shows read-only:
-// not below /tmp, /var/tmp, /run or /dev (whose sandbox views are fresh
-// file systems), and reachable by the sandbox's user, so that only the
-// sandbox keeps a program from changing it. It tries the working folder
-// (the package's, in the repository) first, then a few system folders, as a
-// repository cloned below /tmp would be hidden.
+// hostDir creates a world-writable folder whose files, handed to a program
+// as arguments, the sandbox shows read-only at their paths (in folders of
+// its read-only root): not below /tmp, /var/tmp, /run or /dev (where they
+// would land in the sandbox's own writable file systems), and reachable by
+// the sandbox's user, so that the files are bound in rather than copied and
+// only the sandbox keeps a program from changing them. It tries the working
+// folder (the package's, in the repository) first, then a few system
+// folders, as a repository cloned below /tmp would not do.
 func hostDir(t *testing.T) string {
 	t.Helper()
 	wd, err := os.Getwd()
@@ -225,13 +227,15 @@ mkdir %[2]s/newdir
 rm -f %[5]s
 mv %[3]s %[2]s/moved.txt
 rm -rf %[2]s
+echo pwned > /etc/.detector-new.txt
 echo scratch > "$HOME/kept.txt" && cat "$HOME/kept.txt"
 echo tmp > /tmp/kept.txt && cat /tmp/kept.txt
 echo shm > /dev/shm/kept.txt && cat /dev/shm/kept.txt
 grep CapEff /proc/self/status
 id -u
 `, progDir, host, existing, hostTmp, victim))
-	res, raw, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second}, progDir, prog)
+	// The host files are arguments: the sandbox shows them, read-only.
+	res, raw, _ := runHostile(t, RunOptions{Timeout: 10 * time.Second}, progDir, prog, existing, victim)
 
 	for _, f := range []string{existing, victim} {
 		if b, err := os.ReadFile(f); err != nil || string(b) != "original\n" {
@@ -241,7 +245,7 @@ id -u
 	if after, err := os.Stat(existing); err != nil || !after.ModTime().Equal(before.ModTime()) {
 		t.Errorf("host file %s touched", existing)
 	}
-	for _, f := range []string{filepath.Join(host, "new.txt"), filepath.Join(host, "newdir"), filepath.Join(host, "moved.txt"), filepath.Join(hostTmp, "new.txt")} {
+	for _, f := range []string{filepath.Join(host, "new.txt"), filepath.Join(host, "newdir"), filepath.Join(host, "moved.txt"), filepath.Join(hostTmp, "new.txt"), "/etc/.detector-new.txt"} {
 		if _, err := os.Lstat(f); err == nil {
 			t.Errorf("the program created %s on the host", f)
 		}
@@ -263,6 +267,7 @@ id -u
 		{"openat", existing, "EROFS"},
 		{"mkdir", host + "/newdir", "EROFS"},
 		{"unlinkat", victim, "EROFS"},
+		{"openat", "/etc/.detector-new.txt", "EROFS"},
 	} {
 		if _, ok := findCall(calls, want.Name, want.Args, want.Errno); !ok {
 			t.Errorf("trace lacks %s(%s...) = %s", want.Name, want.Args, want.Errno)

@@ -23,17 +23,27 @@
 // capabilities, valid only in its own namespaces. The init then, as pid 1 of
 // the new pid namespace:
 //
-//   - makes every mount private and the whole host tree read-only, nosuid
-//     (mount_setattr with AT_RECURSIVE, or a remount of each mount on kernels
-//     older than 5.12);
-//   - mounts fresh, size-bounded tmpfs file systems on /tmp, /var/tmp and /run,
-//     a minimal /dev (null, zero, full, random, urandom, a private /dev/shm) and
-//     a fresh /proc; the scratch folder /run/detector/home is the program's
-//     working directory and HOME;
-//   - puts the traced file (and any argument naming an existing file) back
-//     at its path when the tmpfs mounts hid it: a read-only bind mount, or a
-//     copy when the sandbox's user cannot read it at its path (files under a
-//     private folder of root, such as the temporary folders of tests);
+//   - builds a new root, as bubblewrap does: a fresh, size-bounded tmpfs
+//     made the root with pivot_root, holding read-only, nosuid, nodev
+//     recursive binds of the host's /usr, /bin, /sbin, /lib, /lib32, /lib64,
+//     /libx32, /etc and /sys (those that are symbolic links, on merged-/usr
+//     systems, are recreated as links), a fresh /proc, fresh size-bounded
+//     tmpfs file systems on /tmp, /var/tmp and /run (and /var/run, a link to
+//     it), and a minimal /dev (null, zero, full, random, urandom, a private
+//     /dev/shm); the scratch folder /run/detector/home is the program's
+//     working directory and HOME. Nothing else of the host is in it: no
+//     /home, /root, /opt, /srv, /mnt, /media, the rest of /var, nor the
+//     caller's working folder, so no socket file there can be reached;
+//   - puts strace, the traced file and any argument naming an existing file
+//     back at their paths when the new root lacks them: a read-only bind
+//     mount of that one file (the folders above it are empty folders of the
+//     new root), or a copy when the sandbox's user cannot read it at its
+//     path (files under a private folder of root, such as the temporary
+//     folders of tests);
+//   - detaches the host's tree and makes the new root itself read-only;
+//   - waits for the end of file on FDGate: meanwhile the caller has moved
+//     the init into the run's cgroup, which bounds the memory of the whole
+//     run (see trace.Run);
 //   - brings up a private loopback interface: the host's network, including its
 //     127.0.0.1, is unreachable;
 //   - covers /proc/1/mem and /proc/1/task/1/mem, the memory of the init, which
@@ -56,6 +66,17 @@
 // relies on that for the timeout, the trace-size cap and cancellation. Nothing
 // written during a run survives it: every writable file system is a tmpfs of
 // the run's own mount namespace.
+//
+// Sockets: a pathname unix socket is reachable only if it lies in one of
+// the bound host folders (/usr, /etc, /sys: none there on usual systems; a
+// mount namespace cannot hide a socket file there short of binding over it)
+// or was made during the run. Abstract unix sockets and netlink belong to
+// the network namespace, which is the run's own. Landlock does not close
+// the rest on the kernels this was built on (6.18): LANDLOCK_ACCESS_FS_MAKE_SOCK
+// covers making a socket file, not connecting to one, and its scope for
+// unix sockets (ABI 6) covers abstract ones only; a right for connecting
+// by path (LANDLOCK_ACCESS_FS_RESOLVE_UNIX) was added to Landlock in 2026,
+// after those kernels.
 //
 // Without the sandbox (Config.Sandbox unset) the init still joins a new
 // session keyring and installs the same filter, aimed at its own pid.
@@ -92,14 +113,15 @@ const (
 	FDTrace  = 3 // write end of the trace pipe; strace writes to /proc/self/fd/3
 	FDStatus = 4 // setup errors; closed on the successful exec of strace
 	FDExe    = 5 // the current binary, executed through /proc/self/fd/5
-	FDFiles  = 6 // first of the files to bind in (Config.Files)
+	FDGate   = 6 // read end of a pipe; the init waits for its end of file before anything else
+	FDFiles  = 7 // first of the files to bind in (Config.Files)
 )
 
 // Resource limits inside the run. Process and file counts are per run; sizes
 // in bytes.
 const (
 	LimitProcs    = 512      // RLIMIT_NPROC: processes and threads of the inner user
-	limitAS       = 4 << 30  // RLIMIT_AS: address space of each process
+	LimitAS       = 4 << 30  // RLIMIT_AS: address space of each process
 	limitFileSize = 64 << 20 // RLIMIT_FSIZE: size of each written file
 	limitFiles    = 1024     // RLIMIT_NOFILE: open descriptors per process
 	tmpfsSize     = "64m"    // size of each tmpfs (/tmp, /var/tmp, /run, /dev/shm)
@@ -151,6 +173,12 @@ func initMain(arg string) {
 	} else if err := os.Chdir(cfg.Dir); err != nil {
 		fail(fmt.Errorf("enter working directory: %w", err))
 	}
+	// Meanwhile the caller has made the run's cgroup and moved this process
+	// into it; it closes the gate when done. What strace and the program
+	// use is charged to the run.
+	if err := waitGate(); err != nil {
+		fail(err)
+	}
 	if err := setLimits(cfg.CPU); err != nil {
 		fail(err)
 	}
@@ -186,6 +214,22 @@ func initMain(arg string) {
 	fail(fmt.Errorf("exec %s: %w", cfg.Argv[0], err))
 }
 
+// waitGate waits until the caller closes its end of the gate pipe.
+func waitGate() error {
+	var b [1]byte
+	for {
+		n, err := unix.Read(FDGate, b[:])
+		if n == 0 && err == nil {
+			break
+		}
+		if err != nil && err != unix.EINTR {
+			return fmt.Errorf("wait for the run's cgroup: %w", err)
+		}
+	}
+	unix.Close(FDGate)
+	return nil
+}
+
 // setupSandbox builds the file system view and the network of the run. It
 // runs as uid 0 with full capabilities of the run's user namespace.
 func setupSandbox(cfg *Config) error {
@@ -206,10 +250,13 @@ func setupSandbox(cfg *Config) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
-	if err := readOnlyRoot(); err != nil {
+	if err := newRoot(); err != nil {
 		return err
 	}
 	tmpfs := func(dir, mode string) error {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
 		opts := "mode=" + mode + ",size=" + tmpfsSize + ",nr_inodes=" + tmpfsInodes
 		err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts)
 		if err != nil {
@@ -218,9 +265,6 @@ func setupSandbox(cfg *Config) error {
 		return nil
 	}
 	for _, dir := range []string{"/tmp", "/var/tmp"} {
-		if _, err := os.Lstat(dir); err != nil {
-			continue
-		}
 		if err := tmpfs(dir, "1777"); err != nil {
 			return err
 		}
@@ -228,11 +272,17 @@ func setupSandbox(cfg *Config) error {
 	if err := tmpfs("/run", "755"); err != nil {
 		return err
 	}
+	if err := os.Symlink("../run", "/var/run"); err != nil {
+		return fmt.Errorf("create /var/run: %w", err)
+	}
 	if err := os.MkdirAll(ScratchDir, 0o755); err != nil {
 		return fmt.Errorf("create scratch folder: %w", err)
 	}
 
 	// A minimal /dev.
+	if err := os.Mkdir("/dev", 0o755); err != nil {
+		return fmt.Errorf("create /dev: %w", err)
+	}
 	if err := unix.Mount("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=755,size=64k,nr_inodes=64"); err != nil {
 		return fmt.Errorf("mount tmpfs on /dev: %w", err)
 	}
@@ -250,9 +300,6 @@ func setupSandbox(cfg *Config) error {
 			return fmt.Errorf("create /dev/%s: %w", name, err)
 		}
 	}
-	if err := os.Mkdir("/dev/shm", 0o1777); err != nil {
-		return fmt.Errorf("create /dev/shm: %w", err)
-	}
 	if err := tmpfs("/dev/shm", "1777"); err != nil {
 		return err
 	}
@@ -260,14 +307,13 @@ func setupSandbox(cfg *Config) error {
 		return fmt.Errorf("make /dev read-only: %w", err)
 	}
 
-	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		return fmt.Errorf("mount /proc: %w", err)
-	}
-
 	for _, f := range files {
 		if err := placeIn(f); err != nil {
 			return err
 		}
+	}
+	if err := dropOldRoot(); err != nil {
+		return err
 	}
 
 	if err := unix.Sethostname([]byte(sandboxHost)); err != nil {
@@ -282,21 +328,117 @@ func setupSandbox(cfg *Config) error {
 	return nil
 }
 
-// readOnlyRoot makes every mount of the run's mount namespace read-only and
-// nosuid.
-func readOnlyRoot() error {
-	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
-	err := unix.MountSetattr(-1, "/", unix.AT_RECURSIVE, attr)
+// oldRoot is where the host's file tree stays reachable while the new root
+// is being built; it is gone before the program runs.
+const oldRoot = "/.oldroot"
+
+// systemDirs are the host folders shown in the sandbox, read-only, nosuid
+// and nodev; a symbolic link among them (merged /usr) is recreated as such.
+var systemDirs = []string{"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "sys"}
+
+// newRoot makes a fresh, size-bounded tmpfs the root of the run's mount
+// namespace, with the host's tree below oldRoot, mounts a fresh /proc and
+// binds the systemDirs in. Nothing else of the host (/home, /root, /opt,
+// /srv, /var, /mnt, /media, the working folder...) is reachable from it.
+func newRoot() error {
+	base := ""
+	for _, d := range []string{"/tmp", "/mnt", "/run", "/var/tmp", "/media", "/opt", "/srv"} {
+		if st, err := os.Lstat(d); err == nil && st.IsDir() {
+			base = d
+			break
+		}
+	}
+	if base == "" {
+		return errors.New("build the sandbox's root: no folder to mount it on")
+	}
+	opts := "mode=755,size=" + tmpfsSize + ",nr_inodes=" + tmpfsInodes
+	if err := unix.Mount("tmpfs", base, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("mount the sandbox's root: %w", err)
+	}
+	if err := os.Mkdir(base+oldRoot, 0o700); err != nil {
+		return fmt.Errorf("build the sandbox's root: %w", err)
+	}
+	if err := unix.PivotRoot(base, base+oldRoot); err != nil {
+		return fmt.Errorf("enter the sandbox's root: %w", err)
+	}
+	if err := os.Chdir("/"); err != nil {
+		return fmt.Errorf("enter the sandbox's root: %w", err)
+	}
+	// A fresh /proc first: binds of descriptors go through /proc/self/fd.
+	// The kernel allows it because the host's /proc is still mounted.
+	if err := os.Mkdir("/proc", 0o555); err != nil {
+		return fmt.Errorf("create /proc: %w", err)
+	}
+	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mount /proc: %w", err)
+	}
+	for _, d := range systemDirs {
+		src, dst := oldRoot+"/"+d, "/"+d
+		st, err := os.Lstat(src)
+		if err != nil {
+			continue
+		}
+		if st.Mode()&os.ModeSymlink != 0 {
+			target, err := os.Readlink(src)
+			if err != nil {
+				return fmt.Errorf("read link /%s: %w", d, err)
+			}
+			if err := os.Symlink(target, dst); err != nil {
+				return fmt.Errorf("create link /%s: %w", d, err)
+			}
+			continue
+		}
+		if !st.IsDir() {
+			continue
+		}
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			return fmt.Errorf("create /%s: %w", d, err)
+		}
+		if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind /%s: %w", d, err)
+		}
+		if err := readOnlyTree(dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropOldRoot detaches the host's tree and makes the new root itself
+// read-only: only the tmpfs mounts on it stay writable.
+func dropOldRoot() error {
+	if err := unix.Unmount(oldRoot, unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach the host's root: %w", err)
+	}
+	if err := os.Remove(oldRoot); err != nil {
+		return fmt.Errorf("detach the host's root: %w", err)
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	err := unix.MountSetattr(-1, "/", 0, attr)
+	if errors.Is(err, unix.ENOSYS) {
+		err = unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, "")
+	}
+	if err != nil {
+		return fmt.Errorf("make / read-only: %w", err)
+	}
+	return nil
+}
+
+// readOnlyTree makes the mount at dir and every mount below it read-only,
+// nosuid and nodev.
+func readOnlyTree(dir string) error {
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	err := unix.MountSetattr(-1, dir, unix.AT_RECURSIVE, attr)
 	if err == nil {
 		return nil
 	}
 	if !errors.Is(err, unix.ENOSYS) {
-		return fmt.Errorf("make / read-only: %w", err)
+		return fmt.Errorf("make %s read-only: %w", dir, err)
 	}
 	// Kernels before 5.12: remount each mount, keeping its locked flags.
 	info, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
-		return fmt.Errorf("make / read-only: %w", err)
+		return fmt.Errorf("make %s read-only: %w", dir, err)
 	}
 	for _, line := range strings.Split(string(info), "\n") {
 		f := strings.Fields(line)
@@ -304,12 +446,15 @@ func readOnlyRoot() error {
 			continue
 		}
 		mp := unescapeMountinfo(f[4])
+		if mp != dir && !strings.HasPrefix(mp, dir+"/") {
+			continue
+		}
 		var st unix.Statfs_t
 		if err := unix.Statfs(mp, &st); err != nil {
 			continue // hidden or gone
 		}
-		keep := uintptr(st.Flags) & (unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
-		flags := unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | keep
+		keep := uintptr(st.Flags) & (unix.MS_NOEXEC | unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
+		flags := unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | keep
 		if err := unix.Mount("", mp, "", flags, ""); err != nil {
 			return fmt.Errorf("remount %s read-only: %w", mp, err)
 		}
@@ -391,11 +536,14 @@ func openFilesIn(paths []string) []fileIn {
 	return files
 }
 
-// placeIn makes f reachable at its path inside the sandbox. Nothing is done
-// when the path already leads to the file. Otherwise the path must lie in one
-// of the sandbox's own tmpfs file systems (/tmp, /var/tmp, /run, /dev/shm):
-// the file is bind-mounted there, read-only, or copied there when the
-// sandbox's user could not reach it.
+// placeIn makes f reachable at its path inside the sandbox's new root,
+// before the host's tree is detached. Nothing is done when the path already
+// leads to the file (a program under /usr, say). Otherwise the missing
+// folders are created in the new root (or in the tmpfs holding the path,
+// such as /tmp) and the file is bind-mounted there, read-only, nosuid and
+// nodev, or copied there when the sandbox's user could not reach it at its
+// path (files under a private folder of root, such as the temporary
+// folders of tests). Only the file is shown, not its folder.
 func placeIn(f fileIn) error {
 	var want, got unix.Stat_t
 	if err := unix.Fstat(f.fd, &want); err != nil {
@@ -405,7 +553,7 @@ func placeIn(f fileIn) error {
 		return nil
 	}
 	hint := func(err error) error {
-		return fmt.Errorf("place %s in the sandbox: %w (a file to trace must be readable by user %d or lie under /tmp)", f.path, err, Nobody)
+		return fmt.Errorf("place %s in the sandbox: %w (a file to trace that user %d cannot read is copied into a %s file system)", f.path, err, Nobody, tmpfsSize)
 	}
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 		return hint(err)
@@ -414,11 +562,7 @@ func placeIn(f fileIn) error {
 		if err := bindFD(f.own, f.path, false); err != nil {
 			return hint(err)
 		}
-		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
-		if err := unix.MountSetattr(-1, f.path, 0, attr); err != nil && !errors.Is(err, unix.ENOSYS) {
-			return fmt.Errorf("make %s read-only: %w", f.path, err)
-		}
-		return nil
+		return readOnlyTree(f.path)
 	}
 	src := os.NewFile(uintptr(f.fd), f.path)
 	dst, err := os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, os.FileMode(want.Mode&0o555))
@@ -462,7 +606,7 @@ func setLimits(cpu uint64) error {
 		val  uint64
 	}{
 		{"processes", unix.RLIMIT_NPROC, LimitProcs},
-		{"address space", unix.RLIMIT_AS, limitAS},
+		{"address space", unix.RLIMIT_AS, LimitAS},
 		{"file size", unix.RLIMIT_FSIZE, limitFileSize},
 		{"open files", unix.RLIMIT_NOFILE, limitFiles},
 		{"core size", unix.RLIMIT_CORE, 0},
