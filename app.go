@@ -12,6 +12,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"detector/pipeline"
+	"detector/samples"
+	"detector/sandbox"
 	"detector/trace"
 )
 
@@ -208,7 +210,7 @@ func modelPath(c *cli.Context) (string, error) {
 func sampleOptions(c *cli.Context) (pipeline.Options, error) {
 	o := pipeline.Options{Jobs: c.Int("jobs"), Warn: warnf}
 	var err error
-	if o.Kind, err = trace.ParseKind(c.String("input")); err != nil {
+	if o.Kind, err = samples.ParseKind(c.String("input")); err != nil {
 		return o, withHint(err, "--input takes auto, exec, strace, adfa or csv")
 	}
 	if o.Arch, err = trace.ParseArch(c.String("arch")); err != nil {
@@ -231,14 +233,14 @@ func sampleOptions(c *cli.Context) (pipeline.Options, error) {
 	return o, nil
 }
 
-// parseMemory reads --max-memory: a size of at least trace.MinMaxMemory.
+// parseMemory reads --max-memory: a size of at least sandbox.MinMaxMemory.
 func parseMemory(s string) (int64, error) {
 	n, err := parseSize(s)
 	if err != nil {
 		return 0, fmt.Errorf("--max-memory: %w", err)
 	}
-	if n < trace.MinMaxMemory {
-		return 0, fmt.Errorf("--max-memory: %s is below the minimum of %dMiB", s, trace.MinMaxMemory>>20)
+	if n < sandbox.MinMaxMemory {
+		return 0, fmt.Errorf("--max-memory: %s is below the minimum of %dMiB", s, sandbox.MinMaxMemory>>20)
 	}
 	return n, nil
 }

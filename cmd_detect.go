@@ -10,7 +10,7 @@ import (
 	"detector/model"
 	"detector/pipeline"
 	"detector/report"
-	"detector/trace"
+	"detector/sandbox"
 )
 
 func detectFlags() []cli.Flag {
@@ -54,8 +54,8 @@ func runDetect(c *cli.Context, paths []string) error {
 		return withHint(fmt.Errorf("the samples have features %v but the model was trained on %v", t.Names, m.FeatureNames),
 			"detect with the same kind of input the model was trained on")
 	}
-	if t.Executed() && m.TraceOptions != "" && m.TraceOptions != trace.TraceOptions {
-		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, trace.TraceOptions)
+	if t.Executed() && m.TraceOptions != "" && m.TraceOptions != sandbox.TraceOptions {
+		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, sandbox.TraceOptions)
 	}
 	rows, bad := judge(m, t)
 	// Every sample gets its row, in every format, even when none could be

@@ -15,7 +15,7 @@ import (
 	"detector/internal/safefile"
 	"detector/pipeline"
 	"detector/report"
-	"detector/trace"
+	"detector/sandbox"
 )
 
 func traceCommand() *cli.Command {
@@ -48,7 +48,7 @@ func runTrace(c *cli.Context) error {
 	if argv[0], err = filepath.Abs(path); err != nil {
 		return err
 	}
-	ro := trace.RunOptions{Timeout: c.Duration("timeout"), NoSandbox: c.Bool("no-sandbox")}
+	ro := sandbox.RunOptions{Timeout: c.Duration("timeout"), NoSandbox: c.Bool("no-sandbox")}
 	if ro.Timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive, not %s", ro.Timeout)
 	}
@@ -68,7 +68,7 @@ func runTrace(c *cli.Context) error {
 	out := c.String("out")
 	if out == "-" {
 		bw := bufio.NewWriterSize(os.Stdout, 1<<16)
-		res, err := trace.Run(c.Context, ro, argv, bw)
+		res, err := sandbox.Run(c.Context, ro, argv, bw)
 		if ferr := bw.Flush(); err == nil {
 			err = ferr
 		}
@@ -84,7 +84,7 @@ func runTrace(c *cli.Context) error {
 	}
 	defer dst.abort()
 	bw := bufio.NewWriterSize(dst.w, 1<<16)
-	res, err := trace.Run(c.Context, ro, argv, bw)
+	res, err := sandbox.Run(c.Context, ro, argv, bw)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -132,7 +132,7 @@ func openTraceOut(path string) (traceOut, error) {
 	return traceOut{w: a, commit: a.Commit, abort: a.Abort}, nil
 }
 
-func traceDone(res trace.RunResult, err error, dest string) error {
+func traceDone(res sandbox.RunResult, err error, dest string) error {
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"detector/internal/safefile"
 	"detector/model"
 	"detector/report"
-	"detector/trace"
+	"detector/sandbox"
 )
 
 func trainFlags() []cli.Flag {
@@ -131,7 +131,7 @@ func runTrain(c *cli.Context, paths []string) error {
 		Fit:         algo.FitOptions{Jobs: c.Int("jobs"), Warn: warnf},
 	}
 	if t.Executed() {
-		p.TraceOptions = trace.TraceOptions
+		p.TraceOptions = sandbox.TraceOptions
 	}
 	m, err := model.Train(t.Names, rows, spec, args, p)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 
 	"detector/features"
 	"detector/model"
-	"detector/trace"
+	"detector/sandbox"
 )
 
 // The CLI is tested as people use it: the real binary, built once, run
@@ -396,7 +396,7 @@ func TestFixturesEndToEnd(t *testing.T) {
 
 	// The model keeps the trace options; detect warns when the samples
 	// are traced with others.
-	if r := run(t, nil, "inspect", "--model", m); !strings.Contains(r.stdout, "strace "+trace.TraceOptions) {
+	if r := run(t, nil, "inspect", "--model", m); !strings.Contains(r.stdout, "strace "+sandbox.TraceOptions) {
 		t.Errorf("inspect does not show the trace options:\n%s", r.stdout)
 	}
 	mod, err := model.Load(m)

@@ -1,5 +1,5 @@
 // Package pipeline reads samples for every command: it finds them in paths
-// (trace.Collect), reads each one -- an executable is run under the tracer
+// (samples.Collect), reads each one -- an executable is run under the tracer
 // in the sandbox with its trace streamed into the parser, a recorded trace
 // is replayed, a CSV table is read row by row -- and feeds each sample's
 // events, in one pass and in trace order, to the ten statistics and to every
@@ -29,15 +29,17 @@ import (
 	"detector/hint"
 	"detector/internal/safefile"
 	"detector/report"
+	"detector/samples"
+	"detector/sandbox"
 	"detector/trace"
 )
 
 // Options say how samples are found and read.
 type Options struct {
-	Kind trace.Kind
-	Arch trace.Arch       // numbering of ADFA-LD traces
-	Jobs int              // samples read at once; at least 1
-	Run  trace.RunOptions // how executables are run
+	Kind samples.Kind
+	Arch trace.Arch         // numbering of ADFA-LD traces
+	Jobs int                // samples read at once; at least 1
+	Run  sandbox.RunOptions // how executables are run
 	// Consumers, when set, returns the consumers of one sample's events
 	// besides the ten statistics; it is called once per traced sample,
 	// from the goroutine that reads it.
@@ -98,7 +100,7 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 	if warnf == nil {
 		warnf = func(string, ...any) {}
 	}
-	srcs, skipped, err := trace.Collect(paths, o.Kind)
+	srcs, skipped, err := samples.Collect(paths, o.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -109,13 +111,13 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 		return nil, hint.Wrap(fmt.Errorf("no samples found in %s", quoteList(paths)),
 			"give executables, strace logs, ADFA-LD traces or .csv feature tables (see --input)")
 	}
-	if slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind == trace.KindExec && s.Err == nil }) {
+	if slices.ContainsFunc(srcs, func(s samples.Source) bool { return s.Kind == samples.KindExec && s.Err == nil }) {
 		if _, err := exec.LookPath("strace"); err != nil {
-			return nil, trace.ErrNoStrace
+			return nil, sandbox.ErrNoStrace
 		}
 		if o.Run.NoSandbox {
 			warnf("--no-sandbox: executables run WITHOUT isolation, with your privileges")
-		} else if err := trace.CheckSandbox(); err != nil {
+		} else if err := sandbox.Check(); err != nil {
 			return nil, err
 		} else {
 			WarnKeptGroups(warnf)
@@ -136,7 +138,7 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 				if src.Err != nil {
 					// Unreadable: an error for this sample, never a skip.
 					results[i] = []Sample{{Name: src.Name, Err: src.Err}}
-				} else if src.Kind == trace.KindCSV {
+				} else if src.Kind == samples.KindCSV {
 					tab, err := readCSV(src.Paths[0])
 					if err != nil {
 						results[i] = []Sample{{Name: src.Name, Err: err}}
@@ -180,7 +182,7 @@ feed:
 
 	t := &Table{Names: features.Names}
 	if csvNames != nil {
-		mixed := slices.ContainsFunc(srcs, func(s trace.Source) bool { return s.Kind != trace.KindCSV && s.Err == nil })
+		mixed := slices.ContainsFunc(srcs, func(s samples.Source) bool { return s.Kind != samples.KindCSV && s.Err == nil })
 		if mixed && !slices.Equal(csvNames, features.Names) {
 			return nil, fmt.Errorf("feature tables with columns %v cannot be mixed with traces, whose features are %v", csvNames, features.Names)
 		}
@@ -210,7 +212,7 @@ func readCSV(path string) (*features.Table, error) {
 // readSample featurizes one trace: a recorded one is replayed, an
 // executable is run under the tracer with its output streamed into the
 // parser, so that a trace is never held in memory or on disk.
-func readSample(ctx context.Context, src trace.Source, o Options) Sample {
+func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	s := Sample{Name: src.Name}
 	var c features.Counter
 	if o.Consumers != nil {
@@ -229,10 +231,10 @@ func readSample(ctx context.Context, src trace.Source, o Options) Sample {
 	}
 	var err error
 	var st trace.Stats
-	if src.Kind == trace.KindExec {
+	if src.Kind == samples.KindExec {
 		s.Run, st, err = runSample(ctx, src.Paths[0], o.Run, add)
 	} else {
-		st, err = trace.ReplayEvents(src, o.Arch, add)
+		st, err = samples.ReplayEvents(src, o.Arch, add)
 	}
 	if err == nil {
 		s.Vec, err = c.Vector()
@@ -247,7 +249,7 @@ func readSample(ctx context.Context, src trace.Source, o Options) Sample {
 	return s
 }
 
-func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, error) {
+func runSample(ctx context.Context, path string, ro sandbox.RunOptions, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, error) {
 	// Attempts to evade the tracer, each kind named once.
 	var evasion []string
 	addAll := add
@@ -261,12 +263,12 @@ func runSample(ctx context.Context, path string, ro trace.RunOptions, add func(*
 	}
 	pr, pw := io.Pipe()
 	type done struct {
-		res trace.RunResult
+		res sandbox.RunResult
 		err error
 	}
 	ch := make(chan done, 1)
 	go func() {
-		res, err := trace.Run(ctx, ro, []string{path}, pw)
+		res, err := sandbox.Run(ctx, ro, []string{path}, pw)
 		pw.CloseWithError(err) // nil: the reader sees EOF
 		ch <- done{res, err}
 	}()
@@ -316,7 +318,7 @@ var memoryBoundOnce sync.Once
 // total memory here.
 func WarnMemoryBound(warnf func(string, ...any)) {
 	memoryBoundOnce.Do(func() {
-		if err := trace.CheckMemoryBound(); err != nil {
+		if err := sandbox.CheckMemoryBound(); err != nil {
 			warnf("%v", err)
 		}
 	})
@@ -325,10 +327,10 @@ func WarnMemoryBound(warnf func(string, ...any)) {
 var keptGroupsOnce sync.Once
 
 // WarnKeptGroups warns, once per process, when sandboxed programs keep the
-// caller's supplementary groups (see trace.KeptGroups).
+// caller's supplementary groups (see sandbox.KeptGroups).
 func WarnKeptGroups(warnf func(string, ...any)) {
 	keptGroupsOnce.Do(func() {
-		g := trace.KeptGroups()
+		g := sandbox.KeptGroups()
 		if len(g) == 0 {
 			return
 		}
@@ -369,11 +371,11 @@ func quoteList(paths []string) string {
 	return fmt.Sprintf("%d paths", len(paths))
 }
 
-func kindArticle(k trace.Kind) string {
+func kindArticle(k samples.Kind) string {
 	switch k {
-	case trace.KindStrace:
+	case samples.KindStrace:
 		return "an strace log"
-	case trace.KindADFA:
+	case samples.KindADFA:
 		return "an ADFA-LD trace"
 	}
 	return "a " + k.String() + " sample"

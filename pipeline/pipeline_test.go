@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"detector/features"
+	"detector/samples"
 	"detector/trace"
 )
 
@@ -39,7 +40,7 @@ func TestConsumersSeeEveryEventInOrder(t *testing.T) {
 	var warnings []string
 	var progress []string
 	o := Options{
-		Kind: trace.KindAuto,
+		Kind: samples.KindAuto,
 		Jobs: 3,
 		Consumers: func(name string) []Consumer {
 			a, b := &recorder{}, &recorder{}
@@ -101,7 +102,7 @@ func TestConsumersSeeEveryEventInOrder(t *testing.T) {
 
 func TestConsumerErrorFailsTheSample(t *testing.T) {
 	o := Options{
-		Kind:      trace.KindAuto,
+		Kind:      samples.KindAuto,
 		Jobs:      1,
 		Consumers: func(string) []Consumer { return []Consumer{&recorder{stopAt: 3}} },
 	}

@@ -57,7 +57,8 @@ type Stats struct {
 	Bytes   int64 // bytes read
 }
 
-func (s *Stats) add(o Stats) {
+// Add adds the counts of o to s.
+func (s *Stats) Add(o Stats) {
 	s.Lines += o.Lines
 	s.Calls += o.Calls
 	s.Skipped += o.Skipped

@@ -76,6 +76,47 @@ func ParseEvents(r io.Reader, fn func(*Event) error) (Stats, error) {
 	return p.st, err
 }
 
+// ParseEventsPID is ParseEvents for a log whose lines carry no pid, such
+// as one file of strace -ff: events of lines without one get pid.
+func ParseEventsPID(r io.Reader, pid int, fn func(*Event) error) (Stats, error) {
+	p := newStraceParser(nil, pid)
+	p.efn = fn
+	err := p.run(r)
+	return p.st, err
+}
+
+// LooksLikeStrace reports whether some complete line of head is an strace call,
+// signal or exit line, or, when the first line is longer than head, whether
+// it starts like an strace call.
+func LooksLikeStrace(head []byte, truncated bool) bool {
+	found := false
+	p := newStraceParser(func(*Call) error { found = true; return nil }, 0)
+	rest := head
+	complete := false
+	for len(rest) > 0 {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			if truncated {
+				break
+			}
+			i = len(rest) - 1
+		}
+		complete = true
+		p.handle(rest[:i+1])
+		if found || p.st.Exits > 0 || p.st.Signals > 0 || len(p.pending) > 0 {
+			return true
+		}
+		rest = rest[i+1:]
+	}
+	if complete || !truncated {
+		return false
+	}
+	// One line longer than the sniffed prefix: does it begin like a call?
+	_, body, ok := p.prefix(head)
+	n := ident(body)
+	return ok && n > 0 && n < len(body) && body[n] == '('
+}
+
 // CallsOnly adapts a call callback to an event callback that ignores every
 // event but calls.
 func CallsOnly(fn func(*Call) error) func(*Event) error {

@@ -1,6 +1,8 @@
-package trace
+package samples
 
 import (
+	"detector/trace"
+
 	"errors"
 	"os"
 	"path/filepath"
@@ -87,7 +89,7 @@ func TestCollectAuto(t *testing.T) {
 
 	// Replay of the -ff group: pids from the file names, stats summed.
 	var pids []int
-	st, err := Replay(want[3], ArchI386, func(c *Call) error {
+	st, err := Replay(want[3], trace.ArchI386, func(c *trace.Call) error {
 		pids = append(pids, c.PID)
 		return nil
 	})
@@ -98,7 +100,7 @@ func TestCollectAuto(t *testing.T) {
 		t.Errorf("replay pids %v, stats %+v", pids, st)
 	}
 	// Replay of an ADFA-LD trace.
-	st, err = Replay(want[1], ArchI386, func(c *Call) error { return nil })
+	st, err = Replay(want[1], trace.ArchI386, func(c *trace.Call) error { return nil })
 	if err != nil || st.Calls != 14 {
 		t.Errorf("replay adfa: stats %+v, err %v", st, err)
 	}
@@ -138,16 +140,16 @@ func TestReplayErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.txt")
 	writeFile(t, bad, "1 2 x\n", 0o644)
-	_, err := Replay(Source{Name: bad, Kind: KindADFA, Paths: []string{bad}}, ArchI386, func(*Call) error { return nil })
-	var pe *ParseError
+	_, err := Replay(Source{Name: bad, Kind: KindADFA, Paths: []string{bad}}, trace.ArchI386, func(*trace.Call) error { return nil })
+	var pe *trace.ParseError
 	if !errors.As(err, &pe) || pe.Line != 1 || pe.Col != 5 || !strings.Contains(err.Error(), bad) {
-		t.Errorf("err %v, want a *ParseError naming the file", err)
+		t.Errorf("err %v, want a *trace.ParseError naming the file", err)
 	}
-	if _, err := Replay(Source{Name: bad, Kind: KindCSV, Paths: []string{bad}}, ArchI386, nil); err == nil {
+	if _, err := Replay(Source{Name: bad, Kind: KindCSV, Paths: []string{bad}}, trace.ArchI386, nil); err == nil {
 		t.Error("replay of a csv source succeeded")
 	}
 	stop := errors.New("stop")
-	_, err = Replay(Source{Name: bad, Kind: KindADFA, Paths: []string{bad}}, ArchI386, func(*Call) error { return stop })
+	_, err = Replay(Source{Name: bad, Kind: KindADFA, Paths: []string{bad}}, trace.ArchI386, func(*trace.Call) error { return stop })
 	if err != stop {
 		t.Errorf("callback error came back as %v", err)
 	}
@@ -190,7 +192,7 @@ func TestReplayFIFO(t *testing.T) {
 	for _, k := range []Kind{KindStrace, KindADFA} {
 		var err error
 		noHang(t, "Replay of a fifo", func() {
-			_, err = Replay(Source{Name: fifo, Kind: k, Paths: []string{fifo}}, ArchI386, func(*Call) error { return nil })
+			_, err = Replay(Source{Name: fifo, Kind: k, Paths: []string{fifo}}, trace.ArchI386, func(*trace.Call) error { return nil })
 		})
 		if err == nil || !strings.Contains(err.Error(), "not a regular file (fifo)") {
 			t.Errorf("Replay(%v fifo) = %v, want a not-a-regular-file error", k, err)

@@ -1,4 +1,4 @@
-package trace
+package samples
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"detector/internal/safefile"
+	"detector/trace"
 )
 
 // Kind is the kind of an input sample.
@@ -128,7 +129,9 @@ func Collect(paths []string, kind Kind) (samples []Source, skipped []error, err 
 				return
 			}
 			files = append(files, src)
-		}, func(path string, err error) { files = append(files, Source{Name: path, Paths: []string{path}, Err: err}) })
+		}, func(path string, err error) {
+			files = append(files, Source{Name: path, Paths: []string{path}, Err: err})
+		})
 		if werr != nil {
 			return nil, nil, fmt.Errorf("collect %s: %w", root, werr)
 		}
@@ -229,45 +232,13 @@ func sniff(name string, head []byte, exec, truncated bool) (Kind, string) {
 	if len(head) == 0 {
 		return KindAuto, "empty file"
 	}
-	if looksStrace(head, truncated) {
+	if trace.LooksLikeStrace(head, truncated) {
 		return KindStrace, ""
 	}
 	if looksADFA(head, truncated) {
 		return KindADFA, ""
 	}
 	return KindAuto, "not an executable, strace log, ADFA-LD trace or .csv file"
-}
-
-// looksStrace reports whether some complete line of head is an strace call,
-// signal or exit line, or, when the first line is longer than head, whether
-// it starts like an strace call.
-func looksStrace(head []byte, truncated bool) bool {
-	found := false
-	p := newStraceParser(func(*Call) error { found = true; return nil }, 0)
-	rest := head
-	complete := false
-	for len(rest) > 0 {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			if truncated {
-				break
-			}
-			i = len(rest) - 1
-		}
-		complete = true
-		p.handle(rest[:i+1])
-		if found || p.st.Exits > 0 || p.st.Signals > 0 || len(p.pending) > 0 {
-			return true
-		}
-		rest = rest[i+1:]
-	}
-	if complete || !truncated {
-		return false
-	}
-	// One line longer than the sniffed prefix: does it begin like a call?
-	_, body, ok := p.prefix(head)
-	n := ident(body)
-	return ok && n > 0 && n < len(body) && body[n] == '('
 }
 
 // looksADFA reports whether head holds only white-space-separated decimal
@@ -362,22 +333,22 @@ func fileExists(path string) bool {
 
 // Replay parses a recorded sample: the files of a KindStrace source in order
 // (for an -ff group, a call's PID is taken from its file name), or the one
-// file of a KindADFA source, numbered for arch. Stats are summed over the
+// file of a KindADFA source, numbered for arch. trace.Stats are summed over the
 // files. Errors name the file; parse errors wrap a *ParseError.
-func Replay(src Source, arch Arch, fn func(*Call) error) (Stats, error) {
-	return ReplayEvents(src, arch, CallsOnly(fn))
+func Replay(src Source, arch trace.Arch, fn func(*trace.Call) error) (trace.Stats, error) {
+	return ReplayEvents(src, arch, trace.CallsOnly(fn))
 }
 
 // ReplayEvents is Replay delivering every event (see ParseEvents). ADFA-LD
 // traces hold calls only.
-func ReplayEvents(src Source, arch Arch, fn func(*Event) error) (Stats, error) {
-	var total Stats
+func ReplayEvents(src Source, arch trace.Arch, fn func(*trace.Event) error) (trace.Stats, error) {
+	var total trace.Stats
 	if len(src.Paths) == 0 {
 		return total, fmt.Errorf("replay %s: no files", src.Name)
 	}
 	for _, path := range src.Paths {
 		st, err := replayFile(src, path, arch, fn)
-		total.add(st)
+		total.Add(st)
 		if err != nil {
 			return total, err
 		}
@@ -385,9 +356,9 @@ func ReplayEvents(src Source, arch Arch, fn func(*Event) error) (Stats, error) {
 	return total, nil
 }
 
-func replayFile(src Source, path string, arch Arch, fn func(*Event) error) (Stats, error) {
+func replayFile(src Source, path string, arch trace.Arch, fn func(*trace.Event) error) (trace.Stats, error) {
 	var stopped bool
-	wrapped := func(e *Event) error {
+	wrapped := func(e *trace.Event) error {
 		if err := fn(e); err != nil {
 			stopped = true
 			return err
@@ -396,31 +367,28 @@ func replayFile(src Source, path string, arch Arch, fn func(*Event) error) (Stat
 	}
 	f, err := safefile.Open(path)
 	if err != nil {
-		return Stats{}, fmt.Errorf("replay %s: %w", path, err)
+		return trace.Stats{}, fmt.Errorf("replay %s: %w", path, err)
 	}
 	defer f.Close()
-	var st Stats
+	var st trace.Stats
 	switch src.Kind {
 	case KindStrace:
 		pid := 0
 		if len(src.Paths) > 1 {
 			_, pid, _ = ffSuffix(path)
 		}
-		p := newStraceParser(nil, pid)
-		p.efn = wrapped
-		err = p.run(f)
-		st = p.st
+		st, err = trace.ParseEventsPID(f, pid, wrapped)
 	case KindADFA:
-		var ev Event
-		st, err = ParseADFA(f, arch, func(c *Call) error {
-			ev = Event{Kind: EventCall, PID: c.PID, Call: c}
+		var ev trace.Event
+		st, err = trace.ParseADFA(f, arch, func(c *trace.Call) error {
+			ev = trace.Event{Kind: trace.EventCall, PID: c.PID, Call: c}
 			return wrapped(&ev)
 		})
 	default:
-		return Stats{}, fmt.Errorf("replay %s: %v input is not a recorded trace", path, src.Kind)
+		return trace.Stats{}, fmt.Errorf("replay %s: %v input is not a recorded trace", path, src.Kind)
 	}
 	if err != nil && !stopped {
-		var pe *ParseError
+		var pe *trace.ParseError
 		if errors.As(err, &pe) {
 			return st, fmt.Errorf("parse %s: %w", path, err)
 		}

@@ -1,4 +1,4 @@
-package trace
+package sandbox
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"detector/internal/safefile"
-	"detector/trace/internal/sandbox"
+	"detector/sandbox/internal/initproc"
 )
 
 // Defaults of RunOptions.
@@ -91,7 +91,7 @@ type RunResult struct {
 // ErrNoStrace is returned by Run when strace is not installed.
 var ErrNoStrace = errors.New("strace not found in PATH (install it with apt-get install strace)")
 
-// SandboxError is returned by Run and CheckSandbox when isolation cannot be
+// SandboxError is returned by Run and Check when isolation cannot be
 // set up on this machine.
 type SandboxError struct {
 	Reason string // what failed, e.g. "create namespaces: operation not permitted"
@@ -166,7 +166,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 	}
 	argv[0] = prog
 
-	cfg := sandbox.Config{
+	cfg := initproc.Config{
 		Sandbox: !opts.NoSandbox,
 		Argv:    append(append(append([]string{strace}, straceFlags()...), opts.StraceArgs...), "--"),
 		CPU:     uint64(math.Ceil(opts.Timeout.Seconds())) + 1,
@@ -179,7 +179,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		}
 	}()
 	if cfg.Sandbox {
-		cfg.Env = []string{"PATH=" + sandbox.PATH, "HOME=" + sandbox.ScratchDir, "TERM=dumb"}
+		cfg.Env = []string{"PATH=" + initproc.PATH, "HOME=" + initproc.ScratchDir, "TERM=dumb"}
 		for _, k := range []string{"LANG", "LC_ALL", "TZ"} { // nothing else of the caller's environment
 			if v, ok := os.LookupEnv(k); ok {
 				cfg.Env = append(cfg.Env, k+"="+v)
@@ -210,18 +210,18 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 	return runInit(ctx, opts, cfg, files, w)
 }
 
-// CheckSandbox reports whether isolation can be set up here: it builds a
+// Check reports whether isolation can be set up here: it builds a
 // sandbox exactly as Run does, without running strace. The error, if any, is
 // a *SandboxError.
-func CheckSandbox() error {
-	cfg := sandbox.Config{Sandbox: true, Probe: true, CPU: 5}
+func Check() error {
+	cfg := initproc.Config{Sandbox: true, Probe: true, CPU: 5}
 	_, err := runInit(context.Background(), RunOptions{Timeout: 10 * time.Second, MaxTrace: 1, MaxOutput: 4096, MaxMemory: DefaultMaxMemory}, cfg, nil, io.Discard)
 	return err
 }
 
 // runInit starts the current binary as the run's init with cfg, feeds the
 // trace to w and waits for the end of the run.
-func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*os.File, w io.Writer) (RunResult, error) {
+func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []*os.File, w io.Writer) (RunResult, error) {
 	res := RunResult{ExitCode: -1}
 	arg, err := json.Marshal(cfg)
 	if err != nil {
@@ -279,12 +279,12 @@ func runInit(ctx context.Context, opts RunOptions, cfg sandbox.Config, files []*
 	}
 
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/5", // sandbox.FDExe: works even where the sandbox's user cannot reach the binary's path
-		Args:       []string{sandbox.InitName, string(arg)},
+		Path:       "/proc/self/fd/5", // initproc.FDExe: works even where the sandbox's user cannot reach the binary's path
+		Args:       []string{initproc.InitName, string(arg)},
 		Env:        []string{"GOMAXPROCS=1"}, // the init is single-purpose and short-lived
 		Stdout:     outW,
 		Stderr:     errW,
-		ExtraFiles: append([]*os.File{traceW, statusW, exe, gateR}, files...), // from fd 3 on; see sandbox.FDTrace
+		ExtraFiles: append([]*os.File{traceW, statusW, exe, gateR}, files...), // from fd 3 on; see initproc.FDTrace
 		SysProcAttr: &syscall.SysProcAttr{
 			Setsid:    true,
 			Pdeathsig: syscall.SIGKILL,
@@ -605,10 +605,10 @@ func descendants(pid int) []int {
 func sandboxIDs() (uid, gid int) {
 	uid, gid = os.Getuid(), os.Getgid()
 	if uid == 0 {
-		uid = sandbox.Nobody
+		uid = initproc.Nobody
 	}
 	if gid == 0 {
-		gid = sandbox.Nobody
+		gid = initproc.Nobody
 	}
 	return uid, gid
 }

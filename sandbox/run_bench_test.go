@@ -1,4 +1,4 @@
-package trace
+package sandbox
 
 import (
 	"context"
@@ -56,7 +56,7 @@ func BenchmarkRun(b *testing.B) {
 	}{{"Sandbox", RunOptions{}}, {"NoSandbox", RunOptions{NoSandbox: true}}} {
 		b.Run(c.name, func(b *testing.B) {
 			if !c.opts.NoSandbox {
-				if err := CheckSandbox(); err != nil {
+				if err := Check(); err != nil {
 					b.Skipf("no sandbox here: %v", err)
 				}
 			}
@@ -102,7 +102,7 @@ func BenchmarkRunFixtures(b *testing.B) {
 	if err != nil {
 		b.Skip("strace not installed")
 	}
-	if err := CheckSandbox(); err != nil {
+	if err := Check(); err != nil {
 		b.Skipf("no sandbox here: %v", err)
 	}
 	files, _ := filepath.Glob("../fixtures/benign/*.sh")
@@ -148,7 +148,7 @@ func BenchmarkTraceOptions(b *testing.B) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		b.Skip("strace not installed")
 	}
-	if err := CheckSandbox(); err != nil {
+	if err := Check(); err != nil {
 		b.Skipf("no sandbox here: %v", err)
 	}
 	files, _ := filepath.Glob("../fixtures/benign/*.sh")
@@ -190,15 +190,15 @@ type countWriter int64
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
 // BenchmarkSandboxSetup times building a sandbox and tearing it down
-// without running strace (CheckSandbox): the setup cost every run pays, new
+// without running strace (Check): the setup cost every run pays, new
 // root, mounts and the run's cgroup included.
 func BenchmarkSandboxSetup(b *testing.B) {
-	if err := CheckSandbox(); err != nil {
+	if err := Check(); err != nil {
 		b.Skipf("no sandbox here: %v", err)
 	}
 	cpu := cpuTime()
 	for b.Loop() {
-		if err := CheckSandbox(); err != nil {
+		if err := Check(); err != nil {
 			b.Fatal(err)
 		}
 	}

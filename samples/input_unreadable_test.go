@@ -1,4 +1,4 @@
-package trace
+package samples
 
 import (
 	"errors"

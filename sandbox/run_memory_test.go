@@ -1,4 +1,4 @@
-package trace
+package sandbox
 
 import (
 	"fmt"
@@ -119,7 +119,7 @@ func TestRunMemoryBoundCleanup(t *testing.T) {
 	if !res.TimedOut || res.MemoryLimited {
 		t.Errorf("a run killed at its timeout: %+v", res)
 	}
-	if err := CheckSandbox(); err != nil {
+	if err := Check(); err != nil {
 		t.Fatal(err)
 	}
 	if left := leftCgroups(t); len(left) > 0 {

@@ -1,11 +1,11 @@
-// Package sandbox is the inside of the isolation that trace.Run puts
+// Package initproc is the inside of the isolation that sandbox.Run puts
 // traced programs in: the init process of a run, and what the caller and
 // the init agree on. It is a leaf package on purpose: the init is the
 // re-executed detector binary, and Go initializes a package with few
 // imports early, so the init starts its work before the rest of the
 // program's packages (command-line, numerics, tables) have been set up.
 //
-// trace.Run executes the program under strace inside a sandbox built from Linux
+// sandbox.Run executes the program under strace inside a sandbox built from Linux
 // namespaces, with no helper binary besides strace. Run re-executes the
 // current binary (through a descriptor of /proc/self/exe, so it works for the
 // detector binary and for test binaries alike) with argv[0] set to
@@ -43,7 +43,7 @@
 //   - detaches the host's tree and makes the new root itself read-only;
 //   - waits for the end of file on FDGate: meanwhile the caller has moved
 //     the init into the run's cgroup, which bounds the memory of the whole
-//     run (see trace.Run);
+//     run (see sandbox.Run);
 //   - brings up a private loopback interface: the host's network, including its
 //     127.0.0.1, is unreachable;
 //   - covers /proc/1/mem and /proc/1/task/1/mem, the memory of the init, which
@@ -86,7 +86,7 @@
 // lines into the trace (the writes show up as calls in the trace itself). The
 // sandbox guards the host, and keeps the program in strace's sight, but not
 // the trace's integrity against a program that targets detector.
-package sandbox
+package initproc
 
 import (
 	"bytes"
@@ -132,10 +132,10 @@ const (
 	Nobody        = 65534
 )
 
-// Config is what trace.Run hands to the re-executed init, as JSON in argv[1].
+// Config is what sandbox.Run hands to the re-executed init, as JSON in argv[1].
 type Config struct {
 	Sandbox bool     // set up namespaces, mounts and dropped privileges
-	Probe   bool     // set up, then exit 0 instead of running strace (CheckSandbox)
+	Probe   bool     // set up, then exit 0 instead of running strace (Check)
 	Argv    []string // strace command line, argv[0] an absolute path
 	Env     []string // environment of strace and the program
 	Dir     string   // working directory (NoSandbox only; the sandbox uses ScratchDir)

@@ -1,4 +1,4 @@
-package trace
+package sandbox
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"detector/trace/internal/sandbox"
+	"detector/sandbox/internal/initproc"
 )
 
 // The memory bound of a run. Every run gets a cgroup of its own, created
@@ -35,7 +35,7 @@ import (
 //     and CheckMemoryBound says so.
 //
 // The cgroup is made while the init sets the sandbox up; the init waits on
-// sandbox.FDGate until it has been moved in, before it starts strace, so
+// initproc.FDGate until it has been moved in, before it starts strace, so
 // that every process of the run, every tmpfs page and every memfd it fills
 // is charged to the run (only the copies of samples the setup makes, at most
 // one tmpfs, are charged to the caller). The kernel kills
@@ -75,7 +75,7 @@ var ErrNoMemoryBound = errors.New("a run's total memory is not bounded")
 func CheckMemoryBound() error {
 	s := findCgroup()
 	if s.kind == cgroupNone {
-		return fmt.Errorf("%w, only each process's address space (%d GiB; memfds and tmpfs files escape it): %v (run as root, or under systemd-run --user --scope where the user's cgroups are delegated)", ErrNoMemoryBound, sandbox.LimitAS>>30, s.err)
+		return fmt.Errorf("%w, only each process's address space (%d GiB; memfds and tmpfs files escape it): %v (run as root, or under systemd-run --user --scope where the user's cgroups are delegated)", ErrNoMemoryBound, initproc.LimitAS>>30, s.err)
 	}
 	return nil
 }
@@ -272,7 +272,7 @@ func (s cgroupSetup) create(max int64) (*runCgroup, error) {
 	case cgroupV2:
 		settings = [][2]string{{"memory.max", limit}, {"memory.swap.max", "0"}}
 		if s.pids {
-			settings = append(settings, [2]string{"pids.max", strconv.Itoa(sandbox.LimitProcs)})
+			settings = append(settings, [2]string{"pids.max", strconv.Itoa(initproc.LimitProcs)})
 		}
 	case cgroupV1:
 		settings = [][2]string{{"memory.limit_in_bytes", limit}}

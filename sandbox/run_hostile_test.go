@@ -1,6 +1,8 @@
-package trace
+package sandbox
 
 import (
+	"detector/trace"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -14,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"detector/trace/internal/sandbox"
+	"detector/sandbox/internal/initproc"
 )
 
-// Hostile programs run in the sandbox. Each test checks what the program
+// Hostile programs run in the initproc. Each test checks what the program
 // could not do on the host, that its attempts are in the trace, that the run
 // ended within its timeout plus a margin (a correctness bound, not a speed
 // target) and that no process of the run outlived Run.
@@ -25,7 +27,7 @@ import (
 // killMargin bounds how long a run may last beyond its timeout.
 const killMargin = 5 * time.Second
 
-// tracedCall is the part of a Call the tests look at.
+// tracedCall is the part of a trace.Call the tests look at.
 type tracedCall struct {
 	Name, Args, Errno string
 }
@@ -34,7 +36,7 @@ type tracedCall struct {
 func parseCalls(t *testing.T, raw []byte) []tracedCall {
 	t.Helper()
 	var calls []tracedCall
-	_, err := ParseStrace(bytes.NewReader(raw), func(c *Call) error {
+	_, err := trace.ParseStrace(bytes.NewReader(raw), func(c *trace.Call) error {
 		calls = append(calls, tracedCall{c.Name, c.Args(), c.Errno})
 		return nil
 	})
@@ -384,8 +386,8 @@ print "forked $n\n";
 	} else {
 		n, _ = strconv.Atoi(strings.TrimSpace(out[i+len("forked "):]))
 	}
-	if !strings.Contains(out, "fork failed") || n >= sandbox.LimitProcs {
-		t.Errorf("%d forks succeeded, want fewer than %d and a failure", n, sandbox.LimitProcs)
+	if !strings.Contains(out, "fork failed") || n >= initproc.LimitProcs {
+		t.Errorf("%d forks succeeded, want fewer than %d and a failure", n, initproc.LimitProcs)
 	}
 	if !seen {
 		t.Errorf("the program's processes were never seen running: the survivor check is blind")

@@ -1,4 +1,4 @@
-package trace
+package sandbox
 
 import (
 	"bytes"
@@ -10,15 +10,15 @@ import (
 	"time"
 )
 
-// sandboxOrSkip skips the test when this machine cannot build the sandbox.
+// sandboxOrSkip skips the test when this machine cannot build the initproc.
 func sandboxOrSkip(t *testing.T) {
 	t.Helper()
-	if err := CheckSandbox(); err != nil {
+	if err := Check(); err != nil {
 		var se *SandboxError
 		if errors.As(err, &se) {
 			t.Skipf("no sandbox here: %v", err)
 		}
-		t.Fatalf("CheckSandbox: %v", err)
+		t.Fatalf("Check: %v", err)
 	}
 }
 
