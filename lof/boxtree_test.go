@@ -115,7 +115,7 @@ func TestBoxTreeMatchesBruteForce(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			const n, kn = 3000, 20
 			pts := gridPoints(rng, n, d)
-			box := newIndex(pts, d, Auto)
+			box := newSearchIndex(pts, d, Auto)
 			if box.box == nil {
 				t.Fatal("Auto did not build the box tree")
 			}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"sort"
 
-	"gonum.org/v1/gonum/spatial/kdtree"
 )
 
 // kHeap keeps the k smallest (squared distance, index) pairs seen, as a
@@ -102,42 +101,26 @@ func (s byDist) Len() int           { return len(s.h.d2) }
 func (s byDist) Less(a, b int) bool { return s.h.greater(b, a) }
 func (s byDist) Swap(a, b int)      { s.h.swap(a, b) }
 
-// index finds exact k nearest training points.
+// index finds exact k nearest training points with the bounding-box tree.
 type index struct {
-	search Search
-	d      int
-	flat   []float64 // brute force: row-major copy of the points
-	tree   *kdtree.Tree
-	box    *boxTree // Auto
+	d   int
+	box *boxTree
+	// alt, set only by the tests, is another exact search (a brute-force
+	// scan, gonum's k-d tree) that the tree is checked against.
+	alt func(q []float64, h *kHeap)
 }
 
-func newIndex(points [][]float64, d int, s Search) *index {
-	ix := &index{search: s, d: d}
-	switch s {
-	case Auto:
-		ix.box = newBoxTree(points, d)
-	case KDTree:
-		ps := make(treePoints, len(points))
-		for i, p := range points {
-			ps[i] = treePoint{p: p, i: int32(i)}
-		}
-		ix.tree = kdtree.New(ps, false)
-	default:
-		ix.flat = make([]float64, 0, len(points)*d)
-		for _, p := range points {
-			ix.flat = append(ix.flat, p...)
-		}
-	}
-	return ix
+func newIndex(points [][]float64, d int) *index {
+	return &index{d: d, box: newBoxTree(points, d)}
 }
 
 // order returns the training indices in the order the index stores them,
 // or nil for the identity.
 func (ix *index) order() []int32 {
-	if ix.box != nil {
-		return ix.box.orig
+	if ix.alt != nil {
+		return nil
 	}
-	return nil
+	return ix.box.orig
 }
 
 // queryOrder returns an order in which to answer the queries x so that
@@ -145,7 +128,7 @@ func (ix *index) order() []int32 {
 // tree leaf they fall in), or nil for the given order. Rows for which
 // valid is false go first. Each answer is independent of the order.
 func (ix *index) queryOrder(x [][]float64, valid func([]float64) bool) []int32 {
-	if ix.box == nil || len(x) < 2 {
+	if ix.alt != nil || len(x) < 2 {
 		return nil
 	}
 	leaf := make([]int32, len(x))
@@ -177,20 +160,11 @@ func (ix *index) queryOrder(x [][]float64, valid func([]float64) bool) []int32 {
 // training index skip (use -1 to keep all).
 func (ix *index) knn(q []float64, skip int, h *kHeap) {
 	h.reset(skip)
-	if ix.box != nil {
-		ix.box.knn(q, h)
+	if ix.alt != nil {
+		ix.alt(q, h)
 		return
 	}
-	if ix.tree != nil {
-		ix.tree.NearestSet(treeKeeper{h}, treePoint{p: q, i: -1})
-		return
-	}
-	bruteKNN(ix.flat, ix.d, q, h)
-}
-
-// bruteKNN scans all points; see scanRows.
-func bruteKNN(flat []float64, d int, q []float64, h *kHeap) {
-	scanRows(flat, d, q, nil, h)
+	ix.box.knn(q, h)
 }
 
 // scanRows offers the rows of flat (row-major, d columns) to h. Row r is
@@ -271,74 +245,3 @@ func scanRows(flat []float64, d int, q []float64, orig []int32, h *kHeap) {
 	}
 }
 
-// treePoint is a point in the k-d tree that remembers its training index.
-type treePoint struct {
-	p []float64
-	i int32
-}
-
-func (p treePoint) Compare(c kdtree.Comparable, d kdtree.Dim) float64 {
-	return p.p[d] - c.(treePoint).p[d]
-}
-
-func (p treePoint) Dims() int { return len(p.p) }
-
-// Distance is the squared Euclidean distance, summed in column order.
-func (p treePoint) Distance(c kdtree.Comparable) float64 {
-	q := c.(treePoint).p
-	var s float64
-	for j, v := range p.p {
-		t := q[j] - v
-		s += float64(t * t)
-	}
-	return s
-}
-
-type treePoints []treePoint
-
-func (p treePoints) Index(i int) kdtree.Comparable         { return p[i] }
-func (p treePoints) Len() int                              { return len(p) }
-func (p treePoints) Slice(start, end int) kdtree.Interface { return p[start:end] }
-
-// Pivot partitions around the median of dimension d. It sorts rather than
-// sampling so that the tree's shape is deterministic.
-func (p treePoints) Pivot(d kdtree.Dim) int {
-	pl := treePlane{p, int(d)}
-	sort.Sort(pl)
-	return kdtree.Partition(pl, len(p)/2)
-}
-
-type treePlane struct {
-	p treePoints
-	d int
-}
-
-func (p treePlane) Len() int { return len(p.p) }
-func (p treePlane) Less(a, b int) bool {
-	x, y := p.p[a], p.p[b]
-	return x.p[p.d] < y.p[p.d] || (x.p[p.d] == y.p[p.d] && x.i < y.i)
-}
-func (p treePlane) Swap(a, b int) { p.p[a], p.p[b] = p.p[b], p.p[a] }
-
-// treeKeeper adapts kHeap to kdtree.Keeper. The tree prunes a branch only
-// when the splitting plane is strictly farther than Max().Dist, so points
-// tied with the k-th distance are still offered and the index order
-// decides among them.
-type treeKeeper struct{ h *kHeap }
-
-func (k treeKeeper) Keep(c kdtree.ComparableDist) {
-	k.h.push(c.Dist, c.Comparable.(treePoint).i)
-}
-
-func (k treeKeeper) Max() kdtree.ComparableDist {
-	return kdtree.ComparableDist{Comparable: nil, Dist: k.h.bound()}
-}
-
-// NearestSet sorts the keeper and may pop a nil sentinel; the kHeap keeps
-// no sentinel and is re-sorted by (distance, index) afterwards, so these
-// only need to be consistent with a heap of len() elements.
-func (k treeKeeper) Len() int           { return len(k.h.d2) }
-func (k treeKeeper) Less(a, b int) bool { return k.h.greater(a, b) }
-func (k treeKeeper) Swap(a, b int)      { k.h.swap(a, b) }
-func (k treeKeeper) Push(x any)         {}
-func (k treeKeeper) Pop() any           { return nil }

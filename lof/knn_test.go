@@ -64,10 +64,10 @@ func TestKDTreeMatchesBruteForce(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 1))
 		const n, k = 10000, 20
 		pts := tiedPoints(rng, n, d)
-		tree := newIndex(pts, d, KDTree)
-		brute := newIndex(pts, d, BruteForce)
-		box := newIndex(pts, d, Auto)
-		if tree.tree == nil || brute.flat == nil || box.box == nil {
+		tree := newSearchIndex(pts, d, KDTree)
+		brute := newSearchIndex(pts, d, BruteForce)
+		box := newSearchIndex(pts, d, Auto)
+		if tree.alt == nil || brute.alt == nil || box.box == nil || box.alt != nil {
 			t.Fatal("newIndex did not build the requested search")
 		}
 		h := newKHeap(k)

@@ -11,11 +11,11 @@
 //
 // Neighbours are exact Euclidean k nearest neighbours, found with a k-d
 // tree of bounding boxes whose leaves are scanned four rows at a time
-// (with AVX2 where available), with gonum's k-d tree, or with a plain
-// brute-force scan; all give the same distances, bit for bit: every
-// squared distance is summed over the columns in order, without fused
-// multiply-add, and a candidate or a box is dropped only when a lower
-// bound on its rounded distance is strictly above the current k-th.
+// (with AVX2 where available). The tests check it, bit for bit, against
+// gonum's k-d tree and a plain brute-force scan: every squared distance is
+// summed over the columns in order, without fused multiply-add, and a
+// candidate or a box is dropped only when a lower bound on its rounded
+// distance is strictly above the current k-th.
 // Among points at exactly the same distance the lower training index is
 // taken first, so results never depend on search order or on GOMAXPROCS.
 package lof
@@ -35,21 +35,6 @@ import (
 // it, as scikit-learn does, so that a point with k duplicates has a large
 // but finite local reachability density.
 const lrdEpsilon = 1e-10
-
-// Search selects the nearest-neighbour algorithm. All choices give the
-// same neighbour distances; they differ only in speed.
-type Search int
-
-const (
-	// Auto uses the package's own bounding-box k-d tree, the fastest
-	// choice of the three in 2 to 20 dimensions at n = 10,000 (see
-	// BenchmarkFitScore for ten dimensions).
-	Auto Search = iota
-	// KDTree uses a k-d tree (gonum's spatial/kdtree).
-	KDTree
-	// BruteForce scans every training point.
-	BruteForce
-)
 
 // Model is a fitted Local Outlier Factor novelty detector. All fields are
 // exported so that it can be stored with encoding/gob; treat them as
@@ -73,9 +58,6 @@ type Model struct {
 	// Offset is subtracted from score_samples to give Decision: -1.5 for
 	// contamination "auto", else the contamination quantile of NOF.
 	Offset float64
-	// Search selects the neighbour search used by Decision and
-	// DecisionAll; Fit sets Auto.
-	Search Search
 
 	mu    sync.Mutex
 	index *index // built lazily from Points; not stored
@@ -88,12 +70,12 @@ type Model struct {
 // (numpy's linear interpolation), so that a fraction c of them has a
 // Decision below 0. k must satisfy 1 <= k < len(x).
 func Fit(x [][]float64, k int, contamination float64) (*Model, error) {
-	return FitSearch(x, k, contamination, Auto)
+	return fit(x, k, contamination, newIndex)
 }
 
-// FitSearch is Fit with an explicit neighbour search method, which the
-// returned model also uses for scoring.
-func FitSearch(x [][]float64, k int, contamination float64, s Search) (*Model, error) {
+// fit is Fit with the neighbour index that newIx builds (the tests pass
+// other exact searches); the returned model scores with the same index.
+func fit(x [][]float64, k int, contamination float64, newIx func(points [][]float64, d int) *index) (*Model, error) {
 	d, err := features.CheckRows(x)
 	if err != nil {
 		return nil, fmt.Errorf("fit lof: %w", err)
@@ -108,12 +90,12 @@ func FitSearch(x [][]float64, k int, contamination float64, s Search) (*Model, e
 	if contamination < 0 {
 		contamination = 0
 	}
-	m := &Model{K: k, Contamination: contamination, Search: s}
+	m := &Model{K: k, Contamination: contamination}
 	m.Points = make([][]float64, n)
 	for i, r := range x {
 		m.Points[i] = append([]float64(nil), r...)
 	}
-	ix := newIndex(m.Points, d, s)
+	ix := newIx(m.Points, d)
 	m.index = ix
 
 	// k nearest other training points of every training point.
@@ -271,12 +253,12 @@ func (m *Model) validRow(x []float64) bool {
 func (m *Model) getIndex() *index {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.index == nil || m.index.search != m.Search {
+	if m.index == nil {
 		d := 0
 		if len(m.Points) > 0 {
 			d = len(m.Points[0])
 		}
-		m.index = newIndex(m.Points, d, m.Search)
+		m.index = newIndex(m.Points, d)
 	}
 	return m.index
 }

@@ -66,7 +66,6 @@ type fileModel struct {
 	K             int
 	Contamination float64
 	Offset        float64
-	Search        int
 	Rows, Dim     int
 	Points        []byte
 	KDist         []byte
@@ -76,7 +75,7 @@ type fileModel struct {
 
 // GobEncode implements gob.GobEncoder.
 func (m *Model) GobEncode() ([]byte, error) {
-	f := fileModel{K: m.K, Contamination: m.Contamination, Offset: m.Offset, Search: int(m.Search),
+	f := fileModel{K: m.K, Contamination: m.Contamination, Offset: m.Offset,
 		Rows: len(m.Points), Points: algo.PackRows(m.Points),
 		KDist: algo.PackFloats(m.KDist), LRD: algo.PackFloats(m.LRD), NOF: algo.PackFloats(m.NOF)}
 	if len(m.Points) > 0 {
@@ -98,7 +97,7 @@ func (m *Model) GobDecode(data []byte) error {
 	if err != nil {
 		return err
 	}
-	*m = Model{K: f.K, Contamination: f.Contamination, Offset: f.Offset, Search: Search(f.Search), Points: pts}
+	*m = Model{K: f.K, Contamination: f.Contamination, Offset: f.Offset, Points: pts}
 	if m.KDist, err = algo.UnpackFloats("k-distances", f.KDist, f.Rows); err != nil {
 		return err
 	}

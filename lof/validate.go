@@ -25,9 +25,6 @@ func (m *Model) validate(d int) error {
 	if len(m.KDist) != n || len(m.LRD) != n || len(m.NOF) != n {
 		return errors.New("per-point state does not match the points")
 	}
-	if m.Search < Auto || m.Search > BruteForce {
-		return fmt.Errorf("unknown neighbour search %d", m.Search)
-	}
 	// The extent of the points bounds every distance between them.
 	lo, hi := make([]float64, d), make([]float64, d)
 	for i, p := range m.Points {

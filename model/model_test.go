@@ -405,7 +405,6 @@ func TestDecodeRejectsImpossibleNumbers(t *testing.T) {
 		{"lof k-distance NaN", lofWith(t, func(l L) { l.KDist[3] = math.NaN() }), nil, "k-distance NaN"},
 		{"lof positive outlier factor", lofWith(t, func(l L) { l.NOF[3] = 2 }), nil, "not negative"},
 		{"lof point far out", lofWith(t, func(l L) { l.Points[0][0] = 1e6 }), nil, "beyond"},
-		{"lof search", lofWith(t, func(l L) { l.Search = 7 }), nil, "unknown neighbour search"},
 		{"ocsvm negative rho", ocsvmWith(t, func(o O) { o.Rho = -1 }), nil, "rho -1"},
 		{"ocsvm huge rho", ocsvmWith(t, func(o O) { o.Rho = 1e300 }), nil, "rho 1e+300"},
 		{"ocsvm tiny gamma", ocsvmWith(t, func(o O) { o.Gamma = 1e-310 }), nil, "gamma 1e-310"},
