@@ -3,7 +3,6 @@ package lof
 import (
 	"math"
 	"sort"
-
 )
 
 // kHeap keeps the k smallest (squared distance, index) pairs seen, as a
@@ -244,4 +243,3 @@ func scanRows(flat []float64, d int, q []float64, orig []int32, h *kHeap) {
 		}
 	}
 }
-
