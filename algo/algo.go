@@ -313,3 +313,16 @@ func UnpackRows(what string, p []byte, rows, d int) ([][]float64, error) {
 	}
 	return out, nil
 }
+
+// EncodeGob returns the gob encoding of v: the body of a detector's
+// GobEncode, for a value that stores its arrays packed (PackFloats).
+func EncodeGob(v any) ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(v)
+	return b.Bytes(), err
+}
+
+// DecodeGob decodes data, written by EncodeGob, into v.
+func DecodeGob(data []byte, v any) error {
+	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
+}

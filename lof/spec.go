@@ -1,8 +1,6 @@
 package lof
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 
 	"detector/algo"
@@ -81,16 +79,14 @@ func (m *Model) GobEncode() ([]byte, error) {
 	if len(m.Points) > 0 {
 		f.Dim = len(m.Points[0])
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(f)
-	return b.Bytes(), err
+	return algo.EncodeGob(f)
 }
 
 // GobDecode implements gob.GobDecoder. It checks only that the arrays
 // hold what the declared shape needs; Validate checks the numbers.
 func (m *Model) GobDecode(data []byte) error {
 	var f fileModel
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil {
+	if err := algo.DecodeGob(data, &f); err != nil {
 		return err
 	}
 	pts, err := algo.UnpackRows("points", f.Points, f.Rows, f.Dim)

@@ -1,8 +1,6 @@
 package ocsvm
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"strconv"
 
@@ -87,16 +85,14 @@ func (m *Model) GobEncode() ([]byte, error) {
 	if len(m.SV) > 0 {
 		f.Dim = len(m.SV[0])
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(f)
-	return b.Bytes(), err
+	return algo.EncodeGob(f)
 }
 
 // GobDecode implements gob.GobDecoder. It checks only that the arrays
 // hold what the declared shape needs; Validate checks the numbers.
 func (m *Model) GobDecode(data []byte) error {
 	var f fileModel
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil {
+	if err := algo.DecodeGob(data, &f); err != nil {
 		return err
 	}
 	sv, err := algo.UnpackRows("support vectors", f.SV, f.Vectors, f.Dim)

@@ -152,7 +152,7 @@ func cgroupMounts(r io.Reader) (v2, v1 cgroupMount, err error) {
 		if sep < 5 || sep+3 >= len(fields) {
 			continue
 		}
-		m := cgroupMount{dir: unescapeMountinfo(fields[4]), root: unescapeMountinfo(fields[3])}
+		m := cgroupMount{dir: initproc.UnescapeMountinfo(fields[4]), root: initproc.UnescapeMountinfo(fields[3])}
 		switch fields[sep+1] {
 		case "cgroup2":
 			if v2.dir == "" {
@@ -417,24 +417,4 @@ func hasWord(s, word, sep string) bool {
 		}
 	}
 	return false
-}
-
-// unescapeMountinfo decodes the octal escapes (\040 for a space) of a
-// mountinfo path.
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

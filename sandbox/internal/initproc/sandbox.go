@@ -445,7 +445,7 @@ func readOnlyTree(dir string) error {
 		if len(f) < 5 {
 			continue
 		}
-		mp := unescapeMountinfo(f[4])
+		mp := UnescapeMountinfo(f[4])
 		if mp != dir && !strings.HasPrefix(mp, dir+"/") {
 			continue
 		}
@@ -462,9 +462,9 @@ func readOnlyTree(dir string) error {
 	return nil
 }
 
-// unescapeMountinfo decodes the octal escapes (\040 for a space) of a
+// UnescapeMountinfo decodes the octal escapes (\040 for a space) of a
 // mountinfo path.
-func unescapeMountinfo(s string) string {
+func UnescapeMountinfo(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
