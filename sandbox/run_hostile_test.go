@@ -121,13 +121,21 @@ func needPerl(t *testing.T) {
 // only the sandbox keeps a program from changing them. It tries the working
 // folder (the package's, in the repository) first, then a few system
 // folders, as a repository cloned below /tmp would not do.
+// hostDirEnv names a host folder, writable by the user running the tests,
+// for hostDir to use (see TestHostileUnprivileged).
+const hostDirEnv = "DETECTOR_TEST_HOSTDIR"
+
 func hostDir(t *testing.T) string {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, base := range []string{wd, "/var/cache", "/var/lib", "/srv", "/opt"} {
+	bases := []string{wd, "/var/cache", "/var/lib", "/srv", "/opt"}
+	if d := os.Getenv(hostDirEnv); d != "" {
+		bases = []string{d} // the unprivileged run: a folder root made for it
+	}
+	for _, base := range bases {
 		if hiddenInSandbox(base) || !reachableByOthers(base) {
 			continue
 		}
