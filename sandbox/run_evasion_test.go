@@ -33,6 +33,8 @@ try("ptrace seize of the tracer", syscall(101, 0x4206, 1, 0, 0));
 try("ptrace seize of the tracer, high bits set", syscall(101, 0x4206, 0x100000001, 0, 0));
 try("pidfd_open of the tracer", syscall(434, 1, 0));
 try("signal 0 to the tracer", syscall(62, 1, 0));
+my $params = "\0" x 120;
+try("io_uring_setup", syscall(425, 8, $params));
 `, dir))
 	res, raw, _ := runHostile(t, RunOptions{Timeout: 20 * time.Second}, dir, prog)
 	out := string(res.Stdout)
@@ -44,6 +46,7 @@ try("signal 0 to the tracer", syscall(62, 1, 0));
 		"ptrace seize of the tracer, high bits set: refused: Operation not permitted\n",
 		"pidfd_open of the tracer: refused: Operation not permitted\n",
 		"signal 0 to the tracer: refused: Operation not permitted\n",
+		"io_uring_setup: refused: Function not implemented\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q", want)
@@ -59,6 +62,7 @@ try("signal 0 to the tracer", syscall(62, 1, 0));
 		{"ptrace", "PTRACE_SEIZE, 1,", "EPERM"},
 		{"pidfd_open", "1, 0", "EPERM"},
 		{"kill", "1, 0", "EPERM"},
+		{"io_uring_setup", "8,", "ENOSYS"},
 	} {
 		if _, ok := findCall(calls, want.Name, want.Args, want.Errno); !ok {
 			t.Errorf("trace lacks %s(%s...) = %s", want.Name, want.Args, want.Errno)

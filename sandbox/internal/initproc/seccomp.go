@@ -18,6 +18,9 @@ import (
 //     reported to strace -f;
 //   - clone3 (ENOSYS): its flags lie in memory, out of the filter's sight;
 //     libc then falls back to clone;
+//   - io_uring_setup, io_uring_enter and io_uring_register (ENOSYS): a
+//     ring performs opens, reads, writes and connects in the kernel without
+//     a system call strace could see; programs fall back to plain calls;
 //   - ptrace, process_vm_readv/writev, pidfd_open, kill, tkill, tgkill,
 //     rt_sigqueueinfo and rt_tgsigqueueinfo aimed at the tracer's pid (EPERM):
 //     the tracer is pid 1 of the run's pid namespace (the init's own pid,
@@ -119,6 +122,9 @@ func filter(tracer int) ([]unix.SockFilter, error) {
 	}
 	b.jump(unix.BPF_JEQ, unix.SYS_CLONE, "clone", "")
 	b.jump(unix.BPF_JEQ, unix.SYS_CLONE3, "enosys", "")
+	for _, nr := range []uint32{unix.SYS_IO_URING_SETUP, unix.SYS_IO_URING_ENTER, unix.SYS_IO_URING_REGISTER} {
+		b.jump(unix.BPF_JEQ, nr, "enosys", "")
+	}
 	for _, p := range pidArg {
 		name := fmt.Sprintf("pid@%d", p.off)
 		b.jump(unix.BPF_JEQ, p.nr, name, "")
