@@ -1,0 +1,290 @@
+package rules
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// cond is a compiled condition.
+type cond interface {
+	eval(c *evalCtx) bool
+}
+
+type allCond []cond
+
+func (a allCond) eval(c *evalCtx) bool {
+	for _, x := range a {
+		if !x.eval(c) {
+			return false
+		}
+	}
+	return true
+}
+
+type anyCond []cond
+
+func (a anyCond) eval(c *evalCtx) bool {
+	for _, x := range a {
+		if x.eval(c) {
+			return true
+		}
+	}
+	return false
+}
+
+type notCond struct{ c cond }
+
+func (n notCond) eval(c *evalCtx) bool { return !n.c.eval(c) }
+
+// fieldCond holds when one value of the field satisfies every matcher.
+type fieldCond struct {
+	field int
+	str   []strMatcher
+	num   []numMatcher
+	boolV *bool
+}
+
+func (f *fieldCond) eval(c *evalCtx) bool {
+	d := fields[f.field]
+	switch d.kind {
+	case kindBool:
+		return d.bool(c) == *f.boolV
+	case kindInt:
+		v, ok := d.num(c)
+		if !ok {
+			return false
+		}
+		for _, m := range f.num {
+			if !m.match(v) {
+				return false
+			}
+		}
+		return true
+	case kindFlags:
+		vals := c.strField(f.field)
+		for _, m := range f.str {
+			if !m.matchSet(vals) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, v := range c.strField(f.field) {
+		ok := true
+		for _, m := range f.str {
+			if !m.match(v) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// strMatcher tests one string value against a list of patterns (any of
+// them).
+type strMatcher struct {
+	op    string
+	set   map[string]bool
+	list  []string
+	globs []glob
+	re    *regexp.Regexp
+	cidrs []netip.Prefix
+}
+
+func (m *strMatcher) match(v string) bool {
+	switch m.op {
+	case "is":
+		return m.set[v]
+	case "prefix":
+		for _, p := range m.list {
+			if strings.HasPrefix(v, p) {
+				return true
+			}
+		}
+	case "suffix":
+		for _, p := range m.list {
+			if strings.HasSuffix(v, p) {
+				return true
+			}
+		}
+	case "contains":
+		for _, p := range m.list {
+			if strings.Contains(v, p) {
+				return true
+			}
+		}
+	case "glob":
+		for _, g := range m.globs {
+			if g.match(v) {
+				return true
+			}
+		}
+	case "regex":
+		return m.re.MatchString(v)
+	case "cidr":
+		ip, err := netip.ParseAddr(v)
+		if err != nil {
+			return false
+		}
+		ip = ip.Unmap()
+		for _, p := range m.cidrs {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchSet is the flag test: any of the listed flags is in the set.
+func (m *strMatcher) matchSet(vals []string) bool {
+	for _, v := range vals {
+		if m.set[v] {
+			return true
+		}
+	}
+	return false
+}
+
+type numMatcher struct {
+	op  string
+	v   int64
+	set map[int64]bool
+}
+
+func (m numMatcher) match(v int64) bool {
+	switch m.op {
+	case "is":
+		return m.set[v]
+	case "lt":
+		return v < m.v
+	case "le":
+		return v <= m.v
+	case "gt":
+		return v > m.v
+	case "ge":
+		return v >= m.v
+	case "bits":
+		return v&m.v != 0
+	}
+	return false
+}
+
+// glob is a shell-like pattern over a whole string: '*' matches any run of
+// bytes, '/' included; '?' matches one byte; "[...]" a class as in
+// path.Match; '\' quotes the next byte.
+type glob struct{ pat string }
+
+// valid reports whether the pattern's classes and escapes are well formed.
+func (g glob) valid() bool {
+	p := g.pat
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			if i+1 >= len(p) {
+				return false
+			}
+			i++
+		case '[':
+			j := classEnd(p, i+1)
+			if j < 0 {
+				return false
+			}
+			i = j
+		}
+	}
+	return true
+}
+
+// classEnd returns the index of the ']' closing a class whose body starts
+// at i, or -1.
+func classEnd(p string, i int) int {
+	if i < len(p) && p[i] == '^' {
+		i++
+	}
+	if i < len(p) && p[i] == ']' {
+		i++
+	}
+	for ; i < len(p); i++ {
+		if p[i] == ']' {
+			return i
+		}
+	}
+	return -1
+}
+
+func (g glob) match(s string) bool {
+	p := g.pat
+	// Iterative matching with one backtrack point for the last '*'.
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(p) {
+			switch p[pi] {
+			case '*':
+				starP, starS = pi, si
+				pi++
+				continue
+			case '?':
+				pi++
+				si++
+				continue
+			case '[':
+				end := classEnd(p, pi+1)
+				if end > 0 && classMatch(p[pi+1:end], s[si]) {
+					pi = end + 1
+					si++
+					continue
+				}
+			case '\\':
+				if pi+1 < len(p) && p[pi+1] == s[si] {
+					pi += 2
+					si++
+					continue
+				}
+			default:
+				if p[pi] == s[si] {
+					pi++
+					si++
+					continue
+				}
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		starS++
+		pi, si = starP+1, starS
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func classMatch(class string, b byte) bool {
+	neg := false
+	if len(class) > 0 && class[0] == '^' {
+		neg, class = true, class[1:]
+	}
+	in := false
+	for i := 0; i < len(class); i++ {
+		lo := class[i]
+		if i+2 < len(class) && class[i+1] == '-' {
+			if lo <= b && b <= class[i+2] {
+				in = true
+			}
+			i += 2
+			continue
+		}
+		if lo == b {
+			in = true
+		}
+	}
+	return in != neg
+}
