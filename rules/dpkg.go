@@ -17,11 +17,11 @@ const DpkgInfoDir = "/var/lib/dpkg/info"
 
 // Bounds on what a PackageDB reads.
 const (
-	maxDpkgFiles   = 20000    // *.list and *.md5sums files read
-	maxDpkgEntries = 2000000  // paths kept
-	maxDpkgBytes   = 1 << 30  // bytes read from the database in all
+	maxDpkgFiles   = 20000     // *.list and *.md5sums files read
+	maxDpkgEntries = 2000000   // paths kept
+	maxDpkgBytes   = 1 << 30   // bytes read from the database in all
 	maxMD5Bytes    = 512 << 20 // bytes of an executable hashed
-	maxPkgCache    = 4096     // answers kept
+	maxPkgCache    = 4096      // answers kept
 )
 
 // PackageDB answers "does an installed package own this executable, and

@@ -75,13 +75,13 @@ func ParseSeverity(s string) (Severity, bool) {
 type Finding struct {
 	Rule     string     `json:"rule"`
 	Severity Severity   `json:"severity"`
-	Count    int        `json:"count"`           // every hit, not only the evidence kept
-	First    *float64   `json:"first"`           // time of the first hit in the trace's seconds, null without timestamps
-	Last     *float64   `json:"last"`            // time of the last hit
-	Message  string     `json:"message"`         // the rule's output for the first hit
-	Evidence []Evidence `json:"evidence"`        // the first MaxEvidence hits
-	Process  Process    `json:"process"`         // the process of the first hit
-	Tags     []string   `json:"tags,omitempty"`  // the rule's MITRE ATT&CK ids
+	Count    int        `json:"count"`          // every hit, not only the evidence kept
+	First    *float64   `json:"first"`          // time of the first hit in the trace's seconds, null without timestamps
+	Last     *float64   `json:"last"`           // time of the last hit
+	Message  string     `json:"message"`        // the rule's output for the first hit
+	Evidence []Evidence `json:"evidence"`       // the first MaxEvidence hits
+	Process  Process    `json:"process"`        // the process of the first hit
+	Tags     []string   `json:"tags,omitempty"` // the rule's MITRE ATT&CK ids
 }
 
 // Evidence is one call that made a rule hit.

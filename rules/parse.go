@@ -88,7 +88,7 @@ type Set struct {
 	byID   map[string]*Rule
 
 	compiled bool
-	active   []*Rule                // enabled rules, in file order
+	active   []*Rule               // enabled rules, in file order
 	calls    map[string]*callRules // call name -> what to do with it
 }
 
