@@ -818,3 +818,42 @@ func compileOutput(tmpl string) ([]outPart, error) {
 	parts = append(parts, outPart{text: tmpl[last:], field: -1})
 	return parts, nil
 }
+
+// ConditionYAML returns the rule's condition as written, in YAML.
+func (r *Rule) ConditionYAML() string {
+	if r.condNode == nil {
+		return ""
+	}
+	b, err := yaml.Marshal(r.condNode)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// Field describes a field conditions may name.
+type Field struct {
+	Name string
+	Type string // string, number, boolean or flags
+	Doc  string
+}
+
+// Fields lists the fields conditions and outputs may name, with the
+// matchers each type takes.
+func Fields() []Field {
+	out := make([]Field, len(fields))
+	for i, f := range fields {
+		out[i] = Field{Name: f.name, Type: f.kind.String(), Doc: f.doc}
+	}
+	return out
+}
+
+// Matchers returns the matchers a field type takes.
+func Matchers(typ string) []string {
+	for k, ops := range matcherOps {
+		if k.String() == typ {
+			return ops
+		}
+	}
+	return nil
+}
