@@ -72,8 +72,8 @@ func (f *fieldCond) eval(c *evalCtx) bool {
 	}
 	for _, v := range c.strField(f.field) {
 		ok := true
-		for _, m := range f.str {
-			if !m.match(v) {
+		for i := range f.str {
+			if !f.str[i].matchMemo(c, v) {
 				ok = false
 				break
 			}
@@ -88,6 +88,7 @@ func (f *fieldCond) eval(c *evalCtx) bool {
 // strMatcher tests one string value against a list of patterns (any of
 // them).
 type strMatcher struct {
+	memo  int // index in the engine's memo of answers, or -1
 	op    string
 	set   map[string]bool
 	list  []string
@@ -95,6 +96,37 @@ type strMatcher struct {
 	re    *regexp.Regexp
 	cidrs []netip.Prefix
 }
+
+// matchMemo is match with the answers of costly matchers (globs, regexes,
+// long lists) remembered per value by the engine: traces name the same
+// paths again and again.
+func (m *strMatcher) matchMemo(c *evalCtx, v string) bool {
+	if m.memo < 0 || c.e == nil {
+		return m.match(v)
+	}
+	bit := uint64(1) << m.memo
+	e := c.e
+	ent, ok := e.memo[v]
+	if ok && ent.known&bit != 0 {
+		return ent.val&bit != 0
+	}
+	r := m.match(v)
+	if !ok && len(e.memo) >= maxMemo {
+		clear(e.memo)
+	}
+	ent.known |= bit
+	if r {
+		ent.val |= bit
+	}
+	e.memo[v] = ent
+	return r
+}
+
+// maxMemo bounds the engine's memo of matcher answers; past it the memo
+// starts afresh.
+const maxMemo = 16384
+
+type memoEntry struct{ known, val uint64 }
 
 func (m *strMatcher) match(v string) bool {
 	switch m.op {

@@ -186,6 +186,7 @@ type Engine struct {
 	rootExe bool // the first event was the root's exec (the sample's start)
 
 	written  writtenSet
+	memo     map[string]memoEntry
 	ctx      evalCtx
 	findings []*Finding
 	byRule   map[string]*ruleState
@@ -209,7 +210,7 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}}
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}, memo: map[string]memoEntry{}}
 }
 
 // Event feeds one event of the sample, in trace order. It never fails: the
@@ -333,8 +334,10 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	}
 	ctx := &e.ctx
 	ctx.reset(e, ev, p, first)
-	if d := decoration(c.Arg(0)); strings.HasPrefix(c.Arg(0), "AT_FDCWD<") && strings.HasPrefix(d, "/") {
-		p.cwd = d
+	if a := ctx.arg(0); strings.HasPrefix(a, "AT_FDCWD</") {
+		if d := decoration(a); d != p.cwd {
+			p.cwd = d
+		}
 	}
 	e.updateState(ctx, cr.state)
 	for _, r := range cr.rules {
@@ -348,9 +351,9 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 	c, p := ctx.call, ctx.proc
 	switch op {
 	case stOpen:
-		fl := c.Arg(1)
+		fl := ctx.arg(1)
 		if c.Name == "openat" || c.Name == "openat2" {
-			fl = c.Arg(2)
+			fl = ctx.arg(2)
 		}
 		if strings.Contains(fl, "O_WRONLY") || strings.Contains(fl, "O_RDWR") || strings.Contains(fl, "O_CREAT") {
 			if ps := ctx.paths(); len(ps) > 0 {
@@ -364,7 +367,7 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 	case stChmod:
 		if m, ok := ctx.mode(); ok && m&0o111 != 0 {
 			if c.Name == "fchmod" {
-				if d := decoration(c.Arg(0)); strings.HasPrefix(d, "/") {
+				if d := decoration(ctx.arg(0)); strings.HasPrefix(d, "/") {
 					e.written.add(d)
 				}
 			} else if ps := ctx.paths(); len(ps) > 0 {
@@ -376,19 +379,21 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 			p.memfds = append(p.memfds, int(c.Ret))
 		}
 	case stDup:
-		if n, ok := fdNum(c.Arg(1)); ok && n <= 2 && isSocketDecoration(decoration(c.Arg(0))) {
+		if n, ok := fdNum(ctx.arg(1)); ok && n <= 2 && isSocketDecoration(decoration(ctx.arg(0))) {
 			p.stdioSocket = true
 		}
-		if n, ok := fdNum(c.Arg(1)); ok && p.hasMemfd(int(n)) {
+		if n, ok := fdNum(ctx.arg(1)); ok && p.hasMemfd(int(n)) {
 			p.dropMemfd(int(n))
 		}
 	case stClose:
-		if n, ok := fdNum(c.Arg(0)); ok && len(p.memfds) > 0 {
-			p.dropMemfd(int(n))
+		if len(p.memfds) > 0 {
+			if n, ok := fdNum(ctx.arg(0)); ok {
+				p.dropMemfd(int(n))
+			}
 		}
 	case stPrctl:
-		if strings.HasPrefix(c.Arg(0), "PR_SET_NAME") {
-			if s, _, ok := trace.Unquote(c.Arg(1)); ok && c.Errno == "" {
+		if strings.HasPrefix(ctx.arg(0), "PR_SET_NAME") {
+			if s, _, ok := trace.Unquote(ctx.arg(1)); ok && c.Errno == "" {
 				p.comm = s
 			}
 		}
@@ -397,7 +402,7 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 			return
 		}
 		if c.Name == "fchdir" {
-			if d := decoration(c.Arg(0)); strings.HasPrefix(d, "/") {
+			if d := decoration(ctx.arg(0)); strings.HasPrefix(d, "/") {
 				p.cwd = d
 			}
 		} else if ps := ctx.paths(); len(ps) > 0 && strings.HasPrefix(ps[0], "/") {

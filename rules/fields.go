@@ -65,9 +65,9 @@ var fields = []*fieldDef{
 		return []string{path.Base(p[0])}
 	}},
 	{name: "path.running", kind: kindBool, doc: "path is the executable of the calling process or of one of its ancestors", bool: (*evalCtx).pathRunning},
-	{name: "fd", kind: kindInt, doc: "the descriptor number of the first argument", num: func(c *evalCtx) (int64, bool) { return fdNum(c.call.Arg(0)) }},
-	{name: "fd.path", kind: kindString, doc: "what -yy printed for the first argument's descriptor (/etc/passwd, TCP:[1.2.3.4:5->6.7.8.9:10], /memfd:x)", str: func(c *evalCtx) []string { return nonEmpty(decoration(c.call.Arg(0))) }},
-	{name: "fd2", kind: kindInt, doc: "the descriptor number of the second argument (dup2, dup3)", num: func(c *evalCtx) (int64, bool) { return fdNum(c.call.Arg(1)) }},
+	{name: "fd", kind: kindInt, doc: "the descriptor number of the first argument", num: func(c *evalCtx) (int64, bool) { return fdNum(c.arg(0)) }},
+	{name: "fd.path", kind: kindString, doc: "what -yy printed for the first argument's descriptor (/etc/passwd, TCP:[1.2.3.4:5->6.7.8.9:10], /memfd:x)", str: func(c *evalCtx) []string { return nonEmpty(decoration(c.arg(0))) }},
+	{name: "fd2", kind: kindInt, doc: "the descriptor number of the second argument (dup2, dup3)", num: func(c *evalCtx) (int64, bool) { return fdNum(c.arg(1)) }},
 	{name: "fd.memfd", kind: kindBool, doc: "the first argument is a descriptor from memfd_create", bool: (*evalCtx).fdMemfd},
 	{name: "mode", kind: kindInt, doc: "the mode argument of chmod, fchmod, fchmodat, open with O_CREAT, mkdir", num: (*evalCtx).mode},
 	{name: "sock.family", kind: kindString, doc: "sa_family of the call's socket address (AF_INET, AF_INET6, AF_UNIX)", str: func(c *evalCtx) []string { return nonEmpty(c.sock().family) }},
@@ -110,7 +110,7 @@ var fieldByName = func() map[string]int {
 }()
 
 func argField(i int) func(*evalCtx) []string {
-	return func(c *evalCtx) []string { return nonEmpty(c.call.Arg(i)) }
+	return func(c *evalCtx) []string { return nonEmpty(c.arg(i)) }
 }
 
 func first(s []string) []string {
@@ -145,6 +145,8 @@ type evalCtx struct {
 
 	cache  [64][]string
 	cached uint64
+	args   [6]string
+	argSet uint8
 
 	pathsDone bool
 	pathList  []string
@@ -155,8 +157,26 @@ type evalCtx struct {
 	modified  bool
 }
 
+// reset prepares c for a new call. The field cache is invalidated by its
+// mask, not cleared.
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
-	*c = evalCtx{e: e, ev: ev, call: ev.Call, proc: p, first: first, pathList: c.pathList[:0]}
+	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
+	c.cached, c.argSet = 0, 0
+	c.pathsDone, c.pathList = false, c.pathList[:0]
+	c.sockDone, c.sockAddr = false, sockaddr{}
+	c.pkgDone, c.unowned, c.modified = false, false, false
+}
+
+// arg returns the call's i-th argument, decoded once per call.
+func (c *evalCtx) arg(i int) string {
+	if i >= len(c.args) {
+		return c.call.Arg(i)
+	}
+	if c.argSet&(1<<i) == 0 {
+		c.args[i] = c.call.Arg(i)
+		c.argSet |= 1 << i
+	}
+	return c.args[i]
 }
 
 // strField returns a string or flags field's values, cached per call.
@@ -176,9 +196,9 @@ func (c *evalCtx) strField(id int) []string {
 func (c *evalCtx) strArgs() []string {
 	var out []string
 	for i := 0; ; i++ {
-		a := c.call.Arg(i)
+		a := c.arg(i)
 		if a == "" {
-			if i >= 8 || c.call.Arg(i+1) == "" {
+			if i >= 8 || c.arg(i+1) == "" {
 				break
 			}
 			continue
@@ -337,13 +357,13 @@ func (c *evalCtx) paths() []string {
 	}
 	c.pathsDone = true
 	for _, ps := range pathArgs[c.call.Name] {
-		s, _, ok := trace.Unquote(c.call.Arg(ps.path))
+		s, _, ok := trace.Unquote(c.arg(ps.path))
 		if !ok {
 			continue
 		}
 		dir := ""
 		if ps.dir >= 0 {
-			dir = decoration(c.call.Arg(ps.dir))
+			dir = decoration(c.arg(ps.dir))
 		}
 		if s == "" {
 			if dir != "" {
@@ -394,11 +414,11 @@ func (c *evalCtx) pathRunning() bool {
 }
 
 func (c *evalCtx) fdMemfd() bool {
-	d := decoration(c.call.Arg(0))
+	d := decoration(c.arg(0))
 	if strings.HasPrefix(d, "/memfd:") {
 		return true
 	}
-	n, ok := fdNum(c.call.Arg(0))
+	n, ok := fdNum(c.arg(0))
 	return ok && c.proc.hasMemfd(int(n))
 }
 
@@ -416,7 +436,7 @@ func (c *evalCtx) mode() (int64, bool) {
 	if i < 0 {
 		return 0, false
 	}
-	a := c.call.Arg(i)
+	a := c.arg(i)
 	if len(a) == 0 || a[0] != '0' {
 		return 0, false
 	}
@@ -478,7 +498,7 @@ func (c *evalCtx) sock() *sockaddr {
 		i = 4
 	case "sendmsg", "recvmsg":
 		i = 1
-		a := c.call.Arg(1)
+		a := c.arg(1)
 		if k := strings.Index(a, "msg_name="); k >= 0 {
 			c.sockAddr = parseSockaddr(a[k+len("msg_name="):])
 		}
@@ -486,7 +506,7 @@ func (c *evalCtx) sock() *sockaddr {
 	default:
 		return &c.sockAddr
 	}
-	c.sockAddr = parseSockaddr(c.call.Arg(i))
+	c.sockAddr = parseSockaddr(c.arg(i))
 	return &c.sockAddr
 }
 

@@ -88,6 +88,7 @@ type Set struct {
 	byID   map[string]*Rule
 
 	compiled bool
+	memos    int                   // costly matchers numbered for the engine's memo
 	active   []*Rule               // enabled rules, in file order
 	calls    map[string]*callRules // call name -> what to do with it
 }
@@ -517,6 +518,7 @@ func parseExamples(file, id string, v *yaml.Node) (Examples, error) {
 // Compile resolves lists and macros and compiles every enabled rule.
 func (s *Set) Compile() error {
 	s.active = s.active[:0]
+	s.memos = 0
 	s.calls = map[string]*callRules{}
 	for name, op := range stateCalls {
 		s.calls[name] = &callRules{state: op}
@@ -726,7 +728,11 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 	if err != nil {
 		return strMatcher{}, err
 	}
-	m := strMatcher{op: op, list: vals}
+	m := strMatcher{op: op, list: vals, memo: -1}
+	if (op == "glob" || op == "regex" || len(vals) > 4 && op != "is") && s.memos < 64 {
+		m.memo = s.memos
+		s.memos++
+	}
 	switch op {
 	case "is", "has":
 		m.set = make(map[string]bool, len(vals))
