@@ -39,7 +39,7 @@ var expectRule = map[string]string{
 	"server_shell":        "shell-from-server",
 	"kernel_module":       "kernel-module",
 	"system_dir_write":    "system-dir-write",
-	"outbound_connect":    "outbound-connection",
+	"outbound_connect":    "outbound-backdoor-port",
 	"history_wipe":        "history-tampering",
 	"self_delete":         "self-delete",
 }

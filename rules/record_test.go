@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +18,8 @@ var record = flag.Bool("record", false, "re-record testdata/traces/*/*.trace.gz 
 
 // recordOptions are the strace options the rules need on top of the
 // runner's own -f -s 256: fd decoding, epoch timestamps, whole structures.
+var recordOnly = flag.String("recordonly", "", "with -record, re-record only the fixtures whose names (without .sh) this comma-separated `list` gives")
+
 var recordOptions = []string{"-yy", "-ttt", "-v"}
 
 // TestRecordFixtures re-records the fixtures' traces; it runs only with
@@ -38,6 +41,9 @@ func TestRecordFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range scripts {
+			if *recordOnly != "" && !slices.Contains(strings.Split(*recordOnly, ","), strings.TrimSuffix(filepath.Base(s), ".sh")) {
+				continue
+			}
 			var buf bytes.Buffer
 			res, err := trace.Run(context.Background(), trace.RunOptions{StraceArgs: recordOptions}, []string{s}, &buf)
 			if err != nil {
