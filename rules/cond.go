@@ -33,6 +33,29 @@ func (a anyCond) eval(c *evalCtx) bool {
 	return false
 }
 
+// macroCond is a macro's condition; its result is computed once per call,
+// however many rules use the macro.
+type macroCond struct {
+	idx int // < 64: cached in evalCtx.macroKnown/macroVal
+	c   cond
+}
+
+func (m *macroCond) eval(c *evalCtx) bool {
+	if m.idx >= 64 {
+		return m.c.eval(c)
+	}
+	bit := uint64(1) << m.idx
+	if c.macroKnown&bit != 0 {
+		return c.macroVal&bit != 0
+	}
+	r := m.c.eval(c)
+	c.macroKnown |= bit
+	if r {
+		c.macroVal |= bit
+	}
+	return r
+}
+
 type notCond struct{ c cond }
 
 func (n notCond) eval(c *evalCtx) bool { return !n.c.eval(c) }
@@ -70,6 +93,9 @@ func (f *fieldCond) eval(c *evalCtx) bool {
 		}
 		return true
 	}
+	if f.field == syscallField && len(f.str) == 1 && f.str[0].sysIdx >= 0 {
+		return c.sysMask&(1<<f.str[0].sysIdx) != 0
+	}
 	for _, v := range c.strField(f.field) {
 		ok := true
 		for i := range f.str {
@@ -88,13 +114,14 @@ func (f *fieldCond) eval(c *evalCtx) bool {
 // strMatcher tests one string value against a list of patterns (any of
 // them).
 type strMatcher struct {
-	memo  int // index in the engine's memo of answers, or -1
-	op    string
-	set   map[string]bool
-	list  []string
-	globs []glob
-	re    *regexp.Regexp
-	cidrs []netip.Prefix
+	memo   int // index in the engine's memo of answers, or -1
+	sysIdx int // for an "is" on the call name: bit in evalCtx.sysMask, or -1
+	op     string
+	set    map[string]bool
+	list   []string
+	globs  []glob
+	re     *regexp.Regexp
+	cidrs  []netip.Prefix
 }
 
 // matchMemo is match with the answers of costly matchers (globs, regexes,
@@ -118,7 +145,9 @@ func (m *strMatcher) matchMemo(c *evalCtx, v string) bool {
 	if r {
 		ent.val |= bit
 	}
-	e.memo[v] = ent
+	// Assigning a string key stores the key again, existing or not: v may
+	// alias the call's argument text, so the map gets a copy.
+	e.memo[strings.Clone(v)] = ent
 	return r
 }
 

@@ -116,7 +116,7 @@ func (db *PackageDB) Check(path string) (unowned, modified bool) {
 		db.cache = map[string][2]bool{}
 	}
 	if len(db.cache) < maxPkgCache {
-		db.cache[path] = [2]bool{unowned, modified}
+		db.cache[strings.Clone(path)] = [2]bool{unowned, modified}
 	}
 	db.mu.Unlock()
 	return unowned, modified

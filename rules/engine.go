@@ -186,6 +186,8 @@ type Engine struct {
 	rootExe bool // the first event was the root's exec (the sample's start)
 
 	written  writtenSet
+	execArgv execArgvCache
+	calls    uint64 // decoded calls so far
 	memo     map[string]memoEntry
 	ctx      evalCtx
 	findings []*Finding
@@ -193,8 +195,18 @@ type Engine struct {
 	err      error
 }
 
+// execArgvCache keeps the argv decoded while judging an exec call for the
+// EventExec that follows the same call.
+type execArgvCache struct {
+	seq  uint64 // Engine.calls when decoded (the parser reuses one *Call)
+	argv []string
+	ok   bool
+}
+
 type ruleState struct {
 	finding *Finding
+	last    time.Duration // time of the last hit
+	hasLast bool
 	times   []time.Duration // window: times of matches (count windows)
 	values  map[string]time.Duration
 	order   []winEntry
@@ -247,7 +259,12 @@ func (e *Engine) Event(ev *trace.Event) error {
 		} else if p.exe != "" && !strings.HasPrefix(p.exe, "/") && p.cwd != "" {
 			p.exe = cleanPath(p.cwd + "/" + p.exe)
 		}
-		p.argv, _ = c.ExecArgv()
+		if e.execArgv.ok && e.execArgv.seq == e.calls {
+			p.argv = e.execArgv.argv
+		} else {
+			p.argv, _ = c.ExecArgv()
+		}
+		e.execArgv = execArgvCache{}
 		if len(p.argv) > 64 {
 			p.argv = p.argv[:64]
 		}
@@ -333,10 +350,14 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		first = true
 	}
 	ctx := &e.ctx
+	e.calls++
 	ctx.reset(e, ev, p, first)
-	if a := ctx.arg(0); strings.HasPrefix(a, "AT_FDCWD</") {
-		if d := decoration(a); d != p.cwd {
-			p.cwd = d
+	ctx.sysMask = cr.sysMask
+	if cr.atCall {
+		if a := ctx.arg(0); strings.HasPrefix(a, "AT_FDCWD</") {
+			if d := decoration(a); d != p.cwd {
+				p.cwd = strings.Clone(d)
+			}
 		}
 	}
 	e.updateState(ctx, cr.state)
@@ -394,7 +415,7 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 	case stPrctl:
 		if strings.HasPrefix(ctx.arg(0), "PR_SET_NAME") {
 			if s, _, ok := trace.Unquote(ctx.arg(1)); ok && c.Errno == "" {
-				p.comm = s
+				p.comm = strings.Clone(s)
 			}
 		}
 	case stChdir:
@@ -403,10 +424,10 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 		}
 		if c.Name == "fchdir" {
 			if d := decoration(ctx.arg(0)); strings.HasPrefix(d, "/") {
-				p.cwd = d
+				p.cwd = strings.Clone(d)
 			}
 		} else if ps := ctx.paths(); len(ps) > 0 && strings.HasPrefix(ps[0], "/") {
-			p.cwd = ps[0]
+			p.cwd = strings.Clone(ps[0])
 		}
 	}
 }
@@ -470,6 +491,7 @@ func (e *Engine) windowHit(r *Rule, ctx *evalCtx) bool {
 	}
 	st.order = st.order[k:]
 	if _, seen := st.values[val]; seen || len(st.values) < maxWindowEntries {
+		val = strings.Clone(val) // val may alias the call's argument text
 		st.values[val] = now
 		st.order = append(st.order, winEntry{now, val})
 	}
@@ -517,22 +539,26 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 		return
 	}
 	st := e.state(r)
-	var t *float64
-	if ctx.ev.HasTime {
-		x := ctx.ev.Time.Seconds()
-		t = &x
-	}
 	f := st.finding
 	if f == nil {
-		f = &Finding{Rule: r.ID, Severity: r.Severity, First: t, Message: r.format(ctx), Process: e.process(ctx.proc), Tags: r.Tags}
+		f = &Finding{Rule: r.ID, Severity: r.Severity, First: evTime(ctx.ev), Message: r.format(ctx), Process: e.process(ctx.proc), Tags: r.Tags}
 		st.finding = f
 		e.findings = append(e.findings, f)
 	}
 	f.Count++
-	f.Last = t
+	st.last, st.hasLast = ctx.ev.Time, ctx.ev.HasTime
 	if len(f.Evidence) < MaxEvidence {
-		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: t, Syscall: callText(ctx.call)})
+		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
 	}
+}
+
+// evTime is an event's time in seconds, or nil without one.
+func evTime(ev *trace.Event) *float64 {
+	if !ev.HasTime {
+		return nil
+	}
+	x := ev.Time.Seconds()
+	return &x
 }
 
 // format renders the rule's output for the call being judged.
@@ -605,6 +631,10 @@ func (e *Engine) Findings() []Finding {
 	for i, f := range e.findings {
 		out[i] = *f
 		out[i].Evidence = append([]Evidence(nil), f.Evidence...)
+		if st := e.byRule[f.Rule]; st != nil && st.hasLast {
+			x := st.last.Seconds()
+			out[i].Last = &x
+		}
 	}
 	return out
 }
@@ -655,6 +685,7 @@ func (w *writtenSet) add(p string) {
 	if _, ok := w.m[p]; ok {
 		return
 	}
+	p = strings.Clone(p) // p may alias the call's argument text
 	if len(w.ring) < MaxWrittenFiles {
 		w.ring = append(w.ring, p)
 	} else {

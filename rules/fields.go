@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"detector/trace"
 )
@@ -45,10 +46,10 @@ type fieldDef struct {
 
 // fields lists every field a condition or an output may name.
 var fields = []*fieldDef{
-	{name: "syscall", kind: kindString, doc: "call name", str: func(c *evalCtx) []string { return []string{c.call.Name} }},
+	{name: "syscall", kind: kindString, doc: "call name", str: func(c *evalCtx) []string { return c.oneAny(c.call.Name) }},
 	{name: "ret", kind: kindInt, doc: "return value (none when the call did not return)", num: func(c *evalCtx) (int64, bool) { return c.call.Ret, c.call.RetKnown }},
-	{name: "errno", kind: kindString, doc: `error name ("EPERM"), "" on success`, str: func(c *evalCtx) []string { return []string{c.call.Errno} }},
-	{name: "args", kind: kindString, doc: "raw argument text", str: func(c *evalCtx) []string { return []string{c.call.Args()} }},
+	{name: "errno", kind: kindString, doc: `error name ("EPERM"), "" on success`, str: func(c *evalCtx) []string { return c.oneAny(c.call.Errno) }},
+	{name: "args", kind: kindString, doc: "raw argument text", str: func(c *evalCtx) []string { return c.oneAny(c.rawArgs()) }},
 	{name: "arg0", kind: kindString, doc: "first argument as printed", str: argField(0)},
 	{name: "arg1", kind: kindString, doc: "second argument as printed", str: argField(1)},
 	{name: "arg2", kind: kindString, doc: "third argument as printed", str: argField(2)},
@@ -66,17 +67,17 @@ var fields = []*fieldDef{
 	}},
 	{name: "path.running", kind: kindBool, doc: "path is the executable of the calling process or of one of its ancestors", bool: (*evalCtx).pathRunning},
 	{name: "fd", kind: kindInt, doc: "the descriptor number of the first argument", num: func(c *evalCtx) (int64, bool) { return fdNum(c.arg(0)) }},
-	{name: "fd.path", kind: kindString, doc: "what -yy printed for the first argument's descriptor (/etc/passwd, TCP:[1.2.3.4:5->6.7.8.9:10], /memfd:x)", str: func(c *evalCtx) []string { return nonEmpty(decoration(c.arg(0))) }},
+	{name: "fd.path", kind: kindString, doc: "what -yy printed for the first argument's descriptor (/etc/passwd, TCP:[1.2.3.4:5->6.7.8.9:10], /memfd:x)", str: func(c *evalCtx) []string { return c.one(decoration(c.arg(0))) }},
 	{name: "fd2", kind: kindInt, doc: "the descriptor number of the second argument (dup2, dup3)", num: func(c *evalCtx) (int64, bool) { return fdNum(c.arg(1)) }},
 	{name: "fd.memfd", kind: kindBool, doc: "the first argument is a descriptor from memfd_create", bool: (*evalCtx).fdMemfd},
 	{name: "mode", kind: kindInt, doc: "the mode argument of chmod, fchmod, fchmodat, open with O_CREAT, mkdir", num: (*evalCtx).mode},
-	{name: "sock.family", kind: kindString, doc: "sa_family of the call's socket address (AF_INET, AF_INET6, AF_UNIX)", str: func(c *evalCtx) []string { return nonEmpty(c.sock().family) }},
-	{name: "sock.ip", kind: kindString, doc: "IP address of the call's socket address", str: func(c *evalCtx) []string { return nonEmpty(c.sock().ipText) }},
+	{name: "sock.family", kind: kindString, doc: "sa_family of the call's socket address (AF_INET, AF_INET6, AF_UNIX)", str: func(c *evalCtx) []string { return c.one(c.sock().family) }},
+	{name: "sock.ip", kind: kindString, doc: "IP address of the call's socket address", str: func(c *evalCtx) []string { return c.one(c.sock().ipText) }},
 	{name: "sock.port", kind: kindInt, doc: "port of the call's socket address", num: func(c *evalCtx) (int64, bool) { s := c.sock(); return int64(s.port), s.hasPort }},
-	{name: "sock.addr", kind: kindString, doc: "ip:port (or the AF_UNIX path) of the call's socket address", str: func(c *evalCtx) []string { return nonEmpty(c.sock().addr) }},
-	{name: "sock.path", kind: kindString, doc: "path of an AF_UNIX socket address", str: func(c *evalCtx) []string { return nonEmpty(c.sock().path) }},
+	{name: "sock.addr", kind: kindString, doc: "ip:port (or the AF_UNIX path) of the call's socket address", str: func(c *evalCtx) []string { return c.one(c.sock().addrText()) }},
+	{name: "sock.path", kind: kindString, doc: "path of an AF_UNIX socket address", str: func(c *evalCtx) []string { return c.one(c.sock().path) }},
 	{name: "exec.argv0", kind: kindString, doc: "argv[0] of an execve or execveat", str: func(c *evalCtx) []string { a := c.execArgs(); return first(a) }},
-	{name: "exec.argv", kind: kindString, doc: "argv of an execve or execveat, joined with spaces", str: func(c *evalCtx) []string { return nonEmpty(strings.Join(c.execArgs(), " ")) }},
+	{name: "exec.argv", kind: kindString, doc: "argv of an execve or execveat, joined with spaces", str: func(c *evalCtx) []string { return c.one(strings.Join(c.execArgs(), " ")) }},
 	{name: "exec.args", kind: kindString, doc: "each argv element of an execve or execveat", str: (*evalCtx).execArgs},
 	{name: "exec.first", kind: kindBool, doc: "this exec starts the sample itself", bool: func(c *evalCtx) bool { return c.first }},
 	{name: "exec.wrote", kind: kindBool, doc: "the executed file was written, created, renamed into place or made executable during the run", bool: (*evalCtx).execWrote},
@@ -84,22 +85,25 @@ var fields = []*fieldDef{
 	{name: "exec.modified", kind: kindBool, doc: "the executed file's MD5 differs from its Debian package's record", bool: func(c *evalCtx) bool { _, m := c.pkg(); return m }},
 	{name: "proc.pid", kind: kindInt, doc: "process id", num: func(c *evalCtx) (int64, bool) { return int64(c.proc.pid), true }},
 	{name: "proc.ppid", kind: kindInt, doc: "parent process id (0 when unknown)", num: func(c *evalCtx) (int64, bool) { return int64(c.proc.ppid), c.proc.ppid != 0 }},
-	{name: "proc.exe", kind: kindString, doc: "path of the process's last exec (for an exec call: the image being replaced)", str: func(c *evalCtx) []string { return nonEmpty(c.proc.exe) }},
-	{name: "proc.name", kind: kindString, doc: "last element of proc.exe", str: func(c *evalCtx) []string { return nonEmpty(baseName(c.proc.exe)) }},
-	{name: "proc.argv", kind: kindString, doc: "argv of the process's last exec, joined with spaces", str: func(c *evalCtx) []string { return nonEmpty(strings.Join(c.proc.argv, " ")) }},
+	{name: "proc.exe", kind: kindString, doc: "path of the process's last exec (for an exec call: the image being replaced)", str: func(c *evalCtx) []string { return c.one(c.proc.exe) }},
+	{name: "proc.name", kind: kindString, doc: "last element of proc.exe", str: func(c *evalCtx) []string { return c.one(baseName(c.proc.exe)) }},
+	{name: "proc.argv", kind: kindString, doc: "argv of the process's last exec, joined with spaces", str: func(c *evalCtx) []string { return c.one(strings.Join(c.proc.argv, " ")) }},
 	{name: "proc.args", kind: kindString, doc: "each argv element of the process's last exec", str: func(c *evalCtx) []string { return c.proc.argv }},
-	{name: "proc.comm", kind: kindString, doc: "the process name: set by prctl(PR_SET_NAME), else the exe's last element", str: func(c *evalCtx) []string { return nonEmpty(c.proc.commName()) }},
+	{name: "proc.comm", kind: kindString, doc: "the process name: set by prctl(PR_SET_NAME), else the exe's last element", str: func(c *evalCtx) []string { return c.one(c.proc.commName()) }},
 	{name: "proc.stdio_socket", kind: kindBool, doc: "a socket was duplicated onto the process's stdin, stdout or stderr (it or an ancestor before the fork)", bool: func(c *evalCtx) bool { return c.proc.stdioSocket }},
-	{name: "parent.exe", kind: kindString, doc: "the parent's proc.exe", str: func(c *evalCtx) []string { return nonEmpty(c.parentExe()) }},
-	{name: "parent.name", kind: kindString, doc: "last element of parent.exe", str: func(c *evalCtx) []string { return nonEmpty(baseName(c.parentExe())) }},
+	{name: "parent.exe", kind: kindString, doc: "the parent's proc.exe", str: func(c *evalCtx) []string { return c.one(c.parentExe()) }},
+	{name: "parent.name", kind: kindString, doc: "last element of parent.exe", str: func(c *evalCtx) []string { return c.one(baseName(c.parentExe())) }},
 	{name: "parent.argv", kind: kindString, doc: "the parent's proc.argv", str: func(c *evalCtx) []string {
 		if p := c.e.parent(c.proc); p != nil {
-			return nonEmpty(strings.Join(p.argv, " "))
+			return c.one(strings.Join(p.argv, " "))
 		}
 		return nil
 	}},
 	{name: "proc.chain", kind: kindString, doc: "executable names of the ancestors, nearest first", str: func(c *evalCtx) []string { return c.e.chain(c.proc) }},
 }
+
+// syscallField is the id of the field "syscall".
+var syscallField = fieldByName["syscall"]
 
 var fieldByName = func() map[string]int {
 	m := make(map[string]int, len(fields))
@@ -110,7 +114,7 @@ var fieldByName = func() map[string]int {
 }()
 
 func argField(i int) func(*evalCtx) []string {
-	return func(c *evalCtx) []string { return nonEmpty(c.arg(i)) }
+	return func(c *evalCtx) []string { return c.one(c.arg(i)) }
 }
 
 func first(s []string) []string {
@@ -143,10 +147,18 @@ type evalCtx struct {
 	proc  *process
 	first bool
 
-	cache  [64][]string
-	cached uint64
-	args   [6]string
-	argSet uint8
+	cache   [64][]string
+	cached  uint64
+	argBuf  []byte
+	raw     string // the call's argument text, decoded once; aliases argBuf
+	rawDone bool
+	argList []string // its top-level arguments, substrings of raw
+	oneBuf  [64]string
+	oneN    int
+
+	macroKnown, macroVal uint64
+	sysMask              uint64 // the syscall-name matchers the call's name satisfies
+	flagBuf              []string
 
 	pathsDone bool
 	pathList  []string
@@ -161,22 +173,115 @@ type evalCtx struct {
 // mask, not cleared.
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
-	c.cached, c.argSet = 0, 0
+	c.cached, c.rawDone, c.oneN = 0, false, 0
+	c.macroKnown, c.macroVal = 0, 0
 	c.pathsDone, c.pathList = false, c.pathList[:0]
 	c.sockDone, c.sockAddr = false, sockaddr{}
 	c.pkgDone, c.unowned, c.modified = false, false, false
 }
 
-// arg returns the call's i-th argument, decoded once per call.
+// rawArgs returns the call's argument text; it and every argument are one
+// allocation per decoded call.
+func (c *evalCtx) rawArgs() string {
+	if !c.rawDone {
+		c.rawDone = true
+		// The text lives in a buffer the engine reuses for every call:
+		// everything derived from it is valid during this call only, and
+		// whatever the engine keeps longer is cloned (see keep).
+		c.argBuf = c.call.AppendArgs(c.argBuf[:0])
+		c.raw = ""
+		if len(c.argBuf) > 0 {
+			c.raw = unsafe.String(unsafe.SliceData(c.argBuf), len(c.argBuf))
+		}
+		c.argList = splitTop(c.raw, c.argList[:0])
+	}
+	return c.raw
+}
+
+// arg returns the call's i-th top-level argument, trimmed, or "".
 func (c *evalCtx) arg(i int) string {
-	if i >= len(c.args) {
-		return c.call.Arg(i)
+	c.rawArgs()
+	if i < 0 || i >= len(c.argList) {
+		return ""
 	}
-	if c.argSet&(1<<i) == 0 {
-		c.args[i] = c.call.Arg(i)
-		c.argSet |= 1 << i
+	return c.argList[i]
+}
+
+func trimBlank(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
 	}
-	return c.args[i]
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// one returns s as a one-value list backed by the context (nil for ""),
+// valid during the call.
+func (c *evalCtx) one(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return c.oneAny(s)
+}
+
+func (c *evalCtx) oneAny(s string) []string {
+	if c.oneN >= len(c.oneBuf) {
+		return []string{s}
+	}
+	c.oneBuf[c.oneN] = s
+	r := c.oneBuf[c.oneN : c.oneN+1 : c.oneN+1]
+	c.oneN++
+	return r
+}
+
+// splitTop splits argument text at its top-level commas as trace.Call.Arg
+// does: quoted strings with escapes, /* comments */, (), [], {} and -yy
+// <...> decorations are kept whole.
+func splitTop(a string, out []string) []string {
+	if a == "" {
+		return out
+	}
+	start, depth := 0, 0
+	for i := 0; i < len(a); {
+		switch ch := a[i]; ch {
+		case '"':
+			i = skipString(a, i+1)
+			continue
+		case '/':
+			if i+1 < len(a) && a[i+1] == '*' {
+				if k := strings.Index(a[i+2:], "*/"); k >= 0 {
+					i += k + 4
+				} else {
+					i = len(a)
+				}
+				continue
+			}
+		case '<':
+			if i+1 < len(a) && a[i+1] != '<' && a[i+1] != '=' && a[i+1] != ' ' {
+				i = skipAngle(a, i+1)
+				continue
+			}
+			if i+1 < len(a) && a[i+1] == '<' {
+				i += 2
+				continue
+			}
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		case ',':
+			if depth == 0 {
+				out = append(out, trimBlank(a[start:i]))
+				start = i + 1
+			}
+		}
+		i++
+	}
+	return append(out, trimBlank(a[start:]))
 }
 
 // strField returns a string or flags field's values, cached per call.
@@ -195,14 +300,8 @@ func (c *evalCtx) strField(id int) []string {
 
 func (c *evalCtx) strArgs() []string {
 	var out []string
-	for i := 0; ; i++ {
-		a := c.arg(i)
-		if a == "" {
-			if i >= 8 || c.arg(i+1) == "" {
-				break
-			}
-			continue
-		}
+	c.rawArgs()
+	for _, a := range c.argList {
 		if s, _, ok := trace.Unquote(a); ok {
 			out = append(out, s)
 		}
@@ -213,7 +312,8 @@ func (c *evalCtx) strArgs() []string {
 // flagSet returns the upper-case identifiers of the arguments outside
 // quoted strings and -yy decorations: O_WRONLY, CLONE_UNTRACED...
 func (c *evalCtx) flagSet() []string {
-	return flagNames(c.call.Args(), nil)
+	c.flagBuf = flagNames(c.rawArgs(), c.flagBuf[:0])
+	return c.flagBuf
 }
 
 func flagNames(a string, out []string) []string {
@@ -445,7 +545,12 @@ func (c *evalCtx) mode() (int64, bool) {
 }
 
 func (c *evalCtx) execArgs() []string {
+	ac := &c.e.execArgv
+	if ac.ok && ac.seq == c.e.calls {
+		return ac.argv
+	}
 	argv, _ := c.call.ExecArgv()
+	*ac = execArgvCache{seq: c.e.calls, argv: argv, ok: true}
 	return argv
 }
 
@@ -560,13 +665,20 @@ func parseSockaddr(a string) sockaddr {
 	if s.ipText != "" {
 		if ip, err := netip.ParseAddr(s.ipText); err == nil {
 			s.ip = ip.Unmap()
-			s.ipText = s.ip.String()
+			if s.ip != ip {
+				s.ipText = s.ip.String()
+			}
 		} else {
 			s.ipText = ""
 		}
 	}
-	if s.ip.IsValid() && s.hasPort {
+	return s
+}
+
+// addrText is ip:port ([ip]:port for IPv6) or the AF_UNIX path.
+func (s *sockaddr) addrText() string {
+	if s.addr == "" && s.ip.IsValid() && s.hasPort {
 		s.addr = netip.AddrPortFrom(s.ip, uint16(s.port)).String()
 	}
-	return s
+	return s.addr
 }

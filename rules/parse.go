@@ -91,12 +91,17 @@ type Set struct {
 	memos    int                   // costly matchers numbered for the engine's memo
 	active   []*Rule               // enabled rules, in file order
 	calls    map[string]*callRules // call name -> what to do with it
+	// macroConds are the compiled macros, shared by the rules using them.
+	macroConds map[string]*macroCond
+	sysSets    [][]string // the call-name sets of "syscall is" matchers, by sysIdx
 }
 
 // callRules is what the engine does with one call name.
 type callRules struct {
-	rules []*Rule
-	state stateOp
+	rules   []*Rule
+	state   stateOp
+	atCall  bool   // its first argument is a folder descriptor (AT_FDCWD</cwd>)
+	sysMask uint64 // the "syscall is" matchers the name satisfies
 }
 
 // FileError is an error at a place in a rule or allow-list file.
@@ -519,6 +524,8 @@ func parseExamples(file, id string, v *yaml.Node) (Examples, error) {
 func (s *Set) Compile() error {
 	s.active = s.active[:0]
 	s.memos = 0
+	s.macroConds = map[string]*macroCond{}
+	s.sysSets = nil
 	s.calls = map[string]*callRules{}
 	for name, op := range stateCalls {
 		s.calls[name] = &callRules{state: op}
@@ -550,6 +557,18 @@ func (s *Set) Compile() error {
 				s.calls[name] = cr
 			}
 			cr.rules = append(cr.rules, r)
+		}
+	}
+	for name, cr := range s.calls {
+		for i, set := range s.sysSets {
+			if contains(set, name) {
+				cr.sysMask |= 1 << i
+			}
+		}
+		for _, ps := range pathArgs[name] {
+			if ps.dir == 0 {
+				cr.atCall = true
+			}
 		}
 	}
 	s.compiled = true
@@ -623,7 +642,16 @@ func (s *Set) compileCond(file string, n *yaml.Node, stack []string) (cond, erro
 				return nil, errAt(file, v, "macro %q refers to itself: %s -> %s", v.Value, strings.Join(stack, " -> "), v.Value)
 			}
 		}
-		return s.compileCond(m.file, m.node, append(stack, v.Value))
+		if mc := s.macroConds[v.Value]; mc != nil {
+			return mc, nil
+		}
+		c, err := s.compileCond(m.file, m.node, append(stack, v.Value))
+		if err != nil {
+			return nil, err
+		}
+		mc := &macroCond{idx: len(s.macroConds), c: c}
+		s.macroConds[v.Value] = mc
+		return mc, nil
 	}
 	fid, ok := fieldByName[k.Value]
 	if !ok {
@@ -728,7 +756,11 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 	if err != nil {
 		return strMatcher{}, err
 	}
-	m := strMatcher{op: op, list: vals, memo: -1}
+	m := strMatcher{op: op, list: vals, memo: -1, sysIdx: -1}
+	if field == "syscall" && op == "is" && len(s.sysSets) < 64 {
+		m.sysIdx = len(s.sysSets)
+		s.sysSets = append(s.sysSets, vals)
+	}
 	if (op == "glob" || op == "regex" || len(vals) > 4 && op != "is") && s.memos < 64 {
 		m.memo = s.memos
 		s.memos++

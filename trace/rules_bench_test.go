@@ -37,6 +37,16 @@ func BenchmarkParseWithRules(b *testing.B) {
 				}
 			}
 		})
+		b.Run(fmt.Sprintf("%dMB/events", mb), func(b *testing.B) {
+			b.SetBytes(int64(len(log)))
+			b.ReportAllocs()
+			for b.Loop() {
+				st, err := trace.ParseEvents(bytes.NewReader(log), func(*trace.Event) error { return nil })
+				if err != nil || st.Calls != want {
+					b.Fatalf("calls %d, want %d: %v", st.Calls, want, err)
+				}
+			}
+		})
 		b.Run(fmt.Sprintf("%dMB/rules", mb), func(b *testing.B) {
 			b.SetBytes(int64(len(log)))
 			b.ReportAllocs()
