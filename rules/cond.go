@@ -133,21 +133,27 @@ func (m *strMatcher) matchMemo(c *evalCtx, v string) bool {
 	}
 	bit := uint64(1) << m.memo
 	e := c.e
-	ent, ok := e.memo[v]
-	if ok && ent.known&bit != 0 {
-		return ent.val&bit != 0
+	// Several matchers of a call usually test the same value (the path):
+	// the context keeps the entry of the last value looked up.
+	if !c.memoSet || c.memoV != v {
+		ent, ok := e.memo[v]
+		c.memoV, c.memoEnt, c.memoSet, c.memoIn = v, ent, true, ok
+	}
+	if c.memoEnt.known&bit != 0 {
+		return c.memoEnt.val&bit != 0
 	}
 	r := m.match(v)
-	if !ok && len(e.memo) >= maxMemo {
+	if !c.memoIn && len(e.memo) >= maxMemo {
 		clear(e.memo)
 	}
-	ent.known |= bit
+	c.memoEnt.known |= bit
 	if r {
-		ent.val |= bit
+		c.memoEnt.val |= bit
 	}
 	// Assigning a string key stores the key again, existing or not: v may
 	// alias the call's argument text, so the map gets a copy.
-	e.memo[strings.Clone(v)] = ent
+	e.memo[strings.Clone(v)] = c.memoEnt
+	c.memoIn = true
 	return r
 }
 

@@ -157,8 +157,12 @@ type evalCtx struct {
 	oneN    int
 
 	macroKnown, macroVal uint64
-	sysMask              uint64 // the syscall-name matchers the call's name satisfies
-	flagBuf              []string
+
+	memoV           string // the value whose memo entry memoEnt is
+	memoEnt         memoEntry
+	memoSet, memoIn bool
+	sysMask         uint64 // the syscall-name matchers the call's name satisfies
+	flagBuf         []string
 
 	pathsDone bool
 	pathList  []string
@@ -175,6 +179,7 @@ func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
 	c.cached, c.rawDone, c.oneN = 0, false, 0
 	c.macroKnown, c.macroVal = 0, 0
+	c.memoSet, c.memoV = false, ""
 	c.pathsDone, c.pathList = false, c.pathList[:0]
 	c.sockDone, c.sockAddr = false, sockaddr{}
 	c.pkgDone, c.unowned, c.modified = false, false, false
