@@ -355,7 +355,7 @@ func (s *Set) loadRule(file string, rn *yaml.Node) error {
 			r.Tags, err = stringList(file, v)
 			for j, t := range r.Tags {
 				if err == nil && !tagRE.MatchString(t) {
-					err = errAt(file, v.Content[j], "rule %s: tag %q is not a MITRE ATT&CK technique id (T1059, T1059.004)", r.ID, t)
+					err = errAt(file, item(v, j), "rule %s: tag %q is not a MITRE ATT&CK technique id (T1059, T1059.004)", r.ID, t)
 				}
 			}
 		case "falsepositives":
@@ -364,7 +364,7 @@ func (s *Set) loadRule(file string, rn *yaml.Node) error {
 			r.Syscalls, err = stringList(file, v)
 			for j, c := range r.Syscalls {
 				if err == nil && !callRE.MatchString(c) {
-					err = errAt(file, v.Content[j], "rule %s: %q is not a system call name", r.ID, c)
+					err = errAt(file, item(v, j), "rule %s: %q is not a system call name", r.ID, c)
 				}
 			}
 			if err == nil && len(r.Syscalls) == 0 {
@@ -417,6 +417,15 @@ func (s *Set) loadRule(file string, rn *yaml.Node) error {
 	}
 	s.byID[r.ID] = r
 	return nil
+}
+
+// item is the node of the j-th value of stringList(v): v itself for a
+// single value.
+func item(v *yaml.Node, j int) *yaml.Node {
+	if v.Kind == yaml.SequenceNode && j < len(v.Content) {
+		return v.Content[j]
+	}
+	return v
 }
 
 func scalar(file string, v *yaml.Node, what string) (string, error) {
