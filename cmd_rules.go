@@ -41,6 +41,33 @@ func rulesFlags() []cli.Flag {
 	}
 }
 
+// alertLogFlags are the flags of the SIEM alert log; detect shares them.
+func alertLogFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "log", Usage: "append one JSON line per alert to `FILE` (- for standard output; created with mode 0600)"},
+		&cli.DurationFlag{Name: "cooldown", Value: rules.DefaultCooldown, Usage: "log the same rule on the same sample once per `WINDOW`, then one summary with the count"},
+	}
+}
+
+// openAlertLog opens the log the flags name, or returns nil when there is
+// none.
+func openAlertLog(c *cli.Context) (*rules.AlertLog, error) {
+	name := c.String("log")
+	if name == "" {
+		return nil, nil
+	}
+	cd := c.Duration("cooldown")
+	if cd <= 0 {
+		return nil, withHint(fmt.Errorf("--cooldown must be positive, not %s", cd), "for example --cooldown 60s")
+	}
+	host, _ := os.Hostname()
+	l, err := rules.OpenAlertLog(name, rules.LogOptions{Host: host, Tool: "detector", Version: version, Cooldown: cd})
+	if err != nil {
+		return nil, withHint(err, "--log takes a regular file or -")
+	}
+	return l, nil
+}
+
 // loadRules reads the rule set and allow-list the flags name.
 func loadRules(c *cli.Context) (*rules.Set, *rules.AllowList, error) {
 	set, err := rules.LoadFiles(c.StringSlice("rules"))

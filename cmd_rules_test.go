@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"detector/rules"
 )
 
 func TestRulesCommand(t *testing.T) {
@@ -43,4 +47,39 @@ func TestRulesCommand(t *testing.T) {
 	}
 	os.WriteFile(allow, []byte("allow:\n  - rule: read-shadow\n    exe_prefix: usr/sbin/\n"), 0o644)
 	wantError(t, run(t, nil, "rules", "check", "--allow", allow), allow+`:3: exe_prefix "usr/sbin/" is not an absolute path`)
+}
+
+// TestAlertLogFlags checks the --log and --cooldown flags detect will use.
+func TestAlertLogFlags(t *testing.T) {
+	dir := t.TempDir()
+	open := func(args ...string) error {
+		app := &cli.App{Flags: alertLogFlags(), Action: func(c *cli.Context) error {
+			l, err := openAlertLog(c)
+			if err != nil || l == nil {
+				return err
+			}
+			if err := l.Alert(rules.LogAlert{Rule: "read-shadow", Severity: rules.Warning, Sample: "/s"}); err != nil {
+				return err
+			}
+			return l.Close()
+		}}
+		return app.Run(append([]string{"detector"}, args...))
+	}
+	name := filepath.Join(dir, "alerts.jsonl")
+	if err := open("--log", name); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil || !strings.Contains(string(b), `"rule":"read-shadow"`) || !strings.Contains(string(b), `"tool":"detector"`) {
+		t.Fatalf("log %q: %v", b, err)
+	}
+	if err := open("--log", name, "--cooldown", "0s"); err == nil || !strings.Contains(err.Error(), "--cooldown must be positive") {
+		t.Errorf("zero cooldown: %v", err)
+	}
+	if err := open("--log", dir); err == nil || !strings.Contains(err.Error(), "open alert log") {
+		t.Errorf("folder as log: %v", err)
+	}
+	if err := open(); err != nil {
+		t.Errorf("no log: %v", err)
+	}
 }
