@@ -722,10 +722,14 @@ func (f ExampleFailure) Error() string {
 	return fmt.Sprintf("%s:%d: rule %s: %s", f.Example.File, f.Example.Line, f.Rule, what)
 }
 
-// RunExample feeds an example log to a fresh engine and returns how many
-// times rule id hit.
+// examplePackages is this machine's package database, shared by the
+// example runs (read once, on the first exec an example shows).
+var examplePackages = NewPackageDB("")
+
+// RunExample feeds an example log to a fresh engine (with this machine's
+// package database) and returns how many times rule id hit.
 func (s *Set) RunExample(id, text string) (int, error) {
-	e := s.NewEngine(Options{})
+	e := s.NewEngine(Options{Packages: examplePackages})
 	st, err := trace.ParseEvents(strings.NewReader(text), e.Event)
 	if err != nil {
 		return 0, err
