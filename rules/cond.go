@@ -245,7 +245,56 @@ func (m numMatcher) match(v int64) bool {
 // glob is a shell-like pattern over a whole string: '*' matches any run of
 // bytes, '/' included; '?' matches one byte; "[...]" a class as in
 // path.Match; '\' quotes the next byte.
-type glob struct{ pat string }
+type glob struct {
+	pat string
+	// Literal parts every match contains, tested before the full match:
+	// the text before the first wildcard, after the last one, and the
+	// longest run between.
+	head, tail, lit string
+}
+
+func newGlob(pat string) glob {
+	g := glob{pat: pat}
+	meta := func(c byte) bool { return c == '*' || c == '?' || c == '[' || c == '\\' }
+	i := 0
+	for i < len(pat) && !meta(pat[i]) {
+		i++
+	}
+	g.head = pat[:i]
+	if i == len(pat) {
+		return g // no wildcard: the full match compares the rest
+	}
+	j := len(pat)
+	for j > i && !meta(pat[j-1]) && pat[j-1] != ']' {
+		j--
+	}
+	if j > 0 && pat[j-1] != '\\' && (j < 2 || pat[j-2] != '\\') {
+		g.tail = pat[j:]
+	}
+	// The longest run of plain bytes outside classes.
+	start, inClass := -1, false
+	for k := 0; k <= len(pat); k++ {
+		plain := k < len(pat) && !inClass && !meta(pat[k]) && pat[k] != ']'
+		if k < len(pat) {
+			switch {
+			case pat[k] == '[' && !inClass:
+				inClass = true
+			case pat[k] == ']' && inClass:
+				inClass = false
+			}
+		}
+		if plain && start < 0 {
+			start = k
+		}
+		if !plain && start >= 0 {
+			if k-start > len(g.lit) && (start == 0 || pat[start-1] != '\\') {
+				g.lit = pat[start:k]
+			}
+			start = -1
+		}
+	}
+	return g
+}
 
 // valid reports whether the pattern's classes and escapes are well formed.
 func (g glob) valid() bool {
@@ -286,6 +335,10 @@ func classEnd(p string, i int) int {
 }
 
 func (g glob) match(s string) bool {
+	if len(s) < len(g.head)+len(g.tail) || !strings.HasPrefix(s, g.head) || !strings.HasSuffix(s, g.tail) ||
+		g.lit != "" && !strings.Contains(s, g.lit) {
+		return false
+	}
 	p := g.pat
 	// Iterative matching with one backtrack point for the last '*'.
 	pi, si := 0, 0

@@ -782,7 +782,7 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 		}
 	case "glob":
 		for _, v := range vals {
-			g := glob{v}
+			g := newGlob(v)
 			if !g.valid() {
 				return m, errAt(file, x, "field %s: bad glob %q", field, v)
 			}
