@@ -85,9 +85,13 @@ func (f *fieldCond) eval(c *evalCtx) bool {
 		}
 		return true
 	case kindFlags:
-		vals := c.strField(f.field)
-		for _, m := range f.str {
-			if !m.matchSet(vals) {
+		for i := range f.str {
+			m := &f.str[i]
+			if m.flagBits != 0 {
+				if c.flags()&m.flagBits == 0 {
+					return false
+				}
+			} else if !m.matchSet(c.strField(f.field)) {
 				return false
 			}
 		}
@@ -116,12 +120,15 @@ func (f *fieldCond) eval(c *evalCtx) bool {
 type strMatcher struct {
 	memo   int // index in the engine's memo of answers, or -1
 	sysIdx int // for an "is" on the call name: bit in evalCtx.sysMask, or -1
-	op     string
-	set    map[string]bool
-	list   []string
-	globs  []glob
-	re     *regexp.Regexp
-	cidrs  []netip.Prefix
+	// flagBits are the bits of a "has" matcher's flags in evalCtx.flagMask
+	// (0 when the set must be tested instead).
+	flagBits uint64
+	op       string
+	set      map[string]bool
+	list     []string
+	globs    []glob
+	re       *regexp.Regexp
+	cidrs    []netip.Prefix
 }
 
 // matchMemo is match with the answers of costly matchers (globs, regexes,

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"detector/trace"
 )
@@ -186,6 +187,7 @@ type Engine struct {
 	rootExe bool // the first event was the root's exec (the sample's start)
 
 	written  writtenSet
+	names    [256]nameSlot
 	execArgv execArgvCache
 	calls    uint64 // decoded calls so far
 	memo     map[string]memoEntry
@@ -235,11 +237,9 @@ func (e *Engine) Event(ev *trace.Event) error {
 	}
 	switch ev.Kind {
 	case trace.EventCall:
-		cr := e.set.calls[ev.Call.Name]
-		if cr == nil {
-			return nil
+		if cr := e.lookup(ev.Call.Name); cr != nil {
+			e.call(ev, cr)
 		}
-		e.call(ev, cr)
 	case trace.EventSpawn:
 		e.spawn(ev.PID, ev.Child)
 	case trace.EventExec:
@@ -278,6 +278,29 @@ func (e *Engine) Event(ev *trace.Event) error {
 		}
 	}
 	return nil
+}
+
+// lookup returns what to do with calls of the name, nil for nothing.
+// Names are interned by the parser, so a small cache keyed by the string's
+// address spares most map lookups.
+func (e *Engine) lookup(name string) *callRules {
+	if name == "" {
+		return nil
+	}
+	p := unsafe.StringData(name)
+	slot := &e.names[(uintptr(unsafe.Pointer(p))>>3)%uintptr(len(e.names))]
+	if slot.p == p && slot.n == len(name) {
+		return slot.cr
+	}
+	cr := e.set.calls[name]
+	*slot = nameSlot{p: p, n: len(name), cr: cr}
+	return cr
+}
+
+type nameSlot struct {
+	p  *byte
+	n  int
+	cr *callRules
 }
 
 // proc returns the table entry of pid, creating it (parent unknown) when
@@ -352,7 +375,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	ctx := &e.ctx
 	e.calls++
 	ctx.reset(e, ev, p, first)
-	ctx.sysMask = cr.sysMask
+	ctx.sysMask, ctx.pathSpecs = cr.sysMask, cr.paths
 	if cr.atCall {
 		if a := ctx.arg(0); strings.HasPrefix(a, "AT_FDCWD</") {
 			if d := decoration(a); d != p.cwd {

@@ -102,8 +102,11 @@ var fields = []*fieldDef{
 	{name: "proc.chain", kind: kindString, doc: "executable names of the ancestors, nearest first", str: func(c *evalCtx) []string { return c.e.chain(c.proc) }},
 }
 
-// syscallField is the id of the field "syscall".
-var syscallField = fieldByName["syscall"]
+// Ids of fields the engine treats specially.
+var (
+	syscallField = fieldByName["syscall"]
+	flagsField   = fieldByName["flags"]
+)
 
 var fieldByName = func() map[string]int {
 	m := make(map[string]int, len(fields))
@@ -162,6 +165,9 @@ type evalCtx struct {
 	memoEnt         memoEntry
 	memoSet, memoIn bool
 	sysMask         uint64 // the syscall-name matchers the call's name satisfies
+	flagMask        uint64 // the call's flags that "has" matchers ask about
+	flagDone        bool
+	pathSpecs       []pathSpec
 	flagBuf         []string
 
 	pathsDone bool
@@ -179,6 +185,7 @@ func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
 	c.cached, c.rawDone, c.oneN = 0, false, 0
 	c.macroKnown, c.macroVal = 0, 0
+	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
 	c.pathsDone, c.pathList = false, c.pathList[:0]
 	c.sockDone, c.sockAddr = false, sockaddr{}
@@ -316,6 +323,19 @@ func (c *evalCtx) strArgs() []string {
 
 // flagSet returns the upper-case identifiers of the arguments outside
 // quoted strings and -yy decorations: O_WRONLY, CLONE_UNTRACED...
+// flags returns the call's flags as bits of the set's flagBit.
+func (c *evalCtx) flags() uint64 {
+	if !c.flagDone {
+		c.flagDone = true
+		c.flagMask = 0
+		bits := c.e.set.flagBit
+		for _, f := range c.strField(flagsField) {
+			c.flagMask |= bits[f]
+		}
+	}
+	return c.flagMask
+}
+
 func (c *evalCtx) flagSet() []string {
 	c.flagBuf = flagNames(c.rawArgs(), c.flagBuf[:0])
 	return c.flagBuf
@@ -461,7 +481,7 @@ func (c *evalCtx) paths() []string {
 		return c.pathList
 	}
 	c.pathsDone = true
-	for _, ps := range pathArgs[c.call.Name] {
+	for _, ps := range c.pathSpecs {
 		s, _, ok := trace.Unquote(c.arg(ps.path))
 		if !ok {
 			continue

@@ -93,15 +93,17 @@ type Set struct {
 	calls    map[string]*callRules // call name -> what to do with it
 	// macroConds are the compiled macros, shared by the rules using them.
 	macroConds map[string]*macroCond
-	sysSets    [][]string // the call-name sets of "syscall is" matchers, by sysIdx
+	sysSets    [][]string        // the call-name sets of "syscall is" matchers, by sysIdx
+	flagBit    map[string]uint64 // flag names of "has" matchers, each a bit of evalCtx.flagMask
 }
 
 // callRules is what the engine does with one call name.
 type callRules struct {
 	rules   []*Rule
 	state   stateOp
-	atCall  bool   // its first argument is a folder descriptor (AT_FDCWD</cwd>)
-	sysMask uint64 // the "syscall is" matchers the name satisfies
+	atCall  bool       // its first argument is a folder descriptor (AT_FDCWD</cwd>)
+	paths   []pathSpec // pathArgs of the name
+	sysMask uint64     // the "syscall is" matchers the name satisfies
 }
 
 // FileError is an error at a place in a rule or allow-list file.
@@ -535,6 +537,7 @@ func (s *Set) Compile() error {
 	s.memos = 0
 	s.macroConds = map[string]*macroCond{}
 	s.sysSets = nil
+	s.flagBit = map[string]uint64{}
 	s.calls = map[string]*callRules{}
 	for name, op := range stateCalls {
 		s.calls[name] = &callRules{state: op}
@@ -574,6 +577,7 @@ func (s *Set) Compile() error {
 				cr.sysMask |= 1 << i
 			}
 		}
+		cr.paths = pathArgs[name]
 		for _, ps := range pathArgs[name] {
 			if ps.dir == 0 {
 				cr.atCall = true
@@ -779,6 +783,21 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 		m.set = make(map[string]bool, len(vals))
 		for _, v := range vals {
 			m.set[v] = true
+		}
+		if op == "has" {
+			m.flagBits = 0
+			for _, v := range vals {
+				b, ok := s.flagBit[v]
+				if !ok && len(s.flagBit) < 64 {
+					b = uint64(1) << len(s.flagBit)
+					s.flagBit[v] = b
+				}
+				if b == 0 {
+					m.flagBits = 0
+					break // more than 64 flag names: the set is tested instead
+				}
+				m.flagBits |= b
+			}
 		}
 	case "glob":
 		for _, v := range vals {
