@@ -95,7 +95,11 @@ func runRulesList(c *cli.Context) error {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, sev, r.Description)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("\narguments decoded for: %s (every other call costs one lookup)\n", strings.Join(set.DecodedCalls(), " "))
+	return nil
 }
 
 func runRulesCheck(c *cli.Context) error {

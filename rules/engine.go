@@ -128,7 +128,8 @@ type process struct {
 	cwd         string
 	execd       bool // made a successful exec in this trace
 	exited      bool
-	stdioSocket bool
+	stdioSocket bool  // socketStdio != 0
+	socketStdio uint8 // bits 0-2: that descriptor holds a socket duplicated onto it
 	memfds      []int
 	seq         uint64 // insertion or exit order, for eviction
 }
@@ -340,7 +341,7 @@ func (e *Engine) evict() {
 
 func (e *Engine) spawn(parent, child int) {
 	pp := e.proc(parent)
-	c := &process{pid: child, ppid: parent, exe: pp.exe, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, stdioSocket: pp.stdioSocket}
+	c := &process{pid: child, ppid: parent, exe: pp.exe, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio}
 	if len(pp.memfds) > 0 {
 		c.memfds = append([]int(nil), pp.memfds...)
 	}
@@ -423,13 +424,24 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 			p.memfds = append(p.memfds, int(c.Ret))
 		}
 	case stDup:
-		if n, ok := fdNum(ctx.arg(1)); ok && n <= 2 && isSocketDecoration(decoration(ctx.arg(0))) {
-			p.stdioSocket = true
+		if n, ok := fdNum(ctx.arg(1)); ok && n <= 2 && c.Errno == "" {
+			if isSocketDecoration(decoration(ctx.arg(0))) {
+				p.socketStdio |= 1 << n
+			} else {
+				p.socketStdio &^= 1 << n
+			}
+			p.stdioSocket = p.socketStdio != 0
 		}
 		if n, ok := fdNum(ctx.arg(1)); ok && p.hasMemfd(int(n)) {
 			p.dropMemfd(int(n))
 		}
 	case stClose:
+		if p.socketStdio != 0 && c.Errno == "" {
+			if n, ok := fdNum(ctx.arg(0)); ok && n <= 2 {
+				p.socketStdio &^= 1 << n
+				p.stdioSocket = p.socketStdio != 0
+			}
+		}
 		if len(p.memfds) > 0 {
 			if n, ok := fdNum(ctx.arg(0)); ok {
 				p.dropMemfd(int(n))
