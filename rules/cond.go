@@ -36,8 +36,9 @@ func (a anyCond) eval(c *evalCtx) bool {
 // macroCond is a macro's condition; its result is computed once per call,
 // however many rules use the macro.
 type macroCond struct {
-	idx int // < 64: cached in evalCtx.macroKnown/macroVal
-	c   cond
+	idx  int // < 64: cached in evalCtx.macroKnown/macroVal
+	c    cond
+	pure bool // looks at pure fields only
 }
 
 func (m *macroCond) eval(c *evalCtx) bool {

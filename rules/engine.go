@@ -188,6 +188,7 @@ type Engine struct {
 	rootExe bool // the first event was the root's exec (the sample's start)
 
 	written  writtenSet
+	quiet    map[string]quietCall // texts of pure calls that hit nothing and changed nothing
 	names    [256]nameSlot
 	execArgv execArgvCache
 	calls    uint64 // decoded calls so far
@@ -225,7 +226,7 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}, memo: map[string]memoEntry{}}
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}, memo: map[string]memoEntry{}, quiet: map[string]quietCall{}}
 }
 
 // Event feeds one event of the sample, in trace order. It never fails: the
@@ -378,19 +379,43 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	ctx.reset(e, ev, p, first)
 	ctx.sysMask, ctx.pathSpecs = cr.sysMask, cr.paths
 	if cr.atCall {
-		if a := ctx.arg(0); strings.HasPrefix(a, "AT_FDCWD</") {
-			if d := decoration(a); d != p.cwd {
-				p.cwd = strings.Clone(d)
+		if raw := ctx.rawArgs(); strings.HasPrefix(raw, "AT_FDCWD</") {
+			if end := skipAngle(raw, len("AT_FDCWD<")); raw[end-1] == '>' {
+				if d := raw[len("AT_FDCWD<") : end-1]; d != p.cwd {
+					p.cwd = strings.Clone(d)
+				}
 			}
 		}
 	}
-	e.updateState(ctx, cr.state)
-	for _, r := range cr.rules {
-		if r.cond.eval(ctx) && e.windowHit(r, ctx) {
-			e.hit(r, ctx)
+	// A pure call name's call whose text hit nothing and changed nothing
+	// before does the same again.
+	if cr.pure {
+		if q, ok := e.quiet[ctx.rawArgs()]; ok && q.name == c.Name && q.errno == c.Errno {
+			return
 		}
 	}
+	matched := false
+	e.updateState(ctx, cr.state)
+	for _, r := range cr.rules {
+		if r.cond.eval(ctx) {
+			matched = true
+			if e.windowHit(r, ctx) {
+				e.hit(r, ctx)
+			}
+		}
+	}
+	if cr.pure && !matched && !ctx.usedCwd && !ctx.changed {
+		if len(e.quiet) >= maxQuiet {
+			clear(e.quiet)
+		}
+		e.quiet[strings.Clone(ctx.rawArgs())] = quietCall{c.Name, c.Errno}
+	}
 }
+
+// maxQuiet bounds the remembered texts of calls that hit nothing.
+const maxQuiet = 16384
+
+type quietCall struct{ name, errno string }
 
 func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 	c, p := ctx.call, ctx.proc
@@ -401,6 +426,7 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 			fl = ctx.arg(2)
 		}
 		if strings.Contains(fl, "O_WRONLY") || strings.Contains(fl, "O_RDWR") || strings.Contains(fl, "O_CREAT") {
+			ctx.changed = true
 			if ps := ctx.paths(); len(ps) > 0 {
 				e.written.add(ps[0])
 			}

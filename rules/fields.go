@@ -102,6 +102,16 @@ var fields = []*fieldDef{
 	{name: "proc.chain", kind: kindString, doc: "executable names of the ancestors, nearest first", str: func(c *evalCtx) []string { return c.e.chain(c.proc) }},
 }
 
+// pureFields are the fields computed from the call's own text (name,
+// arguments, errno) alone: a condition on them alone answers the same for
+// the same text (see Engine.quiet).
+var pureFields = map[string]bool{
+	"syscall": true, "errno": true, "args": true, "arg0": true, "arg1": true, "arg2": true, "arg3": true,
+	"str": true, "flags": true, "path": true, "paths": true, "name": true, "fd": true, "fd.path": true,
+	"fd2": true, "mode": true, "sock.family": true, "sock.ip": true, "sock.port": true, "sock.addr": true,
+	"sock.path": true, "exec.argv0": true, "exec.argv": true, "exec.args": true,
+}
+
 // Ids of fields the engine treats specially.
 var (
 	syscallField = fieldByName["syscall"]
@@ -150,14 +160,17 @@ type evalCtx struct {
 	proc  *process
 	first bool
 
-	cache   [64][]string
-	cached  uint64
-	argBuf  []byte
-	raw     string // the call's argument text, decoded once; aliases argBuf
-	rawDone bool
-	argList []string // its top-level arguments, substrings of raw
-	oneBuf  [64]string
-	oneN    int
+	cache     [64][]string
+	cached    uint64
+	argBuf    []byte
+	splitDone bool
+	usedCwd   bool   // a path was resolved against the process's working folder
+	changed   bool   // the call changed the process state
+	raw       string // the call's argument text, decoded once; aliases argBuf
+	rawDone   bool
+	argList   []string // its top-level arguments, substrings of raw
+	oneBuf    [64]string
+	oneN      int
 
 	macroKnown, macroVal uint64
 
@@ -183,7 +196,7 @@ type evalCtx struct {
 // mask, not cleared.
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
-	c.cached, c.rawDone, c.oneN = 0, false, 0
+	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
 	c.macroKnown, c.macroVal = 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
@@ -199,20 +212,27 @@ func (c *evalCtx) rawArgs() string {
 		c.rawDone = true
 		// The text lives in a buffer the engine reuses for every call:
 		// everything derived from it is valid during this call only, and
-		// whatever the engine keeps longer is cloned (see keep).
+		// whatever the engine keeps longer is cloned.
 		c.argBuf = c.call.AppendArgs(c.argBuf[:0])
 		c.raw = ""
 		if len(c.argBuf) > 0 {
 			c.raw = unsafe.String(unsafe.SliceData(c.argBuf), len(c.argBuf))
 		}
-		c.argList = splitTop(c.raw, c.argList[:0])
 	}
 	return c.raw
 }
 
+// split splits the argument text into its top-level arguments, once.
+func (c *evalCtx) split() {
+	if !c.splitDone {
+		c.splitDone = true
+		c.argList = splitTop(c.rawArgs(), c.argList[:0])
+	}
+}
+
 // arg returns the call's i-th top-level argument, trimmed, or "".
 func (c *evalCtx) arg(i int) string {
-	c.rawArgs()
+	c.split()
 	if i < 0 || i >= len(c.argList) {
 		return ""
 	}
@@ -312,7 +332,7 @@ func (c *evalCtx) strField(id int) []string {
 
 func (c *evalCtx) strArgs() []string {
 	var out []string
-	c.rawArgs()
+	c.split()
 	for _, a := range c.argList {
 		if s, _, ok := trace.Unquote(a); ok {
 			out = append(out, s)
@@ -509,6 +529,7 @@ func (c *evalCtx) resolve(p, dir string) string {
 	}
 	if dir == "" || !strings.HasPrefix(dir, "/") {
 		dir = c.proc.cwd
+		c.usedCwd = true
 	}
 	if dir == "" {
 		return p
