@@ -519,8 +519,8 @@ func (e *Engine) windowHit(r *Rule, ctx *evalCtx) bool {
 		return true
 	}
 	st := e.state(r)
-	now := ctx.ev.Time
-	if !ctx.ev.HasTime {
+	now, ok := eventTime(ctx.ev)
+	if !ok {
 		now = 0
 	}
 	if r.winField < 0 {
@@ -607,7 +607,7 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 		e.findings = append(e.findings, f)
 	}
 	f.Count++
-	st.last, st.hasLast = ctx.ev.Time, ctx.ev.HasTime
+	st.last, st.hasLast = eventTime(ctx.ev)
 	if len(f.Evidence) < MaxEvidence {
 		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
 	}
@@ -615,12 +615,16 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 
 // evTime is an event's time in seconds, or nil without one.
 func evTime(ev *trace.Event) *float64 {
-	if !ev.HasTime {
+	t, ok := eventTime(ev)
+	if !ok {
 		return nil
 	}
-	x := ev.Time.Seconds()
+	x := t.Seconds()
 	return &x
 }
+
+// eventTime is the one place the engine reads an event's timestamp.
+func eventTime(ev *trace.Event) (time.Duration, bool) { return ev.Time, ev.HasTime }
 
 // format renders the rule's output for the call being judged.
 func (r *Rule) format(ctx *evalCtx) string {
