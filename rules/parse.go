@@ -613,6 +613,10 @@ func (s *Set) DecodedCalls() []string {
 
 const maxMacroDepth = 16
 
+// maxPatternBytes bounds one glob or regex, and with it the cost of a
+// match: a glob costs at most its length times the value's.
+const maxPatternBytes = 1024
+
 var matcherOps = map[fieldKind][]string{
 	kindString: {"is", "prefix", "suffix", "contains", "glob", "regex", "cidr"},
 	kindInt:    {"is", "lt", "le", "gt", "ge", "bits"},
@@ -821,12 +825,20 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 	case "glob":
 		for _, v := range vals {
 			g := newGlob(v)
+			if len(v) > maxPatternBytes {
+				return m, errAt(file, x, "field %s: glob longer than %d bytes", field, maxPatternBytes)
+			}
 			if !g.valid() {
 				return m, errAt(file, x, "field %s: bad glob %q", field, v)
 			}
 			m.globs = append(m.globs, g)
 		}
 	case "regex":
+		for _, v := range vals {
+			if len(v) > maxPatternBytes {
+				return m, errAt(file, x, "field %s: regex longer than %d bytes", field, maxPatternBytes)
+			}
+		}
 		re, err := regexp.Compile(strings.Join(wrapAlt(vals), "|"))
 		if err != nil {
 			return m, errAt(file, x, "field %s: bad regex: %v", field, err)

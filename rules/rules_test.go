@@ -77,6 +77,7 @@ func TestLoadErrors(t *testing.T) {
 		{"rules:\n  - id: x\n    tags: [T99]\n", "f.yaml:3: rule x: tag \"T99\""},
 		{"rules: [\n", "f.yaml:1:"},
 		{"rules:\n  - id: Bad_Id\n", "f.yaml:2: bad rule id"},
+		{"rules:\n  - id: x\n    severity: INFO\n    description: d\n    syscalls: [open]\n    condition:\n      path: {glob: \"" + strings.Repeat("*a", 600) + "\"}\n", "f.yaml:7: field path: glob longer than 1024 bytes"},
 	}
 	for _, c := range cases {
 		s := rules.NewSet()
