@@ -45,6 +45,7 @@ func newApp() *cli.App {
 			inspectCommand(),
 			evaluateCommand(),
 			traceCommand(),
+			rulesCommand(),
 		},
 		// Errors are printed once, by main, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},

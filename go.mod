@@ -6,6 +6,7 @@ require (
 	github.com/elastic/go-libaudit/v2 v2.6.2
 	github.com/olekukonko/tablewriter v1.1.0
 	github.com/urfave/cli/v2 v2.27.7
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sys v0.38.0
 	golang.org/x/term v0.37.0
 	gonum.org/v1/gonum v0.16.0

@@ -217,7 +217,7 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 	}
 	switch rest[0] {
 	case '+':
-		if bytes.HasPrefix(rest, []byte("+++ ")) && bytes.HasSuffix(rest, []byte(" +++")) {
+		if len(rest) >= 8 && bytes.HasPrefix(rest, []byte("+++ ")) && bytes.HasSuffix(rest, []byte(" +++")) {
 			p.st.Exits++
 			if p.efn != nil {
 				return true, p.emitExit(pid, rest[4:len(rest)-4])

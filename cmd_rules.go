@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"detector/rules"
+)
+
+func rulesCommand() *cli.Command {
+	cmd := &cli.Command{
+		Name:  "rules",
+		Usage: "list, check and show the behaviour rules",
+		Description: "The default rules are embedded; --rules FILE adds or overrides rules by id (later files win), " +
+			"--rules off disables them. See rules/RULES.md for the file format.",
+		Subcommands: []*cli.Command{
+			{Name: "list", Usage: "list the effective rules", Flags: rulesFlags(), Action: runRulesList},
+			{Name: "check", Usage: "run every rule's match and nomatch examples and read the allow-lists; exit 2 naming the first example that fails", Flags: rulesFlags(), Action: runRulesCheck},
+			{Name: "show", Usage: "show one rule", ArgsUsage: "ID", Flags: rulesFlags(), Action: runRulesShow},
+			{Name: "fields", Usage: "list the fields conditions may name", Action: runRulesFields},
+		},
+	}
+	for _, sub := range cmd.Subcommands {
+		sub.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+			return withHint(err, fmt.Sprintf("run 'detector rules %s --help' for usage", c.Command.Name))
+		}
+	}
+	return cmd
+}
+
+// rulesFlags are the flags that choose the rules and allow-lists; detect
+// shares them.
+func rulesFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "rules", Usage: "load rule `FILE` over the defaults (repeatable; later files override rules by id; 'off' disables the rules)"},
+		&cli.StringSliceFlag{Name: "allow", Usage: "load allow-list `FILE` (repeatable)"},
+	}
+}
+
+// alertLogFlags are the flags of the SIEM alert log; detect shares them.
+func alertLogFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "log", Usage: "append one JSON line per alert to `FILE` (- for standard output; created with mode 0600)"},
+		&cli.DurationFlag{Name: "cooldown", Value: rules.DefaultCooldown, Usage: "log the same rule on the same sample once per `WINDOW`, then one summary with the count"},
+	}
+}
+
+// openAlertLog opens the log the flags name, or returns nil when there is
+// none.
+func openAlertLog(c *cli.Context) (*rules.AlertLog, error) {
+	name := c.String("log")
+	if name == "" {
+		return nil, nil
+	}
+	cd := c.Duration("cooldown")
+	if cd <= 0 {
+		return nil, withHint(fmt.Errorf("--cooldown must be positive, not %s", cd), "for example --cooldown 60s")
+	}
+	host, _ := os.Hostname()
+	l, err := rules.OpenAlertLog(name, rules.LogOptions{Host: host, Tool: "detector", Version: version, Cooldown: cd})
+	if err != nil {
+		return nil, withHint(err, "--log takes a regular file or -")
+	}
+	return l, nil
+}
+
+// loadRules reads the rule set and allow-list the flags name.
+func loadRules(c *cli.Context) (*rules.Set, *rules.AllowList, error) {
+	set, err := rules.LoadFiles(c.StringSlice("rules"))
+	if err != nil {
+		return nil, nil, withHint(err, "run 'detector rules check --rules FILE' to test a rule file")
+	}
+	allow, err := rules.LoadAllowFiles(c.StringSlice("allow"), set)
+	if err != nil {
+		return nil, nil, withHint(err, "see rules/RULES.md for the allow-list format")
+	}
+	return set, allow, nil
+}
+
+func runRulesList(c *cli.Context) error {
+	set, _, err := loadRules(c)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSEVERITY\tDESCRIPTION")
+	for _, r := range set.Rules() {
+		sev := r.Severity.String()
+		if !r.Enabled {
+			sev = "off"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, sev, r.Description)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("\narguments decoded for: %s (every other call costs one lookup)\n", strings.Join(set.DecodedCalls(), " "))
+	return nil
+}
+
+func runRulesCheck(c *cli.Context) error {
+	set, allow, err := loadRules(c)
+	if err != nil {
+		return err
+	}
+	fails, n := set.CheckExamples()
+	for _, f := range fails[min(1, len(fails)):] {
+		warnf("%v", f)
+	}
+	if len(fails) > 0 {
+		return withHint(fails[0], fmt.Sprintf("%d of %d examples fail; 'detector rules show %s' shows the rule", len(fails), n, fails[0].Rule))
+	}
+	fmt.Printf("%d rules, %d examples, all as expected; %d allow-list entries\n", len(set.Active()), n, allow.Len())
+	return nil
+}
+
+func runRulesShow(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return withHint(fmt.Errorf("rules show needs one rule id"), "run 'detector rules list' for the ids")
+	}
+	set, _, err := loadRules(c)
+	if err != nil {
+		return err
+	}
+	r := set.Rule(c.Args().First())
+	if r == nil {
+		return withHint(fmt.Errorf("no rule %q", c.Args().First()), "run 'detector rules list' for the ids")
+	}
+	fmt.Printf("id: %s\nseverity: %s\nenabled: %v\ndefined: %s:%d\ndescription: %s\n", r.ID, r.Severity, r.Enabled, r.File, r.Line, r.Description)
+	fmt.Printf("tags: %s\nfalsepositives: %s\nsyscalls: %s\n", strings.Join(r.Tags, ", "), strings.Join(r.FalsePositives, "; "), strings.Join(r.Syscalls, ", "))
+	if r.Window != nil {
+		fmt.Printf("window: %d", r.Window.Count)
+		if r.Window.Distinct != "" {
+			fmt.Printf(" distinct %s", r.Window.Distinct)
+		}
+		fmt.Printf(" within %s\n", r.Window.Within)
+	}
+	if r.Output != "" {
+		fmt.Printf("output: %s\n", r.Output)
+	}
+	fmt.Printf("condition:\n%s", indent(r.ConditionYAML(), "  "))
+	fmt.Printf("examples: %d match, %d nomatch\n", len(r.Examples.Match), len(r.Examples.NoMatch))
+	return nil
+}
+
+func runRulesFields(c *cli.Context) error {
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "FIELD\tTYPE\tMATCHERS\tMEANING")
+	for _, f := range rules.Fields() {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Name, f.Type, strings.Join(rules.Matchers(f.Type), ","), f.Doc)
+	}
+	return w.Flush()
+}
+
+func indent(s, pre string) string {
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			b.WriteString(pre + l)
+		}
+	}
+	return b.String()
+}

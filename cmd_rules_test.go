@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"detector/rules"
+)
+
+func TestRulesCommand(t *testing.T) {
+	r := run(t, nil, "rules", "check")
+	if r.code != 0 || !strings.Contains(r.stdout, "all as expected") {
+		t.Fatalf("rules check: %+v", r)
+	}
+	r = run(t, nil, "rules", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "reverse-shell") || !strings.Contains(r.stdout, "ALERT") {
+		t.Fatalf("rules list: %+v", r)
+	}
+	r = run(t, nil, "rules", "show", "read-shadow")
+	if r.code != 0 || !strings.Contains(r.stdout, "severity: WARNING") || !strings.Contains(r.stdout, "condition:") {
+		t.Fatalf("rules show: %+v", r)
+	}
+	wantError(t, run(t, nil, "rules", "show", "no-such-rule"), `no rule "no-such-rule"`)
+
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("rules:\n  - id: read-shadow\n    severty: ALERT\n"), 0o644)
+	wantError(t, run(t, nil, "rules", "check", "--rules", bad), bad+`:3: rule read-shadow: unknown key "severty"`)
+
+	wrong := filepath.Join(dir, "wrong.yaml")
+	os.WriteFile(wrong, []byte("rules:\n  - id: read-shadow\n    examples:\n      nomatch:\n        - \"1 1.0 openat(AT_FDCWD</>, \\\"/etc/shadow\\\", O_RDONLY) = 3\"\n"), 0o644)
+	wantError(t, run(t, nil, "rules", "check", "--rules", wrong), wrong+":5: rule read-shadow: nomatch example hit")
+
+	r = run(t, nil, "rules", "list", "--rules", "off")
+	if r.code != 0 || strings.Contains(r.stdout, "read-shadow") {
+		t.Fatalf("rules list --rules off: %+v", r)
+	}
+	allow := filepath.Join(dir, "allow.yaml")
+	os.WriteFile(allow, []byte("allow:\n  - rule: read-shadow\n    exe_prefix: /usr/sbin/\n"), 0o644)
+	r = run(t, nil, "rules", "check", "--allow", allow)
+	if r.code != 0 || !strings.Contains(r.stdout, "1 allow-list entries") {
+		t.Fatalf("rules check --allow: %+v", r)
+	}
+	os.WriteFile(allow, []byte("allow:\n  - rule: read-shadow\n    exe_prefix: usr/sbin/\n"), 0o644)
+	wantError(t, run(t, nil, "rules", "check", "--allow", allow), allow+`:3: exe_prefix "usr/sbin/" is not an absolute path`)
+}
+
+// TestAlertLogFlags checks the --log and --cooldown flags detect will use.
+func TestAlertLogFlags(t *testing.T) {
+	dir := t.TempDir()
+	open := func(args ...string) error {
+		app := &cli.App{Flags: alertLogFlags(), Action: func(c *cli.Context) error {
+			l, err := openAlertLog(c)
+			if err != nil || l == nil {
+				return err
+			}
+			if err := l.Alert(rules.LogAlert{Rule: "read-shadow", Severity: rules.Warning, Sample: "/s"}); err != nil {
+				return err
+			}
+			return l.Close()
+		}}
+		return app.Run(append([]string{"detector"}, args...))
+	}
+	name := filepath.Join(dir, "alerts.jsonl")
+	if err := open("--log", name); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil || !strings.Contains(string(b), `"rule":"read-shadow"`) || !strings.Contains(string(b), `"tool":"detector"`) {
+		t.Fatalf("log %q: %v", b, err)
+	}
+	if err := open("--log", name, "--cooldown", "0s"); err == nil || !strings.Contains(err.Error(), "--cooldown must be positive") {
+		t.Errorf("zero cooldown: %v", err)
+	}
+	if err := open("--log", dir); err == nil || !strings.Contains(err.Error(), "open alert log") {
+		t.Errorf("folder as log: %v", err)
+	}
+	if err := open(); err != nil {
+		t.Errorf("no log: %v", err)
+	}
+}

@@ -1,0 +1,247 @@
+package rules
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultCooldown is the alert log's default cooldown window.
+const DefaultCooldown = 60 * time.Second
+
+// maxCooldownKeys bounds the open cooldown windows; past it the oldest
+// window is closed (its summary written) early.
+const maxCooldownKeys = 10000
+
+// LogAlert is one finding to log, with what the SIEM needs around it.
+type LogAlert struct {
+	Rule         string
+	Severity     Severity
+	Sample       string // absolute path of the sample
+	SampleSHA256 string
+	Exe          string // executable the finding concerns; part of the cooldown key in live monitoring
+	Process      *Process
+	Evidence     []Evidence
+	Count        int // matches this alert stands for (a finding's Count; 1 for a single live hit)
+	Algorithm    string
+	Score        *float64
+	Confidence   *float64
+	Verdict      string
+}
+
+// LogRecord is one line of the alert log.
+type LogRecord struct {
+	Timestamp    string     `json:"timestamp"` // RFC 3339, UTC
+	Host         string     `json:"host"`
+	Tool         string     `json:"tool"`
+	Version      string     `json:"version"`
+	Kind         string     `json:"kind"` // "alert", or "summary" for the record closing a cooldown window
+	Rule         string     `json:"rule"`
+	Severity     Severity   `json:"severity"`
+	Sample       string     `json:"sample"`
+	SampleSHA256 string     `json:"sample_sha256"`
+	Process      *Process   `json:"process"`
+	Evidence     []Evidence `json:"evidence"`
+	Count        int        `json:"count"`
+	First        string     `json:"first,omitempty"` // summary: time of the window's first alert
+	Last         string     `json:"last,omitempty"`  // summary: time of its last alert
+	Algorithm    string     `json:"algorithm"`
+	Score        *float64   `json:"score"`
+	Confidence   *float64   `json:"confidence"`
+	Verdict      string     `json:"verdict"`
+}
+
+// LogOptions configure an AlertLog.
+type LogOptions struct {
+	Host, Tool, Version string
+	// Cooldown is the window in which alerts of the same rule on the same
+	// sample and executable are logged once (DefaultCooldown when 0;
+	// negative disables the cooldown).
+	Cooldown time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// AlertLog writes alerts as JSON lines. The first alert of a rule on a
+// sample (and executable) is written at once; later ones within the
+// cooldown window are counted, and one summary record with the count of
+// the whole window and its first and last times closes it: when an alert
+// of the same key comes after the window, when the window of any key has
+// expired at the next Alert call, and at Close. Each record is one Write
+// of one whole line under a mutex, so lines never interleave. It is safe
+// for concurrent use.
+type AlertLog struct {
+	mu      sync.Mutex
+	w       io.Writer
+	c       io.Closer
+	opts    LogOptions
+	windows map[logKey]*logWindow
+	err     error
+}
+
+type logKey struct{ rule, sample, exe string }
+
+type logWindow struct {
+	first, last time.Time
+	count       int // matches in the window, the first alert's included
+	alerts      int // alerts in the window
+	base        LogAlert
+}
+
+// NewAlertLog returns a log writing to w.
+func NewAlertLog(w io.Writer, opts LogOptions) *AlertLog {
+	if opts.Cooldown == 0 {
+		opts.Cooldown = DefaultCooldown
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Tool == "" {
+		opts.Tool = "detector"
+	}
+	return &AlertLog{w: w, opts: opts, windows: map[logKey]*logWindow{}}
+}
+
+// OpenAlertLog opens (creating with mode 0600) the file name for
+// appending, refusing anything but a regular file, and returns a log
+// writing to it. "-" is standard output.
+func OpenAlertLog(name string, opts LogOptions) (*AlertLog, error) {
+	if name == "-" {
+		return NewAlertLog(os.Stdout, opts), nil
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open alert log %s: %w", name, err)
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open alert log %s: %w", name, err)
+	}
+	l := NewAlertLog(f, opts)
+	l.c = f
+	return l, nil
+}
+
+// Alert logs a, subject to the cooldown.
+func (l *AlertLog) Alert(a LogAlert) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return l.err
+	}
+	now := l.opts.Now()
+	if a.Count < 1 {
+		a.Count = 1
+	}
+	if l.opts.Cooldown < 0 {
+		return l.write(l.record(a, now, "alert", a.Count))
+	}
+	l.expire(now)
+	k := logKey{a.Rule, a.Sample, a.Exe}
+	if w := l.windows[k]; w != nil {
+		w.count += a.Count
+		w.alerts++
+		w.last = now
+		return nil
+	}
+	if len(l.windows) >= maxCooldownKeys {
+		l.closeOldest()
+	}
+	l.windows[k] = &logWindow{first: now, last: now, count: a.Count, alerts: 1, base: a}
+	return l.write(l.record(a, now, "alert", a.Count))
+}
+
+// expire closes the windows older than the cooldown.
+func (l *AlertLog) expire(now time.Time) {
+	for k, w := range l.windows {
+		if now.Sub(w.first) >= l.opts.Cooldown {
+			l.closeWindow(k, w)
+		}
+	}
+}
+
+func (l *AlertLog) closeOldest() {
+	var ok logKey
+	var ow *logWindow
+	for k, w := range l.windows {
+		if ow == nil || w.first.Before(ow.first) {
+			ok, ow = k, w
+		}
+	}
+	if ow != nil {
+		l.closeWindow(ok, ow)
+	}
+}
+
+// closeWindow writes the summary of a window that held more than its
+// first alert, and forgets it.
+func (l *AlertLog) closeWindow(k logKey, w *logWindow) {
+	delete(l.windows, k)
+	if w.alerts < 2 {
+		return
+	}
+	r := l.record(w.base, w.last, "summary", w.count)
+	r.First = w.first.UTC().Format(time.RFC3339Nano)
+	r.Last = w.last.UTC().Format(time.RFC3339Nano)
+	l.write(r)
+}
+
+func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogRecord {
+	ev := a.Evidence
+	if ev == nil {
+		ev = []Evidence{}
+	}
+	return &LogRecord{
+		Timestamp: t.UTC().Format(time.RFC3339Nano), Host: l.opts.Host, Tool: l.opts.Tool, Version: l.opts.Version,
+		Kind: kind, Rule: a.Rule, Severity: a.Severity, Sample: a.Sample, SampleSHA256: a.SampleSHA256,
+		Process: a.Process, Evidence: ev, Count: count,
+		Algorithm: a.Algorithm, Score: a.Score, Confidence: a.Confidence, Verdict: a.Verdict,
+	}
+}
+
+func (l *AlertLog) write(r *LogRecord) error {
+	if l.err != nil {
+		return l.err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		l.err = fmt.Errorf("alert log: %w", err)
+		return l.err
+	}
+	b = append(b, '\n')
+	if _, err := l.w.Write(b); err != nil {
+		l.err = fmt.Errorf("write alert log: %w", err)
+	}
+	return l.err
+}
+
+// Flush closes every open cooldown window, writing their summaries.
+func (l *AlertLog) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, w := range l.windows {
+		l.closeWindow(k, w)
+	}
+	return l.err
+}
+
+// Close flushes the log and closes its file.
+func (l *AlertLog) Close() error {
+	err := l.Flush()
+	if l.c != nil {
+		if cerr := l.c.Close(); err == nil {
+			err = cerr
+		}
+		l.c = nil
+	}
+	return err
+}

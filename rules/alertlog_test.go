@@ -1,0 +1,166 @@
+package rules_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"detector/rules"
+)
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+func readRecords(t *testing.T, b []byte) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line is not JSON: %v: %s", err, sc.Text())
+		}
+		ts, _ := m["timestamp"].(string)
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || !strings.HasSuffix(ts, "Z") {
+			t.Fatalf("timestamp %q is not RFC 3339 UTC", ts)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestCooldown: 100 hits in one second give one alert and one summary
+// with count 100; a hit after the window opens a new one.
+func TestCooldown(t *testing.T) {
+	var buf bytes.Buffer
+	clk := &fakeClock{time.Date(2026, 11, 22, 9, 0, 0, 0, time.FixedZone("x", 3600))}
+	l := rules.NewAlertLog(&buf, rules.LogOptions{Host: "h", Version: "v", Now: clk.now})
+	for i := 0; i < 100; i++ {
+		if err := l.Alert(rules.LogAlert{Rule: "read-shadow", Severity: rules.Warning, Sample: "/s", Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+		clk.t = clk.t.Add(10 * time.Millisecond)
+	}
+	if n := len(readRecords(t, buf.Bytes())); n != 1 {
+		t.Fatalf("%d records during the window, want 1", n)
+	}
+	clk.t = clk.t.Add(61 * time.Second)
+	if err := l.Alert(rules.LogAlert{Rule: "read-shadow", Severity: rules.Warning, Sample: "/s", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs := readRecords(t, buf.Bytes())
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want alert, summary, alert:\n%s", len(recs), buf.String())
+	}
+	if recs[0]["kind"] != "alert" || recs[0]["count"] != 1.0 || recs[0]["host"] != "h" || recs[0]["tool"] != "detector" || recs[0]["severity"] != "WARNING" {
+		t.Errorf("first record %v", recs[0])
+	}
+	if recs[1]["kind"] != "summary" || recs[1]["count"] != 100.0 || recs[1]["first"] != "2026-11-22T08:00:00Z" || recs[1]["last"] != "2026-11-22T08:00:00.99Z" {
+		t.Errorf("summary %v", recs[1])
+	}
+	if recs[2]["kind"] != "alert" {
+		t.Errorf("third record %v", recs[2])
+	}
+	for _, k := range []string{"timestamp", "host", "tool", "version", "rule", "severity", "sample", "sample_sha256", "process", "evidence", "count", "algorithm", "score", "confidence", "verdict"} {
+		if _, ok := recs[0][k]; !ok {
+			t.Errorf("record lacks %q", k)
+		}
+	}
+}
+
+// TestCooldownKeys: other rules, samples and executables have their own
+// windows.
+func TestCooldownKeys(t *testing.T) {
+	var buf bytes.Buffer
+	clk := &fakeClock{time.Unix(1e9, 0)}
+	l := rules.NewAlertLog(&buf, rules.LogOptions{Now: clk.now})
+	for _, a := range []rules.LogAlert{{Rule: "a", Sample: "/s"}, {Rule: "b", Sample: "/s"}, {Rule: "a", Sample: "/t"}, {Rule: "a", Sample: "/s", Exe: "/x"}, {Rule: "a", Sample: "/s"}} {
+		l.Alert(a)
+	}
+	l.Close()
+	recs := readRecords(t, buf.Bytes())
+	if len(recs) != 5 {
+		t.Fatalf("%d records, want 4 alerts and 1 summary:\n%s", len(recs), buf.String())
+	}
+	if recs[4]["kind"] != "summary" || recs[4]["rule"] != "a" || recs[4]["sample"] != "/s" || recs[4]["count"] != 2.0 {
+		t.Errorf("summary %v", recs[4])
+	}
+}
+
+// TestAlertLogConcurrent: many goroutines writing long records never
+// interleave lines, through a file opened for appending with mode 0600.
+func TestAlertLogConcurrent(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "alerts.jsonl")
+	l, err := rules.OpenAlertLog(name, rules.LogOptions{Cooldown: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				ev := []rules.Evidence{{PID: g, Syscall: strings.Repeat(fmt.Sprint(g), 3000)}}
+				if err := l.Alert(rules.LogAlert{Rule: fmt.Sprintf("r%d", g), Sample: "/s", Evidence: ev}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	b, _ := os.ReadFile(name)
+	recs := readRecords(t, b)
+	if len(recs) != 1600 {
+		t.Fatalf("%d records, want 1600", len(recs))
+	}
+	// Appending: a second log adds to the file.
+	l2, err := rules.OpenAlertLog(name, rules.LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2.Alert(rules.LogAlert{Rule: "x"})
+	l2.Close()
+	b, _ = os.ReadFile(name)
+	if n := len(readRecords(t, b)); n != 1601 {
+		t.Fatalf("%d records after appending, want 1601", n)
+	}
+}
+
+func TestOpenAlertLogRefuses(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := rules.OpenAlertLog(dir, rules.LogOptions{}); err == nil {
+		t.Error("a folder was accepted as alert log")
+	}
+	link := filepath.Join(dir, "link")
+	os.Symlink(filepath.Join(dir, "target"), link)
+	if _, err := rules.OpenAlertLog(link, rules.LogOptions{}); err == nil {
+		t.Error("a symbolic link was followed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target")); err == nil {
+		t.Error("the link's target was created")
+	}
+}

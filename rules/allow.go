@@ -1,0 +1,224 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// AllowList holds allow-list entries. An entry removes a hit when every
+// key it gives matches; the keys are
+//
+//	rule:       a rule id
+//	exe:        the executable of the process that made the call (exact path)
+//	exe_prefix: a prefix of that path (a folder ends in /)
+//	sha256:     the sha256 of that executable, or of the sample
+//	parent:     the name (last path element) of the parent's executable
+//	comment:    free text, ignored
+//
+// An AllowList is safe for concurrent use.
+type AllowList struct {
+	entries []allowEntry
+
+	mu     sync.Mutex
+	hashes map[string]string // executable path -> sha256 ("" when unreadable)
+}
+
+type allowEntry struct {
+	rule, exe, exePrefix, sha256, parent string
+	file                                 string
+	line                                 int
+}
+
+// MaxAllowEntries bounds an allow-list.
+const MaxAllowEntries = 100000
+
+var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// LoadAllowFiles reads allow-list files in order into one list. Rule ids
+// are checked against set when it is not nil.
+func LoadAllowFiles(files []string, set *Set) (*AllowList, error) {
+	a := &AllowList{}
+	for _, f := range files {
+		data, err := readLimited(f)
+		if err != nil {
+			return nil, fmt.Errorf("read allow-list %s: %w", f, err)
+		}
+		if err := a.Load(f, data, set); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Len is the number of entries.
+func (a *AllowList) Len() int { return len(a.entries) }
+
+// Load adds the entries of an allow-list file: a mapping with the key
+// allow, a list of entries.
+func (a *AllowList) Load(file string, data []byte, set *Set) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return yamlError(file, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return errAt(file, root, "an allow-list is a mapping with the key allow")
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value != "allow" {
+			return errAt(file, k, "unknown key %q (want allow)", k.Value)
+		}
+		if v.Kind != yaml.SequenceNode {
+			return errAt(file, v, "allow: want a list of entries")
+		}
+		for _, en := range v.Content {
+			e, err := parseAllowEntry(file, en, set)
+			if err != nil {
+				return err
+			}
+			if len(a.entries) >= MaxAllowEntries {
+				return errAt(file, en, "more than %d allow-list entries", MaxAllowEntries)
+			}
+			a.entries = append(a.entries, e)
+		}
+	}
+	return nil
+}
+
+func parseAllowEntry(file string, n *yaml.Node, set *Set) (allowEntry, error) {
+	e := allowEntry{file: file, line: n.Line}
+	if n.Kind != yaml.MappingNode {
+		return e, errAt(file, n, "an allow-list entry is a mapping (rule, exe, exe_prefix, sha256, parent, comment)")
+	}
+	any := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Value == "" {
+			return e, errAt(file, v, "%s: want a non-empty value", k.Value)
+		}
+		var dst *string
+		switch k.Value {
+		case "rule":
+			dst = &e.rule
+			if set != nil && set.Rule(v.Value) == nil {
+				return e, errAt(file, v, "unknown rule %q", v.Value)
+			}
+		case "exe":
+			dst = &e.exe
+		case "exe_prefix":
+			dst = &e.exePrefix
+		case "sha256":
+			dst = &e.sha256
+			if !sha256RE.MatchString(strings.ToLower(v.Value)) {
+				return e, errAt(file, v, "sha256 %q is not 64 hex digits", v.Value)
+			}
+			v.Value = strings.ToLower(v.Value)
+		case "parent":
+			dst = &e.parent
+		case "comment":
+			continue
+		default:
+			return e, errAt(file, k, "unknown key %q (want rule, exe, exe_prefix, sha256, parent, comment)", k.Value)
+		}
+		if *dst != "" {
+			return e, errAt(file, k, "%s given twice", k.Value)
+		}
+		if (k.Value == "exe" || k.Value == "exe_prefix") && !strings.HasPrefix(v.Value, "/") {
+			return e, errAt(file, v, "%s %q is not an absolute path", k.Value, v.Value)
+		}
+		*dst = v.Value
+		any = true
+	}
+	if !any {
+		return e, errAt(file, n, "an allow-list entry needs at least one of rule, exe, exe_prefix, sha256, parent")
+	}
+	return e, nil
+}
+
+// allows reports whether an entry removes a hit of rule by the process of
+// ctx.
+func (a *AllowList) allows(rule string, ctx *evalCtx, sample string) bool {
+	for i := range a.entries {
+		en := &a.entries[i]
+		if en.rule != "" && en.rule != rule {
+			continue
+		}
+		exe := ctx.proc.exe
+		if en.exe != "" && en.exe != exe {
+			continue
+		}
+		if en.exePrefix != "" && !strings.HasPrefix(exe, en.exePrefix) {
+			continue
+		}
+		if en.parent != "" && baseName(ctx.parentExe()) != en.parent {
+			continue
+		}
+		if en.sha256 != "" && en.sha256 != sample && en.sha256 != a.exeHash(exe) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// Allows reports whether the list removes a finding of rule made by a
+// process with the executable exe and parent executable name parent, in a
+// sample with digest sample: the same test the engine makes on each hit.
+func (a *AllowList) Allows(rule, exe, parent, sample string) bool {
+	ctx := &evalCtx{proc: &process{exe: exe, pid: 2, ppid: 1}}
+	ctx.e = &Engine{procs: map[int]*process{1: {pid: 1, exe: "/" + parent}}}
+	if parent == "" {
+		ctx.proc.ppid = 0
+	}
+	return a.allows(rule, ctx, sample)
+}
+
+// maxHashBytes bounds the executable read for an sha256 entry (512 MiB).
+const maxHashBytes = 512 << 20
+
+func (a *AllowList) exeHash(exe string) string {
+	if exe == "" || !strings.HasPrefix(exe, "/") {
+		return ""
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if h, ok := a.hashes[exe]; ok {
+		return h
+	}
+	if a.hashes == nil {
+		a.hashes = map[string]string{}
+	}
+	h := fileSHA256(exe)
+	if len(a.hashes) < 4096 {
+		a.hashes[exe] = h
+	}
+	return h
+}
+
+func fileSHA256(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.LimitReader(f, maxHashBytes)); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

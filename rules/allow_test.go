@@ -1,0 +1,145 @@
+package rules_test
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"detector/rules"
+)
+
+func ruleIDs(fs []rules.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Rule)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestAllowList: each form of entry removes exactly its findings from the
+// recorded dropper_tmp run.
+func TestAllowList(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join("testdata", "traces", "suspicious", "dropper_tmp.trace.gz")
+	all := ruleIDs(judge(t, set, file, rules.Options{}))
+	if want := []string{"exec-temp-dir", "exec-written-file", "listen-socket", "self-delete"}; !slices.Equal(all, want) {
+		t.Fatalf("findings without allow-list %v, want %v", all, want)
+	}
+	rm, _ := os.ReadFile("/usr/bin/rm")
+	rmSum := sha256.Sum256(rm)
+	sample := strings.Repeat("ab", 32)
+	cases := []struct {
+		entry   string
+		removed []string
+	}{
+		{"rule: listen-socket", []string{"listen-socket"}},
+		{"exe: /usr/bin/rm", []string{"self-delete"}},
+		{"exe_prefix: /work/wt/rules/fixtures/", []string{"exec-temp-dir", "exec-written-file"}},
+		{"parent: .oNxaEwqyMG", []string{"self-delete"}},
+		{"rule: exec-temp-dir\n    exe_prefix: /work/", []string{"exec-temp-dir"}},
+		{"rule: exec-temp-dir\n    parent: nginx", nil},
+		{"sha256: " + sample, all},
+		{"sha256: " + strings.ToUpper(sample) + "\n    rule: self-delete", []string{"self-delete"}},
+		{"sha256: " + strings.Repeat("0", 64), nil},
+	}
+	if len(rm) > 0 {
+		cases = append(cases, struct {
+			entry   string
+			removed []string
+		}{"sha256: " + hex.EncodeToString(rmSum[:]), []string{"self-delete"}})
+	}
+	for _, c := range cases {
+		a := &rules.AllowList{}
+		if err := a.Load("allow.yaml", []byte("allow:\n  - "+c.entry+"\n    comment: test\n"), set); err != nil {
+			t.Fatalf("%q: %v", c.entry, err)
+		}
+		got := ruleIDs(judge(t, set, file, rules.Options{Allow: a, SampleSHA256: sample}))
+		var want []string
+		for _, id := range all {
+			if !slices.Contains(c.removed, id) {
+				want = append(want, id)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("allow %q: findings %v, want %v", c.entry, got, want)
+		}
+	}
+}
+
+func TestAllowListErrors(t *testing.T) {
+	set, _ := rules.Default()
+	for _, c := range []struct{ text, want string }{
+		{"allow:\n  - comment: nothing\n", "allow.yaml:2: an allow-list entry needs"},
+		{"allow:\n  - rule: no-such-rule\n", "allow.yaml:2: unknown rule"},
+		{"allow:\n  - exe: relative/path\n", "allow.yaml:2: exe \"relative/path\" is not an absolute path"},
+		{"allow:\n  - sha256: abc\n", "allow.yaml:2: sha256 \"abc\""},
+		{"allow:\n  - user: root\n", "allow.yaml:2: unknown key \"user\""},
+		{"permit: []\n", "allow.yaml:1: unknown key \"permit\""},
+	} {
+		a := &rules.AllowList{}
+		err := a.Load("allow.yaml", []byte(c.text), set)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.text, err, c.want)
+		}
+	}
+}
+
+// TestPackageRules runs exec-unowned and exec-modified-package against a
+// package database made up in a temporary folder.
+func TestPackageRules(t *testing.T) {
+	dir := t.TempDir()
+	info := filepath.Join(dir, "info")
+	os.Mkdir(info, 0o755)
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	owned, changed, stray := filepath.Join(bin, "owned"), filepath.Join(bin, "changed"), filepath.Join(bin, "stray")
+	for _, p := range []string{owned, changed, stray} {
+		os.WriteFile(p, []byte("program "+p), 0o755)
+	}
+	sum := md5.Sum([]byte("program " + owned))
+	os.WriteFile(filepath.Join(info, "pkg.list"), []byte(owned+"\n"+changed+"\n"+bin+"\n"), 0o644)
+	os.WriteFile(filepath.Join(info, "pkg.md5sums"), []byte(hex.EncodeToString(sum[:])+"  "+owned[1:]+"\n"+strings.Repeat("0", 32)+"  "+changed[1:]+"\n"), 0o644)
+	set, _ := rules.Default()
+	db := rules.NewPackageDB(info)
+	run := func(path string) []string {
+		text := "1 1.0 clone(child_stack=NULL, flags=SIGCHLD) = 2\n2 1.1 execve(\"" + path + "\", [\"x\"], []) = 0\n"
+		e := set.NewEngine(rules.Options{Packages: db})
+		parseInto(t, e, text)
+		var out []string
+		for _, id := range ruleIDs(e.Findings()) {
+			if id != "exec-temp-dir" { // t.TempDir is below /tmp
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	if got := run(owned); len(got) != 0 {
+		t.Errorf("owned, intact: %v", got)
+	}
+	if got := run(changed); !slices.Equal(got, []string{"exec-modified-package"}) {
+		t.Errorf("owned, changed: %v", got)
+	}
+	if got := run(stray); !slices.Equal(got, []string{"exec-unowned"}) {
+		t.Errorf("unowned: %v", got)
+	}
+	// The sample's own first exec never matches.
+	e := set.NewEngine(rules.Options{Packages: db})
+	parseInto(t, e, "1 1.0 execve(\""+stray+"\", [\"x\"], []) = 0\n")
+	if got := e.Findings(); len(got) != 0 {
+		t.Errorf("sample start: %v", got)
+	}
+	// No database: nothing can be told.
+	if u, m := rules.NewPackageDB(filepath.Join(dir, "none")).Check(stray); u || m {
+		t.Errorf("without a database: unowned %v, modified %v", u, m)
+	}
+}

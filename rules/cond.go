@@ -1,0 +1,418 @@
+package rules
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// cond is a compiled condition.
+type cond interface {
+	eval(c *evalCtx) bool
+}
+
+type allCond []cond
+
+func (a allCond) eval(c *evalCtx) bool {
+	for _, x := range a {
+		if !x.eval(c) {
+			return false
+		}
+	}
+	return true
+}
+
+type anyCond []cond
+
+func (a anyCond) eval(c *evalCtx) bool {
+	for _, x := range a {
+		if x.eval(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// macroCond is a macro's condition; its result is computed once per call,
+// however many rules use the macro.
+type macroCond struct {
+	idx  int // < 64: cached in evalCtx.macroKnown/macroVal
+	c    cond
+	pure bool // looks at pure fields only
+}
+
+func (m *macroCond) eval(c *evalCtx) bool {
+	if m.idx >= 64 {
+		return m.c.eval(c)
+	}
+	bit := uint64(1) << m.idx
+	if c.macroKnown&bit != 0 {
+		return c.macroVal&bit != 0
+	}
+	r := m.c.eval(c)
+	c.macroKnown |= bit
+	if r {
+		c.macroVal |= bit
+	}
+	return r
+}
+
+type notCond struct{ c cond }
+
+func (n notCond) eval(c *evalCtx) bool { return !n.c.eval(c) }
+
+// fieldCond holds when one value of the field satisfies every matcher.
+type fieldCond struct {
+	field int
+	str   []strMatcher
+	num   []numMatcher
+	boolV *bool
+}
+
+func (f *fieldCond) eval(c *evalCtx) bool {
+	d := fields[f.field]
+	switch d.kind {
+	case kindBool:
+		return d.bool(c) == *f.boolV
+	case kindInt:
+		v, ok := d.num(c)
+		if !ok {
+			return false
+		}
+		for _, m := range f.num {
+			if !m.match(v) {
+				return false
+			}
+		}
+		return true
+	case kindFlags:
+		for i := range f.str {
+			m := &f.str[i]
+			if m.flagBits != 0 {
+				if c.flags()&m.flagBits == 0 {
+					return false
+				}
+			} else if !m.matchSet(c.strField(f.field)) {
+				return false
+			}
+		}
+		return true
+	}
+	if f.field == syscallField && len(f.str) == 1 && f.str[0].sysIdx >= 0 {
+		return c.sysMask&(1<<f.str[0].sysIdx) != 0
+	}
+	for _, v := range c.strField(f.field) {
+		ok := true
+		for i := range f.str {
+			if !f.str[i].matchMemo(c, v) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// strMatcher tests one string value against a list of patterns (any of
+// them).
+type strMatcher struct {
+	memo   int // index in the engine's memo of answers, or -1
+	sysIdx int // for an "is" on the call name: bit in evalCtx.sysMask, or -1
+	// flagBits are the bits of a "has" matcher's flags in evalCtx.flagMask
+	// (0 when the set must be tested instead).
+	flagBits uint64
+	op       string
+	set      map[string]bool
+	list     []string
+	globs    []glob
+	re       *regexp.Regexp
+	cidrs    []netip.Prefix
+}
+
+// matchMemo is match with the answers of costly matchers (globs, regexes,
+// long lists) remembered per value by the engine: traces name the same
+// paths again and again.
+func (m *strMatcher) matchMemo(c *evalCtx, v string) bool {
+	if m.memo < 0 || c.e == nil {
+		return m.match(v)
+	}
+	bit := uint64(1) << m.memo
+	e := c.e
+	// Several matchers of a call usually test the same value (the path):
+	// the context keeps the entry of the last value looked up.
+	if !c.memoSet || c.memoV != v {
+		ent, ok := e.memo[v]
+		c.memoV, c.memoEnt, c.memoSet, c.memoIn = v, ent, true, ok
+	}
+	if c.memoEnt.known&bit != 0 {
+		return c.memoEnt.val&bit != 0
+	}
+	r := m.match(v)
+	if !c.memoIn && len(e.memo) >= maxMemo {
+		clear(e.memo)
+	}
+	c.memoEnt.known |= bit
+	if r {
+		c.memoEnt.val |= bit
+	}
+	// Assigning a string key stores the key again, existing or not: v may
+	// alias the call's argument text, so the map gets a copy.
+	e.memo[strings.Clone(v)] = c.memoEnt
+	c.memoIn = true
+	return r
+}
+
+// maxMemo bounds the engine's memo of matcher answers; past it the memo
+// starts afresh.
+const maxMemo = 16384
+
+type memoEntry struct{ known, val uint64 }
+
+func (m *strMatcher) match(v string) bool {
+	switch m.op {
+	case "is":
+		return m.set[v]
+	case "prefix":
+		for _, p := range m.list {
+			if strings.HasPrefix(v, p) {
+				return true
+			}
+		}
+	case "suffix":
+		for _, p := range m.list {
+			if strings.HasSuffix(v, p) {
+				return true
+			}
+		}
+	case "contains":
+		for _, p := range m.list {
+			if strings.Contains(v, p) {
+				return true
+			}
+		}
+	case "glob":
+		for _, g := range m.globs {
+			if g.match(v) {
+				return true
+			}
+		}
+	case "regex":
+		return m.re.MatchString(v)
+	case "cidr":
+		ip, err := netip.ParseAddr(v)
+		if err != nil {
+			return false
+		}
+		ip = ip.Unmap()
+		for _, p := range m.cidrs {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchSet is the flag test: any of the listed flags is in the set.
+func (m *strMatcher) matchSet(vals []string) bool {
+	for _, v := range vals {
+		if m.set[v] {
+			return true
+		}
+	}
+	return false
+}
+
+type numMatcher struct {
+	op  string
+	v   int64
+	set map[int64]bool
+}
+
+func (m numMatcher) match(v int64) bool {
+	switch m.op {
+	case "is":
+		return m.set[v]
+	case "lt":
+		return v < m.v
+	case "le":
+		return v <= m.v
+	case "gt":
+		return v > m.v
+	case "ge":
+		return v >= m.v
+	case "bits":
+		return v&m.v != 0
+	}
+	return false
+}
+
+// glob is a shell-like pattern over a whole string: '*' matches any run of
+// bytes, '/' included; '?' matches one byte; "[...]" a class as in
+// path.Match; '\' quotes the next byte.
+type glob struct {
+	pat string
+	// Literal parts every match contains, tested before the full match:
+	// the text before the first wildcard, after the last one, and the
+	// longest run between.
+	head, tail, lit string
+}
+
+func newGlob(pat string) glob {
+	g := glob{pat: pat}
+	meta := func(c byte) bool { return c == '*' || c == '?' || c == '[' || c == '\\' }
+	i := 0
+	for i < len(pat) && !meta(pat[i]) {
+		i++
+	}
+	g.head = pat[:i]
+	if i == len(pat) {
+		return g // no wildcard: the full match compares the rest
+	}
+	j := len(pat)
+	for j > i && !meta(pat[j-1]) && pat[j-1] != ']' {
+		j--
+	}
+	if j > 0 && pat[j-1] != '\\' && (j < 2 || pat[j-2] != '\\') {
+		g.tail = pat[j:]
+	}
+	// The longest run of plain bytes outside classes.
+	start, inClass := -1, false
+	for k := 0; k <= len(pat); k++ {
+		plain := k < len(pat) && !inClass && !meta(pat[k]) && pat[k] != ']'
+		if k < len(pat) {
+			switch {
+			case pat[k] == '[' && !inClass:
+				inClass = true
+			case pat[k] == ']' && inClass:
+				inClass = false
+			}
+		}
+		if plain && start < 0 {
+			start = k
+		}
+		if !plain && start >= 0 {
+			if k-start > len(g.lit) && (start == 0 || pat[start-1] != '\\') {
+				g.lit = pat[start:k]
+			}
+			start = -1
+		}
+	}
+	return g
+}
+
+// valid reports whether the pattern's classes and escapes are well formed.
+func (g glob) valid() bool {
+	p := g.pat
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			if i+1 >= len(p) {
+				return false
+			}
+			i++
+		case '[':
+			j := classEnd(p, i+1)
+			if j < 0 {
+				return false
+			}
+			i = j
+		}
+	}
+	return true
+}
+
+// classEnd returns the index of the ']' closing a class whose body starts
+// at i, or -1.
+func classEnd(p string, i int) int {
+	if i < len(p) && p[i] == '^' {
+		i++
+	}
+	if i < len(p) && p[i] == ']' {
+		i++
+	}
+	for ; i < len(p); i++ {
+		if p[i] == ']' {
+			return i
+		}
+	}
+	return -1
+}
+
+func (g glob) match(s string) bool {
+	if len(s) < len(g.head)+len(g.tail) || !strings.HasPrefix(s, g.head) || !strings.HasSuffix(s, g.tail) ||
+		g.lit != "" && !strings.Contains(s, g.lit) {
+		return false
+	}
+	p := g.pat
+	// Iterative matching with one backtrack point for the last '*'.
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(p) {
+			switch p[pi] {
+			case '*':
+				starP, starS = pi, si
+				pi++
+				continue
+			case '?':
+				pi++
+				si++
+				continue
+			case '[':
+				end := classEnd(p, pi+1)
+				if end > 0 && classMatch(p[pi+1:end], s[si]) {
+					pi = end + 1
+					si++
+					continue
+				}
+			case '\\':
+				if pi+1 < len(p) && p[pi+1] == s[si] {
+					pi += 2
+					si++
+					continue
+				}
+			default:
+				if p[pi] == s[si] {
+					pi++
+					si++
+					continue
+				}
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		starS++
+		pi, si = starP+1, starS
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func classMatch(class string, b byte) bool {
+	neg := false
+	if len(class) > 0 && class[0] == '^' {
+		neg, class = true, class[1:]
+	}
+	in := false
+	for i := 0; i < len(class); i++ {
+		lo := class[i]
+		if i+2 < len(class) && class[i+1] == '-' {
+			if lo <= b && b <= class[i+2] {
+				in = true
+			}
+			i += 2
+			continue
+		}
+		if lo == b {
+			in = true
+		}
+	}
+	return in != neg
+}

@@ -1,0 +1,835 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"detector/trace"
+)
+
+// Bounds on what an Engine keeps, whatever the input.
+const (
+	// MaxProcs is the most processes the process table holds. When it is
+	// full, exited processes are evicted first (oldest first), then the
+	// oldest live ones; an evicted process's children see no parent.
+	MaxProcs = 4096
+	// MaxWrittenFiles is the most paths remembered as written, created,
+	// renamed into place or made executable; the oldest are forgotten.
+	MaxWrittenFiles = 8192
+	// MaxEvidence is the number of evidence lines kept per finding.
+	MaxEvidence = 5
+	// MaxEvidenceBytes bounds one evidence line.
+	MaxEvidenceBytes = 512
+	// MaxMemfds is the number of memfd descriptors remembered per process.
+	MaxMemfds = 64
+	maxChain  = 16
+	// maxWindowEntries bounds one rule's window (times, and distinct values).
+	maxWindowEntries = 16384
+)
+
+// Severity ranks a finding or a sample.
+type Severity uint8
+
+const (
+	None Severity = iota
+	Info
+	Warning
+	Alert
+)
+
+func (s Severity) String() string {
+	switch s {
+	case None:
+		return "NONE"
+	case Info:
+		return "INFO"
+	case Warning:
+		return "WARNING"
+	case Alert:
+		return "ALERT"
+	}
+	return "Severity(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MarshalText writes the severity's name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ParseSeverity reads NONE, INFO, WARNING or ALERT.
+func ParseSeverity(s string) (Severity, bool) {
+	switch s {
+	case "NONE":
+		return None, true
+	case "INFO":
+		return Info, true
+	case "WARNING":
+		return Warning, true
+	case "ALERT":
+		return Alert, true
+	}
+	return None, false
+}
+
+// Finding is one rule that hit a sample.
+type Finding struct {
+	Rule     string     `json:"rule"`
+	Severity Severity   `json:"severity"`
+	Count    int        `json:"count"`          // every hit, not only the evidence kept
+	First    *float64   `json:"first"`          // time of the first hit in the trace's seconds, null without timestamps
+	Last     *float64   `json:"last"`           // time of the last hit
+	Message  string     `json:"message"`        // the rule's output for the first hit
+	Evidence []Evidence `json:"evidence"`       // the first MaxEvidence hits
+	Process  Process    `json:"process"`        // the process of the first hit
+	Tags     []string   `json:"tags,omitempty"` // the rule's MITRE ATT&CK ids
+}
+
+// Evidence is one call that made a rule hit.
+type Evidence struct {
+	PID     int      `json:"pid"`
+	Time    *float64 `json:"time"`    // seconds as the trace counts them; null without timestamps
+	Syscall string   `json:"syscall"` // the call, as strace printed it (up to MaxEvidenceBytes)
+}
+
+// Process describes the process of a finding.
+type Process struct {
+	PID   int      `json:"pid"`
+	PPID  int      `json:"ppid"`
+	Exe   string   `json:"exe"`
+	Argv  []string `json:"argv"`
+	Chain []string `json:"chain"` // executable names of the ancestors, nearest first
+}
+
+// PackageChecker says whether an executable belongs to an installed
+// package. Check returns unowned when no package owns path, modified when
+// one does and the file's digest differs from its record.
+type PackageChecker interface {
+	Check(path string) (unowned, modified bool)
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Allow removes the hits its entries describe (nil: none).
+	Allow *AllowList
+	// SampleSHA256 is the sample's digest, for allow-list entries by
+	// sha256.
+	SampleSHA256 string
+	// Packages answers exec.unowned and exec.modified (nil: both false).
+	Packages PackageChecker
+}
+
+// process is one entry of the process table.
+type process struct {
+	pid, ppid   int
+	exe         string
+	argv        []string
+	comm        string // from prctl(PR_SET_NAME)
+	cwd         string
+	execd       bool // made a successful exec in this trace
+	exited      bool
+	stdioSocket bool  // socketStdio != 0
+	socketStdio uint8 // bits 0-2: that descriptor holds a socket duplicated onto it
+	memfds      []int
+	seq         uint64 // insertion or exit order, for eviction
+}
+
+func (p *process) commName() string {
+	if p.comm != "" {
+		return p.comm
+	}
+	return baseName(p.exe)
+}
+
+func (p *process) hasMemfd(fd int) bool {
+	for _, m := range p.memfds {
+		if m == fd {
+			return true
+		}
+	}
+	return false
+}
+
+// stateOp is what a call changes in the process state.
+type stateOp uint8
+
+const (
+	stNone stateOp = iota
+	stOpen
+	stWritePath // creat, rename*, link*, symlink*: the (last) path is new
+	stChmod
+	stMemfd
+	stDup
+	stPrctl
+	stChdir
+	stClose
+)
+
+var stateCalls = map[string]stateOp{
+	"open": stOpen, "openat": stOpen, "openat2": stOpen, "creat": stWritePath,
+	"rename": stWritePath, "renameat": stWritePath, "renameat2": stWritePath,
+	"link": stWritePath, "linkat": stWritePath,
+	"chmod": stChmod, "fchmod": stChmod, "fchmodat": stChmod, "fchmodat2": stChmod,
+	"memfd_create": stMemfd, "dup2": stDup, "dup3": stDup, "prctl": stPrctl,
+	"chdir": stChdir, "fchdir": stChdir, "close": stClose,
+	"execve": stNone, "execveat": stNone,
+}
+
+// Engine judges one sample's events. It is not safe for concurrent use;
+// use one per sample.
+type Engine struct {
+	set  *Set
+	opts Options
+
+	procs   map[int]*process
+	seq     uint64
+	root    int  // pid of the trace's first process
+	started bool // the first event was seen
+	rootExe bool // the first event was the root's exec (the sample's start)
+
+	written  writtenSet
+	quiet    map[string]quietCall // texts of pure calls that hit nothing and changed nothing
+	names    [256]nameSlot
+	execArgv execArgvCache
+	calls    uint64 // decoded calls so far
+	memo     map[string]memoEntry
+	ctx      evalCtx
+	findings []*Finding
+	byRule   map[string]*ruleState
+	err      error
+}
+
+// execArgvCache keeps the argv decoded while judging an exec call for the
+// EventExec that follows the same call.
+type execArgvCache struct {
+	seq  uint64 // Engine.calls when decoded (the parser reuses one *Call)
+	argv []string
+	ok   bool
+}
+
+type ruleState struct {
+	finding *Finding
+	last    time.Duration // time of the last hit
+	hasLast bool
+	times   []time.Duration // window: times of matches (count windows)
+	values  map[string]time.Duration
+	order   []winEntry
+}
+
+type winEntry struct {
+	t time.Duration
+	v string
+}
+
+// NewEngine returns an engine for one sample. The set must be compiled.
+func (s *Set) NewEngine(opts Options) *Engine {
+	if !s.compiled {
+		panic("rules: NewEngine on a set that is not compiled")
+	}
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}, memo: map[string]memoEntry{}, quiet: map[string]quietCall{}}
+}
+
+// Event feeds one event of the sample, in trace order. It never fails: the
+// error is there to be a trace.ParseEvents callback.
+func (e *Engine) Event(ev *trace.Event) error {
+	if !e.started {
+		e.started = true
+		e.root = ev.PID
+		e.rootExe = ev.Kind == trace.EventCall && (ev.Call.Name == "execve" || ev.Call.Name == "execveat")
+	}
+	switch ev.Kind {
+	case trace.EventCall:
+		if cr := e.lookup(ev.Call.Name); cr != nil {
+			e.call(ev, cr)
+		}
+	case trace.EventSpawn:
+		e.spawn(ev.PID, ev.Child)
+	case trace.EventExec:
+		p := e.proc(ev.PID)
+		c := ev.Call
+		p.exe = c.ExecPath()
+		if c.Name == "execveat" {
+			if p.exe == "" || !strings.HasPrefix(p.exe, "/") {
+				if d := decoration(c.Arg(0)); d != "" {
+					if p.exe == "" {
+						p.exe = d
+					} else if strings.HasPrefix(d, "/") {
+						p.exe = cleanPath(d + "/" + p.exe)
+					}
+				}
+			}
+		} else if p.exe != "" && !strings.HasPrefix(p.exe, "/") && p.cwd != "" {
+			p.exe = cleanPath(p.cwd + "/" + p.exe)
+		}
+		if e.execArgv.ok && e.execArgv.seq == e.calls {
+			p.argv = e.execArgv.argv
+		} else {
+			p.argv, _ = c.ExecArgv()
+		}
+		e.execArgv = execArgvCache{}
+		if len(p.argv) > 64 {
+			p.argv = p.argv[:64]
+		}
+		p.comm = ""
+		p.execd = true
+	case trace.EventExit:
+		if p := e.procs[ev.PID]; p != nil && !p.exited {
+			p.exited = true
+			e.seq++
+			p.seq = e.seq
+		}
+	}
+	return nil
+}
+
+// lookup returns what to do with calls of the name, nil for nothing.
+// Names are interned by the parser, so a small cache keyed by the string's
+// address spares most map lookups.
+func (e *Engine) lookup(name string) *callRules {
+	if name == "" {
+		return nil
+	}
+	p := unsafe.StringData(name)
+	slot := &e.names[(uintptr(unsafe.Pointer(p))>>3)%uintptr(len(e.names))]
+	if slot.p == p && slot.n == len(name) {
+		return slot.cr
+	}
+	cr := e.set.calls[name]
+	*slot = nameSlot{p: p, n: len(name), cr: cr}
+	return cr
+}
+
+type nameSlot struct {
+	p  *byte
+	n  int
+	cr *callRules
+}
+
+// proc returns the table entry of pid, creating it (parent unknown) when
+// the trace did not show its start.
+func (e *Engine) proc(pid int) *process {
+	if p := e.procs[pid]; p != nil {
+		return p
+	}
+	p := &process{pid: pid}
+	e.add(p)
+	return p
+}
+
+func (e *Engine) add(p *process) {
+	if len(e.procs) >= MaxProcs {
+		e.evict()
+	}
+	e.seq++
+	p.seq = e.seq
+	e.procs[p.pid] = p
+}
+
+// evict removes the oldest exited process, or the oldest one when none
+// has exited. Eviction scans the table, but runs at most once per process
+// start beyond MaxProcs.
+func (e *Engine) evict() {
+	var victim *process
+	for _, p := range e.procs {
+		if victim == nil || p.exited && !victim.exited || p.exited == victim.exited && p.seq < victim.seq {
+			victim = p
+		}
+	}
+	if victim != nil {
+		delete(e.procs, victim.pid)
+	}
+}
+
+func (e *Engine) spawn(parent, child int) {
+	pp := e.proc(parent)
+	c := &process{pid: child, ppid: parent, exe: pp.exe, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio}
+	if len(pp.memfds) > 0 {
+		c.memfds = append([]int(nil), pp.memfds...)
+	}
+	if old := e.procs[child]; old != nil {
+		delete(e.procs, child) // pid reuse
+	}
+	e.add(c)
+}
+
+func (e *Engine) parent(p *process) *process {
+	if p == nil || p.ppid == 0 {
+		return nil
+	}
+	return e.procs[p.ppid]
+}
+
+func (e *Engine) chain(p *process) []string {
+	var out []string
+	for q, n := e.parent(p), 0; q != nil && n < maxChain; q, n = e.parent(q), n+1 {
+		out = append(out, baseName(q.exe))
+	}
+	return out
+}
+
+func (e *Engine) call(ev *trace.Event, cr *callRules) {
+	c := ev.Call
+	p := e.proc(ev.PID)
+	first := false
+	if (c.Name == "execve" || c.Name == "execveat") && e.rootExe && ev.PID == e.root && !p.execd {
+		first = true
+	}
+	ctx := &e.ctx
+	e.calls++
+	ctx.reset(e, ev, p, first)
+	ctx.sysMask, ctx.pathSpecs = cr.sysMask, cr.paths
+	if cr.atCall {
+		if raw := ctx.rawArgs(); strings.HasPrefix(raw, "AT_FDCWD</") {
+			if end := skipAngle(raw, len("AT_FDCWD<")); raw[end-1] == '>' {
+				if d := raw[len("AT_FDCWD<") : end-1]; d != p.cwd {
+					p.cwd = strings.Clone(d)
+				}
+			}
+		}
+	}
+	// A pure call name's call whose text hit nothing and changed nothing
+	// before does the same again.
+	if cr.pure {
+		if q, ok := e.quiet[ctx.rawArgs()]; ok && q.name == c.Name && q.errno == c.Errno {
+			return
+		}
+	}
+	matched := false
+	e.updateState(ctx, cr.state)
+	for _, r := range cr.rules {
+		if r.cond.eval(ctx) {
+			matched = true
+			if e.windowHit(r, ctx) {
+				e.hit(r, ctx)
+			}
+		}
+	}
+	if cr.pure && !matched && !ctx.usedCwd && !ctx.changed {
+		if len(e.quiet) >= maxQuiet {
+			clear(e.quiet)
+		}
+		e.quiet[strings.Clone(ctx.rawArgs())] = quietCall{c.Name, c.Errno}
+	}
+}
+
+// maxQuiet bounds the remembered texts of calls that hit nothing.
+const maxQuiet = 16384
+
+type quietCall struct{ name, errno string }
+
+func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
+	c, p := ctx.call, ctx.proc
+	switch op {
+	case stOpen:
+		fl := ctx.arg(1)
+		if c.Name == "openat" || c.Name == "openat2" {
+			fl = ctx.arg(2)
+		}
+		if strings.Contains(fl, "O_WRONLY") || strings.Contains(fl, "O_RDWR") || strings.Contains(fl, "O_CREAT") {
+			ctx.changed = true
+			if ps := ctx.paths(); len(ps) > 0 {
+				e.written.add(ps[0])
+			}
+		}
+	case stWritePath:
+		if ps := ctx.paths(); len(ps) > 0 {
+			e.written.add(ps[len(ps)-1])
+		}
+	case stChmod:
+		if m, ok := ctx.mode(); ok && m&0o111 != 0 {
+			if c.Name == "fchmod" {
+				if d := decoration(ctx.arg(0)); strings.HasPrefix(d, "/") {
+					e.written.add(d)
+				}
+			} else if ps := ctx.paths(); len(ps) > 0 {
+				e.written.add(ps[0])
+			}
+		}
+	case stMemfd:
+		if c.RetKnown && c.Ret >= 0 && c.Errno == "" && len(p.memfds) < MaxMemfds {
+			p.memfds = append(p.memfds, int(c.Ret))
+		}
+	case stDup:
+		if n, ok := fdNum(ctx.arg(1)); ok && n <= 2 && c.Errno == "" {
+			if isSocketDecoration(decoration(ctx.arg(0))) {
+				p.socketStdio |= 1 << n
+			} else {
+				p.socketStdio &^= 1 << n
+			}
+			p.stdioSocket = p.socketStdio != 0
+		}
+		if n, ok := fdNum(ctx.arg(1)); ok && p.hasMemfd(int(n)) {
+			p.dropMemfd(int(n))
+		}
+	case stClose:
+		if p.socketStdio != 0 && c.Errno == "" {
+			if n, ok := fdNum(ctx.arg(0)); ok && n <= 2 {
+				p.socketStdio &^= 1 << n
+				p.stdioSocket = p.socketStdio != 0
+			}
+		}
+		if len(p.memfds) > 0 {
+			if n, ok := fdNum(ctx.arg(0)); ok {
+				p.dropMemfd(int(n))
+			}
+		}
+	case stPrctl:
+		if strings.HasPrefix(ctx.arg(0), "PR_SET_NAME") {
+			if s, _, ok := trace.Unquote(ctx.arg(1)); ok && c.Errno == "" {
+				p.comm = strings.Clone(s)
+			}
+		}
+	case stChdir:
+		if c.Errno != "" {
+			return
+		}
+		if c.Name == "fchdir" {
+			if d := decoration(ctx.arg(0)); strings.HasPrefix(d, "/") {
+				p.cwd = strings.Clone(d)
+			}
+		} else if ps := ctx.paths(); len(ps) > 0 && strings.HasPrefix(ps[0], "/") {
+			p.cwd = strings.Clone(ps[0])
+		}
+	}
+}
+
+func (p *process) dropMemfd(fd int) {
+	for i, m := range p.memfds {
+		if m == fd {
+			p.memfds = append(p.memfds[:i], p.memfds[i+1:]...)
+			return
+		}
+	}
+}
+
+func isSocketDecoration(d string) bool {
+	for _, p := range []string{"TCP:", "TCPv6:", "UDP:", "UDPv6:", "UDPLITE:", "SCTP:", "socket:"} {
+		if strings.HasPrefix(d, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// windowHit reports whether a match of r is a hit: always for rules
+// without a window, else when the window holds the count.
+func (e *Engine) windowHit(r *Rule, ctx *evalCtx) bool {
+	w := r.Window
+	if w == nil {
+		return true
+	}
+	st := e.state(r)
+	now, ok := eventTime(ctx.ev)
+	if !ok {
+		now = 0
+	}
+	if r.winField < 0 {
+		st.times = append(st.times, now)
+		k := 0
+		for k < len(st.times) && now-st.times[k] > w.Within {
+			k++
+		}
+		st.times = st.times[k:]
+		if len(st.times) > maxWindowEntries || len(st.times) > 4*w.Count {
+			st.times = st.times[len(st.times)-w.Count:]
+		}
+		return len(st.times) >= w.Count
+	}
+	val := windowValue(ctx, r.winField)
+	if val == "" {
+		return false
+	}
+	if st.values == nil {
+		st.values = map[string]time.Duration{}
+	}
+	// Expire old entries.
+	k := 0
+	for k < len(st.order) && now-st.order[k].t > w.Within {
+		if t, ok := st.values[st.order[k].v]; ok && t == st.order[k].t {
+			delete(st.values, st.order[k].v)
+		}
+		k++
+	}
+	st.order = st.order[k:]
+	if _, seen := st.values[val]; seen || len(st.values) < maxWindowEntries {
+		val = strings.Clone(val) // val may alias the call's argument text
+		st.values[val] = now
+		st.order = append(st.order, winEntry{now, val})
+	}
+	if len(st.order) > maxWindowEntries {
+		st.order = append([]winEntry(nil), st.order[len(st.order)-maxWindowEntries/2:]...)
+		st.values = map[string]time.Duration{}
+		for _, x := range st.order {
+			st.values[x.v] = x.t
+		}
+	}
+	return len(st.values) >= w.Count
+}
+
+func windowValue(ctx *evalCtx, id int) string {
+	d := fields[id]
+	if d.kind == kindInt {
+		v, ok := d.num(ctx)
+		if !ok {
+			return ""
+		}
+		return strconv.FormatInt(v, 10)
+	}
+	vs := ctx.strField(id)
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+func (e *Engine) state(r *Rule) *ruleState {
+	st := e.byRule[r.ID]
+	if st == nil {
+		st = &ruleState{}
+		e.byRule[r.ID] = st
+	}
+	return st
+}
+
+func (e *Engine) process(p *process) Process {
+	return Process{PID: p.pid, PPID: p.ppid, Exe: p.exe, Argv: append([]string{}, p.argv...), Chain: append([]string{}, e.chain(p)...)}
+}
+
+func (e *Engine) hit(r *Rule, ctx *evalCtx) {
+	if e.opts.Allow != nil && e.opts.Allow.allows(r.ID, ctx, e.opts.SampleSHA256) {
+		return
+	}
+	st := e.state(r)
+	f := st.finding
+	if f == nil {
+		f = &Finding{Rule: r.ID, Severity: r.Severity, First: evTime(ctx.ev), Message: r.format(ctx), Process: e.process(ctx.proc), Tags: r.Tags}
+		st.finding = f
+		e.findings = append(e.findings, f)
+	}
+	f.Count++
+	st.last, st.hasLast = eventTime(ctx.ev)
+	if len(f.Evidence) < MaxEvidence {
+		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
+	}
+}
+
+// evTime is an event's time in seconds, or nil without one.
+func evTime(ev *trace.Event) *float64 {
+	t, ok := eventTime(ev)
+	if !ok {
+		return nil
+	}
+	x := t.Seconds()
+	return &x
+}
+
+// eventTime is the one place the engine reads an event's timestamp.
+func eventTime(ev *trace.Event) (time.Duration, bool) { return ev.Time, ev.HasTime }
+
+// format renders the rule's output for the call being judged.
+func (r *Rule) format(ctx *evalCtx) string {
+	if len(r.outParts) == 0 {
+		return r.Description
+	}
+	var b strings.Builder
+	for _, p := range r.outParts {
+		if p.field < 0 {
+			b.WriteString(p.text)
+			continue
+		}
+		b.WriteString(fieldText(ctx, p.field))
+	}
+	s := b.String()
+	if len(s) > 2*MaxEvidenceBytes {
+		s = s[:2*MaxEvidenceBytes] + "..."
+	}
+	return s
+}
+
+func fieldText(ctx *evalCtx, id int) string {
+	d := fields[id]
+	switch d.kind {
+	case kindBool:
+		return strconv.FormatBool(d.bool(ctx))
+	case kindInt:
+		if v, ok := d.num(ctx); ok {
+			return strconv.FormatInt(v, 10)
+		}
+		return "?"
+	case kindFlags:
+		return strings.Join(ctx.strField(id), "|")
+	}
+	vs := ctx.strField(id)
+	if len(vs) == 0 {
+		return "?"
+	}
+	return strconv.Quote(strings.Join(vs, " "))[1 : len(strconv.Quote(strings.Join(vs, " ")))-1]
+}
+
+// callText writes the call back as strace prints it.
+func callText(c *trace.Call) string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	b.WriteByte('(')
+	args := c.Args()
+	if len(args) > MaxEvidenceBytes {
+		args = args[:MaxEvidenceBytes] + "..."
+	}
+	b.WriteString(args)
+	b.WriteString(") = ")
+	if c.RetKnown {
+		b.WriteString(strconv.FormatInt(c.Ret, 10))
+	} else {
+		b.WriteByte('?')
+	}
+	if c.Errno != "" {
+		b.WriteByte(' ')
+		b.WriteString(c.Errno)
+	}
+	return b.String()
+}
+
+// Findings returns the sample's findings in the order they first hit. The
+// engine keeps them; they change if more events are fed.
+func (e *Engine) Findings() []Finding {
+	out := make([]Finding, len(e.findings))
+	for i, f := range e.findings {
+		out[i] = *f
+		out[i].Evidence = append([]Evidence(nil), f.Evidence...)
+		if st := e.byRule[f.Rule]; st != nil && st.hasLast {
+			x := st.last.Seconds()
+			out[i].Last = &x
+		}
+	}
+	return out
+}
+
+// ConfidentAnomaly is the model confidence from which an anomalous verdict
+// counts as a WARNING.
+const ConfidentAnomaly = 0.9
+
+// SampleSeverity is a sample's severity from its findings (after
+// allow-lists) and the model's verdict: the highest of the findings'
+// severities and of the model's (WARNING for an anomalous verdict with
+// confidence >= ConfidentAnomaly, INFO for a less confident one, NONE for a
+// normal one); ALERT when two different WARNING rules hit, or a WARNING
+// rule coincides with a confident model anomaly.
+func SampleSeverity(findings []Finding, anomalous bool, confidence float64) Severity {
+	model := None
+	if anomalous {
+		model = Info
+		if confidence >= ConfidentAnomaly {
+			model = Warning
+		}
+	}
+	sev := model
+	warnings := map[string]bool{}
+	for _, f := range findings {
+		sev = max(sev, f.Severity)
+		if f.Severity == Warning {
+			warnings[f.Rule] = true
+		}
+	}
+	if len(warnings) >= 2 || len(warnings) >= 1 && model == Warning {
+		sev = Alert
+	}
+	return sev
+}
+
+// writtenSet remembers paths with a FIFO bound.
+type writtenSet struct {
+	m    map[string]struct{}
+	ring []string
+	next int
+}
+
+func (w *writtenSet) add(p string) {
+	if w.m == nil {
+		w.m = map[string]struct{}{}
+	}
+	if _, ok := w.m[p]; ok {
+		return
+	}
+	p = strings.Clone(p) // p may alias the call's argument text
+	if len(w.ring) < MaxWrittenFiles {
+		w.ring = append(w.ring, p)
+	} else {
+		delete(w.m, w.ring[w.next])
+		w.ring[w.next] = p
+		w.next = (w.next + 1) % MaxWrittenFiles
+	}
+	w.m[p] = struct{}{}
+}
+
+func (w *writtenSet) has(p string) bool {
+	_, ok := w.m[p]
+	return ok
+}
+
+// Example results: CheckExamples runs every example of every active rule.
+
+// ExampleFailure is an example that did not behave as its rule says.
+type ExampleFailure struct {
+	Rule    string
+	Example Example
+	Match   bool // the example was in match (it did not hit) or nomatch (it hit)
+	Err     error
+}
+
+func (f ExampleFailure) Error() string {
+	what := "match example did not hit"
+	if !f.Match {
+		what = "nomatch example hit"
+	}
+	if f.Err != nil {
+		what = "example does not parse: " + f.Err.Error()
+	}
+	return fmt.Sprintf("%s:%d: rule %s: %s", f.Example.File, f.Example.Line, f.Rule, what)
+}
+
+// examplePackages is this machine's package database, shared by the
+// example runs (read once, on the first exec an example shows).
+var examplePackages = NewPackageDB("")
+
+// RunExample feeds an example log to a fresh engine (with this machine's
+// package database) and returns how many times rule id hit.
+func (s *Set) RunExample(id, text string) (int, error) {
+	e := s.NewEngine(Options{Packages: examplePackages})
+	st, err := trace.ParseEvents(strings.NewReader(text), e.Event)
+	if err != nil {
+		return 0, err
+	}
+	if st.Calls == 0 {
+		return 0, fmt.Errorf("no system call in the example")
+	}
+	if st.Skipped > 0 {
+		return 0, fmt.Errorf("%d line(s) are not strace's", st.Skipped)
+	}
+	for _, f := range e.findings {
+		if f.Rule == id {
+			return f.Count, nil
+		}
+	}
+	return 0, nil
+}
+
+// CheckExamples runs every example of every active rule and returns the
+// failures, and the number of examples run.
+func (s *Set) CheckExamples() (fails []ExampleFailure, n int) {
+	for _, r := range s.active {
+		for _, want := range []bool{true, false} {
+			list := r.Examples.Match
+			if !want {
+				list = r.Examples.NoMatch
+			}
+			for _, ex := range list {
+				n++
+				got, err := s.RunExample(r.ID, ex.Text)
+				if err != nil || (got > 0) != want {
+					fails = append(fails, ExampleFailure{Rule: r.ID, Example: ex, Match: want, Err: err})
+				}
+			}
+		}
+	}
+	return fails, n
+}

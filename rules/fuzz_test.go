@@ -1,0 +1,71 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"detector/rules"
+	"detector/trace"
+)
+
+// FuzzLoad feeds arbitrary rule files to the loader: it must return a
+// rule set or an error naming the file, never panic, and a set that
+// compiles must run its examples and any input without panicking.
+func FuzzLoad(f *testing.F) {
+	f.Add(string(rules.DefaultYAML()))
+	f.Add("rules:\n  - id: x\n    severity: INFO\n    description: d\n    syscalls: [open]\n    condition: {path: {glob: \"[\"}}\n")
+	f.Add("lists: {a: [x]}\nmacros: {m: {path: \"@a\"}}\nrules:\n  - id: x\n    severity: ALERT\n    description: d\n    syscalls: [openat]\n    condition: {all: [{macro: m}, {not: {ret: {lt: 0}}}]}\n    window: {count: 2, within: 1s, distinct: path}\n    output: \"%path %ret\"\n")
+	f.Add("rules:\n  - &a {id: x}\n  - *a\n")
+	f.Add("macros:\n  a: {macro: a}\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 1<<16 {
+			return
+		}
+		s := rules.NewSet()
+		err := s.Load("fuzz.yaml", []byte(text))
+		if err == nil {
+			err = s.Compile()
+		}
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		s.CheckExamples()
+		e := s.NewEngine(rules.Options{})
+		trace.ParseEvents(strings.NewReader("1 1.0 openat(AT_FDCWD</>, \"/etc/x\", O_RDONLY) = 3\n1 1.1 execve(\"/bin/sh\", [\"sh\"], []) = 0\n"), e.Event)
+		e.Findings()
+	})
+}
+
+// FuzzEngine feeds arbitrary strace text through the default rules: no
+// panic, and findings keep their bounds.
+func FuzzEngine(f *testing.F) {
+	set, err := rules.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, r := range set.Active() {
+		for _, ex := range append(r.Examples.Match, r.Examples.NoMatch...) {
+			f.Add(ex.Text)
+		}
+	}
+	f.Add("1 1.0 dup2(3<TCP:[1.2.3.4:5->6.7.8.9:10]>, 0<x>) = 0\n1 1.1 clone(child_stack=NULL, flags=SIGCHLD) = 2\n2 1.2 execve(\"sh\", [\"sh\", \"-i\"], []) = 0\n2 1.3 unlinkat(AT_FDCWD<>, \"\", 0) = 0\n")
+	f.Add("1 1.0 connect(3, {sa_family=AF_INET6, sin6_port=htons(99999), inet_pton(AF_INET6, \"::ffff:1.2.3.4\", &sin6_addr)}, 28) = 0\n1 +++ exited with 0 +++\n")
+	f.Add("1 1.0 sendmsg(3, {msg_name={sa_family=AF_UNIX, sun_path=@\"x\"}, msg_namelen=5}, 0) = 1\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		e := set.NewEngine(rules.Options{})
+		trace.ParseEvents(strings.NewReader(text), e.Event)
+		for _, fd := range e.Findings() {
+			if fd.Count < 1 || len(fd.Evidence) > rules.MaxEvidence || len(fd.Evidence) > fd.Count {
+				t.Fatalf("finding out of bounds: %+v", fd)
+			}
+			for _, ev := range fd.Evidence {
+				if len(ev.Syscall) > 2*rules.MaxEvidenceBytes+64 {
+					t.Fatalf("evidence line of %d bytes", len(ev.Syscall))
+				}
+			}
+		}
+	})
+}

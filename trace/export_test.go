@@ -1,0 +1,5 @@
+package trace
+
+// GenLog exposes the benchmark log generator to external test packages
+// (the rules engine's throughput benchmark in rules_bench_test.go).
+var GenLog = genLog
