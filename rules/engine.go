@@ -624,7 +624,7 @@ func evTime(ev *trace.Event) *float64 {
 }
 
 // eventTime is the one place the engine reads an event's timestamp.
-func eventTime(ev *trace.Event) (time.Duration, bool) { return ev.Time, ev.HasTime }
+func eventTime(ev *trace.Event) (time.Duration, bool) { return ev.Time() }
 
 // format renders the rule's output for the call being judged.
 func (r *Rule) format(ctx *evalCtx) string {

@@ -11,16 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"detector/trace"
+	"detector/sandbox"
 )
 
 var record = flag.Bool("record", false, "re-record testdata/traces/*/*.trace.gz from ../fixtures/{benign,suspicious}/*.sh in the sandbox (needs root and strace), then run the golden tests on them")
 
-// recordOptions are the strace options the rules need on top of the
-// runner's own -f -s 256: fd decoding, epoch timestamps, whole structures.
 var recordOnly = flag.String("recordonly", "", "with -record, re-record only the fixtures whose names (without .sh) this comma-separated `list` gives")
-
-var recordOptions = []string{"-yy", "-ttt", "-v"}
 
 // TestRecordFixtures re-records the fixtures' traces; it runs only with
 // -record. Every run is in the sandbox, suspicious and benign alike.
@@ -45,7 +41,9 @@ func TestRecordFixtures(t *testing.T) {
 				continue
 			}
 			var buf bytes.Buffer
-			res, err := trace.Run(context.Background(), trace.RunOptions{StraceArgs: recordOptions}, []string{s}, &buf)
+			// The runner records with sandbox.TraceOptions (-ttt -yy -v -s 256),
+			// the options the rules need.
+			res, err := sandbox.Run(context.Background(), sandbox.RunOptions{}, []string{s}, &buf)
 			if err != nil {
 				t.Fatalf("record %s: %v", s, err)
 			}
