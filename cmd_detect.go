@@ -17,13 +17,13 @@ func detectFlags() []cli.Flag {
 	return append(append([]cli.Flag{
 		modelFlag(),
 		&cli.StringFlag{Name: "output", Value: "table", Usage: "report format `FORMAT`: table, json (JSON Lines) or csv"},
-	}, inputFlags()...), execFlags()...)
+	}, append(behaviourFlags(), inputFlags()...)...), execFlags()...)
 }
 
 func detectCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "detect",
-		Usage:     "judge samples against the trained model (exit 1 if any is anomalous)",
+		Usage:     "judge samples against the trained model and the behaviour rules (exit 1 if any is anomalous or reaches --fail-on)",
 		ArgsUsage: "PATH...",
 		Flags:     detectFlags(),
 		Action:    func(c *cli.Context) error { return runDetect(c, c.Args().Slice()) },
@@ -42,10 +42,15 @@ func runDetect(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
+	b, err := newBehaviour(c)
+	if err != nil {
+		return err
+	}
 	o, err := sampleOptions(c)
 	if err != nil {
 		return err
 	}
+	o.Consumers = b.consumers
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err
@@ -58,6 +63,10 @@ func runDetect(c *cli.Context, paths []string) error {
 		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, sandbox.TraceOptions)
 	}
 	rows, bad := judge(m, t)
+	failing, err := b.judge(t, rows, m.Algorithm)
+	if err != nil {
+		return err
+	}
 	// Every sample gets its row, in every format, even when none could be
 	// judged: a program reading the report sees each error.
 	if err := write(os.Stdout, rows, summary(m, c)); err != nil {
@@ -69,7 +78,7 @@ func runDetect(c *cli.Context, paths []string) error {
 	if len(bad) > 0 {
 		return failed(bad, "%d of %d samples not judged", len(bad), len(rows))
 	}
-	if anom, _ := report.Counts(rows); anom > 0 {
+	if anom, _ := report.Counts(rows); anom > 0 || failing {
 		return errAnomalous
 	}
 	return nil

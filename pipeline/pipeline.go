@@ -41,9 +41,9 @@ type Options struct {
 	Jobs int                // samples read at once; at least 1
 	Run  sandbox.RunOptions // how executables are run
 	// Consumers, when set, returns the consumers of one sample's events
-	// besides the ten statistics; it is called once per traced sample,
-	// from the goroutine that reads it.
-	Consumers func(name string) []Consumer
+	// besides the ten statistics; it is called once per traced sample (not
+	// for CSV rows), from the goroutine that reads it.
+	Consumers func(src samples.Source) []Consumer
 	// Warn receives warnings (skipped files, an unsandboxed run).
 	Warn func(format string, args ...any)
 	// Progress, when set, is called after each sample with the number
@@ -216,7 +216,7 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	s := Sample{Name: src.Name}
 	var c features.Counter
 	if o.Consumers != nil {
-		s.Consumers = o.Consumers(src.Name)
+		s.Consumers = o.Consumers(src)
 	}
 	add := func(e *trace.Event) error {
 		if e.Kind == trace.EventCall {

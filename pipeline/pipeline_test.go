@@ -42,10 +42,10 @@ func TestConsumersSeeEveryEventInOrder(t *testing.T) {
 	o := Options{
 		Kind: samples.KindAuto,
 		Jobs: 3,
-		Consumers: func(name string) []Consumer {
+		Consumers: func(src samples.Source) []Consumer {
 			a, b := &recorder{}, &recorder{}
 			mu.Lock()
-			recs[name] = []*recorder{a, b}
+			recs[src.Name] = []*recorder{a, b}
 			mu.Unlock()
 			return []Consumer{a, b}
 		},
@@ -104,7 +104,7 @@ func TestConsumerErrorFailsTheSample(t *testing.T) {
 	o := Options{
 		Kind:      samples.KindAuto,
 		Jobs:      1,
-		Consumers: func(string) []Consumer { return []Consumer{&recorder{stopAt: 3}} },
+		Consumers: func(samples.Source) []Consumer { return []Consumer{&recorder{stopAt: 3}} },
 	}
 	tab, err := Collect(context.Background(), []string{"../fixtures/traces/simple.trace"}, o)
 	if err != nil {

@@ -53,6 +53,7 @@ type Finding struct {
 	Rule     string     // rule id, e.g. "read-shadow"
 	Severity string     // INFO, WARNING or ALERT
 	Count    int        // how many times it matched (every match, not only the shown evidence)
+	Message  string     // the rule's one-line output for the first match
 	Evidence []Evidence // the first matches
 	Process  *Process   // the process of the first match
 }

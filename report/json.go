@@ -79,6 +79,7 @@ type jsonFinding struct {
 	Rule     string         `json:"rule"`
 	Severity string         `json:"severity"`
 	Count    int            `json:"count"`
+	Message  string         `json:"message,omitempty"`
 	Evidence []jsonEvidence `json:"evidence"`
 	Process  *jsonProcess   `json:"process,omitempty"`
 }
@@ -100,7 +101,7 @@ type jsonProcess struct {
 func jsonFindings(fs []Finding) []jsonFinding {
 	out := []jsonFinding{}
 	for _, f := range fs {
-		j := jsonFinding{Rule: f.Rule, Severity: f.Severity, Count: f.Count, Evidence: []jsonEvidence{}}
+		j := jsonFinding{Rule: f.Rule, Severity: f.Severity, Count: f.Count, Message: f.Message, Evidence: []jsonEvidence{}}
 		for _, e := range f.Evidence {
 			je := jsonEvidence{PID: e.PID, Syscall: e.Syscall}
 			if e.HasTime {

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"detector/internal/safefile"
+	"detector/pipeline"
+	"detector/report"
+	"detector/rules"
+	"detector/samples"
+)
+
+// behaviour applies the behaviour rules to the samples of a detect run:
+// an engine per traced sample, fed by the pipeline, then each sample's
+// findings and severity, the alert log and the --fail-on status.
+type behaviour struct {
+	set    *rules.Set // nil: --rules off
+	allow  *rules.AllowList
+	pkgs   *rules.PackageDB
+	log    *rules.AlertLog // nil without --log
+	failOn rules.Severity  // rules.None: never
+}
+
+func behaviourFlags() []cli.Flag {
+	return append(append(rulesFlags(), alertLogFlags()...),
+		&cli.StringFlag{Name: "fail-on", Value: "WARNING", Usage: "exit 1 when a sample is anomalous or reaches `SEVERITY`: INFO, WARNING, ALERT or never"},
+	)
+}
+
+// newBehaviour reads the rule, allow-list and log flags.
+func newBehaviour(c *cli.Context) (*behaviour, error) {
+	b := &behaviour{}
+	switch f := strings.ToUpper(c.String("fail-on")); f {
+	case "NEVER":
+	default:
+		sev, ok := rules.ParseSeverity(f)
+		if !ok || sev == rules.None {
+			return nil, withHint(fmt.Errorf("--fail-on %q is not a severity", c.String("fail-on")), "--fail-on takes INFO, WARNING, ALERT or never")
+		}
+		b.failOn = sev
+	}
+	if slices.Contains(c.StringSlice("rules"), "off") {
+		if len(c.StringSlice("rules")) > 1 {
+			return nil, withHint(fmt.Errorf("--rules off cannot be combined with rule files"), "give either --rules off or --rules FILE...")
+		}
+	} else {
+		set, allow, err := loadRules(c)
+		if err != nil {
+			return nil, err
+		}
+		b.set, b.allow, b.pkgs = set, allow, rules.NewPackageDB("")
+	}
+	log, err := openAlertLog(c)
+	if err != nil {
+		return nil, err
+	}
+	b.log = log
+	return b, nil
+}
+
+// consumers gives every traced sample (an executable or an strace log) a
+// rules engine; ADFA-LD traces and CSV rows hold no arguments to judge.
+func (b *behaviour) consumers(src samples.Source) []pipeline.Consumer {
+	if b.set == nil || (src.Kind != samples.KindExec && src.Kind != samples.KindStrace) {
+		return nil
+	}
+	opts := rules.Options{Allow: b.allow, Packages: b.pkgs}
+	if b.allow != nil && b.allow.Len() > 0 && len(src.Paths) > 0 {
+		opts.SampleSHA256 = fileSHA256(src.Paths[0])
+	}
+	return []pipeline.Consumer{b.set.NewEngine(opts)}
+}
+
+// judge fills each row's findings and severity from its sample's engine,
+// logs the alerts, and says whether any row reaches --fail-on. It warns
+// once when no sample could be judged by rules at all.
+func (b *behaviour) judge(t *pipeline.Table, rows []report.Row, algorithm string) (failing bool, err error) {
+	judged := 0
+	for i := range rows {
+		r := &rows[i]
+		var findings []rules.Finding
+		for _, c := range t.Samples[i].Consumers {
+			if e, ok := c.(*rules.Engine); ok {
+				findings = e.Findings()
+				judged++
+			}
+		}
+		slices.SortStableFunc(findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
+		sev := rules.None
+		if r.Verdict != report.Error {
+			sev = rules.SampleSeverity(findings, r.Verdict == report.Anomalous, r.Confidence)
+		} else if len(findings) > 0 {
+			sev = rules.SampleSeverity(findings, false, 0)
+		}
+		r.Severity, r.Findings = sev.String(), reportFindings(findings)
+		if b.failOn != rules.None && sev >= b.failOn {
+			failing = true
+		}
+		if b.log != nil {
+			if err := b.logAlerts(*r, t.Samples[i], findings, algorithm); err != nil {
+				return failing, fmt.Errorf("write alert log: %w", err)
+			}
+		}
+	}
+	if b.set != nil && judged == 0 {
+		warnf("no behaviour rules applied: these samples (ADFA-LD traces or feature tables) hold no system-call arguments")
+	}
+	if b.log != nil {
+		if err := b.log.Close(); err != nil {
+			return failing, fmt.Errorf("write alert log: %w", err)
+		}
+	}
+	return failing, nil
+}
+
+// logAlerts writes one alert per finding of a row, with the model's view.
+func (b *behaviour) logAlerts(r report.Row, s pipeline.Sample, findings []rules.Finding, algorithm string) error {
+	path := r.Sample
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	var digest string
+	if len(findings) > 0 {
+		digest = fileSHA256(r.Sample)
+	}
+	for _, f := range findings {
+		a := rules.LogAlert{
+			Rule: f.Rule, Severity: f.Severity, Sample: path, SampleSHA256: digest,
+			Exe: f.Process.Exe, Process: &f.Process, Evidence: f.Evidence, Count: f.Count,
+			Algorithm: algorithm, Verdict: r.Verdict,
+		}
+		if r.Verdict != report.Error {
+			score, conf := r.Score, r.Confidence
+			a.Score, a.Confidence = &score, &conf
+		}
+		if err := b.log.Alert(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reportFindings converts the engine's findings for the report.
+func reportFindings(fs []rules.Finding) []report.Finding {
+	var out []report.Finding
+	for _, f := range fs {
+		rf := report.Finding{Rule: f.Rule, Severity: f.Severity.String(), Count: f.Count, Message: f.Message,
+			Process: &report.Process{PID: f.Process.PID, PPID: f.Process.PPID, Exe: f.Process.Exe, Argv: f.Process.Argv, Chain: f.Process.Chain}}
+		for _, e := range f.Evidence {
+			ev := report.Evidence{PID: e.PID, Syscall: e.Syscall}
+			if e.Time != nil {
+				ev.Time, ev.HasTime = secondsDuration(*e.Time), true
+			}
+			rf.Evidence = append(rf.Evidence, ev)
+		}
+		out = append(out, rf)
+	}
+	return out
+}
+
+// fileSHA256 is the hex SHA-256 of the regular file at path, or "" when it
+// cannot be read (it is opened without blocking: see safefile).
+func fileSHA256(path string) string {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// secondsDuration turns a trace's timestamp in seconds into a duration.
+func secondsDuration(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// trainTraces trains a model on the recorded fixture traces, which the
+// behaviour tests' samples are then judged against.
+func trainTraces(t *testing.T) string {
+	t.Helper()
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--model", m, "--input", "strace", "fixtures/traces/simple.trace", "fixtures/traces/pipeline.trace", "fixtures/traces/stderr.trace", "testdata/behaviour/quiet.strace"); r.code != 0 {
+		t.Fatalf("train: %d %s", r.code, r.stderr)
+	}
+	return m
+}
+
+type jsonFindingRow struct {
+	Sample   string
+	Verdict  string
+	Severity string
+	Findings []struct {
+		Rule     string
+		Severity string
+		Count    int
+		Message  string
+		Evidence []struct {
+			PID     int
+			Time    *float64
+			Syscall string
+		}
+		Process struct {
+			PID  int
+			Exe  string
+			Argv []string
+		}
+	}
+}
+
+func detectJSON(t *testing.T, args ...string) ([]jsonFindingRow, result) {
+	t.Helper()
+	r := run(t, nil, append([]string{"detect", "--output", "json"}, args...)...)
+	var rows []jsonFindingRow
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		if l == "" {
+			continue
+		}
+		var row jsonFindingRow
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		rows = append(rows, row)
+	}
+	return rows, r
+}
+
+// A recorded trace that reads /etc/shadow gets the read-shadow finding with
+// its evidence, whatever the model says; a quiet one gets none; --fail-on
+// and --rules off change the status and the findings as documented.
+func TestDetectBehaviourRules(t *testing.T) {
+	m := trainTraces(t)
+	shadow, quiet := "testdata/behaviour/shadow.strace", "testdata/behaviour/quiet.strace"
+	rows, r := detectJSON(t, "--model", m, "--input", "strace", shadow, quiet)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows: %s %s", len(rows), r.stdout, r.stderr)
+	}
+	s := rows[0]
+	if len(s.Findings) != 1 || s.Findings[0].Rule != "read-shadow" || s.Findings[0].Severity != "WARNING" || s.Findings[0].Count != 1 {
+		t.Fatalf("findings of %s: %+v", shadow, s.Findings)
+	}
+	f := s.Findings[0]
+	if len(f.Evidence) != 1 || f.Evidence[0].PID != 100 || f.Evidence[0].Time == nil || *f.Evidence[0].Time != 1700000000.0005 ||
+		!strings.Contains(f.Evidence[0].Syscall, `"/etc/shadow"`) || f.Process.Exe != "/usr/bin/cat" || strings.Join(f.Process.Argv, " ") != "cat /etc/shadow" {
+		t.Errorf("evidence %+v process %+v", f.Evidence, f.Process)
+	}
+	if s.Severity != "WARNING" && s.Severity != "ALERT" {
+		t.Errorf("severity %s", s.Severity)
+	}
+	if q := rows[1]; len(q.Findings) != 0 || q.Verdict == "normal" && q.Severity != "NONE" {
+		t.Errorf("quiet sample: %+v", q)
+	}
+	if r.code != 1 {
+		t.Errorf("a WARNING finding: exit %d, want 1 (--fail-on WARNING by default)", r.code)
+	}
+
+	// --fail-on ALERT: the WARNING alone no longer fails the run (unless
+	// the model calls a sample anomalous).
+	rows, r = detectJSON(t, "--model", m, "--input", "strace", "--fail-on", "ALERT", shadow)
+	if rows[0].Verdict == "normal" && rows[0].Severity == "WARNING" && r.code != 0 {
+		t.Errorf("--fail-on ALERT with a WARNING: exit %d, want 0", r.code)
+	}
+
+	// --rules off: no findings, the model's severity only.
+	rows, _ = detectJSON(t, "--model", m, "--input", "strace", "--rules", "off", shadow)
+	if len(rows[0].Findings) != 0 {
+		t.Errorf("--rules off: findings %+v", rows[0].Findings)
+	}
+
+	// CSV: severity and id:SEVERITY:count.
+	r = run(t, nil, "detect", "--model", m, "--input", "strace", "--output", "csv", shadow)
+	recs, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	if got := recs[1][col["findings"]]; got != "read-shadow:WARNING:1" {
+		t.Errorf("CSV findings %q", got)
+	}
+
+	// Bad flags are errors before anything is read.
+	wantError(t, run(t, nil, "detect", "--model", m, "--fail-on", "LOUD", shadow), "--fail-on")
+	wantError(t, run(t, nil, "detect", "--model", m, "--rules", "off", "--rules", "x.yaml", shadow), "--rules off")
+}
+
+// --log appends one JSON object per finding with what a SIEM needs; the
+// file is created with mode 0600 and a second run appends.
+func TestDetectAlertLog(t *testing.T) {
+	m := trainTraces(t)
+	log := filepath.Join(t.TempDir(), "alerts.jsonl")
+	for range 2 {
+		if r := run(t, nil, "detect", "--model", m, "--input", "strace", "--log", log, "testdata/behaviour/shadow.strace"); r.code == 2 {
+			t.Fatalf("detect: %s", r.stderr)
+		}
+	}
+	fi, err := os.Stat(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("log mode %v, want 0600", fi.Mode().Perm())
+	}
+	f, _ := os.Open(log)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	alerts := 0
+	for sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("not JSON: %s", sc.Text())
+		}
+		if rec["kind"] != "alert" {
+			continue
+		}
+		alerts++
+		if _, err := time.Parse(time.RFC3339, rec["timestamp"].(string)); err != nil {
+			t.Errorf("timestamp %v", rec["timestamp"])
+		}
+		abs, _ := filepath.Abs("testdata/behaviour/shadow.strace")
+		if rec["rule"] != "read-shadow" || rec["severity"] != "WARNING" || rec["sample"] != abs || rec["tool"] != "detector" ||
+			len(rec["sample_sha256"].(string)) != 64 || rec["algorithm"] != "lof" || rec["verdict"] == "" || rec["score"] == nil {
+			t.Errorf("record %v", rec)
+		}
+	}
+	if alerts != 2 {
+		t.Errorf("%d alert records after two runs, want 2", alerts)
+	}
+}
+
+// ADFA-LD traces hold no arguments: detect says so once, and every row
+// has "findings": [].
+func TestDetectBehaviourADFA(t *testing.T) {
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--model", m, "--input", "adfa", "fixtures/adfa", "fixtures/adfa"); r.code != 0 && !strings.Contains(r.stderr, "trained") {
+		t.Skipf("train on two ADFA traces: %s", r.stderr)
+	}
+	r := run(t, nil, "detect", "--model", m, "--input", "adfa", "--output", "json", "fixtures/adfa")
+	if n := strings.Count(r.stderr, "no behaviour rules applied"); n != 1 {
+		t.Errorf("stderr says %d times that no rules applied: %s", n, r.stderr)
+	}
+	if strings.Count(r.stdout, `"findings":[]`) != 2 {
+		t.Errorf("rows without findings: %s", r.stdout)
+	}
+}
