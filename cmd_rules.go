@@ -16,7 +16,7 @@ func rulesCommand() *cli.Command {
 		Name:  "rules",
 		Usage: "list, check and show the behaviour rules",
 		Description: "The default rules are embedded; --rules FILE adds or overrides rules by id (later files win), " +
-			"--rules off disables them. See rules/RULES.md for the file format.",
+			"--rules off disables them. The README's Rules section describes the file format.",
 		Subcommands: []*cli.Command{
 			{Name: "list", Usage: "list the effective rules", Flags: rulesFlags(), Action: runRulesList},
 			{Name: "check", Usage: "run every rule's match and nomatch examples and read the allow-lists; exit 2 naming the first example that fails", Flags: rulesFlags(), Action: runRulesCheck},
@@ -76,7 +76,7 @@ func loadRules(c *cli.Context) (*rules.Set, *rules.AllowList, error) {
 	}
 	allow, err := rules.LoadAllowFiles(c.StringSlice("allow"), set)
 	if err != nil {
-		return nil, nil, withHint(err, "see rules/RULES.md for the allow-list format")
+		return nil, nil, withHint(err, "the README's Rules section describes the allow-list format")
 	}
 	return set, allow, nil
 }

@@ -54,14 +54,17 @@ func replaceBetween(doc, begin, end, body string) (string, bool) {
 	return doc[:i+len(begin)] + "\n" + body + doc[j:], true
 }
 
-// TestRulesDoc keeps the tables of RULES.md equal to default.yaml and the
+// readme is the project README, whose Rules section documents the rules.
+const readme = "../README.md"
+
+// TestRulesDoc keeps the tables of the README's Rules section equal to default.yaml and the
 // field list; -update rewrites them.
 func TestRulesDoc(t *testing.T) {
 	set, err := rules.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile("RULES.md")
+	raw, err := os.ReadFile(readme)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,46 +72,46 @@ func TestRulesDoc(t *testing.T) {
 	got, ok1 := replaceBetween(doc, tableBegin, tableEnd, rulesTable(set))
 	got, ok2 := replaceBetween(got, fieldsBegin, fieldsEnd, fieldsTable())
 	if !ok1 || !ok2 {
-		t.Fatal("RULES.md lacks the table markers")
+		t.Fatal("README.md lacks the table markers")
 	}
 	if got == doc {
 		return
 	}
 	if *update {
-		if err := os.WriteFile("RULES.md", []byte(got), 0o644); err != nil {
+		if err := os.WriteFile(readme, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	t.Errorf("RULES.md tables are out of date: run go test ./rules -run TestRulesDoc -update")
+	t.Errorf("README.md's rule tables are out of date: run go test ./rules -run TestRulesDoc -update")
 }
 
-// TestRulesDocExamples loads the rule and allow-list examples of RULES.md
+// TestRulesDocExamples loads the rule and allow-list examples of README.md
 // as they are written there.
 func TestRulesDocExamples(t *testing.T) {
-	raw, err := os.ReadFile("RULES.md")
+	raw, err := os.ReadFile(readme)
 	if err != nil {
 		t.Fatal(err)
 	}
 	blocks := yamlBlocks(string(raw))
 	if len(blocks) < 2 {
-		t.Fatalf("RULES.md has %d yaml blocks, want the rule file and the allow-list examples", len(blocks))
+		t.Fatalf("README.md has %d yaml blocks, want the rule file and the allow-list examples", len(blocks))
 	}
 	set := rules.NewSet()
 	if err := set.Load(rules.DefaultFile, rules.DefaultYAML()); err != nil {
 		t.Fatal(err)
 	}
-	if err := set.Load("RULES.md", []byte(blocks[0])); err != nil {
+	if err := set.Load(readme, []byte(blocks[0])); err != nil {
 		t.Fatal(err)
 	}
 	if err := set.Compile(); err != nil {
 		t.Fatal(err)
 	}
 	if fails, n := set.CheckExamples(); len(fails) > 0 || n == 0 {
-		t.Fatalf("examples of RULES.md: %v (%d run)", fails, n)
+		t.Fatalf("examples of README.md: %v (%d run)", fails, n)
 	}
 	a := &rules.AllowList{}
-	if err := a.Load("RULES.md", []byte(blocks[1]), set); err != nil || a.Len() == 0 {
+	if err := a.Load(readme, []byte(blocks[1]), set); err != nil || a.Len() == 0 {
 		t.Fatalf("allow-list example: %v, %d entries", err, a.Len())
 	}
 }
