@@ -28,8 +28,8 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 //
 // The log may come from strace -o FILE or from strace's stderr, with or
 // without -f (pid column or "[pid N]" prefix), from one -ff file, with any
-// of -t, -tt, -ttt, -r, -T, -y, -yy, -X raw|abbrev|verbose and -s N, and
-// lines of any length up to MaxLineBytes.
+// of -t, -tt, -ttt, -r, -T, -y, -yy, -Y, -n, -i, -X raw|abbrev|verbose, -s N
+// and -e inject, and lines of any length up to MaxLineBytes.
 //
 // An unfinished/resumed pair is one call, matched per pid and delivered
 // when the resumed line is seen, with Args joining both parts. A call left
@@ -50,7 +50,7 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 // by ") = RETURN", or NAME( followed by " <unfinished ...>" or by a closing
 // parenthesis, " = " and a return that strace could have printed (a number
 // or "?", then optional errno, (comment), /* comment */, <decoration> and
-// <duration>). NAME must be a lower-case identifier. Any other line, such as
+// <duration>; see parseReturn). NAME must be a lower-case identifier. Any other line, such as
 // the traced program's own stderr, the -c/-C summary table or strace's own
 // "strace: ..." messages, is skipped and counted in Stats.Skipped. A program
 // line that has exactly strace's shape, like "foo(bar) = 3", cannot be told
@@ -283,8 +283,10 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	return true, p.deliver()
 }
 
-// prefix strips the optional "[pid N] " or pid column and any timestamp
-// fields (-t, -tt, -ttt, -r) and returns the pid and the rest of the line.
+// prefix strips the optional "[pid N] " or pid column (with -Y, "N<comm>")
+// and any timestamp fields (-t, -tt, -ttt, -r) and bracketed fields of -n
+// ("[ 59]") and -i ("[00007f0771a8cad7]"), and returns the pid and the rest
+// of the line.
 func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 	pid = p.defPID
 	i := 0
@@ -296,7 +298,11 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 		case c >= '0' && c <= '9':
 			// The pid column of -f (or a -ttt/-r timestamp, which the
 			// loop below reads when this is not followed by a space).
-			if v, j := parseDec(line, 0); j < len(line) && line[j] == ' ' {
+			v, j := parseDec(line, 0)
+			if j < len(line) && line[j] == '<' {
+				j = skipComm(line, j)
+			}
+			if j < len(line) && line[j] == ' ' {
 				pid, gotPID, i = v, true, j
 			}
 		}
@@ -307,6 +313,9 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 			i++
 		}
 		v, j := parseDec(line, i)
+		if j > i && j < len(line) && line[j] == '<' {
+			j = skipComm(line, j)
+		}
 		if j == i || j >= len(line) || line[j] != ']' {
 			return 0, nil, false
 		}
@@ -315,6 +324,18 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 	for {
 		for i < len(line) && line[i] == ' ' {
 			i++
+		}
+		if i < len(line) && line[i] == '[' {
+			// -n's system-call number or -i's instruction pointer.
+			j := i + 1
+			for j < len(line) && bracketField[line[j]] {
+				j++
+			}
+			if j == i+1 || j+1 >= len(line) || line[j] != ']' || line[j+1] != ' ' {
+				break
+			}
+			i = j + 1
+			continue
 		}
 		j, class := i, uint8(0)
 		for j < len(line) && prefixClass[line[j]] != 0 {
@@ -331,6 +352,16 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 		i = j
 	}
 	return pid, line[i:], true
+}
+
+// skipComm returns the index just past the -Y decoration "<comm>" that
+// starts at line[i], or len(line) when it is not closed.
+func skipComm(line []byte, i int) int {
+	j := skipDecoration(line, i+1)
+	if line[j-1] != '>' {
+		return len(line)
+	}
+	return j
 }
 
 // parseDec reads a non-negative decimal int at b[i:] and returns it with the
@@ -353,10 +384,11 @@ const (
 )
 
 var (
-	prefixClass [256]uint8 // classDigit or classPunct for bytes of pid and timestamp fields
-	identStart  [256]bool  // a-z, _
-	identByte   [256]bool  // a-z, _, 0-9
-	nestByte    [256]bool  // bytes that need nextTop inside a (comment)
+	prefixClass  [256]uint8 // classDigit or classPunct for bytes of pid and timestamp fields
+	identStart   [256]bool  // a-z, _
+	identByte    [256]bool  // a-z, _, 0-9
+	nestByte     [256]bool  // bytes that need nextTop inside a (comment)
+	bracketField [256]bool  // bytes of -n and -i fields: hex digits, ' ' and '?'
 )
 
 func init() {
@@ -371,6 +403,9 @@ func init() {
 	identStart['_'], identByte['_'] = true, true
 	for _, c := range "(\"<[{/" {
 		nestByte[c] = true
+	}
+	for _, c := range "0123456789abcdef ?" {
+		bracketField[c] = true
 	}
 }
 
@@ -542,10 +577,7 @@ func splitReturn(body []byte, c *Call, p *straceParser) (args []byte, ok bool) {
 		return body[:j-1], true
 	}
 	*c = Call{}
-	e := nextTop(body, 0)
-	for e < len(body) && body[e] == ',' {
-		e = nextTop(body, e+1)
-	}
+	e := closeParen(body, 0)
 	if e >= len(body) || body[e] != ')' {
 		return nil, false
 	}
@@ -560,6 +592,22 @@ func splitReturn(body []byte, c *Call, p *straceParser) (args []byte, ok bool) {
 		return nil, false
 	}
 	return body[:e], true
+}
+
+// deletedNote follows the -y decoration of a file descriptor whose file was
+// unlinked (strace 5.19 and later): 3</tmp/x>(deleted).
+var deletedNote = []byte("(deleted)")
+
+// closeParen returns the index of the ')' that closes a group whose body
+// starts at i, skipping top-level commas (a return comment such as "(in [3],
+// left {tv_sec=0, tv_nsec=5})" holds several items), or the index of an
+// unmatched ']' or '}', or len(b).
+func closeParen(b []byte, i int) int {
+	e := nextTop(b, i)
+	for e < len(b) && b[e] == ',' {
+		e = nextTop(b, e+1)
+	}
+	return e
 }
 
 func hasNestByte(b []byte) bool {
@@ -582,10 +630,12 @@ func lastAssign(b []byte) int {
 	return -1
 }
 
-// parseReturn parses strace's return text: "?" or a decimal or 0x-hex number,
-// then an optional <decoration> and any of: an upper-case errno name, a
-// (comment), a /* comment */, a <duration> or <decoration>. It fills Ret,
-// RetKnown and Errno (interned through p when p is not nil).
+// parseReturn parses strace's return text: "?" or a decimal, 0x-hex or
+// 0-octal number, then an optional <decoration> (with -y, possibly followed
+// by "(deleted)") and any of: an upper-case errno name, a (comment), which
+// may hold commas and nested groups, a /* comment */, a <duration> or
+// <decoration>. It fills Ret, RetKnown and Errno (interned through p when p
+// is not nil).
 func parseReturn(t []byte, c *Call, p *straceParser) bool {
 	i := 0
 	if len(t) == 0 {
@@ -612,6 +662,12 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 				v = v<<4 | uint64(d)
 				i++
 			}
+		} else if i+1 < len(t) && t[i] == '0' && t[i+1] >= '0' && t[i+1] <= '7' {
+			// Octal, as umask's return: 022.
+			for i < len(t) && t[i] >= '0' && t[i] <= '7' && i-start < 23 {
+				v = v<<3 | uint64(t[i]-'0')
+				i++
+			}
 		} else {
 			for i < len(t) && t[i] >= '0' && t[i] <= '9' && i-start < 20 {
 				v = v*10 + uint64(t[i]-'0')
@@ -627,11 +683,15 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 		}
 		c.RetKnown = true
 	}
-	// A decoration glued to the number: 3</etc/passwd>.
+	// A decoration glued to the number: 3</etc/passwd>, or 4</memfd:x>(deleted)
+	// for a file that no longer has a name, or 1234<comm> under -Y.
 	if i < len(t) && t[i] == '<' {
 		i = skipDecoration(t, i+1)
 		if t[i-1] != '>' {
 			return false
+		}
+		if bytes.HasPrefix(t[i:], deletedNote) {
+			i += len(deletedNote)
 		}
 	}
 	first := true
@@ -649,7 +709,7 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 		case ch == '(':
 			j := bytes.IndexByte(t[i+1:], ')') + i + 1
 			if j <= i || hasNestByte(t[i+1:j]) {
-				j = nextTop(t, i+1)
+				j = closeParen(t, i+1)
 			}
 			if j >= len(t) || t[j] != ')' {
 				return false
