@@ -92,7 +92,7 @@ func FuzzParseStrace(f *testing.F) {
 		if st.Lines < nl || st.Lines > nl+1 {
 			t.Fatalf("Stats.Lines %d for %d newlines", st.Lines, nl)
 		}
-		if st.Skipped+st.Signals+st.Exits > st.Lines {
+		if st.Skipped+st.Signals+st.Exits > st.Lines || st.Cut > st.Lines {
 			t.Fatalf("stats %+v count more lines than read", st)
 		}
 	})

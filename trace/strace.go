@@ -3,25 +3,49 @@ package trace
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"fmt"
 	"io"
 	"sort"
 )
 
-// MaxLineBytes is the longest strace line ParseStrace accepts (256 MiB).
-// Longer lines are a *ParseError: they cannot come from strace with any sane
-// -s setting and would otherwise let hostile input exhaust memory.
-const MaxLineBytes = 256 << 20
+// MaxLineBytes is the longest line ParseStrace reads whole (4 MiB). Of a
+// longer line it keeps only the first MaxLineBytes-64 KiB and the last 64
+// KiB, joined, and parses that: the call keeps its name and its return, and
+// its Args lose the middle. Stats.Cut counts such lines. Nothing longer is
+// ever held in memory, so a hostile line of any length costs at most
+// MaxLineBytes.
+//
+// strace itself prints no return part longer than a few KiB, and with
+// the sandbox's -s 256 no line near 4 MiB: the longest, an execve whose
+// argv fills the kernel's limit, stays under 300 KiB (-s caps both each
+// string and the number of array elements shown). Only -s of a million
+// or more with huge buffers or argv arrays makes lines this long.
+const MaxLineBytes = 4 << 20
+
+// MaxNames is the most distinct system-call names one log may hold: a
+// further name is a *ParseError. A system-call table has fewer than 500
+// names, and a log holds far fewer; the bound keeps the parser's name table
+// small whatever the input. Errno names are kept apart: past 256 distinct
+// ones, further errnos are allocated per call instead of interned.
+const MaxNames = 1024
+
+// MaxNameBytes is the longest call name read: a line whose name is longer
+// is not strace's (the longest Linux name has 28 bytes, strace's
+// "syscall_0x..." spelling of unknown numbers at most 26).
+const MaxNameBytes = 64
 
 const (
-	readBufSize  = 256 << 10
-	maxInterned  = 4096 // distinct names kept in the intern table; later ones allocate per call
-	unfinished   = " <unfinished ...>"
-	resumedOpen  = "<... "
-	resumedClose = " resumed>"
+	readBufSize   = 256 << 10
+	tailBytes     = 64 << 10                 // the end of a cut line kept for its return
+	headBytes     = MaxLineBytes - tailBytes // the start of a cut line kept for its name and arguments
+	maxErrnos     = 256                      // distinct errno names interned
+	maxErrnoBytes = 32                       // longest errno name read ("ERESTART_RESTARTBLOCK" has 21)
+	unfinished    = " <unfinished ...>"
+	resumedOpen   = "<... "
+	resumedClose  = " resumed>"
 )
 
-var errLineTooLong = errors.New("line longer than 256 MiB")
+var errTooManyNames = fmt.Errorf("more than %d distinct system-call names; no system-call table has that many", MaxNames)
 
 // ParseStrace streams an strace log from r and calls fn once per system call
 // in log order.
@@ -29,16 +53,18 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 // The log may come from strace -o FILE or from strace's stderr, with or
 // without -f (pid column or "[pid N]" prefix), from one -ff file, with any
 // of -t, -tt, -ttt, -r, -T, -y, -yy, -Y, -n, -i, -X raw|abbrev|verbose, -s N
-// and -e inject, and lines of any length up to MaxLineBytes.
+// and -e inject, and lines of any length (see MaxLineBytes for lines longer
+// than 4 MiB).
 //
 // An unfinished/resumed pair is one call, matched per pid and delivered
 // when the resumed line is seen, with Args joining both parts. A call left
 // unfinished at the end of input is delivered then, in the order the calls
 // started, with RetKnown false; so are all waiting calls when more than
-// 65,536 calls or 32 MiB of their arguments wait at once (a bound on
-// memory, never reached by real logs). A resumed line without its
-// unfinished half (as after strace -p attaches) is delivered with the
-// resumed part only.
+// 65,536 calls wait at once (a bound on memory, never reached by real
+// logs). The waiting calls keep at most 8 MiB of argument text in all; an
+// unfinished call that arrives when they hold more keeps none, and its Args
+// hold only the resumed part. A resumed line without its unfinished half (as
+// after strace -p attaches) is delivered with the resumed part only.
 //
 // Calls that never returned are delivered with RetKnown false and Errno "":
 // exit_group, and calls cut off by their process's death ("= ?"). strace
@@ -59,7 +85,13 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 // how such lines are joined.
 //
 // If fn returns an error, parsing stops and that error is returned as is.
-// Read errors and lines longer than MaxLineBytes are returned as *ParseError.
+// Read errors and a log with more than MaxNames distinct call names are
+// returned as *ParseError.
+//
+// Memory is bounded whatever the input: about 35 MiB at most (a 4 MiB line
+// buffer and the joins of long unfinished/resumed pairs, 8 MiB of waiting
+// argument text, the 65,536 waiting calls, and the name tables), and a few
+// hundred KiB for real logs.
 func ParseStrace(r io.Reader, fn func(*Call) error) (Stats, error) {
 	p := newStraceParser(fn, 0)
 	err := p.run(r)
@@ -78,15 +110,17 @@ type straceParser struct {
 	st           Stats
 	line         int64
 	call         Call
-	names        map[string]string
-	cache        [512]string
+	names        map[string]string // call names, at most MaxNames
+	errnos       map[string]string // errno names, at most maxErrnos
+	cache        [512]string       // recent names and errnos, by a cheap hash
 	pending      map[int]*pendingCall
-	pendingBytes int // argument bytes held by pending
+	pendingBytes int // capacity of the argument buffers held by pending
 	free         []*pendingCall
 	seq          uint64
 	join         []byte
 	dangling     danglingCall
-	long         []byte
+	long         []byte // a line longer than the reader's buffer; capacity MaxLineBytes
+	tail         []byte // the last bytes read of a line longer than MaxLineBytes
 }
 
 func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
@@ -94,6 +128,7 @@ func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
 		fn:      fn,
 		defPID:  defPID,
 		names:   make(map[string]string),
+		errnos:  make(map[string]string),
 		pending: make(map[int]*pendingCall),
 	}
 }
@@ -102,34 +137,23 @@ func (p *straceParser) run(r io.Reader) error {
 	br := bufio.NewReaderSize(r, readBufSize)
 	for {
 		b, err := br.ReadSlice('\n')
+		n := int64(len(b))
 		if err == bufio.ErrBufferFull {
-			p.long = append(p.long[:0], b...)
-			for err == bufio.ErrBufferFull {
-				b, err = br.ReadSlice('\n')
-				if len(p.long)+len(b) > MaxLineBytes {
-					p.st.Bytes += int64(len(p.long))
-					return newParseError(p.line+1, 0, p.long, errLineTooLong)
-				}
-				p.long = append(p.long, b...)
-			}
-			b = p.long
+			b, n, err = p.readLong(br, b)
 		}
-		if len(b) > 0 {
-			p.st.Bytes += int64(len(b))
+		if n > 0 {
+			p.st.Bytes += n
 			p.line++
 			p.st.Lines++
 			if herr := p.handle(b); herr != nil {
 				return herr
 			}
 		}
-		// Do not keep one huge line's buffers for the rest of the log.
-		if cap(p.long) > 4<<20 {
-			p.long = nil
-		}
-		if cap(p.join) > 4<<20 {
+		// Do not keep one long line's joins for the rest of the log.
+		if cap(p.join) > MaxLineBytes {
 			p.join = nil
 		}
-		if cap(p.dangling.args) > 4<<20 && !p.dangling.active {
+		if cap(p.dangling.args) > 1<<20 && !p.dangling.active {
 			p.dangling.args = nil
 		}
 		if err == io.EOF {
@@ -140,6 +164,60 @@ func (p *straceParser) run(r io.Reader) error {
 		}
 	}
 	return p.flush()
+}
+
+// readLong reads the rest of a line longer than the reader's buffer, whose
+// start is b. It returns the line, whole if it has at most MaxLineBytes,
+// else its first headBytes and last tailBytes joined; n is the line's
+// length in the input. It never holds more than MaxLineBytes of the line.
+func (p *straceParser) readLong(br *bufio.Reader, b []byte) (line []byte, n int64, err error) {
+	if p.long == nil {
+		p.long = make([]byte, 0, MaxLineBytes)
+	}
+	p.long = append(p.long[:0], b...)
+	n = int64(len(b))
+	cut := false
+	for err = bufio.ErrBufferFull; err == bufio.ErrBufferFull; {
+		b, err = br.ReadSlice('\n')
+		n += int64(len(b))
+		if !cut {
+			if len(p.long)+len(b) <= MaxLineBytes {
+				p.long = append(p.long, b...)
+				continue
+			}
+			cut = true
+			if p.tail == nil {
+				p.tail = make([]byte, 0, 2*tailBytes)
+			}
+			p.tail = append(p.tail[:0], p.long[headBytes:]...)
+			p.long = p.long[:headBytes]
+		}
+		p.keepTail(b)
+	}
+	if cut {
+		p.st.Cut++
+		t := p.tail
+		if len(t) > tailBytes {
+			t = t[len(t)-tailBytes:]
+		}
+		p.long = append(p.long, t...)
+	}
+	return p.long, n, err
+}
+
+// keepTail appends b to p.tail, keeping at least the last tailBytes bytes
+// in a buffer of 2*tailBytes.
+func (p *straceParser) keepTail(b []byte) {
+	if len(b) >= tailBytes {
+		p.tail = append(p.tail[:0], b[len(b)-tailBytes:]...)
+		return
+	}
+	if len(p.tail)+len(b) > cap(p.tail) {
+		keep := tailBytes - len(b)
+		copy(p.tail, p.tail[len(p.tail)-keep:])
+		p.tail = p.tail[:keep]
+	}
+	p.tail = append(p.tail, b...)
 }
 
 // flush delivers the calls still unfinished, in the order they started.
@@ -155,7 +233,7 @@ func (p *straceParser) flush() error {
 	for _, pid := range pids {
 		pc := p.pending[pid]
 		delete(p.pending, pid)
-		p.pendingBytes -= len(pc.args)
+		p.pendingBytes -= cap(pc.args)
 		if err := p.deliverPending(pid, pc); err != nil {
 			return err
 		}
@@ -165,10 +243,21 @@ func (p *straceParser) flush() error {
 
 func (p *straceParser) deliverPending(pid int, pc *pendingCall) error {
 	p.call = Call{PID: pid, Name: pc.name, args: pc.args}
-	if len(p.free) < 1024 {
-		p.free = append(p.free, pc)
+	err := p.deliver()
+	p.recycle(pc)
+	return err
+}
+
+// recycle keeps pc for a later unfinished call, with its argument buffer
+// when that is small: the free list holds at most 1024 calls and 4 MiB.
+func (p *straceParser) recycle(pc *pendingCall) {
+	if len(p.free) >= 1024 {
+		return
 	}
-	return p.deliver()
+	if cap(pc.args) > 4<<10 {
+		pc.args = nil
+	}
+	p.free = append(p.free, pc)
 }
 
 func (p *straceParser) deliver() error {
@@ -241,7 +330,7 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 type danglingCall struct {
 	active bool
 	pid    int
-	name   string
+	name   []byte // not interned until the call is complete
 	args   []byte
 }
 
@@ -255,7 +344,7 @@ func (p *straceParser) startDangling(line []byte) {
 	p.dangling = danglingCall{
 		active: true,
 		pid:    pid,
-		name:   p.intern(rest[:n]),
+		name:   append(p.dangling.name[:0], rest[:n]...),
 		args:   append(p.dangling.args[:0], rest[n+1:]...),
 	}
 }
@@ -266,7 +355,11 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	if bytes.HasSuffix(line, []byte(unfinished)) {
 		d.active = false
 		p.st.Skipped-- // the start line was strace's after all
-		return true, p.startPending(d.pid, d.name, d.args, []byte("\n"), line[:len(line)-len(unfinished)])
+		name, ok := p.internName(d.name)
+		if !ok {
+			return true, p.tooManyNames(d.name)
+		}
+		return true, p.startPending(d.pid, name, d.args, []byte("\n"), line[:len(line)-len(unfinished)])
 	}
 	var ret Call
 	args, ok := splitReturn(line, &ret, p)
@@ -275,9 +368,13 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	}
 	d.active = false
 	p.st.Skipped--
+	name, ok := p.internName(d.name)
+	if !ok {
+		return true, p.tooManyNames(d.name)
+	}
 	p.call = ret
 	p.call.PID = d.pid
-	p.call.Name = d.name
+	p.call.Name = name
 	p.join = append(append(append(p.join[:0], d.args...), '\n'), args...)
 	p.call.args = p.join
 	return true, p.deliver()
@@ -409,7 +506,8 @@ func init() {
 	}
 }
 
-// ident returns the length of the lower-case identifier at the start of b.
+// ident returns the length of the lower-case identifier at the start of b,
+// or 0 when there is none or it is longer than MaxNameBytes.
 func ident(b []byte) int {
 	if len(b) == 0 || !identStart[b[0]] {
 		return 0
@@ -418,30 +516,64 @@ func ident(b []byte) int {
 	for i < len(b) && identByte[b[i]] {
 		i++
 	}
+	if i > MaxNameBytes {
+		return 0
+	}
 	return i
 }
 
-// intern returns b as a string shared by all calls with the same name. A
-// small direct-mapped cache in front of the map makes the common case a
-// hash of three bytes and one comparison.
-func (p *straceParser) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
+// internName returns the call name b as a string shared by all calls with
+// that name. ok is false when b would be name number MaxNames+1. A small
+// direct-mapped cache in front of the map makes the common case a hash of
+// three bytes and one comparison.
+func (p *straceParser) internName(b []byte) (s string, ok bool) {
+	h := p.hash(b)
+	if s := p.cache[h]; s == string(b) {
+		return s, true
 	}
-	h := (uint(len(b))*31 + uint(b[0])*7 + uint(b[len(b)-1])*3 + uint(b[len(b)/2])) % uint(len(p.cache))
+	if s, ok := p.names[string(b)]; ok {
+		p.cache[h] = s
+		return s, true
+	}
+	if len(p.names) >= MaxNames {
+		return "", false
+	}
+	s = string(b)
+	p.names[s] = s
+	p.cache[h] = s
+	return s, true
+}
+
+// internErrno is internName for errno names (upper case, so they never
+// collide with call names in the cache). Past maxErrnos distinct names it
+// returns a new string each time.
+func (p *straceParser) internErrno(b []byte) string {
+	h := p.hash(b)
 	if s := p.cache[h]; s == string(b) {
 		return s
 	}
-	if s, ok := p.names[string(b)]; ok {
+	if s, ok := p.errnos[string(b)]; ok {
 		p.cache[h] = s
 		return s
 	}
 	s := string(b)
-	p.cache[h] = s
-	if len(p.names) < maxInterned {
-		p.names[s] = s
+	if len(p.errnos) < maxErrnos {
+		p.errnos[s] = s
+		p.cache[h] = s
 	}
 	return s
+}
+
+func (p *straceParser) hash(b []byte) uint {
+	if len(b) == 0 {
+		return 0
+	}
+	return (uint(len(b))*31 + uint(b[0])*7 + uint(b[len(b)-1])*3 + uint(b[len(b)/2])) % uint(len(p.cache))
+}
+
+// tooManyNames is the error for a log whose call name name is one too many.
+func (p *straceParser) tooManyNames(name []byte) error {
+	return newParseError(p.line, 0, name, errTooManyNames)
 }
 
 // callLine handles "NAME(ARGS) = RET..." and "NAME(ARGS <unfinished ...>".
@@ -453,25 +585,34 @@ func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 	name := rest[:n]
 	body := rest[n+1:]
 	if n := len(body); n >= len(unfinished) && body[n-1] == '>' && body[n-2] == '.' && bytes.HasSuffix(body, []byte(unfinished)) {
-		return true, p.startPending(pid, p.intern(name), body[:len(body)-len(unfinished)])
+		s, ok := p.internName(name)
+		if !ok {
+			return true, p.tooManyNames(name)
+		}
+		return true, p.startPending(pid, s, body[:len(body)-len(unfinished)])
 	}
 	p.call = Call{}
 	args, ok := splitReturn(body, &p.call, p)
 	if !ok {
 		return false, nil
 	}
+	s, ok := p.internName(name)
+	if !ok {
+		return true, p.tooManyNames(name)
+	}
 	p.call.PID = pid
-	p.call.Name = p.intern(name)
+	p.call.Name = s
 	p.call.args = args
 	return true, p.deliver()
 }
 
 // Bounds on the unfinished calls kept waiting for their resumed halves.
-// Past either, all waiting calls are delivered as never finished, so
-// memory stays bounded whatever the input.
+// Past maxPendingCalls, all waiting calls are delivered as never finished;
+// past maxPendingBytes of argument buffers, a new waiting call keeps no
+// argument text. Memory stays bounded whatever the input.
 const (
 	maxPendingCalls = 1 << 16
-	maxPendingBytes = 32 << 20
+	maxPendingBytes = 8 << 20
 )
 
 // startPending records the unfinished call name of pid, with the
@@ -480,12 +621,12 @@ const (
 func (p *straceParser) startPending(pid int, name string, parts ...[]byte) error {
 	if old := p.pending[pid]; old != nil {
 		delete(p.pending, pid)
-		p.pendingBytes -= len(old.args)
+		p.pendingBytes -= cap(old.args)
 		if err := p.deliverPending(pid, old); err != nil {
 			return err
 		}
 	}
-	if len(p.pending) >= maxPendingCalls || p.pendingBytes >= maxPendingBytes {
+	if len(p.pending) >= maxPendingCalls {
 		if err := p.flush(); err != nil {
 			return err
 		}
@@ -499,13 +640,21 @@ func (p *straceParser) startPending(pid int, name string, parts ...[]byte) error
 	}
 	pc.name = name
 	pc.args = pc.args[:0]
+	size := 0
 	for _, b := range parts {
-		pc.args = append(pc.args, b...)
+		size += len(b)
 	}
-	if cap(pc.args) > 1<<20 && len(pc.args) < 1<<10 {
-		pc.args = append([]byte(nil), pc.args...) // drop a huge old buffer
+	if p.pendingBytes+max(size, cap(pc.args)) > maxPendingBytes {
+		pc.args = nil // too much text waits already: keep none of this call's
+	} else {
+		if cap(pc.args) < size {
+			pc.args = make([]byte, 0, size)
+		}
+		for _, b := range parts {
+			pc.args = append(pc.args, b...)
+		}
 	}
-	p.pendingBytes += len(pc.args)
+	p.pendingBytes += cap(pc.args)
 	p.seq++
 	pc.seq = p.seq
 	p.pending[pid] = pc
@@ -537,7 +686,7 @@ func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 	}
 	if pc != nil {
 		delete(p.pending, pid)
-		p.pendingBytes -= len(pc.args)
+		p.pendingBytes -= cap(pc.args)
 		if pc.name != string(name) {
 			if err := p.deliverPending(pid, pc); err != nil {
 				return true, err
@@ -545,13 +694,17 @@ func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 			pc = nil
 		}
 	}
+	s, ok := p.internName(name)
+	if !ok {
+		return true, p.tooManyNames(name)
+	}
 	p.call = ret
 	p.call.PID = pid
-	p.call.Name = p.intern(name)
+	p.call.Name = s
 	if pc != nil {
 		p.join = append(append(p.join[:0], pc.args...), args...)
 		p.call.args = p.join
-		p.free = append(p.free, pc)
+		p.recycle(pc)
 	} else {
 		p.call.args = args
 	}
@@ -731,8 +884,11 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 			for j < len(t) && (t[j] >= 'A' && t[j] <= 'Z' || t[j] >= '0' && t[j] <= '9' || t[j] == '_') {
 				j++
 			}
+			if j-i > maxErrnoBytes {
+				return false
+			}
 			if first && p != nil {
-				c.Errno = p.intern(t[i:j])
+				c.Errno = p.internErrno(t[i:j])
 			}
 			i = j
 		default:
