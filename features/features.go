@@ -2,6 +2,7 @@ package features
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 )
@@ -39,9 +40,20 @@ const (
 // ErrNoCalls is returned by Vector for a trace without a single call.
 var ErrNoCalls = errors.New("trace has no system calls")
 
+// MaxNames is the most distinct call names a Counter keeps. A real trace
+// has a few dozen and a system-call table fewer than 500; only made-up
+// names (hostile input, or a program's output read as calls) come near.
+// It equals trace.MaxNames.
+const MaxNames = 1024
+
+// ErrTooManyNames is returned by Vector for a run with more than MaxNames
+// distinct call names: such a run has no features.
+var ErrTooManyNames = fmt.Errorf("trace has more than %d distinct system-call names; no system-call table has that many", MaxNames)
+
 // Counter accumulates the calls of one run. The zero Counter is ready to
-// use. It keeps one counter per distinct name, so its memory does not
-// grow with the length of the trace.
+// use. It keeps one counter per distinct name, at most MaxNames of them,
+// so its memory does not grow with the length of the trace nor with the
+// names in it.
 type Counter struct {
 	counts      map[string]*nameCount
 	byCategory  [Security + 1]int64
@@ -49,6 +61,8 @@ type Counter struct {
 	transitions int64
 	prev        string
 	prevCount   *nameCount
+	overflow    nameCount // shared by every name past MaxNames
+	overflowed  bool
 }
 
 type nameCount struct {
@@ -58,7 +72,8 @@ type nameCount struct {
 
 // Add counts one call named name, which follows the previously added call
 // in trace order. A repeat of the previous name costs no map lookup, and a
-// name's category is looked up once per Counter.
+// name's category is looked up once per Counter. A name past the first
+// MaxNames distinct ones is not kept: Vector then fails.
 func (c *Counter) Add(name string) {
 	e := c.prevCount
 	if e == nil || name != c.prev {
@@ -66,8 +81,12 @@ func (c *Counter) Add(name string) {
 			c.counts = make(map[string]*nameCount)
 		}
 		if e = c.counts[name]; e == nil {
-			e = &nameCount{cat: CategoryOf(name)}
-			c.counts[name] = e
+			if len(c.counts) < MaxNames {
+				e = &nameCount{cat: CategoryOf(name)}
+				c.counts[name] = e
+			} else {
+				e, c.overflowed = &c.overflow, true
+			}
 		}
 		if c.total > 0 {
 			c.transitions++
@@ -82,7 +101,8 @@ func (c *Counter) Add(name string) {
 // Total is the number of calls added so far.
 func (c *Counter) Total() int64 { return c.total }
 
-// Histogram returns a copy of the per-name call counts, like `strace -c`.
+// Histogram returns a copy of the per-name call counts, like `strace -c`,
+// of at most the first MaxNames distinct names.
 func (c *Counter) Histogram() map[string]int64 {
 	h := make(map[string]int64, len(c.counts))
 	for name, e := range c.counts {
@@ -91,10 +111,15 @@ func (c *Counter) Histogram() map[string]int64 {
 	return h
 }
 
-// Vector computes the ten features, in the order of Names.
+// Vector computes the ten features, in the order of Names. It fails with
+// ErrNoCalls for a run without calls and ErrTooManyNames for one with more
+// than MaxNames distinct names.
 func (c *Counter) Vector() ([]float64, error) {
 	if c.total == 0 {
 		return nil, ErrNoCalls
+	}
+	if c.overflowed {
+		return nil, ErrTooManyNames
 	}
 	n := float64(c.total)
 	v := make([]float64, Count)

@@ -3,7 +3,11 @@ package features
 import (
 	"errors"
 	"math"
+	"runtime"
+	"strconv"
 	"testing"
+
+	"detector/trace"
 )
 
 func vectorOf(t *testing.T, names ...string) []float64 {
@@ -129,4 +133,42 @@ func BenchmarkCounterAdd(b *testing.B) {
 	for i := range b.N {
 		c.Add(names[i&7])
 	}
+}
+
+// TestCounterNameBound: a run may have MaxNames distinct names; with one
+// more it has no features, and the Counter keeps no more names, however
+// many a hostile trace makes up (the memory is measured after a million).
+func TestCounterNameBound(t *testing.T) {
+	if MaxNames != trace.MaxNames {
+		t.Fatalf("features.MaxNames %d, trace.MaxNames %d: the bounds differ", MaxNames, trace.MaxNames)
+	}
+	var c Counter
+	for i := range MaxNames {
+		c.Add("n" + strconv.Itoa(i))
+	}
+	c.Add("n0")
+	if _, err := c.Vector(); err != nil {
+		t.Fatalf("%d names: %v", MaxNames, err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range 1_000_000 {
+		c.Add("x" + strconv.Itoa(i))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 64<<10 {
+		t.Errorf("a million more names grew the heap by %d bytes", grown)
+	}
+	if _, err := c.Vector(); !errors.Is(err, ErrTooManyNames) {
+		t.Errorf("err %v, want ErrTooManyNames", err)
+	}
+	if h := c.Histogram(); len(h) != MaxNames || h["n0"] != 2 {
+		t.Errorf("histogram of %d names, n0 %d", len(h), h["n0"])
+	}
+	if c.Total() != MaxNames+1+1_000_000 {
+		t.Errorf("total %d", c.Total())
+	}
+	runtime.KeepAlive(&c)
 }

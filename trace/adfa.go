@@ -61,15 +61,16 @@ func UnknownSyscallName(n int) string { return "syscall_0x" + strconv.FormatInt(
 // for arch. A number the table does not know is named by
 // UnknownSyscallName. Calls have PID 0, no arguments and RetKnown false. A
 // token that is not a decimal integer in [0, 2^20) is a *ParseError with its
-// line and column. If fn returns an error, parsing stops and that error is
-// returned as is.
+// line and column, and so is a number that would be the trace's distinct
+// number MaxNames+1 (no table has that many), so memory stays bounded. If
+// fn returns an error, parsing stops and that error is returned as is.
 func ParseADFA(r io.Reader, arch Arch, fn func(*Call) error) (Stats, error) {
 	var st Stats
 	table, err := syscallTable(arch)
 	if err != nil {
 		return st, err
 	}
-	unknown := make(map[int]string)
+	seen := make(map[int]string) // number -> name, at most MaxNames
 	br := bufio.NewReaderSize(r, 64<<10)
 	var (
 		call     Call
@@ -94,12 +95,15 @@ func ParseADFA(r io.Reader, arch Arch, fn func(*Call) error) (Stats, error) {
 		if !ok || n >= maxSyscallNumber {
 			return newParseError(line, tokCol+1, lineText, fmt.Errorf("bad system-call number %q", truncate(tok, 40)))
 		}
-		name, found := table[n]
+		name, found := seen[n]
 		if !found {
-			if name, found = unknown[n]; !found {
-				name = UnknownSyscallName(n)
-				unknown[n] = name
+			if len(seen) >= MaxNames {
+				return newParseError(line, tokCol+1, lineText, fmt.Errorf("more than %d distinct system-call numbers; no system-call table has that many", MaxNames))
 			}
+			if name, found = table[n]; !found {
+				name = UnknownSyscallName(n)
+			}
+			seen[n] = name
 		}
 		call = Call{Name: name}
 		st.Calls++

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,29 @@ func TestParseArch(t *testing.T) {
 	}
 	if _, err := ParseArch("arm"); err == nil {
 		t.Error("ParseArch(arm) succeeded")
+	}
+}
+
+// TestParseADFANameBound: a trace may use MaxNames distinct numbers; the
+// next new one is a *ParseError at its position, so the parser's table of
+// names stays bounded (numbers go up to 2^20, each a new name).
+func TestParseADFANameBound(t *testing.T) {
+	var b strings.Builder
+	for n := range MaxNames {
+		fmt.Fprintf(&b, "%d ", n)
+	}
+	b.WriteString("3 1000\n")
+	names, st, err := adfaNames(t, b.String(), ArchI386)
+	if err != nil || len(names) != MaxNames+2 || st.Calls != MaxNames+2 {
+		t.Fatalf("%d names, err %v", len(names), err)
+	}
+	in := b.String() + "3 4 999999"
+	_, st, err = adfaNames(t, in, ArchI386)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || pe.Col != 5 || !strings.Contains(err.Error(), "more than 1024 distinct") {
+		t.Fatalf("err %v, want a *ParseError at line 2, column 5", err)
+	}
+	if st.Calls != MaxNames+4 {
+		t.Errorf("%d calls before the error", st.Calls)
 	}
 }

@@ -54,6 +54,7 @@ type Stats struct {
 	Skipped int64 // lines that were not strace's (program output, summary tables, "strace:" messages) or not understood
 	Signals int64 // "--- SIG... ---" lines
 	Exits   int64 // "+++ exited with N +++" and "+++ killed by SIG... +++" lines
+	Cut     int64 // lines longer than MaxLineBytes, parsed from their start and end only
 	Bytes   int64 // bytes read
 }
 
@@ -64,6 +65,7 @@ func (s *Stats) Add(o Stats) {
 	s.Skipped += o.Skipped
 	s.Signals += o.Signals
 	s.Exits += o.Exits
+	s.Cut += o.Cut
 	s.Bytes += o.Bytes
 }
 

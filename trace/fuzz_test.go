@@ -33,6 +33,23 @@ func FuzzParseStrace(f *testing.F) {
 	}
 	f.Add([]byte("1 read(3,  <unfinished ...>\n2 <... read resumed>\"\", 1) = 0\n1 <... read resumed>\"x\", 1) = 1\n"))
 	f.Add([]byte("openat(AT_FDCWD</t>, \"/a) = 4>,b\", O_RDONLY) = 3</a) = 4\\76,b> <0.1>\n"))
+	// Every return comment and prefix form of the corpus, on its own.
+	for _, line := range []string{
+		"select(5, NULL, [4], NULL, {tv_sec=0, tv_usec=50000}) = 1 (out [4], left {tv_sec=0, tv_usec=49996})\n",
+		"pselect6(5, NULL, [4], NULL, {tv_sec=0, tv_nsec=50000000}, NULL) = 1 (out [4], left {tv_sec=0, tv_nsec=49996705}) <0.000012>\n",
+		"1 pselect6(4, [3], NULL, NULL, NULL, NULL <unfinished ...>\n1 <... pselect6 resumed>) = 1 (in [3], left {tv_sec=4, tv_nsec=9})\n",
+		"ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=1, tv_nsec=0}, NULL, 8) = 1 ([{fd=3, revents=POLLIN}], left {tv_sec=0, tv_nsec=9})\n",
+		"poll([{fd=3, events=POLLIN}], 1, 1) = 0 (Timeout)\n",
+		"memfd_create(\"\", 0) = 4</memfd:>(deleted)\nfcntl(4</memfd:>(deleted), F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE)\n",
+		"accept(7<TCPv6:[[::1]:37117]>, NULL, NULL) = 9<TCPv6:[[::1]:37117->[::1]:37046]>\n",
+		"ioprio_get(1, 0) = 0 (IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 0))\ntime(NULL) = 1795337253 (2026-11-22T08:47:33+0000)\n",
+		"getppid() = -1 (errno 1000)\nread(3, 0x7ffc, 1024) = ? <unavailable>\numask(022) = 022 (DELAYED)\n",
+		"getitimer(ITIMER_REAL, {it_value={tv_sec=0, tv_usec=0}}) = 0 (INJECTED: args, retval)\n",
+		"30620<sh> clone(child_stack=NULL, flags=SIGCHLD) = 30621<sh>\n[pid 23591<sh>] getpid() = 23591<sh>\n",
+		"3390  08:48:30.455554 [  12] [00007f70385a2c47] brk(NULL) = 0x557f7851a000\n",
+	} {
+		f.Add([]byte(line))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var calls int64
 		st, err := ParseStrace(bytes.NewReader(data), func(c *Call) error {
@@ -75,7 +92,7 @@ func FuzzParseStrace(f *testing.F) {
 		if st.Lines < nl || st.Lines > nl+1 {
 			t.Fatalf("Stats.Lines %d for %d newlines", st.Lines, nl)
 		}
-		if st.Skipped+st.Signals+st.Exits > st.Lines {
+		if st.Skipped+st.Signals+st.Exits > st.Lines || st.Cut > st.Lines {
 			t.Fatalf("stats %+v count more lines than read", st)
 		}
 	})

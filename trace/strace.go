@@ -3,42 +3,68 @@ package trace
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"fmt"
 	"io"
 	"sort"
 )
 
-// MaxLineBytes is the longest strace line ParseStrace accepts (256 MiB).
-// Longer lines are a *ParseError: they cannot come from strace with any sane
-// -s setting and would otherwise let hostile input exhaust memory.
-const MaxLineBytes = 256 << 20
+// MaxLineBytes is the longest line ParseStrace reads whole (4 MiB). Of a
+// longer line it keeps only the first MaxLineBytes-64 KiB and the last 64
+// KiB, joined, and parses that: the call keeps its name and its return, and
+// its Args lose the middle. Stats.Cut counts such lines. Nothing longer is
+// ever held in memory, so a hostile line of any length costs at most
+// MaxLineBytes.
+//
+// strace itself prints no return part longer than a few KiB, and with
+// the sandbox's -s 256 no line near 4 MiB: the longest, an execve whose
+// argv fills the kernel's limit, stays under 300 KiB (-s caps both each
+// string and the number of array elements shown). Only -s of a million
+// or more with huge buffers or argv arrays makes lines this long.
+const MaxLineBytes = 4 << 20
+
+// MaxNames is the most distinct system-call names one log may hold: a
+// further name is a *ParseError. A system-call table has fewer than 500
+// names, and a log holds far fewer; the bound keeps the parser's name table
+// small whatever the input. Errno names are kept apart: past 256 distinct
+// ones, further errnos are allocated per call instead of interned.
+const MaxNames = 1024
+
+// MaxNameBytes is the longest call name read: a line whose name is longer
+// is not strace's (the longest Linux name has 28 bytes, strace's
+// "syscall_0x..." spelling of unknown numbers at most 26).
+const MaxNameBytes = 64
 
 const (
-	readBufSize  = 256 << 10
-	maxInterned  = 4096 // distinct names kept in the intern table; later ones allocate per call
-	unfinished   = " <unfinished ...>"
-	resumedOpen  = "<... "
-	resumedClose = " resumed>"
+	readBufSize   = 256 << 10
+	tailBytes     = 64 << 10                 // the end of a cut line kept for its return
+	headBytes     = MaxLineBytes - tailBytes // the start of a cut line kept for its name and arguments
+	maxErrnos     = 256                      // distinct errno names interned
+	maxErrnoBytes = 32                       // longest errno name read ("ERESTART_RESTARTBLOCK" has 21)
+	unfinished    = " <unfinished ...>"
+	resumedOpen   = "<... "
+	resumedClose  = " resumed>"
 )
 
-var errLineTooLong = errors.New("line longer than 256 MiB")
+var errTooManyNames = fmt.Errorf("more than %d distinct system-call names; no system-call table has that many", MaxNames)
 
 // ParseStrace streams an strace log from r and calls fn once per system call
 // in log order.
 //
 // The log may come from strace -o FILE or from strace's stderr, with or
 // without -f (pid column or "[pid N]" prefix), from one -ff file, with any
-// of -t, -tt, -ttt, -r, -T, -y, -yy, -X raw|abbrev|verbose and -s N, and
-// lines of any length up to MaxLineBytes.
+// of -t, -tt, -ttt, -r, -T, -y, -yy, -Y, -n, -i, -X raw|abbrev|verbose, -s N
+// and -e inject, and lines of any length (see MaxLineBytes for lines longer
+// than 4 MiB).
 //
 // An unfinished/resumed pair is one call, matched per pid and delivered
 // when the resumed line is seen, with Args joining both parts. A call left
 // unfinished at the end of input is delivered then, in the order the calls
 // started, with RetKnown false; so are all waiting calls when more than
-// 65,536 calls or 32 MiB of their arguments wait at once (a bound on
-// memory, never reached by real logs). A resumed line without its
-// unfinished half (as after strace -p attaches) is delivered with the
-// resumed part only.
+// 65,536 calls wait at once (a bound on memory, never reached by real
+// logs). The waiting calls keep at most 8 MiB of argument text in all; an
+// unfinished call that arrives when they hold more keeps none, and its Args
+// hold only the resumed part. A resumed line without its unfinished half (as
+// after strace -p attaches) is delivered with the resumed part only.
 //
 // Calls that never returned are delivered with RetKnown false and Errno "":
 // exit_group, and calls cut off by their process's death ("= ?"). strace
@@ -50,7 +76,7 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 // by ") = RETURN", or NAME( followed by " <unfinished ...>" or by a closing
 // parenthesis, " = " and a return that strace could have printed (a number
 // or "?", then optional errno, (comment), /* comment */, <decoration> and
-// <duration>). NAME must be a lower-case identifier. Any other line, such as
+// <duration>; see parseReturn). NAME must be a lower-case identifier. Any other line, such as
 // the traced program's own stderr, the -c/-C summary table or strace's own
 // "strace: ..." messages, is skipped and counted in Stats.Skipped. A program
 // line that has exactly strace's shape, like "foo(bar) = 3", cannot be told
@@ -59,7 +85,13 @@ var errLineTooLong = errors.New("line longer than 256 MiB")
 // how such lines are joined.
 //
 // If fn returns an error, parsing stops and that error is returned as is.
-// Read errors and lines longer than MaxLineBytes are returned as *ParseError.
+// Read errors and a log with more than MaxNames distinct call names are
+// returned as *ParseError.
+//
+// Memory is bounded whatever the input: about 35 MiB at most (a 4 MiB line
+// buffer and the joins of long unfinished/resumed pairs, 8 MiB of waiting
+// argument text, the 65,536 waiting calls, and the name tables), and a few
+// hundred KiB for real logs.
 func ParseStrace(r io.Reader, fn func(*Call) error) (Stats, error) {
 	p := newStraceParser(fn, 0)
 	err := p.run(r)
@@ -81,15 +113,17 @@ type straceParser struct {
 	st           Stats
 	line         int64
 	call         Call
-	names        map[string]string
-	cache        [512]string
+	names        map[string]string // call names, at most MaxNames
+	errnos       map[string]string // errno names, at most maxErrnos
+	cache        [512]string       // recent names and errnos, by a cheap hash
 	pending      map[int]*pendingCall
-	pendingBytes int // argument bytes held by pending
+	pendingBytes int // capacity of the argument buffers held by pending
 	free         []*pendingCall
 	seq          uint64
 	join         []byte
 	dangling     danglingCall
-	long         []byte
+	long         []byte // a line longer than the reader's buffer; capacity MaxLineBytes
+	tail         []byte // the last bytes read of a line longer than MaxLineBytes
 }
 
 func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
@@ -97,6 +131,7 @@ func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
 		fn:      fn,
 		defPID:  defPID,
 		names:   make(map[string]string),
+		errnos:  make(map[string]string),
 		pending: make(map[int]*pendingCall),
 	}
 }
@@ -105,34 +140,23 @@ func (p *straceParser) run(r io.Reader) error {
 	br := bufio.NewReaderSize(r, readBufSize)
 	for {
 		b, err := br.ReadSlice('\n')
+		n := int64(len(b))
 		if err == bufio.ErrBufferFull {
-			p.long = append(p.long[:0], b...)
-			for err == bufio.ErrBufferFull {
-				b, err = br.ReadSlice('\n')
-				if len(p.long)+len(b) > MaxLineBytes {
-					p.st.Bytes += int64(len(p.long))
-					return newParseError(p.line+1, 0, p.long, errLineTooLong)
-				}
-				p.long = append(p.long, b...)
-			}
-			b = p.long
+			b, n, err = p.readLong(br, b)
 		}
-		if len(b) > 0 {
-			p.st.Bytes += int64(len(b))
+		if n > 0 {
+			p.st.Bytes += n
 			p.line++
 			p.st.Lines++
 			if herr := p.handle(b); herr != nil {
 				return herr
 			}
 		}
-		// Do not keep one huge line's buffers for the rest of the log.
-		if cap(p.long) > 4<<20 {
-			p.long = nil
-		}
-		if cap(p.join) > 4<<20 {
+		// Do not keep one long line's joins for the rest of the log.
+		if cap(p.join) > MaxLineBytes {
 			p.join = nil
 		}
-		if cap(p.dangling.args) > 4<<20 && !p.dangling.active {
+		if cap(p.dangling.args) > 1<<20 && !p.dangling.active {
 			p.dangling.args = nil
 		}
 		if err == io.EOF {
@@ -143,6 +167,60 @@ func (p *straceParser) run(r io.Reader) error {
 		}
 	}
 	return p.flush()
+}
+
+// readLong reads the rest of a line longer than the reader's buffer, whose
+// start is b. It returns the line, whole if it has at most MaxLineBytes,
+// else its first headBytes and last tailBytes joined; n is the line's
+// length in the input. It never holds more than MaxLineBytes of the line.
+func (p *straceParser) readLong(br *bufio.Reader, b []byte) (line []byte, n int64, err error) {
+	if p.long == nil {
+		p.long = make([]byte, 0, MaxLineBytes)
+	}
+	p.long = append(p.long[:0], b...)
+	n = int64(len(b))
+	cut := false
+	for err = bufio.ErrBufferFull; err == bufio.ErrBufferFull; {
+		b, err = br.ReadSlice('\n')
+		n += int64(len(b))
+		if !cut {
+			if len(p.long)+len(b) <= MaxLineBytes {
+				p.long = append(p.long, b...)
+				continue
+			}
+			cut = true
+			if p.tail == nil {
+				p.tail = make([]byte, 0, 2*tailBytes)
+			}
+			p.tail = append(p.tail[:0], p.long[headBytes:]...)
+			p.long = p.long[:headBytes]
+		}
+		p.keepTail(b)
+	}
+	if cut {
+		p.st.Cut++
+		t := p.tail
+		if len(t) > tailBytes {
+			t = t[len(t)-tailBytes:]
+		}
+		p.long = append(p.long, t...)
+	}
+	return p.long, n, err
+}
+
+// keepTail appends b to p.tail, keeping at least the last tailBytes bytes
+// in a buffer of 2*tailBytes.
+func (p *straceParser) keepTail(b []byte) {
+	if len(b) >= tailBytes {
+		p.tail = append(p.tail[:0], b[len(b)-tailBytes:]...)
+		return
+	}
+	if len(p.tail)+len(b) > cap(p.tail) {
+		keep := tailBytes - len(b)
+		copy(p.tail, p.tail[len(p.tail)-keep:])
+		p.tail = p.tail[:keep]
+	}
+	p.tail = append(p.tail, b...)
 }
 
 // flush delivers the calls still unfinished, in the order they started.
@@ -158,7 +236,7 @@ func (p *straceParser) flush() error {
 	for _, pid := range pids {
 		pc := p.pending[pid]
 		delete(p.pending, pid)
-		p.pendingBytes -= len(pc.args)
+		p.pendingBytes -= cap(pc.args)
 		if err := p.deliverPending(pid, pc); err != nil {
 			return err
 		}
@@ -168,10 +246,21 @@ func (p *straceParser) flush() error {
 
 func (p *straceParser) deliverPending(pid int, pc *pendingCall) error {
 	p.call = Call{PID: pid, Name: pc.name, args: pc.args}
-	if len(p.free) < 1024 {
-		p.free = append(p.free, pc)
+	err := p.deliver()
+	p.recycle(pc)
+	return err
+}
+
+// recycle keeps pc for a later unfinished call, with its argument buffer
+// when that is small: the free list holds at most 1024 calls and 4 MiB.
+func (p *straceParser) recycle(pc *pendingCall) {
+	if len(p.free) >= 1024 {
+		return
 	}
-	return p.deliver()
+	if cap(pc.args) > 4<<10 {
+		pc.args = nil
+	}
+	p.free = append(p.free, pc)
 }
 
 func (p *straceParser) deliver() error {
@@ -251,7 +340,7 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 type danglingCall struct {
 	active bool
 	pid    int
-	name   string
+	name   []byte // not interned until the call is complete
 	args   []byte
 }
 
@@ -265,7 +354,7 @@ func (p *straceParser) startDangling(line []byte) {
 	p.dangling = danglingCall{
 		active: true,
 		pid:    pid,
-		name:   p.intern(rest[:n]),
+		name:   append(p.dangling.name[:0], rest[:n]...),
 		args:   append(p.dangling.args[:0], rest[n+1:]...),
 	}
 }
@@ -276,7 +365,11 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	if bytes.HasSuffix(line, []byte(unfinished)) {
 		d.active = false
 		p.st.Skipped-- // the start line was strace's after all
-		return true, p.startPending(d.pid, d.name, d.args, []byte("\n"), line[:len(line)-len(unfinished)])
+		name, ok := p.internName(d.name)
+		if !ok {
+			return true, p.tooManyNames(d.name)
+		}
+		return true, p.startPending(d.pid, name, d.args, []byte("\n"), line[:len(line)-len(unfinished)])
 	}
 	var ret Call
 	args, ok := splitReturn(line, &ret, p)
@@ -285,16 +378,22 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	}
 	d.active = false
 	p.st.Skipped--
+	name, ok := p.internName(d.name)
+	if !ok {
+		return true, p.tooManyNames(d.name)
+	}
 	p.call = ret
 	p.call.PID = d.pid
-	p.call.Name = d.name
+	p.call.Name = name
 	p.join = append(append(append(p.join[:0], d.args...), '\n'), args...)
 	p.call.args = p.join
 	return true, p.deliver()
 }
 
-// prefix strips the optional "[pid N] " or pid column and any timestamp
-// fields (-t, -tt, -ttt, -r) and returns the pid and the rest of the line.
+// prefix strips the optional "[pid N] " or pid column (with -Y, "N<comm>")
+// and any timestamp fields (-t, -tt, -ttt, -r) and bracketed fields of -n
+// ("[ 59]") and -i ("[00007f0771a8cad7]"), and returns the pid and the rest
+// of the line.
 func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 	pid = p.defPID
 	i := 0
@@ -306,7 +405,11 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 		case c >= '0' && c <= '9':
 			// The pid column of -f (or a -ttt/-r timestamp, which the
 			// loop below reads when this is not followed by a space).
-			if v, j := parseDec(line, 0); j < len(line) && line[j] == ' ' {
+			v, j := parseDec(line, 0)
+			if j < len(line) && line[j] == '<' {
+				j = skipComm(line, j)
+			}
+			if j < len(line) && line[j] == ' ' {
 				pid, gotPID, i = v, true, j
 			}
 		}
@@ -317,6 +420,9 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 			i++
 		}
 		v, j := parseDec(line, i)
+		if j > i && j < len(line) && line[j] == '<' {
+			j = skipComm(line, j)
+		}
 		if j == i || j >= len(line) || line[j] != ']' {
 			return 0, nil, false
 		}
@@ -325,6 +431,18 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 	for {
 		for i < len(line) && line[i] == ' ' {
 			i++
+		}
+		if i < len(line) && line[i] == '[' {
+			// -n's system-call number or -i's instruction pointer.
+			j := i + 1
+			for j < len(line) && bracketField[line[j]] {
+				j++
+			}
+			if j == i+1 || j+1 >= len(line) || line[j] != ']' || line[j+1] != ' ' {
+				break
+			}
+			i = j + 1
+			continue
 		}
 		j, class := i, uint8(0)
 		for j < len(line) && prefixClass[line[j]] != 0 {
@@ -343,6 +461,16 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 		i = j
 	}
 	return pid, line[i:], true
+}
+
+// skipComm returns the index just past the -Y decoration "<comm>" that
+// starts at line[i], or len(line) when it is not closed.
+func skipComm(line []byte, i int) int {
+	j := skipDecoration(line, i+1)
+	if line[j-1] != '>' {
+		return len(line)
+	}
+	return j
 }
 
 // parseDec reads a non-negative decimal int at b[i:] and returns it with the
@@ -365,10 +493,11 @@ const (
 )
 
 var (
-	prefixClass [256]uint8 // classDigit or classPunct for bytes of pid and timestamp fields
-	identStart  [256]bool  // a-z, _
-	identByte   [256]bool  // a-z, _, 0-9
-	nestByte    [256]bool  // bytes that need nextTop inside a (comment)
+	prefixClass  [256]uint8 // classDigit or classPunct for bytes of pid and timestamp fields
+	identStart   [256]bool  // a-z, _
+	identByte    [256]bool  // a-z, _, 0-9
+	nestByte     [256]bool  // bytes that need nextTop inside a (comment)
+	bracketField [256]bool  // bytes of -n and -i fields: hex digits, ' ' and '?'
 )
 
 func init() {
@@ -384,9 +513,13 @@ func init() {
 	for _, c := range "(\"<[{/" {
 		nestByte[c] = true
 	}
+	for _, c := range "0123456789abcdef ?" {
+		bracketField[c] = true
+	}
 }
 
-// ident returns the length of the lower-case identifier at the start of b.
+// ident returns the length of the lower-case identifier at the start of b,
+// or 0 when there is none or it is longer than MaxNameBytes.
 func ident(b []byte) int {
 	if len(b) == 0 || !identStart[b[0]] {
 		return 0
@@ -395,30 +528,64 @@ func ident(b []byte) int {
 	for i < len(b) && identByte[b[i]] {
 		i++
 	}
+	if i > MaxNameBytes {
+		return 0
+	}
 	return i
 }
 
-// intern returns b as a string shared by all calls with the same name. A
-// small direct-mapped cache in front of the map makes the common case a
-// hash of three bytes and one comparison.
-func (p *straceParser) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
+// internName returns the call name b as a string shared by all calls with
+// that name. ok is false when b would be name number MaxNames+1. A small
+// direct-mapped cache in front of the map makes the common case a hash of
+// three bytes and one comparison.
+func (p *straceParser) internName(b []byte) (s string, ok bool) {
+	h := p.hash(b)
+	if s := p.cache[h]; s == string(b) {
+		return s, true
 	}
-	h := (uint(len(b))*31 + uint(b[0])*7 + uint(b[len(b)-1])*3 + uint(b[len(b)/2])) % uint(len(p.cache))
+	if s, ok := p.names[string(b)]; ok {
+		p.cache[h] = s
+		return s, true
+	}
+	if len(p.names) >= MaxNames {
+		return "", false
+	}
+	s = string(b)
+	p.names[s] = s
+	p.cache[h] = s
+	return s, true
+}
+
+// internErrno is internName for errno names (upper case, so they never
+// collide with call names in the cache). Past maxErrnos distinct names it
+// returns a new string each time.
+func (p *straceParser) internErrno(b []byte) string {
+	h := p.hash(b)
 	if s := p.cache[h]; s == string(b) {
 		return s
 	}
-	if s, ok := p.names[string(b)]; ok {
+	if s, ok := p.errnos[string(b)]; ok {
 		p.cache[h] = s
 		return s
 	}
 	s := string(b)
-	p.cache[h] = s
-	if len(p.names) < maxInterned {
-		p.names[s] = s
+	if len(p.errnos) < maxErrnos {
+		p.errnos[s] = s
+		p.cache[h] = s
 	}
 	return s
+}
+
+func (p *straceParser) hash(b []byte) uint {
+	if len(b) == 0 {
+		return 0
+	}
+	return (uint(len(b))*31 + uint(b[0])*7 + uint(b[len(b)-1])*3 + uint(b[len(b)/2])) % uint(len(p.cache))
+}
+
+// tooManyNames is the error for a log whose call name name is one too many.
+func (p *straceParser) tooManyNames(name []byte) error {
+	return newParseError(p.line, 0, name, errTooManyNames)
 }
 
 // callLine handles "NAME(ARGS) = RET..." and "NAME(ARGS <unfinished ...>".
@@ -430,25 +597,34 @@ func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 	name := rest[:n]
 	body := rest[n+1:]
 	if n := len(body); n >= len(unfinished) && body[n-1] == '>' && body[n-2] == '.' && bytes.HasSuffix(body, []byte(unfinished)) {
-		return true, p.startPending(pid, p.intern(name), body[:len(body)-len(unfinished)])
+		s, ok := p.internName(name)
+		if !ok {
+			return true, p.tooManyNames(name)
+		}
+		return true, p.startPending(pid, s, body[:len(body)-len(unfinished)])
 	}
 	p.call = Call{}
 	args, ok := splitReturn(body, &p.call, p)
 	if !ok {
 		return false, nil
 	}
+	s, ok := p.internName(name)
+	if !ok {
+		return true, p.tooManyNames(name)
+	}
 	p.call.PID = pid
-	p.call.Name = p.intern(name)
+	p.call.Name = s
 	p.call.args = args
 	return true, p.deliver()
 }
 
 // Bounds on the unfinished calls kept waiting for their resumed halves.
-// Past either, all waiting calls are delivered as never finished, so
-// memory stays bounded whatever the input.
+// Past maxPendingCalls, all waiting calls are delivered as never finished;
+// past maxPendingBytes of argument buffers, a new waiting call keeps no
+// argument text. Memory stays bounded whatever the input.
 const (
 	maxPendingCalls = 1 << 16
-	maxPendingBytes = 32 << 20
+	maxPendingBytes = 8 << 20
 )
 
 // startPending records the unfinished call name of pid, with the
@@ -457,12 +633,12 @@ const (
 func (p *straceParser) startPending(pid int, name string, parts ...[]byte) error {
 	if old := p.pending[pid]; old != nil {
 		delete(p.pending, pid)
-		p.pendingBytes -= len(old.args)
+		p.pendingBytes -= cap(old.args)
 		if err := p.deliverPending(pid, old); err != nil {
 			return err
 		}
 	}
-	if len(p.pending) >= maxPendingCalls || p.pendingBytes >= maxPendingBytes {
+	if len(p.pending) >= maxPendingCalls {
 		if err := p.flush(); err != nil {
 			return err
 		}
@@ -476,13 +652,21 @@ func (p *straceParser) startPending(pid int, name string, parts ...[]byte) error
 	}
 	pc.name = name
 	pc.args = pc.args[:0]
+	size := 0
 	for _, b := range parts {
-		pc.args = append(pc.args, b...)
+		size += len(b)
 	}
-	if cap(pc.args) > 1<<20 && len(pc.args) < 1<<10 {
-		pc.args = append([]byte(nil), pc.args...) // drop a huge old buffer
+	if p.pendingBytes+max(size, cap(pc.args)) > maxPendingBytes {
+		pc.args = nil // too much text waits already: keep none of this call's
+	} else {
+		if cap(pc.args) < size {
+			pc.args = make([]byte, 0, size)
+		}
+		for _, b := range parts {
+			pc.args = append(pc.args, b...)
+		}
 	}
-	p.pendingBytes += len(pc.args)
+	p.pendingBytes += cap(pc.args)
 	p.seq++
 	pc.seq = p.seq
 	p.pending[pid] = pc
@@ -514,7 +698,7 @@ func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 	}
 	if pc != nil {
 		delete(p.pending, pid)
-		p.pendingBytes -= len(pc.args)
+		p.pendingBytes -= cap(pc.args)
 		if pc.name != string(name) {
 			if err := p.deliverPending(pid, pc); err != nil {
 				return true, err
@@ -522,13 +706,17 @@ func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 			pc = nil
 		}
 	}
+	s, ok := p.internName(name)
+	if !ok {
+		return true, p.tooManyNames(name)
+	}
 	p.call = ret
 	p.call.PID = pid
-	p.call.Name = p.intern(name)
+	p.call.Name = s
 	if pc != nil {
 		p.join = append(append(p.join[:0], pc.args...), args...)
 		p.call.args = p.join
-		p.free = append(p.free, pc)
+		p.recycle(pc)
 	} else {
 		p.call.args = args
 	}
@@ -554,10 +742,7 @@ func splitReturn(body []byte, c *Call, p *straceParser) (args []byte, ok bool) {
 		return body[:j-1], true
 	}
 	*c = Call{}
-	e := nextTop(body, 0)
-	for e < len(body) && body[e] == ',' {
-		e = nextTop(body, e+1)
-	}
+	e := closeParen(body, 0)
 	if e >= len(body) || body[e] != ')' {
 		return nil, false
 	}
@@ -572,6 +757,22 @@ func splitReturn(body []byte, c *Call, p *straceParser) (args []byte, ok bool) {
 		return nil, false
 	}
 	return body[:e], true
+}
+
+// deletedNote follows the -y decoration of a file descriptor whose file was
+// unlinked (strace 5.19 and later): 3</tmp/x>(deleted).
+var deletedNote = []byte("(deleted)")
+
+// closeParen returns the index of the ')' that closes a group whose body
+// starts at i, skipping top-level commas (a return comment such as "(in [3],
+// left {tv_sec=0, tv_nsec=5})" holds several items), or the index of an
+// unmatched ']' or '}', or len(b).
+func closeParen(b []byte, i int) int {
+	e := nextTop(b, i)
+	for e < len(b) && b[e] == ',' {
+		e = nextTop(b, e+1)
+	}
+	return e
 }
 
 func hasNestByte(b []byte) bool {
@@ -594,10 +795,12 @@ func lastAssign(b []byte) int {
 	return -1
 }
 
-// parseReturn parses strace's return text: "?" or a decimal or 0x-hex number,
-// then an optional <decoration> and any of: an upper-case errno name, a
-// (comment), a /* comment */, a <duration> or <decoration>. It fills Ret,
-// RetKnown and Errno (interned through p when p is not nil).
+// parseReturn parses strace's return text: "?" or a decimal, 0x-hex or
+// 0-octal number, then an optional <decoration> (with -y, possibly followed
+// by "(deleted)") and any of: an upper-case errno name, a (comment), which
+// may hold commas and nested groups, a /* comment */, a <duration> or
+// <decoration>. It fills Ret, RetKnown and Errno (interned through p when p
+// is not nil).
 func parseReturn(t []byte, c *Call, p *straceParser) bool {
 	i := 0
 	if len(t) == 0 {
@@ -624,6 +827,12 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 				v = v<<4 | uint64(d)
 				i++
 			}
+		} else if i+1 < len(t) && t[i] == '0' && t[i+1] >= '0' && t[i+1] <= '7' {
+			// Octal, as umask's return: 022.
+			for i < len(t) && t[i] >= '0' && t[i] <= '7' && i-start < 23 {
+				v = v<<3 | uint64(t[i]-'0')
+				i++
+			}
 		} else {
 			for i < len(t) && t[i] >= '0' && t[i] <= '9' && i-start < 20 {
 				v = v*10 + uint64(t[i]-'0')
@@ -639,11 +848,15 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 		}
 		c.RetKnown = true
 	}
-	// A decoration glued to the number: 3</etc/passwd>.
+	// A decoration glued to the number: 3</etc/passwd>, or 4</memfd:x>(deleted)
+	// for a file that no longer has a name, or 1234<comm> under -Y.
 	if i < len(t) && t[i] == '<' {
 		i = skipDecoration(t, i+1)
 		if t[i-1] != '>' {
 			return false
+		}
+		if bytes.HasPrefix(t[i:], deletedNote) {
+			i += len(deletedNote)
 		}
 	}
 	first := true
@@ -661,7 +874,7 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 		case ch == '(':
 			j := bytes.IndexByte(t[i+1:], ')') + i + 1
 			if j <= i || hasNestByte(t[i+1:j]) {
-				j = nextTop(t, i+1)
+				j = closeParen(t, i+1)
 			}
 			if j >= len(t) || t[j] != ')' {
 				return false
@@ -683,8 +896,11 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 			for j < len(t) && (t[j] >= 'A' && t[j] <= 'Z' || t[j] >= '0' && t[j] <= '9' || t[j] == '_') {
 				j++
 			}
+			if j-i > maxErrnoBytes {
+				return false
+			}
 			if first && p != nil {
-				c.Errno = p.intern(t[i:j])
+				c.Errno = p.internErrno(t[i:j])
 			}
 			i = j
 		default:

@@ -1,11 +1,14 @@
 package trace
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -86,6 +89,36 @@ func TestStraceLineShapes(t *testing.T) {
 			got{0, "select", 0, true, "", `4, [3], NULL, NULL, {tv_sec=0, tv_usec=1}`}},
 		{"injected", `openat(AT_FDCWD, "/x", O_RDONLY) = -1 EPERM (Operation not permitted) (INJECTED)`,
 			got{0, "openat", -1, true, "EPERM", `AT_FDCWD, "/x", O_RDONLY`}},
+		{"select out, left", `select(5, NULL, [4], NULL, {tv_sec=0, tv_usec=50000}) = 1 (out [4], left {tv_sec=0, tv_usec=49996})`,
+			got{0, "select", 1, true, "", `5, NULL, [4], NULL, {tv_sec=0, tv_usec=50000}`}},
+		{"pselect6 out, left", `pselect6(5, NULL, [4], NULL, {tv_sec=0, tv_nsec=50000000}, NULL) = 1 (out [4], left {tv_sec=0, tv_nsec=49996705})`,
+			got{0, "pselect6", 1, true, "", `5, NULL, [4], NULL, {tv_sec=0, tv_nsec=50000000}, NULL`}},
+		{"select in, out, left, -T", `select(7, [3], [6], NULL, {tv_sec=1, tv_usec=0}) = 2 (in [3], out [6], left {tv_sec=0, tv_usec=999998}) <0.000012>`,
+			got{0, "select", 2, true, "", `7, [3], [6], NULL, {tv_sec=1, tv_usec=0}`}},
+		{"ppoll left", `ppoll([{fd=3, events=POLLIN}, {fd=6, events=POLLOUT}], 2, {tv_sec=1, tv_nsec=0}, NULL, 8) = 2 ([{fd=3, revents=POLLIN}, {fd=6, revents=POLLOUT}], left {tv_sec=0, tv_nsec=999999459})`,
+			got{0, "ppoll", 2, true, "", `[{fd=3, events=POLLIN}, {fd=6, events=POLLOUT}], 2, {tv_sec=1, tv_nsec=0}, NULL, 8`}},
+		{"resumed pselect6", `1235 <... pselect6 resumed>)           = 1 (in [3], left {tv_sec=4, tv_nsec=984909896})`,
+			got{1235, "pselect6", 1, true, "", ``}},
+		{"-y deleted return", `memfd_create("", 0) = 4</memfd:>(deleted)`,
+			got{0, "memfd_create", 4, true, "", `"", 0`}},
+		{"-y deleted argument and return", `fcntl(9</tmp/x>(deleted), F_DUPFD_CLOEXEC, 0) = 10</tmp/x>(deleted) <0.000010>`,
+			got{0, "fcntl", 10, true, "", `9</tmp/x>(deleted), F_DUPFD_CLOEXEC, 0`}},
+		{"-yy TCPv6 return", `accept(7<TCPv6:[[::1]:37117]>, NULL, NULL) = 9<TCPv6:[[::1]:37117->[::1]:37046]>`,
+			got{0, "accept", 9, true, "", `7<TCPv6:[[::1]:37117]>, NULL, NULL`}},
+		{"fcntl flags", `fcntl(7, F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE)`,
+			got{0, "fcntl", 0x8002, true, "", `7, F_GETFL`}},
+		{"nested comma in comment", `ioprio_get(IOPRIO_WHO_PROCESS, 0) = 0 (IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 0))`,
+			got{0, "ioprio_get", 0, true, "", `IOPRIO_WHO_PROCESS, 0`}},
+		{"unnamed errno", `getppid() = -1 (errno 1000)`, got{0, "getppid", -1, true, "", ``}},
+		{"unavailable", `read(3, 0x7ffc, 1024) = ? <unavailable>`, got{0, "read", 0, false, "", `3, 0x7ffc, 1024`}},
+		{"injected args, retval", `getitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}}) = 0 (INJECTED: args, retval)`,
+			got{0, "getitimer", 0, true, "", `ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}}`}},
+		{"delayed", `umask(022) = 022 (DELAYED)`, got{0, "umask", 0o22, true, "", `022`}},
+		{"-Y pid column", `30620<sh> clone(child_stack=NULL, flags=SIGCHLD) = 30621<sh>`,
+			got{30620, "clone", 30621, true, "", `child_stack=NULL, flags=SIGCHLD`}},
+		{"-Y pid prefix", `[pid 23591<sh \76x>] getpid() = 23591<sh \76x>`, got{23591, "getpid", 23591, true, "", ``}},
+		{"-n -i", `3390  08:48:30.455554 [  12] [00007f70385a2c47] brk(NULL) = 0x557f7851a000`,
+			got{3390, "brk", 0x557f7851a000, true, "", `NULL`}},
 		{"crlf", "getpid() = 5\r", got{0, "getpid", 5, true, "", ``}},
 		{"unsigned hex", `mmap(NULL, 8192) = 0xffffffffffffffff`, got{0, "mmap", -1, true, "", `NULL, 8192`}},
 	}
@@ -300,11 +333,14 @@ func TestStraceArg(t *testing.T) {
 }
 
 func TestStraceLongLines(t *testing.T) {
-	for _, size := range []int{100, 70 << 10, 300 << 10, 5 << 20} {
+	// The last size makes the write line exactly MaxLineBytes long, newline
+	// included: the longest line read whole.
+	const frame = len("2 write(1, \"\", 5) = 5\n")
+	for _, size := range []int{100, 70 << 10, 300 << 10, MaxLineBytes - frame} {
 		s := strings.Repeat("a", size)
 		log := "1 getpid() = 1\n" + `2 write(1, "` + s + `", 5) = 5` + "\n3 getpid() = 3\n"
 		calls, st := parseAll(t, log)
-		if len(calls) != 3 || st.Lines != 3 || st.Bytes != int64(len(log)) {
+		if len(calls) != 3 || st.Lines != 3 || st.Bytes != int64(len(log)) || st.Cut != 0 {
 			t.Fatalf("size %d: %d calls, stats %+v", size, len(calls), st)
 		}
 		if len(calls[1].Args) != size+8 || calls[2].PID != 3 {
@@ -313,15 +349,61 @@ func TestStraceLongLines(t *testing.T) {
 	}
 }
 
-func TestStraceLineTooLong(t *testing.T) {
+// TestStraceLineCut reads lines longer than MaxLineBytes, up to 300 MiB:
+// each is one call with its name, return and pid, Args holding the first
+// and last bytes of its arguments, and the parser allocates about
+// MaxLineBytes for it, not the line's length.
+func TestStraceLineCut(t *testing.T) {
+	sizes := []int{MaxLineBytes, 5 << 20, 300 << 20}
 	if testing.Short() {
-		t.Skip("allocates 256 MiB")
+		sizes = sizes[:2]
 	}
-	r := io.MultiReader(strings.NewReader("getpid() = 1\nwrite(1, \""), &repeatReader{b: 'a', n: MaxLineBytes + 10})
-	_, err := ParseStrace(r, func(*Call) error { return nil })
-	var pe *ParseError
-	if !errors.As(err, &pe) || pe.Line != 2 {
-		t.Fatalf("err %v, want *ParseError on line 2", err)
+	for _, size := range sizes {
+		var calls []got
+		parts := []string{
+			"1 getpid() = 1\n2 write(1, \"b",
+			"z\", 5) = 5 <0.000010>\n3 read(3,  <unfinished ...>\n3 <... read resumed>\"x",
+			"\", 1) = 1\n4 getpid() = 4\n",
+		}
+		r := io.MultiReader(
+			strings.NewReader(parts[0]),
+			&repeatReader{b: 'a', n: size},
+			strings.NewReader(parts[1]),
+			&repeatReader{b: 'c', n: size},
+			strings.NewReader(parts[2]),
+		)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		st, err := ParseStrace(r, func(c *Call) error {
+			a := c.args // not Args(): a copy would count as the parser's
+			if len(a) > 40 {
+				a = slices.Concat(a[:20], []byte("..."), a[len(a)-20:])
+			}
+			calls = append(calls, got{c.PID, c.Name, c.Ret, c.RetKnown, c.Errno, string(a)})
+			return nil
+		})
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatalf("size %d: %v", size, err)
+		}
+		want := []got{
+			{1, "getpid", 1, true, "", ""},
+			{2, "write", 5, true, "", `1, "b` + strings.Repeat("a", 15) + "..." + strings.Repeat("a", 15) + `z", 5`},
+			{3, "read", 1, true, "", `3, "x` + strings.Repeat("c", 15) + "..." + strings.Repeat("c", 16) + `", 1`},
+			{4, "getpid", 4, true, "", ""},
+		}
+		if !slices.Equal(calls, want) {
+			t.Errorf("size %d: calls\n%v\nwant\n%v", size, calls, want)
+		}
+		if st.Cut != 2 || st.Lines != 5 || st.Calls != 4 || st.Bytes != int64(2*size+len(strings.Join(parts, ""))) {
+			t.Errorf("size %d: stats %+v", size, st)
+		}
+		// A 4 MiB line buffer, a 128 KiB tail, the reader's 256 KiB, and
+		// the join of the resumed call (the first half and a cut line).
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*MaxLineBytes+1<<20 {
+			t.Errorf("size %d: parsing allocated %d bytes, want at most %d", size, alloc, 2*MaxLineBytes+1<<20)
+		}
 	}
 }
 
@@ -380,4 +462,147 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 	}
 	r.n -= len(p)
 	return len(p), nil
+}
+
+// TestStraceNameBound: a log may hold MaxNames distinct call names; one
+// more is a *ParseError on its line, so the name table never grows past
+// the bound. Names longer than MaxNameBytes, and program output that only
+// starts like a call, are not names at all.
+func TestStraceNameBound(t *testing.T) {
+	var buf bytes.Buffer
+	for i := range MaxNames {
+		fmt.Fprintf(&buf, "n%d(%d) = 0\n", i, i)
+		fmt.Fprintf(&buf, "junk%d(not a call\n", i) // program output
+	}
+	buf.WriteString("n5(1) = 0\n" + strings.Repeat("x", MaxNameBytes+1) + "() = 0\n")
+	calls, st := parseAll(t, buf.String())
+	if len(calls) != MaxNames+1 || st.Skipped != MaxNames+1 {
+		t.Fatalf("%d calls, stats %+v; want %d calls, %d skipped", len(calls), st, MaxNames+1, MaxNames+1)
+	}
+	buf.WriteString("a_new_name(1) = 0\nn7(1) = 0\n")
+	n := 0
+	_, err := ParseStrace(bytes.NewReader(buf.Bytes()), func(*Call) error { n++; return nil })
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2*MaxNames+3 || pe.Text != "a_new_name" || !strings.Contains(err.Error(), "more than 1024 distinct system-call names") {
+		t.Fatalf("err %v, want a *ParseError on line %d naming a_new_name", err, 2*MaxNames+3)
+	}
+	if n != MaxNames+1 {
+		t.Errorf("%d calls before the error, want %d", n, MaxNames+1)
+	}
+	// The same bound through every path that names a call: unfinished,
+	// resumed, and a call line split by program output.
+	for _, last := range []string{
+		"9 a_new_name(1 <unfinished ...>\n",
+		"9 <... a_new_name resumed>) = 0\n",
+		"a_new_name(1, \"x\nprogram output\n\") = 0\n",
+	} {
+		var log bytes.Buffer
+		for i := range MaxNames {
+			fmt.Fprintf(&log, "n%d() = 0\n", i)
+		}
+		log.WriteString(last)
+		_, err := ParseStrace(&log, func(*Call) error { return nil })
+		if !errors.As(err, &pe) || pe.Text != "a_new_name" {
+			t.Errorf("%q after %d names: err %v, want a *ParseError naming a_new_name", last, MaxNames, err)
+		}
+	}
+}
+
+// TestStraceNameBoundMemory parses a generated log of a million distinct
+// call names: the parser stops at name MaxNames+1 and allocates a bounded
+// amount, however long the log.
+func TestStraceNameBoundMemory(t *testing.T) {
+	gen := func(n int) io.Reader {
+		pr, pw := io.Pipe()
+		go func() {
+			bw := bufio.NewWriter(pw)
+			for i := range n {
+				fmt.Fprintf(bw, "%d name_%d(%d) = %d\n", i%7, i, i, i)
+			}
+			bw.Flush()
+			pw.Close()
+		}()
+		return pr
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	st, err := ParseStrace(gen(1_000_000), func(*Call) error { return nil })
+	runtime.ReadMemStats(&after)
+	var pe *ParseError
+	if !errors.As(err, &pe) || st.Calls != MaxNames {
+		t.Fatalf("stats %+v, err %v: want a *ParseError after %d calls", st, err, MaxNames)
+	}
+	// The generator's own allocations count too: it stops writing soon
+	// after the parser stops reading (the pipe blocks).
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("allocated %d bytes for %d names", alloc, MaxNames)
+	}
+}
+
+// TestStraceErrnoBound: errno names beyond the interned ones are still
+// read, but the errno table stops growing.
+func TestStraceErrnoBound(t *testing.T) {
+	var buf bytes.Buffer
+	for i := range 3 * maxErrnos {
+		fmt.Fprintf(&buf, "read(3) = -1 EX%d (hostile)\n", i)
+	}
+	fmt.Fprintf(&buf, "read(3) = -1 E%s (too long)\n", strings.Repeat("X", maxErrnoBytes))
+	var errnos []string
+	p := newStraceParser(func(c *Call) error { errnos = append(errnos, c.Errno); return nil }, 0)
+	if err := p.run(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if len(errnos) != 3*maxErrnos || errnos[3*maxErrnos-1] != fmt.Sprintf("EX%d", 3*maxErrnos-1) || p.st.Skipped != 1 {
+		t.Fatalf("%d errnos, last %q, stats %+v", len(errnos), errnos[len(errnos)-1], p.st)
+	}
+	if len(p.errnos) != maxErrnos {
+		t.Errorf("errno table holds %d names, want %d", len(p.errnos), maxErrnos)
+	}
+}
+
+// TestStracePendingText: unfinished calls with more argument text than
+// maxPendingBytes all still pair with their resumed halves (none is counted
+// twice); past the bound, a call keeps no text from its first half.
+func TestStracePendingText(t *testing.T) {
+	const n, size = 200, 200 << 10 // 40 MiB waiting at once
+	arg := strings.Repeat("a", size)
+	var buf bytes.Buffer
+	for pid := 1; pid <= n; pid++ {
+		fmt.Fprintf(&buf, "%d write(1, \"%s\",  <unfinished ...>\n", pid, arg)
+	}
+	for pid := 1; pid <= n; pid++ {
+		fmt.Fprintf(&buf, "%d <... write resumed>%d) = %d\n", pid, size, size)
+	}
+	var whole, bare int
+	p := newStraceParser(func(c *Call) error {
+		if !c.RetKnown || c.Ret != size {
+			t.Fatalf("call %+v not paired", c)
+		}
+		switch len(c.args) {
+		case size + len(`1, "", `) + len(strconv.Itoa(size)):
+			whole++
+		case len(strconv.Itoa(size)):
+			bare++
+		default:
+			t.Fatalf("args of %d bytes", len(c.args))
+		}
+		return nil
+	}, 0)
+	peak := 0
+	for line := range bytes.Lines(buf.Bytes()) {
+		if err := p.handle(line); err != nil {
+			t.Fatal(err)
+		}
+		peak = max(peak, p.pendingBytes)
+	}
+	if whole+bare != n || whole == 0 || bare == 0 {
+		t.Errorf("%d calls with their whole text, %d without the first half; want %d in all", whole, bare, n)
+	}
+	if peak > maxPendingBytes {
+		t.Errorf("waiting calls held %d bytes, bound %d", peak, maxPendingBytes)
+	}
+	if p.pendingBytes != 0 || len(p.pending) != 0 {
+		t.Errorf("%d calls, %d bytes still waiting", len(p.pending), p.pendingBytes)
+	}
 }
