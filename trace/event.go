@@ -167,7 +167,7 @@ func (p *straceParser) emitExit(pid int, t []byte) error {
 			p.ev.CoreDumped = bytes.Contains(sig[i:], []byte("core dumped"))
 			sig = sig[:i]
 		}
-		p.ev.Signal = p.intern(sig)
+		p.ev.Signal = p.internErrno(sig) // upper case, bounded like errno names
 	default:
 		return nil // "+++ superseded by execve +++" and the like
 	}
