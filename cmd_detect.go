@@ -17,6 +17,7 @@ func detectFlags() []cli.Flag {
 	return append(append([]cli.Flag{
 		modelFlag(),
 		&cli.StringFlag{Name: "output", Value: "table", Usage: "report format `FORMAT`: table, json (JSON Lines) or csv"},
+		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time, the process and its parents) below the table"},
 	}, append(behaviourFlags(), inputFlags()...)...), execFlags()...)
 }
 
@@ -129,5 +130,6 @@ func summary(m *model.Model, c *cli.Context) report.Summary {
 		TrainSamples: m.Samples,
 		Trained:      m.Created,
 		ModelPath:    path,
+		Explain:      c.Bool("explain"),
 	}
 }

@@ -74,6 +74,8 @@ type Summary struct {
 	TrainSamples int
 	Trained      time.Time
 	ModelPath    string
+	// Explain asks the table for each finding's evidence below the table.
+	Explain bool
 }
 
 // Counts returns how many rows are anomalous and how many are errors.

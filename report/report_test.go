@@ -41,7 +41,7 @@ func TestTable(t *testing.T) {
 		"bins/nc", "anomalous (timed out)", "-0.4321", "0.92", "network_ratio +4.2σ, total_calls -1.1σ",
 		"bins/ls", "+0.5000",
 		"bins/empty", "trace has no system calls ...",
-		"1 of 3 samples anomalous, 1 not judged (errors); model: Local Outlier Factor (neighbors=20, contamination=auto), trained on 28 samples on 2026-11-21 19:57 UTC",
+		"1 of 3 samples anomalous (1 WARNING), 1 not judged (errors); model: Local Outlier Factor (neighbors=20, contamination=auto), trained on 28 samples on 2026-11-21 19:57 UTC",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -237,5 +237,30 @@ func TestMemoryLimitedRun(t *testing.T) {
 	}
 	if recs, err := csv.NewReader(&cs).ReadAll(); err != nil || recs[1][len(recs[1])-1] != "true" {
 		t.Errorf("CSV lacks memory_limited: %v, %v", recs, err)
+	}
+}
+
+// --explain prints each finding's message, process and evidence below
+// the table, escaped.
+func TestTableExplain(t *testing.T) {
+	r := Row{Sample: "s\x1b[2J", Verdict: Normal, Score: 1, Confidence: 0.9, Severity: SeverityWarning, Findings: []Finding{{
+		Rule: "read-shadow", Severity: SeverityWarning, Count: 2, Message: "cat opens /etc/shadow",
+		Process:  &Process{PID: 7, PPID: 1, Exe: "/usr/bin/cat", Argv: []string{"cat", "/etc/shadow"}, Chain: []string{"sh"}},
+		Evidence: []Evidence{{PID: 7, Time: 1500 * time.Millisecond, HasTime: true, Syscall: "openat(AT_FDCWD, \"/etc/shadow\x1b\", O_RDONLY) = -1 EACCES"}},
+	}}}
+	s := sum
+	s.Explain = true
+	var b bytes.Buffer
+	if err := WriteTable(&b, []Row{r}, s); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"│ read-shadow ", "read-shadow WARNING x2: cat opens /etc/shadow", "process 7 (parent 1) /usr/bin/cat argv cat /etc/shadow chain sh", "    7 1.500000 openat("} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explained table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.ContainsRune(out, 0x1b) {
+		t.Errorf("escape byte in the explained table:\n%q", out)
 	}
 }

@@ -17,15 +17,15 @@ func WriteTable(w io.Writer, rows []Row, s Summary) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{
-			tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft,
+			tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft,
 		}}),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 	)
-	t.Header([]string{"SAMPLE", "VERDICT", "SCORE", "CONFIDENCE", "TOP DEVIATIONS"})
+	t.Header([]string{"SAMPLE", "VERDICT", "SCORE", "CONFIDENCE", "SEVERITY", "FINDINGS", "TOP DEVIATIONS"})
 	for _, r := range rows {
-		cells := []string{Escape(r.Sample), r.Verdict, "", "", ""}
+		cells := []string{Escape(r.Sample), r.Verdict, "", "", severity(r), Escape(FindingsText(r.Findings)), ""}
 		if r.Verdict == Error {
-			cells[4] = Escape(oneLine(r.Err))
+			cells[6] = Escape(oneLine(r.Err))
 		} else {
 			cells[2] = fmt.Sprintf("%+.4f", r.Score)
 			cells[3] = fmt.Sprintf("%.2f", r.Confidence)
@@ -33,7 +33,7 @@ func WriteTable(w io.Writer, rows []Row, s Summary) error {
 			for _, d := range top(r.Deviations) {
 				ds = append(ds, Escape(FormatDeviation(d)))
 			}
-			cells[4] = strings.Join(ds, ", ")
+			cells[6] = strings.Join(ds, ", ")
 			if r.Run != nil && (r.Run.TimedOut || r.Run.Truncated || r.Run.MemoryLimited || len(r.Run.Evasion) > 0) {
 				cells[1] += " (" + runNote(r.Run) + ")"
 			}
@@ -45,8 +45,47 @@ func WriteTable(w io.Writer, rows []Row, s Summary) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
+	if s.Explain {
+		writeEvidence(w, rows)
+	}
 	_, err := fmt.Fprintln(w, summaryLine(rows, s))
 	return err
+}
+
+// writeEvidence prints, for every row with findings, each finding's
+// message, process and evidence calls (the --explain view).
+func writeEvidence(w io.Writer, rows []Row) {
+	for _, r := range rows {
+		if len(r.Findings) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s  %s\n", Escape(r.Sample), severity(r))
+		for _, f := range r.Findings {
+			fmt.Fprintf(w, "  %s %s x%d", Escape(f.Rule), f.Severity, f.Count)
+			if f.Message != "" {
+				fmt.Fprintf(w, ": %s", Escape(f.Message))
+			}
+			fmt.Fprintln(w)
+			if p := f.Process; p != nil {
+				fmt.Fprintf(w, "    process %d (parent %d) %s", p.PID, p.PPID, Escape(p.Exe))
+				if len(p.Argv) > 0 {
+					fmt.Fprintf(w, " argv %s", Escape(strings.Join(p.Argv, " ")))
+				}
+				if len(p.Chain) > 0 {
+					fmt.Fprintf(w, " chain %s", Escape(strings.Join(p.Chain, " < ")))
+				}
+				fmt.Fprintln(w)
+			}
+			for _, e := range f.Evidence {
+				t := "-"
+				if e.HasTime {
+					t = fmt.Sprintf("%.6f", e.Time.Seconds())
+				}
+				fmt.Fprintf(w, "    %d %s %s\n", e.PID, t, Escape(e.Syscall))
+			}
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 func runNote(r *RunInfo) string {
@@ -70,6 +109,9 @@ func summaryLine(rows []Row, s Summary) string {
 	anom, errs := Counts(rows)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d of %d samples anomalous", anom, len(rows))
+	if sev := severityCounts(rows); sev != "" {
+		fmt.Fprintf(&b, " (%s)", sev)
+	}
 	if errs > 0 {
 		fmt.Fprintf(&b, ", %d not judged (errors)", errs)
 	}
@@ -87,4 +129,20 @@ func oneLine(s string) string {
 		return s[:i] + " ..."
 	}
 	return s
+}
+
+// severityCounts writes how many rows reached each severity above NONE,
+// highest first: "2 ALERT, 1 WARNING".
+func severityCounts(rows []Row) string {
+	n := map[string]int{}
+	for _, r := range rows {
+		n[severity(r)]++
+	}
+	var parts []string
+	for _, sev := range []string{SeverityAlert, SeverityWarning, SeverityInfo} {
+		if n[sev] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[sev], sev))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
