@@ -255,7 +255,7 @@ func TestTableExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"│ read-shadow ", "read-shadow WARNING x2: cat opens /etc/shadow", "process 7 (parent 1) /usr/bin/cat argv cat /etc/shadow chain sh", "    7 1.500000 openat("} {
+	for _, want := range []string{"│ read-shadow ", "read-shadow WARNING x2: cat opens /etc/shadow", "process 7 (parent 1) /usr/bin/cat argv cat /etc/shadow chain sh", "    7 1.500000 \"openat("} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explained table lacks %q:\n%s", want, out)
 		}
