@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -79,4 +80,36 @@ func failed(bad []pipeline.Sample, format string, args ...any) error {
 		warnf("%v", s.Err)
 	}
 	return fmt.Errorf(format+"; first: %w", append(args, bad[0].Err)...)
+}
+
+// output is where a written file goes (a trace log, a ROC table): a new file renamed over a regular file
+// (or a path that does not exist yet) when complete, so an interrupted run
+// leaves no half-written log under that name; or an existing character
+// device or FIFO, such as /dev/null, written in place as a shell's ">"
+// would, never replaced.
+type output struct {
+	inPlace bool // a device or FIFO, written as the log comes
+	w       io.Writer
+	commit  func() error
+	abort   func()
+}
+
+func openOutput(flag, path string) (output, error) {
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode().Type()&(fs.ModeNamedPipe|fs.ModeCharDevice) != 0 {
+		f, err := safefile.OpenDevice(path)
+		if err != nil {
+			return output{}, fmt.Errorf("%s: %w", flag, err)
+		}
+		return output{inPlace: true, w: f, commit: f.Close, abort: func() { f.Close() }}, nil
+	}
+	a, err := safefile.CreateAtomic(path, 0o600)
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return output{}, withHint(fmt.Errorf("%s: %w", flag, err),
+			"name a regular file, a new path, a character device or a fifo")
+	}
+	if err != nil {
+		return output{}, fmt.Errorf("%s: %w", flag, err)
+	}
+	return output{w: a, commit: a.Commit, abort: a.Abort}, nil
 }

@@ -48,6 +48,16 @@ func runEvaluate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// The ROC file's path is checked before any sample is read.
+	var roc *output
+	if f := c.String("roc"); f != "" {
+		out, err := openOutput("--roc", f)
+		if err != nil {
+			return err
+		}
+		defer out.abort() // after commit it does nothing
+		roc = &out
+	}
 
 	var samples []evaluate.Sample
 	add := func(root string, isAttack bool) error {
@@ -83,8 +93,11 @@ func runEvaluate(c *cli.Context) error {
 	}
 	rep := evaluate.Compute(samples)
 	secs := time.Since(start).Seconds()
-	if f := c.String("roc"); f != "" {
-		if err := writeROC(f, rep.ROC); err != nil {
+	if roc != nil {
+		if err := report.WriteROCCSV(roc.w, rep.ROC); err != nil {
+			return fmt.Errorf("write ROC curve: %w", err)
+		}
+		if err := roc.commit(); err != nil {
 			return fmt.Errorf("write ROC curve: %w", err)
 		}
 	}
@@ -92,17 +105,4 @@ func runEvaluate(c *cli.Context) error {
 		return report.WriteEvaluationJSON(os.Stdout, rep, secs)
 	}
 	return report.WriteEvaluationTable(os.Stdout, rep, report.EvaluationModel{Algorithm: m.Spec().Title, TrainSamples: m.Samples}, secs)
-}
-
-// writeROC writes the ROC curve's points to path as CSV.
-func writeROC(path string, pts []evaluate.ROCPoint) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := report.WriteROCCSV(f, pts); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

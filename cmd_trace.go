@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
-	"detector/internal/safefile"
 	"detector/pipeline"
 	"detector/report"
 	"detector/sandbox"
@@ -78,7 +75,7 @@ func runTrace(c *cli.Context) error {
 		return traceDone(res, err, "standard output")
 	}
 	// Checked and opened before the run, so a bad --out costs nothing.
-	dst, err := openTraceOut(out)
+	dst, err := openOutput("--out", out)
 	if err != nil {
 		return err
 	}
@@ -98,38 +95,6 @@ func runTrace(c *cli.Context) error {
 		err = dst.commit()
 	}
 	return traceDone(res, err, out)
-}
-
-// traceOut is where a log goes: a new file renamed over a regular file
-// (or a path that does not exist yet) when complete, so an interrupted run
-// leaves no half-written log under that name; or an existing character
-// device or FIFO, such as /dev/null, written in place as a shell's ">"
-// would, never replaced.
-type traceOut struct {
-	inPlace bool // a device or FIFO, written as the log comes
-	w       io.Writer
-	commit  func() error
-	abort   func()
-}
-
-func openTraceOut(path string) (traceOut, error) {
-	fi, err := os.Lstat(path)
-	if err == nil && fi.Mode().Type()&(fs.ModeNamedPipe|fs.ModeCharDevice) != 0 {
-		f, err := safefile.OpenDevice(path)
-		if err != nil {
-			return traceOut{}, fmt.Errorf("--out: %w", err)
-		}
-		return traceOut{inPlace: true, w: f, commit: f.Close, abort: func() { f.Close() }}, nil
-	}
-	a, err := safefile.CreateAtomic(path, 0o600)
-	if errors.Is(err, safefile.ErrNotRegular) {
-		return traceOut{}, withHint(fmt.Errorf("--out: %w", err),
-			"name a regular file, a new path, a character device or a fifo; --out - writes to standard output")
-	}
-	if err != nil {
-		return traceOut{}, fmt.Errorf("--out: %w", err)
-	}
-	return traceOut{w: a, commit: a.Commit, abort: a.Abort}, nil
 }
 
 func traceDone(res sandbox.RunResult, err error, dest string) error {

@@ -460,3 +460,26 @@ func TestProgressEscapes(t *testing.T) {
 		t.Errorf("progress output %q", out)
 	}
 }
+
+// evaluate --roc never replaces a folder or a symlink, and checks the path
+// before reading any sample; a FIFO or device is written in place.
+func TestEvaluateROCTargets(t *testing.T) {
+	m := trainCSVModel(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.csv")
+	os.WriteFile(target, []byte("keep\n"), 0o644)
+	link := filepath.Join(dir, "link.csv")
+	os.Symlink(target, link)
+	folder := filepath.Join(dir, "folder")
+	os.Mkdir(folder, 0o755)
+	for _, p := range []string{link, folder} {
+		r := run(t, nil, "evaluate", "--model", m, "--input", "csv", "--normal", "testdata/none", "--attack", "testdata/none", "--roc", p)
+		wantError(t, r, "--roc")
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep\n" {
+		t.Errorf("the symlink's target changed: %q", b)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced: %v %v", fi, err)
+	}
+}
