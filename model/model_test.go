@@ -313,6 +313,7 @@ func TestDecodeMemoryBoundedByFileSize(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
 		}
+		t.Logf("%s: %d-byte file, %d bytes allocated: %v", c.name, len(c.data), got, err)
 		// Reading the file (a growing buffer) and one copy of it.
 		if limit := 4*uint64(len(c.data)) + 1<<20; got > limit {
 			t.Errorf("%s: decoding a %d-byte file allocated %d bytes, more than %d", c.name, len(c.data), got, limit)
