@@ -2,9 +2,13 @@ package main
 
 import (
 	"detector/algo"
+	"detector/callset"
+	"detector/ensemble"
 	"detector/iforest"
 	"detector/lof"
+	"detector/ngram"
 	"detector/ocsvm"
+	"detector/stide"
 )
 
 // The detectors that train offers, in the order --help lists them. Adding
@@ -14,5 +18,9 @@ func init() {
 		lof.Spec,
 		ocsvm.Spec,
 		iforest.Spec,
+		ngram.Spec,
+		callset.Spec,
+		stide.Spec,
+		ensemble.Spec,
 	)
 }

@@ -52,6 +52,7 @@ func runDetect(c *cli.Context, paths []string) error {
 		return err
 	}
 	o.Consumers = b.consumers
+	o.Sequences = m.Spec().Sequences
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err
@@ -89,12 +90,17 @@ func runDetect(c *cli.Context, paths []string) error {
 // order, and the samples that could not be judged.
 func judge(m *model.Model, t *pipeline.Table) (rows []report.Row, bad []pipeline.Sample) {
 	var vecs [][]float64
+	var seqs [][][]string
 	for _, s := range t.Samples {
 		if s.Err == nil {
 			vecs = append(vecs, s.Vec)
+			seqs = append(seqs, s.Seqs)
 		}
 	}
-	results := m.Score(vecs)
+	if !m.Spec().Sequences {
+		seqs = nil
+	}
+	results := m.Score(vecs, seqs)
 	rows = make([]report.Row, len(t.Samples))
 	for i, s := range t.Samples {
 		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run}

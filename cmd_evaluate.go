@@ -48,6 +48,7 @@ func runEvaluate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	o.Sequences = m.Spec().Sequences
 	// The ROC file's path is checked before any sample is read.
 	var roc *output
 	if f := c.String("roc"); f != "" {

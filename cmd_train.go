@@ -104,6 +104,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
+	o.Sequences = spec.Sequences
 	t, err := collect(c.Context, paths, o)
 	if errors.Is(err, errInterrupted) {
 		return errors.New("interrupted: model not written")
@@ -118,8 +119,12 @@ func runTrain(c *cli.Context, paths []string) error {
 		return withHint(err, "remove or fix those samples and train again")
 	}
 	rows := make([][]float64, len(t.Samples))
+	var seqs [][][]string
 	for i, s := range t.Samples {
 		rows[i] = s.Vec
+		if spec.Sequences {
+			seqs = append(seqs, s.Seqs)
+		}
 	}
 	if len(rows) < 2 {
 		return withHint(errors.New("training needs at least 2 samples, found 1"), "give more benign samples")
@@ -133,7 +138,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	if t.Executed() {
 		p.TraceOptions = sandbox.TraceOptions
 	}
-	m, err := model.Train(t.Names, rows, spec, args, p)
+	m, err := model.Train(t.Names, rows, seqs, spec, args, p)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}

@@ -10,8 +10,9 @@
 // other score as an error for that sample, never as "normal".
 //
 // The pipeline hands a detector Samples in the representation its Spec
-// asks for: today the standardized feature rows (the ten statistics, or a
-// CSV table's columns). A model file keeps the detector as the gob encoding
+// asks for: the standardized feature rows (the ten statistics, or a CSV
+// table's columns), and for sequence detectors each sample's per-process
+// call-name sequences. A model file keeps the detector as the gob encoding
 // of its concrete value, under its Spec's name; Decode makes the value with
 // New, decodes into it and calls Validate, so a detector must hold its
 // state in exported fields and check in Validate everything a crafted file
@@ -37,6 +38,10 @@ import (
 type Samples struct {
 	// Rows are standardized feature vectors, all of the same length.
 	Rows [][]float64
+	// Seqs are, for detectors whose Spec asks for Sequences, each
+	// sample's processes' call names in trace order (an ADFA-LD trace is
+	// one process).
+	Seqs [][][]string
 }
 
 // Len is the number of samples.
@@ -81,6 +86,10 @@ type Spec struct {
 	Name string
 	// Title names the method for people ("Local Outlier Factor").
 	Title string
+	// Sequences says the detector reads the samples' call sequences
+	// (Samples.Seqs) besides, or instead of, their feature rows; the
+	// pipeline records them only for such detectors.
+	Sequences bool
 	// Params are the training parameters, each with its default.
 	Params []Param
 	// Check validates the parameters before any sample is read, so that

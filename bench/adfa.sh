@@ -2,7 +2,9 @@
 # ADFA-LD benchmark: train on Training_Data_Master only, evaluate on
 # Validation_Data_Master (normal) and Attack_Data_Master (attack) with the
 # ten features, for LOF (k = 20), One-Class SVM (nu = 0.05, gamma scale) and
-# Isolation Forest (100 trees, seed 0).
+# Isolation Forest (100 trees, seed 0), and for the sequence models: the
+# n-gram model, call-set nearest neighbours, STIDE and their ensemble, with
+# the defaults chosen on the development split (see the README).
 # Prints a Markdown table. With --readme, also writes it into README.md
 # between the adfa:begin and adfa:end markers.
 #
@@ -43,11 +45,15 @@ table=$work/table.md
   echo "| model | ROC AUC | DR at 1% FA | DR at 5% FA | DR at 10% FA | train | evaluate |"
   echo "|---|---|---|---|---|---|---|"
 } >"$table"
-for alg in lof ocsvm iforest; do
+for alg in lof ocsvm iforest ngram callset stide ensemble; do
   case $alg in
     lof) flags=(--algorithm lof --neighbors 20); name="LOF, k = 20" ;;
     ocsvm) flags=(--algorithm ocsvm --nu 0.05 --gamma scale); name="One-Class SVM, nu = 0.05, gamma scale" ;;
     iforest) flags=(--algorithm iforest --trees 100 --seed 0); name="Isolation Forest, 100 trees, seed 0" ;;
+    ngram) flags=(--algorithm ngram); name="n-gram, Kneser-Ney, N = 10, share of calls with -ln p > 3" ;;
+    callset) flags=(--algorithm callset); name="call set, nearest training trace (cosine), k = 1" ;;
+    stide) flags=(--algorithm stide); name="STIDE, window 8" ;;
+    ensemble) flags=(--algorithm ensemble); name="ensemble: n-gram (N = 6) + call set, z-score mean" ;;
   esac
   t0=$(now)
   "$det" train "${flags[@]}" --input adfa --model "$work/$alg.gob" "$data/Training_Data_Master" 2>/dev/null

@@ -31,7 +31,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		rows := [][]float64{make([]float64, m.Dim()), make([]float64, m.Dim())}
 		rows[1][0] = 1e308
-		for i, r := range m.Score(rows) {
+		for i, r := range m.Score(rows, nil) {
 			if r.Err == nil && (!finite(r.Score) || !(r.Confidence >= 0 && r.Confidence <= 1)) {
 				t.Errorf("row %d: score %v, confidence %v without an error", i, r.Score, r.Confidence)
 			}

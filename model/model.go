@@ -84,7 +84,10 @@ type Deviation struct {
 
 // Train fits a model with the detector of spec on rows (raw,
 // unstandardized feature vectors named by names).
-func Train(names []string, rows [][]float64, spec algo.Spec, args algo.Args, p Params) (*Model, error) {
+//
+// seqs, for a detector whose Spec asks for Sequences, are the samples'
+// per-process call-name sequences, in the order of rows; nil otherwise.
+func Train(names []string, rows [][]float64, seqs [][][]string, spec algo.Spec, args algo.Args, p Params) (*Model, error) {
 	if len(rows) < 2 {
 		return nil, fmt.Errorf("training needs at least 2 samples, got %d", len(rows))
 	}
@@ -97,7 +100,10 @@ func Train(names []string, rows [][]float64, spec algo.Spec, args algo.Args, p P
 	if err != nil {
 		return nil, err
 	}
-	det, err := spec.Fit(algo.Samples{Rows: sc.TransformAll(rows)}, args, p.Fit)
+	if spec.Sequences && len(seqs) != len(rows) {
+		return nil, fmt.Errorf("%s needs the samples' call sequences: train it on executables, strace logs or ADFA-LD traces, not feature tables", spec.Title)
+	}
+	det, err := spec.Fit(algo.Samples{Rows: sc.TransformAll(rows), Seqs: seqs}, args, p.Fit)
 	if err != nil {
 		return nil, fmt.Errorf("fit %s: %w", spec.Title, err)
 	}
@@ -152,9 +158,12 @@ func (m *Model) Parameters() map[string]string { return m.det.Params() }
 // all cores; results are in the order of rows. A vector whose
 // standardized values or score are not finite numbers gets a Result with
 // Err set.
-func (m *Model) Score(rows [][]float64) []Result {
+//
+// seqs are the samples' call sequences, as for Train, when the model's
+// detector reads them (Spec().Sequences); nil otherwise.
+func (m *Model) Score(rows [][]float64, seqs [][][]string) []Result {
 	z := m.Scaler.TransformAll(rows)
-	scores := m.det.Score(algo.Samples{Rows: z})
+	scores := m.det.Score(algo.Samples{Rows: z, Seqs: seqs})
 	out := make([]Result, len(rows))
 	for i, s := range scores {
 		if err := m.unscorable(rows[i], z[i], s); err != nil {

@@ -42,7 +42,7 @@ func fit(names []string, rows [][]float64, alg string, p Params, args ...string)
 	if err := spec.Check(a); err != nil {
 		return nil, err
 	}
-	return Train(names, rows, spec, a, p)
+	return Train(names, rows, nil, spec, a, p)
 }
 
 // withDetector changes a model's fitted detector and stores it back, as a
@@ -96,7 +96,7 @@ func TestRoundTripGivesIdenticalScores(t *testing.T) {
 				t.Fatalf("metadata lost: %+v", back)
 			}
 			test := data(40, 2)
-			want, got := m.Score(test), back.Score(test)
+			want, got := m.Score(test, nil), back.Score(test, nil)
 			for i := range want {
 				if want[i].Score != got[i].Score || want[i].Confidence != got[i].Confidence {
 					t.Fatalf("row %d: score %v/%v after round trip, want %v/%v", i, got[i].Score, got[i].Confidence, want[i].Score, want[i].Confidence)
@@ -109,7 +109,7 @@ func TestRoundTripGivesIdenticalScores(t *testing.T) {
 func TestScoreResult(t *testing.T) {
 	m := trained(t, LOF)
 	far := []float64{40, 10, 7} // 40 standard deviations out in a
-	r := m.Score([][]float64{far, {0, 10, 7}})
+	r := m.Score([][]float64{far, {0, 10, 7}}, nil)
 	if !r[0].Anomalous || r[0].Score >= 0 || r[0].Confidence < 0.99 {
 		t.Errorf("far point: %+v", r[0])
 	}
@@ -451,7 +451,7 @@ func TestTrainRefusesUnusableScale(t *testing.T) {
 func TestScoreNonFiniteIsError(t *testing.T) {
 	for _, alg := range []string{LOF, OCSVM} {
 		m := trained(t, alg)
-		r := m.Score([][]float64{{1e308, 10, 7}, {-1e308, 1e308, 7}, {0, 10, 7}})
+		r := m.Score([][]float64{{1e308, 10, 7}, {-1e308, 1e308, 7}, {0, 10, 7}}, nil)
 		for i, res := range r[:2] {
 			// The one-class svm's kernel goes to 0 far out: a finite
 			// score, anomalous. The local outlier factor's is NaN.

@@ -46,6 +46,9 @@ type Options struct {
 	Consumers func(src samples.Source) []Consumer
 	// Warn receives warnings (skipped files, an unsandboxed run).
 	Warn func(format string, args ...any)
+	// Sequences asks for each sample's per-process call-name sequences
+	// (Sample.Seqs), for sequence detectors; see MaxSequenceCalls.
+	Sequences bool
 	// Progress, when set, is called after each sample with the number
 	// of samples done, the total and the sample's name.
 	Progress func(done, total int, name string)
@@ -62,6 +65,8 @@ type Consumer interface {
 type Sample struct {
 	Name      string
 	Vec       []float64        // the features, in the order of Table.Names
+	Seqs      [][]string       // with Options.Sequences: each process's call names, in order of first call
+	Dropped   int64            // calls left out of Seqs by its bounds
 	Syscalls  map[string]int64 // the call-name histogram; nil for CSV rows
 	Run       *report.RunInfo  // set for executed samples
 	Err       error
@@ -215,12 +220,19 @@ func readCSV(path string) (*features.Table, error) {
 func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	s := Sample{Name: src.Name}
 	var c features.Counter
+	var rec *sequences
+	if o.Sequences {
+		rec = &sequences{}
+	}
 	if o.Consumers != nil {
 		s.Consumers = o.Consumers(src)
 	}
 	add := func(e *trace.Event) error {
 		if e.Kind == trace.EventCall {
 			c.Add(e.Call.Name)
+		}
+		if rec != nil {
+			rec.add(e)
 		}
 		for _, x := range s.Consumers {
 			if err := x.Event(e); err != nil {
@@ -239,6 +251,9 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	if err == nil {
 		s.Vec, err = c.Vector()
 		s.Syscalls = c.Histogram()
+		if rec != nil {
+			s.Seqs, s.Dropped = rec.seqs, rec.dropped
+		}
 		if errors.Is(err, features.ErrNoCalls) && st.Skipped > 0 {
 			err = fmt.Errorf("%w: none of its %d lines is one; is it really %s?", err, st.Lines, kindArticle(src.Kind))
 		}
