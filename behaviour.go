@@ -102,7 +102,9 @@ func (b *behaviour) judge(t *pipeline.Table, rows []report.Row, algorithm string
 		} else if len(findings) > 0 {
 			sev = rules.SampleSeverity(findings, false, 0)
 		}
-		r.Severity, r.Findings = sev.String(), reportFindings(findings)
+		// The rules' findings come first; a detector's own (a sequence
+		// model's worst window) stay after them.
+		r.Severity, r.Findings = sev.String(), append(reportFindings(findings), r.Findings...)
 		if b.failOn != rules.None && sev >= b.failOn {
 			failing = true
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"detector/algo"
 	"detector/model"
 	"detector/pipeline"
 	"detector/report"
@@ -112,6 +113,9 @@ func judge(m *model.Model, t *pipeline.Table) (rows []report.Row, bad []pipeline
 				s.Err = fmt.Errorf("%s: cannot be judged: %w", s.Name, res.Err)
 			} else {
 				r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
+				if f := sequenceFinding(res.Explanation, s.SeqPIDs); f != nil && res.Anomalous {
+					r.Findings = append(r.Findings, *f)
+				}
 				r.Verdict = report.Normal
 				if res.Anomalous {
 					r.Verdict = report.Anomalous
@@ -138,4 +142,26 @@ func summary(m *model.Model, c *cli.Context) report.Summary {
 		ModelPath:    path,
 		Explain:      c.Bool("explain"),
 	}
+}
+
+// maxWindowEvidence bounds the calls of a sequence window shown as
+// evidence.
+const maxWindowEvidence = 12
+
+// sequenceFinding turns a sequence detector's explanation into an INFO
+// finding naming the worst process and its window of calls.
+func sequenceFinding(x *algo.Explanation, pids []int) *report.Finding {
+	if x == nil {
+		return nil
+	}
+	pid := 0
+	if x.Process >= 0 && x.Process < len(pids) {
+		pid = pids[x.Process]
+	}
+	f := &report.Finding{Rule: "sequence-window", Severity: report.SeverityInfo, Count: 1,
+		Message: fmt.Sprintf("process %d, calls %d to %d: %s", pid, x.Start+1, x.Start+x.Length, x.Detail)}
+	for _, c := range x.Calls[:min(len(x.Calls), maxWindowEvidence)] {
+		f.Evidence = append(f.Evidence, report.Evidence{PID: pid, Syscall: c})
+	}
+	return f
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"encoding/json"
 	"math"
 	"os"
@@ -127,5 +128,34 @@ func TestADFALDSequences(t *testing.T) {
 				t.Errorf("%s: %s %v, golden %v", alg, c.name, c.got, c.want)
 			}
 		}
+	}
+}
+
+// An anomalous verdict of a sequence model names its worst process and
+// window: a "sequence-window" finding with the window's calls as evidence.
+func TestSequenceWindowEvidence(t *testing.T) {
+	// A training set of one behaviour (copies of one quiet run), so that
+	// the calibrated threshold is tight.
+	dir := t.TempDir()
+	quiet, err := os.ReadFile("testdata/behaviour/quiet.strace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("q%d.strace", i)), quiet, 0o644)
+	}
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--algorithm", "ngram", "--folds", "2", "--model", m, dir); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	// ADFA-LD's i386 call names are all unknown to a model of x86-64 logs.
+	rows, r := detectJSON(t, "--model", m, "fixtures/adfa/UTD-0454.txt")
+	if len(rows) != 1 || rows[0].Verdict != "anomalous" {
+		t.Fatalf("rows %+v: %s", rows, r.stderr)
+	}
+	var f = rows[0].Findings
+	if len(f) != 1 || f[0].Rule != "sequence-window" || f[0].Severity != "INFO" || len(f[0].Evidence) == 0 ||
+		!strings.Contains(f[0].Message, "most surprising consecutive calls") {
+		t.Fatalf("findings %+v", f)
 	}
 }

@@ -335,3 +335,20 @@ func EncodeGob(v any) ([]byte, error) {
 func DecodeGob(data []byte, v any) error {
 	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
 }
+
+// Explainer is implemented by detectors that can say where in a sample its
+// score comes from. Explain returns, per sample, at most one Explanation
+// (nil when it has none).
+type Explainer interface {
+	Explain(s Samples) []*Explanation
+}
+
+// Explanation points at the part of a sample that scores worst: for
+// sequence detectors, a process (its index in Samples.Seqs) and a window of
+// its calls.
+type Explanation struct {
+	Process       int      // index of the process in the sample's Seqs
+	Start, Length int      // the window, in calls of that process
+	Calls         []string // the window's call names
+	Detail        string   // what the window shows, for people
+}

@@ -200,3 +200,14 @@ func fitters(a algo.Args, v int) ([]seq.Fitter, []string, error) {
 	}
 	return fits, names, nil
 }
+
+// Evidence is the window of the first member that can point at one
+// (seq.Windower).
+func (m *Model) Evidence(s []int32, v *seq.Vocabulary) (int, int, string) {
+	for _, x := range m.members() {
+		if w, ok := x.(seq.Windower); ok {
+			return w.Evidence(s, v)
+		}
+	}
+	return 0, len(s), ""
+}

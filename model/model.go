@@ -73,6 +73,9 @@ type Result struct {
 	// Deviations holds every feature's standardized distance from the
 	// training mean, largest magnitude first.
 	Deviations []Deviation
+	// Explanation, from detectors that give one, points at the part of
+	// the sample that scores worst (a process and a window of its calls).
+	Explanation *algo.Explanation
 }
 
 // Deviation is a feature's distance from the training mean in training
@@ -164,6 +167,10 @@ func (m *Model) Parameters() map[string]string { return m.det.Params() }
 func (m *Model) Score(rows [][]float64, seqs [][][]string) []Result {
 	z := m.Scaler.TransformAll(rows)
 	scores := m.det.Score(algo.Samples{Rows: z, Seqs: seqs})
+	var why []*algo.Explanation
+	if ex, ok := m.det.(algo.Explainer); ok {
+		why = ex.Explain(algo.Samples{Rows: z, Seqs: seqs})
+	}
 	out := make([]Result, len(rows))
 	for i, s := range scores {
 		if err := m.unscorable(rows[i], z[i], s); err != nil {
@@ -175,6 +182,9 @@ func (m *Model) Score(rows [][]float64, seqs [][][]string) []Result {
 			Anomalous:  s < 0,
 			Confidence: m.Confidence(s),
 			Deviations: m.deviations(z[i]),
+		}
+		if i < len(why) {
+			out[i].Explanation = why[i]
 		}
 	}
 	return out

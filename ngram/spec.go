@@ -68,3 +68,9 @@ func settings(cfg Config) map[string]string {
 		"seed":          strconv.FormatUint(cfg.Seed, 10),
 	}
 }
+
+// Evidence is the model's most surprising window of calls (seq.Windower).
+func (m *Model) Evidence(s []int32, _ *seq.Vocabulary) (int, int, string) {
+	w := m.MostSurprising(s)
+	return w.Start, w.Length, fmt.Sprintf("the %d most surprising consecutive calls, mean surprisal %.2f nats", w.Length, w.Mean)
+}

@@ -66,6 +66,7 @@ type Sample struct {
 	Name      string
 	Vec       []float64        // the features, in the order of Table.Names
 	Seqs      [][]string       // with Options.Sequences: each process's call names, in order of first call
+	SeqPIDs   []int            // the pid of each of Seqs (0 for ADFA-LD traces)
 	Dropped   int64            // calls left out of Seqs by its bounds
 	Syscalls  map[string]int64 // the call-name histogram; nil for CSV rows
 	Run       *report.RunInfo  // set for executed samples
@@ -252,7 +253,7 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 		s.Vec, err = c.Vector()
 		s.Syscalls = c.Histogram()
 		if rec != nil {
-			s.Seqs, s.Dropped = rec.seqs, rec.dropped
+			s.Seqs, s.SeqPIDs, s.Dropped = rec.seqs, rec.pids, rec.dropped
 		}
 		if errors.Is(err, features.ErrNoCalls) && st.Skipped > 0 {
 			err = fmt.Errorf("%w: none of its %d lines is one; is it really %s?", err, st.Lines, kindArticle(src.Kind))

@@ -18,6 +18,7 @@ const (
 type sequences struct {
 	byPID   map[int]int // pid -> index in seqs
 	seqs    [][]string
+	pids    []int // pid of each sequence
 	calls   int
 	dropped int64
 }
@@ -38,6 +39,7 @@ func (r *sequences) add(e *trace.Event) {
 		i = len(r.seqs)
 		r.byPID[e.PID] = i
 		r.seqs = append(r.seqs, nil)
+		r.pids = append(r.pids, e.PID)
 	}
 	if r.calls >= MaxSequenceCalls {
 		r.dropped++

@@ -100,6 +100,46 @@ func (d *Detector[M]) Score(s algo.Samples) []float64 {
 	return out
 }
 
+// Windower is implemented by sequence models that can point at the part of
+// an encoded sequence that makes it anomalous: a window of calls and a
+// sentence saying why.
+type Windower interface {
+	Evidence(s []int32, v *Vocabulary) (start, length int, detail string)
+}
+
+// Explain points, for every sample, at its worst process and, when the
+// model is a Windower, the window that makes it anomalous.
+func (d *Detector[M]) Explain(s algo.Samples) []*algo.Explanation {
+	out := make([]*algo.Explanation, len(s.Seqs))
+	w, ok := any(d.Model).(Windower)
+	for i, sample := range s.Seqs {
+		worst, best := -1, math.Inf(1)
+		var enc []int32
+		for j, p := range sample {
+			if len(p) == 0 {
+				continue
+			}
+			e := d.Vocab.Encode(p)
+			if v := d.Model.Decision(e); worst < 0 || v < best {
+				worst, best, enc = j, v, e
+			}
+		}
+		if worst < 0 {
+			continue
+		}
+		x := &algo.Explanation{Process: worst, Length: len(enc)}
+		if ok {
+			x.Start, x.Length, x.Detail = w.Evidence(enc, d.Vocab)
+		}
+		if x.Start < 0 || x.Length < 0 || x.Start+x.Length > len(enc) {
+			x.Start, x.Length = 0, len(enc)
+		}
+		x.Calls = append([]string(nil), sample[worst][x.Start:x.Start+x.Length]...)
+		out[i] = x
+	}
+	return out
+}
+
 // TrainingDecision returns the training samples' decisions.
 func (d *Detector[M]) TrainingDecision() []float64 { return append([]float64(nil), d.Train...) }
 

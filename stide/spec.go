@@ -44,3 +44,22 @@ func config(a algo.Args) (Config, error) {
 	cfg.Contamination, cfg.Folds, cfg.Seed, err = seq.CalibrationArgs(a)
 	return cfg, err
 }
+
+// Evidence is the first window of calls never seen in training
+// (seq.Windower).
+func (m *Model) Evidence(s []int32, _ *seq.Vocabulary) (int, int, string) {
+	miss := m.Mismatches(s)
+	n := 0
+	for _, b := range miss {
+		if b {
+			n++
+		}
+	}
+	for i, b := range miss {
+		if b {
+			start := max(0, i-m.N+1)
+			return start, i + 1 - start, fmt.Sprintf("the first of %d windows of %d calls never seen in training", n, m.N)
+		}
+	}
+	return 0, 0, "every window was seen in training"
+}
