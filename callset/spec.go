@@ -11,26 +11,13 @@ import (
 
 // Spec registers the call-set model with detector's algorithm registry as
 // "callset": a seq.Detector over this package's Model.
-var Spec = algo.Spec{
-	Name:      "callset",
-	Title:     "call-set nearest neighbours",
-	Sequences: true,
-	Params: append([]algo.Param{
-		{Name: "k", Default: "1", Usage: "nearest training call sets averaged (cosine distance)"},
-	}, seq.CalibrationParams...),
-	Check: func(a algo.Args) error { _, err := config(a); return err },
-	Fit: func(s algo.Samples, a algo.Args, _ algo.FitOptions) (algo.Detector, error) {
-		cfg, err := config(a)
-		if err != nil {
-			return nil, err
-		}
-		return seq.FitDetector(s, func(train [][]int32, v int) (*Model, error) { return Fit(train, v, cfg) }, map[string]string{
-			"k": strconv.Itoa(cfg.K), "contamination": strconv.FormatFloat(cfg.Contamination, 'g', -1, 64),
-			"folds": strconv.Itoa(cfg.Folds), "seed": strconv.FormatUint(cfg.Seed, 10),
-		})
-	},
-	New: func() algo.Detector { return new(seq.Detector[*Model]) },
-}
+var Spec = seq.NewSpec("callset", "call-set nearest neighbours",
+	[]algo.Param{{Name: "k", Default: "1", Usage: "nearest training call sets averaged (cosine distance)"}},
+	config, Fit, func(cfg Config) map[string]string {
+		s := seq.CalibrationSettings(cfg.Contamination, cfg.Folds, cfg.Seed)
+		s["k"] = strconv.Itoa(cfg.K)
+		return s
+	})
 
 // config reads the training parameters.
 func config(a algo.Args) (Config, error) {

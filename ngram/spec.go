@@ -11,25 +11,11 @@ import (
 // Spec registers the n-gram language model with detector's algorithm
 // registry as "ngram": a seq.Detector over this package's Model, its
 // vocabulary kept in the model file with it.
-var Spec = algo.Spec{
-	Name:      "ngram",
-	Title:     "n-gram language model",
-	Sequences: true,
-	Params: append([]algo.Param{
-		{Name: "order", Default: "10", Usage: "n-gram order N for ngram (default 10), window length for stide (default 8)"},
-		{Name: "method", Default: "kn", Usage: "smoothing: kn (interpolated Kneser-Ney) or ad (interpolated absolute discounting)"},
-		{Name: "threshold", Default: "3", Usage: "a call is surprising when -ln p exceeds this many nats; the score is the share of surprising calls"},
-	}, seq.CalibrationParams...),
-	Check: func(a algo.Args) error { _, err := config(a); return err },
-	Fit: func(s algo.Samples, a algo.Args, _ algo.FitOptions) (algo.Detector, error) {
-		cfg, err := config(a)
-		if err != nil {
-			return nil, err
-		}
-		return seq.FitDetector(s, func(train [][]int32, v int) (*Model, error) { return Fit(train, v, cfg) }, settings(cfg))
-	},
-	New: func() algo.Detector { return new(seq.Detector[*Model]) },
-}
+var Spec = seq.NewSpec("ngram", "n-gram language model", []algo.Param{
+	{Name: "order", Default: "10", Usage: "n-gram order N for ngram (default 10), window length for stide (default 8)"},
+	{Name: "method", Default: "kn", Usage: "smoothing: kn (interpolated Kneser-Ney) or ad (interpolated absolute discounting)"},
+	{Name: "threshold", Default: "3", Usage: "a call is surprising when -ln p exceeds this many nats; the score is the share of surprising calls"},
+}, config, Fit, settings)
 
 // config reads the training parameters.
 func config(a algo.Args) (Config, error) {
@@ -59,14 +45,11 @@ func config(a algo.Args) (Config, error) {
 }
 
 func settings(cfg Config) map[string]string {
-	return map[string]string{
-		"order":         strconv.Itoa(cfg.Order),
-		"method":        map[Method]string{KneserNey: "kn", AbsoluteDiscounting: "ad"}[cfg.Method],
-		"threshold":     strconv.FormatFloat(cfg.Threshold, 'g', -1, 64),
-		"contamination": strconv.FormatFloat(cfg.Contamination, 'g', -1, 64),
-		"folds":         strconv.Itoa(cfg.Folds),
-		"seed":          strconv.FormatUint(cfg.Seed, 10),
-	}
+	s := seq.CalibrationSettings(cfg.Contamination, cfg.Folds, cfg.Seed)
+	s["order"] = strconv.Itoa(cfg.Order)
+	s["method"] = map[Method]string{KneserNey: "kn", AbsoluteDiscounting: "ad"}[cfg.Method]
+	s["threshold"] = strconv.FormatFloat(cfg.Threshold, 'g', -1, 64)
+	return s
 }
 
 // Evidence is the model's most surprising window of calls (seq.Windower).

@@ -221,3 +221,36 @@ func CalibrationArgs(a algo.Args) (contamination float64, folds int, seed uint64
 	}
 	return
 }
+
+// NewSpec builds the registry entry of a sequence model: its own
+// parameters followed by CalibrationParams, config reading them (and
+// checking them before any sample is read), fit fitting the calibrated model
+// on the encoded training sequences, and settings describing a config for
+// people. The detector is a Detector over the model.
+func NewSpec[C any, M Model](name, title string, own []algo.Param, config func(algo.Args) (C, error),
+	fit func(train [][]int32, v int, cfg C) (M, error), settings func(C) map[string]string) algo.Spec {
+	return algo.Spec{
+		Name:      name,
+		Title:     title,
+		Sequences: true,
+		Params:    append(append([]algo.Param(nil), own...), CalibrationParams...),
+		Check:     func(a algo.Args) error { _, err := config(a); return err },
+		Fit: func(s algo.Samples, a algo.Args, _ algo.FitOptions) (algo.Detector, error) {
+			cfg, err := config(a)
+			if err != nil {
+				return nil, err
+			}
+			return FitDetector(s, func(train [][]int32, v int) (M, error) { return fit(train, v, cfg) }, settings(cfg))
+		},
+		New: func() algo.Detector { return new(Detector[M]) },
+	}
+}
+
+// CalibrationSettings describes the shared calibration parameters.
+func CalibrationSettings(contamination float64, folds int, seed uint64) map[string]string {
+	return map[string]string{
+		"contamination": strconv.FormatFloat(contamination, 'g', -1, 64),
+		"folds":         strconv.Itoa(folds),
+		"seed":          strconv.FormatUint(seed, 10),
+	}
+}

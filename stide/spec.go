@@ -8,28 +8,15 @@ import (
 	"detector/seq"
 )
 
-// Spec registers the STIDE model with detector's algorithm registry as
-// "stide": a seq.Detector over this package's Model.
-var Spec = algo.Spec{
-	Name:      "stide",
-	Title:     "STIDE (sequence time-delay embedding)",
-	Sequences: true,
-	Params: append([]algo.Param{
-		{Name: "order", Default: "8", Usage: "n-gram order N for ngram (default 10), window length for stide (default 8)"},
-	}, seq.CalibrationParams...),
-	Check: func(a algo.Args) error { _, err := config(a); return err },
-	Fit: func(s algo.Samples, a algo.Args, _ algo.FitOptions) (algo.Detector, error) {
-		cfg, err := config(a)
-		if err != nil {
-			return nil, err
-		}
-		return seq.FitDetector(s, func(train [][]int32, v int) (*Model, error) { return Fit(train, v, cfg) }, map[string]string{
-			"order": strconv.Itoa(cfg.N), "contamination": strconv.FormatFloat(cfg.Contamination, 'g', -1, 64),
-			"folds": strconv.Itoa(cfg.Folds), "seed": strconv.FormatUint(cfg.Seed, 10),
-		})
-	},
-	New: func() algo.Detector { return new(seq.Detector[*Model]) },
-}
+// Spec registers STIDE with detector's algorithm registry as "stide": a
+// seq.Detector over this package's Model.
+var Spec = seq.NewSpec("stide", "STIDE (sequence time-delay embedding)",
+	[]algo.Param{{Name: "order", Default: "8", Usage: "n-gram order N for ngram (default 10), window length for stide (default 8)"}},
+	config, Fit, func(cfg Config) map[string]string {
+		s := seq.CalibrationSettings(cfg.Contamination, cfg.Folds, cfg.Seed)
+		s["order"] = strconv.Itoa(cfg.N)
+		return s
+	})
 
 // config reads the training parameters.
 func config(a algo.Args) (Config, error) {
