@@ -181,3 +181,41 @@ func TestDetectBehaviourADFA(t *testing.T) {
 		t.Errorf("rows without findings: %s", r.stdout)
 	}
 }
+
+// detect --threshold moves the decision boundary without retraining: with
+// a threshold above every score all samples are anomalous, the summary says
+// so, and rarity stays the model's.
+func TestDetectThreshold(t *testing.T) {
+	m := trainTraces(t)
+	samples := []string{"--input", "strace", "--rules", "off", "fixtures/traces/simple.trace", "testdata/behaviour/quiet.strace"}
+	plain, _ := detectJSON(t, append([]string{"--model", m}, samples...)...)
+	moved, r := detectJSON(t, append([]string{"--model", m, "--threshold", "1000"}, samples...)...)
+	if r.code != 1 {
+		t.Errorf("exit %d with every sample anomalous", r.code)
+	}
+	for i := range moved {
+		if moved[i].Verdict != "anomalous" {
+			t.Errorf("--threshold 1000: %s is %s", moved[i].Sample, moved[i].Verdict)
+		}
+	}
+	var raw []map[string]any
+	for _, args := range [][]string{append([]string{"detect", "--output", "json", "--model", m}, samples...), append([]string{"detect", "--output", "json", "--model", m, "--threshold", "1000"}, samples...)} {
+		out := run(t, nil, args...).stdout
+		var row map[string]any
+		if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &row); err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, row)
+	}
+	if r0, ok := raw[0]["rarity"].(float64); !ok || r0 < 0 || r0 > 1 || raw[0]["rarity"] != raw[1]["rarity"] || raw[0]["score"] != raw[1]["score"] {
+		t.Errorf("rarity or score changed with the threshold: %v / %v", raw[0], raw[1])
+	}
+	tab := run(t, nil, append([]string{"detect", "--model", m, "--threshold", "1000"}, samples...)...)
+	if !strings.Contains(tab.stdout, "threshold 1000 (a score below it is anomalous)") {
+		t.Errorf("summary does not name the threshold:\n%s", tab.stdout)
+	}
+	if plain[1].Verdict != "normal" {
+		t.Errorf("without --threshold the training sample %s is %s", plain[1].Sample, plain[1].Verdict)
+	}
+	wantError(t, run(t, nil, append([]string{"detect", "--model", m, "--threshold", "NaN"}, samples...)...), "--threshold")
+}

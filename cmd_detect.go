@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 
@@ -18,6 +19,7 @@ func detectFlags() []cli.Flag {
 	return append(append([]cli.Flag{
 		modelFlag(),
 		&cli.StringFlag{Name: "output", Value: "table", Usage: "report format `FORMAT`: table, json (JSON Lines) or csv"},
+		&cli.Float64Flag{Name: "threshold", Value: 0, Usage: "decision boundary `S`: a score below S is anomalous (0 is the model's own; confidence measures the distance from S)"},
 		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time, the process and its parents) below the table"},
 	}, append(behaviourFlags(), inputFlags()...)...), execFlags()...)
 }
@@ -65,7 +67,11 @@ func runDetect(c *cli.Context, paths []string) error {
 	if t.Executed() && m.TraceOptions != "" && m.TraceOptions != sandbox.TraceOptions {
 		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, sandbox.TraceOptions)
 	}
-	rows, bad := judge(m, t)
+	threshold := c.Float64("threshold")
+	if math.IsNaN(threshold) || math.IsInf(threshold, 0) {
+		return withHint(fmt.Errorf("--threshold must be a finite number, not %v", threshold), "for example --threshold -0.1")
+	}
+	rows, bad := judge(m, t, threshold)
 	failing, err := b.judge(t, rows, m.Algorithm)
 	if err != nil {
 		return err
@@ -89,7 +95,8 @@ func runDetect(c *cli.Context, paths []string) error {
 
 // judge scores every usable sample and returns the report rows in input
 // order, and the samples that could not be judged.
-func judge(m *model.Model, t *pipeline.Table) (rows []report.Row, bad []pipeline.Sample) {
+// A score below threshold is anomalous; confidence is measured from it.
+func judge(m *model.Model, t *pipeline.Table, threshold float64) (rows []report.Row, bad []pipeline.Sample) {
 	var vecs [][]float64
 	var seqs [][][]string
 	for _, s := range t.Samples {
@@ -112,12 +119,14 @@ func judge(m *model.Model, t *pipeline.Table) (rows []report.Row, bad []pipeline
 				// A score that cannot be computed is never "normal".
 				s.Err = fmt.Errorf("%s: cannot be judged: %w", s.Name, res.Err)
 			} else {
-				r.Score, r.Confidence, r.Deviations = res.Score, res.Confidence, res.Deviations
-				if f := sequenceFinding(res.Explanation, s.SeqPIDs); f != nil && res.Anomalous {
+				anomalous := res.Score < threshold
+				r.Score, r.Confidence, r.Deviations = res.Score, m.Confidence(res.Score-threshold), res.Deviations
+				r.Rarity = m.Rarity(res.Score)
+				if f := sequenceFinding(res.Explanation, s.SeqPIDs); f != nil && anomalous {
 					r.Findings = append(r.Findings, *f)
 				}
 				r.Verdict = report.Normal
-				if res.Anomalous {
+				if anomalous {
 					r.Verdict = report.Anomalous
 				}
 			}
@@ -141,6 +150,7 @@ func summary(m *model.Model, c *cli.Context) report.Summary {
 		Trained:      m.Created,
 		ModelPath:    path,
 		Explain:      c.Bool("explain"),
+		Threshold:    c.Float64("threshold"),
 	}
 }
 

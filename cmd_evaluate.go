@@ -69,7 +69,7 @@ func runEvaluate(c *cli.Context) error {
 		if !slices.Equal(t.Names, m.FeatureNames) {
 			return fmt.Errorf("%s: the samples have features %v but the model was trained on %v", root, t.Names, m.FeatureNames)
 		}
-		rows, bad := judge(m, t)
+		rows, bad := judge(m, t, 0)
 		if len(bad) > 0 {
 			return failed(bad, "%d of %d samples in %s not judged", len(bad), len(rows), root)
 		}

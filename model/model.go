@@ -221,6 +221,18 @@ func (m *Model) deviations(z []float64) []Deviation {
 	return d
 }
 
+// Rarity is the share of the training samples whose own score is at least
+// as anomalous as score (at or below it): an empirical p-value that reads
+// the same for every algorithm. 0.01 means one training sample in a
+// hundred scored as low.
+func (m *Model) Rarity(score float64) float64 {
+	if len(m.TrainScores) == 0 || math.IsNaN(score) {
+		return 0
+	}
+	n, _ := slices.BinarySearch(m.TrainScores, math.Nextafter(score, math.Inf(1)))
+	return float64(n) / float64(len(m.TrainScores))
+}
+
 // Confidence maps a score to [0, 1]: 0 on the decision boundary, growing
 // with the score's distance from it on either side:
 //

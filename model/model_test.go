@@ -464,3 +464,15 @@ func TestScoreNonFiniteIsError(t *testing.T) {
 		}
 	}
 }
+
+// Rarity is the share of training scores at or below a score.
+func TestRarity(t *testing.T) {
+	m := &Model{TrainScores: []float64{-0.5, -0.1, 0.2, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 1.0}}
+	for _, c := range []struct{ score, want float64 }{
+		{-1, 0}, {-0.5, 0.1}, {-0.3, 0.1}, {0.2, 0.4}, {0.25, 0.4}, {1.0, 1}, {5, 1},
+	} {
+		if got := m.Rarity(c.score); got != c.want {
+			t.Errorf("Rarity(%v) = %v, want %v", c.score, got, c.want)
+		}
+	}
+}

@@ -19,7 +19,7 @@ func WriteCSV(w io.Writer, rows []Row, s Summary) error {
 		n := "dev" + strconv.Itoa(i)
 		head = append(head, n+"_feature", n+"_z")
 	}
-	head = append(head, "severity", "findings", "error", "exit_code", "timed_out", "truncated", "memory_limited")
+	head = append(head, "severity", "findings", "error", "exit_code", "timed_out", "truncated", "memory_limited", "rarity")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -49,6 +49,11 @@ func WriteCSV(w io.Writer, rows []Row, s Summary) error {
 		} else {
 			rec = append(rec, "", "", "", "")
 		}
+		rarity := ""
+		if r.Verdict != Error {
+			rarity = formatFloat(r.Rarity)
+		}
+		rec = append(rec, rarity)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

@@ -67,6 +67,7 @@ type jsonRow struct {
 	Verdict    string          `json:"verdict"`
 	Score      *float64        `json:"score"`
 	Confidence *float64        `json:"confidence"`
+	Rarity     *float64        `json:"rarity"`
 	Features   *Floats         `json:"features"`
 	Deviations []jsonDeviation `json:"deviations"`
 	Severity   string          `json:"severity"`
@@ -129,7 +130,7 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 		j := jsonRow{Sample: r.Sample, Verdict: r.Verdict, Deviations: []jsonDeviation{}, Error: r.Err,
 			Severity: severity(r), Findings: jsonFindings(r.Findings)}
 		if r.Verdict != Error {
-			j.Score, j.Confidence = finitePtr(r.Score), finitePtr(r.Confidence)
+			j.Score, j.Confidence, j.Rarity = finitePtr(r.Score), finitePtr(r.Confidence), finitePtr(r.Rarity)
 			for _, d := range top(r.Deviations) {
 				j.Deviations = append(j.Deviations, jsonDeviation{d.Feature, finitePtr(d.Z)})
 			}

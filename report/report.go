@@ -35,6 +35,9 @@ type Row struct {
 	Verdict    string
 	Score      float64
 	Confidence float64
+	// Rarity is the share of training samples that scored at or below
+	// Score (model.Model.Rarity).
+	Rarity float64
 	Features   []float64         // raw values, in the order of Summary.FeatureNames
 	Deviations []model.Deviation // largest first; at most TopDeviations are shown
 	Err        string            // why the sample could not be judged (Verdict == Error)
@@ -74,6 +77,9 @@ type Summary struct {
 	TrainSamples int
 	Trained      time.Time
 	ModelPath    string
+	// Threshold is the decision boundary detect used (--threshold; 0 by
+	// default): a score below it is anomalous.
+	Threshold float64
 	// Explain asks the table for each finding's evidence below the table.
 	Explain bool
 }

@@ -116,10 +116,10 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := strings.Join(recs[0], ",")
-	if head != "sample,verdict,score,confidence,total_calls,network_ratio,dev1_feature,dev1_z,dev2_feature,dev2_z,dev3_feature,dev3_z,severity,findings,error,exit_code,timed_out,truncated,memory_limited" {
+	if head != "sample,verdict,score,confidence,total_calls,network_ratio,dev1_feature,dev1_z,dev2_feature,dev2_z,dev3_feature,dev3_z,severity,findings,error,exit_code,timed_out,truncated,memory_limited,rarity" {
 		t.Fatalf("header %s", head)
 	}
-	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,WARNING,,,1,true,false,false" {
+	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,WARNING,,,1,true,false,false,0" {
 		t.Errorf("row 1: %s", got)
 	}
 	if recs[3][1] != Error || recs[3][2] != "" || !strings.Contains(recs[3][14], "no system calls") {
@@ -235,7 +235,7 @@ func TestMemoryLimitedRun(t *testing.T) {
 	if err := WriteCSV(&cs, rs, sum); err != nil {
 		t.Fatal(err)
 	}
-	if recs, err := csv.NewReader(&cs).ReadAll(); err != nil || recs[1][len(recs[1])-1] != "true" {
+	if recs, err := csv.NewReader(&cs).ReadAll(); err != nil || recs[1][len(recs[1])-2] != "true" {
 		t.Errorf("CSV lacks memory_limited: %v, %v", recs, err)
 	}
 }

@@ -115,6 +115,9 @@ func summaryLine(rows []Row, s Summary) string {
 	if errs > 0 {
 		fmt.Fprintf(&b, ", %d not judged (errors)", errs)
 	}
+	if s.Threshold != 0 {
+		fmt.Fprintf(&b, "; threshold %s (a score below it is anomalous)", formatFloat(s.Threshold))
+	}
 	fmt.Fprintf(&b, "; model: %s", Escape(s.Algorithm))
 	if s.Params != "" {
 		fmt.Fprintf(&b, " (%s)", Escape(s.Params))
