@@ -37,7 +37,7 @@ type Row struct {
 	Confidence float64
 	// Rarity is the share of training samples that scored at or below
 	// Score (model.Model.Rarity).
-	Rarity float64
+	Rarity     float64
 	Features   []float64         // raw values, in the order of Summary.FeatureNames
 	Deviations []model.Deviation // largest first; at most TopDeviations are shown
 	Err        string            // why the sample could not be judged (Verdict == Error)
