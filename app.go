@@ -21,7 +21,7 @@ func newApp() *cli.App {
 	app := &cli.App{
 		Name:      "detector",
 		Usage:     "find programs whose system-call behaviour is abnormal",
-		Version:   version,
+		Version:   versionText(),
 		UsageText: "detector train [flags] PATH...\ndetector detect [flags] PATH...\ndetector --train DIR [flags]\ndetector --detect DIR [flags]",
 		Description: "Train on benign samples, then detect anomalous ones. A sample is an executable " +
 			"(run under strace in a sandbox), an strace log, an ADFA-LD trace or a feature table (.csv). " +

@@ -219,3 +219,12 @@ func TestDetectThreshold(t *testing.T) {
 	}
 	wantError(t, run(t, nil, append([]string{"detect", "--model", m, "--threshold", "NaN"}, samples...)...), "--threshold")
 }
+
+// --version names the version and the commit the binary was built from
+// ("unknown" when the build recorded none, as with -buildvcs=false).
+func TestVersion(t *testing.T) {
+	r := run(t, nil, "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "detector version "+version+", commit ") || !strings.Contains(r.stdout, "built from sources of") {
+		t.Errorf("--version: %d %q", r.code, r.stdout)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -34,6 +35,28 @@ const defaultTimeout = 10 * time.Second
 
 // version is the tool's version, stored in every model it writes.
 var version = "0.1.0"
+
+// versionText is what --version prints: the version, and the commit and
+// build time when the Go build recorded them (a build inside a git
+// checkout does; "unknown" otherwise).
+func versionText() string {
+	commit, when, dirty := "unknown", "unknown", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = " (modified)"
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("%s, commit %s%s, built from sources of %s", version, commit, dirty, when)
+}
 
 // Exit statuses.
 const (
