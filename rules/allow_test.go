@@ -44,9 +44,9 @@ func TestAllowList(t *testing.T) {
 	}{
 		{"rule: listen-socket", []string{"listen-socket"}},
 		{"exe: /usr/bin/rm", []string{"self-delete"}},
-		{"exe_prefix: /work/wt/rules/fixtures/", []string{"exec-temp-dir", "exec-written-file"}},
+		{"exe_prefix: /src/detector/fixtures/", []string{"exec-temp-dir", "exec-written-file"}},
 		{"parent: .oNxaEwqyMG", []string{"self-delete"}},
-		{"rule: exec-temp-dir\n    exe_prefix: /work/", []string{"exec-temp-dir"}},
+		{"rule: exec-temp-dir\n    exe_prefix: /src/", []string{"exec-temp-dir"}},
 		{"rule: exec-temp-dir\n    parent: nginx", nil},
 		{"sha256: " + sample, all},
 		{"sha256: " + strings.ToUpper(sample) + "\n    rule: self-delete", []string{"self-delete"}},
