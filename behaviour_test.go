@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -226,5 +228,48 @@ func TestVersion(t *testing.T) {
 	r := run(t, nil, "--version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "detector version "+version+", commit ") || !strings.Contains(r.stdout, "built from sources of") {
 		t.Errorf("--version: %d %q", r.code, r.stdout)
+	}
+}
+
+// The JSON Lines carry what a SIEM needs: when, where, which tool, which
+// file (absolute path, digest, size) and which model.
+func TestDetectJSONFields(t *testing.T) {
+	m := trainTraces(t)
+	r := run(t, nil, "detect", "--model", m, "--output", "json", "--input", "strace", "testdata/behaviour/shadow.strace")
+	var row map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &row); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	abs, _ := filepath.Abs("testdata/behaviour/shadow.strace")
+	data, _ := os.ReadFile(abs)
+	sum := sha256.Sum256(data)
+	if row["path"] != abs || row["sha256"] != hex.EncodeToString(sum[:]) || row["size"] != float64(len(data)) {
+		t.Errorf("file fields: %v %v %v", row["path"], row["sha256"], row["size"])
+	}
+	if ts, _ := row["timestamp"].(string); ts == "" || !strings.HasSuffix(ts, "Z") {
+		t.Errorf("timestamp %v", row["timestamp"])
+	} else if _, err := time.Parse(time.RFC3339, ts); err != nil {
+		t.Errorf("timestamp %v: %v", ts, err)
+	}
+	host, _ := os.Hostname()
+	if row["host"] != host || row["tool_version"] != version {
+		t.Errorf("host %v, tool_version %v", row["host"], row["tool_version"])
+	}
+	mdata, _ := os.ReadFile(m)
+	msum := sha256.Sum256(mdata)
+	mod, _ := row["model"].(map[string]any)
+	if mod["sha256"] != hex.EncodeToString(msum[:]) || mod["algorithm"] != "lof" {
+		t.Errorf("model %v", mod)
+	}
+	if _, err := time.Parse(time.RFC3339, mod["trained_at"].(string)); err != nil {
+		t.Errorf("trained_at %v", mod["trained_at"])
+	}
+	// A CSV row has no file of its own.
+	cm := trainCSVModel(t)
+	table := filepath.Join(t.TempDir(), "test.csv")
+	writeTable(t, table, 3, 2, 0)
+	r = run(t, nil, "detect", "--model", cm, "--output", "json", "--input", "csv", table)
+	if !strings.Contains(r.stdout, `"path":null,"sha256":null,"size":null`) {
+		t.Errorf("CSV rows: %s", r.stdout)
 	}
 }

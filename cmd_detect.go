@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,6 +37,7 @@ func detectCommand() *cli.Command {
 }
 
 func runDetect(c *cli.Context, paths []string) error {
+	started := time.Now()
 	if err := checkPaths("detect", paths); err != nil {
 		return err
 	}
@@ -78,7 +81,7 @@ func runDetect(c *cli.Context, paths []string) error {
 	}
 	// Every sample gets its row, in every format, even when none could be
 	// judged: a program reading the report sees each error.
-	if err := write(os.Stdout, rows, summary(m, c)); err != nil {
+	if err := write(os.Stdout, rows, summary(m, c, started)); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if len(bad) == len(rows) {
@@ -111,7 +114,7 @@ func judge(m *model.Model, t *pipeline.Table, threshold float64) (rows []report.
 	results := m.Score(vecs, seqs)
 	rows = make([]report.Row, len(t.Samples))
 	for i, s := range t.Samples {
-		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run}
+		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run, File: fileInfo(s.Path)}
 		if s.Err == nil {
 			res := results[0]
 			results = results[1:]
@@ -140,17 +143,23 @@ func judge(m *model.Model, t *pipeline.Table, threshold float64) (rows []report.
 	return rows, bad
 }
 
-func summary(m *model.Model, c *cli.Context) report.Summary {
+func summary(m *model.Model, c *cli.Context, started time.Time) report.Summary {
 	path, _ := modelPath(c)
+	host, _ := os.Hostname()
 	return report.Summary{
-		FeatureNames: m.FeatureNames,
-		Algorithm:    m.Spec().Title,
-		Params:       m.Spec().Describe(m.Parameters()),
-		TrainSamples: m.Samples,
-		Trained:      m.Created,
-		ModelPath:    path,
-		Explain:      c.Bool("explain"),
-		Threshold:    c.Float64("threshold"),
+		Started:        started,
+		Host:           host,
+		ToolVersion:    version,
+		ModelSHA256:    fileSHA256(path),
+		ModelAlgorithm: m.Algorithm,
+		FeatureNames:   m.FeatureNames,
+		Algorithm:      m.Spec().Title,
+		Params:         m.Spec().Describe(m.Parameters()),
+		TrainSamples:   m.Samples,
+		Trained:        m.Created,
+		ModelPath:      path,
+		Explain:        c.Bool("explain"),
+		Threshold:      c.Float64("threshold"),
 	}
 }
 
@@ -172,6 +181,21 @@ func sequenceFinding(x *algo.Explanation, pids []int) *report.Finding {
 		Message: fmt.Sprintf("process %d, calls %d to %d: %s", pid, x.Start+1, x.Start+x.Length, x.Detail)}
 	for _, c := range x.Calls[:min(len(x.Calls), maxWindowEvidence)] {
 		f.Evidence = append(f.Evidence, report.Evidence{PID: pid, Syscall: c})
+	}
+	return f
+}
+
+// fileInfo describes the sample file at path for the report, nil for none.
+func fileInfo(path string) *report.FileInfo {
+	if path == "" {
+		return nil
+	}
+	f := &report.FileInfo{Path: path, SHA256: fileSHA256(path)}
+	if abs, err := filepath.Abs(path); err == nil {
+		f.Path = abs
+	}
+	if fi, err := os.Stat(path); err == nil {
+		f.Size = fi.Size()
 	}
 	return f
 }

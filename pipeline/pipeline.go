@@ -64,6 +64,7 @@ type Consumer interface {
 // Sample is one read sample, or the reason it could not be read.
 type Sample struct {
 	Name      string
+	Path      string           // the sample's file (an -ff group's first); "" for CSV rows
 	Vec       []float64        // the features, in the order of Table.Names
 	Seqs      [][]string       // with Options.Sequences: each process's call names, in order of first call
 	SeqPIDs   []int            // the pid of each of Seqs (0 for ADFA-LD traces)
@@ -220,6 +221,9 @@ func readCSV(path string) (*features.Table, error) {
 // parser, so that a trace is never held in memory or on disk.
 func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	s := Sample{Name: src.Name}
+	if len(src.Paths) > 0 {
+		s.Path = src.Paths[0]
+	}
 	var c features.Counter
 	var rec *sequences
 	if o.Sequences {

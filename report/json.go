@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"time"
 )
 
 // Floats is a set of named numbers that encodes as a JSON object with its
@@ -62,18 +63,31 @@ type jsonRun struct {
 	Evasion       []string `json:"evasion,omitempty"`
 }
 
+type jsonModel struct {
+	SHA256    string `json:"sha256"`
+	Algorithm string `json:"algorithm"`
+	TrainedAt string `json:"trained_at"`
+}
+
 type jsonRow struct {
-	Sample     string          `json:"sample"`
-	Verdict    string          `json:"verdict"`
-	Score      *float64        `json:"score"`
-	Confidence *float64        `json:"confidence"`
-	Rarity     *float64        `json:"rarity"`
-	Features   *Floats         `json:"features"`
-	Deviations []jsonDeviation `json:"deviations"`
-	Severity   string          `json:"severity"`
-	Findings   []jsonFinding   `json:"findings"`
-	Error      string          `json:"error,omitempty"`
-	Run        *jsonRun        `json:"run,omitempty"`
+	Sample      string          `json:"sample"`
+	Path        *string         `json:"path"`
+	SHA256      *string         `json:"sha256"`
+	Size        *int64          `json:"size"`
+	Verdict     string          `json:"verdict"`
+	Score       *float64        `json:"score"`
+	Confidence  *float64        `json:"confidence"`
+	Rarity      *float64        `json:"rarity"`
+	Features    *Floats         `json:"features"`
+	Deviations  []jsonDeviation `json:"deviations"`
+	Severity    string          `json:"severity"`
+	Findings    []jsonFinding   `json:"findings"`
+	Error       string          `json:"error,omitempty"`
+	Run         *jsonRun        `json:"run,omitempty"`
+	Timestamp   string          `json:"timestamp"`
+	Host        string          `json:"host"`
+	ToolVersion string          `json:"tool_version"`
+	Model       *jsonModel      `json:"model"`
 }
 
 type jsonFinding struct {
@@ -127,12 +141,22 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, r := range rows {
-		j := jsonRow{Sample: r.Sample, Verdict: r.Verdict, Deviations: []jsonDeviation{}, Error: r.Err,
+		j := jsonRow{Timestamp: s.Started.UTC().Format(time.RFC3339), Host: s.Host, ToolVersion: s.ToolVersion,
+			Model:  &jsonModel{SHA256: s.ModelSHA256, Algorithm: s.ModelAlgorithm, TrainedAt: s.Trained.UTC().Format(time.RFC3339)},
+			Sample: r.Sample, Verdict: r.Verdict, Deviations: []jsonDeviation{}, Error: r.Err,
 			Severity: severity(r), Findings: jsonFindings(r.Findings)}
 		if r.Verdict != Error {
 			j.Score, j.Confidence, j.Rarity = finitePtr(r.Score), finitePtr(r.Confidence), finitePtr(r.Rarity)
 			for _, d := range top(r.Deviations) {
 				j.Deviations = append(j.Deviations, jsonDeviation{d.Feature, finitePtr(d.Z)})
+			}
+		}
+		if f := r.File; f != nil {
+			path, size := f.Path, f.Size
+			j.Path, j.Size = &path, &size
+			if f.SHA256 != "" {
+				sum := f.SHA256
+				j.SHA256 = &sum
 			}
 		}
 		if r.Features != nil {

@@ -35,6 +35,9 @@ type Row struct {
 	Verdict    string
 	Score      float64
 	Confidence float64
+	// File describes the sample's file (nil for CSV rows): for an -ff
+	// group, its first file.
+	File *FileInfo
 	// Rarity is the share of training samples that scored at or below
 	// Score (model.Model.Rarity).
 	Rarity     float64
@@ -49,6 +52,13 @@ type Row struct {
 	// first; empty when no rule matched or the input has no arguments to
 	// match (ADFA-LD, CSV).
 	Findings []Finding
+}
+
+// FileInfo identifies a sample's file for other tools.
+type FileInfo struct {
+	Path   string // absolute
+	SHA256 string // hex; "" when the file could no longer be read
+	Size   int64
 }
 
 // RunInfo describes a sample that was executed under the tracer.
@@ -77,6 +87,14 @@ type Summary struct {
 	TrainSamples int
 	Trained      time.Time
 	ModelPath    string
+	// When the run started, the machine's name, this tool's version, and
+	// the model file's SHA-256 (hex), for the JSON Lines of SIEMs.
+	Started     time.Time
+	Host        string
+	ToolVersion string
+	ModelSHA256 string
+	// ModelAlgorithm is the model's registry name ("lof").
+	ModelAlgorithm string
 	// Threshold is the decision boundary detect used (--threshold; 0 by
 	// default): a score below it is anomalous.
 	Threshold float64
