@@ -45,6 +45,7 @@ func newApp() *cli.App {
 			inspectCommand(),
 			evaluateCommand(),
 			traceCommand(),
+			completionCommand(),
 			rulesCommand(),
 		},
 		// Errors are printed once, by main, as one line.
@@ -176,7 +177,7 @@ func inputFlags() []cli.Flag {
 
 func execFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "jobs", Value: runtime.NumCPU(), Usage: "samples processed at once"},
+		&cli.IntFlag{Name: "jobs", Value: runtime.NumCPU(), DefaultText: "the number of CPUs", Usage: "samples processed at once"},
 		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "wall-clock limit per executed sample"},
 		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`"},
 		&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of each run, all its processes together, to `SIZE`"},
