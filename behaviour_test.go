@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -271,5 +272,27 @@ func TestDetectJSONFields(t *testing.T) {
 	r = run(t, nil, "detect", "--model", cm, "--output", "json", "--input", "csv", table)
 	if !strings.Contains(r.stdout, `"path":null,"sha256":null,"size":null`) {
 		t.Errorf("CSV rows: %s", r.stdout)
+	}
+}
+
+// detector trace exits with the traced command's status and keeps its
+// output: on stderr, or in --output-dir.
+func TestTraceExitStatusAndOutput(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace is not installed (apt-get install strace)")
+	}
+	r := run(t, nil, "trace", "--out", os.DevNull, "--", "/bin/sh", "-c", "echo hi; echo oops >&2; exit 7")
+	if r.code != 7 || !strings.Contains(r.stderr, "stdout: hi\n") || !strings.Contains(r.stderr, "stderr: oops\n") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := run(t, nil, "trace", "--out", os.DevNull, "--", "/bin/sh", "-c", "kill -TERM $$"); r.code != 128+15 {
+		t.Errorf("killed by SIGTERM: exit %d, want 143", r.code)
+	}
+	dir := t.TempDir()
+	if r := run(t, nil, "trace", "--out", os.DevNull, "--output-dir", dir, "--", "/bin/sh", "-c", "echo kept"); r.code != 0 || strings.Contains(r.stderr, "stdout:") {
+		t.Errorf("--output-dir: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "stdout.txt")); err != nil || string(b) != "kept\n" {
+		t.Errorf("stdout.txt %q %v", b, err)
 	}
 }

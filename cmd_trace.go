@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -26,6 +27,7 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop the run when its trace exceeds `SIZE`"},
 			&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of the run, all its processes together, to `SIZE`"},
 			&cli.BoolFlag{Name: "no-sandbox", Usage: "run WITHOUT isolation (only for programs you trust)"},
+			&cli.StringFlag{Name: "output-dir", Usage: "write the command's standard output and error (bounded) to stdout.txt and stderr.txt in folder `DIR`; without it they are shown on stderr"},
 		},
 		Action: runTrace,
 	}
@@ -72,7 +74,7 @@ func runTrace(c *cli.Context) error {
 		if c.Context.Err() != nil {
 			err = errors.New("interrupted: log incomplete")
 		}
-		return traceDone(res, err, "standard output")
+		return traceDone(c, res, err, "standard output")
 	}
 	// Checked and opened before the run, so a bad --out costs nothing.
 	dst, err := openOutput("--out", out)
@@ -94,12 +96,35 @@ func runTrace(c *cli.Context) error {
 	if err == nil {
 		err = dst.commit()
 	}
-	return traceDone(res, err, out)
+	return traceDone(c, res, err, out)
 }
 
-func traceDone(res sandbox.RunResult, err error, dest string) error {
+// traceDone reports a finished trace and ends detector with the traced
+// command's exit status: its own, 128+n when a signal n killed it, 124 when
+// the timeout stopped it (as timeout(1) does), 2 for anything else that cut
+// it short. The command's output (bounded) goes to --output-dir, or, each
+// line escaped, to stderr.
+func traceDone(c *cli.Context, res sandbox.RunResult, err error, dest string) error {
 	if err != nil {
 		return err
+	}
+	if dir := c.String("output-dir"); dir != "" {
+		for name, data := range map[string][]byte{"stdout.txt": res.Stdout, "stderr.txt": res.Stderr} {
+			out, err := openOutput("--output-dir", filepath.Join(dir, name))
+			if err != nil {
+				return err
+			}
+			if _, err := out.w.Write(data); err != nil {
+				out.abort()
+				return fmt.Errorf("--output-dir: %w", err)
+			}
+			if err := out.commit(); err != nil {
+				return fmt.Errorf("--output-dir: %w", err)
+			}
+		}
+	} else {
+		showOutput("stdout", res.Stdout)
+		showOutput("stderr", res.Stderr)
 	}
 	note := ""
 	if res.TimedOut {
@@ -112,5 +137,24 @@ func traceDone(res sandbox.RunResult, err error, dest string) error {
 		note += ", memory bound hit"
 	}
 	fmt.Fprintf(os.Stderr, "detector: traced to %s: exit status %d in %s%s\n", report.Escape(dest), res.ExitCode, res.Duration.Round(1e6), note)
-	return nil
+	switch {
+	case res.ExitCode == 0:
+		return nil
+	case res.ExitCode > 0:
+		return exitStatus(res.ExitCode)
+	case res.TimedOut:
+		return exitStatus(124)
+	}
+	return exitStatus(exitError)
+}
+
+// showOutput writes a command's captured output to stderr, each line
+// escaped and marked with the stream's name.
+func showOutput(stream string, data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", stream, report.Escape(l))
+	}
 }

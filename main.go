@@ -69,6 +69,12 @@ const (
 // anomalous; it is a result, not a failure, and prints nothing.
 var errAnomalous = errors.New("anomalous samples found")
 
+// exitStatus ends detector with a status of its own and no message: the
+// traced command's, for `detector trace`.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 // withHint attaches advice for the person running the tool to err.
 func withHint(err error, advice string) error { return hint.Wrap(err, advice) }
 
@@ -110,6 +116,10 @@ func exitCode(w io.Writer, err error) int {
 		return exitOK
 	case errors.Is(err, errAnomalous):
 		return exitAnomalous
+	}
+	var st exitStatus
+	if errors.As(err, &st) {
+		return int(st)
 	}
 	fmt.Fprintf(w, "detector: %s\n", report.Escape(oneLine(err.Error())))
 	if h := hint.Of(err); h != "" {
