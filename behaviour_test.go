@@ -296,3 +296,15 @@ func TestTraceExitStatusAndOutput(t *testing.T) {
 		t.Errorf("stdout.txt %q %v", b, err)
 	}
 }
+
+// In auto mode an executable text file without #! is skipped with a hint
+// naming --input exec, which runs it with /bin/sh.
+func TestScriptWithoutShebangHint(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "plain.sh")
+	os.WriteFile(p, []byte("echo hi\n"), 0o755)
+	r := run(t, nil, "features", p)
+	if !strings.Contains(r.stderr, "without #! (give --input exec to run it with /bin/sh)") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+}

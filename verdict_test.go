@@ -294,19 +294,24 @@ func TestExecSampleThatCannotStart(t *testing.T) {
 		t.Skip("strace is not installed (apt-get install strace)")
 	}
 	dir := t.TempDir()
-	noexec, noshebang := filepath.Join(dir, "noexec.sh"), filepath.Join(dir, "noshebang")
+	noexec, garbage, noshebang := filepath.Join(dir, "noexec.sh"), filepath.Join(dir, "garbage"), filepath.Join(dir, "noshebang")
 	os.WriteFile(noexec, []byte("#!/bin/sh\necho hi\n"), 0o644)
+	os.WriteFile(garbage, []byte("\x00\x01\x02\xff binary"), 0o755)
 	os.WriteFile(noshebang, []byte("echo hi\n"), 0o755)
 	m := trainCSVModel(t)
-	r := run(t, nil, "detect", "--input", "exec", "--output", "json", "--model", m, noexec, noshebang)
+	r := run(t, nil, "detect", "--input", "exec", "--output", "json", "--model", m, noexec, garbage, noshebang)
 	rows := jsonRows(t, r.stdout)
-	if r.code != 2 || len(rows) != 2 {
+	if r.code != 2 || len(rows) != 3 {
 		t.Fatalf("exit %d, rows %v, stderr %s", r.code, rows, r.stderr)
 	}
 	for i, want := range []string{"permission denied", "exec format error"} {
 		if rows[i]["verdict"] != "error" || !strings.Contains(fmt.Sprint(rows[i]["error"]), "did not start: execve failed: "+want) {
 			t.Errorf("row %d: %v", i, rows[i])
 		}
+	}
+	// A shell script without #! runs with /bin/sh, as a shell would run it.
+	if run, _ := rows[2]["run"].(map[string]any); rows[2]["verdict"] == "error" || run["stdout"] != "hi\n" {
+		t.Errorf("script without #!: %v", rows[2])
 	}
 	wantError(t, run(t, nil, "features", "--input", "exec", noexec), "did not start")
 }

@@ -13,6 +13,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"detector/features"
 	"detector/hint"
@@ -288,7 +290,7 @@ func runSample(ctx context.Context, path string, ro sandbox.RunOptions, add func
 	}
 	ch := make(chan done, 1)
 	go func() {
-		res, err := sandbox.Run(ctx, ro, []string{path}, pw)
+		res, err := sandbox.Run(ctx, ro, execArgv(path), pw)
 		pw.CloseWithError(err) // nil: the reader sees EOF
 		ch <- done{res, err}
 	}()
@@ -363,6 +365,23 @@ func WarnKeptGroups(warnf func(string, ...any)) {
 		}
 		warnf("the sandbox cannot drop your supplementary groups (%s) without root: samples can use what they grant", strings.Join(names, ", "))
 	})
+}
+
+// execArgv is how a sample is started: directly when it is an ELF file or
+// a "#!" script or not text, else (a shell script without "#!", taken as an
+// executable with --input exec) by /bin/sh, as a shell would run it.
+func execArgv(path string) []string {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return []string{path} // the run reports why it did not start
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	if h := head[:n]; bytes.HasPrefix(h, []byte("\x7fELF")) || bytes.HasPrefix(h, []byte("#!")) || !utf8.Valid(h) || bytes.IndexByte(h, 0) >= 0 {
+		return []string{path}
+	}
+	return []string{"/bin/sh", path}
 }
 
 // errNotStarted says why the tracer could not execute a sample, from the

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"detector/internal/safefile"
 	"detector/trace"
@@ -231,6 +232,9 @@ func sniff(name string, head []byte, exec, truncated bool) (Kind, string) {
 	}
 	if len(head) == 0 {
 		return KindAuto, "empty file"
+	}
+	if exec && !trace.LooksLikeStrace(head, truncated) && !looksADFA(head, truncated) && utf8.Valid(head) {
+		return KindAuto, "an executable text file without #! (give --input exec to run it with /bin/sh)"
 	}
 	if trace.LooksLikeStrace(head, truncated) {
 		return KindStrace, ""
