@@ -308,3 +308,35 @@ func TestScriptWithoutShebangHint(t *testing.T) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 }
+
+// The root command takes train's and detect's flags together (for the
+// --train DIR and --detect DIR spellings), keeping the first of two flags
+// with one name: no detect flag may share a name with a training
+// parameter, or --detect would read train's value.
+func TestNoFlagClash(t *testing.T) {
+	train := map[string]bool{}
+	for _, f := range trainFlags() {
+		for _, n := range f.Names() {
+			train[n] = true
+		}
+	}
+	common := map[string]bool{}
+	for _, f := range append(append(inputFlags(), execFlags()...), modelFlag()) {
+		for _, n := range f.Names() {
+			common[n] = true
+		}
+	}
+	for _, f := range detectFlags() {
+		for _, n := range f.Names() {
+			if train[n] && !common[n] {
+				t.Errorf("detect's --%s is also a training flag", n)
+			}
+		}
+	}
+	// The README's first command: --detect with no threshold given.
+	m := trainTraces(t)
+	r := run(t, nil, "--detect", "testdata/behaviour/quiet.strace", "--model", m, "--input", "strace")
+	if strings.Contains(r.stdout, "threshold") {
+		t.Errorf("--detect uses a threshold nobody gave:\n%s", r.stdout)
+	}
+}

@@ -101,7 +101,7 @@ var Spec = algo.Spec{
 		{Name: "members", Default: "ngram,callset", Usage: "comma-separated members: ngram, callset, stide"},
 		{Name: "order", Default: "6", Usage: "n-gram order N for ngram (default 10), window length for stide (default 8)"},
 		{Name: "method", Default: "kn", Usage: "smoothing: kn (interpolated Kneser-Ney) or ad (interpolated absolute discounting)"},
-		{Name: "threshold", Default: "3", Usage: "a call is surprising when -ln p exceeds this many nats; the score is the share of surprising calls"},
+		{Name: "surprisal", Default: "3", Usage: "a call is surprising when -ln p exceeds this many nats; the score is the share of surprising calls"},
 		{Name: "k", Default: "1", Usage: "nearest training call sets averaged (cosine distance)"},
 	}, seq.CalibrationParams...),
 	Check: func(a algo.Args) error { _, _, err := fitters(a, 0); return err },
@@ -162,7 +162,7 @@ func fitters(a algo.Args, v int) ([]seq.Fitter, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	th, err := a.Float("threshold", 0, 1000)
+	th, err := a.Float("surprisal", 0, 1000)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,7 +14,7 @@ import (
 var Spec = seq.NewSpec("ngram", "n-gram language model", []algo.Param{
 	{Name: "order", Default: "10", Usage: "n-gram order N for ngram (default 10), window length for stide (default 8)"},
 	{Name: "method", Default: "kn", Usage: "smoothing: kn (interpolated Kneser-Ney) or ad (interpolated absolute discounting)"},
-	{Name: "threshold", Default: "3", Usage: "a call is surprising when -ln p exceeds this many nats; the score is the share of surprising calls"},
+	{Name: "surprisal", Default: "3", Usage: "a call is surprising when -ln p exceeds this many nats; the score is the share of surprising calls"},
 }, config, Fit, settings)
 
 // config reads the training parameters.
@@ -35,7 +35,7 @@ func config(a algo.Args) (Config, error) {
 	default:
 		return cfg, fmt.Errorf("--method must be kn or ad, not %q", a["method"])
 	}
-	if cfg.Threshold, err = a.Float("threshold", 0, 1000); err != nil {
+	if cfg.Threshold, err = a.Float("surprisal", 0, 1000); err != nil {
 		return cfg, err
 	}
 	if cfg.Contamination, cfg.Folds, cfg.Seed, err = seq.CalibrationArgs(a); err != nil {
@@ -48,7 +48,7 @@ func settings(cfg Config) map[string]string {
 	s := seq.CalibrationSettings(cfg.Contamination, cfg.Folds, cfg.Seed)
 	s["order"] = strconv.Itoa(cfg.Order)
 	s["method"] = map[Method]string{KneserNey: "kn", AbsoluteDiscounting: "ad"}[cfg.Method]
-	s["threshold"] = strconv.FormatFloat(cfg.Threshold, 'g', -1, 64)
+	s["surprisal"] = strconv.FormatFloat(cfg.Threshold, 'g', -1, 64)
 	return s
 }
 
