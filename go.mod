@@ -4,7 +4,9 @@ go 1.26.0
 
 require (
 	github.com/elastic/go-libaudit/v2 v2.6.2
+	github.com/klauspost/compress v1.20.3
 	github.com/olekukonko/tablewriter v1.1.0
+	github.com/ulikunitz/xz v0.5.17
 	github.com/urfave/cli/v2 v2.27.7
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sys v0.38.0

@@ -203,12 +203,28 @@ func classify(path string, fi fs.FileInfo, kind Kind) (Source, error) {
 	if fi, err = f.Stat(); err != nil {
 		return Source{Name: path, Paths: []string{path}, Err: err}, nil
 	}
+	exec := fi.Mode()&0o111 != 0
+	r, done, err := decompress(path, f)
+	if err != nil {
+		return Source{}, fmt.Errorf("skip %s: %w", path, err)
+	}
+	defer done()
+	name := path
+	if compression(path) != "" {
+		name, exec = uncompressedName(path), false // a compressed file is never run
+	}
 	buf := make([]byte, SniffBytes)
-	n, err := io.ReadFull(f, buf)
+	n, err := io.ReadFull(r, buf)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		if compression(path) != "" {
+			return Source{}, fmt.Errorf("skip %s: %w", path, err)
+		}
 		return Source{Name: path, Paths: []string{path}, Err: err}, nil
 	}
-	k, why := sniff(path, buf[:n], fi.Mode()&0o111 != 0, n == len(buf))
+	k, why := sniff(name, buf[:n], exec, n == len(buf))
+	if compression(path) != "" && (k == KindCSV || k == KindExec) {
+		return Source{}, fmt.Errorf("skip %s: compressed files are read as strace logs or ADFA-LD traces only", path)
+	}
 	if k == KindAuto {
 		return Source{}, fmt.Errorf("skip %s: %s", path, why)
 	}
@@ -374,6 +390,11 @@ func replayFile(src Source, path string, arch trace.Arch, fn func(*trace.Event) 
 		return trace.Stats{}, fmt.Errorf("replay %s: %w", path, err)
 	}
 	defer f.Close()
+	in, done, err := decompress(path, f)
+	if err != nil {
+		return trace.Stats{}, fmt.Errorf("replay %s: %w", path, err)
+	}
+	defer done()
 	var st trace.Stats
 	switch src.Kind {
 	case KindStrace:
@@ -381,10 +402,10 @@ func replayFile(src Source, path string, arch trace.Arch, fn func(*trace.Event) 
 		if len(src.Paths) > 1 {
 			_, pid, _ = ffSuffix(path)
 		}
-		st, err = trace.ParseEventsPID(f, pid, wrapped)
+		st, err = trace.ParseEventsPID(in, pid, wrapped)
 	case KindADFA:
 		var ev trace.Event
-		st, err = trace.ParseADFA(f, arch, func(c *trace.Call) error {
+		st, err = trace.ParseADFA(in, arch, func(c *trace.Call) error {
 			ev = trace.Event{Kind: trace.EventCall, PID: c.PID, Call: c}
 			return wrapped(&ev)
 		})
