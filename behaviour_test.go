@@ -340,3 +340,32 @@ func TestNoFlagClash(t *testing.T) {
 		t.Errorf("--detect uses a threshold nobody gave:\n%s", r.stdout)
 	}
 }
+
+// An ELF file without the execute bit (as malware pulled out of an archive
+// is) is traced from a private executable copy; the user's file keeps its
+// mode, and no copy is left behind.
+func TestELFWithoutExecuteBit(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace is not installed (apt-get install strace)")
+	}
+	data, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Skip("no /bin/true to copy")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "payload")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	r := run(t, []string{"TMPDIR=" + tmp}, "features", "--output", "json", p)
+	if r.code != 0 || !strings.Contains(r.stdout, `"total_calls"`) {
+		t.Fatalf("features: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
+		t.Errorf("the sample's mode changed to %v", fi.Mode().Perm())
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "detector-exec-*")); len(left) > 0 {
+		t.Errorf("copies left behind: %v", left)
+	}
+}

@@ -18,8 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"os/user"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -251,7 +253,13 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	var err error
 	var st trace.Stats
 	if src.Kind == samples.KindExec {
-		s.Run, st, err = runSample(ctx, src.Paths[0], o.Run, add)
+		path, cleanup, cerr := executableCopy(src.Paths[0])
+		if cerr != nil {
+			err = cerr
+		} else {
+			s.Run, st, err = runSample(ctx, path, o.Run, add)
+			cleanup()
+		}
 	} else {
 		st, err = samples.ReplayEvents(src, o.Arch, add)
 	}
@@ -365,6 +373,48 @@ func WarnKeptGroups(warnf func(string, ...any)) {
 		}
 		warnf("the sandbox cannot drop your supplementary groups (%s) without root: samples can use what they grant", strings.Join(names, ", "))
 	})
+}
+
+// executableCopy returns path when its file may be executed, else (an ELF
+// file without the execute bit, as malware pulled out of an archive is)
+// the path of a private executable copy in a fresh 0700 folder, and the
+// function that removes it. The user's file is never changed.
+func executableCopy(path string) (string, func(), error) {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", nil, err
+	}
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	if fi.Mode()&0o111 != 0 || !bytes.Equal(head[:n], []byte("\x7fELF")) {
+		return path, func() {}, nil // a script without the bit fails to start, with the reason
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "detector-exec-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	cp := filepath.Join(dir, filepath.Base(path))
+	out, err := os.OpenFile(cp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o700)
+	if err == nil {
+		_, err = io.Copy(out, f)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("executable copy of %s: %w", path, err)
+	}
+	return cp, cleanup, nil
 }
 
 // execArgv is how a sample is started: directly when it is an ELF file or

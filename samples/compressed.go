@@ -95,3 +95,6 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// compressedName reports whether name is a compressed file's.
+func compressedName(name string) bool { return compression(name) != "" }

@@ -235,12 +235,18 @@ func classify(path string, fi fs.FileInfo, kind Kind) (Source, error) {
 // content and whether it has an execute bit. truncated says head is only a
 // prefix of the file. It returns KindAuto and a reason when no kind fits.
 func sniff(name string, head []byte, exec, truncated bool) (Kind, string) {
+	// An ELF file is a program with or without its execute bit (malware
+	// pulled out of an archive usually has none): the pipeline runs a
+	// private executable copy. A script needs the bit, as a shell would.
+	if bytes.HasPrefix(head, []byte("\x7fELF")) && !compressedName(name) {
+		return KindExec, ""
+	}
 	if bytes.HasPrefix(head, []byte("\x7fELF")) || bytes.HasPrefix(head, []byte("#!")) {
 		if exec {
 			return KindExec, ""
 		}
 		if !strings.HasSuffix(strings.ToLower(name), ".csv") {
-			return KindAuto, "executable format but no execute permission"
+			return KindAuto, "a script without execute permission (chmod +x it, or give --input exec)"
 		}
 	}
 	if strings.HasSuffix(strings.ToLower(name), ".csv") {
