@@ -3,6 +3,7 @@ module detector
 go 1.26.0
 
 require (
+	github.com/cilium/ebpf v0.20.0
 	github.com/elastic/go-libaudit/v2 v2.6.2
 	github.com/olekukonko/tablewriter v1.1.0
 	github.com/urfave/cli/v2 v2.27.7
