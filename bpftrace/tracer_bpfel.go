@@ -20,6 +20,7 @@ type tracerConfig struct {
 	NsDev    uint64
 	NsIno    uint64
 	CgroupId uint64
+	Wakeup   uint64
 }
 
 type tracerProcCounts struct {
@@ -72,7 +73,9 @@ type tracerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerProgramSpecs struct {
+	ProcessExec *ebpf.ProgramSpec `ebpf:"process_exec"`
 	ProcessExit *ebpf.ProgramSpec `ebpf:"process_exit"`
+	ProcessFork *ebpf.ProgramSpec `ebpf:"process_fork"`
 	SysEnter    *ebpf.ProgramSpec `ebpf:"sys_enter"`
 }
 
@@ -80,10 +83,13 @@ type tracerProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
-	Cfg   *ebpf.MapSpec `ebpf:"cfg"`
-	Full  *ebpf.MapSpec `ebpf:"full"`
-	Procs *ebpf.MapSpec `ebpf:"procs"`
-	Zero  *ebpf.MapSpec `ebpf:"zero"`
+	Calls  *ebpf.MapSpec `ebpf:"calls"`
+	Cfg    *ebpf.MapSpec `ebpf:"cfg"`
+	Events *ebpf.MapSpec `ebpf:"events"`
+	Full   *ebpf.MapSpec `ebpf:"full"`
+	Lost   *ebpf.MapSpec `ebpf:"lost"`
+	Procs  *ebpf.MapSpec `ebpf:"procs"`
+	Zero   *ebpf.MapSpec `ebpf:"zero"`
 }
 
 // tracerVariableSpecs contains global variables before they are loaded into the kernel.
@@ -112,16 +118,22 @@ func (o *tracerObjects) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
-	Cfg   *ebpf.Map `ebpf:"cfg"`
-	Full  *ebpf.Map `ebpf:"full"`
-	Procs *ebpf.Map `ebpf:"procs"`
-	Zero  *ebpf.Map `ebpf:"zero"`
+	Calls  *ebpf.Map `ebpf:"calls"`
+	Cfg    *ebpf.Map `ebpf:"cfg"`
+	Events *ebpf.Map `ebpf:"events"`
+	Full   *ebpf.Map `ebpf:"full"`
+	Lost   *ebpf.Map `ebpf:"lost"`
+	Procs  *ebpf.Map `ebpf:"procs"`
+	Zero   *ebpf.Map `ebpf:"zero"`
 }
 
 func (m *tracerMaps) Close() error {
 	return _TracerClose(
+		m.Calls,
 		m.Cfg,
+		m.Events,
 		m.Full,
+		m.Lost,
 		m.Procs,
 		m.Zero,
 	)
@@ -137,13 +149,17 @@ type tracerVariables struct {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerPrograms struct {
+	ProcessExec *ebpf.Program `ebpf:"process_exec"`
 	ProcessExit *ebpf.Program `ebpf:"process_exit"`
+	ProcessFork *ebpf.Program `ebpf:"process_fork"`
 	SysEnter    *ebpf.Program `ebpf:"sys_enter"`
 }
 
 func (p *tracerPrograms) Close() error {
 	return _TracerClose(
+		p.ProcessExec,
 		p.ProcessExit,
+		p.ProcessFork,
 		p.SysEnter,
 	)
 }

@@ -197,7 +197,14 @@ func TestCloseLeavesNothing(t *testing.T) {
 	}
 	for id := range m2 {
 		if !m0[id] && m1[id] {
-			t.Errorf("map %d remains after Close", id)
+			name := ""
+			if m, err := ebpf.NewMapFromID(ebpf.MapID(id)); err == nil {
+				if info, err := m.Info(); err == nil {
+					name = info.Name
+				}
+				m.Close()
+			}
+			t.Errorf("map %d (%s) remains after Close", id, name)
 		}
 	}
 	for id := range l2 {
