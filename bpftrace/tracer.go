@@ -92,8 +92,8 @@ type Tracer struct {
 	reader *ringbuf.Reader
 	done   chan struct{}
 	closed atomic.Bool
-	links []link.Link
-	names map[int]string
+	links  []link.Link
+	names  map[int]string
 }
 
 func explain(op string, err error) error {

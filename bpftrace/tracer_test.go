@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -211,5 +212,71 @@ func TestCloseLeavesNothing(t *testing.T) {
 		if !l0[id] && l1[id] {
 			t.Errorf("link %d remains after Close", id)
 		}
+	}
+}
+
+func TestForkExecExitEvents(t *testing.T) {
+	var mu sync.Mutex
+	var evs []Event
+	tr := openOrSkip(t, Config{Mode: All, Events: func(e Event) {
+		mu.Lock()
+		evs = append(evs, e)
+		mu.Unlock()
+	}})
+	defer tr.Close()
+	cmd := exec.Command("/bin/sh", "-c", "/bin/true; exit 7")
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 {
+		t.Fatalf("sh: %v", err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sh := cmd.Process.Pid
+	mu.Lock()
+	defer mu.Unlock()
+	var child int
+	var shExec, childExec, childExit, shExit, opened bool
+	for _, e := range evs {
+		switch {
+		case e.Kind == Exec && e.Pid == sh && e.Path == "/bin/sh":
+			shExec = true
+		case e.Kind == Fork && e.Pid == sh:
+			child = e.Child
+		}
+	}
+	if child == 0 {
+		t.Fatalf("no fork event of sh (pid %d)", sh)
+	}
+	for _, e := range evs {
+		switch {
+		case e.Kind == Exec && e.Pid == child && e.Path == "/bin/true":
+			childExec = true
+		case e.Kind == Exit && e.Pid == child && e.Code == 0:
+			childExit = true
+		case e.Kind == Exit && e.Pid == sh && e.Code == 7<<8:
+			shExit = true
+		case e.Kind == Call && e.Pid == child && e.Name == "execve" && e.Path == "/bin/true":
+			opened = true
+		}
+	}
+	if !shExec || !childExec || !childExit || !shExit || !opened {
+		t.Fatalf("sh exec %v, true exec %v, true exit %v, sh exit 7 %v, execve argument %v", shExec, childExec, childExit, shExit, opened)
+	}
+}
+
+func TestTinyRingLosesAndCounts(t *testing.T) {
+	tr := openOrSkip(t, Config{Mode: All, RingSize: os.Getpagesize(), Calls: []string{"openat"},
+		Events: func(Event) { time.Sleep(time.Millisecond) }})
+	defer tr.Close()
+	if err := exec.Command("/bin/sh", "-c", "i=0; while [ $i -lt 2000 ]; do : </dev/null; i=$((i+1)); done").Run(); err != nil {
+		t.Fatal(err)
+	}
+	lost, err := tr.Lost()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lost == 0 {
+		t.Fatal("a one-page ring buffer with a slow reader lost no event")
 	}
 }
