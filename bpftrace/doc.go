@@ -2,7 +2,8 @@
 // system-call entry and on process exit count, in the kernel and per process
 // (thread-group id), how often each system call was made, the total, and the
 // number of adjacent pairs of calls with different numbers (the transitions
-// features.go needs). A process's entry is deleted when its thread-group
+// features.go needs). Counts restart at each execve (which is counted, as
+// strace -f counts a program it started). A process's entry is deleted when its thread-group
 // leader exits, so the maps do not grow without bound; read Counts while the
 // process lives.
 //

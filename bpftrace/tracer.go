@@ -86,6 +86,10 @@ type Counts struct {
 	Names       map[string]uint64 // x86_64 call name -> count
 }
 
+// straceSpelling renames go-libaudit's names where strace spells the x86_64
+// call differently, so histograms match strace's.
+var straceSpelling = map[string]string{"pread": "pread64", "pwrite": "pwrite64"}
+
 // Tracer holds the loaded programs, maps and links; Close releases them all.
 type Tracer struct {
 	objs   tracerObjects
@@ -115,6 +119,9 @@ func Open(c Config) (_ *Tracer, err error) {
 	names := map[int]string{}
 	if tab, ok := auparse.AuditSyscalls["x86_64"]; ok {
 		for n, name := range tab {
+			if s, ok := straceSpelling[name]; ok {
+				name = s
+			}
 			names[n] = name
 		}
 	}

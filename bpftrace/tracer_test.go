@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -278,5 +282,87 @@ func TestTinyRingLosesAndCounts(t *testing.T) {
 	}
 	if lost == 0 {
 		t.Fatal("a one-page ring buffer with a slow reader lost no event")
+	}
+}
+
+// straceCounts runs argv under strace -f -C with stdin from /dev/null and
+// returns its summary's per-name call counts.
+func straceCounts(t *testing.T, argv ...string) map[string]uint64 {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "strace.out")
+	cmd := exec.Command("strace", append([]string{"-f", "-C", "-o", out}, argv...)...)
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("strace: %v", err)
+		}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]uint64{}
+	table := false
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && strings.HasPrefix(f[0], "------") {
+			table = !table || len(counts) == 0
+			continue
+		}
+		if !table || len(f) < 5 || f[len(f)-1] == "total" {
+			continue
+		}
+		n, err := strconv.ParseUint(f[3], 10, 64)
+		if err != nil {
+			continue
+		}
+		counts[f[len(f)-1]] = n
+	}
+	if len(counts) == 0 {
+		t.Fatalf("no summary in strace output:\n%s", data)
+	}
+	return counts
+}
+
+// TestHistogramEqualsStrace compares the histogram of dash running `read x`
+// (deterministic system calls) with strace -f -C's. Ours is read while the
+// shell blocks in read, so its exit_group is not yet made; strace's
+// exit_group is left out. Calls the forked child makes before its execve
+// (Go's or strace's own start-up) are in neither: counts restart at exec.
+func TestHistogramEqualsStrace(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("skipped: strace not installed")
+	}
+	tr := openOrSkip(t, Config{Mode: All})
+	defer tr.Close()
+	argv := []string{"/bin/sh", "-c", "read x"}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { in.Close(); cmd.Wait() }()
+	// Wait until the shell blocks in read (call 0 in /proc/PID/syscall).
+	pid := cmd.Process.Pid
+	for {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/syscall")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(string(b), "0 0x0 ") {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c, ok, err := tr.Counts(pid)
+	if err != nil || !ok {
+		t.Fatalf("counts of sh: %v %v", ok, err)
+	}
+	want := straceCounts(t, argv...)
+	delete(want, "exit_group")
+	if !maps.Equal(c.Names, want) {
+		t.Fatalf("ebpf histogram %v\nstrace histogram %v", c.Names, want)
 	}
 }

@@ -219,6 +219,20 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	if (!wanted())
 		return 0;
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	// A new program: its counts restart with the execve that made it, as
+	// strace -f counts a program it started.
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 k = 0;
+	struct proc_counts *z = bpf_map_lookup_elem(&zero, &k);
+	if (z) {
+		z->last = 59;
+		z->total = 1;
+		z->counts[59] = 1;
+		bpf_map_update_elem(&procs, &tgid, z, BPF_ANY);
+		z->counts[59] = 0;
+		z->total = 0;
+		z->last = -1;
+	}
 	struct event *e = reserve();
 	if (!e)
 		return 0;
