@@ -3,6 +3,7 @@ module detector
 go 1.26.0
 
 require (
+	github.com/cilium/ebpf v0.20.0
 	github.com/elastic/go-libaudit/v2 v2.6.2
 	github.com/klauspost/compress v1.20.3
 	github.com/olekukonko/tablewriter v1.1.0

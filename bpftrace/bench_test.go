@@ -1,0 +1,80 @@
+package bpftrace
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// benchTracer opens a system-wide tracer for a benchmark, or skips.
+func benchTracer(b *testing.B, c Config) *Tracer {
+	b.Helper()
+	if os.Geteuid() != 0 {
+		b.Skip("skipped: the eBPF tracer needs root")
+	}
+	tr, err := Open(c)
+	if err != nil {
+		b.Skipf("skipped: %v", err)
+	}
+	return tr
+}
+
+// BenchmarkGetppid is the per-call cost of getppid untraced, with
+// in-kernel counting only (no argument events), and with argument events of
+// openat (an openat loop, every call an event through the ring buffer).
+func BenchmarkGetppid(b *testing.B) {
+	loop := func(b *testing.B) {
+		for b.Loop() {
+			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
+		}
+	}
+	path, _ := syscall.BytePtrFromString("/nonexistent/bpftrace-bench")
+	openLoop := func(b *testing.B) {
+		for b.Loop() {
+			syscall.RawSyscall6(syscall.SYS_OPENAT, uintptr(0xffffff9c), uintptr(unsafe.Pointer(path)), 0, 0, 0, 0)
+		}
+	}
+	b.Run("untraced", loop)
+	b.Run("counting", func(b *testing.B) {
+		tr := benchTracer(b, Config{Calls: []string{}})
+		defer tr.Close()
+		loop(b)
+	})
+	b.Run("openat-untraced", openLoop)
+	b.Run("openat-counting", func(b *testing.B) {
+		tr := benchTracer(b, Config{Calls: []string{}})
+		defer tr.Close()
+		openLoop(b)
+	})
+	b.Run("openat-ring", func(b *testing.B) {
+		tr := benchTracer(b, Config{Calls: []string{"openat"}, Events: func(Event) {}})
+		defer tr.Close()
+		openLoop(b)
+		lost, _ := tr.Lost()
+		b.ReportMetric(float64(lost)/float64(b.N), "lost/op")
+	})
+}
+
+// BenchmarkFindCat is the wall time of a syscall-heavy workload untraced
+// and traced (counting plus events of execve, openat and connect).
+func BenchmarkFindCat(b *testing.B) {
+	run := func(b *testing.B) {
+		for b.Loop() {
+			cmd := exec.Command("/bin/sh", "-c", "find /usr -type f 2>/dev/null | head -n 20000 | xargs cat >/dev/null 2>&1")
+			if err := cmd.Run(); err != nil {
+				if _, ok := err.(*exec.ExitError); !ok {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.Run("untraced", run)
+	b.Run("traced", func(b *testing.B) {
+		tr := benchTracer(b, Config{Events: func(Event) {}})
+		defer tr.Close()
+		run(b)
+	})
+	b.Run("untraced-again", run)
+}

@@ -1,0 +1,23 @@
+// Package bpftrace is detector's eBPF system-call tracer: raw tracepoints on
+// system-call entry and on process exit count, in the kernel and per process
+// (thread-group id), how often each system call was made, the total, and the
+// number of adjacent pairs of calls with different numbers (the transitions
+// features.go needs). Counts restart at each execve (which is counted, as
+// strace -f counts a program it started). A process's entry is deleted when its thread-group
+// leader exits, so the maps do not grow without bound; read Counts while the
+// process lives.
+//
+// Which processes are counted is chosen by Config: every process, only those
+// in one pid namespace (device and inode of its nsfs file), or only those in
+// one cgroup (id). Loading needs root, or CAP_BPF and CAP_PERFMON, and a
+// kernel with BPF raw tracepoints.
+//
+// The BPF program is bpf/tracer.c. The generated Go bindings and objects
+// (tracer_bpfel.go, tracer_bpfel.o) are committed, so building needs no clang.
+// To regenerate them after editing the C:
+//
+//	apt-get install clang llvm libbpf-dev
+//	go generate ./bpftrace
+package bpftrace
+
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -cc clang -target bpfel -type config tracer bpf/tracer.c -- -O2 -g -I/usr/include/x86_64-linux-gnu

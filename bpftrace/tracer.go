@@ -1,0 +1,336 @@
+package bpftrace
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+	"github.com/elastic/go-libaudit/v2/auparse"
+)
+
+// Mode selects which processes are counted.
+type Mode uint32
+
+const (
+	// All counts every process on the host.
+	All Mode = 0
+	// PidNS counts only processes in the pid namespace Config.NSDev/NSIno.
+	PidNS Mode = 1
+	// Cgroup counts only processes in the cgroup Config.CgroupID.
+	Cgroup Mode = 2
+)
+
+// Config chooses the processes the tracer counts.
+type Config struct {
+	Mode     Mode
+	NSDev    uint64 // device of the pid namespace's nsfs file (PidNS)
+	NSIno    uint64 // inode of the pid namespace's nsfs file (PidNS)
+	CgroupID uint64 // cgroup id (Cgroup)
+
+	// RingSize is the ring buffer's size in bytes, a power of two and a
+	// multiple of the page size; 0 means 1 MiB.
+	RingSize int
+	// Calls names the calls whose arguments are sent as events; only
+	// execve, openat and connect are known. nil means all three.
+	Calls []string
+	// Events, when set, receives every event, from one goroutine. The
+	// reader is woken only once a quarter of the ring is filled, and polls
+	// every 100 ms; Close delivers what remains.
+	Events func(Event)
+}
+
+// Kind is the kind of an Event.
+type Kind uint32
+
+const (
+	Fork Kind = 1 // Pid started process Child
+	Exec Kind = 2 // Pid executed Path
+	Exit Kind = 3 // Pid exited with wait status Code
+	Call Kind = 4 // Pid entered call Name with Path or Addr
+)
+
+// Event is one record of the ring buffer.
+type Event struct {
+	Kind  Kind
+	Pid   int // thread-group id
+	Child int // Fork
+	Code  int // Exit: wait status
+	Name  string
+	Path  string // Exec filename; Call: path of execve or openat
+	Addr  []byte // Call connect: the sockaddr bytes (at most 128)
+}
+
+// PidNSOf returns the device and inode of pid's pid namespace, for Config.
+func PidNSOf(pid int) (dev, ino uint64, err error) {
+	var st syscall.Stat_t
+	p := "/proc/" + strconv.Itoa(pid) + "/ns/pid"
+	if err := syscall.Stat(p, &st); err != nil {
+		return 0, 0, fmt.Errorf("stat %s: %w", p, err)
+	}
+	return st.Dev, st.Ino, nil
+}
+
+// Counts is one process's system-call histogram as counted in the kernel.
+type Counts struct {
+	Total       uint64
+	Transitions uint64            // adjacent pairs of calls with different numbers
+	Names       map[string]uint64 // x86_64 call name -> count
+}
+
+// straceSpelling renames go-libaudit's names where strace spells the x86_64
+// call differently, so histograms match strace's.
+var straceSpelling = map[string]string{"pread": "pread64", "pwrite": "pwrite64"}
+
+// Tracer holds the loaded programs, maps and links; Close releases them all.
+type Tracer struct {
+	objs   tracerObjects
+	reader *ringbuf.Reader
+	done   chan struct{}
+	closed atomic.Bool
+	links  []link.Link
+	names  map[int]string
+}
+
+func explain(op string, err error) error {
+	switch {
+	case errors.Is(err, ebpf.ErrNotSupported):
+		return fmt.Errorf("%s: this kernel does not support what the eBPF tracer needs: %w", op, err)
+	case errors.Is(err, os.ErrPermission), errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("%s: the eBPF tracer needs root, or CAP_BPF and CAP_PERFMON: %w", op, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Open loads the BPF objects, sets the target filter and attaches the
+// raw tracepoints. The caller must Close the Tracer.
+func Open(c Config) (_ *Tracer, err error) {
+	if c.Mode > Cgroup {
+		return nil, fmt.Errorf("bpftrace: unknown mode %d", c.Mode)
+	}
+	names := map[int]string{}
+	if tab, ok := auparse.AuditSyscalls["x86_64"]; ok {
+		for n, name := range tab {
+			if s, ok := straceSpelling[name]; ok {
+				name = s
+			}
+			names[n] = name
+		}
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, explain("bpftrace: remove memlock limit", err)
+	}
+	size := c.RingSize
+	if size == 0 {
+		size = 1 << 20
+	}
+	if size < os.Getpagesize() || size&(size-1) != 0 {
+		return nil, fmt.Errorf("bpftrace: ring size %d is not a power of two of at least a page", size)
+	}
+	callNames := c.Calls
+	if callNames == nil {
+		callNames = []string{"execve", "openat", "connect"}
+	}
+	known := map[string]uint32{"execve": 59, "openat": 257, "connect": 42}
+	spec, err := loadTracer()
+	if err != nil {
+		return nil, explain("bpftrace: read BPF objects", err)
+	}
+	spec.Maps["events"].MaxEntries = uint32(size)
+	t := &Tracer{names: names}
+	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
+		return nil, explain("bpftrace: load BPF objects", err)
+	}
+	defer func() {
+		if err != nil {
+			t.Close()
+		}
+	}()
+	cfg := tracerConfig{Mode: uint32(c.Mode), NsDev: c.NSDev, NsIno: c.NSIno, CgroupId: c.CgroupID, Wakeup: uint64(size / 4)}
+	if err := t.objs.Cfg.Put(uint32(0), &cfg); err != nil {
+		return nil, explain("bpftrace: write config map", err)
+	}
+	for _, n := range callNames {
+		nr, ok := known[n]
+		if !ok {
+			return nil, fmt.Errorf("bpftrace: no argument events for call %q (known: execve, openat, connect)", n)
+		}
+		if err := t.objs.Calls.Put(nr, uint8(1)); err != nil {
+			return nil, explain("bpftrace: write call set", err)
+		}
+	}
+	t.reader, err = ringbuf.NewReader(t.objs.Events)
+	if err != nil {
+		return nil, explain("bpftrace: open ring buffer", err)
+	}
+	t.done = make(chan struct{})
+	go t.read(c.Events)
+	for _, a := range []struct {
+		name string
+		prog *ebpf.Program
+	}{
+		{"sys_enter", t.objs.SysEnter},
+		{"sched_process_exit", t.objs.ProcessExit},
+		{"sched_process_fork", t.objs.ProcessFork},
+		{"sched_process_exec", t.objs.ProcessExec},
+	} {
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.name, Program: a.prog})
+		if err != nil {
+			return nil, explain("bpftrace: attach raw tracepoint "+a.name, err)
+		}
+		t.links = append(t.links, l)
+	}
+	return t, nil
+}
+
+// Counts returns the counts of the live process pid (thread-group id).
+// ok is false when the tracer has not seen it (or it has exited).
+func (t *Tracer) Counts(pid int) (c Counts, ok bool, err error) {
+	var v tracerProcCounts
+	if err := t.objs.Procs.Lookup(uint32(pid), &v); err != nil {
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return Counts{}, false, nil
+		}
+		return Counts{}, false, fmt.Errorf("bpftrace: read counts of pid %d: %w", pid, err)
+	}
+	c = Counts{Total: v.Total, Transitions: v.Transitions, Names: map[string]uint64{}}
+	for n, k := range v.Counts {
+		if k == 0 {
+			continue
+		}
+		name, ok := t.names[n]
+		if !ok {
+			name = "syscall_0x" + strconv.FormatInt(int64(n), 16)
+		}
+		c.Names[name] += uint64(k)
+	}
+	return c, true, nil
+}
+
+// Full returns how many calls were not counted because the process map was full.
+func (t *Tracer) Full() (uint64, error) {
+	var per []uint64
+	if err := t.objs.Full.Lookup(uint32(0), &per); err != nil {
+		return 0, fmt.Errorf("bpftrace: read full counter: %w", err)
+	}
+	var s uint64
+	for _, v := range per {
+		s += v
+	}
+	return s, nil
+}
+
+// read delivers events until Close; it polls every 100 ms because the
+// kernel side wakes it only when the ring is a quarter full.
+func (t *Tracer) read(deliver func(Event)) {
+	defer close(t.done)
+	var rec ringbuf.Record
+	for {
+		t.reader.SetDeadline(time.Now().Add(100 * time.Millisecond))
+		err := t.reader.ReadInto(&rec)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrFlushed) {
+				if t.closed.Load() {
+					return
+				}
+				continue
+			}
+			return // closed
+		}
+		if deliver == nil {
+			continue
+		}
+		var e rawEvent
+		if len(rec.RawSample) < int(unsafe.Sizeof(e)) {
+			continue
+		}
+		e = *(*rawEvent)(unsafe.Pointer(&rec.RawSample[0]))
+		deliver(t.event(&e))
+	}
+}
+
+func cstring(b []int8) string {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		out = append(out, byte(c))
+	}
+	return string(out)
+}
+
+func (t *Tracer) event(e *rawEvent) Event {
+	ev := Event{Kind: Kind(e.Kind), Pid: int(e.Pid)}
+	switch ev.Kind {
+	case Fork:
+		ev.Child = int(e.Child)
+	case Exec:
+		ev.Path = cstring(e.Data[:])
+	case Exit:
+		ev.Code = int(e.Code)
+	case Call:
+		ev.Name = t.names[int(e.Code)]
+		if ev.Name == "connect" {
+			n := min(int(e.Len), len(e.Data))
+			ev.Addr = make([]byte, n)
+			for i := range n {
+				ev.Addr[i] = byte(e.Data[i])
+			}
+		} else {
+			ev.Path = cstring(e.Data[:])
+		}
+	}
+	return ev
+}
+
+// rawEvent mirrors struct event of bpf/tracer.c.
+type rawEvent struct {
+	Kind  uint32
+	Pid   uint32
+	Child uint32
+	Code  int32
+	Len   uint32
+	Pad   uint32
+	Data  [256]int8
+}
+
+// Lost returns how many events found the ring buffer full.
+func (t *Tracer) Lost() (uint64, error) {
+	var per []uint64
+	if err := t.objs.Lost.Lookup(uint32(0), &per); err != nil {
+		return 0, fmt.Errorf("bpftrace: read lost counter: %w", err)
+	}
+	var s uint64
+	for _, v := range per {
+		s += v
+	}
+	return s, nil
+}
+
+// Close detaches every link, delivers the events still in the ring, and
+// closes every program and map.
+func (t *Tracer) Close() error {
+	var errs []error
+	for _, l := range t.links {
+		errs = append(errs, l.Close())
+	}
+	t.links = nil
+	if t.reader != nil {
+		t.closed.Store(true)
+		t.reader.Flush()
+		<-t.done
+		errs = append(errs, t.reader.Close())
+		t.reader = nil
+	}
+	errs = append(errs, t.objs.Close())
+	return errors.Join(errs...)
+}
