@@ -14,14 +14,13 @@
 package callset
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"math"
 	"math/bits"
 	"slices"
 	"sort"
 
+	"detector/algo"
 	"detector/seq"
 )
 
@@ -265,15 +264,13 @@ type modelGob Model
 
 // GobEncode encodes the model's exported fields.
 func (m *Model) GobEncode() ([]byte, error) {
-	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode((*modelGob)(m))
-	return buf.Bytes(), err
+	return algo.EncodeGob((*modelGob)(m))
 }
 
 // GobDecode decodes and validates a model.
 func (m *Model) GobDecode(b []byte) error {
 	var g modelGob
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&g); err != nil {
+	if err := algo.DecodeGob(b, &g); err != nil {
 		return fmt.Errorf("callset model: %w", err)
 	}
 	nm := (*Model)(&g)
