@@ -119,9 +119,14 @@ func runTrain(c *cli.Context, paths []string) error {
 		return withHint(err, "remove or fix those samples and train again")
 	}
 	rows := make([][]float64, len(t.Samples))
+	info := make([]model.SampleInfo, len(t.Samples))
 	var seqs [][][]string
 	for i, s := range t.Samples {
 		rows[i] = s.Vec
+		info[i].Name = s.Name
+		if s.Run != nil {
+			info[i].TimedOut, info[i].Truncated = s.Run.TimedOut, s.Run.Truncated
+		}
 		if spec.Sequences {
 			seqs = append(seqs, s.Seqs)
 		}
@@ -134,6 +139,7 @@ func runTrain(c *cli.Context, paths []string) error {
 		ToolVersion: version,
 		Now:         time.Now(),
 		Fit:         algo.FitOptions{Jobs: c.Int("jobs"), Warn: warnf},
+		Samples:     info,
 	}
 	if t.Executed() {
 		p.TraceOptions = sandbox.TraceOptions
@@ -153,7 +159,17 @@ func runTrain(c *cli.Context, paths []string) error {
 		return fmt.Errorf("save model: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", spec.Name, len(rows), report.Escape(path))
+	printDiagnostics(m)
 	return nil
+}
+
+// printDiagnostics tells, after training, how many training samples the
+// model itself flags and warns about what makes the set doubtful.
+func printDiagnostics(m *model.Model) {
+	fmt.Fprintf(os.Stderr, "detector: %s\n", report.Escape(m.FlaggedText()))
+	for _, w := range m.Warnings() {
+		warnf("%s", w)
+	}
 }
 
 // checkModelTarget refuses, before any sample is read, a model path that

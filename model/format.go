@@ -29,6 +29,9 @@ type header struct {
 	Features    int // d
 	Samples     int // n, training samples
 	State       int // bytes of the detector's own encoding
+	// DiagNames and DiagBytes declare the sample names the diagnostics
+	// hold and their bytes (0 and 0 without diagnostics).
+	DiagNames, DiagBytes int
 }
 
 // Bounds on a model's declared shape.
@@ -52,6 +55,7 @@ type body struct {
 	TraceOptions string
 	Created      time.Time
 	Detector     []byte
+	Diagnostics  *Diagnostics // nil without
 }
 
 // Encode writes m in the model file format.
@@ -83,6 +87,7 @@ func encodeWith(w io.Writer, h header, b any) error {
 func toFile(m *Model) (header, *body, error) {
 	h := header{Format: FormatVersion, ToolVersion: m.ToolVersion, Algorithm: m.Algorithm,
 		Features: len(m.FeatureNames), Samples: m.Samples, State: len(m.Detector)}
+	h.DiagNames, h.DiagBytes = m.Diagnostics.names()
 	for _, n := range m.FeatureNames {
 		if strings.IndexByte(n, 0) >= 0 {
 			return h, nil, fmt.Errorf("feature name %q holds a NUL byte", n)
@@ -97,6 +102,7 @@ func toFile(m *Model) (header, *body, error) {
 		TraceOptions: m.TraceOptions,
 		Created:      m.Created,
 		Detector:     m.Detector,
+		Diagnostics:  m.Diagnostics,
 	}
 	return h, b, nil
 }
@@ -118,9 +124,13 @@ func checkShape(h header, rest int) error {
 	if h.State < 1 || h.State > rest {
 		return fmt.Errorf("detector state of %d bytes in %d bytes of model data", h.State, rest)
 	}
-	need := 8*(2*d+n) + h.State
+	if h.DiagNames < 0 || h.DiagNames > 4*MaxDiagnosticNames || h.DiagBytes < 0 || h.DiagBytes > h.DiagNames*MaxSampleName {
+		return fmt.Errorf("diagnostics of %d names in %d bytes, want at most %d names of %d bytes", h.DiagNames, h.DiagBytes,
+			4*MaxDiagnosticNames, MaxSampleName)
+	}
+	need := 8*(2*d+n) + h.State + h.DiagBytes
 	// Names, input kind, trace options, a few scalars and gob's framing.
-	most := need + d*(maxNameLen+1) + 4096
+	most := need + d*(maxNameLen+1) + 4096 + 16*h.DiagNames
 	if rest < need || rest > most {
 		return fmt.Errorf("%d bytes of model data where %d features, %d samples and %d bytes of detector state take %d to %d",
 			rest, d, n, h.State, need, most)
@@ -139,6 +149,9 @@ func fromFile(h header, b *body) (*Model, error) {
 	if len(b.Detector) != h.State {
 		return nil, fmt.Errorf("%d bytes of detector state, the header says %d", len(b.Detector), h.State)
 	}
+	if c, nb := b.Diagnostics.names(); c != h.DiagNames || nb != h.DiagBytes {
+		return nil, fmt.Errorf("diagnostics hold %d names in %d bytes, the header says %d in %d", c, nb, h.DiagNames, h.DiagBytes)
+	}
 	m := &Model{
 		FeatureNames: strings.Split(b.Names, "\x00"),
 		Algorithm:    h.Algorithm,
@@ -148,6 +161,7 @@ func fromFile(h header, b *body) (*Model, error) {
 		TraceOptions: b.TraceOptions,
 		ToolVersion:  h.ToolVersion,
 		Created:      b.Created,
+		Diagnostics:  b.Diagnostics,
 	}
 	var err error
 	un := func(what string, p []byte, want int) []float64 {
@@ -314,6 +328,9 @@ func (m *Model) Validate() error {
 	slices.Sort(fitted)
 	if !slices.Equal(fitted, m.TrainScores) {
 		return errors.New("training scores are not the fitted model's own")
+	}
+	if err := m.Diagnostics.validate(n); err != nil {
+		return err
 	}
 	if mg := m.Margin(); !finite(mg) || mg <= 0 {
 		return fmt.Errorf("confidence margin %v is not positive", mg)

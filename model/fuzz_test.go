@@ -12,7 +12,13 @@ import (
 // finite verdict or to an error; nothing panics.
 func FuzzDecode(f *testing.F) {
 	for _, alg := range []string{LOF, OCSVM} {
-		m, err := fit(names, data(30, 4), alg, Params{}, "neighbors", "5", "nu", "0.2")
+		// With diagnostics (sample names, a duplicate, a timed-out run),
+		// so that the fuzzer reaches their checks too.
+		rows := data(30, 4)
+		rows[3] = rows[1]
+		info := infos(30)
+		info[2].TimedOut = true
+		m, err := fit(names, rows, alg, Params{Samples: info}, "neighbors", "5", "nu", "0.2")
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -36,5 +42,7 @@ func FuzzDecode(f *testing.F) {
 				t.Errorf("row %d: score %v, confidence %v without an error", i, r.Score, r.Confidence)
 			}
 		}
+		m.Warnings()
+		m.FlaggedText()
 	})
 }

@@ -56,6 +56,9 @@ type Model struct {
 	TraceOptions string
 	ToolVersion  string
 	Created      time.Time
+	// Diagnostics describe the training set; nil when Train was not told
+	// the samples' names (Params.Samples).
+	Diagnostics *Diagnostics
 
 	det algo.Detector // decoded Detector
 }
@@ -114,12 +117,13 @@ func Train(names []string, rows [][]float64, seqs [][][]string, spec algo.Spec, 
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", spec.Title, err)
 	}
+	scores := det.TrainingDecision()
 	m := &Model{
 		FeatureNames: slices.Clone(names),
 		Scaler:       *sc,
 		Algorithm:    spec.Name,
 		Detector:     state,
-		TrainScores:  det.TrainingDecision(),
+		TrainScores:  slices.Clone(scores),
 		Samples:      len(rows),
 		Input:        p.Input,
 		TraceOptions: p.TraceOptions,
@@ -128,6 +132,9 @@ func Train(names []string, rows [][]float64, seqs [][][]string, spec algo.Spec, 
 		det:          det,
 	}
 	slices.Sort(m.TrainScores)
+	if len(p.Samples) == len(rows) {
+		m.Diagnostics = diagnose(rows, scores, p.Samples)
+	}
 	// A model that Load would refuse is not written at all.
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("the fitted model is unusable: %w", err)
@@ -143,6 +150,9 @@ type Params struct {
 	ToolVersion  string
 	Now          time.Time
 	Fit          algo.FitOptions
+	// Samples, when it has one entry per row, names the training samples
+	// for the model's Diagnostics.
+	Samples []SampleInfo
 }
 
 // Dim is the number of features the model expects.

@@ -13,7 +13,9 @@ import (
 
 // WriteModel writes what the model at path holds, for people: its format,
 // algorithm and parameters, training set, the distribution of the training
-// scores and the scaler of every feature. Every string from the model
+// scores, the training diagnostics (how many training samples the model
+// flags, the worst of them, warnings about the set) and the scaler of
+// every feature. Every string from the model
 // file is escaped (Escape): a crafted model cannot drive the terminal.
 func WriteModel(w io.Writer, path string, m *model.Model) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -33,6 +35,13 @@ func WriteModel(w io.Writer, path string, m *model.Model) error {
 	q := func(p float64) float64 { return s[int(p*float64(len(s)-1)+0.5)] }
 	fmt.Fprintf(tw, "training scores\tmin %.4f  q1 %.4f  median %.4f  q3 %.4f  max %.4f\n", s[0], q(0.25), q(0.5), q(0.75), s[len(s)-1])
 	fmt.Fprintf(tw, "confidence margin\t%.4f (confidence = 1 - exp(-3 |score| / margin))\n", m.Margin())
+	fmt.Fprintf(tw, "self-check\t%s\n", Escape(m.FlaggedText()))
+	if m.Diagnostics == nil {
+		fmt.Fprintf(tw, "\t(this model does not name its training samples)\n")
+	}
+	for _, w := range m.Warnings() {
+		fmt.Fprintf(tw, "warning\t%s\n", Escape(w))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
