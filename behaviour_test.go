@@ -214,7 +214,7 @@ func TestDetectThreshold(t *testing.T) {
 		t.Errorf("rarity or score changed with the threshold: %v / %v", raw[0], raw[1])
 	}
 	tab := run(t, nil, append([]string{"detect", "--model", m, "--threshold", "1000"}, samples...)...)
-	if !strings.Contains(tab.stdout, "threshold 1000 (a score below it is anomalous)") {
+	if !strings.Contains(tab.stdout, "Threshold: 1000 (a score below it is anomalous") {
 		t.Errorf("summary does not name the threshold:\n%s", tab.stdout)
 	}
 	if plain[1].Verdict != "normal" {

@@ -22,7 +22,8 @@ func detectFlags() []cli.Flag {
 		modelFlag(),
 		&cli.StringFlag{Name: "output", Value: "table", Usage: "report format `FORMAT`: table, json (JSON Lines) or csv"},
 		&cli.Float64Flag{Name: "threshold", Value: 0, Usage: "decision boundary `S`: a score below S is anomalous (0 is the model's own; confidence measures the distance from S)"},
-		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time, the process and its parents) below the table"},
+		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time, the process and its parents) below its row"},
+		&cli.BoolFlag{Name: "wide", Usage: "table: one line per sample in a box table, nothing shortened (the default fits 80 columns)"},
 	}, append(behaviourFlags(), inputFlags()...)...), execFlags()...)
 }
 
@@ -159,7 +160,9 @@ func summary(m *model.Model, c *cli.Context, started time.Time) report.Summary {
 		Trained:        m.Created,
 		ModelPath:      path,
 		Explain:        c.Bool("explain"),
+		Wide:           c.Bool("wide"),
 		Threshold:      c.Float64("threshold"),
+		Elapsed:        time.Since(started),
 	}
 }
 

@@ -361,17 +361,31 @@ func TestTerminalInjection(t *testing.T) {
 	}
 	noControl("table", r.stdout)
 	noControl("warnings", r.stderr)
+	// The 80-column table: a line per sample at the left edge, the
+	// details indented below it; long names shortened in the middle.
 	rowLines := 0
-	for _, l := range strings.Split(r.stdout, "\n") {
-		if strings.HasPrefix(l, "│") {
+	for _, l := range strings.Split(strings.Split(r.stdout, "-----------")[0], "\n") {
+		if l != "" && l[0] != ' ' {
 			rowLines++
 		}
 	}
 	if rowLines != 1+len(names) {
 		t.Errorf("%d header and row lines for %d samples:\n%s", rowLines, len(names), r.stdout)
 	}
-	if !strings.Contains(r.stdout, `evil\x1b[2K\rfake normal"`) || !strings.Contains(r.stderr, `\x1b[31mfifo`) {
+	if !strings.Contains(r.stdout, `\rfake normal"`) || !strings.Contains(r.stderr, `\x1b[31mfifo`) {
 		t.Errorf("escaped names not shown:\n%s\n%s", r.stdout, r.stderr)
+	}
+	// The wide table: one box row per sample, names whole.
+	r = runNoHang(t, "detect", "--wide", "--model", m, samples)
+	noControl("wide table", r.stdout)
+	rowLines = 0
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(l, "│") {
+			rowLines++
+		}
+	}
+	if rowLines != 1+len(names) || !strings.Contains(r.stdout, `evil\x1b[2K\rfake normal"`) {
+		t.Errorf("wide: %d header and row lines for %d samples, or the escaped name is not whole:\n%s", rowLines, len(names), r.stdout)
 	}
 
 	r = runNoHang(t, "detect", "--output", "json", "--model", m, samples)

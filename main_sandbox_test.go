@@ -59,7 +59,7 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 		t.Errorf("run.evasion = %q, want the untraced clone", row.Run.Evasion)
 	}
 	r = run(t, nil, "detect", "--model", m, "testdata/untraced_port_scan.sh")
-	if !strings.Contains(r.stdout, "anomalous (tried to evade the tracer: clone with CLONE_UNTRACED)") {
+	if !strings.Contains(r.stdout, "\n  (tried to evade the tracer: clone with CLONE_UNTRACED)") {
 		t.Errorf("the table does not name the attempt:\n%s", r.stdout)
 	}
 }

@@ -101,8 +101,12 @@ func TestUnscorableSampleIsAnError(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "huge: cannot be judged") {
 		t.Errorf("table: exit %d, stderr %s", r.code, r.stderr)
 	}
+	if !strings.Contains(r.stdout, "\nhuge ") {
+		t.Errorf("no table row for huge:\n%s", r.stdout)
+	}
 	for _, l := range strings.Split(r.stdout, "\n") {
-		if strings.Contains(l, "huge") && (!strings.Contains(l, "error") || strings.Contains(l, "normal")) {
+		// The sample's own line; the error itself is indented below it.
+		if strings.HasPrefix(l, "huge") && (!strings.Contains(l, "error") || strings.Contains(l, "normal")) {
 			t.Errorf("table row %q", l)
 		}
 	}

@@ -76,27 +76,38 @@ func TestTableEscapes(t *testing.T) {
 	s := sum
 	s.Params = "neighbors=3\r\x1b[2K"
 	var b bytes.Buffer
-	if err := WriteTable(&b, hostile, s); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
-	for _, c := range []byte(out) {
-		if c < 0x20 && c != '\n' || c == 0x7f {
-			t.Fatalf("table holds control byte %#x:\n%q", c, out)
+	for _, wide := range []bool{false, true} {
+		b.Reset()
+		if err := WriteTableWith(&b, hostile, s, TableOptions{Wide: wide}); err != nil {
+			t.Fatal(err)
 		}
-	}
-	rowLines := 0
-	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "│") {
-			rowLines++
+		out := b.String()
+		for _, c := range []byte(out) {
+			if c < 0x20 && c != '\n' || c == 0x7f {
+				t.Fatalf("table holds control byte %#x:\n%q", c, out)
+			}
 		}
-	}
-	if rowLines != 1+len(hostile) {
-		t.Errorf("%d header and row lines, want %d:\n%s", rowLines, 1+len(hostile), out)
-	}
-	for _, want := range []string{`"evil\x1b[2K\r│ x.sh`, `"split\nnormal"`, `"f\x1b]0;title\a +3.0σ"`, `"neighbors=3\r\x1b[2K"`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("table lacks %s:\n%s", want, out)
+		// Wide: a box row per sample. Narrow: a line per sample at the
+		// left edge, the lines below it indented.
+		rowLines := 0
+		for _, l := range strings.Split(strings.Split(out, "-----------")[0], "\n") {
+			if wide && strings.HasPrefix(l, "│") || !wide && l != "" && l[0] != ' ' {
+				rowLines++
+			}
+		}
+		if rowLines != 1+len(hostile) {
+			t.Errorf("wide %v: %d header and row lines, want %d:\n%s", wide, rowLines, 1+len(hostile), out)
+		}
+		wants := []string{`"split\nnormal"`, `"f\x1b]0;title\a +3.0σ"`, `"neighbors=3\r\x1b[2K"`, `"replay err\x1b[31m: not a regular file"`}
+		if wide {
+			wants = append(wants, `"evil\x1b[2K\r│ x.sh`)
+		} else {
+			wants = append(wants, `"evil\x1b…`)
+		}
+		for _, want := range wants {
+			if !strings.Contains(out, want) {
+				t.Errorf("wide %v: table lacks %s:\n%s", wide, want, out)
+			}
 		}
 	}
 

@@ -15,7 +15,7 @@ func TestEvasionNote(t *testing.T) {
 		{Sample: "plain", Verdict: Normal, Score: 0.5, Confidence: 0.95, Features: []float64{1, 0}, Run: &RunInfo{}},
 	}
 	var tab, js bytes.Buffer
-	if err := WriteTable(&tab, rs, sum); err != nil {
+	if err := WriteTableWith(&tab, rs, sum, TableOptions{Wide: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteJSON(&js, rs, sum); err != nil {
@@ -26,6 +26,13 @@ func TestEvasionNote(t *testing.T) {
 	}
 	if strings.Count(tab.String(), "evade") != 1 {
 		t.Errorf("the note is on the wrong rows:\n%s", tab.String())
+	}
+	tab.Reset()
+	if err := WriteTable(&tab, rs, sum); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\n  (tried to evade the tracer: clone with CLONE_UNTRACED; ptrace of pid 1 (the\n    tracer))\nplain "; !strings.Contains(tab.String(), want) {
+		t.Errorf("narrow table lacks %q below its row:\n%s", want, tab.String())
 	}
 	lines := strings.Split(strings.TrimSpace(js.String()), "\n")
 	if want := `"evasion":["clone with CLONE_UNTRACED","ptrace of pid 1 (the tracer)"]`; len(lines) != 2 || !strings.Contains(lines[0], want) || strings.Contains(lines[1], "evasion") {

@@ -78,7 +78,7 @@ type Process struct {
 // FindingsText writes findings for a table cell: "read-shadow,
 // exec-memfd +2" names the first two and counts the rest.
 func FindingsText(f []Finding) string {
-	const shown = 2
+	const shown = findingsShown
 	var b strings.Builder
 	for i, x := range f[:min(len(f), shown)] {
 		if i > 0 {
@@ -91,6 +91,9 @@ func FindingsText(f []Finding) string {
 	}
 	return b.String()
 }
+
+// findingsShown is how many findings FindingsText names.
+const findingsShown = 2
 
 // findingsCSV writes findings as "id:SEVERITY:count;...".
 func findingsCSV(f []Finding) string {

@@ -98,8 +98,11 @@ type Summary struct {
 	// Threshold is the decision boundary detect used (--threshold; 0 by
 	// default): a score below it is anomalous.
 	Threshold float64
-	// Explain asks the table for each finding's evidence below the table.
-	Explain bool
+	// Explain asks the table for each finding's evidence; Wide for the
+	// box table of one line per sample instead of the 80-column layout.
+	Explain, Wide bool
+	// Elapsed is the run's wall time, for the summary block.
+	Elapsed time.Duration
 }
 
 // Counts returns how many rows are anomalous and how many are errors.

@@ -18,6 +18,7 @@ var sum = Summary{
 	Params:       "neighbors=20, contamination=auto",
 	TrainSamples: 28,
 	Trained:      time.Date(2026, 11, 21, 19, 57, 0, 0, time.UTC),
+	Elapsed:      2500 * time.Millisecond,
 }
 
 var rows = []Row{
@@ -25,23 +26,25 @@ var rows = []Row{
 		Features:   []float64{120, 0.25},
 		Deviations: []model.Deviation{{Feature: "network_ratio", Z: 4.234}, {Feature: "total_calls", Z: -1.05}},
 		Run:        &RunInfo{ExitCode: 1, TimedOut: true, Stdout: "hi", Seconds: 10}},
-	{Sample: "bins/ls", Verdict: Normal, Score: 0.5, Confidence: 0.95,
+	{Sample: "bins/ls", Verdict: Normal, Score: 0.5, Confidence: 0.95, Rarity: 0.4286,
 		Features: []float64{300, 0}, Deviations: []model.Deviation{{Feature: "total_calls", Z: 0.3}, {Feature: "network_ratio", Z: -0.1}}},
 	{Sample: "bins/empty", Verdict: Error, Err: "bins/empty: trace has no system calls\nsecond line"},
 }
 
-func TestTable(t *testing.T) {
+// The wide table keeps one line per sample, nothing shortened.
+func TestWideTable(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteTable(&b, rows, sum); err != nil {
+	if err := WriteTableWith(&b, rows, sum, TableOptions{Wide: true}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
 	for _, want := range []string{
-		"SAMPLE", "CONFIDENCE", "TOP DEVIATIONS",
-		"bins/nc", "anomalous (timed out)", "-0.4321", "0.92", "network_ratio +4.2σ, total_calls -1.1σ",
-		"bins/ls", "+0.5000",
+		"SAMPLE", "CONFIDENCE", "RARITY", "SEVERITY", "FINDINGS", "TOP DEVIATIONS",
+		"bins/nc", "anomalous (timed out)", "-0.4321", "0.92", "│      0 │ WARNING", "network_ratio +4.2σ, total_calls -1.1σ",
+		"bins/ls", "+0.5000", "│   0.43 │ NONE",
 		"bins/empty", "trace has no system calls ...",
-		"1 of 3 samples anomalous (1 WARNING), 1 not judged (errors); model: Local Outlier Factor (neighbors=20, contamination=auto), trained on 28 samples on 2026-11-21 19:57 UTC",
+		"Scanned:   3 samples\nAnomalous: 1\nSeverity:  ALERT 0, WARNING 1, INFO 0, NONE 1\nErrors:    1\nTime:      2.5 s\n",
+		"Model:     Local Outlier Factor (neighbors=20, contamination=auto), trained on 28 samples on 2026-11-21 19:57 UTC\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -122,7 +125,7 @@ func TestCSV(t *testing.T) {
 	if got := strings.Join(recs[1], ","); got != "bins/nc,anomalous,-0.4321,0.92,120,0.25,network_ratio,4.234,total_calls,-1.05,,,WARNING,,,1,true,false,false,0" {
 		t.Errorf("row 1: %s", got)
 	}
-	if recs[3][1] != Error || recs[3][2] != "" || !strings.Contains(recs[3][14], "no system calls") {
+	if recs[3][1] != Error || recs[3][2] != "" || recs[3][len(recs[3])-1] != "" || !strings.Contains(recs[3][14], "no system calls") {
 		t.Errorf("error row: %v", recs[3])
 	}
 }
@@ -223,7 +226,7 @@ func TestMemoryLimitedRun(t *testing.T) {
 	if err := WriteTable(&tab, rs, sum); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(tab.String(), "anomalous (memory bound hit)") {
+	if !strings.Contains(tab.String(), "\n  (memory bound hit)\n") {
 		t.Errorf("table lacks the memory note:\n%s", tab.String())
 	}
 	if err := WriteJSON(&js, rs, sum); err != nil {
@@ -255,7 +258,7 @@ func TestTableExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"│ read-shadow ", "read-shadow WARNING x2: cat opens /etc/shadow", "process 7 (parent 1) /usr/bin/cat argv cat /etc/shadow chain sh", "    7 1.500000 \"openat("} {
+	for _, want := range []string{"WARNING   read-shadow\n", "read-shadow WARNING, 2 matches: cat opens /etc/shadow; pid 7 (parent 1)", "argv [cat /etc/shadow], chain sh", "pid 7 at 1.500000s: \"openat("} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explained table lacks %q:\n%s", want, out)
 		}
