@@ -51,6 +51,12 @@ func loadModel(c *cli.Context) (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadModelAt(path)
+}
+
+// loadModelAt loads the model at path, with a hint for every way it can
+// fail.
+func loadModelAt(path string) (*model.Model, error) {
 	m, err := model.Load(path)
 	if os.IsNotExist(err) {
 		return nil, withHint(fmt.Errorf("no model at %s", path), "train one first: detector train PATH... (or name it with --model FILE)")

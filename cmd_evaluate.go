@@ -2,14 +2,20 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"detector/evaluate"
+	"detector/model"
+	"detector/pipeline"
 	"detector/report"
+	"detector/report/chart"
 )
 
 func evaluateCommand() *cli.Command {
@@ -17,14 +23,20 @@ func evaluateCommand() *cli.Command {
 		Name:  "evaluate",
 		Usage: "measure detection quality on labelled samples: ROC AUC, detection rate at fixed false-alarm rates",
 		Flags: append(append([]cli.Flag{
-			modelFlag(),
+			&cli.StringSliceFlag{Name: "model", Usage: "model file `FILE`; repeat it to compare models on the same samples (default: as for detect)"},
 			&cli.StringSliceFlag{Name: "normal", Usage: "`PATH` of normal samples (negatives); repeatable"},
 			&cli.StringSliceFlag{Name: "attack", Usage: "`PATH` of attack samples (positives); repeatable; the first folder below it names the family"},
 			&cli.StringFlag{Name: "output", Value: "table", Usage: "`FORMAT`: table or json"},
-			&cli.StringFlag{Name: "roc", Usage: "write the ROC curve's points to `FILE` as CSV"},
+			&cli.StringFlag{Name: "roc", Usage: "draw the ROC curves to `FILE`: an SVG picture if it ends in .svg, else the points as CSV"},
 		}, inputFlags()...), execFlags()...),
 		Action: runEvaluate,
 	}
+}
+
+// evalModel is a model that evaluate measures.
+type evalModel struct {
+	path, sum string
+	m         *model.Model
 }
 
 func runEvaluate(c *cli.Context) error {
@@ -40,15 +52,29 @@ func runEvaluate(c *cli.Context) error {
 	if format != "table" && format != "json" {
 		return withHint(fmt.Errorf("unknown output format %q", format), "--output takes table or json")
 	}
-	m, err := loadModel(c)
-	if err != nil {
-		return err
+	paths := c.StringSlice("model")
+	if len(paths) == 0 {
+		p, err := modelPath(c)
+		if err != nil {
+			return err
+		}
+		paths = []string{p}
+	}
+	var models []evalModel
+	sequences := false
+	for _, p := range paths {
+		m, err := loadModelAt(p)
+		if err != nil {
+			return err
+		}
+		models = append(models, evalModel{path: p, sum: fileSHA256(p), m: m})
+		sequences = sequences || m.Spec().Sequences
 	}
 	o, err := sampleOptions(c)
 	if err != nil {
 		return err
 	}
-	o.Sequences = m.Spec().Sequences
+	o.Sequences = sequences
 	// The ROC file's path is checked before any sample is read.
 	var roc *output
 	if f := c.String("roc"); f != "" {
@@ -60,50 +86,93 @@ func runEvaluate(c *cli.Context) error {
 		roc = &out
 	}
 
-	var samples []evaluate.Sample
-	add := func(root string, isAttack bool) error {
-		t, err := collect(c.Context, []string{root}, o)
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(t.Names, m.FeatureNames) {
-			return fmt.Errorf("%s: the samples have features %v but the model was trained on %v", root, t.Names, m.FeatureNames)
-		}
-		rows, bad := judge(m, t, 0)
-		if len(bad) > 0 {
-			return failed(bad, "%d of %d samples in %s not judged", len(bad), len(rows), root)
-		}
-		for _, r := range rows {
-			s := evaluate.Sample{Name: r.Sample, Score: r.Score, Attack: isAttack}
-			if isAttack {
-				s.Family = evaluate.Family(root, r.Sample)
-			}
-			samples = append(samples, s)
-		}
-		return nil
+	// Every sample is read once and judged by every model.
+	type root struct {
+		path   string
+		attack bool
+		t      *pipeline.Table
 	}
+	var roots []root
 	for _, p := range normal {
-		if err := add(p, false); err != nil {
-			return err
-		}
+		roots = append(roots, root{path: p})
 	}
 	for _, p := range attack {
-		if err := add(p, true); err != nil {
+		roots = append(roots, root{path: p, attack: true})
+	}
+	for i := range roots {
+		if roots[i].t, err = collect(c.Context, []string{roots[i].path}, o); err != nil {
 			return err
 		}
 	}
-	rep := evaluate.Compute(samples)
+	reps := make([]evaluate.Report, len(models))
+	for k, em := range models {
+		var samples []evaluate.Sample
+		for _, r := range roots {
+			if !slices.Equal(r.t.Names, em.m.FeatureNames) {
+				return fmt.Errorf("%s: the samples have features %v but the model %s was trained on %v", r.path, r.t.Names, em.path, em.m.FeatureNames)
+			}
+			rows, bad := judge(em.m, r.t, 0)
+			if len(bad) > 0 {
+				return failed(bad, "%d of %d samples in %s not judged", len(bad), len(rows), r.path)
+			}
+			for _, row := range rows {
+				s := evaluate.Sample{Name: row.Sample, Score: row.Score, Attack: r.attack}
+				if r.attack {
+					s.Family = evaluate.Family(r.path, row.Sample)
+				}
+				samples = append(samples, s)
+			}
+		}
+		reps[k] = evaluate.Compute(samples)
+	}
 	secs := time.Since(start).Seconds()
 	if roc != nil {
-		if err := report.WriteROCCSV(roc.w, rep.ROC); err != nil {
+		if err := writeROC(roc.w, c.String("roc"), models, reps); err != nil {
 			return fmt.Errorf("write ROC curve: %w", err)
 		}
 		if err := roc.commit(); err != nil {
 			return fmt.Errorf("write ROC curve: %w", err)
 		}
 	}
-	if format == "json" {
-		return report.WriteEvaluationJSON(os.Stdout, rep, secs)
+	for k, em := range models {
+		desc := report.EvaluationModel{Algorithm: em.m.Spec().Title, TrainSamples: em.m.Samples,
+			Path: em.path, Name: em.m.Algorithm, SHA256: em.sum}
+		if format == "json" {
+			err = report.WriteEvaluationJSON(os.Stdout, reps[k], desc, secs)
+		} else {
+			if k > 0 {
+				fmt.Fprintln(os.Stdout)
+			}
+			err = report.WriteEvaluationTable(os.Stdout, reps[k], desc, secs)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return report.WriteEvaluationTable(os.Stdout, rep, report.EvaluationModel{Algorithm: m.Spec().Title, TrainSamples: m.Samples}, secs)
+	return nil
+}
+
+// writeROC writes the ROC curves: an SVG picture when name ends in .svg,
+// else CSV (false_alarm, detection, threshold; with several models a
+// first column names the model).
+func writeROC(w io.Writer, name string, models []evalModel, reps []evaluate.Report) error {
+	if strings.EqualFold(filepath.Ext(name), ".svg") {
+		var curves []chart.Curve
+		for k, em := range models {
+			label := em.m.Spec().Title
+			if len(models) > 1 {
+				label += " " + filepath.Base(em.path)
+			}
+			curves = append(curves, chart.Curve{Name: label, AUC: reps[k].AUC, Points: reps[k].ROC})
+		}
+		return chart.WriteROC(w, curves)
+	}
+	if len(models) == 1 {
+		return report.WriteROCCSV(w, reps[0].ROC)
+	}
+	var sets []report.ROCSet
+	for k, em := range models {
+		sets = append(sets, report.ROCSet{Model: em.path, Points: reps[k].ROC})
+	}
+	return report.WriteROCSetsCSV(w, sets)
 }

@@ -15,10 +15,13 @@ import (
 	"detector/evaluate"
 )
 
-// EvaluationModel names the model an evaluation measured, for its table.
+// EvaluationModel names the model an evaluation measured.
 type EvaluationModel struct {
 	Algorithm    string // the method's name for people
 	TrainSamples int
+	Path         string // the model file
+	Name         string // the algorithm's registry name: "lof"
+	SHA256       string // of the model file, lower-case hex
 }
 
 // num is a float that encodes NaN (an empty class) as JSON null.
@@ -41,9 +44,10 @@ func nums(m map[string]float64) map[string]num {
 
 // WriteEvaluationJSON writes an evaluation as one indented JSON object:
 // auc, dr_at_fa (by false-alarm rate), confusion, precision, recall, f1,
-// families (per attack family), normal and attack counts and seconds. A
-// figure that cannot be computed (an empty class) is null.
-func WriteEvaluationJSON(w io.Writer, r evaluate.Report, secs float64) error {
+// families (per attack family), normal and attack counts, seconds and the
+// model (path, algorithm, sha256). A figure that cannot be computed (an
+// empty class) is null.
+func WriteEvaluationJSON(w io.Writer, r evaluate.Report, m EvaluationModel, secs float64) error {
 	type family struct {
 		AUC      num            `json:"auc"`
 		DRAtFA   map[string]num `json:"dr_at_fa"`
@@ -61,6 +65,7 @@ func WriteEvaluationJSON(w io.Writer, r evaluate.Report, secs float64) error {
 		Normal    int               `json:"normal"`
 		Attack    int               `json:"attack"`
 		Seconds   num               `json:"seconds"`
+		Model     map[string]string `json:"model"`
 	}{
 		AUC:       num(r.AUC),
 		DRAtFA:    nums(r.DRAtFA),
@@ -72,6 +77,7 @@ func WriteEvaluationJSON(w io.Writer, r evaluate.Report, secs float64) error {
 		Normal:    r.Normal,
 		Attack:    r.Attack,
 		Seconds:   num(math.Round(secs*1000) / 1000),
+		Model:     map[string]string{"path": m.Path, "algorithm": m.Name, "sha256": m.SHA256},
 	}
 	for name, f := range r.Families {
 		out.Families[name] = family{num(f.AUC), nums(f.DRAtFA), f.Attack, f.Detected}
@@ -99,7 +105,11 @@ func fixed(v float64) string {
 // table per attack family and an ASCII ROC curve.
 func WriteEvaluationTable(w io.Writer, r evaluate.Report, m EvaluationModel, secs float64) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "model\t%s, trained on %d samples\n", Escape(m.Algorithm), m.TrainSamples)
+	if m.Path != "" {
+		fmt.Fprintf(tw, "model\t%s: %s, trained on %d samples\n", Escape(m.Path), Escape(m.Algorithm), m.TrainSamples)
+	} else {
+		fmt.Fprintf(tw, "model\t%s, trained on %d samples\n", Escape(m.Algorithm), m.TrainSamples)
+	}
 	fmt.Fprintf(tw, "samples\t%d normal, %d attack\n", r.Normal, r.Attack)
 	fmt.Fprintf(tw, "ROC AUC\t%s\n", fixed(r.AUC))
 	for _, fa := range evaluate.FalseAlarmRates {
@@ -171,14 +181,38 @@ func writeASCIIROC(w io.Writer, pts []evaluate.ROCPoint) {
 // WriteROCCSV writes the curve's points as CSV: false_alarm, detection,
 // threshold (score at or below which a sample is flagged).
 func WriteROCCSV(w io.Writer, pts []evaluate.ROCPoint) error {
+	return writeROCCSV(w, []ROCSet{{Points: pts}}, false)
+}
+
+// ROCSet is one model's ROC curve.
+type ROCSet struct {
+	Model  string
+	Points []evaluate.ROCPoint
+}
+
+// WriteROCSetsCSV writes several models' curves as one CSV table: model,
+// false_alarm, detection, threshold.
+func WriteROCSetsCSV(w io.Writer, sets []ROCSet) error { return writeROCCSV(w, sets, true) }
+
+func writeROCCSV(w io.Writer, sets []ROCSet, named bool) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"false_alarm", "detection", "threshold"})
-	for _, p := range pts {
-		cw.Write([]string{
-			strconv.FormatFloat(p.FalseAlarm, 'g', -1, 64),
-			strconv.FormatFloat(p.Detection, 'g', -1, 64),
-			strconv.FormatFloat(p.Threshold, 'g', -1, 64),
-		})
+	head := []string{"false_alarm", "detection", "threshold"}
+	if named {
+		head = append([]string{"model"}, head...)
+	}
+	cw.Write(head)
+	for _, s := range sets {
+		for _, p := range s.Points {
+			rec := []string{
+				strconv.FormatFloat(p.FalseAlarm, 'g', -1, 64),
+				strconv.FormatFloat(p.Detection, 'g', -1, 64),
+				strconv.FormatFloat(p.Threshold, 'g', -1, 64),
+			}
+			if named {
+				rec = append([]string{s.Model}, rec...)
+			}
+			cw.Write(rec)
+		}
 	}
 	cw.Flush()
 	return cw.Error()
