@@ -62,6 +62,11 @@ type RunOptions struct {
 	// StraceArgs are extra strace flags, placed after the runner's own
 	// "-f -q -s 256 -o /proc/self/fd/3" and before "--".
 	StraceArgs []string
+	// Stdin, when set, is copied into the program's standard input, a pipe
+	// (the sandbox never gets a descriptor of the caller's file); nil
+	// means /dev/null. Copying stops when the run ends, whether or not the
+	// program read everything.
+	Stdin io.Reader
 }
 
 // RunResult describes a finished run.
@@ -124,7 +129,7 @@ func straceFlags() []string {
 // package unless opts.NoSandbox is set, and streams strace's raw output into
 // w as it comes. argv[0] is the path of the file to run; a relative path is
 // taken relative to the caller's working directory. The program's stdin is
-// /dev/null.
+// /dev/null unless opts.Stdin is set.
 //
 // Run returns when every process of the run is gone. Cancelling ctx kills
 // them all at once; Run then returns the partial result and ctx's error. Any
@@ -270,12 +275,26 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 		return res, fmt.Errorf("create output pipe: %w", err)
 	}
 	defer errR.Close()
+	var inR, inW *os.File
+	if opts.Stdin != nil {
+		if inR, inW, err = os.Pipe(); err != nil {
+			traceW.Close()
+			statusW.Close()
+			outW.Close()
+			errW.Close()
+			return res, fmt.Errorf("create input pipe: %w", err)
+		}
+		defer inW.Close() // ends the copy below if the program never read
+	}
 	closeW := func() {
 		traceW.Close()
 		statusW.Close()
 		outW.Close()
 		errW.Close()
 		gateR.Close()
+		if inR != nil {
+			inR.Close()
+		}
 	}
 
 	cmd := &exec.Cmd{
@@ -289,6 +308,9 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 			Setsid:    true,
 			Pdeathsig: syscall.SIGKILL,
 		},
+	}
+	if inR != nil { // a nil *os.File would not be a nil io.Reader
+		cmd.Stdin = inR
 	}
 	if cfg.Sandbox {
 		uid, gid := sandboxIDs()
@@ -313,7 +335,10 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 		cmd.SysProcAttr.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN, unix.CAP_SETPCAP}
 		// strace reopens the trace pipe through /proc/self/fd/3, and programs
 		// reopen stdout and stderr: the pipes must belong to that user.
-		for _, f := range []*os.File{traceW, outW, errW} {
+		for _, f := range []*os.File{traceW, outW, errW, inR} {
+			if f == nil {
+				continue
+			}
 			if err := f.Chown(uid, gid); err != nil {
 				closeW()
 				return res, fmt.Errorf("hand pipes to the sandbox: %w", err)
@@ -338,6 +363,12 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 	}()
 	err = <-started
 	closeW()
+	if err == nil && inW != nil {
+		go func() {
+			io.Copy(inW, opts.Stdin) // fails with EPIPE once no process of the run holds the pipe
+			inW.Close()
+		}()
+	}
 	if err != nil {
 		if cfg.Sandbox {
 			return res, &SandboxError{Reason: "create namespaces: " + unwrapSyscallError(err)}

@@ -93,3 +93,26 @@ func TestRunCancel(t *testing.T) {
 		}
 	}
 }
+
+// RunOptions.Stdin feeds the program's standard input through a pipe,
+// also when the program reopens it through /dev/stdin; a program that
+// never reads its input still ends the run.
+func TestRunStdin(t *testing.T) {
+	sandboxOrSkip(t)
+	for _, noSandbox := range []bool{false, true} {
+		opts := RunOptions{NoSandbox: noSandbox, Stdin: strings.NewReader("one\ntwo\nthree\n")}
+		res, err := Run(context.Background(), opts, []string{"/bin/sh", "-c", "wc -l; cat /dev/stdin"}, io.Discard)
+		if err != nil {
+			t.Fatalf("NoSandbox=%v: Run: %v", noSandbox, err)
+		}
+		if strings.TrimSpace(string(res.Stdout)) != "3" || res.ExitCode != 0 {
+			t.Errorf("NoSandbox=%v: stdout %q, exit %d; want 3 lines counted", noSandbox, res.Stdout, res.ExitCode)
+		}
+		// More input than a pipe holds, never read.
+		opts.Stdin = strings.NewReader(strings.Repeat("x", 1<<20))
+		res, err = Run(context.Background(), opts, []string{"/bin/true"}, io.Discard)
+		if err != nil || res.ExitCode != 0 || res.TimedOut {
+			t.Errorf("NoSandbox=%v: unread input: %+v, %v", noSandbox, res, err)
+		}
+	}
+}
