@@ -15,6 +15,7 @@ require (
 	golang.org/x/term v0.37.0
 	gonum.org/v1/gonum v0.16.0
 	gonum.org/v1/plot v0.16.0
+	mvdan.cc/sh/v3 v3.12.0
 )
 
 require (
