@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -232,6 +234,9 @@ func sampleOptions(c *cli.Context) (pipeline.Options, error) {
 		return o, err
 	}
 	o.Run.NoSandbox = c.Bool("no-sandbox")
+	if err := addCommands(c, &o); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -271,14 +276,17 @@ func parseSize(s string) (int64, error) {
 // checkPaths refuses flags given after the paths: the flag parser stops at
 // the first path, so "detect DIR --output json" would treat --output as a
 // path.
-func checkPaths(cmd string, args []string) error {
-	if len(args) == 0 {
-		return withHint(fmt.Errorf("%s needs at least one PATH", cmd), fmt.Sprintf("run 'detector %s --help' for usage", cmd))
+func checkPaths(c *cli.Context, cmd string, args []string) error {
+	if len(args) == 0 && !hasCommands(c) {
+		return withHint(fmt.Errorf("%s needs at least one PATH, --commands FILE or -- CMD ARGS", cmd), fmt.Sprintf("run 'detector %s --help' for usage", cmd))
 	}
 	for _, a := range args {
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			return withHint(fmt.Errorf("flag %s after the paths", a), fmt.Sprintf("put flags before the paths: detector %s [flags] PATH...", cmd))
 		}
+	}
+	if n := len(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a != "-" })); n > 1 {
+		return withHint(errors.New("standard input (-) given twice"), "give - once")
 	}
 	return nil
 }

@@ -7,9 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"detector/hint"
 	"detector/internal/safefile"
 	"detector/model"
 	"detector/pipeline"
@@ -20,11 +23,48 @@ import (
 
 // collect reads the samples in paths with a progress bar on stderr when
 // stderr is a terminal.
-func collect(ctx context.Context, paths []string, o pipeline.Options) (*pipeline.Table, error) {
+//
+// A path "-" is standard input, copied to a private file first (see
+// spoolStdin) and named stdinName.
+func collect(ctx context.Context, paths []string, o pipeline.Options) (t *pipeline.Table, err error) {
+	paths = slices.Clone(paths)
+	for i, p := range paths {
+		if p != "-" {
+			continue
+		}
+		spool, serr := spoolStdin()
+		if serr != nil {
+			return nil, serr
+		}
+		paths[i] = spool
+		// Messages name the sample as people gave it.
+		warn := o.Warn
+		if warn == nil {
+			warn = warnf
+		}
+		o.Warn = func(format string, args ...any) {
+			warn("%s", strings.ReplaceAll(fmt.Sprintf(format, args...), spool, stdinName))
+		}
+		defer func() {
+			if err != nil && strings.Contains(err.Error(), spool) {
+				err = hint.Wrap(errors.New(strings.ReplaceAll(err.Error(), spool, stdinName)), hint.Of(err))
+			}
+		}()
+	}
 	bar := newProgress(os.Stderr, stderrIsTerminal())
 	o.Progress = bar.step
-	t, err := pipeline.Collect(ctx, paths, o)
+	t, err = pipeline.Collect(ctx, paths, o)
 	bar.done()
+	if t != nil {
+		for i, s := range t.Samples {
+			if isSpool(s.Path) {
+				t.Samples[i].Name = stdinName
+				if s.Err != nil {
+					t.Samples[i].Err = errors.New(strings.ReplaceAll(s.Err.Error(), s.Path, stdinName))
+				}
+			}
+		}
+	}
 	return t, err
 }
 

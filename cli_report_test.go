@@ -217,3 +217,15 @@ func xmlWellFormed(t *testing.T, b []byte) bool {
 		}
 	}
 }
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var rows []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var row map[string]any
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}

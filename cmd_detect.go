@@ -24,14 +24,14 @@ func detectFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "threshold", Value: 0, Usage: "decision boundary `S`: a score below S is anomalous (0 is the model's own; confidence measures the distance from S)"},
 		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time, the process and its parents) below its row"},
 		&cli.BoolFlag{Name: "wide", Usage: "table: one line per sample in a box table, nothing shortened (the default fits 80 columns)"},
-	}, append(behaviourFlags(), inputFlags()...)...), execFlags()...)
+	}, append(append(behaviourFlags(), inputFlags()...), commandFlags()...)...), execFlags()...)
 }
 
 func detectCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "detect",
 		Usage:     "judge samples against the trained model and the behaviour rules (exit 1 if any is anomalous or reaches --fail-on)",
-		ArgsUsage: "PATH...",
+		ArgsUsage: "[PATH...] [-- CMD ARGS...]",
 		Flags:     detectFlags(),
 		Action:    func(c *cli.Context) error { return runDetect(c, c.Args().Slice()) },
 	}
@@ -39,7 +39,7 @@ func detectCommand() *cli.Command {
 
 func runDetect(c *cli.Context, paths []string) error {
 	started := time.Now()
-	if err := checkPaths("detect", paths); err != nil {
+	if err := checkPaths(c, "detect", paths); err != nil {
 		return err
 	}
 	write, err := reportWriter(c.String("output"))
@@ -194,7 +194,9 @@ func fileInfo(path string) *report.FileInfo {
 		return nil
 	}
 	f := &report.FileInfo{Path: path, SHA256: fileSHA256(path)}
-	if abs, err := filepath.Abs(path); err == nil {
+	if isSpool(path) {
+		f.Path = "-"
+	} else if abs, err := filepath.Abs(path); err == nil {
 		f.Path = abs
 	}
 	if fi, err := os.Stat(path); err == nil {

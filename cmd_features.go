@@ -13,17 +13,17 @@ func featuresCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "features",
 		Usage:     "print each sample's ten features (and, as JSON, its syscall histogram)",
-		ArgsUsage: "PATH...",
+		ArgsUsage: "[PATH...] [-- CMD ARGS...]",
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Value: "csv", Usage: "`FORMAT`: csv (a table train --input csv reads) or json (JSON Lines)"},
-		}, inputFlags()...), execFlags()...),
+		}, append(inputFlags(), commandFlags()...)...), execFlags()...),
 		Action: runFeatures,
 	}
 }
 
 func runFeatures(c *cli.Context) error {
 	paths := c.Args().Slice()
-	if err := checkPaths("features", paths); err != nil {
+	if err := checkPaths(c, "features", paths); err != nil {
 		return err
 	}
 	format := c.String("output")

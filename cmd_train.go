@@ -23,7 +23,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: "algorithm", Value: "lof", Usage: "`ALG`: " + algorithmUsage()},
 	}
 	flags = append(flags, algorithmFlags()...)
-	return append(append(flags, inputFlags()...), execFlags()...)
+	return append(append(append(flags, inputFlags()...), commandFlags()...), execFlags()...)
 }
 
 // algorithmUsage lists the registered detectors for --help.
@@ -64,7 +64,7 @@ func trainCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "train",
 		Usage:     "learn normal behaviour from benign samples and save the model",
-		ArgsUsage: "PATH...",
+		ArgsUsage: "[PATH...] [-- CMD ARGS...]",
 		Flags:     trainFlags(),
 		Action:    func(c *cli.Context) error { return runTrain(c, c.Args().Slice()) },
 	}
@@ -85,7 +85,7 @@ func trainSpec(c *cli.Context) (algo.Spec, algo.Args, error) {
 }
 
 func runTrain(c *cli.Context, paths []string) error {
-	if err := checkPaths("train", paths); err != nil {
+	if err := checkPaths(c, "train", paths); err != nil {
 		return err
 	}
 	spec, args, err := trainSpec(c)

@@ -99,11 +99,15 @@ func main() {
 		case <-time.After(interruptGrace):
 		}
 		exiting.Lock()
+		removeSpool()
 		fmt.Fprintln(os.Stderr, "detector: interrupted")
 		os.Exit(exitError)
 	}()
-	err := newApp().RunContext(ctx, os.Args)
+	var args []string
+	args, invocation = splitInvocation(os.Args)
+	err := newApp().RunContext(ctx, args)
 	exiting.Lock()
+	removeSpool()
 	os.Exit(exitCode(os.Stderr, err))
 }
 

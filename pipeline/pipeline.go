@@ -56,6 +56,18 @@ type Options struct {
 	// Progress, when set, is called after each sample with the number
 	// of samples done, the total and the sample's name.
 	Progress func(done, total int, name string)
+	// Commands are samples given as command lines (--commands FILE, or
+	// -- CMD ARGS), after those found in the paths.
+	Commands []Command
+	// Stdin, when set, is the file every executed sample reads as its
+	// standard input (--stdin FILE); otherwise they read nothing.
+	Stdin string
+}
+
+// Command is a program to run with its arguments as one sample.
+type Command struct {
+	Name string   // the command line as written
+	Argv []string // Argv[0] is looked up in PATH as a shell would
 }
 
 // A Consumer receives every event of one sample, in trace order. The event
@@ -111,16 +123,27 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 	if warnf == nil {
 		warnf = func(string, ...any) {}
 	}
-	srcs, skipped, err := samples.Collect(paths, o.Kind)
-	if err != nil {
-		return nil, err
+	var srcs []samples.Source
+	if len(paths) > 0 {
+		var skipped []error
+		var err error
+		srcs, skipped, err = samples.Collect(paths, o.Kind)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range skipped {
+			warnf("%v", s) // "skip PATH: reason"
+		}
+		if len(srcs) == 0 && len(o.Commands) == 0 {
+			return nil, hint.Wrap(fmt.Errorf("no samples found in %s", quoteList(paths)),
+				"give executables, strace logs, ADFA-LD traces or .csv feature tables (see --input)")
+		}
 	}
-	for _, s := range skipped {
-		warnf("%v", s) // "skip PATH: reason"
+	for _, c := range o.Commands {
+		srcs = append(srcs, commandSource(c))
 	}
 	if len(srcs) == 0 {
-		return nil, hint.Wrap(fmt.Errorf("no samples found in %s", quoteList(paths)),
-			"give executables, strace logs, ADFA-LD traces or .csv feature tables (see --input)")
+		return nil, hint.Wrap(errors.New("no samples given"), "give PATHs, --commands FILE or -- CMD ARGS")
 	}
 	if slices.ContainsFunc(srcs, func(s samples.Source) bool { return s.Kind == samples.KindExec && s.Err == nil }) {
 		if _, err := exec.LookPath("strace"); err != nil {
@@ -252,12 +275,14 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	}
 	var err error
 	var st trace.Stats
-	if src.Kind == samples.KindExec {
+	if src.Kind == samples.KindExec && src.Argv != nil {
+		s.Run, st, err = runSample(ctx, src.Argv, o, add)
+	} else if src.Kind == samples.KindExec {
 		path, cleanup, cerr := executableCopy(src.Paths[0])
 		if cerr != nil {
 			err = cerr
 		} else {
-			s.Run, st, err = runSample(ctx, path, o.Run, add)
+			s.Run, st, err = runSample(ctx, execArgv(path), o, add)
 			cleanup()
 		}
 	} else {
@@ -279,7 +304,38 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	return s
 }
 
-func runSample(ctx context.Context, path string, ro sandbox.RunOptions, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, error) {
+// commandSource makes the sample of a command line, its program looked
+// up in PATH as a shell would; a program that cannot be found makes a
+// sample that is an error.
+func commandSource(c Command) samples.Source {
+	src := samples.Source{Name: c.Name, Kind: samples.KindExec}
+	if len(c.Argv) == 0 || c.Argv[0] == "" {
+		src.Err = errors.New("empty command")
+		return src
+	}
+	path, err := exec.LookPath(c.Argv[0])
+	if err == nil {
+		path, err = filepath.Abs(path)
+	}
+	if err != nil {
+		src.Err = fmt.Errorf("%s: %w", c.Name, err)
+		return src
+	}
+	src.Paths = []string{path}
+	src.Argv = append([]string{path}, c.Argv[1:]...)
+	return src
+}
+
+func runSample(ctx context.Context, argv []string, o Options, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, error) {
+	ro := o.Run
+	if o.Stdin != "" {
+		f, err := safefile.Open(o.Stdin) // a regular file only: a FIFO could be read once
+		if err != nil {
+			return nil, trace.Stats{}, fmt.Errorf("--stdin: %w", err)
+		}
+		defer f.Close()
+		ro.Stdin = f
+	}
 	// Attempts to evade the tracer, each kind named once.
 	var evasion []string
 	addAll := add
@@ -298,7 +354,7 @@ func runSample(ctx context.Context, path string, ro sandbox.RunOptions, add func
 	}
 	ch := make(chan done, 1)
 	go func() {
-		res, err := sandbox.Run(ctx, ro, execArgv(path), pw)
+		res, err := sandbox.Run(ctx, ro, argv, pw)
 		pw.CloseWithError(err) // nil: the reader sees EOF
 		ch <- done{res, err}
 	}()

@@ -52,6 +52,9 @@ type Source struct {
 	Name  string   // the path as walked; for an -ff group, the PREFIX path (folder/PREFIX)
 	Kind  Kind     // never KindAuto, except for a source with Err
 	Paths []string // one path, or the PREFIX.PID files of an -ff group in ascending pid order
+	// Argv, for a command given with its arguments (KindExec), is the
+	// whole command line; Argv[0] is Paths[0], the program found in PATH.
+	Argv []string
 	// Err, when set, says why the file or folder could not be read: the
 	// sample exists but cannot be used, which is an error for it, not a
 	// reason to leave it out.

@@ -57,19 +57,19 @@ func TestCollectAuto(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Source{
-		{p("a.csv"), KindCSV, []string{p("a.csv")}, nil},
-		{p("adfa.txt"), KindADFA, []string{p("adfa.txt")}, nil},
-		{p("bin/lib.so"), KindExec, []string{p("bin/lib.so")}, nil}, // an ELF file without the execute bit
-		{p("bin/tool"), KindExec, []string{p("bin/tool")}, nil},
-		{p("ff/out"), KindStrace, []string{p("ff/out.3"), p("ff/out.20"), p("ff/out.100")}, nil},
-		{p("ff/solo.5"), KindStrace, []string{p("ff/solo.5")}, nil},
-		{p("link.txt"), KindADFA, []string{p("link.txt")}, nil},
-		{p("log.strace"), KindStrace, []string{p("log.strace")}, nil},
-		{p("long.strace"), KindStrace, []string{p("long.strace")}, nil},
-		{p("rot/log"), KindStrace, []string{p("rot/log")}, nil},
-		{p("rot/log.1"), KindStrace, []string{p("rot/log.1")}, nil},
-		{p("rot/log.2"), KindStrace, []string{p("rot/log.2")}, nil},
-		{p("run.sh"), KindExec, []string{p("run.sh")}, nil},
+		{p("a.csv"), KindCSV, []string{p("a.csv")}, nil, nil},
+		{p("adfa.txt"), KindADFA, []string{p("adfa.txt")}, nil, nil},
+		{p("bin/lib.so"), KindExec, []string{p("bin/lib.so")}, nil, nil}, // an ELF file without the execute bit
+		{p("bin/tool"), KindExec, []string{p("bin/tool")}, nil, nil},
+		{p("ff/out"), KindStrace, []string{p("ff/out.3"), p("ff/out.20"), p("ff/out.100")}, nil, nil},
+		{p("ff/solo.5"), KindStrace, []string{p("ff/solo.5")}, nil, nil},
+		{p("link.txt"), KindADFA, []string{p("link.txt")}, nil, nil},
+		{p("log.strace"), KindStrace, []string{p("log.strace")}, nil, nil},
+		{p("long.strace"), KindStrace, []string{p("long.strace")}, nil, nil},
+		{p("rot/log"), KindStrace, []string{p("rot/log")}, nil, nil},
+		{p("rot/log.1"), KindStrace, []string{p("rot/log.1")}, nil, nil},
+		{p("rot/log.2"), KindStrace, []string{p("rot/log.2")}, nil, nil},
+		{p("run.sh"), KindExec, []string{p("run.sh")}, nil, nil},
 	}
 	if !reflect.DeepEqual(samples, want) {
 		t.Errorf("samples:\n%v\nwant\n%v", samples, want)
@@ -116,8 +116,8 @@ func TestCollectExplicitKind(t *testing.T) {
 		t.Fatal(err, skipped)
 	}
 	want := []Source{
-		{filepath.Join(dir, "x"), KindStrace, []string{filepath.Join(dir, "x.1"), filepath.Join(dir, "x.2")}, nil},
-		{filepath.Join(dir, "y"), KindStrace, []string{filepath.Join(dir, "y")}, nil},
+		{filepath.Join(dir, "x"), KindStrace, []string{filepath.Join(dir, "x.1"), filepath.Join(dir, "x.2")}, nil, nil},
+		{filepath.Join(dir, "y"), KindStrace, []string{filepath.Join(dir, "y")}, nil, nil},
 	}
 	if !reflect.DeepEqual(samples, want) {
 		t.Errorf("samples %v, want %v", samples, want)
