@@ -5,8 +5,10 @@
 # Isolation Forest (100 trees, seed 0), and for the sequence models: the
 # n-gram model, call-set nearest neighbours, STIDE and their ensemble, with
 # the defaults chosen on the development split (see the README).
-# Prints a Markdown table. With --readme, also writes it into README.md
-# between the adfa:begin and adfa:end markers.
+# Prints a Markdown table and draws every model's ROC curve into one SVG
+# picture (evaluate --roc with every --model). With --readme, also writes
+# the table into README.md between the adfa:begin and adfa:end markers and
+# the picture to doc/adfa-roc.svg, which the README shows.
 #
 # usage: bench/adfa.sh [--readme] [ADFA_DIR]   (default ../shared/datasets/adfa-ld)
 set -euo pipefail
@@ -68,7 +70,14 @@ for alg in lof ocsvm iforest ngram callset stide ensemble; do
 done
 cat "$table"
 
+models=()
+for alg in lof ocsvm iforest ngram callset stide ensemble; do models+=(--model "$work/$alg.gob"); done
+"$det" evaluate --output json --input adfa "${models[@]}" --roc "$work/adfa-roc.svg" \
+  --normal "$data/Validation_Data_Master" --attack "$data/Attack_Data_Master" >/dev/null
+echo "adfa.sh: ROC curves drawn" >&2
+
 if $readme; then
+  cp "$work/adfa-roc.svg" doc/adfa-roc.svg
   awk -v tbl="$table" '
     /<!-- adfa:begin -->/ { print; while ((getline l < tbl) > 0) print l; skip = 1; next }
     /<!-- adfa:end -->/ { skip = 0 }
