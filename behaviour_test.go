@@ -321,7 +321,7 @@ func TestNoFlagClash(t *testing.T) {
 		}
 	}
 	common := map[string]bool{}
-	for _, f := range append(append(inputFlags(), execFlags()...), modelFlag()) {
+	for _, f := range append(append(append(inputFlags(), commandFlags()...), execFlags()...), modelFlag()) {
 		for _, n := range f.Names() {
 			common[n] = true
 		}
