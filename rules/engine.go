@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -188,7 +189,12 @@ type Engine struct {
 	rootExe bool // the first event was the root's exec (the sample's start)
 
 	written  writtenSet
-	quiet    map[string]quietCall // texts of pure calls that hit nothing and changed nothing
+	// quiet holds the keys (see quietKey) of pure calls that hit nothing
+	// and changed nothing; keyMasks, by callRules.idx, the arguments the
+	// keys of each call name hold.
+	quiet    map[string]struct{}
+	keyMasks []uint64
+	keyBuf   []byte
 	names    [256]nameSlot
 	execArgv execArgvCache
 	calls    uint64 // decoded calls so far
@@ -226,7 +232,8 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}, memo: map[string]memoEntry{}, quiet: map[string]quietCall{}}
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}, memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
+		keyMasks: make([]uint64, len(s.calls))}
 }
 
 // Event feeds one event of the sample, in trace order. It never fails: the
@@ -387,11 +394,13 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			}
 		}
 	}
-	// A pure call name's call whose text hit nothing and changed nothing
-	// before does the same again.
+	// A pure call name's call that agrees, in every argument the rules
+	// read, with a call that hit nothing and changed nothing does the same.
 	if cr.pure {
-		if q, ok := e.quiet[ctx.rawArgs()]; ok && q.name == c.Name && q.errno == c.Errno {
-			return
+		if mask := e.keyMasks[cr.idx]; mask != 0 {
+			if _, ok := e.quiet[string(e.quietKey(ctx, mask))]; ok {
+				return
+			}
 		}
 	}
 	matched := false
@@ -408,14 +417,41 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		if len(e.quiet) >= maxQuiet {
 			clear(e.quiet)
 		}
-		e.quiet[strings.Clone(ctx.rawArgs())] = quietCall{c.Name, c.Errno}
+		mask := e.keyMasks[cr.idx] | ctx.used | 1<<62 // bit 62: never 0
+		e.keyMasks[cr.idx] = mask
+		e.quiet[string(e.quietKey(ctx, mask))] = struct{}{}
 	}
+}
+
+// quietKey writes, into a buffer of the engine, the key of the call being
+// judged under mask: the mask, the call's name and errno, and the
+// arguments the mask names (the whole text for allArgs). The evaluation
+// of a pure call reads only its name, errno and arguments, and reads the
+// next argument as the ones before it decide; two calls that agree in
+// every argument one of them read therefore take the same path. The mask
+// only grows, and is part of the key, so a key never stands for a call
+// whose evaluation read an argument it leaves out.
+func (e *Engine) quietKey(ctx *evalCtx, mask uint64) []byte {
+	put := func(b []byte, s string) []byte { return append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	b := binary.LittleEndian.AppendUint64(e.keyBuf[:0], mask)
+	b = put(put(b, ctx.call.Name), ctx.call.Errno)
+	if mask&allArgs != 0 {
+		b = put(b, ctx.rawArgs())
+	} else {
+		ctx.split()
+		for i, a := range ctx.argList {
+			if i < 62 && mask&(1<<i) != 0 {
+				b = put(binary.AppendUvarint(b, uint64(i)), a)
+			}
+		}
+	}
+	e.keyBuf = b
+	return b
 }
 
 // maxQuiet bounds the remembered texts of calls that hit nothing.
 const maxQuiet = 16384
 
-type quietCall struct{ name, errno string }
 
 func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 	c, p := ctx.call, ctx.proc

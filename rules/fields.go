@@ -49,7 +49,7 @@ var fields = []*fieldDef{
 	{name: "syscall", kind: kindString, doc: "call name", str: func(c *evalCtx) []string { return c.oneAny(c.call.Name) }},
 	{name: "ret", kind: kindInt, doc: "return value (none when the call did not return)", num: func(c *evalCtx) (int64, bool) { return c.call.Ret, c.call.RetKnown }},
 	{name: "errno", kind: kindString, doc: `error name ("EPERM"), "" on success`, str: func(c *evalCtx) []string { return c.oneAny(c.call.Errno) }},
-	{name: "args", kind: kindString, doc: "raw argument text", str: func(c *evalCtx) []string { return c.oneAny(c.rawArgs()) }},
+	{name: "args", kind: kindString, doc: "raw argument text", str: func(c *evalCtx) []string { c.used |= allArgs; return c.oneAny(c.rawArgs()) }},
 	{name: "arg0", kind: kindString, doc: "first argument as printed", str: argField(0)},
 	{name: "arg1", kind: kindString, doc: "second argument as printed", str: argField(1)},
 	{name: "arg2", kind: kindString, doc: "third argument as printed", str: argField(2)},
@@ -162,6 +162,10 @@ type evalCtx struct {
 
 	cache     [64][]string
 	cached    uint64
+	// used marks the arguments a field or the state update read (bit i
+	// for argument i, allArgs for the whole text): what the quiet cache's
+	// key must hold (see Engine.quietKey).
+	used      uint64
 	argBuf    []byte
 	splitDone bool
 	usedCwd   bool   // a path was resolved against the process's working folder
@@ -197,6 +201,7 @@ type evalCtx struct {
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
 	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
+	c.used = 0
 	c.macroKnown, c.macroVal = 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
@@ -204,6 +209,9 @@ func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.sockDone, c.sockAddr = false, sockaddr{}
 	c.pkgDone, c.unowned, c.modified = false, false, false
 }
+
+// allArgs in evalCtx.used: the whole argument text was read.
+const allArgs = 1 << 63
 
 // rawArgs returns the call's argument text; it and every argument are one
 // allocation per decoded call.
@@ -232,6 +240,11 @@ func (c *evalCtx) split() {
 
 // arg returns the call's i-th top-level argument, trimmed, or "".
 func (c *evalCtx) arg(i int) string {
+	if i >= 0 && i < 63 {
+		c.used |= 1 << i
+	} else {
+		c.used |= allArgs
+	}
 	c.split()
 	if i < 0 || i >= len(c.argList) {
 		return ""
@@ -331,6 +344,7 @@ func (c *evalCtx) strField(id int) []string {
 }
 
 func (c *evalCtx) strArgs() []string {
+	c.used |= allArgs
 	var out []string
 	c.split()
 	for _, a := range c.argList {
@@ -357,6 +371,7 @@ func (c *evalCtx) flags() uint64 {
 }
 
 func (c *evalCtx) flagSet() []string {
+	c.used |= allArgs
 	c.flagBuf = flagNames(c.rawArgs(), c.flagBuf[:0])
 	return c.flagBuf
 }
@@ -591,6 +606,7 @@ func (c *evalCtx) mode() (int64, bool) {
 }
 
 func (c *evalCtx) execArgs() []string {
+	c.used |= allArgs
 	ac := &c.e.execArgv
 	if ac.ok && ac.seq == c.e.calls {
 		return ac.argv

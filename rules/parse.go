@@ -110,6 +110,7 @@ type callRules struct {
 	// remember the texts of its calls that hit nothing and changed nothing.
 	pure    bool
 	sysMask uint64 // the "syscall is" matchers the name satisfies
+	idx     int    // index in Set.calls order, for per-engine state
 }
 
 // FileError is an error at a place in a rule or allow-list file.
@@ -579,7 +580,10 @@ func (s *Set) Compile() error {
 			cr.rules = append(cr.rules, r)
 		}
 	}
+	idx := 0
 	for name, cr := range s.calls {
+		cr.idx = idx
+		idx++
 		for i, set := range s.sysSets {
 			if contains(set, name) {
 				cr.sysMask |= 1 << i
