@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -201,7 +202,9 @@ type Engine struct {
 	memo     map[string]memoEntry
 	ctx      evalCtx
 	findings []*Finding
-	byRule   map[string]*ruleState
+	states   []*ruleState // by Rule.idx
+	// findingStates[i] is the state of the rule of findings[i].
+	findingStates []*ruleState
 	err      error
 }
 
@@ -218,8 +221,15 @@ type ruleState struct {
 	last    time.Duration // time of the last hit
 	hasLast bool
 	times   []time.Duration // window: times of matches (count windows)
-	values  map[string]time.Duration
+	values  map[string]*winSlot // distinct windows: value -> its latest time
 	order   []winEntry
+}
+
+// winSlot is a distinct value of a window with its latest time; v is the
+// engine's own copy of the value.
+type winSlot struct {
+	v string
+	t time.Duration
 }
 
 type winEntry struct {
@@ -232,7 +242,7 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, byRule: map[string]*ruleState{}, memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
 		keyMasks: make([]uint64, len(s.calls))}
 }
 
@@ -438,11 +448,9 @@ func (e *Engine) quietKey(ctx *evalCtx, mask uint64) []byte {
 	if mask&allArgs != 0 {
 		b = put(b, ctx.rawArgs())
 	} else {
-		ctx.split()
-		for i, a := range ctx.argList {
-			if i < 62 && mask&(1<<i) != 0 {
-				b = put(binary.AppendUvarint(b, uint64(i)), a)
-			}
+		for m := mask &^ (1 << 62); m != 0; m &= m - 1 {
+			i := bits.TrailingZeros64(m)
+			b = put(binary.AppendUvarint(b, uint64(i)), ctx.argAt(i))
 		}
 	}
 	e.keyBuf = b
@@ -576,27 +584,34 @@ func (e *Engine) windowHit(r *Rule, ctx *evalCtx) bool {
 		return false
 	}
 	if st.values == nil {
-		st.values = map[string]time.Duration{}
+		st.values = map[string]*winSlot{}
 	}
 	// Expire old entries.
 	k := 0
 	for k < len(st.order) && now-st.order[k].t > w.Within {
-		if t, ok := st.values[st.order[k].v]; ok && t == st.order[k].t {
+		if x, ok := st.values[st.order[k].v]; ok && x.t == st.order[k].t {
 			delete(st.values, st.order[k].v)
 		}
 		k++
 	}
 	st.order = st.order[k:]
-	if _, seen := st.values[val]; seen || len(st.values) < maxWindowEntries {
-		val = strings.Clone(val) // val may alias the call's argument text
-		st.values[val] = now
-		st.order = append(st.order, winEntry{now, val})
+	if x, seen := st.values[val]; seen {
+		x.t = now
+		st.order = append(st.order, winEntry{now, x.v})
+	} else if len(st.values) < maxWindowEntries {
+		x := &winSlot{strings.Clone(val), now} // val may alias the call's argument text
+		st.values[x.v] = x
+		st.order = append(st.order, winEntry{now, x.v})
 	}
 	if len(st.order) > maxWindowEntries {
 		st.order = append([]winEntry(nil), st.order[len(st.order)-maxWindowEntries/2:]...)
-		st.values = map[string]time.Duration{}
+		st.values = map[string]*winSlot{}
 		for _, x := range st.order {
-			st.values[x.v] = x.t
+			if y := st.values[x.v]; y != nil {
+				y.t = x.t
+			} else {
+				st.values[x.v] = &winSlot{x.v, x.t}
+			}
 		}
 	}
 	return len(st.values) >= w.Count
@@ -619,10 +634,10 @@ func windowValue(ctx *evalCtx, id int) string {
 }
 
 func (e *Engine) state(r *Rule) *ruleState {
-	st := e.byRule[r.ID]
+	st := e.states[r.idx]
 	if st == nil {
 		st = &ruleState{}
-		e.byRule[r.ID] = st
+		e.states[r.idx] = st
 	}
 	return st
 }
@@ -641,6 +656,7 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 		f = &Finding{Rule: r.ID, Severity: r.Severity, First: evTime(ctx.ev), Message: r.format(ctx), Process: e.process(ctx.proc), Tags: r.Tags}
 		st.finding = f
 		e.findings = append(e.findings, f)
+		e.findingStates = append(e.findingStates, st)
 	}
 	f.Count++
 	st.last, st.hasLast = eventTime(ctx.ev)
@@ -732,7 +748,7 @@ func (e *Engine) Findings() []Finding {
 	for i, f := range e.findings {
 		out[i] = *f
 		out[i].Evidence = append([]Evidence(nil), f.Evidence...)
-		if st := e.byRule[f.Rule]; st != nil && st.hasLast {
+		if st := e.findingStates[i]; st.hasLast {
 			x := st.last.Seconds()
 			out[i].Last = &x
 		}

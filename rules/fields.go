@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"net/netip"
 	"path"
 	"strconv"
@@ -160,14 +161,15 @@ type evalCtx struct {
 	proc  *process
 	first bool
 
-	cache     [64][]string
-	cached    uint64
+	cache  [64][]string
+	cached uint64
 	// used marks the arguments a field or the state update read (bit i
 	// for argument i, allArgs for the whole text): what the quiet cache's
 	// key must hold (see Engine.quietKey).
 	used      uint64
 	argBuf    []byte
-	splitDone bool
+	splitDone bool   // argList holds every argument
+	splitPos  int    // where the next argument starts in raw
 	usedCwd   bool   // a path was resolved against the process's working folder
 	changed   bool   // the call changed the process state
 	raw       string // the call's argument text, decoded once; aliases argBuf
@@ -201,7 +203,7 @@ type evalCtx struct {
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
 	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
-	c.used = 0
+	c.used, c.argList, c.splitPos = 0, c.argList[:0], 0
 	c.macroKnown, c.macroVal = 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
@@ -230,12 +232,40 @@ func (c *evalCtx) rawArgs() string {
 	return c.raw
 }
 
-// split splits the argument text into its top-level arguments, once.
-func (c *evalCtx) split() {
-	if !c.splitDone {
-		c.splitDone = true
-		c.argList = splitTop(c.rawArgs(), c.argList[:0])
+// split splits the whole argument text into its top-level arguments.
+func (c *evalCtx) split() { c.splitTo(math.MaxInt) }
+
+// splitTo splits the argument text into top-level arguments until it
+// holds argument i or the text ends. Arguments are split as they are
+// asked for, so a call whose rules read its first arguments never scans a
+// large structure after them (the buffer of a stat).
+func (c *evalCtx) splitTo(i int) {
+	if c.splitDone {
+		return
 	}
+	raw := c.rawArgs()
+	if raw == "" {
+		c.splitDone = true
+		return
+	}
+	for len(c.argList) <= i {
+		end := nextComma(raw, c.splitPos)
+		c.argList = append(c.argList, trimBlank(raw[c.splitPos:end]))
+		if end >= len(raw) {
+			c.splitDone = true
+			return
+		}
+		c.splitPos = end + 1
+	}
+}
+
+// argAt is arg without marking the argument as read.
+func (c *evalCtx) argAt(i int) string {
+	c.splitTo(i)
+	if i < 0 || i >= len(c.argList) {
+		return ""
+	}
+	return c.argList[i]
 }
 
 // arg returns the call's i-th top-level argument, trimmed, or "".
@@ -245,11 +275,7 @@ func (c *evalCtx) arg(i int) string {
 	} else {
 		c.used |= allArgs
 	}
-	c.split()
-	if i < 0 || i >= len(c.argList) {
-		return ""
-	}
-	return c.argList[i]
+	return c.argAt(i)
 }
 
 func trimBlank(s string) string {
@@ -288,9 +314,36 @@ func splitTop(a string, out []string) []string {
 	if a == "" {
 		return out
 	}
-	start, depth := 0, 0
-	for i := 0; i < len(a); {
-		switch ch := a[i]; ch {
+	for start := 0; ; {
+		end := nextComma(a, start)
+		out = append(out, trimBlank(a[start:end]))
+		if end >= len(a) {
+			return out
+		}
+		start = end + 1
+	}
+}
+
+// argByte marks the bytes nextComma must look at; the others are skipped
+// in a tight loop.
+var argByte = func() (t [256]bool) {
+	for _, c := range []byte(`"/<([{)]},`) {
+		t[c] = true
+	}
+	return t
+}()
+
+// nextComma returns the index of the first top-level comma of a at or
+// after i, or len(a): commas inside strings, comments, -yy decorations and
+// brackets do not count.
+func nextComma(a string, i int) int {
+	depth := 0
+	for i < len(a) {
+		if !argByte[a[i]] {
+			i++
+			continue
+		}
+		switch a[i] {
 		case '"':
 			i = skipString(a, i+1)
 			continue
@@ -320,13 +373,12 @@ func splitTop(a string, out []string) []string {
 			}
 		case ',':
 			if depth == 0 {
-				out = append(out, trimBlank(a[start:i]))
-				start = i + 1
+				return i
 			}
 		}
 		i++
 	}
-	return append(out, trimBlank(a[start:]))
+	return len(a)
 }
 
 // strField returns a string or flags field's values, cached per call.

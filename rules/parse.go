@@ -45,6 +45,7 @@ type Rule struct {
 	cond     cond
 	outParts []outPart
 	winField int // field id of Window.Distinct, or -1
+	idx      int // index in Set.active, for per-engine state
 }
 
 // Window makes a rule count: it hits once Count matches (or Count distinct
@@ -570,6 +571,7 @@ func (s *Set) Compile() error {
 		if r.Window != nil && r.Window.Distinct != "" {
 			r.winField = fieldByName[r.Window.Distinct]
 		}
+		r.idx = len(s.active)
 		s.active = append(s.active, r)
 		for _, name := range r.Syscalls {
 			cr := s.calls[name]
