@@ -189,7 +189,7 @@ type Engine struct {
 	started bool // the first event was seen
 	rootExe bool // the first event was the root's exec (the sample's start)
 
-	written  writtenSet
+	written writtenSet
 	// quiet holds the keys (see quietKey) of pure calls that hit nothing
 	// and changed nothing; keyMasks, by callRules.idx, the arguments the
 	// keys of each call name hold.
@@ -198,15 +198,41 @@ type Engine struct {
 	keyBuf   []byte
 	names    [256]nameSlot
 	execArgv execArgvCache
-	calls    uint64 // decoded calls so far
-	memo     map[string]memoEntry
-	ctx      evalCtx
-	findings []*Finding
-	states   []*ruleState // by Rule.idx
+	// argvMemo maps exec argv texts to their decoded argv (see argvOf).
+	argvMemo  map[string][]string
+	argvBytes int
+	calls     uint64 // decoded calls so far
+	memo      map[string]memoEntry
+	ctx       evalCtx
+	findings  []*Finding
+	states    []*ruleState // by Rule.idx
 	// findingStates[i] is the state of the rule of findings[i].
 	findingStates []*ruleState
-	err      error
+	err           error
 }
+
+// argvOf decodes an exec's argv argument, remembering the argv of texts
+// seen before: programs run the same command lines again and again. The
+// slices returned are shared and never changed.
+func (e *Engine) argvOf(text string) []string {
+	if argv, ok := e.argvMemo[text]; ok {
+		return argv
+	}
+	argv, _ := trace.ParseStringArray(text)
+	if len(e.argvMemo) >= maxArgvMemo || e.argvBytes+len(text) > maxArgvMemoBytes {
+		clear(e.argvMemo)
+		e.argvBytes = 0
+	}
+	e.argvMemo[strings.Clone(text)] = argv
+	e.argvBytes += len(text)
+	return argv
+}
+
+// Bounds on the remembered argv texts.
+const (
+	maxArgvMemo      = 1024
+	maxArgvMemoBytes = 4 << 20
+)
 
 // execArgvCache keeps the argv decoded while judging an exec call for the
 // EventExec that follows the same call.
@@ -220,7 +246,7 @@ type ruleState struct {
 	finding *Finding
 	last    time.Duration // time of the last hit
 	hasLast bool
-	times   []time.Duration // window: times of matches (count windows)
+	times   []time.Duration     // window: times of matches (count windows)
 	values  map[string]*winSlot // distinct windows: value -> its latest time
 	order   []winEntry
 }
@@ -242,7 +268,7 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), argvMemo: map[string][]string{}, memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
 		keyMasks: make([]uint64, len(s.calls))}
 }
 
@@ -459,7 +485,6 @@ func (e *Engine) quietKey(ctx *evalCtx, mask uint64) []byte {
 
 // maxQuiet bounds the remembered texts of calls that hit nothing.
 const maxQuiet = 16384
-
 
 func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 	c, p := ctx.call, ctx.proc

@@ -663,7 +663,13 @@ func (c *evalCtx) execArgs() []string {
 	if ac.ok && ac.seq == c.e.calls {
 		return ac.argv
 	}
-	argv, _ := c.call.ExecArgv()
+	var argv []string
+	switch c.call.Name {
+	case "execve":
+		argv = c.e.argvOf(c.argAt(1))
+	case "execveat":
+		argv = c.e.argvOf(c.argAt(2))
+	}
 	*ac = execArgvCache{seq: c.e.calls, argv: argv, ok: true}
 	return argv
 }

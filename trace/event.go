@@ -257,6 +257,11 @@ func (c *Call) ExecArgv() (argv []string, whole bool) {
 	return splitStringArray(c.Arg(i))
 }
 
+// ParseStringArray decodes an argument printed as strace's string array,
+// ["a", "b", ...] (execve's argv), into its strings; whole is false when
+// strace left elements out ("...").
+func ParseStringArray(a string) (strs []string, whole bool) { return splitStringArray(a) }
+
 // splitStringArray splits strace's ["a", "b", ...] into its strings.
 func splitStringArray(a string) ([]string, bool) {
 	b := []byte(a)
