@@ -200,6 +200,7 @@ type Engine struct {
 	execArgv execArgvCache
 	// argvMemo maps exec argv texts to their decoded argv (see argvOf).
 	argvMemo  map[string][]string
+	sockMemo  map[string]*sockaddr // socket address texts, parsed (see sockaddrOf)
 	argvBytes int
 	calls     uint64 // decoded calls so far
 	memo      map[string]memoEntry
@@ -268,7 +269,7 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), argvMemo: map[string][]string{}, memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), argvMemo: map[string][]string{}, sockMemo: map[string]*sockaddr{}, memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
 		keyMasks: make([]uint64, len(s.calls))}
 }
 

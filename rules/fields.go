@@ -192,7 +192,7 @@ type evalCtx struct {
 	pathsDone bool
 	pathList  []string
 	sockDone  bool
-	sockAddr  sockaddr
+	sockPtr   *sockaddr
 	pkgDone   bool
 	unowned   bool
 	modified  bool
@@ -208,7 +208,7 @@ func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
 	c.pathsDone, c.pathList = false, c.pathList[:0]
-	c.sockDone, c.sockAddr = false, sockaddr{}
+	c.sockDone, c.sockPtr = false, nil
 	c.pkgDone, c.unowned, c.modified = false, false, false
 }
 
@@ -713,27 +713,52 @@ type sockaddr struct {
 
 func (c *evalCtx) sock() *sockaddr {
 	if c.sockDone {
-		return &c.sockAddr
+		return c.sockPtr
 	}
 	c.sockDone = true
+	c.sockPtr = &noSockaddr
 	i := 1
 	switch c.call.Name {
 	case "connect", "bind", "accept", "accept4":
 	case "sendto", "recvfrom":
 		i = 4
 	case "sendmsg", "recvmsg":
-		i = 1
 		a := c.arg(1)
 		if k := strings.Index(a, "msg_name="); k >= 0 {
-			c.sockAddr = parseSockaddr(a[k+len("msg_name="):])
+			c.sockPtr = c.e.sockaddrOf(a[k+len("msg_name="):])
 		}
-		return &c.sockAddr
+		return c.sockPtr
 	default:
-		return &c.sockAddr
+		return c.sockPtr
 	}
-	c.sockAddr = parseSockaddr(c.arg(i))
-	return &c.sockAddr
+	c.sockPtr = c.e.sockaddrOf(c.arg(i))
+	return c.sockPtr
 }
+
+// noSockaddr is the address of a call without one; never changed.
+var noSockaddr sockaddr
+
+// sockaddrOf parses a socket address text, remembering the texts seen
+// before (programs talk to the same few addresses); the result is shared
+// and its strings are the engine's own.
+func (e *Engine) sockaddrOf(text string) *sockaddr {
+	if !strings.HasPrefix(text, "{sa_family=") {
+		return &noSockaddr
+	}
+	if s, ok := e.sockMemo[text]; ok {
+		return s
+	}
+	s := parseSockaddr(text)
+	s.family, s.ipText, s.path = strings.Clone(s.family), strings.Clone(s.ipText), strings.Clone(s.path)
+	if len(e.sockMemo) >= maxSockMemo {
+		clear(e.sockMemo)
+	}
+	e.sockMemo[strings.Clone(text)] = &s
+	return &s
+}
+
+// maxSockMemo bounds the remembered socket address texts.
+const maxSockMemo = 4096
 
 // parseSockaddr reads strace's socket address text:
 // {sa_family=AF_INET, sin_port=htons(4444), sin_addr=inet_addr("10.0.0.1")},
