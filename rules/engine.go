@@ -193,8 +193,7 @@ type Engine struct {
 	// quiet holds the keys (see quietKey) of pure calls that hit nothing
 	// and changed nothing; keyMasks, by callRules.idx, the arguments the
 	// keys of each call name hold.
-	quiet    map[string]struct{}
-	keyMasks []uint64
+	quiet    []*quietSet // by callRules.idx
 	keyBuf   []byte
 	names    [256]nameSlot
 	execArgv execArgvCache
@@ -269,8 +268,7 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), argvMemo: map[string][]string{}, sockMemo: map[string]*sockaddr{}, memo: map[string]memoEntry{}, quiet: map[string]struct{}{},
-		keyMasks: make([]uint64, len(s.calls))}
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), argvMemo: map[string][]string{}, sockMemo: map[string]*sockaddr{}, memo: map[string]memoEntry{}, quiet: make([]*quietSet, len(s.calls))}
 }
 
 // Event feeds one event of the sample, in trace order. It never fails: the
@@ -434,8 +432,8 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	// A pure call name's call that agrees, in every argument the rules
 	// read, with a call that hit nothing and changed nothing does the same.
 	if cr.pure {
-		if mask := e.keyMasks[cr.idx]; mask != 0 {
-			if _, ok := e.quiet[string(e.quietKey(ctx, mask))]; ok {
+		if q := e.quiet[cr.idx]; q != nil {
+			if _, ok := q.set[quietKey{c.Errno, e.quietText(ctx, q.mask)}]; ok {
 				return
 			}
 		}
@@ -451,37 +449,74 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 	}
 	if cr.pure && !matched && !ctx.usedCwd && !ctx.changed {
-		if len(e.quiet) >= maxQuiet {
-			clear(e.quiet)
+		q := e.quiet[cr.idx]
+		if q == nil {
+			q = &quietSet{set: map[quietKey]struct{}{}}
+			e.quiet[cr.idx] = q
 		}
-		mask := e.keyMasks[cr.idx] | ctx.used | 1<<62 // bit 62: never 0
-		e.keyMasks[cr.idx] = mask
-		e.quiet[string(e.quietKey(ctx, mask))] = struct{}{}
+		if ctx.used&^q.mask != 0 {
+			// A call read an argument the keys leave out: they no longer
+			// stand for what they skip.
+			q.mask |= ctx.used
+			clear(q.set)
+		}
+		if len(q.set) >= maxQuiet {
+			clear(q.set)
+		}
+		q.set[quietKey{c.Errno, strings.Clone(e.quietText(ctx, q.mask))}] = struct{}{}
 	}
 }
 
-// quietKey writes, into a buffer of the engine, the key of the call being
-// judged under mask: the mask, the call's name and errno, and the
-// arguments the mask names (the whole text for allArgs). The evaluation
-// of a pure call reads only its name, errno and arguments, and reads the
-// next argument as the ones before it decide; two calls that agree in
-// every argument one of them read therefore take the same path. The mask
-// only grows, and is part of the key, so a key never stands for a call
-// whose evaluation read an argument it leaves out.
-func (e *Engine) quietKey(ctx *evalCtx, mask uint64) []byte {
-	put := func(b []byte, s string) []byte { return append(binary.AppendUvarint(b, uint64(len(s))), s...) }
-	b := binary.LittleEndian.AppendUint64(e.keyBuf[:0], mask)
-	b = put(put(b, ctx.call.Name), ctx.call.Errno)
+// quietSet holds, for one call name, the keys of pure calls that hit
+// nothing and changed nothing, and the arguments the keys hold.
+type quietSet struct {
+	mask uint64 // bit i: argument i; allArgs: the whole text
+	set  map[quietKey]struct{}
+}
+
+type quietKey struct{ errno, text string }
+
+// quietText returns the text of the call being judged that a quiet key
+// holds under mask: the arguments the mask names. The evaluation of a pure
+// call reads only its name, errno and arguments, and reads the next
+// argument as the ones before it decide; two calls of a name that agree in
+// errno and in every argument one of them read therefore take the same
+// path. When the mask names the first k arguments (or all), the text is the
+// argument text up to the end of argument k, a substring of the call's own
+// text, so looking up costs no copy; otherwise the named arguments are
+// written into a buffer of the engine, each with its index and length.
+// Which of the two forms a name's keys take depends on its mask alone, and
+// its keys are dropped when the mask changes.
+func (e *Engine) quietText(ctx *evalCtx, mask uint64) string {
+	raw := ctx.rawArgs()
 	if mask&allArgs != 0 {
-		b = put(b, ctx.rawArgs())
-	} else {
-		for m := mask &^ (1 << 62); m != 0; m &= m - 1 {
-			i := bits.TrailingZeros64(m)
-			b = put(binary.AppendUvarint(b, uint64(i)), ctx.argAt(i))
+		return raw
+	}
+	m := mask &^ (1 << 62)
+	if m&(m+1) == 0 { // arguments 0 to k
+		k := bits.Len64(m) - 1
+		if k < 0 {
+			return ""
 		}
+		ctx.splitTo(k)
+		if len(ctx.argEnd) <= k {
+			return raw // the whole text holds fewer arguments
+		}
+		return raw[:ctx.argEnd[k]]
+	}
+	return e.quietBuild(ctx, m)
+}
+
+func (e *Engine) quietBuild(ctx *evalCtx, m uint64) string {
+	b := binary.LittleEndian.AppendUint64(e.keyBuf[:0], m)
+	for ; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros64(m)
+		a := ctx.argAt(i)
+		b = binary.AppendUvarint(binary.AppendUvarint(b, uint64(i)), uint64(len(a)))
+		b = append(b, a...)
 	}
 	e.keyBuf = b
-	return b
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // maxQuiet bounds the remembered texts of calls that hit nothing.

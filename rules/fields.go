@@ -6,7 +6,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"detector/trace"
 )
@@ -167,9 +166,9 @@ type evalCtx struct {
 	// for argument i, allArgs for the whole text): what the quiet cache's
 	// key must hold (see Engine.quietKey).
 	used      uint64
-	argBuf    []byte
 	splitDone bool   // argList holds every argument
 	splitPos  int    // where the next argument starts in raw
+	argEnd    []int  // where each argument of argList ends in raw
 	usedCwd   bool   // a path was resolved against the process's working folder
 	changed   bool   // the call changed the process state
 	raw       string // the call's argument text, decoded once; aliases argBuf
@@ -203,7 +202,7 @@ type evalCtx struct {
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
 	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
-	c.used, c.argList, c.splitPos = 0, c.argList[:0], 0
+	c.used, c.argList, c.argEnd, c.splitPos = 0, c.argList[:0], c.argEnd[:0], 0
 	c.macroKnown, c.macroVal = 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
@@ -220,14 +219,10 @@ const allArgs = 1 << 63
 func (c *evalCtx) rawArgs() string {
 	if !c.rawDone {
 		c.rawDone = true
-		// The text lives in a buffer the engine reuses for every call:
-		// everything derived from it is valid during this call only, and
-		// whatever the engine keeps longer is cloned.
-		c.argBuf = c.call.AppendArgs(c.argBuf[:0])
-		c.raw = ""
-		if len(c.argBuf) > 0 {
-			c.raw = unsafe.String(unsafe.SliceData(c.argBuf), len(c.argBuf))
-		}
+		// The text is the parser's buffer: everything derived from it is
+		// valid during this call only, and whatever the engine keeps
+		// longer is cloned.
+		c.raw = c.call.ArgsView()
 	}
 	return c.raw
 }
@@ -251,6 +246,7 @@ func (c *evalCtx) splitTo(i int) {
 	for len(c.argList) <= i {
 		end := nextComma(raw, c.splitPos)
 		c.argList = append(c.argList, trimBlank(raw[c.splitPos:end]))
+		c.argEnd = append(c.argEnd, end)
 		if end >= len(raw) {
 			c.splitDone = true
 			return
