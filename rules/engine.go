@@ -206,6 +206,7 @@ type Engine struct {
 	ctx       evalCtx
 	findings  []*Finding
 	states    []*ruleState // by Rule.idx
+	lastProc  *process     // the process proc returned last
 	// findingStates[i] is the state of the rule of findings[i].
 	findingStates []*ruleState
 	err           error
@@ -350,7 +351,11 @@ type nameSlot struct {
 // proc returns the table entry of pid, creating it (parent unknown) when
 // the trace did not show its start.
 func (e *Engine) proc(pid int) *process {
+	if p := e.lastProc; p != nil && p.pid == pid {
+		return p
+	}
 	if p := e.procs[pid]; p != nil {
+		e.lastProc = p
 		return p
 	}
 	p := &process{pid: pid}
@@ -365,6 +370,7 @@ func (e *Engine) add(p *process) {
 	e.seq++
 	p.seq = e.seq
 	e.procs[p.pid] = p
+	e.lastProc = nil
 }
 
 // evict removes the oldest exited process, or the oldest one when none
@@ -379,6 +385,7 @@ func (e *Engine) evict() {
 	}
 	if victim != nil {
 		delete(e.procs, victim.pid)
+		e.lastProc = nil
 	}
 }
 
@@ -390,6 +397,7 @@ func (e *Engine) spawn(parent, child int) {
 	}
 	if old := e.procs[child]; old != nil {
 		delete(e.procs, child) // pid reuse
+		e.lastProc = nil
 	}
 	e.add(c)
 }
@@ -624,7 +632,7 @@ func (e *Engine) windowHit(r *Rule, ctx *evalCtx) bool {
 		return true
 	}
 	st := e.state(r)
-	now, ok := eventTime(ctx.ev)
+	now, ok := ctx.time()
 	if !ok {
 		now = 0
 	}
@@ -720,7 +728,7 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 		e.findingStates = append(e.findingStates, st)
 	}
 	f.Count++
-	st.last, st.hasLast = eventTime(ctx.ev)
+	st.last, st.hasLast = ctx.time()
 	if len(f.Evidence) < MaxEvidence {
 		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"detector/trace"
 )
@@ -166,7 +167,10 @@ type evalCtx struct {
 	// for argument i, allArgs for the whole text): what the quiet cache's
 	// key must hold (see Engine.quietKey).
 	used      uint64
-	splitDone bool   // argList holds every argument
+	splitDone bool // argList holds every argument
+	timeDone  bool // now and nowOK hold the event\'s time
+	now       time.Duration
+	nowOK     bool
 	splitPos  int    // where the next argument starts in raw
 	argEnd    []int  // where each argument of argList ends in raw
 	usedCwd   bool   // a path was resolved against the process's working folder
@@ -203,12 +207,22 @@ func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
 	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
 	c.used, c.argList, c.argEnd, c.splitPos = 0, c.argList[:0], c.argEnd[:0], 0
+	c.timeDone = false
 	c.macroKnown, c.macroVal = 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
 	c.pathsDone, c.pathList = false, c.pathList[:0]
 	c.sockDone, c.sockPtr = false, nil
 	c.pkgDone, c.unowned, c.modified = false, false, false
+}
+
+// time returns the event's time, decoded once per call.
+func (c *evalCtx) time() (time.Duration, bool) {
+	if !c.timeDone {
+		c.timeDone = true
+		c.now, c.nowOK = eventTime(c.ev)
+	}
+	return c.now, c.nowOK
 }
 
 // allArgs in evalCtx.used: the whole argument text was read.
