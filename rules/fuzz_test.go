@@ -1,6 +1,10 @@
 package rules_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -54,9 +58,17 @@ func FuzzEngine(f *testing.F) {
 	f.Add("1 1.0 dup2(3<TCP:[1.2.3.4:5->6.7.8.9:10]>, 0<x>) = 0\n1 1.1 clone(child_stack=NULL, flags=SIGCHLD) = 2\n2 1.2 execve(\"sh\", [\"sh\", \"-i\"], []) = 0\n2 1.3 unlinkat(AT_FDCWD<>, \"\", 0) = 0\n")
 	f.Add("1 1.0 connect(3, {sa_family=AF_INET6, sin6_port=htons(99999), inet_pton(AF_INET6, \"::ffff:1.2.3.4\", &sin6_addr)}, 28) = 0\n1 +++ exited with 0 +++\n")
 	f.Add("1 1.0 sendmsg(3, {msg_name={sa_family=AF_UNIX, sun_path=@\"x\"}, msg_namelen=5}, 0) = 1\n")
+	f.Add(strings.Repeat("1 1.0 newfstatat(3</etc/passwd>, \"\", {st_size=1}, AT_EMPTY_PATH) = 0\n1 1.1 newfstatat(AT_FDCWD</root>, \".ssh/id_rsa\", {st_size=2}, 0) = 0\n", 3))
 	f.Fuzz(func(t *testing.T, text string) {
 		e := set.NewEngine(rules.Options{})
 		trace.ParseEvents(strings.NewReader(text), e.Event)
+		// The caches that spare work change no finding.
+		full := set.NewEngine(rules.Options{})
+		full.NoQuiet()
+		trace.ParseEvents(strings.NewReader(text), full.Event)
+		if got, want := e.Findings(), full.Findings(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("findings with the quiet cache:\n%+v\nwithout:\n%+v", got, want)
+		}
 		for _, fd := range e.Findings() {
 			if fd.Count < 1 || len(fd.Evidence) > rules.MaxEvidence || len(fd.Evidence) > fd.Count {
 				t.Fatalf("finding out of bounds: %+v", fd)
@@ -68,4 +80,30 @@ func FuzzEngine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// On every recorded trace, the engine finds exactly what it finds when it
+// judges every call in full.
+func TestQuietCacheChangesNothing(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("testdata/traces/*/*")
+	if len(files) == 0 {
+		t.Fatal("no recorded traces")
+	}
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, full := set.NewEngine(rules.Options{}), set.NewEngine(rules.Options{})
+		full.NoQuiet()
+		trace.ParseEvents(bytes.NewReader(text), e.Event)
+		trace.ParseEvents(bytes.NewReader(text), full.Event)
+		if got, want := e.Findings(), full.Findings(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: findings with the quiet cache %+v, without %+v", f, got, want)
+		}
+	}
 }
