@@ -442,8 +442,10 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	// read, with a call that hit nothing and changed nothing does the same.
 	if cr.pure && !e.noQuiet {
 		if q := e.quiet[cr.idx]; q != nil {
-			if _, ok := q.set[quietKey{c.Errno, e.quietText(ctx, q.mask)}]; ok {
-				return
+			if m := q.of(c.Errno); m != nil {
+				if _, ok := m[e.quietText(ctx, q.mask)]; ok {
+					return
+				}
 			}
 		}
 	}
@@ -460,30 +462,54 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	if cr.pure && !matched && !ctx.usedCwd && !ctx.changed && !e.noQuiet {
 		q := e.quiet[cr.idx]
 		if q == nil {
-			q = &quietSet{set: map[quietKey]struct{}{}}
+			q = &quietSet{}
 			e.quiet[cr.idx] = q
 		}
 		if ctx.used&^q.mask != 0 {
 			// A call read an argument the keys leave out: they no longer
 			// stand for what they skip.
 			q.mask |= ctx.used
-			clear(q.set)
+			q.sets, q.n = nil, 0
 		}
-		if len(q.set) >= maxQuiet {
-			clear(q.set)
+		if q.n >= maxQuiet || len(q.sets) >= maxQuietErrnos {
+			q.sets, q.n = nil, 0
 		}
-		q.set[quietKey{c.Errno, strings.Clone(e.quietText(ctx, q.mask))}] = struct{}{}
+		m := q.of(c.Errno)
+		if m == nil {
+			m = map[string]struct{}{}
+			q.sets = append(q.sets, errnoSet{c.Errno, m})
+		}
+		m[strings.Clone(e.quietText(ctx, q.mask))] = struct{}{}
+		q.n++
 	}
 }
 
 // quietSet holds, for one call name, the keys of pure calls that hit
-// nothing and changed nothing, and the arguments the keys hold.
+// nothing and changed nothing, by errno, and the arguments the keys hold.
 type quietSet struct {
 	mask uint64 // bit i: argument i; allArgs: the whole text
-	set  map[quietKey]struct{}
+	sets []errnoSet
+	n    int // keys in all sets
 }
 
-type quietKey struct{ errno, text string }
+type errnoSet struct {
+	errno string
+	m     map[string]struct{}
+}
+
+// maxQuietErrnos bounds the errnos of a name's quiet keys.
+const maxQuietErrnos = 16
+
+// of returns the keys of calls that failed with errno ("" for success),
+// nil for none.
+func (q *quietSet) of(errno string) map[string]struct{} {
+	for i := range q.sets {
+		if q.sets[i].errno == errno {
+			return q.sets[i].m
+		}
+	}
+	return nil
+}
 
 // quietText returns the text of the call being judged that a quiet key
 // holds under mask: the arguments the mask names. The evaluation of a pure
