@@ -248,21 +248,43 @@ type ruleState struct {
 	finding *Finding
 	last    time.Duration // time of the last hit
 	hasLast bool
-	times   []time.Duration     // window: times of matches (count windows)
-	values  map[string]*winSlot // distinct windows: value -> its latest time
-	order   []winEntry
+	times   []time.Duration // window: times of matches (count windows)
+	// Distinct windows: each value with the time it was last seen, also
+	// listed from the least to the most recently seen.
+	values     map[string]*winSlot
+	head, tail *winSlot
 }
 
-// winSlot is a distinct value of a window with its latest time; v is the
-// engine's own copy of the value.
+// winSlot is a distinct value of a window with the time it was last
+// seen; v is the engine's own copy of the value.
 type winSlot struct {
-	v string
-	t time.Duration
+	v          string
+	t          time.Duration
+	prev, next *winSlot
 }
 
-type winEntry struct {
-	t time.Duration
-	v string
+func (st *ruleState) push(x *winSlot) {
+	x.prev, x.next = st.tail, nil
+	if st.tail != nil {
+		st.tail.next = x
+	} else {
+		st.head = x
+	}
+	st.tail = x
+}
+
+func (st *ruleState) unlink(x *winSlot) {
+	if x.prev != nil {
+		x.prev.next = x.next
+	} else {
+		st.head = x.next
+	}
+	if x.next != nil {
+		x.next.prev = x.prev
+	} else {
+		st.tail = x.prev
+	}
+	x.prev, x.next = nil, nil
 }
 
 // NewEngine returns an engine for one sample. The set must be compiled.
@@ -682,33 +704,20 @@ func (e *Engine) windowHit(r *Rule, ctx *evalCtx) bool {
 	if st.values == nil {
 		st.values = map[string]*winSlot{}
 	}
-	// Expire old entries.
-	k := 0
-	for k < len(st.order) && now-st.order[k].t > w.Within {
-		if x, ok := st.values[st.order[k].v]; ok && x.t == st.order[k].t {
-			delete(st.values, st.order[k].v)
-		}
-		k++
+	// Expire the values last seen too long ago: the list runs from the
+	// least to the most recently seen.
+	for x := st.head; x != nil && now-x.t > w.Within; x = st.head {
+		delete(st.values, x.v)
+		st.unlink(x)
 	}
-	st.order = st.order[k:]
 	if x, seen := st.values[val]; seen {
 		x.t = now
-		st.order = append(st.order, winEntry{now, x.v})
+		st.unlink(x)
+		st.push(x)
 	} else if len(st.values) < maxWindowEntries {
-		x := &winSlot{strings.Clone(val), now} // val may alias the call's argument text
+		x := &winSlot{v: strings.Clone(val), t: now} // val may alias the call's argument text
 		st.values[x.v] = x
-		st.order = append(st.order, winEntry{now, x.v})
-	}
-	if len(st.order) > maxWindowEntries {
-		st.order = append([]winEntry(nil), st.order[len(st.order)-maxWindowEntries/2:]...)
-		st.values = map[string]*winSlot{}
-		for _, x := range st.order {
-			if y := st.values[x.v]; y != nil {
-				y.t = x.t
-			} else {
-				st.values[x.v] = &winSlot{x.v, x.t}
-			}
-		}
+		st.push(x)
 	}
 	return len(st.values) >= w.Count
 }
