@@ -47,6 +47,7 @@ func newApp() *cli.App {
 			inspectCommand(),
 			evaluateCommand(),
 			traceCommand(),
+			monitorCommand(),
 			completionCommand(),
 			rulesCommand(),
 		},

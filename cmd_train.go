@@ -135,7 +135,7 @@ func runTrain(c *cli.Context, paths []string) error {
 		return withHint(errors.New("training needs at least 2 samples, found 1"), "give more benign samples")
 	}
 	p := model.Params{
-		Input:       c.String("input"),
+		Input:       t.Kinds(),
 		ToolVersion: version,
 		Now:         time.Now(),
 		Fit:         algo.FitOptions{Jobs: c.Int("jobs"), Warn: warnf},

@@ -25,8 +25,8 @@ import (
 // the paths from the command.
 var invocation []string
 
-// sampleCommands are the commands that take "-- CMD ARGS".
-var sampleCommands = []string{"train", "detect", "features"}
+// sampleCommands are the commands that take "-- CMD ARGS" this way.
+var sampleCommands = []string{"train", "detect", "features", "monitor"}
 
 // splitInvocation returns args without the invocation, and the invocation:
 // everything after the first "--" when the command is one of

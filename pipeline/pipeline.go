@@ -81,6 +81,7 @@ type Consumer interface {
 type Sample struct {
 	Name      string
 	Path      string           // the sample's file (an -ff group's first); "" for CSV rows
+	Kind      samples.Kind     // what the sample was read as
 	Vec       []float64        // the features, in the order of Table.Names
 	Seqs      [][]string       // with Options.Sequences: each process's call names, in order of first call
 	SeqPIDs   []int            // the pid of each of Seqs (0 for ADFA-LD traces)
@@ -100,6 +101,19 @@ type Table struct {
 // Executed reports whether any sample was run under the tracer.
 func (t *Table) Executed() bool {
 	return slices.ContainsFunc(t.Samples, func(s Sample) bool { return s.Run != nil })
+}
+
+// Kinds names the kinds of input the samples were read as, sorted and
+// joined by commas: "exec", "strace,exec", "csv".
+func (t *Table) Kinds() string {
+	var ks []string
+	for _, s := range t.Samples {
+		if k := s.Kind.String(); !slices.Contains(ks, k) {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, ",")
 }
 
 // Errs returns the samples that failed.
@@ -171,11 +185,11 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 				src := srcs[i]
 				if src.Err != nil {
 					// Unreadable: an error for this sample, never a skip.
-					results[i] = []Sample{{Name: src.Name, Err: src.Err}}
+					results[i] = []Sample{{Name: src.Name, Err: src.Err, Kind: src.Kind}}
 				} else if src.Kind == samples.KindCSV {
 					tab, err := readCSV(src.Paths[0])
 					if err != nil {
-						results[i] = []Sample{{Name: src.Name, Err: err}}
+						results[i] = []Sample{{Name: src.Name, Err: err, Kind: samples.KindCSV}}
 					} else {
 						mu.Lock()
 						if csvNames == nil {
@@ -185,7 +199,7 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 						}
 						mu.Unlock()
 						for j, row := range tab.Rows {
-							results[i] = append(results[i], Sample{Name: tab.Samples[j], Vec: row, Err: err})
+							results[i] = append(results[i], Sample{Name: tab.Samples[j], Vec: row, Err: err, Kind: samples.KindCSV})
 						}
 					}
 				} else {
@@ -247,7 +261,7 @@ func readCSV(path string) (*features.Table, error) {
 // executable is run under the tracer with its output streamed into the
 // parser, so that a trace is never held in memory or on disk.
 func readSample(ctx context.Context, src samples.Source, o Options) Sample {
-	s := Sample{Name: src.Name}
+	s := Sample{Name: src.Name, Kind: src.Kind}
 	if len(src.Paths) > 0 {
 		s.Path = src.Paths[0]
 	}

@@ -32,6 +32,13 @@ type LogAlert struct {
 	Score        *float64
 	Confidence   *float64
 	Verdict      string
+	// Kind is "alert" (the default) for a rule's finding, "model" for a
+	// model's anomalous verdict on a live process.
+	Kind string
+	// Source names the live monitor's source (ebpf, strace, proc), "" for
+	// detect; Syscalls is false when that source cannot see system calls.
+	Source   string
+	Syscalls *bool
 }
 
 // LogRecord is one line of the alert log.
@@ -40,7 +47,7 @@ type LogRecord struct {
 	Host         string     `json:"host"`
 	Tool         string     `json:"tool"`
 	Version      string     `json:"version"`
-	Kind         string     `json:"kind"` // "alert", or "summary" for the record closing a cooldown window
+	Kind         string     `json:"kind"` // "alert", "model", "summary" (closing a cooldown window) or "drop" (events lost)
 	Rule         string     `json:"rule"`
 	Severity     Severity   `json:"severity"`
 	Sample       string     `json:"sample"`
@@ -54,6 +61,9 @@ type LogRecord struct {
 	Score        *float64   `json:"score"`
 	Confidence   *float64   `json:"confidence"`
 	Verdict      string     `json:"verdict"`
+	Source       string     `json:"source,omitempty"`   // live monitoring: ebpf, strace or proc
+	Syscalls     *bool      `json:"syscalls,omitempty"` // live monitoring: whether the source sees system calls
+	Lost         uint64     `json:"lost,omitempty"`     // drop: events lost since the last drop record
 }
 
 // LogOptions configure an AlertLog.
@@ -200,7 +210,11 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 	if ev == nil {
 		ev = []Evidence{}
 	}
+	if kind == "alert" && a.Kind != "" {
+		kind = a.Kind
+	}
 	return &LogRecord{
+		Source: a.Source, Syscalls: a.Syscalls,
 		Timestamp: t.UTC().Format(time.RFC3339Nano), Host: l.opts.Host, Tool: l.opts.Tool, Version: l.opts.Version,
 		Kind: kind, Rule: a.Rule, Severity: a.Severity, Sample: a.Sample, SampleSHA256: a.SampleSHA256,
 		Process: a.Process, Evidence: ev, Count: count,
@@ -222,6 +236,16 @@ func (l *AlertLog) write(r *LogRecord) error {
 		l.err = fmt.Errorf("write alert log: %w", err)
 	}
 	return l.err
+}
+
+// Drop logs that source lost events: they found its buffer full and were
+// never judged. Drop records bypass the cooldown.
+func (l *AlertLog) Drop(source string, lost uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.record(LogAlert{Source: source}, l.opts.Now(), "drop", 0)
+	r.Lost = lost
+	return l.write(r)
 }
 
 // Flush closes every open cooldown window, writing their summaries.

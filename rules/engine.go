@@ -119,6 +119,9 @@ type Options struct {
 	SampleSHA256 string
 	// Packages answers exec.unowned and exec.modified (nil: both false).
 	Packages PackageChecker
+	// OnHit, when set, is called at every hit that the allow-list keeps,
+	// as it happens (live monitoring), from the goroutine feeding events.
+	OnHit func(Hit)
 }
 
 // process is one entry of the process table.
@@ -765,9 +768,23 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 	}
 	f.Count++
 	st.last, st.hasLast = ctx.time()
+	if e.opts.OnHit != nil {
+		p := e.process(ctx.proc)
+		e.opts.OnHit(Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
+			Evidence: Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)}})
+	}
 	if len(f.Evidence) < MaxEvidence {
 		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
 	}
+}
+
+// Hit is one match of a rule, as it happens (Options.OnHit).
+type Hit struct {
+	Rule     string
+	Severity Severity
+	Message  string
+	Process  *Process
+	Evidence Evidence
 }
 
 // evTime is an event's time in seconds, or nil without one.

@@ -960,3 +960,13 @@ func Matchers(typ string) []string {
 	}
 	return nil
 }
+
+// List returns the items of the named list (nil when there is none), for
+// checks outside the engine that should agree with the rules (the live
+// monitor's /proc source). The slice is the set's own: do not change it.
+func (s *Set) List(name string) []string {
+	if l := s.lists[name]; l != nil {
+		return l.items
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"detector/features"
+	"detector/model"
+	"detector/monitor"
+	"detector/report"
+	"detector/rules"
+)
+
+func monitorCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "monitor",
+		Usage:     "watch live processes: behaviour rules in real time and the model's score per process, logged as JSON lines",
+		ArgsUsage: "[-- CMD ARGS...]",
+		Flags: append(append([]cli.Flag{
+			&cli.StringFlag{Name: "source", Value: "auto", Usage: "what to watch with: `SOURCE` strace (a process tree: --pid or -- CMD), proc (the process table, any user) or auto (strace with --pid or a command, else proc)"},
+			&cli.IntFlag{Name: "pid", Usage: "trace the running process `PID` and the children it starts (strace source)"},
+			&cli.StringFlag{Name: "model", Usage: "score each process's calls with the model in `FILE` (trained on executables or strace logs); none by default"},
+			&cli.DurationFlag{Name: "score-every", Value: 30 * time.Second, Usage: "score a live process again every `D` once it has made --min-calls calls (and when it exits)"},
+			&cli.IntFlag{Name: "min-calls", Value: 200, Usage: "score a process once it has made `N` calls"},
+			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (default: until the traced tree ends, or SIGINT/SIGTERM)"},
+			&cli.DurationFlag{Name: "poll", Value: time.Second, Usage: "proc source: read the process table every `D`"},
+		}, rulesFlags()...), alertLogFlags()...),
+		Action: runMonitor,
+	}
+}
+
+func runMonitor(c *cli.Context) error {
+	if c.Args().Present() {
+		return withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), "give the command to run after --: detector monitor -- CMD ARGS")
+	}
+	pid, argv := c.Int("pid"), invocation
+	if pid != 0 && len(argv) > 0 {
+		return withHint(errors.New("--pid and a command are two ways to pick what to trace"), "give one of them")
+	}
+	if pid < 0 {
+		return fmt.Errorf("--pid must be a process id, not %d", pid)
+	}
+	if pid > 0 {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return withHint(fmt.Errorf("--pid %d: no such process", pid), "give the pid of a running process")
+		}
+	}
+	source, announce := c.String("source"), false
+	switch source {
+	case "auto":
+		source = "proc"
+		if pid > 0 || len(argv) > 0 {
+			source = "strace"
+		}
+		announce = true
+	case "strace":
+		if pid == 0 && len(argv) == 0 {
+			return withHint(errors.New("--source strace traces a process tree"), "give --pid PID or -- CMD ARGS")
+		}
+	case "proc":
+		if pid != 0 || len(argv) > 0 {
+			return withHint(errors.New("--source proc watches every process; --pid and a command need --source strace"), "drop --pid and the command, or use --source strace")
+		}
+	default:
+		return withHint(fmt.Errorf("unknown source %q", source), "--source takes auto, strace or proc")
+	}
+	for _, f := range []string{"score-every", "duration", "poll"} {
+		if d := c.Duration(f); d < 0 || (d == 0 && f != "duration") {
+			return withHint(fmt.Errorf("--%s must be positive, not %s", f, d), "for example --"+f+" 30s")
+		}
+	}
+	if n := c.Int("min-calls"); n < 1 {
+		return fmt.Errorf("--min-calls must be at least 1, not %d", n)
+	}
+
+	cfg := monitor.Config{ScoreEvery: c.Duration("score-every"), MinCalls: c.Int("min-calls"), Source: source, Warn: warnf}
+	if f := c.String("model"); f != "" {
+		m, err := loadModelAt(f)
+		if err != nil {
+			return err
+		}
+		if err := monitorModel(m); err != nil {
+			return err
+		}
+		cfg.Model = m
+	}
+	if !slices.Contains(c.StringSlice("rules"), "off") {
+		set, allow, err := loadRules(c)
+		if err != nil {
+			return err
+		}
+		cfg.Rules, cfg.Allow, cfg.Packages = set, allow, rules.NewPackageDB("")
+	} else if len(c.StringSlice("rules")) > 1 {
+		return withHint(fmt.Errorf("--rules off cannot be combined with rule files"), "give either --rules off or --rules FILE...")
+	}
+	if !c.IsSet("log") {
+		if err := c.Set("log", "-"); err != nil {
+			return err
+		}
+	}
+	log, err := openAlertLog(c)
+	if err != nil {
+		return err
+	}
+	cfg.Log = log
+
+	ctx := c.Context
+	if d := c.Duration("duration"); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	if announce {
+		fmt.Fprintf(os.Stderr, "detector: monitor: source %s\n", source)
+	}
+	var runErr error
+	status := 0
+	switch source {
+	case "proc":
+		w, err := monitor.NewProcWatcher(cfg, "")
+		if err != nil {
+			log.Close()
+			return err
+		}
+		runErr = w.Run(ctx, c.Duration("poll"))
+	case "strace":
+		name := strings.Join(argv, " ")
+		if pid > 0 {
+			name = "pid " + strconv.Itoa(pid)
+		}
+		s := monitor.NewStream(cfg, name)
+		sctx, stop := context.WithCancel(ctx)
+		go monitor.ScoreLoop(sctx, cfg.ScoreEvery, s, warnf)
+		status, runErr = monitor.RunStrace(ctx, monitor.StraceOptions{Pid: pid, Argv: argv, Stdout: os.Stderr, Stderr: os.Stderr}, s)
+		stop()
+	}
+	if err := log.Close(); runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if c.Context.Err() != nil {
+		// SIGINT or SIGTERM is how a monitor is stopped: a clean end.
+		fmt.Fprintln(os.Stderr, "detector: monitor: stopped by a signal; log flushed")
+	}
+	if len(argv) > 0 && status > 0 {
+		return exitStatus(status)
+	}
+	return nil
+}
+
+// monitorModel refuses a model that does not describe live processes: one
+// trained on feature tables or ADFA-LD traces, whose numbers come from
+// other recordings.
+func monitorModel(m *model.Model) error {
+	if !slices.Equal(m.FeatureNames, features.Names) {
+		return withHint(errors.New("the model was trained on a feature table with other features: monitoring needs a model of system calls"),
+			"train one on executables or strace logs: detector train --commands FILE, or PATH...")
+	}
+	for _, k := range strings.Split(m.Input, ",") {
+		switch k {
+		case "exec", "strace":
+		case "auto":
+			if m.TraceOptions == "" {
+				return withHint(errors.New("the model does not say it was trained on executables or strace logs"),
+					"train it again on executables or strace logs")
+			}
+		default:
+			return withHint(fmt.Errorf("the model was trained on %s input: its numbers come from other recordings than live processes", report.Escape(m.Input)),
+				"train one on executables or strace logs: detector train --commands FILE, or PATH...")
+		}
+	}
+	return nil
+}

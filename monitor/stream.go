@@ -1,0 +1,231 @@
+// Package monitor watches live processes: the event stream of a traced
+// process tree (strace, or the eBPF tracer) judged by the behaviour rules
+// as it comes and by a model per process, and the process table polled
+// from /proc, judged by the checks a process listing allows. What it finds
+// goes to the alert log (rules.AlertLog) as JSON lines, with the log's
+// cooldown.
+package monitor
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"detector/features"
+	"detector/model"
+	"detector/rules"
+	"detector/trace"
+)
+
+// Config says how a monitor judges what it sees.
+type Config struct {
+	// Rules are the behaviour rules (nil: off); Allow and Packages as for
+	// rules.Options.
+	Rules    *rules.Set
+	Allow    *rules.AllowList
+	Packages rules.PackageChecker
+	// Log receives alerts, model records and drop records.
+	Log *rules.AlertLog
+	// Model scores each process's calls (nil: none). It must be a model
+	// of executables' or strace logs' system calls.
+	Model *model.Model
+	// ScoreEvery is how often a live process that has made MinCalls calls
+	// is scored again; processes are also scored when they exit.
+	ScoreEvery time.Duration
+	MinCalls   int
+	// Source names the source in every record: "strace", "ebpf", "proc".
+	Source string
+	// Warn receives problems that do not stop the monitor.
+	Warn func(format string, args ...any)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Config) warn(format string, args ...any) {
+	if c.Warn != nil {
+		c.Warn(format, args...)
+	}
+}
+
+// maxSeq bounds the calls a process's sequence keeps for a sequence
+// model; maxProcs the processes a stream tracks.
+const (
+	maxSeq   = 1 << 16
+	maxProcs = 4096
+)
+
+// Stream judges the events of one live process tree, in trace order:
+// every rule hit is logged as it happens, and each process's calls are
+// scored by the model when the process exits and every ScoreEvery while
+// it runs. Event, Score and Close may be called from different
+// goroutines.
+type Stream struct {
+	cfg    Config
+	name   string // the tree's name in records ("sample")
+	mu     sync.Mutex
+	engine *rules.Engine
+	procs  map[int]*liveProc
+	err    error
+}
+
+type liveProc struct {
+	pid, ppid int
+	exe       string
+	argv      []string
+	counter   features.Counter
+	seq       []string
+	scoredAt  int64 // calls when last scored
+	exited    bool
+}
+
+// NewStream returns a stream named name (the traced command or pid).
+func NewStream(cfg Config, name string) *Stream {
+	s := &Stream{cfg: cfg, name: name, procs: map[int]*liveProc{}}
+	if cfg.Rules != nil {
+		s.engine = cfg.Rules.NewEngine(rules.Options{Allow: cfg.Allow, Packages: cfg.Packages, OnHit: s.hit})
+	}
+	return s
+}
+
+// hit logs one rule hit at once (the log's cooldown groups repeats).
+func (s *Stream) hit(h rules.Hit) {
+	exe := ""
+	if h.Process != nil {
+		exe = h.Process.Exe
+	}
+	yes := true
+	a := rules.LogAlert{Rule: h.Rule, Severity: h.Severity, Sample: s.name, Exe: exe, Process: h.Process,
+		Evidence: []rules.Evidence{h.Evidence}, Count: 1, Source: s.cfg.Source, Syscalls: &yes}
+	if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
+		s.err = err
+	}
+}
+
+// Event judges one event; it returns the first error writing the log.
+func (s *Stream) Event(e *trace.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.engine != nil {
+		s.engine.Event(e)
+	}
+	p := s.proc(e.PID)
+	switch e.Kind {
+	case trace.EventCall:
+		p.counter.Add(e.Call.Name)
+		if s.cfg.Model != nil && s.cfg.Model.Spec().Sequences && len(p.seq) < maxSeq {
+			p.seq = append(p.seq, e.Call.Name)
+		}
+	case trace.EventSpawn:
+		c := s.proc(e.Child)
+		c.ppid, c.exe, c.argv = e.PID, p.exe, p.argv
+	case trace.EventExec:
+		p.exe = e.Call.ExecPath()
+		p.argv, _ = e.Call.ExecArgv()
+		// A new program: its calls are judged apart from the old one's.
+		p.counter, p.seq, p.scoredAt = features.Counter{}, nil, 0
+	case trace.EventExit:
+		s.score(p)
+		p.exited = true
+		delete(s.procs, e.PID)
+	}
+	return s.err
+}
+
+func (s *Stream) proc(pid int) *liveProc {
+	p := s.procs[pid]
+	if p == nil {
+		if len(s.procs) >= maxProcs {
+			s.evict()
+		}
+		p = &liveProc{pid: pid}
+		s.procs[pid] = p
+	}
+	return p
+}
+
+// evict forgets the process with the fewest calls.
+func (s *Stream) evict() {
+	var victim *liveProc
+	for _, p := range s.procs {
+		if victim == nil || p.counter.Total() < victim.counter.Total() {
+			victim = p
+		}
+	}
+	if victim != nil {
+		delete(s.procs, victim.pid)
+	}
+}
+
+// Score scores every live process that has made MinCalls calls and made
+// more since it was last scored; the monitor calls it every ScoreEvery.
+func (s *Stream) Score() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pids := make([]int, 0, len(s.procs))
+	for pid := range s.procs {
+		pids = append(pids, pid)
+	}
+	slices.Sort(pids)
+	for _, pid := range pids {
+		s.score(s.procs[pid])
+	}
+	return s.err
+}
+
+// score scores p with the model, if it made MinCalls calls and more since
+// it was last scored, and logs an anomalous verdict.
+func (s *Stream) score(p *liveProc) {
+	m := s.cfg.Model
+	n := p.counter.Total()
+	if m == nil || n < int64(s.cfg.MinCalls) || n == p.scoredAt || n == 0 {
+		return
+	}
+	p.scoredAt = n
+	vec, err := p.counter.Vector()
+	if err != nil {
+		return
+	}
+	var seqs [][][]string
+	if m.Spec().Sequences {
+		seqs = [][][]string{{p.seq}}
+	}
+	res := m.Score([][]float64{vec}, seqs)[0]
+	yes := true
+	proc := &rules.Process{PID: p.pid, PPID: p.ppid, Exe: p.exe, Argv: p.argv}
+	a := rules.LogAlert{Kind: "model", Rule: "model", Sample: s.name, Exe: p.exe, Process: proc, Count: 1,
+		Algorithm: m.Algorithm, Source: s.cfg.Source, Syscalls: &yes, Evidence: []rules.Evidence{}}
+	switch {
+	case res.Err != nil:
+		// A score that cannot be computed is never normal.
+		a.Severity, a.Verdict = rules.Warning, "error"
+	case res.Anomalous:
+		sc, conf := res.Score, res.Confidence
+		a.Score, a.Confidence, a.Verdict = &sc, &conf, "anomalous"
+		a.Severity = rules.Info
+		if conf >= rules.ConfidentAnomaly {
+			a.Severity = rules.Warning
+		}
+	default:
+		return
+	}
+	if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
+		s.err = err
+	}
+}
+
+// Close scores the processes still running (as if they exited now).
+func (s *Stream) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.procs {
+		s.score(p)
+	}
+	return s.err
+}
