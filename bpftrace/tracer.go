@@ -67,6 +67,7 @@ type Event struct {
 	Name  string
 	Path  string // Exec filename; Call: path of execve or openat
 	Addr  []byte // Call connect: the sockaddr bytes (at most 128)
+	Flags int    // Call openat: the open flags (O_WRONLY, O_CREAT...)
 }
 
 // PidNSOf returns the device and inode of pid's pid namespace, for Config.
@@ -201,7 +202,11 @@ func (t *Tracer) Counts(pid int) (c Counts, ok bool, err error) {
 		}
 		return Counts{}, false, fmt.Errorf("bpftrace: read counts of pid %d: %w", pid, err)
 	}
-	c = Counts{Total: v.Total, Transitions: v.Transitions, Names: map[string]uint64{}}
+	return t.counts(&v), true, nil
+}
+
+func (t *Tracer) counts(v *tracerProcCounts) Counts {
+	c := Counts{Total: v.Total, Transitions: v.Transitions, Names: map[string]uint64{}}
 	for n, k := range v.Counts {
 		if k == 0 {
 			continue
@@ -212,7 +217,22 @@ func (t *Tracer) Counts(pid int) (c Counts, ok bool, err error) {
 		}
 		c.Names[name] += uint64(k)
 	}
-	return c, true, nil
+	return c
+}
+
+// ExitedCounts returns, and forgets, the counts of the process pid that
+// has exited: the kernel keeps them from its exit until they are read (at
+// most 4,096 processes; older ones unread are dropped). ok is false when
+// there are none.
+func (t *Tracer) ExitedCounts(pid int) (c Counts, ok bool, err error) {
+	var v tracerProcCounts
+	if err := t.objs.Exited.LookupAndDelete(uint32(pid), &v); err != nil {
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return Counts{}, false, nil
+		}
+		return Counts{}, false, fmt.Errorf("bpftrace: read counts of exited pid %d: %w", pid, err)
+	}
+	return t.counts(&v), true, nil
 }
 
 // Full returns how many calls were not counted because the process map was full.
@@ -287,6 +307,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 			}
 		} else {
 			ev.Path = cstring(e.Data[:])
+			ev.Flags = int(e.Flags)
 		}
 	}
 	return ev
@@ -299,7 +320,7 @@ type rawEvent struct {
 	Child uint32
 	Code  int32
 	Len   uint32
-	Pad   uint32
+	Flags uint32
 	Data  [256]int8
 }
 

@@ -86,6 +86,7 @@ type tracerMapSpecs struct {
 	Calls  *ebpf.MapSpec `ebpf:"calls"`
 	Cfg    *ebpf.MapSpec `ebpf:"cfg"`
 	Events *ebpf.MapSpec `ebpf:"events"`
+	Exited *ebpf.MapSpec `ebpf:"exited"`
 	Full   *ebpf.MapSpec `ebpf:"full"`
 	Lost   *ebpf.MapSpec `ebpf:"lost"`
 	Procs  *ebpf.MapSpec `ebpf:"procs"`
@@ -121,6 +122,7 @@ type tracerMaps struct {
 	Calls  *ebpf.Map `ebpf:"calls"`
 	Cfg    *ebpf.Map `ebpf:"cfg"`
 	Events *ebpf.Map `ebpf:"events"`
+	Exited *ebpf.Map `ebpf:"exited"`
 	Full   *ebpf.Map `ebpf:"full"`
 	Lost   *ebpf.Map `ebpf:"lost"`
 	Procs  *ebpf.Map `ebpf:"procs"`
@@ -132,6 +134,7 @@ func (m *tracerMaps) Close() error {
 		m.Calls,
 		m.Cfg,
 		m.Events,
+		m.Exited,
 		m.Full,
 		m.Lost,
 		m.Procs,

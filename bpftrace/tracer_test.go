@@ -133,6 +133,8 @@ func TestPidNamespaceFilter(t *testing.T) {
 	}
 }
 
+// A process's live entry goes at its exit; its counts are kept for one
+// reading.
 func TestExitDeletesEntry(t *testing.T) {
 	tr := openOrSkip(t, Config{Mode: All})
 	defer tr.Close()
@@ -144,6 +146,14 @@ func TestExitDeletesEntry(t *testing.T) {
 	stop()
 	if _, ok, err := tr.Counts(cmd.Process.Pid); err != nil || ok {
 		t.Fatalf("entry of exited helper remains (ok %v, %v)", ok, err)
+	}
+	// Its counts wait, whole, for one reading after the exit.
+	c, ok, err := tr.ExitedCounts(cmd.Process.Pid)
+	if err != nil || !ok || c.Names["getppid"] != 10000 {
+		t.Fatalf("exited helper: getppid %d, ok %v, %v; want 10000", c.Names["getppid"], ok, err)
+	}
+	if _, ok, err := tr.ExitedCounts(cmd.Process.Pid); err != nil || ok {
+		t.Fatalf("exited counts read twice (ok %v, %v)", ok, err)
 	}
 }
 

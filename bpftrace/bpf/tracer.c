@@ -38,7 +38,7 @@ struct event {
 	__u32 child;    // EV_FORK: tgid of the child
 	__s32 code;     // EV_EXIT: exit code (wait status); EV_CALL: call number
 	__u32 len;      // EV_CALL connect: sockaddr length
-	__u32 pad;
+	__u32 flags;    // EV_CALL openat: the open flags
 	char data[PATH_LEN]; // EV_EXEC filename; EV_CALL path or sockaddr bytes
 };
 
@@ -98,6 +98,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct proc_counts);
 } procs SEC(".maps");
+
+// exited keeps the counts of processes that ended, until user space has
+// read them with the exit event (or, unread, until newer ones push them
+// out: the map evicts the least recently used).
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct proc_counts);
+} exited SEC(".maps");
 
 // zero is a template for new entries (too large for the BPF stack).
 struct {
@@ -167,7 +177,7 @@ static __always_inline void call_event(struct bpf_raw_tracepoint_args *ctx, long
 	e->pid = tgid;
 	e->child = 0;
 	e->code = nr;
-	e->pad = 0;
+	e->flags = 0;
 	e->len = 0;
 	e->data[0] = 0;
 	if (nr == 59) { // execve(path, ...)
@@ -176,6 +186,7 @@ static __always_inline void call_event(struct bpf_raw_tracepoint_args *ctx, long
 	} else if (nr == 257) { // openat(dirfd, path, ...)
 		const char *path = (const char *)BPF_CORE_READ(regs, si);
 		bpf_probe_read_user_str(e->data, PATH_LEN, path);
+		e->flags = BPF_CORE_READ(regs, dx);
 	} else if (nr == 42) { // connect(fd, addr, len)
 		const void *addr = (const void *)BPF_CORE_READ(regs, si);
 		__u32 len = BPF_CORE_READ(regs, dx);
@@ -207,7 +218,7 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	e->child = ctgid;
 	e->code = 0;
 	e->len = 0;
-	e->pad = 0;
+	e->flags = 0;
 	e->data[0] = 0;
 	submit(e);
 	return 0;
@@ -241,7 +252,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	e->child = 0;
 	e->code = 0;
 	e->len = 0;
-	e->pad = 0;
+	e->flags = 0;
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	bpf_probe_read_kernel_str(e->data, PATH_LEN, fn);
 	submit(e);
@@ -291,6 +302,9 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tgid = id >> 32;
 	if ((__u32)id != tgid)
 		return 0; // a thread; the process's entry goes with its leader
+	struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
+	if (p && wanted())
+		bpf_map_update_elem(&exited, &tgid, p, BPF_ANY);
 	bpf_map_delete_elem(&procs, &tgid);
 	if (!wanted())
 		return 0;
@@ -303,7 +317,7 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	e->child = 0;
 	e->code = BPF_CORE_READ(task, exit_code);
 	e->len = 0;
-	e->pad = 0;
+	e->flags = 0;
 	e->data[0] = 0;
 	submit(e);
 	return 0;
