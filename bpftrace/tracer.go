@@ -39,8 +39,10 @@ type Config struct {
 	// RingSize is the ring buffer's size in bytes, a power of two and a
 	// multiple of the page size; 0 means 1 MiB.
 	RingSize int
-	// Calls names the calls whose arguments are sent as events; only
-	// execve, openat and connect are known. nil means all three.
+	// Calls names the calls sent as events: execve and openat with their
+	// path, connect with its descriptor and address, listen with its
+	// descriptor, any other with its name alone. nil means execve, openat
+	// and connect.
 	Calls []string
 	// Events, when set, receives every event, from one goroutine. The
 	// reader is woken only once a quarter of the ring is filled, and polls
@@ -67,7 +69,7 @@ type Event struct {
 	Name  string
 	Path  string // Exec filename; Call: path of execve or openat
 	Addr  []byte // Call connect: the sockaddr bytes (at most 128)
-	Flags int    // Call openat: the open flags (O_WRONLY, O_CREAT...)
+	Flags int    // Call openat: the open flags (O_WRONLY, O_CREAT...); connect, listen: the descriptor
 }
 
 // PidNSOf returns the device and inode of pid's pid namespace, for Config.
@@ -140,7 +142,12 @@ func Open(c Config) (_ *Tracer, err error) {
 	if callNames == nil {
 		callNames = []string{"execve", "openat", "connect"}
 	}
-	known := map[string]uint32{"execve": 59, "openat": 257, "connect": 42}
+	known := map[string]uint32{}
+	for nr, n := range names {
+		if nr >= 0 && nr < maxNr {
+			known[n] = uint32(nr)
+		}
+	}
 	spec, err := loadTracer()
 	if err != nil {
 		return nil, explain("bpftrace: read BPF objects", err)
@@ -162,7 +169,7 @@ func Open(c Config) (_ *Tracer, err error) {
 	for _, n := range callNames {
 		nr, ok := known[n]
 		if !ok {
-			return nil, fmt.Errorf("bpftrace: no argument events for call %q (known: execve, openat, connect)", n)
+			return nil, fmt.Errorf("bpftrace: no x86_64 system call %q", n)
 		}
 		if err := t.objs.Calls.Put(nr, uint8(1)); err != nil {
 			return nil, explain("bpftrace: write call set", err)
@@ -299,13 +306,17 @@ func (t *Tracer) event(e *rawEvent) Event {
 		ev.Code = int(e.Code)
 	case Call:
 		ev.Name = t.names[int(e.Code)]
-		if ev.Name == "connect" {
+		switch ev.Name {
+		case "connect":
 			n := min(int(e.Len), len(e.Data))
 			ev.Addr = make([]byte, n)
 			for i := range n {
 				ev.Addr[i] = byte(e.Data[i])
 			}
-		} else {
+			ev.Flags = int(e.Flags)
+		case "listen":
+			ev.Flags = int(e.Flags)
+		default:
 			ev.Path = cstring(e.Data[:])
 			ev.Flags = int(e.Flags)
 		}
@@ -355,3 +366,6 @@ func (t *Tracer) Close() error {
 	errs = append(errs, t.objs.Close())
 	return errors.Join(errs...)
 }
+
+// maxNr is the number of call numbers the BPF program counts (MAX_NR).
+const maxNr = 512

@@ -151,3 +151,36 @@ func (c *Counter) Vector() ([]float64, error) {
 	}
 	return v, nil
 }
+
+// CounterOf returns a Counter holding a run counted elsewhere (the eBPF
+// tracer counts in the kernel): its call-name histogram and its number of
+// adjacent pairs of calls with different names. Its Vector is the one a
+// Counter fed the same calls would give.
+func CounterOf(hist map[string]int64, transitions int64) (*Counter, error) {
+	c := &Counter{}
+	names := make([]string, 0, len(hist))
+	for n, k := range hist {
+		if k < 0 {
+			return nil, fmt.Errorf("negative count %d for %s", k, n)
+		}
+		if k > 0 {
+			names = append(names, n)
+		}
+	}
+	if len(names) > MaxNames {
+		return nil, ErrTooManyNames
+	}
+	slices.Sort(names)
+	c.counts = make(map[string]*nameCount, len(names))
+	for _, n := range names {
+		k := hist[n]
+		c.counts[n] = &nameCount{n: k, cat: CategoryOf(n)}
+		c.byCategory[CategoryOf(n)] += k
+		c.total += k
+	}
+	if transitions < 0 || (c.total > 0 && transitions > c.total-1) {
+		return nil, fmt.Errorf("%d transitions in %d calls", transitions, c.total)
+	}
+	c.transitions = transitions
+	return c, nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -171,4 +172,33 @@ func TestCounterNameBound(t *testing.T) {
 		t.Errorf("total %d", c.Total())
 	}
 	runtime.KeepAlive(&c)
+}
+
+// A run counted elsewhere gives the vector the same calls fed one by one
+// give.
+func TestCounterOf(t *testing.T) {
+	calls := []string{"execve", "brk", "openat", "read", "read", "close", "getppid", "getppid", "write", "exit_group"}
+	var c Counter
+	transitions := int64(0)
+	for i, n := range calls {
+		c.Add(n)
+		if i > 0 && calls[i-1] != n {
+			transitions++
+		}
+	}
+	want, _ := c.Vector()
+	o, err := CounterOf(c.Histogram(), transitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.Vector()
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("CounterOf vector %v (%v), want %v", got, err, want)
+	}
+	if _, err := CounterOf(map[string]int64{"read": 2}, 5); err == nil {
+		t.Error("more transitions than pairs accepted")
+	}
+	if _, err := CounterOf(map[string]int64{"read": -1}, 0); err == nil {
+		t.Error("a negative count accepted")
+	}
 }

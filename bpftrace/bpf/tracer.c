@@ -38,7 +38,7 @@ struct event {
 	__u32 child;    // EV_FORK: tgid of the child
 	__s32 code;     // EV_EXIT: exit code (wait status); EV_CALL: call number
 	__u32 len;      // EV_CALL connect: sockaddr length
-	__u32 flags;    // EV_CALL openat: the open flags
+	__u32 flags;    // EV_CALL openat: the open flags; connect, listen: the descriptor
 	char data[PATH_LEN]; // EV_EXEC filename; EV_CALL path or sockaddr bytes
 };
 
@@ -187,7 +187,10 @@ static __always_inline void call_event(struct bpf_raw_tracepoint_args *ctx, long
 		const char *path = (const char *)BPF_CORE_READ(regs, si);
 		bpf_probe_read_user_str(e->data, PATH_LEN, path);
 		e->flags = BPF_CORE_READ(regs, dx);
+	} else if (nr == 50) { // listen(fd, backlog)
+		e->flags = BPF_CORE_READ(regs, di);
 	} else if (nr == 42) { // connect(fd, addr, len)
+		e->flags = BPF_CORE_READ(regs, di);
 		const void *addr = (const void *)BPF_CORE_READ(regs, si);
 		__u32 len = BPF_CORE_READ(regs, dx);
 		if (len > ADDR_LEN)
