@@ -26,13 +26,15 @@ func monitorCommand() *cli.Command {
 		Usage:     "watch live processes: behaviour rules in real time and the model's score per process, logged as JSON lines",
 		ArgsUsage: "[-- CMD ARGS...]",
 		Flags: append(append([]cli.Flag{
-			&cli.StringFlag{Name: "source", Value: "auto", Usage: "what to watch with: `SOURCE` strace (a process tree: --pid or -- CMD), proc (the process table, any user) or auto (strace with --pid or a command, else proc)"},
+			&cli.StringFlag{Name: "source", Value: "auto", Usage: "what to watch with: `SOURCE` ebpf (every process, in the kernel; root or CAP_BPF+CAP_PERFMON), strace (a process tree: --pid or -- CMD), proc (the process table, any user, no system calls) or auto (strace with --pid or a command, else ebpf when it loads, else proc)"},
 			&cli.IntFlag{Name: "pid", Usage: "trace the running process `PID` and the children it starts (strace source)"},
 			&cli.StringFlag{Name: "model", Usage: "score each process's calls with the model in `FILE` (trained on executables or strace logs); none by default"},
 			&cli.DurationFlag{Name: "score-every", Value: 30 * time.Second, Usage: "score a live process again every `D` once it has made --min-calls calls (and when it exits)"},
 			&cli.IntFlag{Name: "min-calls", Value: 200, Usage: "score a process once it has made `N` calls"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (default: until the traced tree ends, or SIGINT/SIGTERM)"},
 			&cli.DurationFlag{Name: "poll", Value: time.Second, Usage: "proc source: read the process table every `D`"},
+			&cli.StringFlag{Name: "ring-size", Value: "8MiB", Usage: "ebpf source: the ring buffer's `SIZE` (a power of two of at least 4KiB); events that find it full are lost and logged as drop records"},
+			&cli.BoolFlag{Name: "processes", Usage: "ebpf source: also log a \"process\" record for every process that ends, with its call counts"},
 		}, rulesFlags()...), alertLogFlags()...),
 		Action: runMonitor,
 	}
@@ -57,7 +59,7 @@ func runMonitor(c *cli.Context) error {
 	source, announce := c.String("source"), false
 	switch source {
 	case "auto":
-		source = "proc"
+		source = "ebpf"
 		if pid > 0 || len(argv) > 0 {
 			source = "strace"
 		}
@@ -66,17 +68,21 @@ func runMonitor(c *cli.Context) error {
 		if pid == 0 && len(argv) == 0 {
 			return withHint(errors.New("--source strace traces a process tree"), "give --pid PID or -- CMD ARGS")
 		}
-	case "proc":
+	case "proc", "ebpf":
 		if pid != 0 || len(argv) > 0 {
-			return withHint(errors.New("--source proc watches every process; --pid and a command need --source strace"), "drop --pid and the command, or use --source strace")
+			return withHint(fmt.Errorf("--source %s watches every process; --pid and a command need --source strace", source), "drop --pid and the command, or use --source strace")
 		}
 	default:
-		return withHint(fmt.Errorf("unknown source %q", source), "--source takes auto, strace or proc")
+		return withHint(fmt.Errorf("unknown source %q", source), "--source takes auto, ebpf, strace or proc")
 	}
 	for _, f := range []string{"score-every", "duration", "poll"} {
 		if d := c.Duration(f); d < 0 || (d == 0 && f != "duration") {
 			return withHint(fmt.Errorf("--%s must be positive, not %s", f, d), "for example --"+f+" 30s")
 		}
+	}
+	ring, err := parseSize(c.String("ring-size"))
+	if err != nil || ring < 4096 || ring&(ring-1) != 0 || ring > 1<<30 {
+		return withHint(fmt.Errorf("--ring-size %q is not a power of two from 4KiB to 1GiB", c.String("ring-size")), "for example --ring-size 1MiB")
 	}
 	if n := c.Int("min-calls"); n < 1 {
 		return fmt.Errorf("--min-calls must be at least 1, not %d", n)
@@ -119,11 +125,21 @@ func runMonitor(c *cli.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	if announce {
-		fmt.Fprintf(os.Stderr, "detector: monitor: source %s\n", source)
-	}
 	var runErr error
 	status := 0
+	if source == "ebpf" {
+		ready := func() { fmt.Fprintln(os.Stderr, "detector: monitor: source ebpf: probes attached") }
+		runErr = monitor.RunEBPF(ctx, cfg, monitor.EBPFOptions{RingSize: int(ring), Processes: c.Bool("processes"), Ready: ready})
+		var un *monitor.UnavailableError
+		if announce && errors.As(runErr, &un) {
+			warnf("the ebpf source cannot run here (%v); falling back to proc, which sees no system calls", un.Err)
+			source, cfg.Source, runErr = "proc", "proc", nil
+		} else if runErr != nil && errors.As(runErr, &un) {
+			runErr = withHint(runErr, "the ebpf source needs root (or CAP_BPF and CAP_PERFMON); --source proc needs no privilege")
+		}
+	} else if announce {
+		fmt.Fprintf(os.Stderr, "detector: monitor: source %s\n", source)
+	}
 	switch source {
 	case "proc":
 		w, err := monitor.NewProcWatcher(cfg, "")

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"detector/features"
@@ -25,6 +26,13 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// The test binary doubles as a helper process for the monitor tests.
+	if os.Getenv("DETECTOR_TEST_HELPER") == "getppid" {
+		for range 10000 {
+			syscall.Getppid()
+		}
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "detector-cli-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -67,8 +67,11 @@ const (
 // it runs. Event, Score and Close may be called from different
 // goroutines.
 type Stream struct {
-	cfg    Config
-	name   string // the tree's name in records ("sample")
+	cfg  Config
+	name string // the tree's name in records ("sample")
+	// kernel: the calls are counted elsewhere (the eBPF tracer counts in
+	// the kernel) and given to ScoreCounts; events only feed the rules.
+	kernel bool
 	mu     sync.Mutex
 	engine *rules.Engine
 	procs  map[int]*liveProc
@@ -118,6 +121,9 @@ func (s *Stream) Event(e *trace.Event) error {
 	p := s.proc(e.PID)
 	switch e.Kind {
 	case trace.EventCall:
+		if s.kernel {
+			break
+		}
 		p.counter.Add(e.Call.Name)
 		if s.cfg.Model != nil && s.cfg.Model.Spec().Sequences && len(p.seq) < maxSeq {
 			p.seq = append(p.seq, e.Call.Name)
@@ -131,11 +137,35 @@ func (s *Stream) Event(e *trace.Event) error {
 		// A new program: its calls are judged apart from the old one's.
 		p.counter, p.seq, p.scoredAt = features.Counter{}, nil, 0
 	case trace.EventExit:
-		s.score(p)
+		if !s.kernel {
+			s.score(p, &p.counter)
+		}
 		p.exited = true
 		delete(s.procs, e.PID)
 	}
 	return s.err
+}
+
+// ScoreCounts scores the process pid with calls counted elsewhere (see
+// kernel), under the same rules as Score: once it has made MinCalls calls,
+// and again only when it made more.
+func (s *Stream) ScoreCounts(pid int, c *features.Counter) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.score(s.proc(pid), c)
+	return s.err
+}
+
+// Live returns the pids of the processes the stream follows.
+func (s *Stream) Live() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pids := make([]int, 0, len(s.procs))
+	for pid := range s.procs {
+		pids = append(pids, pid)
+	}
+	slices.Sort(pids)
+	return pids
 }
 
 func (s *Stream) proc(pid int) *liveProc {
@@ -174,21 +204,22 @@ func (s *Stream) Score() error {
 	}
 	slices.Sort(pids)
 	for _, pid := range pids {
-		s.score(s.procs[pid])
+		p := s.procs[pid]
+		s.score(p, &p.counter)
 	}
 	return s.err
 }
 
 // score scores p with the model, if it made MinCalls calls and more since
 // it was last scored, and logs an anomalous verdict.
-func (s *Stream) score(p *liveProc) {
+func (s *Stream) score(p *liveProc, c *features.Counter) {
 	m := s.cfg.Model
-	n := p.counter.Total()
+	n := c.Total()
 	if m == nil || n < int64(s.cfg.MinCalls) || n == p.scoredAt || n == 0 {
 		return
 	}
 	p.scoredAt = n
-	vec, err := p.counter.Vector()
+	vec, err := c.Vector()
 	if err != nil {
 		return
 	}
@@ -224,8 +255,10 @@ func (s *Stream) score(p *liveProc) {
 func (s *Stream) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range s.procs {
-		s.score(p)
+	if !s.kernel {
+		for _, p := range s.procs {
+			s.score(p, &p.counter)
+		}
 	}
 	return s.err
 }

@@ -33,37 +33,44 @@ type LogAlert struct {
 	Confidence   *float64
 	Verdict      string
 	// Kind is "alert" (the default) for a rule's finding, "model" for a
-	// model's anomalous verdict on a live process.
+	// model's anomalous verdict on a live process, "process" for a
+	// process that ended (no cooldown).
 	Kind string
 	// Source names the live monitor's source (ebpf, strace, proc), "" for
 	// detect; Syscalls is false when that source cannot see system calls.
 	Source   string
 	Syscalls *bool
+	// Calls and Counts describe a process that ended (Kind "process"):
+	// its number of calls and its call-name histogram.
+	Calls  int64
+	Counts map[string]int64
 }
 
 // LogRecord is one line of the alert log.
 type LogRecord struct {
-	Timestamp    string     `json:"timestamp"` // RFC 3339, UTC
-	Host         string     `json:"host"`
-	Tool         string     `json:"tool"`
-	Version      string     `json:"version"`
-	Kind         string     `json:"kind"` // "alert", "model", "summary" (closing a cooldown window) or "drop" (events lost)
-	Rule         string     `json:"rule"`
-	Severity     Severity   `json:"severity"`
-	Sample       string     `json:"sample"`
-	SampleSHA256 string     `json:"sample_sha256"`
-	Process      *Process   `json:"process"`
-	Evidence     []Evidence `json:"evidence"`
-	Count        int        `json:"count"`
-	First        string     `json:"first,omitempty"` // summary: time of the window's first alert
-	Last         string     `json:"last,omitempty"`  // summary: time of its last alert
-	Algorithm    string     `json:"algorithm"`
-	Score        *float64   `json:"score"`
-	Confidence   *float64   `json:"confidence"`
-	Verdict      string     `json:"verdict"`
-	Source       string     `json:"source,omitempty"`   // live monitoring: ebpf, strace or proc
-	Syscalls     *bool      `json:"syscalls,omitempty"` // live monitoring: whether the source sees system calls
-	Lost         uint64     `json:"lost,omitempty"`     // drop: events lost since the last drop record
+	Timestamp    string           `json:"timestamp"` // RFC 3339, UTC
+	Host         string           `json:"host"`
+	Tool         string           `json:"tool"`
+	Version      string           `json:"version"`
+	Kind         string           `json:"kind"` // "alert", "model", "process", "summary" (closing a cooldown window) or "drop" (events lost)
+	Rule         string           `json:"rule"`
+	Severity     Severity         `json:"severity"`
+	Sample       string           `json:"sample"`
+	SampleSHA256 string           `json:"sample_sha256"`
+	Process      *Process         `json:"process"`
+	Evidence     []Evidence       `json:"evidence"`
+	Count        int              `json:"count"`
+	First        string           `json:"first,omitempty"` // summary: time of the window's first alert
+	Last         string           `json:"last,omitempty"`  // summary: time of its last alert
+	Algorithm    string           `json:"algorithm"`
+	Score        *float64         `json:"score"`
+	Confidence   *float64         `json:"confidence"`
+	Verdict      string           `json:"verdict"`
+	Source       string           `json:"source,omitempty"`   // live monitoring: ebpf, strace or proc
+	Syscalls     *bool            `json:"syscalls,omitempty"` // live monitoring: whether the source sees system calls
+	Lost         uint64           `json:"lost,omitempty"`     // drop: events lost since the last drop record
+	Calls        int64            `json:"calls,omitempty"`    // process: calls the process made
+	Counts       map[string]int64 `json:"counts,omitempty"`   // process: its call-name histogram
 }
 
 // LogOptions configure an AlertLog.
@@ -152,7 +159,7 @@ func (l *AlertLog) Alert(a LogAlert) error {
 	if a.Count < 1 {
 		a.Count = 1
 	}
-	if l.opts.Cooldown < 0 {
+	if l.opts.Cooldown < 0 || a.Kind == "process" {
 		return l.write(l.record(a, now, "alert", a.Count))
 	}
 	l.expire(now)
@@ -214,7 +221,7 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 		kind = a.Kind
 	}
 	return &LogRecord{
-		Source: a.Source, Syscalls: a.Syscalls,
+		Source: a.Source, Syscalls: a.Syscalls, Calls: a.Calls, Counts: a.Counts,
 		Timestamp: t.UTC().Format(time.RFC3339Nano), Host: l.opts.Host, Tool: l.opts.Tool, Version: l.opts.Version,
 		Kind: kind, Rule: a.Rule, Severity: a.Severity, Sample: a.Sample, SampleSHA256: a.SampleSHA256,
 		Process: a.Process, Evidence: ev, Count: count,

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+
+	"detector/bpftrace"
+)
+
+// needEBPF skips unless the eBPF tracer loads here (root, BPF, BTF).
+func needEBPF(t *testing.T) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("needs root to load BPF programs")
+	}
+	tr, err := bpftrace.Open(bpftrace.Config{})
+	if err != nil {
+		t.Skipf("the eBPF tracer cannot load here: %v", err)
+	}
+	tr.Close()
+}
+
+// bpfIDs lists the kernel's BPF program and map ids.
+func bpfIDs(t *testing.T) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	var p ebpf.ProgramID
+	for {
+		next, err := ebpf.ProgramGetNextID(p)
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		ids["prog "+strconv.Itoa(int(next))] = true
+		p = next
+	}
+	var m ebpf.MapID
+	for {
+		next, err := ebpf.MapGetNextID(m)
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		ids["map "+strconv.Itoa(int(next))] = true
+		m = next
+	}
+	return ids
+}
+
+// startMonitor starts detector monitor with args and waits until its
+// probes are attached; stop sends SIGTERM and returns the log and stderr.
+func startMonitor(t *testing.T, args ...string) (stop func() (log, stderr string, code int)) {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), "log.jsonl")
+	cmd := exec.Command(binary, append(append([]string{"monitor"}, args...), "--log", logFile)...)
+	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+t.TempDir())
+	errPipe, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	attached := make(chan bool, 1)
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(errPipe)
+		seen := false
+		for sc.Scan() {
+			stderr.WriteString(sc.Text() + "\n")
+			if !seen && strings.Contains(sc.Text(), "probes attached") {
+				seen = true
+				attached <- true
+			}
+		}
+		if !seen {
+			attached <- false
+		}
+		io.Copy(io.Discard, errPipe)
+	}()
+	select {
+	case ok := <-attached:
+		if !ok {
+			cmd.Wait()
+			<-copied
+			t.Fatalf("monitor did not start: %s", stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("monitor did not attach its probes within 20 s")
+	}
+	return func() (string, string, int) {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Error("monitor did not stop on SIGTERM")
+			<-done
+		}
+		<-copied
+		b, _ := os.ReadFile(logFile)
+		return string(b), stderr.String(), cmd.ProcessState.ExitCode()
+	}
+}
+
+// The ebpf source counts a process's calls exactly in the kernel: a
+// helper making 10,000 getppid calls gets a process record saying so. No
+// BPF program or map of detector's is left after the run.
+func TestMonitorEBPFCountsExactly(t *testing.T) {
+	needEBPF(t)
+	before := bpfIDs(t)
+	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--processes")
+	helper := exec.Command(os.Args[0])
+	helper.Env = append(os.Environ(), "DETECTOR_TEST_HELPER=getppid")
+	if out, err := helper.CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v %s", err, out)
+	}
+	time.Sleep(1500 * time.Millisecond) // the reader polls the ring every 100 ms
+	log, stderr, code := stop()
+	if code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, stderr)
+	}
+	var rec map[string]any
+	for _, r := range logRecords(t, log) {
+		if p, _ := r["process"].(map[string]any); r["kind"] == "process" && p != nil && int(p["pid"].(float64)) == helper.Process.Pid {
+			rec = r
+		}
+	}
+	if rec == nil {
+		t.Fatalf("no process record of the helper (pid %d) in %d bytes of log", helper.Process.Pid, len(log))
+	}
+	if n := rec["counts"].(map[string]any)["getppid"]; n != 10000.0 {
+		t.Errorf("getppid counted %v times, want 10000", n)
+	}
+	if rec["source"] != "ebpf" || rec["syscalls"] != true {
+		t.Errorf("record %v", rec)
+	}
+	// The kernel frees a closed program or map after a grace period:
+	// give it a few seconds, then whatever is new is left over.
+	var left []string
+	for i := 0; i < 50; i++ {
+		left = left[:0]
+		for id := range bpfIDs(t) {
+			if !before[id] {
+				left = append(left, id)
+			}
+		}
+		if len(left) == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(left) > 0 {
+		t.Errorf("left after the monitor ended: %v", left)
+	}
+}
+
+// The rules fire on the host within 5 s of a harmless fixture doing what
+// they look for: an exec from /tmp of a copy of true, a read of
+// /etc/shadow, a listener on loopback.
+func TestMonitorEBPFRules(t *testing.T) {
+	needEBPF(t)
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	stop := startMonitor(t, "--source", "ebpf")
+	dir, err := os.MkdirTemp("/tmp", "detector-ebpf-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	tru := filepath.Join(dir, "true")
+	b, _ := os.ReadFile("/bin/true")
+	os.WriteFile(tru, b, 0o755)
+	start := time.Now()
+	exec.Command(tru).Run()
+	exec.Command("cat", "/etc/shadow").Run()
+	exec.Command(perl, "-MSocket", "-e", `socket(S,PF_INET,SOCK_STREAM,0) or die; bind(S,pack_sockaddr_in(0,inet_aton("127.0.0.1"))) or die; listen(S,1) or die; socket(C,PF_INET,SOCK_STREAM,0); connect(C,getsockname(S)); sleep 1`).Run()
+	time.Sleep(1500 * time.Millisecond)
+	elapsed := time.Since(start)
+	log, stderr, code := stop()
+	if code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, stderr)
+	}
+	recs := logRecords(t, log)
+	for _, rule := range []string{"exec-temp-dir", "read-shadow", "listen-socket"} {
+		r := hasRecord(recs, "alert", rule)
+		if r == nil {
+			t.Errorf("no %s alert:\n%s", rule, log)
+			continue
+		}
+		at, _ := time.Parse(time.RFC3339Nano, r["timestamp"].(string))
+		if d := at.Sub(start); d > 5*time.Second {
+			t.Errorf("%s logged %v after the fixture started", rule, d)
+		}
+		if r["source"] != "ebpf" {
+			t.Errorf("%s: source %v", rule, r["source"])
+		}
+	}
+	t.Logf("fixture and wait took %v", elapsed)
+}
+
+// A ring made tiny loses events, and the log says so with drop records.
+func TestMonitorEBPFDrops(t *testing.T) {
+	needEBPF(t)
+	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--ring-size", "4KiB")
+	// A burst of opens (each an event) fills a 4 KiB ring at once.
+	for i := 0; i < 3000; i++ {
+		if f, err := os.Open("/etc/hostname"); err == nil {
+			f.Close()
+		}
+	}
+	helper := exec.Command("sh", "-c", "i=0; while [ $i -lt 2000 ]; do : </etc/hostname; i=$((i+1)); done")
+	helper.Run()
+	time.Sleep(1500 * time.Millisecond)
+	log, stderr, code := stop()
+	if code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, stderr)
+	}
+	r := hasRecord(logRecords(t, log), "drop", "")
+	if r == nil || r["lost"].(float64) < 1 || r["source"] != "ebpf" {
+		t.Errorf("no drop record:\n%s", log)
+	}
+	wantError(t, run(t, nil, "monitor", "--source", "ebpf", "--ring-size", "3000"), "--ring-size")
+}
