@@ -63,6 +63,7 @@ type ebpfWatch struct {
 	mu   sync.Mutex
 	jobs map[int]*Stream // by session id
 	sid  map[int]int     // pid -> session id
+	seen map[int]bool    // pids whose program is known (exec seen or read from /proc)
 	fs   procfs.FS
 }
 
@@ -72,7 +73,7 @@ type ebpfWatch struct {
 // every ScoreEvery, lost events are logged as "drop" records. Every probe
 // is detached when it returns.
 func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
-	w := &ebpfWatch{cfg: cfg, o: o, self: os.Getpid(), ready: make(chan struct{}), jobs: map[int]*Stream{}, sid: map[int]int{}}
+	w := &ebpfWatch{cfg: cfg, o: o, self: os.Getpid(), ready: make(chan struct{}), jobs: map[int]*Stream{}, sid: map[int]int{}, seen: map[int]bool{}}
 	w.fs, _ = procfs.NewDefaultFS()
 	// The tracer's reader only moves events into a queue, so that the ring
 	// is drained as fast as it fills; one goroutine judges them. An event
@@ -222,13 +223,21 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 			w.cfg.warn("%v", err)
 		}
 	}
+	// A process first seen running (started before the monitor, or whose
+	// start was lost) is introduced with what /proc says of its program,
+	// so that rules naming it or its parent know them.
+	if ev.Kind != bpftrace.Exec && !w.seen[ev.Pid] {
+		w.introduce(ev.Pid, feed)
+	}
 	switch ev.Kind {
 	case bpftrace.Fork:
 		w.sid[ev.Child] = w.sidOf(ev.Pid)
+		w.markSeen(ev.Child)
 		feed(&trace.Event{Kind: trace.EventCall, PID: ev.Pid,
 			Call: trace.NewCall(ev.Pid, "clone", "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD", int64(ev.Child), true, "")})
 		feed(&trace.Event{Kind: trace.EventSpawn, PID: ev.Pid, Child: ev.Child})
 	case bpftrace.Exec:
+		w.markSeen(ev.Pid)
 		// The new program's argv, read while it runs (best effort: a
 		// program that exits at once leaves its path alone).
 		argv := []string{ev.Path}
@@ -262,6 +271,7 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 		}
 		feed(e)
 		delete(w.sid, ev.Pid)
+		delete(w.seen, ev.Pid)
 		if len(job.Live()) == 0 {
 			job.Close()
 			for k, s := range w.jobs {
@@ -271,6 +281,45 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 			}
 		}
 	}
+}
+
+// introduce feeds the exec of a process seen for the first time, with its
+// executable and argv from /proc, after its ancestors' (so that the rules
+// know the chain of a process that started before the monitor). A process
+// already gone is left as it is.
+func (w *ebpfWatch) introduce(pid int, feed func(*trace.Event)) {
+	w.introduceDepth(pid, feed, 0)
+}
+
+func (w *ebpfWatch) introduceDepth(pid int, feed func(*trace.Event), depth int) {
+	w.markSeen(pid)
+	p, err := w.fs.Proc(pid)
+	if err != nil {
+		return
+	}
+	exe, err := p.Executable()
+	if err != nil || exe == "" {
+		return
+	}
+	if st, err := p.Stat(); err == nil && st.PPID > 1 && depth < 16 {
+		if !w.seen[st.PPID] {
+			w.introduceDepth(st.PPID, feed, depth+1)
+		}
+		feed(&trace.Event{Kind: trace.EventSpawn, PID: st.PPID, Child: pid})
+	}
+	argv, _ := p.CmdLine()
+	if len(argv) == 0 {
+		argv = []string{exe}
+	}
+	c := trace.NewCall(pid, "execve", quote(exe)+", "+quoteArray(argv)+", 0x0 /* 0 vars */", 0, true, "")
+	feed(&trace.Event{Kind: trace.EventExec, PID: pid, Call: c})
+}
+
+func (w *ebpfWatch) markSeen(pid int) {
+	if len(w.seen) >= 1<<16 {
+		clear(w.seen)
+	}
+	w.seen[pid] = true
 }
 
 // logProcess writes the "process" record of a process that ended.
