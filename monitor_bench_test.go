@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// findCat is the syscall-heavy workload of the monitoring benchmarks:
+// 20,000 files of /usr found and read.
+const findCat = "find /usr -type f 2>/dev/null | head -n 20000 | xargs cat >/dev/null 2>&1"
+
+// BenchmarkMonitorFindCat measures the wall time of findCat untraced,
+// under monitor --source ebpf (the default rules judging every event) and
+// under strace -f, the three alternating
+// within each op, in turning order, after a warm-up run, so that the machine's load falls on all alike. The
+// metrics are each side's seconds per run and the ratios to untraced.
+func BenchmarkMonitorFindCat(b *testing.B) {
+	if os.Getuid() != 0 {
+		b.Skip("needs root to load BPF programs")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		b.Skip("strace is not installed")
+	}
+	work := func(argv ...string) time.Duration {
+		start := time.Now()
+		cmd := exec.Command(argv[0], argv[1:]...)
+		if err := cmd.Run(); err != nil {
+			if _, ok := err.(*exec.ExitError); !ok {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	log := filepath.Join(b.TempDir(), "log.jsonl")
+	work("/bin/sh", "-c", findCat) // the page cache holds the files from now on
+	var tUn, tMon, tStrace time.Duration
+	monitored := func() time.Duration {
+		mon := exec.Command(binary, "monitor", "--source", "ebpf", "--log", log)
+		errPipe, _ := mon.StderrPipe()
+		if err := mon.Start(); err != nil {
+			b.Fatal(err)
+		}
+		buf := make([]byte, 4096)
+		var got []byte
+		for !containsBytes(got, "probes attached") {
+			n, err := errPipe.Read(buf)
+			if err != nil {
+				mon.Wait()
+				b.Fatalf("monitor did not start: %s", got)
+			}
+			got = append(got, buf[:n]...)
+		}
+		// Steady state: the monitor's own start (loading the rules and
+		// the package lists it reads lazily) is not the workload's cost.
+		time.Sleep(time.Second)
+		d := work("/bin/sh", "-c", findCat)
+		mon.Process.Signal(os.Interrupt)
+		mon.Wait()
+		return d
+	}
+	for i := 0; b.Loop(); i++ {
+		// The order turns each op, so no side always runs first.
+		for k := range 3 {
+			switch (i + k) % 3 {
+			case 0:
+				tUn += work("/bin/sh", "-c", findCat)
+			case 1:
+				tMon += monitored()
+			case 2:
+				tStrace += work(strace, "-f", "-q", "-o", "/dev/null", "/bin/sh", "-c", findCat)
+			}
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(tUn.Seconds()/n, "untraced-s")
+	b.ReportMetric(tMon.Seconds()/n, "monitor-ebpf-s")
+	b.ReportMetric(tStrace.Seconds()/n, "strace-s")
+	b.ReportMetric(tMon.Seconds()/tUn.Seconds(), "monitor-x")
+	b.ReportMetric(tStrace.Seconds()/tUn.Seconds(), "strace-x")
+}
+
+func containsBytes(b []byte, s string) bool { return strings.Contains(string(b), s) }
