@@ -173,7 +173,7 @@ func modelFlag() cli.Flag {
 
 func inputFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "input", Value: "auto", Usage: "what the paths hold: `KIND` auto, exec, strace, adfa or csv"},
+		&cli.StringFlag{Name: "input", Value: "auto", Usage: "what the paths hold: `KIND` auto, exec, strace, adfa or csv (train also takes proc: the live process table)"},
 		&cli.StringFlag{Name: "arch", Value: "i386", Usage: "syscall numbering of ADFA-LD traces: `ARCH` i386 or x86_64"},
 	}
 }

@@ -28,7 +28,7 @@ func monitorCommand() *cli.Command {
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "source", Value: "auto", Usage: "what to watch with: `SOURCE` ebpf (every process, in the kernel; root or CAP_BPF+CAP_PERFMON), strace (a process tree: --pid or -- CMD), proc (the process table, any user, no system calls) or auto (strace with --pid or a command, else ebpf when it loads, else proc)"},
 			&cli.IntFlag{Name: "pid", Usage: "trace the running process `PID` and the children it starts (strace source)"},
-			&cli.StringFlag{Name: "model", Usage: "score each process's calls with the model in `FILE` (trained on executables or strace logs); none by default"},
+			&cli.StringSliceFlag{Name: "model", Usage: "score processes with the model in `FILE`: one trained on executables or strace logs scores each process's calls; one trained with --input proc scores each process's metrics at every --poll (proc and ebpf sources); give both with --model twice; none by default"},
 			&cli.DurationFlag{Name: "score-every", Value: 30 * time.Second, Usage: "score a live process again every `D` once it has made --min-calls calls (and when it exits)"},
 			&cli.IntFlag{Name: "min-calls", Value: 200, Usage: "score a process once it has made `N` calls"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (default: until the traced tree ends, or SIGINT/SIGTERM)"},
@@ -89,13 +89,28 @@ func runMonitor(c *cli.Context) error {
 	}
 
 	cfg := monitor.Config{ScoreEvery: c.Duration("score-every"), MinCalls: c.Int("min-calls"), Source: source, Warn: warnf}
-	if f := c.String("model"); f != "" {
+	var procModel *model.Model
+	for _, f := range c.StringSlice("model") {
 		m, err := loadModelAt(f)
 		if err != nil {
 			return err
 		}
+		if m.Input == "proc" {
+			if procModel != nil {
+				return withHint(errors.New("two models of process metrics"), "give at most one model of each kind")
+			}
+			if source == "strace" {
+				return withHint(errors.New("a model of process metrics scores every process of the host: it serves the proc and ebpf sources, not strace"),
+					"drop it, or watch with --source proc or ebpf")
+			}
+			procModel = m
+			continue
+		}
 		if err := monitorModel(m); err != nil {
 			return err
+		}
+		if cfg.Model != nil {
+			return withHint(errors.New("two models of system calls"), "give at most one model of each kind")
 		}
 		cfg.Model = m
 	}
@@ -124,6 +139,20 @@ func runMonitor(c *cli.Context) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
+	}
+	// A model of process metrics scores every process beside the source.
+	var scored chan error
+	stopScorer := func() {}
+	if procModel != nil {
+		ps, err := monitor.NewProcScorer(cfg, procModel)
+		if err != nil {
+			log.Close()
+			return err
+		}
+		scored = make(chan error, 1)
+		sctx, stop := context.WithCancel(ctx)
+		stopScorer = stop
+		go func() { scored <- ps.Run(sctx, c.Duration("poll")) }()
 	}
 	var runErr error
 	status := 0
@@ -158,6 +187,12 @@ func runMonitor(c *cli.Context) error {
 		go monitor.ScoreLoop(sctx, cfg.ScoreEvery, s, warnf)
 		status, runErr = monitor.RunStrace(ctx, monitor.StraceOptions{Pid: pid, Argv: argv, Stdout: os.Stderr, Stderr: os.Stderr}, s)
 		stop()
+	}
+	stopScorer()
+	if scored != nil {
+		if err := <-scored; runErr == nil {
+			runErr = err
+		}
 	}
 	if err := log.Close(); runErr == nil {
 		runErr = err

@@ -23,7 +23,7 @@ func trainFlags() []cli.Flag {
 		&cli.StringFlag{Name: "algorithm", Value: "lof", Usage: "`ALG`: " + algorithmUsage()},
 	}
 	flags = append(flags, algorithmFlags()...)
-	return append(append(append(flags, inputFlags()...), commandFlags()...), execFlags()...)
+	return append(append(append(append(flags, inputFlags()...), commandFlags()...), procTrainFlags()...), execFlags()...)
 }
 
 // algorithmUsage lists the registered detectors for --help.
@@ -85,6 +85,9 @@ func trainSpec(c *cli.Context) (algo.Spec, algo.Args, error) {
 }
 
 func runTrain(c *cli.Context, paths []string) error {
+	if c.String("input") == "proc" {
+		return runTrainProc(c, paths)
+	}
 	if err := checkPaths(c, "train", paths); err != nil {
 		return err
 	}
