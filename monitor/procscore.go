@@ -48,7 +48,7 @@ func (p *ProcScorer) Poll() error {
 		r := rows[i]
 		a := rules.LogAlert{Kind: "model", Rule: "model", Exe: r.Exe, Count: 1, Algorithm: p.model.Algorithm,
 			Process: &rules.Process{PID: r.PID, PPID: r.PPID, Exe: r.Exe, Argv: r.Argv},
-			Source: "proc", Syscalls: &no, Evidence: []rules.Evidence{}}
+			Source:  "proc", Syscalls: &no, Evidence: []rules.Evidence{}}
 		switch {
 		case res.Err != nil:
 			a.Severity, a.Verdict = rules.Warning, "error" // a score that cannot be computed is never normal
