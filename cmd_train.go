@@ -95,12 +95,8 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := modelPath(c)
+	path, force, err := modelTarget(c)
 	if err != nil {
-		return err
-	}
-	force := c.Bool("force")
-	if err := checkModelTarget(path, force); err != nil {
 		return err
 	}
 	o, err := sampleOptions(c)
@@ -154,6 +150,22 @@ func runTrain(c *cli.Context, paths []string) error {
 	if c.Context.Err() != nil {
 		return errors.New("interrupted: model not written")
 	}
+	return saveTrained(path, force, m, fmt.Sprintf("trained %s on %d samples", spec.Name, len(rows)))
+}
+
+// modelTarget is the --model path train writes, checked before any sample
+// is read, and whether --force allows replacing a file that is no model.
+func modelTarget(c *cli.Context) (path string, force bool, err error) {
+	if path, err = modelPath(c); err != nil {
+		return "", false, err
+	}
+	force = c.Bool("force")
+	return path, force, checkModelTarget(path, force)
+}
+
+// saveTrained writes m to path, says what was trained (what) and prints
+// the model's diagnostics.
+func saveTrained(path string, force bool, m *model.Model, what string) error {
 	save := model.Save
 	if force {
 		save = model.SaveForce
@@ -161,7 +173,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err := save(path, m); err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "detector: trained %s on %d samples; model saved to %s\n", spec.Name, len(rows), report.Escape(path))
+	fmt.Fprintf(os.Stderr, "detector: %s; model saved to %s\n", what, report.Escape(path))
 	printDiagnostics(m)
 	return nil
 }

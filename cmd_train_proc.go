@@ -13,7 +13,6 @@ import (
 	"detector/algo"
 	"detector/model"
 	"detector/procmetrics"
-	"detector/report"
 	"detector/rules"
 )
 
@@ -63,12 +62,8 @@ func runTrainProc(c *cli.Context, paths []string) error {
 		return withHint(fmt.Errorf("--duration %s and --poll %s: both must be positive, the poll no longer than the duration", duration, poll),
 			"for example --duration 10m --poll 1s")
 	}
-	path, err := modelPath(c)
+	path, force, err := modelTarget(c)
 	if err != nil {
-		return err
-	}
-	force := c.Bool("force")
-	if err := checkModelTarget(path, force); err != nil {
 		return err
 	}
 	s, err := procmetrics.NewSampler("", procLists())
@@ -120,14 +115,5 @@ func runTrainProc(c *cli.Context, paths []string) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	save := model.Save
-	if force {
-		save = model.SaveForce
-	}
-	if err := save(path, m); err != nil {
-		return fmt.Errorf("save model: %w", err)
-	}
-	fmt.Fprintf(os.Stderr, "detector: trained %s on %d process rows from %d polls; model saved to %s\n", spec.Name, len(rows), polls, report.Escape(path))
-	printDiagnostics(m)
-	return nil
+	return saveTrained(path, force, m, fmt.Sprintf("trained %s on %d process rows from %d polls", spec.Name, len(rows), polls))
 }

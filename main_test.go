@@ -58,9 +58,18 @@ type result struct {
 // location defaults to a fresh folder so that no test touches a real one.
 func run(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return runWith(t, env, nil, args...)
+}
+
+// runWith is run with standard input stdin (nil: none).
+func runWith(t *testing.T, env []string, stdin []byte, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+t.TempDir(), "DETECTOR_MODEL=")
 	cmd.Env = append(cmd.Env, env...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -18,6 +18,7 @@ import (
 
 	"detector/bpftrace"
 	"detector/features"
+	"detector/procmetrics"
 	"detector/rules"
 	"detector/trace"
 )
@@ -421,27 +422,13 @@ func (w *ebpfWatch) fdText(pid, fd int) string {
 	if err != nil {
 		return s
 	}
-	for _, tab := range []struct {
-		proto string
-		read  func() (procfs.NetTCP, error)
-	}{
-		{"TCP", w.fs.NetTCP}, {"TCPv6", w.fs.NetTCP6},
-		{"UDP", func() (procfs.NetTCP, error) { t, err := w.fs.NetUDP(); return procfs.NetTCP(t), err }},
-		{"UDPv6", func() (procfs.NetTCP, error) { t, err := w.fs.NetUDP6(); return procfs.NetTCP(t), err }},
-	} {
-		t, err := tab.read()
-		if err != nil {
-			continue
+	if k, ok := procmetrics.ReadSockets(w.fs)[n]; ok {
+		proto := map[string]string{"tcp": "TCP", "tcp6": "TCPv6", "udp": "UDP", "udp6": "UDPv6"}[k.Proto]
+		local := hostPort(k.Local, k.LPort)
+		if k.RPort != 0 {
+			local += "->" + hostPort(k.Rem, k.RPort)
 		}
-		for _, l := range t {
-			if l.Inode == n {
-				local := hostPort(l.LocalAddr, int(l.LocalPort))
-				if l.RemPort != 0 {
-					local += "->" + hostPort(l.RemAddr, int(l.RemPort))
-				}
-				return s + "<" + tab.proto + ":[" + local + "]>"
-			}
-		}
+		return s + "<" + proto + ":[" + local + "]>"
 	}
 	return s + "<socket:[" + ino + ">"
 }
@@ -468,11 +455,14 @@ func sockaddrText(b []byte) (string, int) {
 		ip := netip.AddrFrom16([16]byte(b[8:24]))
 		return fmt.Sprintf("{sa_family=AF_INET6, sin6_port=htons(%d), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, %q, &sin6_addr), sin6_scope_id=0}", port, ip.String()), 28
 	case unix.AF_UNIX:
-		p := b[2:]
-		if i := strings.IndexByte(string(p), 0); i >= 0 && i > 0 {
+		p, at := string(b[2:]), ""
+		if strings.HasPrefix(p, "\x00") { // an abstract socket: strace writes @"name"
+			p, at = p[1:], "@"
+		}
+		if i := strings.IndexByte(p, 0); i >= 0 {
 			p = p[:i]
 		}
-		return "{sa_family=AF_UNIX, sun_path=" + quote(string(p)) + "}", len(b)
+		return "{sa_family=AF_UNIX, sun_path=" + at + quote(p) + "}", len(b)
 	}
 	return "", 0
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/procfs"
 
+	"detector/procmetrics"
 	"detector/rules"
 )
 
@@ -106,21 +107,6 @@ type procInfo struct {
 	sockets   []uint64 // socket inodes among its descriptors
 }
 
-// socket is one line of /proc/net/{tcp,udp}{,6}.
-type socket struct {
-	proto        string
-	local, rem   net.IP
-	lport, rport int
-	state        uint64
-}
-
-const (
-	tcpEstablished = 0x01
-	tcpSynSent     = 0x02
-	tcpListen      = 0x0A
-	udpUnconnected = 0x07
-)
-
 // Poll reads the process table once and logs what is new.
 func (w *ProcWatcher) Poll() error {
 	procs, err := w.fs.AllProcs()
@@ -150,7 +136,7 @@ func (w *ProcWatcher) Poll() error {
 		}
 		infos[p.PID] = in
 	}
-	sockets := w.sockets()
+	sockets := procmetrics.ReadSockets(w.fs)
 	live := map[int]uint64{}
 	pids := make([]int, 0, len(infos))
 	for pid := range infos {
@@ -173,31 +159,7 @@ func (w *ProcWatcher) Poll() error {
 	return nil
 }
 
-// sockets reads the host's TCP and UDP tables, by inode. A table that
-// cannot be read (no IPv6) is passed over.
-func (w *ProcWatcher) sockets() map[uint64]socket {
-	out := map[uint64]socket{}
-	add := func(proto string, t procfs.NetTCP) {
-		for _, l := range t {
-			out[l.Inode] = socket{proto: proto, local: l.LocalAddr, rem: l.RemAddr, lport: int(l.LocalPort), rport: int(l.RemPort), state: l.St}
-		}
-	}
-	if t, err := w.fs.NetTCP(); err == nil {
-		add("tcp", t)
-	}
-	if t, err := w.fs.NetTCP6(); err == nil {
-		add("tcp6", t)
-	}
-	if t, err := w.fs.NetUDP(); err == nil {
-		add("udp", procfs.NetTCP(t))
-	}
-	if t, err := w.fs.NetUDP6(); err == nil {
-		add("udp6", procfs.NetTCP(t))
-	}
-	return out
-}
-
-func (w *ProcWatcher) check(in, parent *procInfo, sockets map[uint64]socket) error {
+func (w *ProcWatcher) check(in, parent *procInfo, sockets map[uint64]procmetrics.Socket) error {
 	var alerts []finding
 	if exe := in.exe; exe != "" {
 		deleted := strings.HasSuffix(exe, " (deleted)")
@@ -222,8 +184,8 @@ func (w *ProcWatcher) check(in, parent *procInfo, sockets map[uint64]socket) err
 	}
 	listening := map[int]bool{}
 	for _, ino := range in.sockets {
-		if s, ok := sockets[ino]; ok && (s.state == tcpListen && strings.HasPrefix(s.proto, "tcp")) {
-			listening[s.lport] = true
+		if s, ok := sockets[ino]; ok && (s.State == procmetrics.TCPListen && strings.HasPrefix(s.Proto, "tcp")) {
+			listening[s.LPort] = true
 		}
 	}
 	for _, ino := range in.sockets {
@@ -231,18 +193,19 @@ func (w *ProcWatcher) check(in, parent *procInfo, sockets map[uint64]socket) err
 		if !ok {
 			continue
 		}
+		tcp := strings.HasPrefix(s.Proto, "tcp")
 		switch {
-		case strings.HasPrefix(s.proto, "tcp") && s.state == tcpListen,
-			strings.HasPrefix(s.proto, "udp") && s.state == udpUnconnected && s.rport == 0 && !w.isLoopback(s.local):
+		case tcp && s.State == procmetrics.TCPListen,
+			!tcp && s.State == procmetrics.UDPUnconnected && s.RPort == 0 && !w.isLoopback(s.Local):
 			alerts = append(alerts, finding{"listen-socket", w.severity("listen-socket", rules.Info),
-				fmt.Sprintf("listens on %s %s", s.proto, hostPort(s.local, s.lport))})
-		case strings.HasPrefix(s.proto, "tcp") && (s.state == tcpEstablished || s.state == tcpSynSent) &&
-			!listening[s.lport] && !w.isLoopback(s.rem):
+				fmt.Sprintf("listens on %s %s", s.Proto, hostPort(s.Local, s.LPort))})
+		case tcp && (s.State == procmetrics.TCPEstablished || s.State == procmetrics.TCPSynSent) &&
+			!listening[s.LPort] && !w.isLoopback(s.Rem):
 			rule, sev := "outbound-connection", w.severity("outbound-connection", rules.Info)
-			if slices.Contains(w.backdoor, s.rport) {
+			if slices.Contains(w.backdoor, s.RPort) {
 				rule, sev = "outbound-backdoor-port", w.severity("outbound-backdoor-port", rules.Warning)
 			}
-			alerts = append(alerts, finding{rule, sev, fmt.Sprintf("connected to %s %s", s.proto, hostPort(s.rem, s.rport))})
+			alerts = append(alerts, finding{rule, sev, fmt.Sprintf("connected to %s %s", s.Proto, hostPort(s.Rem, s.RPort))})
 		}
 	}
 	no := false

@@ -43,22 +43,10 @@ func (p *ProcScorer) Poll() error {
 	for i, r := range rows {
 		vals[i] = r.Values
 	}
-	no := false
 	for i, res := range p.model.Score(vals, nil) {
 		r := rows[i]
-		a := rules.LogAlert{Kind: "model", Rule: "model", Exe: r.Exe, Count: 1, Algorithm: p.model.Algorithm,
-			Process: &rules.Process{PID: r.PID, PPID: r.PPID, Exe: r.Exe, Argv: r.Argv},
-			Source:  "proc", Syscalls: &no, Evidence: []rules.Evidence{}}
-		switch {
-		case res.Err != nil:
-			a.Severity, a.Verdict = rules.Warning, "error" // a score that cannot be computed is never normal
-		case res.Anomalous:
-			sc, conf := res.Score, res.Confidence
-			a.Score, a.Confidence, a.Verdict, a.Severity = &sc, &conf, "anomalous", rules.Info
-			if conf >= rules.ConfidentAnomaly {
-				a.Severity = rules.Warning
-			}
-		default:
+		a, ok := modelAlert(res, p.model, &rules.Process{PID: r.PID, PPID: r.PPID, Exe: r.Exe, Argv: r.Argv}, "proc", false)
+		if !ok {
 			continue
 		}
 		if err := p.cfg.Log.Alert(a); err != nil {

@@ -228,13 +228,24 @@ func (s *Stream) score(p *liveProc, c *features.Counter) {
 		seqs = [][][]string{{p.seq}}
 	}
 	res := m.Score([][]float64{vec}, seqs)[0]
-	yes := true
 	proc := &rules.Process{PID: p.pid, PPID: p.ppid, Exe: p.exe, Argv: p.argv}
-	a := rules.LogAlert{Kind: "model", Rule: "model", Sample: s.name, Exe: p.exe, Process: proc, Count: 1,
-		Algorithm: m.Algorithm, Source: s.cfg.Source, Syscalls: &yes, Evidence: []rules.Evidence{}}
+	if a, ok := modelAlert(res, m, proc, s.cfg.Source, true); ok {
+		a.Sample = s.name
+		if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
+			s.err = err
+		}
+	}
+}
+
+// modelAlert is the "model" record of a model's result on a process: ok is
+// false for a normal verdict. A score that cannot be computed is never
+// normal: it is a WARNING with verdict "error". An anomalous verdict is a
+// WARNING at rules.ConfidentAnomaly confidence or more, else INFO.
+func modelAlert(res model.Result, m *model.Model, p *rules.Process, source string, syscalls bool) (rules.LogAlert, bool) {
+	a := rules.LogAlert{Kind: "model", Rule: "model", Exe: p.Exe, Process: p, Count: 1,
+		Algorithm: m.Algorithm, Source: source, Syscalls: &syscalls, Evidence: []rules.Evidence{}}
 	switch {
 	case res.Err != nil:
-		// A score that cannot be computed is never normal.
 		a.Severity, a.Verdict = rules.Warning, "error"
 	case res.Anomalous:
 		sc, conf := res.Score, res.Confidence
@@ -244,11 +255,9 @@ func (s *Stream) score(p *liveProc, c *features.Counter) {
 			a.Severity = rules.Warning
 		}
 	default:
-		return
+		return a, false
 	}
-	if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
-		s.err = err
-	}
+	return a, true
 }
 
 // Close scores the processes still running (as if they exited now).

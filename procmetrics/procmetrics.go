@@ -23,6 +23,7 @@
 package procmetrics
 
 import (
+	"net"
 	"path"
 	"slices"
 	"strconv"
@@ -203,42 +204,59 @@ const (
 	stOther
 )
 
+// TCP states of /proc/net/tcp, and UDP's unconnected state.
+const (
+	TCPEstablished = 0x01
+	TCPSynSent     = 0x02
+	TCPSynRecv     = 0x03
+	TCPListen      = 0x0A
+	UDPUnconnected = 0x07
+)
+
+// Socket is one line of the kernel's TCP and UDP tables.
+type Socket struct {
+	Proto        string // tcp, tcp6, udp, udp6
+	Local, Rem   net.IP
+	LPort, RPort int
+	State        uint64
+}
+
+// ReadSockets reads the kernel's TCP and UDP tables (IPv4 and IPv6), by
+// socket inode. A table that cannot be read (no IPv6) is passed over.
+func ReadSockets(fs procfs.FS) map[uint64]Socket {
+	out := map[uint64]Socket{}
+	add := func(proto string, t procfs.NetTCP, err error) {
+		if err != nil {
+			return
+		}
+		for _, l := range t {
+			out[l.Inode] = Socket{Proto: proto, Local: l.LocalAddr, Rem: l.RemAddr, LPort: int(l.LocalPort), RPort: int(l.RemPort), State: l.St}
+		}
+	}
+	t4, err := fs.NetTCP()
+	add("tcp", t4, err)
+	t6, err := fs.NetTCP6()
+	add("tcp6", t6, err)
+	u4, err := fs.NetUDP()
+	add("udp", procfs.NetTCP(u4), err)
+	u6, err := fs.NetUDP6()
+	add("udp6", procfs.NetTCP(u6), err)
+	return out
+}
+
 // socketStates reads the kernel's TCP and UDP tables: each socket inode's
 // kind of state.
 func (s *Sampler) socketStates() map[uint64]int {
 	out := map[uint64]int{}
-	tcp := func(t procfs.NetTCP) {
-		for _, l := range t {
-			switch l.St {
-			case 0x0A:
-				out[l.Inode] = stListen
-			case 0x01, 0x02, 0x03:
-				out[l.Inode] = stConnected
-			default:
-				out[l.Inode] = stOther
-			}
+	for ino, k := range ReadSockets(s.fs) {
+		switch {
+		case strings.HasPrefix(k.Proto, "udp") && k.RPort == 0, k.State == TCPListen:
+			out[ino] = stListen
+		case strings.HasPrefix(k.Proto, "udp"), k.State == TCPEstablished, k.State == TCPSynSent, k.State == TCPSynRecv:
+			out[ino] = stConnected
+		default:
+			out[ino] = stOther
 		}
-	}
-	udp := func(t procfs.NetUDP) {
-		for _, l := range t {
-			if l.RemPort == 0 {
-				out[l.Inode] = stListen
-			} else {
-				out[l.Inode] = stConnected
-			}
-		}
-	}
-	if t, err := s.fs.NetTCP(); err == nil {
-		tcp(t)
-	}
-	if t, err := s.fs.NetTCP6(); err == nil {
-		tcp(t)
-	}
-	if t, err := s.fs.NetUDP(); err == nil {
-		udp(t)
-	}
-	if t, err := s.fs.NetUDP6(); err == nil {
-		udp(t)
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package trace_test
 import (
 	"bytes"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
@@ -85,7 +84,7 @@ func BenchmarkRulesOverhead(b *testing.B) {
 	log := buf.Bytes()
 	var tStats, tRules time.Duration
 	for b.Loop() {
-		start := cpuTime()
+		start := trace.CPUTime()
 		var c1 features.Counter
 		st, err := trace.ParseEvents(bytes.NewReader(log), func(e *trace.Event) error {
 			if e.Kind == trace.EventCall {
@@ -96,9 +95,9 @@ func BenchmarkRulesOverhead(b *testing.B) {
 		if err != nil || st.Calls != want {
 			b.Fatalf("calls %d, want %d: %v", st.Calls, want, err)
 		}
-		tStats += cpuTime() - start
+		tStats += trace.CPUTime() - start
 
-		start = cpuTime()
+		start = trace.CPUTime()
 		var c2 features.Counter
 		e := set.NewEngine(rules.Options{})
 		st, err = trace.ParseEvents(bytes.NewReader(log), func(ev *trace.Event) error {
@@ -110,18 +109,10 @@ func BenchmarkRulesOverhead(b *testing.B) {
 		if err != nil || st.Calls != want || len(e.Findings()) == 0 {
 			b.Fatalf("calls %d, want %d, %d findings: %v", st.Calls, want, len(e.Findings()), err)
 		}
-		tRules += cpuTime() - start
+		tRules += trace.CPUTime() - start
 	}
 	mb := float64(len(log)) / 1e6 * float64(b.N)
 	b.ReportMetric(mb/tStats.Seconds(), "stats-MB/s")
 	b.ReportMetric(mb/tRules.Seconds(), "rules-MB/s")
 	b.ReportMetric(100*tStats.Seconds()/tRules.Seconds(), "rules-speed-%")
-}
-
-// cpuTime returns the CPU time, user and system, used so far by this
-// process.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
