@@ -2,23 +2,18 @@ package monitor
 
 import (
 	"context"
-	"encoding/binary"
-	"fmt"
-	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 
 	"detector/bpftrace"
+	"detector/ebpfevents"
 	"detector/features"
-	"detector/procmetrics"
 	"detector/rules"
 	"detector/trace"
 )
@@ -42,10 +37,6 @@ type UnavailableError struct{ Err error }
 func (e *UnavailableError) Error() string { return e.Err.Error() }
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
-// ebpfCalls are the calls whose events the eBPF source asks for: what the
-// rules it can serve look at. Every other call is only counted.
-var ebpfCalls = []string{"openat", "connect", "listen"}
-
 // queueSize bounds the events waiting to be judged.
 const queueSize = 1 << 16
 
@@ -65,6 +56,7 @@ type ebpfWatch struct {
 	jobs map[int]*Stream // by session id
 	sid  map[int]int     // pid -> session id
 	seen map[int]bool    // pids whose program is known (exec seen or read from /proc)
+	conv *ebpfevents.Converter
 	fs   procfs.FS
 }
 
@@ -74,7 +66,7 @@ type ebpfWatch struct {
 // every ScoreEvery, lost events are logged as "drop" records. Every probe
 // is detached when it returns.
 func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
-	w := &ebpfWatch{cfg: cfg, o: o, self: os.Getpid(), ready: make(chan struct{}), jobs: map[int]*Stream{}, sid: map[int]int{}, seen: map[int]bool{}}
+	w := &ebpfWatch{cfg: cfg, o: o, self: os.Getpid(), ready: make(chan struct{}), jobs: map[int]*Stream{}, sid: map[int]int{}, seen: map[int]bool{}, conv: ebpfevents.New()}
 	w.fs, _ = procfs.NewDefaultFS()
 	// The tracer's reader only moves events into a queue, so that the ring
 	// is drained as fast as it fills; one goroutine judges them. An event
@@ -96,7 +88,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			w.event(ev)
 		}
 	}()
-	tr, err := bpftrace.Open(bpftrace.Config{Mode: bpftrace.All, RingSize: o.RingSize, Calls: ebpfCalls, Events: enqueue})
+	tr, err := bpftrace.Open(bpftrace.Config{Mode: bpftrace.All, RingSize: o.RingSize, Calls: ebpfevents.Calls, Events: enqueue})
 	if err != nil {
 		close(queue)
 		<-judged
@@ -234,26 +226,8 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 	case bpftrace.Fork:
 		w.sid[ev.Child] = w.sidOf(ev.Pid)
 		w.markSeen(ev.Child)
-		feed(&trace.Event{Kind: trace.EventCall, PID: ev.Pid,
-			Call: trace.NewCall(ev.Pid, "clone", "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD", int64(ev.Child), true, "")})
-		feed(&trace.Event{Kind: trace.EventSpawn, PID: ev.Pid, Child: ev.Child})
 	case bpftrace.Exec:
 		w.markSeen(ev.Pid)
-		// The new program's argv, read while it runs (best effort: a
-		// program that exits at once leaves its path alone).
-		argv := []string{ev.Path}
-		if p, err := w.fs.Proc(ev.Pid); err == nil {
-			if a, err := p.CmdLine(); err == nil && len(a) > 0 {
-				argv = a
-			}
-		}
-		c := trace.NewCall(ev.Pid, "execve", quote(ev.Path)+", "+quoteArray(argv)+", 0x0 /* 0 vars */", 0, true, "")
-		feed(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: c})
-		feed(&trace.Event{Kind: trace.EventExec, PID: ev.Pid, Call: c})
-	case bpftrace.Call:
-		if c := w.call(ev); c != nil {
-			feed(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: c})
-		}
 	case bpftrace.Exit:
 		<-w.ready
 		if c, ok, err := w.tr.ExitedCounts(ev.Pid); err == nil && ok {
@@ -266,11 +240,9 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 				}
 			}
 		}
-		e := &trace.Event{Kind: trace.EventExit, PID: ev.Pid, ExitCode: (ev.Code >> 8) & 0xff}
-		if sig := ev.Code & 0x7f; sig != 0 {
-			e.Signal = unix.SignalName(syscall.Signal(sig))
-		}
-		feed(e)
+	}
+	w.conv.Events(ev, now, feed)
+	if ev.Kind == bpftrace.Exit {
 		delete(w.sid, ev.Pid)
 		delete(w.seen, ev.Pid)
 		if len(job.Live()) == 0 {
@@ -312,8 +284,7 @@ func (w *ebpfWatch) introduceDepth(pid int, feed func(*trace.Event), depth int) 
 	if len(argv) == 0 {
 		argv = []string{exe}
 	}
-	c := trace.NewCall(pid, "execve", quote(exe)+", "+quoteArray(argv)+", 0x0 /* 0 vars */", 0, true, "")
-	feed(&trace.Event{Kind: trace.EventExec, PID: pid, Call: c})
+	feed(&trace.Event{Kind: trace.EventExec, PID: pid, Call: ebpfevents.ExecCall(pid, exe, argv)})
 }
 
 func (w *ebpfWatch) markSeen(pid int) {
@@ -378,146 +349,4 @@ func (w *ebpfWatch) sidOf(pid int) int {
 	}
 	w.sid[pid] = s
 	return s
-}
-
-// call describes a call event in strace's notation, with what the kernel
-// side read at its entry and what /proc tells of its descriptors; its
-// return value is unknown.
-func (w *ebpfWatch) call(ev bpftrace.Event) *trace.Call {
-	switch ev.Name {
-	case "openat":
-		dir := "AT_FDCWD"
-		if !strings.HasPrefix(ev.Path, "/") {
-			// A relative path: the folder it is relative to, best effort.
-			if cwd, err := os.Readlink("/proc/" + strconv.Itoa(ev.Pid) + "/cwd"); err == nil {
-				dir += "<" + cwd + ">"
-			}
-		}
-		return trace.NewCall(ev.Pid, "openat", dir+", "+quote(ev.Path)+", "+openFlags(ev.Flags), 0, false, "")
-	case "connect":
-		addr, n := sockaddrText(ev.Addr)
-		if addr == "" {
-			return nil
-		}
-		return trace.NewCall(ev.Pid, "connect", w.fdText(ev.Pid, ev.Flags)+", "+addr+", "+strconv.Itoa(n), 0, false, "")
-	case "listen":
-		return trace.NewCall(ev.Pid, "listen", w.fdText(ev.Pid, ev.Flags)+", 4096", 0, false, "")
-	}
-	return nil
-}
-
-// fdText writes a socket descriptor as strace -yy does when /proc tells
-// its addresses (3<TCP:[127.0.0.1:8080]>), else as its number.
-func (w *ebpfWatch) fdText(pid, fd int) string {
-	s := strconv.Itoa(fd)
-	link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + s)
-	if err != nil {
-		return s
-	}
-	ino, ok := strings.CutPrefix(link, "socket:[")
-	if !ok {
-		return s
-	}
-	n, err := strconv.ParseUint(strings.TrimSuffix(ino, "]"), 10, 64)
-	if err != nil {
-		return s
-	}
-	if k, ok := procmetrics.ReadSockets(w.fs)[n]; ok {
-		proto := map[string]string{"tcp": "TCP", "tcp6": "TCPv6", "udp": "UDP", "udp6": "UDPv6"}[k.Proto]
-		local := hostPort(k.Local, k.LPort)
-		if k.RPort != 0 {
-			local += "->" + hostPort(k.Rem, k.RPort)
-		}
-		return s + "<" + proto + ":[" + local + "]>"
-	}
-	return s + "<socket:[" + ino + ">"
-}
-
-// sockaddrText writes a struct sockaddr as strace does, and its length;
-// "" for a family it does not know.
-func sockaddrText(b []byte) (string, int) {
-	if len(b) < 2 {
-		return "", 0
-	}
-	switch fam := binary.LittleEndian.Uint16(b); fam {
-	case unix.AF_INET:
-		if len(b) < 8 {
-			return "", 0
-		}
-		port := binary.BigEndian.Uint16(b[2:])
-		ip := netip.AddrFrom4([4]byte(b[4:8]))
-		return fmt.Sprintf("{sa_family=AF_INET, sin_port=htons(%d), sin_addr=inet_addr(%q)}", port, ip.String()), 16
-	case unix.AF_INET6:
-		if len(b) < 24 {
-			return "", 0
-		}
-		port := binary.BigEndian.Uint16(b[2:])
-		ip := netip.AddrFrom16([16]byte(b[8:24]))
-		return fmt.Sprintf("{sa_family=AF_INET6, sin6_port=htons(%d), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, %q, &sin6_addr), sin6_scope_id=0}", port, ip.String()), 28
-	case unix.AF_UNIX:
-		p, at := string(b[2:]), ""
-		if strings.HasPrefix(p, "\x00") { // an abstract socket: strace writes @"name"
-			p, at = p[1:], "@"
-		}
-		if i := strings.IndexByte(p, 0); i >= 0 {
-			p = p[:i]
-		}
-		return "{sa_family=AF_UNIX, sun_path=" + at + quote(p) + "}", len(b)
-	}
-	return "", 0
-}
-
-var openFlagNames = []struct {
-	bit  int
-	name string
-}{
-	{0o100, "O_CREAT"}, {0o200, "O_EXCL"}, {0o400, "O_NOCTTY"}, {0o1000, "O_TRUNC"}, {0o2000, "O_APPEND"},
-	{0o4000, "O_NONBLOCK"}, {0o10000, "O_DSYNC"}, {0o200000, "O_DIRECTORY"}, {0o400000, "O_NOFOLLOW"},
-	{0o1000000, "O_NOATIME"}, {0o2000000, "O_CLOEXEC"}, {0o10000000, "O_PATH"}, {0o20000000, "__O_TMPFILE"},
-}
-
-// openFlags writes open flags as strace does: O_WRONLY|O_CREAT|O_TRUNC.
-func openFlags(f int) string {
-	acc := [...]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "0x3"}[f&3]
-	parts := []string{acc}
-	rest := f &^ 3
-	for _, x := range openFlagNames {
-		if rest&x.bit != 0 {
-			parts = append(parts, x.name)
-			rest &^= x.bit
-		}
-	}
-	if rest != 0 {
-		parts = append(parts, "0x"+strconv.FormatInt(int64(rest), 16))
-	}
-	return strings.Join(parts, "|")
-}
-
-// quote writes s as strace writes a string: printable ASCII as it is,
-// quotes and backslashes escaped, anything else in \x notation.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c >= 0x20 && c < 0x7f:
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "\\x%02x", c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func quoteArray(a []string) string {
-	q := make([]string, len(a))
-	for i, s := range a {
-		q[i] = quote(s)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
 }

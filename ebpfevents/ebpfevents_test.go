@@ -1,4 +1,4 @@
-package monitor
+package ebpfevents
 
 import (
 	"encoding/binary"
@@ -72,16 +72,16 @@ func FuzzSockaddrText(f *testing.F) {
 	})
 }
 
-// FuzzQuote: a string written by quote reads back the same.
+// FuzzQuote: a string written by Quote reads back the same.
 func FuzzQuote(f *testing.F) {
 	for _, s := range []string{"/etc/passwd", "a \"b\" \\c", "\x00\x1b[2J\xff", "日本"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		q := quote(s)
+		q := Quote(s)
 		got, _, ok := trace.Unquote(q)
 		if !ok || got != s || strings.ContainsAny(q[1:len(q)-1], "\n\x00") {
-			t.Fatalf("quote(%q) = %q reads back %q (%v)", s, q, got, ok)
+			t.Fatalf("Quote(%q) = %q reads back %q (%v)", s, q, got, ok)
 		}
 	})
 }
