@@ -21,6 +21,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"detector/bpftrace"
+	"detector/ebpfevents"
 	"detector/internal/safefile"
 	"detector/sandbox/internal/initproc"
 )
@@ -62,6 +64,14 @@ type RunOptions struct {
 	// StraceArgs are extra strace flags, placed after the runner's own
 	// "-f -q -s 256 -o /proc/self/fd/3" and before "--".
 	StraceArgs []string
+	// Tracer is "ebpf" to trace with the eBPF tracer instead of strace:
+	// the program runs as the sandbox init's child, the kernel counts the
+	// calls of every process of the run (RunResult.Counts) and Events
+	// receives the events of the calls it describes (see package
+	// bpftrace); nothing is written to the trace writer. Needs root, or
+	// CAP_BPF and CAP_PERFMON, and the sandbox (not NoSandbox).
+	Tracer string
+	Events func(bpftrace.Event)
 	// Stdin, when set, is copied into the program's standard input, a pipe
 	// (the sandbox never gets a descriptor of the caller's file); nil
 	// means /dev/null. Copying stops when the run ends, whether or not the
@@ -91,6 +101,48 @@ type RunResult struct {
 	// PeakMemory is the most memory the run held at once, in bytes, as its
 	// cgroup counted it; 0 when the run had no cgroup.
 	PeakMemory int64
+	// With the eBPF tracer: the call-name histogram of every process of
+	// the run, each counted from its last execve (as strace counts a
+	// program it starts); the adjacent pairs of different calls within
+	// each process, summed; and the events that found the ring full.
+	Counts      map[string]int64
+	Transitions int64
+	Lost        uint64
+}
+
+// NotStartedError is Run's error when the program could not be started
+// (with the eBPF tracer; under strace a failed start is the trace's first
+// execve).
+type NotStartedError struct{ Reason string }
+
+func (e *NotStartedError) Error() string { return "the sample did not start: " + e.Reason }
+
+// countSum adds up the counts of a run's processes.
+type countSum struct {
+	mu          sync.Mutex
+	hist        map[string]int64
+	transitions int64
+}
+
+func (s *countSum) add(c bpftrace.Counts) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hist == nil {
+		s.hist = map[string]int64{}
+	}
+	for n, k := range c.Names {
+		s.hist[n] += int64(k)
+	}
+	s.transitions += int64(c.Transitions)
+}
+
+// eventCalls are the calls the eBPF tracer describes: none without an
+// Events receiver.
+func (o RunOptions) eventCalls() []string {
+	if o.Events == nil {
+		return []string{}
+	}
+	return ebpfevents.Calls
 }
 
 // ErrNoStrace is returned by Run when strace is not installed.
@@ -154,12 +206,19 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 	if len(argv) == 0 {
 		return res, errors.New("run: no program given")
 	}
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		return res, ErrNoStrace
+	ebpf := opts.Tracer == "ebpf"
+	if ebpf && opts.NoSandbox {
+		return res, errors.New("run: the eBPF tracer follows the sandbox's processes: it cannot run without the sandbox")
 	}
-	if strace, err = filepath.Abs(strace); err != nil {
-		return res, ErrNoStrace
+	strace := ""
+	if !ebpf {
+		var err error
+		if strace, err = exec.LookPath("strace"); err != nil {
+			return res, ErrNoStrace
+		}
+		if strace, err = filepath.Abs(strace); err != nil {
+			return res, ErrNoStrace
+		}
 	}
 	argv = append([]string(nil), argv...)
 	prog, err := filepath.Abs(argv[0])
@@ -177,6 +236,9 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		CPU:     uint64(math.Ceil(opts.Timeout.Seconds())) + 1,
 	}
 	cfg.Argv = append(cfg.Argv, argv...)
+	if ebpf {
+		cfg.Argv, cfg.Runner = argv, true
+	}
 	var files []*os.File
 	defer func() {
 		for _, f := range files {
@@ -193,7 +255,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		// strace, the program and every argument naming an existing file, to
 		// be bound in where the sandbox hides them.
 		for _, a := range append([]string{strace}, argv...) {
-			if !filepath.IsAbs(a) {
+			if a == "" || !filepath.IsAbs(a) {
 				continue
 			}
 			f, err := safefile.Open(a) // regular files only, never waits on a FIFO
@@ -390,6 +452,31 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 			return res, fmt.Errorf("bound the run's memory: %w", err)
 		}
 	}
+	// The eBPF tracer watches the run's pid namespace from before the
+	// init leaves the gate.
+	var tr *bpftrace.Tracer
+	var counted countSum
+	if cfg.Runner {
+		dev, ino, err := bpftrace.PidNSOf(cmd.Process.Pid)
+		if err == nil {
+			tr, err = bpftrace.Open(bpftrace.Config{Mode: bpftrace.PidNS, NSDev: dev, NSIno: ino, Calls: opts.eventCalls(),
+				Events: func(ev bpftrace.Event) {
+					if ev.Kind == bpftrace.Exit && ev.Pid != cmd.Process.Pid {
+						if c, ok, err := tr.ExitedCounts(ev.Pid); err == nil && ok {
+							counted.add(c)
+						}
+					}
+					if opts.Events != nil && ev.Pid != cmd.Process.Pid {
+						opts.Events(ev)
+					}
+				}})
+		}
+		if err != nil {
+			cmd.Process.Kill()
+			<-waited
+			return res, fmt.Errorf("trace with eBPF: %w", err)
+		}
+	}
 	gateW.Close()
 
 	var (
@@ -473,6 +560,15 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 	copies.Wait()
 	close(readDone)
 	<-exited
+	if tr != nil {
+		// Every process of the run is gone; Close delivers the events
+		// still in the ring, their exits' counts among them.
+		res.Lost, _ = tr.Lost()
+		if err := tr.Close(); err != nil {
+			return res, fmt.Errorf("trace with eBPF: %w", err)
+		}
+		res.Counts, res.Transitions = counted.hist, counted.transitions
+	}
 	res.Duration = time.Since(start)
 	res.Stdout, res.Stderr = stdout.buf, stderr.buf
 	if cg != nil {
@@ -487,6 +583,9 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 	res.TimedOut = timedOut
 	mu.Unlock()
 
+	if why, ok := strings.CutPrefix(string(status), initproc.NotStarted); ok {
+		return res, &NotStartedError{Reason: why}
+	}
 	if len(status) > 0 {
 		if cfg.Sandbox {
 			return res, &SandboxError{Reason: string(status)}

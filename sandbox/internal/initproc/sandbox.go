@@ -137,10 +137,14 @@ type Config struct {
 	Sandbox bool     // set up namespaces, mounts and dropped privileges
 	Probe   bool     // set up, then exit 0 instead of running strace (Check)
 	Argv    []string // strace command line, argv[0] an absolute path
-	Env     []string // environment of strace and the program
-	Dir     string   // working directory (NoSandbox only; the sandbox uses ScratchDir)
-	Files   []string // absolute paths, one per descriptor from FDFiles on
-	CPU     uint64   // RLIMIT_CPU in seconds
+	// Runner: Argv is the program itself, run as a child of the init,
+	// which waits for every process of the run and exits with the
+	// program's status (the eBPF tracer watches from outside).
+	Runner bool
+	Env    []string // environment of strace and the program
+	Dir    string   // working directory (NoSandbox only; the sandbox uses ScratchDir)
+	Files  []string // absolute paths, one per descriptor from FDFiles on
+	CPU    uint64   // RLIMIT_CPU in seconds
 }
 
 func init() {
@@ -210,8 +214,52 @@ func initMain(arg string) {
 	if os.Getppid() == 1 && !cfg.Sandbox {
 		os.Exit(125) // the caller is already gone
 	}
+	if cfg.Runner {
+		os.Exit(runChild(&cfg, fail))
+	}
 	err := syscall.Exec(cfg.Argv[0], cfg.Argv, cfg.Env)
 	fail(fmt.Errorf("exec %s: %w", cfg.Argv[0], err))
+}
+
+// NotStarted starts the status message of a program that the init could
+// not start (Config.Runner).
+const NotStarted = "not started: "
+
+// runChild starts the program as the init's child, closes the status pipe
+// to say so, and reaps every process of the run (the init is their
+// reaper) until none is left. It returns the program's status: its exit
+// code, or 128+n when signal n killed it.
+func runChild(cfg *Config, fail func(error)) int {
+	// Only 0-2 reach the program; the trace pipe is strace's alone.
+	unix.CloseOnExec(FDTrace)
+	pid, err := syscall.ForkExec(cfg.Argv[0], cfg.Argv, &syscall.ProcAttr{
+		Env:   cfg.Env,
+		Files: []uintptr{0, 1, 2},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	if err != nil {
+		fail(fmt.Errorf("%s%w", NotStarted, err))
+	}
+	unix.Close(FDStatus)
+	status := 0
+	for {
+		var ws syscall.WaitStatus
+		p, err := syscall.Wait4(-1, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return status // ECHILD: every process of the run is gone
+		}
+		if p == pid {
+			switch {
+			case ws.Exited():
+				status = ws.ExitStatus()
+			case ws.Signaled():
+				status = 128 + int(ws.Signal())
+			}
+		}
+	}
 }
 
 // waitGate waits until the caller closes its end of the gate pipe.

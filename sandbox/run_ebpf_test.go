@@ -1,0 +1,88 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+
+	"detector/bpftrace"
+	"detector/trace"
+)
+
+func ebpfOrSkip(t *testing.T) {
+	t.Helper()
+	sandboxOrSkip(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root to load BPF programs")
+	}
+	tr, err := bpftrace.Open(bpftrace.Config{})
+	if err != nil {
+		t.Skipf("the eBPF tracer cannot load here: %v", err)
+	}
+	tr.Close()
+}
+
+// With the eBPF tracer the sandboxed program's call-name histogram is the
+// one strace gives the same run: exactly, for a deterministic program.
+func TestRunEBPFHistogramEqualsStrace(t *testing.T) {
+	ebpfOrSkip(t)
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	argv := []string{perl, "-e", "syscall(110) for 1..10000"} // getppid
+	var log bytes.Buffer
+	if _, err := Run(context.Background(), RunOptions{}, argv, &log); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	if _, err := trace.ParseStrace(&log, func(c *trace.Call) error { want[c.Name]++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var events []bpftrace.Event
+	res, err := Run(context.Background(), RunOptions{Tracer: "ebpf", Events: func(e bpftrace.Event) { events = append(events, e) }}, argv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 || res.Counts["getppid"] != 10000 {
+		t.Fatalf("exit %d, getppid counted %d times, want 10000", res.ExitCode, res.Counts["getppid"])
+	}
+	for n, k := range want {
+		if res.Counts[n] != k {
+			t.Errorf("%s: ebpf %d, strace %d", n, res.Counts[n], k)
+		}
+	}
+	for n, k := range res.Counts {
+		if want[n] != k {
+			t.Errorf("%s: ebpf %d, strace %d", n, k, want[n])
+		}
+	}
+	opens := 0
+	for _, e := range events {
+		if e.Kind == bpftrace.Call && e.Name == "openat" {
+			opens++
+		}
+	}
+	if int64(opens) != want["openat"] {
+		t.Errorf("%d openat events, %d openat calls", opens, want["openat"])
+	}
+}
+
+// A program that cannot start is an error saying why; the run's exit
+// status and output come back as with strace.
+func TestRunEBPFStatus(t *testing.T) {
+	ebpfOrSkip(t)
+	res, err := Run(context.Background(), RunOptions{Tracer: "ebpf"}, []string{"/bin/sh", "-c", "echo out; exit 3"}, nil)
+	if err != nil || res.ExitCode != 3 || string(res.Stdout) != "out\n" {
+		t.Errorf("exit %d, stdout %q, %v", res.ExitCode, res.Stdout, err)
+	}
+	dir := t.TempDir()
+	noexec := dir + "/x"
+	os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644)
+	_, err = Run(context.Background(), RunOptions{Tracer: "ebpf"}, []string{noexec}, nil)
+	if _, ok := err.(*NotStartedError); !ok {
+		t.Errorf("a file without the execute bit: %v, want NotStartedError", err)
+	}
+}
