@@ -1,6 +1,8 @@
 package main
 
 import (
+	"detector/bpftrace"
+	"detector/report"
 	"errors"
 	"fmt"
 	"os"
@@ -185,6 +187,43 @@ func execFlags() []cli.Flag {
 		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`"},
 		&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of each run, all its processes together, to `SIZE`"},
 		&cli.BoolFlag{Name: "no-sandbox", Usage: "run executables WITHOUT isolation (only for programs you trust)"},
+		&cli.StringFlag{Name: "tracer", Value: "strace", Usage: "trace executables with `TRACER` strace, ebpf (calls counted in the kernel; root or CAP_BPF+CAP_PERFMON) or auto (ebpf when it loads, else strace)"},
+	}
+}
+
+// traceRecording names how executed samples are recorded, as models keep
+// it: strace's options, or "ebpf".
+func traceRecording(tracer string) string {
+	if tracer == "ebpf" {
+		return "ebpf"
+	}
+	return "strace " + sandbox.TraceOptions
+}
+
+// resolveTracer reads --tracer: auto becomes ebpf when the tracer loads
+// here, else strace, and says which on stderr when it falls back.
+func resolveTracer(c *cli.Context) (string, error) {
+	switch t := c.String("tracer"); t {
+	case "strace", "":
+		return "strace", nil
+	case "ebpf":
+		if c.Bool("no-sandbox") {
+			return "", withHint(errors.New("--tracer ebpf follows the sandbox's processes: it cannot run with --no-sandbox"), "drop --no-sandbox, or trace with strace")
+		}
+		return "ebpf", nil
+	case "auto":
+		if c.Bool("no-sandbox") {
+			return "strace", nil
+		}
+		tr, err := bpftrace.Open(bpftrace.Config{Calls: []string{}})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "detector: tracing with strace: the eBPF tracer cannot load here (%v)\n", report.Escape(oneLine(err.Error())))
+			return "strace", nil
+		}
+		tr.Close()
+		return "ebpf", nil
+	default:
+		return "", withHint(fmt.Errorf("unknown tracer %q", t), "--tracer takes strace, ebpf or auto")
 	}
 }
 
@@ -235,6 +274,9 @@ func sampleOptions(c *cli.Context) (pipeline.Options, error) {
 		return o, err
 	}
 	o.Run.NoSandbox = c.Bool("no-sandbox")
+	if o.Run.Tracer, err = resolveTracer(c); err != nil {
+		return o, err
+	}
 	if err := addCommands(c, &o); err != nil {
 		return o, err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -14,7 +15,6 @@ import (
 	"detector/model"
 	"detector/pipeline"
 	"detector/report"
-	"detector/sandbox"
 )
 
 func detectFlags() []cli.Flag {
@@ -60,6 +60,9 @@ func runDetect(c *cli.Context, paths []string) error {
 	}
 	o.Consumers = b.consumers
 	o.Sequences = m.Spec().Sequences
+	if o.Sequences && o.Run.Tracer == "ebpf" {
+		return withHint(fmt.Errorf("the model (%s) reads call sequences, which the eBPF tracer does not record", m.Spec().Title), "detect with --tracer strace")
+	}
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err
@@ -68,8 +71,10 @@ func runDetect(c *cli.Context, paths []string) error {
 		return withHint(fmt.Errorf("the samples have features %v but the model was trained on %v", t.Names, m.FeatureNames),
 			"detect with the same kind of input the model was trained on")
 	}
-	if t.Executed() && m.TraceOptions != "" && m.TraceOptions != sandbox.TraceOptions {
-		warnf("the model was trained on traces recorded with strace %s, these with %s: scores may shift", m.TraceOptions, sandbox.TraceOptions)
+	if t.Executed() && m.TraceOptions != "" {
+		if now := traceRecording(o.Run.Tracer); recording(m.TraceOptions) != now {
+			warnf("the model was trained on traces recorded with %s, these with %s: scores may shift", recording(m.TraceOptions), now)
+		}
 	}
 	threshold := c.Float64("threshold")
 	if math.IsNaN(threshold) || math.IsInf(threshold, 0) {
@@ -95,6 +100,15 @@ func runDetect(c *cli.Context, paths []string) error {
 		return errAnomalous
 	}
 	return nil
+}
+
+// recording spells a model's trace options as traceRecording does (models
+// before the eBPF tracer keep strace's options alone).
+func recording(opts string) string {
+	if opts == "ebpf" || strings.HasPrefix(opts, "strace ") {
+		return opts
+	}
+	return "strace " + opts
 }
 
 // judge scores every usable sample and returns the report rows in input

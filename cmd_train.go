@@ -104,6 +104,9 @@ func runTrain(c *cli.Context, paths []string) error {
 		return err
 	}
 	o.Sequences = spec.Sequences
+	if spec.Sequences && o.Run.Tracer == "ebpf" {
+		return withHint(fmt.Errorf("%s reads call sequences, which the eBPF tracer does not record (it counts in the kernel)", spec.Title), "train it with --tracer strace")
+	}
 	t, err := collect(c.Context, paths, o)
 	if errors.Is(err, errInterrupted) {
 		return errors.New("interrupted: model not written")
@@ -142,6 +145,9 @@ func runTrain(c *cli.Context, paths []string) error {
 	}
 	if t.Executed() {
 		p.TraceOptions = sandbox.TraceOptions
+		if o.Run.Tracer == "ebpf" {
+			p.TraceOptions = "ebpf"
+		}
 	}
 	m, err := model.Train(t.Names, rows, seqs, spec, args, p)
 	if err != nil {

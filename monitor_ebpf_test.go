@@ -60,6 +60,27 @@ func bpfIDs(t *testing.T) map[string]bool {
 	return ids
 }
 
+// waitNoLeftover fails the test when BPF programs or maps that were not
+// there before are still there once detector has ended. The kernel frees
+// a closed program or map after a grace period: it gets a few seconds.
+func waitNoLeftover(t *testing.T, before map[string]bool) {
+	t.Helper()
+	var left []string
+	for i := 0; i < 50; i++ {
+		left = left[:0]
+		for id := range bpfIDs(t) {
+			if !before[id] {
+				left = append(left, id)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("left after detector ended: %v", left)
+}
+
 // startMonitor starts detector monitor with args and waits until its
 // probes are attached; stop sends SIGTERM and returns the log and stderr.
 func startMonitor(t *testing.T, args ...string) (stop func() (log, stderr string, code int)) {
@@ -150,24 +171,7 @@ func TestMonitorEBPFCountsExactly(t *testing.T) {
 	if rec["source"] != "ebpf" || rec["syscalls"] != true {
 		t.Errorf("record %v", rec)
 	}
-	// The kernel frees a closed program or map after a grace period:
-	// give it a few seconds, then whatever is new is left over.
-	var left []string
-	for i := 0; i < 50; i++ {
-		left = left[:0]
-		for id := range bpfIDs(t) {
-			if !before[id] {
-				left = append(left, id)
-			}
-		}
-		if len(left) == 0 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if len(left) > 0 {
-		t.Errorf("left after the monitor ended: %v", left)
-	}
+	waitNoLeftover(t, before)
 }
 
 // The rules fire on the host within 5 s of a harmless fixture doing what

@@ -15,6 +15,8 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"detector/bpftrace"
+	"detector/ebpfevents"
 	"errors"
 	"fmt"
 	"io"
@@ -160,7 +162,7 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 		return nil, hint.Wrap(errors.New("no samples given"), "give PATHs, --commands FILE or -- CMD ARGS")
 	}
 	if slices.ContainsFunc(srcs, func(s samples.Source) bool { return s.Kind == samples.KindExec && s.Err == nil }) {
-		if _, err := exec.LookPath("strace"); err != nil {
+		if _, err := exec.LookPath("strace"); err != nil && o.Run.Tracer != "ebpf" {
 			return nil, sandbox.ErrNoStrace
 		}
 		if o.Run.NoSandbox {
@@ -273,8 +275,11 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	if o.Consumers != nil {
 		s.Consumers = o.Consumers(src)
 	}
+	// With the eBPF tracer the kernel counts the calls; the events feed
+	// the other consumers only.
+	kernel := src.Kind == samples.KindExec && o.Run.Tracer == "ebpf"
 	add := func(e *trace.Event) error {
-		if e.Kind == trace.EventCall {
+		if e.Kind == trace.EventCall && !kernel {
 			c.Add(e.Call.Name)
 		}
 		if rec != nil {
@@ -289,18 +294,25 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	}
 	var err error
 	var st trace.Stats
+	var kc *kernelCount
 	if src.Kind == samples.KindExec && src.Argv != nil {
-		s.Run, st, err = runSample(ctx, src.Argv, o, add)
+		s.Run, st, kc, err = runSample(ctx, src.Argv, o, add)
 	} else if src.Kind == samples.KindExec {
 		path, cleanup, cerr := executableCopy(src.Paths[0])
 		if cerr != nil {
 			err = cerr
 		} else {
-			s.Run, st, err = runSample(ctx, execArgv(path), o, add)
+			s.Run, st, kc, err = runSample(ctx, execArgv(path), o, add)
 			cleanup()
 		}
 	} else {
 		st, err = samples.ReplayEvents(src, o.Arch, add)
+	}
+	if err == nil && kernel && kc != nil {
+		var k *features.Counter
+		if k, err = features.CounterOf(kc.hist, kc.transitions); err == nil {
+			c = *k
+		}
 	}
 	if err == nil {
 		s.Vec, err = c.Vector()
@@ -316,6 +328,63 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 		s.Err = fmt.Errorf("%s: %w", src.Name, err)
 	}
 	return s
+}
+
+// runEBPF runs argv under the eBPF tracer: the described calls feed add,
+// in the order the kernel saw them; the counts are the kernel's (Sample
+// counts, transitions). The first consumer error stops nothing (the run
+// is short) but is returned.
+func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, *kernelCount, error) {
+	ro := o.Run
+	if o.Stdin != "" {
+		f, err := safefile.Open(o.Stdin)
+		if err != nil {
+			return nil, trace.Stats{}, nil, fmt.Errorf("--stdin: %w", err)
+		}
+		defer f.Close()
+		ro.Stdin = f
+	}
+	conv := ebpfevents.New()
+	var st trace.Stats
+	var addErr error
+	ro.Events = func(ev bpftrace.Event) {
+		now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
+		conv.Events(ev, now, func(e *trace.Event) {
+			if e.Kind == trace.EventCall {
+				st.Calls++
+			}
+			if err := add(e); err != nil && addErr == nil {
+				addErr = err
+			}
+		})
+	}
+	r, err := sandbox.Run(ctx, ro, argv, io.Discard)
+	var ns *sandbox.NotStartedError
+	if errors.As(err, &ns) {
+		return nil, st, nil, fmt.Errorf("the sample did not start: %s", ns.Reason)
+	}
+	if err != nil {
+		return nil, st, nil, err
+	}
+	if addErr != nil {
+		return nil, st, nil, addErr
+	}
+	info := &report.RunInfo{
+		ExitCode:      r.ExitCode,
+		TimedOut:      r.TimedOut,
+		Stdout:        string(r.Stdout),
+		Stderr:        string(r.Stderr),
+		Seconds:       r.Duration.Round(time.Millisecond).Seconds(),
+		MemoryLimited: r.MemoryLimited,
+		Lost:          r.Lost,
+	}
+	return info, st, &kernelCount{r.Counts, r.Transitions}, nil
+}
+
+// kernelCount is what the kernel counted of a run (the eBPF tracer).
+type kernelCount struct {
+	hist        map[string]int64
+	transitions int64
 }
 
 // commandSource makes the sample of a command line, its program looked
@@ -340,12 +409,15 @@ func commandSource(c Command) samples.Source {
 	return src
 }
 
-func runSample(ctx context.Context, argv []string, o Options, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, error) {
+func runSample(ctx context.Context, argv []string, o Options, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, *kernelCount, error) {
 	ro := o.Run
+	if ro.Tracer == "ebpf" {
+		return runEBPF(ctx, argv, o, add)
+	}
 	if o.Stdin != "" {
 		f, err := safefile.Open(o.Stdin) // a regular file only: a FIFO could be read once
 		if err != nil {
-			return nil, trace.Stats{}, fmt.Errorf("--stdin: %w", err)
+			return nil, trace.Stats{}, nil, fmt.Errorf("--stdin: %w", err)
 		}
 		defer f.Close()
 		ro.Stdin = f
@@ -390,13 +462,13 @@ func runSample(ctx context.Context, argv []string, o Options, add func(*trace.Ev
 	pr.CloseWithError(errParseStopped)
 	d := <-ch
 	if d.err != nil {
-		return nil, st, d.err
+		return nil, st, nil, d.err
 	}
 	if perr != nil {
-		return nil, st, perr
+		return nil, st, nil, perr
 	}
 	if notStarted != nil {
-		return nil, st, notStarted
+		return nil, st, nil, notStarted
 	}
 	r := d.res
 	return &report.RunInfo{
@@ -409,7 +481,7 @@ func runSample(ctx context.Context, argv []string, o Options, add func(*trace.Ev
 		Evasion:   evasion,
 
 		MemoryLimited: r.MemoryLimited,
-	}, st, nil
+	}, st, nil, nil
 }
 
 var memoryBoundOnce sync.Once

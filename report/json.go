@@ -61,6 +61,7 @@ type jsonRun struct {
 	// MemoryLimited: the run hit its memory bound.
 	MemoryLimited bool     `json:"memory_limited"`
 	Evasion       []string `json:"evasion,omitempty"`
+	LostEvents    uint64   `json:"lost_events,omitempty"`
 }
 
 type jsonModel struct {
@@ -163,7 +164,7 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 			j.Features = &Floats{Names: s.FeatureNames, Values: r.Features}
 		}
 		if r.Run != nil {
-			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr, r.Run.MemoryLimited, r.Run.Evasion}
+			j.Run = &jsonRun{r.Run.ExitCode, r.Run.TimedOut, r.Run.Truncated, r.Run.Seconds, r.Run.Stdout, r.Run.Stderr, r.Run.MemoryLimited, r.Run.Evasion, r.Run.Lost}
 		}
 		if err := enc.Encode(j); err != nil {
 			return err

@@ -29,7 +29,11 @@ func WriteModel(w io.Writer, path string, m *model.Model) error {
 	}
 	fmt.Fprintf(tw, "training samples\t%d (input %s)\n", m.Samples, Escape(m.Input))
 	if m.TraceOptions != "" {
-		fmt.Fprintf(tw, "trace options\tstrace %s\n", Escape(m.TraceOptions))
+		if m.TraceOptions == "ebpf" {
+			fmt.Fprintf(tw, "tracer\tebpf (calls counted in the kernel)\n")
+		} else {
+			fmt.Fprintf(tw, "trace options\tstrace %s\n", Escape(m.TraceOptions))
+		}
 	}
 	s := m.TrainScores
 	q := func(p float64) float64 { return s[int(p*float64(len(s)-1)+0.5)] }

@@ -77,6 +77,9 @@ type RunInfo struct {
 	// refuses them, so the trace is complete, but the attempt itself is a
 	// strong sign of a hostile program.
 	Evasion []string
+	// Lost counts the events the eBPF tracer lost (its ring was full): the
+	// rules did not see them; the counts are whole.
+	Lost uint64
 }
 
 // Summary describes the run as a whole.

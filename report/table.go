@@ -124,7 +124,7 @@ func deviationsText(r Row) string {
 }
 
 func hasRunNote(r Row) bool {
-	return r.Run != nil && (r.Run.TimedOut || r.Run.Truncated || r.Run.MemoryLimited || len(r.Run.Evasion) > 0)
+	return r.Run != nil && (r.Run.TimedOut || r.Run.Truncated || r.Run.MemoryLimited || len(r.Run.Evasion) > 0 || r.Run.Lost > 0)
 }
 
 // writeNarrow writes the layout that fits o.Width columns.
@@ -434,6 +434,9 @@ func runNote(r *RunInfo) string {
 	}
 	if len(r.Evasion) > 0 {
 		n = append(n, "tried to evade the tracer: "+strings.Join(r.Evasion, "; "))
+	}
+	if r.Lost > 0 {
+		n = append(n, strconv.FormatUint(r.Lost, 10)+" events lost")
 	}
 	return strings.Join(n, ", ")
 }
