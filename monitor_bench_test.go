@@ -86,3 +86,78 @@ func BenchmarkMonitorFindCat(b *testing.B) {
 }
 
 func containsBytes(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+// BenchmarkTracerFindCat measures findCat as a sample, in the sandbox:
+// untraced (the plain command, outside the sandbox), under
+// features --tracer ebpf and under features --tracer strace, alternating in
+// turning order after a warm-up.
+func BenchmarkTracerFindCat(b *testing.B) {
+	if os.Getuid() != 0 {
+		b.Skip("needs root to load BPF programs")
+	}
+	if _, err := exec.LookPath("strace"); err != nil {
+		b.Skip("strace is not installed")
+	}
+	timed := func(argv ...string) time.Duration {
+		start := time.Now()
+		cmd := exec.Command(argv[0], argv[1:]...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			if _, ok := err.(*exec.ExitError); !ok || argv[0] == binary {
+				b.Fatalf("%v: %v %s", argv, err, out)
+			}
+		}
+		return time.Since(start)
+	}
+	sample := func(tracer string) []string {
+		return []string{binary, "features", "--tracer", tracer, "--timeout", "120s", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat}
+	}
+	timed("/bin/sh", "-c", findCat)
+	var tUn, tEBPF, tStrace time.Duration
+	for i := 0; b.Loop(); i++ {
+		for k := range 3 {
+			switch (i + k) % 3 {
+			case 0:
+				tUn += timed("/bin/sh", "-c", findCat)
+			case 1:
+				tEBPF += timed(sample("ebpf")...)
+			case 2:
+				tStrace += timed(sample("strace")...)
+			}
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(tUn.Seconds()/n, "untraced-s")
+	b.ReportMetric(tEBPF.Seconds()/n, "ebpf-s")
+	b.ReportMetric(tStrace.Seconds()/n, "strace-s")
+	b.ReportMetric(tEBPF.Seconds()/tUn.Seconds(), "ebpf-x")
+	b.ReportMetric(tStrace.Seconds()/tUn.Seconds(), "strace-x")
+}
+
+// BenchmarkTracerFixtures measures the features of the 28 benign fixtures
+// traced with --tracer ebpf against --tracer strace, alternating.
+func BenchmarkTracerFixtures(b *testing.B) {
+	if os.Getuid() != 0 {
+		b.Skip("needs root to load BPF programs")
+	}
+	if _, err := exec.LookPath("strace"); err != nil {
+		b.Skip("strace is not installed")
+	}
+	var tE, tS time.Duration
+	for i := 0; b.Loop(); i++ {
+		for k := range 2 {
+			tracer := []string{"ebpf", "strace"}[(i+k)%2]
+			start := time.Now()
+			if out, err := exec.Command(binary, "features", "--tracer", tracer, "fixtures/benign").CombinedOutput(); err != nil {
+				b.Fatalf("%v %s", err, out)
+			}
+			if tracer == "ebpf" {
+				tE += time.Since(start)
+			} else {
+				tS += time.Since(start)
+			}
+		}
+	}
+	b.ReportMetric(tE.Seconds()/float64(b.N), "ebpf-s")
+	b.ReportMetric(tS.Seconds()/float64(b.N), "strace-s")
+	b.ReportMetric(tE.Seconds()/tS.Seconds(), "ebpf/strace")
+}
