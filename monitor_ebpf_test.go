@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 
 	"detector/bpftrace"
 )
@@ -31,31 +31,20 @@ func needEBPF(t *testing.T) {
 	tr.Close()
 }
 
-// bpfIDs lists the kernel's BPF program and map ids.
+// bpfIDs lists the kernel's BPF program, map and link ids.
 func bpfIDs(t *testing.T) map[string]bool {
 	t.Helper()
 	ids := map[string]bool{}
-	var p ebpf.ProgramID
-	for {
-		next, err := ebpf.ProgramGetNextID(p)
-		if errors.Is(err, os.ErrNotExist) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		ids["prog "+strconv.Itoa(int(next))] = true
-		p = next
+	for id, err := ebpf.ProgramGetNextID(0); err == nil; id, err = ebpf.ProgramGetNextID(id) {
+		ids["prog "+strconv.Itoa(int(id))] = true
 	}
-	var m ebpf.MapID
-	for {
-		next, err := ebpf.MapGetNextID(m)
-		if errors.Is(err, os.ErrNotExist) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		ids["map "+strconv.Itoa(int(next))] = true
-		m = next
+	for id, err := ebpf.MapGetNextID(0); err == nil; id, err = ebpf.MapGetNextID(id) {
+		ids["map "+strconv.Itoa(int(id))] = true
+	}
+	it := new(link.Iterator)
+	for it.Next() {
+		ids["link "+strconv.Itoa(int(it.ID))] = true
+		it.Take().Close()
 	}
 	return ids
 }
@@ -141,7 +130,7 @@ func startMonitor(t *testing.T, args ...string) (stop func() (log, stderr string
 
 // The ebpf source counts a process's calls exactly in the kernel: a
 // helper making 10,000 getppid calls gets a process record saying so. No
-// BPF program or map of detector's is left after the run.
+// BPF program, map or link of detector's is left after the run.
 func TestMonitorEBPFCountsExactly(t *testing.T) {
 	needEBPF(t)
 	before := bpfIDs(t)
