@@ -210,6 +210,12 @@ func resolveTracer(c *cli.Context) (string, error) {
 		if c.Bool("no-sandbox") {
 			return "", withHint(errors.New("--tracer ebpf follows the sandbox's processes: it cannot run with --no-sandbox"), "drop --no-sandbox, or trace with strace")
 		}
+		// Checked once here, so that no sample is read in vain.
+		tr, err := bpftrace.Open(bpftrace.Config{Calls: []string{}})
+		if err != nil {
+			return "", withHint(err, "--tracer strace needs no privilege")
+		}
+		tr.Close()
 		return "ebpf", nil
 	case "auto":
 		if c.Bool("no-sandbox") {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -66,4 +69,32 @@ func TestTracerEBPFModel(t *testing.T) {
 	wantError(t, run(t, nil, "features", "--tracer", "dtrace", "--", "true"), `unknown tracer "dtrace"`)
 	wantError(t, run(t, nil, "features", "--tracer", "ebpf", "--no-sandbox", "--", "true"), "--no-sandbox")
 	wantError(t, run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--model", m+"2", "--", "true"), "call sequences")
+}
+
+// Without the privilege to load BPF programs, --tracer ebpf is one error
+// line before any sample runs.
+func TestTracerEBPFUnprivileged(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run detector as another user")
+	}
+	dir, err := os.MkdirTemp("/tmp", "detector-ebpf-unpriv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "detector")
+	if b, err := os.ReadFile(binary); err != nil || os.WriteFile(bin, b, 0o755) != nil {
+		t.Fatal("copy detector")
+	}
+	cmd := exec.Command(bin, "features", "--tracer", "ebpf", "--", "true")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: true}}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Run()
+	wantError(t, result{cmd.ProcessState.ExitCode(), out.String(), errb.String()}, "CAP_BPF")
+	if out.Len() > 0 {
+		t.Errorf("rows written: %s", out.String())
+	}
 }
