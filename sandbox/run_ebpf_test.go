@@ -86,3 +86,23 @@ func TestRunEBPFStatus(t *testing.T) {
 		t.Errorf("a file without the execute bit: %v, want NotStartedError", err)
 	}
 }
+
+// With the eBPF tracer the sample runs under the same seccomp filter and
+// without privileges: clone3 is refused with ENOSYS (without the filter,
+// clone3(NULL, 0) fails with EINVAL), the program is nobody, and /root is
+// not there.
+func TestRunEBPFSameSandbox(t *testing.T) {
+	ebpfOrSkip(t)
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	script := `my $r = syscall(435, 0, 0); print(($r < 0 ? $!+0 : 0), " ", $<, " ", (-e "/root" ? "root-visible" : "no-root"), "\n")`
+	res, err := Run(context.Background(), RunOptions{Tracer: "ebpf"}, []string{perl, "-e", script}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(res.Stdout); got != "38 65534 no-root\n" {
+		t.Errorf("clone3 errno, uid and /root: %q, want ENOSYS (38), nobody and no /root", got)
+	}
+}
