@@ -56,10 +56,7 @@ type seenKey struct {
 // (temp_dirs, shells, server_names, loopback, backdoor_ports) and the
 // severities.
 func NewProcWatcher(cfg Config, root string) (*ProcWatcher, error) {
-	if root == "" {
-		root = procfs.DefaultMountPoint
-	}
-	fs, err := procfs.NewFS(root)
+	fs, err := procmetrics.OpenFS(root)
 	if err != nil {
 		return nil, err
 	}

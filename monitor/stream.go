@@ -160,6 +160,11 @@ func (s *Stream) ScoreCounts(pid int, c *features.Counter) error {
 func (s *Stream) Live() []int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.pids()
+}
+
+// pids lists the followed processes in order; the caller holds mu.
+func (s *Stream) pids() []int {
 	pids := make([]int, 0, len(s.procs))
 	for pid := range s.procs {
 		pids = append(pids, pid)
@@ -198,12 +203,7 @@ func (s *Stream) evict() {
 func (s *Stream) Score() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	pids := make([]int, 0, len(s.procs))
-	for pid := range s.procs {
-		pids = append(pids, pid)
-	}
-	slices.Sort(pids)
-	for _, pid := range pids {
+	for _, pid := range s.pids() {
 		p := s.procs[pid]
 		s.score(p, &p.counter)
 	}

@@ -75,13 +75,18 @@ type sample struct {
 	readableIO bool
 }
 
-// NewSampler returns a sampler of the /proc file system at root ("" for
-// /proc).
-func NewSampler(root string, lists Lists) (*Sampler, error) {
+// OpenFS opens the /proc file system at root ("" for /proc).
+func OpenFS(root string) (procfs.FS, error) {
 	if root == "" {
 		root = procfs.DefaultMountPoint
 	}
-	fs, err := procfs.NewFS(root)
+	return procfs.NewFS(root)
+}
+
+// NewSampler returns a sampler of the /proc file system at root ("" for
+// /proc).
+func NewSampler(root string, lists Lists) (*Sampler, error) {
+	fs, err := OpenFS(root)
 	if err != nil {
 		return nil, err
 	}
