@@ -211,22 +211,18 @@ func resolveTracer(c *cli.Context) (string, error) {
 			return "", withHint(errors.New("--tracer ebpf follows the sandbox's processes: it cannot run with --no-sandbox"), "drop --no-sandbox, or trace with strace")
 		}
 		// Checked once here, so that no sample is read in vain.
-		tr, err := bpftrace.Open(bpftrace.Config{Calls: []string{}})
-		if err != nil {
+		if err := bpftrace.Check(); err != nil {
 			return "", withHint(err, "--tracer strace needs no privilege")
 		}
-		tr.Close()
 		return "ebpf", nil
 	case "auto":
 		if c.Bool("no-sandbox") {
 			return "strace", nil
 		}
-		tr, err := bpftrace.Open(bpftrace.Config{Calls: []string{}})
-		if err != nil {
+		if err := bpftrace.Check(); err != nil {
 			fmt.Fprintf(os.Stderr, "detector: tracing with strace: the eBPF tracer cannot load here (%v)\n", report.Escape(oneLine(err.Error())))
 			return "strace", nil
 		}
-		tr.Close()
 		return "ebpf", nil
 	default:
 		return "", withHint(fmt.Errorf("unknown tracer %q", t), "--tracer takes strace, ebpf or auto")

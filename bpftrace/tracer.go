@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
@@ -44,6 +45,17 @@ type Config struct {
 	// descriptor, any other with its name alone. nil means execve, openat
 	// and connect.
 	Calls []string
+	// Stream makes every call of the chosen processes an event, sent as
+	// it returns, with its return value (Event.RetKnown): the calls named
+	// in Calls with their arguments, read at their exit, the others with
+	// their name and first argument alone (Sys). The calls that start
+	// processes are then told only by their Fork events and their Sys
+	// events in the parent; a successful execve only by its Exec event;
+	// exit, exit_group and rt_sigreturn are sent as they are entered,
+	// without a return value. Without Stream,
+	// the calls named in Calls are sent as they are entered, without
+	// their return values.
+	Stream bool
 	// Events, when set, receives every event, from one goroutine. The
 	// reader is woken only once a quarter of the ring is filled, and polls
 	// every 100 ms; Close delivers what remains.
@@ -57,7 +69,8 @@ const (
 	Fork Kind = 1 // Pid started process Child
 	Exec Kind = 2 // Pid executed Path
 	Exit Kind = 3 // Pid exited with wait status Code
-	Call Kind = 4 // Pid entered call Name with Path or Addr
+	Call Kind = 4 // Pid made call Name with Path or Addr
+	Sys  Kind = 5 // Pid made call Name (Config.Stream), its first argument in Arg0
 )
 
 // Event is one record of the ring buffer.
@@ -70,6 +83,12 @@ type Event struct {
 	Path  string // Exec filename; Call: path of execve or openat
 	Addr  []byte // Call connect: the sockaddr bytes (at most 128)
 	Flags int    // Call openat: the open flags (O_WRONLY, O_CREAT...); connect, listen: the descriptor
+	// Ret is the call's return value (a negative errno on failure) when
+	// RetKnown: calls of Config.Stream, except exit, exit_group and
+	// rt_sigreturn.
+	Ret      int64
+	RetKnown bool
+	Arg0     int64 // Sys: the first argument
 }
 
 // PidNSOf returns the device and inode of pid's pid namespace, for Config.
@@ -101,6 +120,7 @@ type Tracer struct {
 	closed atomic.Bool
 	links  []link.Link
 	names  map[int]string
+	stream bool
 }
 
 func explain(op string, err error) error {
@@ -111,6 +131,39 @@ func explain(op string, err error) error {
 		return fmt.Errorf("%s: the eBPF tracer needs root, or CAP_BPF and CAP_PERFMON: %w", op, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Check tells, cheaply, whether the tracer can load here: the privilege
+// (root, or CAP_BPF and CAP_PERFMON), raw tracepoints, ring buffers and
+// the kernel's BTF, which the programs' relocations read. It loads and
+// attaches a program that does nothing, where Open would verify the
+// tracer's programs.
+func Check() error {
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return explain("bpftrace: remove memlock limit", err)
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return fmt.Errorf("bpftrace: this kernel has no BTF, which the eBPF tracer needs: %w", err)
+	}
+	ring, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.RingBuf, MaxEntries: uint32(os.Getpagesize())})
+	if err != nil {
+		return explain("bpftrace: create a ring buffer", err)
+	}
+	ring.Close()
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type:         ebpf.RawTracepoint,
+		License:      "GPL",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+	})
+	if err != nil {
+		return explain("bpftrace: load a BPF program", err)
+	}
+	defer prog.Close()
+	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_enter", Program: prog})
+	if err != nil {
+		return explain("bpftrace: attach raw tracepoint sys_enter", err)
+	}
+	return l.Close()
 }
 
 // Open loads the BPF objects, sets the target filter and attaches the
@@ -153,7 +206,7 @@ func Open(c Config) (_ *Tracer, err error) {
 		return nil, explain("bpftrace: read BPF objects", err)
 	}
 	spec.Maps["events"].MaxEntries = uint32(size)
-	t := &Tracer{names: names}
+	t := &Tracer{names: names, stream: c.Stream}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
 		return nil, explain("bpftrace: load BPF objects", err)
 	}
@@ -162,7 +215,11 @@ func Open(c Config) (_ *Tracer, err error) {
 			t.Close()
 		}
 	}()
-	cfg := tracerConfig{Mode: uint32(c.Mode), NsDev: c.NSDev, NsIno: c.NSIno, CgroupId: c.CgroupID, Wakeup: uint64(size / 4)}
+	var stream uint32
+	if c.Stream {
+		stream = 1
+	}
+	cfg := tracerConfig{Mode: uint32(c.Mode), Stream: stream, NsDev: c.NSDev, NsIno: c.NSIno, CgroupId: c.CgroupID, Wakeup: uint64(size / 4)}
 	if err := t.objs.Cfg.Put(uint32(0), &cfg); err != nil {
 		return nil, explain("bpftrace: write config map", err)
 	}
@@ -181,15 +238,21 @@ func Open(c Config) (_ *Tracer, err error) {
 	}
 	t.done = make(chan struct{})
 	go t.read(c.Events)
-	for _, a := range []struct {
+	type attach struct {
 		name string
 		prog *ebpf.Program
-	}{
+	}
+	hooks := []attach{
 		{"sys_enter", t.objs.SysEnter},
 		{"sched_process_exit", t.objs.ProcessExit},
 		{"sched_process_fork", t.objs.ProcessFork},
 		{"sched_process_exec", t.objs.ProcessExec},
-	} {
+	}
+	if c.Stream {
+		// Only then: the exit hook costs every call on the host.
+		hooks = append(hooks, attach{"sys_exit", t.objs.SysExit})
+	}
+	for _, a := range hooks {
 		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.name, Program: a.prog})
 		if err != nil {
 			return nil, explain("bpftrace: attach raw tracepoint "+a.name, err)
@@ -213,16 +276,13 @@ func (t *Tracer) Counts(pid int) (c Counts, ok bool, err error) {
 }
 
 func (t *Tracer) counts(v *tracerProcCounts) Counts {
-	c := Counts{Total: v.Total, Transitions: v.Transitions, Names: map[string]uint64{}}
+	c := Counts{Transitions: v.Transitions, Names: map[string]uint64{}}
 	for n, k := range v.Counts {
 		if k == 0 {
 			continue
 		}
-		name, ok := t.names[n]
-		if !ok {
-			name = "syscall_0x" + strconv.FormatInt(int64(n), 16)
-		}
-		c.Names[name] += uint64(k)
+		c.Total += uint64(k)
+		c.Names[t.name(n)] += uint64(k)
 	}
 	return c
 }
@@ -275,6 +335,13 @@ func (t *Tracer) read(deliver func(Event)) {
 		if deliver == nil {
 			continue
 		}
+		if len(rec.RawSample) == int(unsafe.Sizeof(rawSys{})) {
+			s := *(*rawSys)(unsafe.Pointer(&rec.RawSample[0]))
+			if Kind(s.Kind) == Sys {
+				deliver(Event{Kind: Sys, Pid: int(s.Pid), Name: t.name(int(s.Nr)), Ret: s.Ret, RetKnown: s.Known != 0, Arg0: s.Arg0})
+			}
+			continue
+		}
 		var e rawEvent
 		if len(rec.RawSample) < int(unsafe.Sizeof(e)) {
 			continue
@@ -295,6 +362,14 @@ func cstring(b []int8) string {
 	return string(out)
 }
 
+// name is call number n's name, as strace spells it.
+func (t *Tracer) name(n int) string {
+	if name, ok := t.names[n]; ok {
+		return name
+	}
+	return "syscall_0x" + strconv.FormatInt(int64(n), 16)
+}
+
 func (t *Tracer) event(e *rawEvent) Event {
 	ev := Event{Kind: Kind(e.Kind), Pid: int(e.Pid)}
 	switch ev.Kind {
@@ -305,7 +380,8 @@ func (t *Tracer) event(e *rawEvent) Event {
 	case Exit:
 		ev.Code = int(e.Code)
 	case Call:
-		ev.Name = t.names[int(e.Code)]
+		ev.Name = t.name(int(e.Code))
+		ev.Ret, ev.RetKnown = e.Ret, t.stream
 		switch ev.Name {
 		case "connect":
 			n := min(int(e.Len), len(e.Data))
@@ -332,7 +408,18 @@ type rawEvent struct {
 	Code  int32
 	Len   uint32
 	Flags uint32
+	Ret   int64
 	Data  [256]int8
+}
+
+// rawSys mirrors struct sys_event of bpf/tracer.c.
+type rawSys struct {
+	Kind  uint32
+	Pid   uint32
+	Nr    int32
+	Known uint32
+	Ret   int64
+	Arg0  int64
 }
 
 // Lost returns how many events found the ring buffer full.

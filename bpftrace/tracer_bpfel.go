@@ -16,7 +16,7 @@ import (
 type tracerConfig struct {
 	_        structs.HostLayout
 	Mode     uint32
-	Pad      uint32
+	Stream   uint32
 	NsDev    uint64
 	NsIno    uint64
 	CgroupId uint64
@@ -25,7 +25,6 @@ type tracerConfig struct {
 
 type tracerProcCounts struct {
 	_           structs.HostLayout
-	Total       uint64
 	Transitions uint64
 	Last        int64
 	Counts      [512]uint32
@@ -77,6 +76,7 @@ type tracerProgramSpecs struct {
 	ProcessExit *ebpf.ProgramSpec `ebpf:"process_exit"`
 	ProcessFork *ebpf.ProgramSpec `ebpf:"process_fork"`
 	SysEnter    *ebpf.ProgramSpec `ebpf:"sys_enter"`
+	SysExit     *ebpf.ProgramSpec `ebpf:"sys_exit"`
 }
 
 // tracerMapSpecs contains maps before they are loaded into the kernel.
@@ -156,6 +156,7 @@ type tracerPrograms struct {
 	ProcessExit *ebpf.Program `ebpf:"process_exit"`
 	ProcessFork *ebpf.Program `ebpf:"process_fork"`
 	SysEnter    *ebpf.Program `ebpf:"sys_enter"`
+	SysExit     *ebpf.Program `ebpf:"sys_exit"`
 }
 
 func (p *tracerPrograms) Close() error {
@@ -164,6 +165,7 @@ func (p *tracerPrograms) Close() error {
 		p.ProcessExit,
 		p.ProcessFork,
 		p.SysEnter,
+		p.SysExit,
 	)
 }
 

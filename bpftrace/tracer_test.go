@@ -21,6 +21,9 @@ import (
 
 const helperEnv = "BPFTRACE_TEST_HELPER"
 
+// missingFile is a path the stream helper opens, and fails to.
+const missingFile = "/nonexistent/detector-bpftrace-test"
+
 // TestMain lets the test binary act as the helper: getppid makes exactly
 // 10,000 getppid calls, says "ready" and waits for stdin to close.
 func TestMain(m *testing.M) {
@@ -34,6 +37,12 @@ func TestMain(m *testing.M) {
 		os.Stdout.WriteString("ready\n")
 		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
+	case "stream":
+		for range 10000 {
+			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
+		}
+		syscall.Open(missingFile, syscall.O_RDONLY, 0)
+		os.Exit(5)
 	}
 	os.Exit(3)
 }
@@ -374,5 +383,60 @@ func TestHistogramEqualsStrace(t *testing.T) {
 	delete(want, "exit_group")
 	if !maps.Equal(c.Names, want) {
 		t.Fatalf("ebpf histogram %v\nstrace histogram %v", c.Names, want)
+	}
+}
+
+// TestStreamEveryCall: in stream mode every call comes as an event with
+// its return value: the helper's 10,000 getppid calls, each returning its
+// parent's pid; its failed openat with the path and -ENOENT; its
+// exit_group with the status and no return.
+func TestStreamEveryCall(t *testing.T) {
+	var mu sync.Mutex
+	var evs []Event
+	tr := openOrSkip(t, Config{Mode: All, Stream: true, Calls: []string{"openat"}, Events: func(e Event) {
+		mu.Lock()
+		evs = append(evs, e)
+		mu.Unlock()
+	}})
+	defer tr.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=stream")
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
+		t.Fatalf("helper: %v", err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	mu.Lock()
+	defer mu.Unlock()
+	var getppid, opened, exited int
+	for _, e := range evs {
+		if e.Pid != pid {
+			continue
+		}
+		switch {
+		case e.Kind == Sys && e.Name == "getppid":
+			if !e.RetKnown || e.Ret != int64(os.Getpid()) {
+				t.Fatalf("getppid event %+v, want return %d", e, os.Getpid())
+			}
+			getppid++
+		case e.Kind == Call && e.Name == "openat" && e.Path == missingFile:
+			if !e.RetKnown || e.Ret != -int64(syscall.ENOENT) {
+				t.Fatalf("openat event %+v, want -ENOENT", e)
+			}
+			opened++
+		case e.Kind == Sys && e.Name == "exit_group":
+			if e.RetKnown || e.Arg0 != 5 {
+				t.Fatalf("exit_group event %+v", e)
+			}
+			exited++
+		case e.Kind == Sys && e.Name == "execve":
+			t.Fatalf("a successful execve came as a call event: %+v", e)
+		}
+	}
+	if getppid != 10000 || opened != 1 || exited != 1 {
+		t.Fatalf("getppid %d events (want 10000), openat %d (want 1), exit_group %d (want 1)", getppid, opened, exited)
 	}
 }

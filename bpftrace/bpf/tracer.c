@@ -23,12 +23,13 @@ struct pt_regs {
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;
+	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
 
 #define PATH_LEN 256
 #define ADDR_LEN 128
 
-enum { EV_FORK = 1, EV_EXEC = 2, EV_EXIT = 3, EV_CALL = 4 };
+enum { EV_FORK = 1, EV_EXEC = 2, EV_EXIT = 3, EV_CALL = 4, EV_SYS = 5 };
 
 // struct event is mirrored by rawEvent in tracer.go (kept out of the BTF
 // on purpose: a global naming it would add a .bss map).
@@ -39,7 +40,19 @@ struct event {
 	__s32 code;     // EV_EXIT: exit code (wait status); EV_CALL: call number
 	__u32 len;      // EV_CALL connect: sockaddr length
 	__u32 flags;    // EV_CALL openat: the open flags; connect, listen: the descriptor
+	__s64 ret;      // EV_CALL in stream mode: the return value
 	char data[PATH_LEN]; // EV_EXEC filename; EV_CALL path or sockaddr bytes
+};
+
+// struct sys_event is a call without its arguments (stream mode), mirrored
+// by rawSys in tracer.go.
+struct sys_event {
+	__u32 kind;     // EV_SYS
+	__u32 pid;
+	__s32 nr;
+	__u32 known;    // 1 when ret is the return value (not for exit, exit_group, rt_sigreturn)
+	__s64 ret;
+	__s64 arg0;     // the first argument (exit and exit_group: the status)
 };
 
 // Ring buffer of events; its size is set by the loader.
@@ -56,29 +69,31 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-// calls is the set of call numbers whose arguments are sent as events.
+#define MAX_NR 512
+
+// calls marks (1) the call numbers whose arguments are sent as events; an
+// array, whose lookups the verifier inlines.
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_NR);
 	__type(key, __u32);
 	__type(value, __u8);
 } calls SEC(".maps");
-
-#define MAX_NR 512
 
 enum { MODE_ALL = 0, MODE_PIDNS = 1, MODE_CGROUP = 2 };
 
 struct config {
 	__u32 mode;
-	__u32 pad;
+	__u32 stream; // every call is an event, at its exit, with its return value
 	__u64 ns_dev;
 	__u64 ns_ino;
 	__u64 cgroup_id;
 	__u64 wakeup; // wake the reader once this many bytes wait in the ring
 };
 
+// The total is the counts' sum, left to user space: one atomic add less
+// per call.
 struct proc_counts {
-	__u64 total;
 	__u64 transitions;
 	__s64 last; // last call number, -1 before the first call
 	__u32 counts[MAX_NR];
@@ -164,19 +179,10 @@ static __always_inline void submit(struct event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
-static __always_inline void call_event(struct bpf_raw_tracepoint_args *ctx, long nr, __u32 tgid)
+// fill reads the arguments of a described call from its registers: at
+// entry, or at exit in stream mode (a failed call leaves them as they were).
+static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr)
 {
-	__u32 n = nr;
-	if (!bpf_map_lookup_elem(&calls, &n))
-		return;
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	struct event *e = reserve();
-	if (!e)
-		return;
-	e->kind = EV_CALL;
-	e->pid = tgid;
-	e->child = 0;
-	e->code = nr;
 	e->flags = 0;
 	e->len = 0;
 	e->data[0] = 0;
@@ -199,7 +205,39 @@ static __always_inline void call_event(struct bpf_raw_tracepoint_args *ctx, long
 		if (bpf_probe_read_user(e->data, len & (ADDR_LEN - 1) ? len & (ADDR_LEN - 1) : 0, addr) < 0)
 			e->len = 0;
 	}
+}
+
+static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid, __s64 ret)
+{
+	struct event *e = reserve();
+	if (!e)
+		return;
+	e->kind = EV_CALL;
+	e->pid = tgid;
+	e->child = 0;
+	e->code = nr;
+	e->ret = ret;
+	fill(e, regs, nr);
 	submit(e);
+}
+
+static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 ret, __s64 arg0)
+{
+	struct sys_event *e = bpf_ringbuf_reserve(&events, sizeof(struct sys_event), 0);
+	if (!e) {
+		__u32 k = 0;
+		__u64 *l = bpf_map_lookup_elem(&lost, &k);
+		if (l)
+			*l += 1;
+		return;
+	}
+	e->kind = EV_SYS;
+	e->pid = tgid;
+	e->nr = nr;
+	e->known = known;
+	e->ret = ret;
+	e->arg0 = arg0;
+	submit((struct event *)e);
 }
 
 SEC("raw_tracepoint/sched_process_fork")
@@ -220,6 +258,7 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	e->pid = ptgid;
 	e->child = ctgid;
 	e->code = 0;
+	e->ret = 0;
 	e->len = 0;
 	e->flags = 0;
 	e->data[0] = 0;
@@ -240,11 +279,9 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct proc_counts *z = bpf_map_lookup_elem(&zero, &k);
 	if (z) {
 		z->last = 59;
-		z->total = 1;
 		z->counts[59] = 1;
 		bpf_map_update_elem(&procs, &tgid, z, BPF_ANY);
 		z->counts[59] = 0;
-		z->total = 0;
 		z->last = -1;
 	}
 	struct event *e = reserve();
@@ -254,6 +291,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->child = 0;
 	e->code = 0;
+	e->ret = 0;
 	e->len = 0;
 	e->flags = 0;
 	const char *fn = BPF_CORE_READ(bprm, filename);
@@ -262,19 +300,39 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+static __always_inline int described(long nr)
+{
+	__u32 n = nr;
+	__u8 *d = bpf_map_lookup_elem(&calls, &n);
+	return d && *d;
+}
+
 SEC("raw_tracepoint/sys_enter")
 int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	long nr = (long)ctx->args[1];
 	if (nr < 0 || nr >= MAX_NR)
 		return 0;
-	if (!wanted())
-		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	call_event(ctx, nr, tgid);
+	__u32 k = 0;
+	// A process with counts passed the filter when they were made (a
+	// process never leaves its pid namespace), so the filter is asked
+	// only of processes without.
 	struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p && !wanted())
+		return 0;
+	struct config *c = bpf_map_lookup_elem(&cfg, &k);
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	if (c && c->stream) {
+		// exit and exit_group never return, and rt_sigreturn returns
+		// with the registers of before the signal (its number lost):
+		// their events are sent now.
+		if (nr == 60 || nr == 231 || nr == 15)
+			sys_event(nr, tgid, 0, 0, BPF_CORE_READ(regs, di));
+	} else if (described(nr)) {
+		call_event(regs, nr, tgid, 0);
+	}
 	if (!p) {
-		__u32 k = 0;
 		struct proc_counts *z = bpf_map_lookup_elem(&zero, &k);
 		if (!z)
 			return 0;
@@ -289,12 +347,42 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		if (!p)
 			return 0;
 	}
-	__sync_fetch_and_add(&p->total, 1);
 	__sync_fetch_and_add(&p->counts[nr & (MAX_NR - 1)], 1);
 	__s64 last = p->last;
 	if (last >= 0 && last != nr)
 		__sync_fetch_and_add(&p->transitions, 1);
 	p->last = nr;
+	return 0;
+}
+
+// sys_exit sends, in stream mode, every call as it returns: the described
+// ones with their arguments, the others with their number and result.
+// The calls that make processes are told by their fork events (and the
+// child's own return from them is no call); a successful execve by its
+// exec event.
+SEC("raw_tracepoint/sys_exit")
+int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 k = 0;
+	struct config *c = bpf_map_lookup_elem(&cfg, &k);
+	if (!c || !c->stream)
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	__s64 ret = (__s64)ctx->args[1];
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr < 0 || nr >= MAX_NR)
+		return 0;
+	if ((nr == 59 && ret == 0) || nr == 15)
+		return 0;
+	if ((nr == 56 || nr == 57 || nr == 58 || nr == 435) && ret == 0)
+		return 0;
+	if (!wanted())
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (described(nr))
+		call_event(regs, nr, tgid, ret);
+	else
+		sys_event(nr, tgid, 1, ret, BPF_CORE_READ(regs, di));
 	return 0;
 }
 
@@ -319,6 +407,7 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	e->pid = tgid;
 	e->child = 0;
 	e->code = BPF_CORE_READ(task, exit_code);
+	e->ret = 0;
 	e->len = 0;
 	e->flags = 0;
 	e->data[0] = 0;
