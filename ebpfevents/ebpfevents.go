@@ -4,7 +4,8 @@
 // them alike. The kernel side reads a call's arguments at its entry; what
 // it cannot see (a relative path's folder, a socket's addresses, a new
 // program's argv) is read from /proc while the process runs, best effort.
-// Return values are unknown ("= ?").
+// Return values are known in stream mode (bpftrace.Config.Stream), where
+// every call is an event; otherwise they are unknown ("= ?").
 package ebpfevents
 
 import (
@@ -13,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,13 +30,27 @@ import (
 
 // Converter describes events; its zero value is not ready: use New.
 type Converter struct {
-	fs procfs.FS
+	fs     procfs.FS
+	stream bool
+	// forked is, in stream mode, each process's last new child, as its
+	// fork event told it, until the call that made it returns.
+	forked map[int]int
 }
 
 // New returns a converter reading the host's /proc.
 func New() *Converter {
 	fs, _ := procfs.NewDefaultFS()
 	return &Converter{fs: fs}
+}
+
+// NewStream returns a converter of a stream-mode tracer's events
+// (bpftrace.Config.Stream with StreamCalls): a fork is then a spawn alone,
+// its clone call coming as the parent's call event.
+func NewStream() *Converter {
+	c := New()
+	c.stream = true
+	c.forked = map[int]int{}
+	return c
 }
 
 // Events feeds the trace events ev stands for, timed now (since the
@@ -47,8 +63,12 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 	}
 	switch ev.Kind {
 	case bpftrace.Fork:
-		emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid,
-			Call: trace.NewCall(ev.Pid, "clone", "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD", int64(ev.Child), true, "")})
+		if c.stream {
+			c.forked[ev.Pid] = ev.Child
+		} else {
+			emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid,
+				Call: trace.NewCall(ev.Pid, "clone", "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD", int64(ev.Child), true, "")})
+		}
 		emit(&trace.Event{Kind: trace.EventSpawn, PID: ev.Pid, Child: ev.Child})
 	case bpftrace.Exec:
 		// The new program's argv, read while it runs (a program that
@@ -66,7 +86,25 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 		if call := c.call(ev); call != nil {
 			emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: call})
 		}
+	case bpftrace.Sys:
+		args := ""
+		switch ev.Name {
+		case "exit", "exit_group":
+			args = strconv.FormatInt(ev.Arg0, 10)
+		case "clone", "clone3", "fork", "vfork":
+			// The child's number as the kernel returned it is the one in
+			// the caller's pid namespace; the events name processes by
+			// their numbers on the host, as the fork event did.
+			if child, ok := c.forked[ev.Pid]; ok && ev.Ret > 0 {
+				ev.Ret = int64(child)
+				delete(c.forked, ev.Pid)
+			}
+		}
+		emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: newCall(ev, args)})
 	case bpftrace.Exit:
+		if c.stream {
+			delete(c.forked, ev.Pid)
+		}
 		e := &trace.Event{Kind: trace.EventExit, PID: ev.Pid, ExitCode: (ev.Code >> 8) & 0xff}
 		if sig := ev.Code & 0x7f; sig != 0 {
 			e.Signal = unix.SignalName(syscall.Signal(sig))
@@ -83,6 +121,24 @@ func ExecCall(pid int, path string, argv []string) *trace.Call {
 // Calls are the calls whose events the converter describes.
 var Calls = []string{"openat", "connect", "listen"}
 
+// StreamCalls are the calls whose arguments a stream-mode tracer sends:
+// Calls, and execve, whose successes come as exec events and whose
+// failures come as calls.
+var StreamCalls = append(slices.Clip(Calls), "execve")
+
+// newCall makes ev's call with args, its return value in strace's terms:
+// a failure is -1 and its errno's name.
+func newCall(ev bpftrace.Event, args string) *trace.Call {
+	ret, errno := ev.Ret, ""
+	if ev.RetKnown && ret < 0 && ret > -4096 {
+		ret, errno = -1, unix.ErrnoName(syscall.Errno(-ev.Ret))
+		if errno == "" {
+			errno = "ERRNO_" + strconv.FormatInt(-ev.Ret, 10) // as strace names it
+		}
+	}
+	return trace.NewCall(ev.Pid, ev.Name, args, ret, ev.RetKnown, errno)
+}
+
 // call describes a call event in strace's notation, with what the kernel
 // side read at its entry and what /proc tells of its descriptors; its
 // return value is unknown.
@@ -96,15 +152,29 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 				dir += "<" + cwd + ">"
 			}
 		}
-		return trace.NewCall(ev.Pid, "openat", dir+", "+Quote(ev.Path)+", "+openFlags(ev.Flags), 0, false, "")
+		return newCall(ev, dir+", "+Quote(ev.Path)+", "+openFlags(ev.Flags))
 	case "connect":
 		addr, n := sockaddrText(ev.Addr)
 		if addr == "" {
-			return nil
+			if !ev.RetKnown {
+				return nil
+			}
+			// A family not described here: its number alone.
+			addr, n = "NULL", 0
+			if len(ev.Addr) >= 2 {
+				addr, n = "{sa_family="+strconv.Itoa(int(binary.LittleEndian.Uint16(ev.Addr)))+"}", len(ev.Addr)
+			}
 		}
-		return trace.NewCall(ev.Pid, "connect", c.fdText(ev.Pid, ev.Flags)+", "+addr+", "+strconv.Itoa(n), 0, false, "")
+		return newCall(ev, c.fdText(ev.Pid, ev.Flags)+", "+addr+", "+strconv.Itoa(n))
 	case "listen":
-		return trace.NewCall(ev.Pid, "listen", c.fdText(ev.Pid, ev.Flags)+", 4096", 0, false, "")
+		return newCall(ev, c.fdText(ev.Pid, ev.Flags)+", 4096")
+	case "execve":
+		// Only failures come as calls (stream mode): the program did not
+		// change, and its argv is not known.
+		return newCall(ev, Quote(ev.Path)+", "+quoteArray([]string{ev.Path})+", 0x0 /* 0 vars */")
+	}
+	if ev.RetKnown {
+		return newCall(ev, "")
 	}
 	return nil
 }

@@ -1,12 +1,16 @@
 package ebpfevents
 
 import (
+	"bytes"
 	"encoding/binary"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
+	"detector/bpftrace"
 	"detector/trace"
 )
 
@@ -84,4 +88,62 @@ func FuzzQuote(f *testing.F) {
 			t.Fatalf("Quote(%q) = %q reads back %q (%v)", s, q, got, ok)
 		}
 	})
+}
+
+// TestStreamEvents: in stream mode a call event carries its result as
+// strace writes it (a failure as -1 and its errno's name), a fork is a
+// spawn alone, the forking call returns the child's number on the host,
+// and an exit_group has its status and no result; the lines these make
+// read back as the same calls.
+func TestStreamEvents(t *testing.T) {
+	c := NewStream()
+	var got []string
+	var log []byte
+	feed := func(e *trace.Event) {
+		s := e.Kind.String()
+		if e.Call != nil {
+			s += " " + strings.TrimSpace(string(e.AppendLine(nil)))
+		}
+		if e.Kind == trace.EventSpawn {
+			s += " " + strconv.Itoa(e.PID) + ">" + strconv.Itoa(e.Child)
+		}
+		got = append(got, s)
+		log = e.AppendLine(log)
+	}
+	for _, ev := range []bpftrace.Event{
+		{Kind: bpftrace.Sys, Pid: 7, Name: "getppid", Ret: 1, RetKnown: true},
+		{Kind: bpftrace.Call, Pid: 7, Name: "openat", Path: "/etc/shadow", Ret: -int64(unix.EACCES), RetKnown: true},
+		{Kind: bpftrace.Call, Pid: 7, Name: "execve", Path: "/tmp/x", Ret: -int64(unix.ENOENT), RetKnown: true},
+		{Kind: bpftrace.Fork, Pid: 7, Child: 4242},
+		{Kind: bpftrace.Sys, Pid: 7, Name: "clone", Ret: 3, RetKnown: true},
+		{Kind: bpftrace.Sys, Pid: 7, Name: "clone", Ret: 4, RetKnown: true}, // a thread: no fork event
+		{Kind: bpftrace.Sys, Pid: 4242, Name: "exit_group", Arg0: 3},
+		{Kind: bpftrace.Exit, Pid: 4242, Code: 3 << 8},
+		{Kind: bpftrace.Sys, Pid: 7, Name: "syscall_0x1ff", Ret: -600, RetKnown: true},
+	} {
+		c.Events(ev, 1700000000*time.Second, feed)
+	}
+	want := []string{
+		"call 7 1700000000.000000 getppid() = 1",
+		`call 7 1700000000.000000 openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = -1 EACCES`,
+		`call 7 1700000000.000000 execve("/tmp/x", ["/tmp/x"], 0x0 /* 0 vars */) = -1 ENOENT`,
+		"spawn 7>4242",
+		"call 7 1700000000.000000 clone() = 4242",
+		"call 7 1700000000.000000 clone() = 4",
+		"call 4242 1700000000.000000 exit_group(3) = ?",
+		"exit",
+		"call 7 1700000000.000000 syscall_0x1ff() = -1 ERRNO_600",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	n := 0
+	if _, err := trace.ParseEvents(bytes.NewReader(log), func(e *trace.Event) error {
+		if e.Kind == trace.EventCall {
+			n++
+		}
+		return nil
+	}); err != nil || n != 7 {
+		t.Fatalf("the log reads back as %d calls (%v), want 7:\n%s", n, err, log)
+	}
 }
