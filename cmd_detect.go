@@ -60,9 +60,6 @@ func runDetect(c *cli.Context, paths []string) error {
 	}
 	o.Consumers = b.consumers
 	o.Sequences = m.Spec().Sequences
-	if o.Sequences && o.Run.Tracer == "ebpf" {
-		return withHint(fmt.Errorf("the model (%s) reads call sequences, which the eBPF tracer does not record", m.Spec().Title), "detect with --tracer strace")
-	}
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err

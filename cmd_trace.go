@@ -2,18 +2,24 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"detector/bpftrace"
+	"detector/ebpfevents"
 	"detector/pipeline"
 	"detector/report"
 	"detector/sandbox"
+	"detector/trace"
 )
 
 func traceCommand() *cli.Command {
@@ -28,6 +34,7 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of the run, all its processes together, to `SIZE`"},
 			&cli.BoolFlag{Name: "no-sandbox", Usage: "run WITHOUT isolation (only for programs you trust)"},
 			&cli.StringFlag{Name: "output-dir", Usage: "write the command's standard output and error (bounded) to stdout.txt and stderr.txt in folder `DIR`; without it they are shown on stderr"},
+			&cli.StringFlag{Name: "tracer", Value: "strace", Usage: "trace with `TRACER` strace, ebpf (every call and its result from the kernel, in strace's notation, the arguments of exec, openat, connect and listen alone; root or CAP_BPF+CAP_PERFMON) or auto (ebpf when it loads, else strace)"},
 		},
 		Action: runTrace,
 	}
@@ -57,6 +64,9 @@ func runTrace(c *cli.Context) error {
 	if ro.MaxMemory, err = parseMemory(c.String("max-memory")); err != nil {
 		return err
 	}
+	if ro.Tracer, err = resolveTracer(c); err != nil {
+		return err
+	}
 	if ro.NoSandbox {
 		warnf("--no-sandbox: the command runs WITHOUT isolation, with your privileges")
 	} else {
@@ -67,7 +77,7 @@ func runTrace(c *cli.Context) error {
 	out := c.String("out")
 	if out == "-" {
 		bw := bufio.NewWriterSize(os.Stdout, 1<<16)
-		res, err := sandbox.Run(c.Context, ro, argv, bw)
+		res, err := runTraced(c.Context, ro, argv, bw)
 		if ferr := bw.Flush(); err == nil {
 			err = ferr
 		}
@@ -83,7 +93,7 @@ func runTrace(c *cli.Context) error {
 	}
 	defer dst.abort()
 	bw := bufio.NewWriterSize(dst.w, 1<<16)
-	res, err := sandbox.Run(c.Context, ro, argv, bw)
+	res, err := runTraced(c.Context, ro, argv, bw)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -97,6 +107,60 @@ func runTrace(c *cli.Context) error {
 		err = dst.commit()
 	}
 	return traceDone(c, res, err, out)
+}
+
+// runTraced runs argv and writes its log to w: strace's own, or, with the
+// eBPF tracer, its stream of events written in strace's notation (see
+// trace.Event.AppendLine), cut at ro.MaxTrace as strace's would be.
+func runTraced(ctx context.Context, ro sandbox.RunOptions, argv []string, w io.Writer) (sandbox.RunResult, error) {
+	if ro.Tracer != "ebpf" {
+		return sandbox.Run(ctx, ro, argv, w)
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	conv := ebpfevents.NewStream()
+	var (
+		line      []byte
+		n         int64
+		truncated bool
+		writeErr  error
+	)
+	ro.Stream = true
+	ro.Events = func(ev bpftrace.Event) {
+		now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
+		conv.Events(ev, now, func(e *trace.Event) {
+			if truncated || writeErr != nil {
+				return
+			}
+			line = e.AppendLine(line[:0])
+			if n+int64(len(line)) > ro.MaxTrace {
+				truncated = true
+				cancel()
+				return
+			}
+			n += int64(len(line))
+			if _, err := w.Write(line); err != nil {
+				writeErr = err
+				cancel()
+			}
+		})
+	}
+	res, err := sandbox.Run(ctx, ro, argv, io.Discard)
+	var ns *sandbox.NotStartedError
+	switch {
+	case errors.As(err, &ns):
+		return res, fmt.Errorf("the command did not start: %s", ns.Reason)
+	case writeErr != nil:
+		return res, fmt.Errorf("write trace: %w", writeErr)
+	case truncated && errors.Is(err, context.Canceled) && parent.Err() == nil:
+		err = nil // the cut's own cancelling
+	}
+	res.Truncated = res.Truncated || truncated
+	if err == nil && res.Lost > 0 {
+		warnf("%d events were lost (the reader fell behind): the log misses calls", res.Lost)
+	}
+	return res, err
 }
 
 // traceDone reports a finished trace and ends detector with the traced

@@ -104,9 +104,6 @@ func runTrain(c *cli.Context, paths []string) error {
 		return err
 	}
 	o.Sequences = spec.Sequences
-	if spec.Sequences && o.Run.Tracer == "ebpf" {
-		return withHint(fmt.Errorf("%s reads call sequences, which the eBPF tracer does not record (it counts in the kernel)", spec.Title), "train it with --tracer strace")
-	}
 	t, err := collect(c.Context, paths, o)
 	if errors.Is(err, errInterrupted) {
 		return errors.New("interrupted: model not written")

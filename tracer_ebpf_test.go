@@ -68,7 +68,111 @@ func TestTracerEBPFModel(t *testing.T) {
 	}
 	wantError(t, run(t, nil, "features", "--tracer", "dtrace", "--", "true"), `unknown tracer "dtrace"`)
 	wantError(t, run(t, nil, "features", "--tracer", "ebpf", "--no-sandbox", "--", "true"), "--no-sandbox")
-	wantError(t, run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--model", m+"2", "--", "true"), "call sequences")
+}
+
+// Sequence models train and detect under ebpf, the tracer then sending
+// every call: on the commands of the README's example, the n-gram model
+// flags no more fresh benign invocations and no fewer suspicious
+// fixtures than the acceptance test of the example asks of strace.
+func TestTracerEBPFSequences(t *testing.T) {
+	needEBPF(t)
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+		t.Fatalf("train: %d %s", r.code, r.stderr)
+	}
+	r := run(t, nil, "detect", "--tracer", "ebpf", "--model", m, "--output", "json", "--commands", "fixtures/commands/fresh.txt", "fixtures/suspicious")
+	if r.code != 0 && r.code != 1 {
+		t.Fatalf("detect: %d %s", r.code, r.stderr)
+	}
+	var benign, flaggedBenign, suspicious, flaggedSuspicious int
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var row struct {
+			Sample  string `json:"sample"`
+			Verdict string `json:"verdict"`
+		}
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		bad := row.Verdict == "anomalous"
+		if strings.Contains(row.Sample, "suspicious") {
+			suspicious++
+			if bad {
+				flaggedSuspicious++
+			}
+		} else {
+			benign++
+			if bad {
+				flaggedBenign++
+			}
+		}
+	}
+	if benign != 10 || suspicious != 21 {
+		t.Fatalf("%d benign and %d suspicious rows, want 10 and 21:\n%s", benign, suspicious, r.stdout)
+	}
+	if flaggedBenign > 2 || flaggedSuspicious < 15 {
+		t.Errorf("n-gram under ebpf flags %d of 10 fresh benign invocations (at most 2) and %d of 21 suspicious fixtures (at least 15)", flaggedBenign, flaggedSuspicious)
+	}
+}
+
+// trace --tracer ebpf writes a log in strace's notation that detector
+// reads back: its histogram equals the one --tracer strace counts, its
+// first line is the program's execve; --max-trace cuts it.
+func TestTraceEBPFLog(t *testing.T) {
+	needEBPF(t)
+	needStrace(t)
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "perl.log")
+	prog := []string{perl, "-e", "syscall(110) for 1..1000; open(F, '<', '/nonexistent/x'); exit 3"}
+	r := run(t, nil, append([]string{"trace", "--tracer", "ebpf", "--out", log, "--"}, prog...)...)
+	if r.code != 3 {
+		t.Fatalf("trace: %d %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	if !strings.Contains(first, `execve("`+perl+`"`) {
+		t.Errorf("first line %q is not the program's execve", first)
+	}
+	if !strings.Contains(string(b), `"/nonexistent/x", O_RDONLY|O_CLOEXEC) = -1 ENOENT`) {
+		t.Errorf("no failed openat in the log:\n%s", b)
+	}
+	hist := func(args ...string) map[string]float64 {
+		r := run(t, nil, append([]string{"features", "--output", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("features %v: %d %s", args, r.code, r.stderr)
+		}
+		var row struct {
+			Syscalls map[string]float64 `json:"syscalls"`
+		}
+		if err := json.Unmarshal([]byte(strings.SplitN(r.stdout, "\n", 2)[0]), &row); err != nil {
+			t.Fatal(err)
+		}
+		return row.Syscalls
+	}
+	fromLog, fromStrace := hist("--input", "strace", log), hist(append([]string{"--tracer", "strace", "--"}, prog...)...)
+	if fromLog["getppid"] != 1000 {
+		t.Errorf("the log has %v getppid calls, want 1000", fromLog["getppid"])
+	}
+	for n, k := range fromStrace {
+		if fromLog[n] != k {
+			t.Errorf("%s: the ebpf log has %v, strace %v", n, fromLog[n], k)
+		}
+	}
+	if len(fromLog) != len(fromStrace) {
+		t.Errorf("the ebpf log names %d calls, strace %d", len(fromLog), len(fromStrace))
+	}
+
+	cut := filepath.Join(dir, "cut.log")
+	r = run(t, nil, append([]string{"trace", "--tracer", "ebpf", "--max-trace", "4KiB", "--out", cut, "--"}, prog...)...)
+	if st, err := os.Stat(cut); err != nil || st.Size() > 4096 || st.Size() == 0 || !strings.Contains(r.stderr, "trace truncated") {
+		t.Errorf("--max-trace 4KiB: %v %v, stderr %s", st, err, r.stderr)
+	}
 }
 
 // Without the privilege to load BPF programs, --tracer ebpf is one error

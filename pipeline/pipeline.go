@@ -295,6 +295,9 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	var err error
 	var st trace.Stats
 	var kc *kernelCount
+	if kernel && len(s.Consumers) == 0 && rec == nil {
+		add = nil // the kernel's counts are all there is to read: no events
+	}
 	if src.Kind == samples.KindExec && src.Argv != nil {
 		s.Run, st, kc, err = runSample(ctx, src.Argv, o, add)
 	} else if src.Kind == samples.KindExec {
@@ -344,19 +347,27 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 		defer f.Close()
 		ro.Stdin = f
 	}
+	// Sequence models read every call: the tracer sends them all.
+	ro.Stream = ro.Stream || o.Sequences
 	conv := ebpfevents.New()
+	if ro.Stream {
+		conv = ebpfevents.NewStream()
+	}
 	var st trace.Stats
 	var addErr error
-	ro.Events = func(ev bpftrace.Event) {
-		now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
-		conv.Events(ev, now, func(e *trace.Event) {
-			if e.Kind == trace.EventCall {
-				st.Calls++
-			}
-			if err := add(e); err != nil && addErr == nil {
-				addErr = err
-			}
-		})
+	ro.Events = nil
+	if add != nil {
+		ro.Events = func(ev bpftrace.Event) {
+			now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
+			conv.Events(ev, now, func(e *trace.Event) {
+				if e.Kind == trace.EventCall {
+					st.Calls++
+				}
+				if err := add(e); err != nil && addErr == nil {
+					addErr = err
+				}
+			})
+		}
 	}
 	r, err := sandbox.Run(ctx, ro, argv, io.Discard)
 	var ns *sandbox.NotStartedError

@@ -72,6 +72,15 @@ type RunOptions struct {
 	// CAP_BPF and CAP_PERFMON, and the sandbox (not NoSandbox).
 	Tracer string
 	Events func(bpftrace.Event)
+	// Stream, with Tracer "ebpf" and Events, makes every call of the run
+	// an event, with its return value (bpftrace.Config.Stream; the calls
+	// of ebpfevents.StreamCalls with their arguments): the whole stream,
+	// as strace would see it, for sequence models and logs. It costs an
+	// event per call.
+	Stream bool
+	// untraced runs the program in the sandbox as the eBPF tracer's runs
+	// do, without any tracer: the baseline of the tracers' benchmarks.
+	untraced bool
 	// Stdin, when set, is copied into the program's standard input, a pipe
 	// (the sandbox never gets a descriptor of the caller's file); nil
 	// means /dev/null. Copying stops when the run ends, whether or not the
@@ -139,8 +148,11 @@ func (s *countSum) add(c bpftrace.Counts) {
 // eventCalls are the calls the eBPF tracer describes: none without an
 // Events receiver.
 func (o RunOptions) eventCalls() []string {
-	if o.Events == nil {
+	switch {
+	case o.Events == nil:
 		return []string{}
+	case o.Stream:
+		return ebpfevents.StreamCalls
 	}
 	return ebpfevents.Calls
 }
@@ -207,11 +219,12 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		return res, errors.New("run: no program given")
 	}
 	ebpf := opts.Tracer == "ebpf"
-	if ebpf && opts.NoSandbox {
+	runner := ebpf || opts.untraced
+	if runner && opts.NoSandbox {
 		return res, errors.New("run: the eBPF tracer follows the sandbox's processes: it cannot run without the sandbox")
 	}
 	strace := ""
-	if !ebpf {
+	if !runner {
 		var err error
 		if strace, err = exec.LookPath("strace"); err != nil {
 			return res, ErrNoStrace
@@ -236,7 +249,7 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		CPU:     uint64(math.Ceil(opts.Timeout.Seconds())) + 1,
 	}
 	cfg.Argv = append(cfg.Argv, argv...)
-	if ebpf {
+	if runner {
 		cfg.Argv, cfg.Runner = argv, true
 	}
 	var files []*os.File
@@ -456,17 +469,36 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 	// init leaves the gate.
 	var tr *bpftrace.Tracer
 	var counted countSum
-	if cfg.Runner {
+	preExec := map[int]bool{} // children of the init that have not yet run the program
+	if opts.Tracer == "ebpf" {
 		dev, ino, err := bpftrace.PidNSOf(cmd.Process.Pid)
 		if err == nil {
 			tr, err = bpftrace.Open(bpftrace.Config{Mode: bpftrace.PidNS, NSDev: dev, NSIno: ino, Calls: opts.eventCalls(),
+				Stream: opts.Stream && opts.Events != nil,
 				Events: func(ev bpftrace.Event) {
 					if ev.Kind == bpftrace.Exit && ev.Pid != cmd.Process.Pid {
 						if c, ok, err := tr.ExitedCounts(ev.Pid); err == nil && ok {
 							counted.add(c)
 						}
 					}
-					if opts.Events != nil && ev.Pid != cmd.Process.Pid {
+					// The init's own calls are not the program's, nor
+					// are those of the init's child before it becomes
+					// the program (the sandbox's last steps).
+					switch {
+					case ev.Pid == cmd.Process.Pid:
+						if ev.Kind == bpftrace.Fork {
+							preExec[ev.Child] = true
+						}
+						return
+					case preExec[ev.Pid] && ev.Kind == bpftrace.Exec:
+						delete(preExec, ev.Pid)
+					case preExec[ev.Pid] && ev.Kind == bpftrace.Exit:
+						delete(preExec, ev.Pid)
+						return
+					case preExec[ev.Pid]:
+						return
+					}
+					if opts.Events != nil {
 						opts.Events(ev)
 					}
 				}})

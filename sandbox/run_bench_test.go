@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"detector/bpftrace"
 )
 
 // benchScript is the short program timed by BenchmarkRun.
@@ -203,4 +205,62 @@ func BenchmarkSandboxSetup(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkTracers runs a syscall-heavy workload (20,000 files of /usr
+// found and read) plain, and in the sandbox untraced, under the eBPF
+// tracer (counting; counting with the events rules read; every call as
+// an event, as for sequence models and logs) and under strace, in turning
+// order within each op after a warm-up, so that the machine's load falls
+// on all alike. The metrics are each side's seconds per run and its ratio
+// to the sandbox untraced, the tracers' own cost; plain-x is the
+// sandbox's.
+func BenchmarkTracers(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("skipped: the eBPF tracer needs root")
+	}
+	if err := Check(); err != nil {
+		b.Skipf("no sandbox here: %v", err)
+	}
+	const work = "find /usr -type f 2>/dev/null | head -n 20000 | xargs cat >/dev/null 2>&1"
+	argv := []string{"/bin/sh", "-c", work}
+	events := func(bpftrace.Event) {}
+	sides := []struct {
+		name string
+		opts *RunOptions
+	}{
+		{"plain", nil},
+		{"untraced", &RunOptions{untraced: true}},
+		{"ebpf", &RunOptions{Tracer: "ebpf"}},
+		{"ebpf-events", &RunOptions{Tracer: "ebpf", Events: events}},
+		{"ebpf-stream", &RunOptions{Tracer: "ebpf", Events: events, Stream: true}},
+		{"strace", &RunOptions{}},
+	}
+	run := func(o *RunOptions) time.Duration {
+		start := time.Now()
+		if o == nil {
+			exec.Command(argv[0], argv[1:]...).Run()
+			return time.Since(start)
+		}
+		o.Timeout, o.MaxTrace = 5*time.Minute, 1<<40
+		if _, err := Run(context.Background(), *o, argv, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	run(nil) // the page cache holds the files from now on
+	total := make([]time.Duration, len(sides))
+	for i := 0; b.Loop(); i++ {
+		for k := range sides {
+			j := (i + k) % len(sides)
+			total[j] += run(sides[j].opts)
+		}
+	}
+	base := total[1].Seconds()
+	for j, s := range sides {
+		b.ReportMetric(total[j].Seconds()/float64(b.N), s.name+"-s")
+		if j != 1 {
+			b.ReportMetric(total[j].Seconds()/base, s.name+"-x")
+		}
+	}
 }
