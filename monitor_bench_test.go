@@ -89,8 +89,10 @@ func containsBytes(b []byte, s string) bool { return strings.Contains(string(b),
 
 // BenchmarkTracerFindCat measures findCat as a sample, in the sandbox:
 // untraced (the plain command, outside the sandbox), under
-// features --tracer ebpf and under features --tracer strace, alternating in
-// turning order after a warm-up.
+// features --tracer ebpf (the kernel's counts alone), detect --tracer ebpf
+// (the default rules judging the events too) and features --tracer strace,
+// alternating in turning order after a warm-up. Each traced side includes
+// detector's own start.
 func BenchmarkTracerFindCat(b *testing.B) {
 	if os.Getuid() != 0 {
 		b.Skip("needs root to load BPF programs")
@@ -102,7 +104,8 @@ func BenchmarkTracerFindCat(b *testing.B) {
 		start := time.Now()
 		cmd := exec.Command(argv[0], argv[1:]...)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			if _, ok := err.(*exec.ExitError); !ok || argv[0] == binary {
+			// detect's status 1 is a verdict (anomalous), not a failure.
+			if ee, ok := err.(*exec.ExitError); !ok || argv[0] == binary && (argv[1] != "detect" || ee.ExitCode() != 1) {
 				b.Fatalf("%v: %v %s", argv, err, out)
 			}
 		}
@@ -111,16 +114,23 @@ func BenchmarkTracerFindCat(b *testing.B) {
 	sample := func(tracer string) []string {
 		return []string{binary, "features", "--tracer", tracer, "--timeout", "120s", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat}
 	}
+	model := filepath.Join(b.TempDir(), "m.gob")
+	if out, err := exec.Command(binary, "train", "--tracer", "ebpf", "--commands", "fixtures/commands/train.txt", "--model", model).CombinedOutput(); err != nil {
+		b.Fatalf("train: %v %s", err, out)
+	}
+	detect := []string{binary, "detect", "--tracer", "ebpf", "--model", model, "--timeout", "120s", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat}
 	timed("/bin/sh", "-c", findCat)
-	var tUn, tEBPF, tStrace time.Duration
+	var tUn, tEBPF, tDetect, tStrace time.Duration
 	for i := 0; b.Loop(); i++ {
-		for k := range 3 {
-			switch (i + k) % 3 {
+		for k := range 4 {
+			switch (i + k) % 4 {
 			case 0:
 				tUn += timed("/bin/sh", "-c", findCat)
 			case 1:
 				tEBPF += timed(sample("ebpf")...)
 			case 2:
+				tDetect += timed(detect...)
+			case 3:
 				tStrace += timed(sample("strace")...)
 			}
 		}
@@ -128,8 +138,10 @@ func BenchmarkTracerFindCat(b *testing.B) {
 	n := float64(b.N)
 	b.ReportMetric(tUn.Seconds()/n, "untraced-s")
 	b.ReportMetric(tEBPF.Seconds()/n, "ebpf-s")
+	b.ReportMetric(tDetect.Seconds()/n, "detect-ebpf-s")
 	b.ReportMetric(tStrace.Seconds()/n, "strace-s")
 	b.ReportMetric(tEBPF.Seconds()/tUn.Seconds(), "ebpf-x")
+	b.ReportMetric(tDetect.Seconds()/tUn.Seconds(), "detect-ebpf-x")
 	b.ReportMetric(tStrace.Seconds()/tUn.Seconds(), "strace-x")
 }
 

@@ -22,7 +22,8 @@ func benchTracer(b *testing.B, c Config) *Tracer {
 }
 
 // BenchmarkGetppid is the per-call cost of getppid untraced, with
-// in-kernel counting only (no argument events), and with argument events of
+// in-kernel counting only (no argument events), in stream mode (every
+// call an event with its result), and with argument events of
 // openat (an openat loop, every call an event through the ring buffer).
 func BenchmarkGetppid(b *testing.B) {
 	loop := func(b *testing.B) {
@@ -41,6 +42,14 @@ func BenchmarkGetppid(b *testing.B) {
 		tr := benchTracer(b, Config{Calls: []string{}})
 		defer tr.Close()
 		loop(b)
+	})
+	b.Run("stream", func(b *testing.B) {
+		// Every call an event, read as fast as it comes.
+		tr := benchTracer(b, Config{Stream: true, Calls: []string{}, Events: func(Event) {}})
+		defer tr.Close()
+		loop(b)
+		lost, _ := tr.Lost()
+		b.ReportMetric(float64(lost)/float64(b.N), "lost/op")
 	})
 	b.Run("openat-untraced", openLoop)
 	b.Run("openat-counting", func(b *testing.B) {
