@@ -1,8 +1,11 @@
 package bpftrace
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -40,10 +43,17 @@ type Config struct {
 	// RingSize is the ring buffer's size in bytes, a power of two and a
 	// multiple of the page size; 0 means 1 MiB.
 	RingSize int
-	// Calls names the calls sent as events: execve and openat with their
-	// path, connect with its descriptor and address, listen with its
-	// descriptor, any other with its name alone. nil means execve, openat
-	// and connect.
+	// Calls names the calls sent as events, each with its first three
+	// arguments as numbers (Event.Args) and: execve, openat, unlink,
+	// unlinkat, chmod, fchmodat, truncate, stat, lstat, access,
+	// newfstatat, faccessat, faccessat2 and statx with their path;
+	// rename, renameat, renameat2, link, linkat, symlink and symlinkat
+	// with their two paths;
+	// delete_module with its name, prctl(PR_SET_NAME) with the name,
+	// connect with its descriptor and address, listen with its
+	// descriptor; what connect, listen, dup2, dup3, fchmod and
+	// finit_module's descriptor is (Event.FD). nil means execve, openat and
+	// connect.
 	Calls []string
 	// Stream makes every call of the chosen processes an event, sent as
 	// it returns, with its return value (Event.RetKnown): the calls named
@@ -80,7 +90,8 @@ type Event struct {
 	Child int // Fork
 	Code  int // Exit: wait status
 	Name  string
-	Path  string // Exec filename; Call: path of execve or openat
+	Path  string // Exec filename; Call: the (first) path, or a name
+	Path2 string // Call: the second path (rename, link, symlink)
 	Addr  []byte // Call connect: the sockaddr bytes (at most 128)
 	Flags int    // Call openat: the open flags (O_WRONLY, O_CREAT...); connect, listen: the descriptor
 	// Ret is the call's return value (a negative errno on failure) when
@@ -89,6 +100,28 @@ type Event struct {
 	Ret      int64
 	RetKnown bool
 	Arg0     int64 // Sys: the first argument
+	// Args are a Call's first three arguments as numbers (registers):
+	// descriptors, ids, modes, requests, flags.
+	Args [3]int64
+	// FD tells, for a Call whose first argument is a descriptor (connect,
+	// listen, dup2, dup3, fchmod, finit_module), what it was when the call
+	// was made; nil when the kernel side could not tell.
+	FD *FD
+	// Argv is an Exec's argument vector, read from the new program's
+	// memory; ArgvCut is set when it was longer than 1 KiB and cut.
+	Argv    []string
+	ArgvCut bool
+}
+
+// FD is what a descriptor is: a socket, with its family, type and
+// addresses, or something else (a file, a pipe), with its inode number.
+type FD struct {
+	Socket bool
+	Family int            // AF_INET, AF_INET6, AF_UNIX...
+	Type   int            // SOCK_STREAM, SOCK_DGRAM...
+	Local  netip.AddrPort // AF_INET and AF_INET6
+	Remote netip.AddrPort // AF_INET and AF_INET6; port 0 when not connected
+	Ino    uint64
 }
 
 // PidNSOf returns the device and inode of pid's pid namespace, for Config.
@@ -335,10 +368,19 @@ func (t *Tracer) read(deliver func(Event)) {
 		if deliver == nil {
 			continue
 		}
-		if len(rec.RawSample) == int(unsafe.Sizeof(rawSys{})) {
-			s := *(*rawSys)(unsafe.Pointer(&rec.RawSample[0]))
-			if Kind(s.Kind) == Sys {
+		if len(rec.RawSample) < 4 {
+			continue
+		}
+		switch Kind(binary.LittleEndian.Uint32(rec.RawSample)) {
+		case Sys:
+			if len(rec.RawSample) >= int(unsafe.Sizeof(rawSys{})) {
+				s := (*rawSys)(unsafe.Pointer(&rec.RawSample[0]))
 				deliver(Event{Kind: Sys, Pid: int(s.Pid), Name: t.name(int(s.Nr)), Ret: s.Ret, RetKnown: s.Known != 0, Arg0: s.Arg0})
+			}
+			continue
+		case Exec:
+			if len(rec.RawSample) >= int(unsafe.Sizeof(rawExec{})) {
+				deliver(execEvent((*rawExec)(unsafe.Pointer(&rec.RawSample[0]))))
 			}
 			continue
 		}
@@ -375,13 +417,13 @@ func (t *Tracer) event(e *rawEvent) Event {
 	switch ev.Kind {
 	case Fork:
 		ev.Child = int(e.Child)
-	case Exec:
-		ev.Path = cstring(e.Data[:])
 	case Exit:
 		ev.Code = int(e.Code)
 	case Call:
 		ev.Name = t.name(int(e.Code))
 		ev.Ret, ev.RetKnown = e.Ret, t.stream
+		ev.Args = e.Arg
+		ev.FD = fdOf(&e.FD)
 		switch ev.Name {
 		case "connect":
 			n := min(int(e.Len), len(e.Data))
@@ -394,10 +436,56 @@ func (t *Tracer) event(e *rawEvent) Event {
 			ev.Flags = int(e.Flags)
 		default:
 			ev.Path = cstring(e.Data[:])
+			ev.Path2 = cstring(e.Data2[:])
 			ev.Flags = int(e.Flags)
 		}
 	}
 	return ev
+}
+
+// execEvent decodes an exec event: its path, and its argv, the
+// arguments each ended by a NUL (the last one, when cut, by none).
+func execEvent(x *rawExec) Event {
+	ev := Event{Kind: Exec, Pid: int(x.Pid), ArgvCut: x.ArgvCut != 0}
+	ev.Path = cstringBytes(x.Path[:])
+	b := x.Argv[:min(int(x.ArgvLen), len(x.Argv))]
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, 0)
+		if i < 0 {
+			ev.Argv = append(ev.Argv, string(b))
+			break
+		}
+		ev.Argv = append(ev.Argv, string(b[:i]))
+		b = b[i+1:]
+	}
+	return ev
+}
+
+func cstringBytes(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// fdOf decodes what the kernel side read of a descriptor.
+func fdOf(f *rawFD) *FD {
+	switch f.Kind {
+	case 1:
+		d := &FD{Socket: true, Family: int(f.Family), Type: int(f.Type), Ino: f.Ino}
+		switch f.Family {
+		case syscall.AF_INET:
+			d.Local = netip.AddrPortFrom(netip.AddrFrom4([4]byte(f.LAddr[:4])), f.LPort)
+			d.Remote = netip.AddrPortFrom(netip.AddrFrom4([4]byte(f.RAddr[:4])), f.RPort)
+		case syscall.AF_INET6:
+			d.Local = netip.AddrPortFrom(netip.AddrFrom16(f.LAddr), f.LPort)
+			d.Remote = netip.AddrPortFrom(netip.AddrFrom16(f.RAddr), f.RPort)
+		}
+		return d
+	case 2:
+		return &FD{Ino: f.Ino}
+	}
+	return nil
 }
 
 // rawEvent mirrors struct event of bpf/tracer.c.
@@ -409,7 +497,33 @@ type rawEvent struct {
 	Len   uint32
 	Flags uint32
 	Ret   int64
+	Arg   [3]int64
+	FD    rawFD
 	Data  [256]int8
+	Data2 [256]int8
+}
+
+// rawFD mirrors struct fdinfo of bpf/tracer.c.
+type rawFD struct {
+	Kind   uint16
+	Family uint16
+	Type   uint16
+	LPort  uint16
+	RPort  uint16
+	_      [3]uint16
+	Ino    uint64
+	LAddr  [16]byte
+	RAddr  [16]byte
+}
+
+// rawExec mirrors struct exec_event of bpf/tracer.c.
+type rawExec struct {
+	Kind    uint32
+	Pid     uint32
+	ArgvLen uint32
+	ArgvCut uint32
+	Path    [256]byte
+	Argv    [1024]byte
 }
 
 // rawSys mirrors struct sys_event of bpf/tracer.c.

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +39,15 @@ func TestMain(m *testing.M) {
 		}
 		os.Stdout.WriteString("ready\n")
 		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	case "listen":
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			os.Exit(4)
+		}
+		f, _ := l.(*net.TCPListener).File()
+		syscall.Dup2(int(f.Fd()), 100)
+		os.Stdout.WriteString(l.Addr().String() + "\n")
 		os.Exit(0)
 	case "stream":
 		for range 10000 {
@@ -283,6 +295,14 @@ func TestForkExecExitEvents(t *testing.T) {
 			opened = true
 		}
 	}
+	for _, e := range evs {
+		if e.Kind == Exec && e.Pid == sh && !slices.Equal(e.Argv, []string{"/bin/sh", "-c", "/bin/true; exit 7"}) {
+			t.Errorf("sh's argv %q", e.Argv)
+		}
+		if e.Kind == Exec && e.Pid == child && !slices.Equal(e.Argv, []string{"/bin/true"}) {
+			t.Errorf("true's argv %q", e.Argv)
+		}
+	}
 	if !shExec || !childExec || !childExit || !shExit || !opened {
 		t.Fatalf("sh exec %v, true exec %v, true exit %v, sh exit 7 %v, execve argument %v", shExec, childExec, childExit, shExit, opened)
 	}
@@ -438,5 +458,57 @@ func TestStreamEveryCall(t *testing.T) {
 	}
 	if getppid != 10000 || opened != 1 || exited != 1 {
 		t.Fatalf("getppid %d events (want 10000), openat %d (want 1), exit_group %d (want 1)", getppid, opened, exited)
+	}
+}
+
+// TestDescriptorInfo: the kernel side tells what a call's descriptor is
+// as the call is made: the helper's listen and its dup2 of the listening
+// socket carry the socket's family, type and local address.
+func TestDescriptorInfo(t *testing.T) {
+	var mu sync.Mutex
+	var evs []Event
+	tr := openOrSkip(t, Config{Mode: All, Calls: []string{"listen", "dup2"}, Events: func(e Event) {
+		mu.Lock()
+		evs = append(evs, e)
+		mu.Unlock()
+	}})
+	defer tr.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=listen")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	addr, err := netip.ParseAddrPort(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var listened, duped bool
+	for _, e := range evs {
+		if e.Pid != cmd.Process.Pid || e.Kind != Call {
+			continue
+		}
+		fd := e.FD
+		ok := fd != nil && fd.Socket && fd.Family == syscall.AF_INET && fd.Type == syscall.SOCK_STREAM && fd.Local == addr && fd.Ino != 0
+		switch {
+		case e.Name == "listen":
+			listened = true
+			if !ok {
+				t.Errorf("listen's descriptor %+v, want a TCP socket on %v", fd, addr)
+			}
+		case e.Name == "dup2" && e.Args[1] == 100:
+			duped = true
+			if !ok {
+				t.Errorf("dup2's descriptor %+v, want a TCP socket on %v", fd, addr)
+			}
+		}
+	}
+	if !listened || !duped {
+		t.Fatalf("listen event %v, dup2 event %v", listened, duped)
 	}
 }

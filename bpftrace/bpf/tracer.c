@@ -9,10 +9,63 @@
 
 // Minimal kernel structs; CO-RE relocates the fields against the
 // running kernel's BTF (/sys/kernel/btf/vmlinux).
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned short i_mode;
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct inode *f_inode;
+	void *private_data;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+	struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
 	int exit_code;
+	struct mm_struct *mm;
+	struct files_struct *files;
+} __attribute__((preserve_access_index));
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+} __attribute__((preserve_access_index));
+
+// The fields sit in anonymous unions in the kernel's struct; relocation
+// finds them there.
+struct sock_common {
+	__u32 skc_daddr;
+	__u32 skc_rcv_saddr;
+	__u16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+} __attribute__((preserve_access_index));
+
+struct sock {
+	struct sock_common __sk_common;
+} __attribute__((preserve_access_index));
+
+struct socket {
+	short type;
+	struct sock *sk;
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
@@ -23,13 +76,34 @@ struct pt_regs {
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;
+	unsigned long r10;
 	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
 
 #define PATH_LEN 256
 #define ADDR_LEN 128
+#define ARGV_LEN 1024
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
 
 enum { EV_FORK = 1, EV_EXEC = 2, EV_EXIT = 3, EV_CALL = 4, EV_SYS = 5 };
+
+enum { FD_UNKNOWN = 0, FD_SOCKET = 1, FD_OTHER = 2 };
+
+// struct fdinfo says what a descriptor is, read from the process's file
+// table when the call is made (a socket's addresses, which /proc could
+// only tell while the process lives), mirrored by rawFD in tracer.go.
+struct fdinfo {
+	__u16 kind;     // FD_*
+	__u16 family;   // sockets: AF_INET, AF_INET6, AF_UNIX...
+	__u16 type;     // sockets: SOCK_STREAM, SOCK_DGRAM...
+	__u16 lport;    // host order
+	__u16 rport;    // host order
+	__u16 pad[3];
+	__u64 ino;
+	__u8 laddr[16]; // AF_INET: the first four bytes
+	__u8 raddr[16];
+};
 
 // struct event is mirrored by rawEvent in tracer.go (kept out of the BTF
 // on purpose: a global naming it would add a .bss map).
@@ -41,7 +115,21 @@ struct event {
 	__u32 len;      // EV_CALL connect: sockaddr length
 	__u32 flags;    // EV_CALL openat: the open flags; connect, listen: the descriptor
 	__s64 ret;      // EV_CALL in stream mode: the return value
-	char data[PATH_LEN]; // EV_EXEC filename; EV_CALL path or sockaddr bytes
+	__s64 arg[3];   // EV_CALL: the first three arguments, as numbers
+	struct fdinfo fd; // EV_CALL: what the first argument's descriptor is
+	char data[PATH_LEN]; // EV_CALL path or sockaddr bytes
+	char data2[PATH_LEN]; // EV_CALL the second path (rename, link, symlink)
+};
+
+// struct exec_event is a new program (EV_EXEC) with its argv, mirrored by
+// rawExec in tracer.go.
+struct exec_event {
+	__u32 kind;
+	__u32 pid;
+	__u32 argv_len; // bytes of argv: the arguments, each ended by a NUL
+	__u32 argv_cut; // 1 when argv was longer than ARGV_LEN
+	char path[PATH_LEN];
+	char argv[ARGV_LEN];
 };
 
 // struct sys_event is a call without its arguments (stream mode), mirrored
@@ -179,6 +267,99 @@ static __always_inline void submit(struct event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
+// fdinfo fills f with what descriptor fd of the current process is.
+static __always_inline void read_fd(struct fdinfo *f, long fd)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	if (fd < 0)
+		return;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) < 0 || !file)
+		return;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	unsigned short mode = BPF_CORE_READ(inode, i_mode);
+	f->ino = BPF_CORE_READ(inode, i_ino);
+	if ((mode & S_IFMT) != S_IFSOCK) {
+		f->kind = FD_OTHER;
+		return;
+	}
+	f->kind = FD_SOCKET;
+	struct socket *sock = (struct socket *)BPF_CORE_READ(file, private_data);
+	f->type = BPF_CORE_READ(sock, type);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return;
+	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	f->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	f->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (f->family == 2) { // AF_INET
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(f->laddr, &a, 4);
+		a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(f->raddr, &a, 4);
+	} else if (f->family == 10) { // AF_INET6
+		BPF_CORE_READ_INTO(&f->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&f->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+// path_regs says which registers of call nr hold its paths (1 di, 2 si,
+// 3 dx, 4 r10; 0 none): the first in the low byte, the second above.
+static __always_inline int path_regs(long nr)
+{
+	switch (nr) {
+	case 59:  // execve
+	case 80:  // chdir
+	case 87:  // unlink
+	case 90:  // chmod
+	case 76:  // truncate
+	case 176: // delete_module (a name)
+	case 4:   // stat
+	case 6:   // lstat
+	case 21:  // access
+		return 1;
+	case 257: // openat
+	case 263: // unlinkat
+	case 268: // fchmodat
+	case 262: // newfstatat
+	case 269: // faccessat
+	case 439: // faccessat2
+	case 332: // statx
+		return 2;
+	case 82:  // rename
+	case 86:  // link
+	case 88:  // symlink
+		return 1 | 2 << 8;
+	case 264: // renameat
+	case 316: // renameat2
+	case 265: // linkat
+		return 2 | 4 << 8;
+	case 266: // symlinkat
+		return 1 | 3 << 8;
+	}
+	return 0;
+}
+
+static __always_inline const char *reg(struct pt_regs *regs, int r)
+{
+	switch (r) {
+	case 1:
+		return (const char *)BPF_CORE_READ(regs, di);
+	case 2:
+		return (const char *)BPF_CORE_READ(regs, si);
+	case 3:
+		return (const char *)BPF_CORE_READ(regs, dx);
+	case 4:
+		return (const char *)BPF_CORE_READ(regs, r10);
+	}
+	return 0;
+}
+
 // fill reads the arguments of a described call from its registers: at
 // entry, or at exit in stream mode (a failed call leaves them as they were).
 static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr)
@@ -186,19 +367,32 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr)
 	e->flags = 0;
 	e->len = 0;
 	e->data[0] = 0;
-	if (nr == 59) { // execve(path, ...)
-		const char *path = (const char *)BPF_CORE_READ(regs, di);
-		bpf_probe_read_user_str(e->data, PATH_LEN, path);
-	} else if (nr == 257) { // openat(dirfd, path, ...)
-		const char *path = (const char *)BPF_CORE_READ(regs, si);
-		bpf_probe_read_user_str(e->data, PATH_LEN, path);
-		e->flags = BPF_CORE_READ(regs, dx);
+	e->data2[0] = 0;
+	e->arg[0] = BPF_CORE_READ(regs, di);
+	e->arg[1] = BPF_CORE_READ(regs, si);
+	e->arg[2] = BPF_CORE_READ(regs, dx);
+	// connect, listen, dup2, dup3, fchmod, finit_module: a descriptor first
+	if (nr == 42 || nr == 50 || nr == 33 || nr == 292 || nr == 91 || nr == 313)
+		read_fd(&e->fd, (int)e->arg[0]);
+	else
+		__builtin_memset(&e->fd, 0, sizeof(e->fd));
+	int pr = path_regs(nr);
+	if (pr) {
+		bpf_probe_read_user_str(e->data, PATH_LEN, reg(regs, pr & 0xff));
+		if (pr >> 8)
+			bpf_probe_read_user_str(e->data2, PATH_LEN, reg(regs, pr >> 8));
+	}
+	if (nr == 157 && e->arg[0] == 15) {
+		// prctl(PR_SET_NAME, name): at most 16 bytes
+		bpf_probe_read_user_str(e->data, 16, (const char *)e->arg[1]);
+	} else if (nr == 257) { // openat(dirfd, path, flags)
+		e->flags = e->arg[2];
 	} else if (nr == 50) { // listen(fd, backlog)
-		e->flags = BPF_CORE_READ(regs, di);
+		e->flags = e->arg[0];
 	} else if (nr == 42) { // connect(fd, addr, len)
-		e->flags = BPF_CORE_READ(regs, di);
-		const void *addr = (const void *)BPF_CORE_READ(regs, si);
-		__u32 len = BPF_CORE_READ(regs, dx);
+		e->flags = e->arg[0];
+		const void *addr = (const void *)e->arg[1];
+		__u32 len = e->arg[2];
 		if (len > ADDR_LEN)
 			len = ADDR_LEN;
 		e->len = len;
@@ -259,9 +453,12 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	e->child = ctgid;
 	e->code = 0;
 	e->ret = 0;
+	e->arg[0] = e->arg[1] = e->arg[2] = 0;
+	__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	e->len = 0;
 	e->flags = 0;
 	e->data[0] = 0;
+	e->data2[0] = 0;
 	submit(e);
 	return 0;
 }
@@ -284,19 +481,29 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 		z->counts[59] = 0;
 		z->last = -1;
 	}
-	struct event *e = reserve();
-	if (!e)
+	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(struct exec_event), 0);
+	if (!e) {
+		__u64 *l = bpf_map_lookup_elem(&lost, &k);
+		if (l)
+			*l += 1;
 		return 0;
+	}
 	e->kind = EV_EXEC;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->child = 0;
-	e->code = 0;
-	e->ret = 0;
-	e->len = 0;
-	e->flags = 0;
+	e->pid = tgid;
 	const char *fn = BPF_CORE_READ(bprm, filename);
-	bpf_probe_read_kernel_str(e->data, PATH_LEN, fn);
-	submit(e);
+	bpf_probe_read_kernel_str(e->path, PATH_LEN, fn);
+	// The new program's argv, in its own memory by now.
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 n = end > start ? end - start : 0;
+	e->argv_cut = n > ARGV_LEN - 1;
+	if (n > ARGV_LEN - 1)
+		n = ARGV_LEN - 1;
+	e->argv_len = 0;
+	if (n > 0 && bpf_probe_read_user(e->argv, n & (ARGV_LEN - 1), (const void *)start) == 0)
+		e->argv_len = n;
+	submit((struct event *)e);
 	return 0;
 }
 
@@ -408,9 +615,12 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	e->child = 0;
 	e->code = BPF_CORE_READ(task, exit_code);
 	e->ret = 0;
+	e->arg[0] = e->arg[1] = e->arg[2] = 0;
+	__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	e->len = 0;
 	e->flags = 0;
 	e->data[0] = 0;
+	e->data2[0] = 0;
 	submit(e);
 	return 0;
 }
