@@ -120,6 +120,7 @@ func runTraced(ctx context.Context, ro sandbox.RunOptions, argv []string, w io.W
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	conv := ebpfevents.NewStream()
+	conv.SetStartCwd(sandbox.WorkDir)
 	var (
 		line      []byte
 		n         int64

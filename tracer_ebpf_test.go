@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -200,5 +201,64 @@ func TestTracerEBPFUnprivileged(t *testing.T) {
 	wantError(t, result{cmd.ProcessState.ExitCode(), out.String(), errb.String()}, "CAP_BPF")
 	if out.Len() > 0 {
 		t.Errorf("rows written: %s", out.String())
+	}
+}
+
+// Under --tracer ebpf the default rules find on every suspicious fixture
+// what they find under strace: the kernel side describes the calls they
+// read (paths, descriptors with what they are, ids, modes, argv) and the
+// converter follows each process's working folder. Only a rule counting
+// within a time window may fire under ebpf alone: strace slows a burst
+// down, and on a busy machine it may then not fit the window.
+var windowRules = map[string]bool{"fork-burst": true, "credential-hunt": true, "mass-rename": true, "network-scan": true, "connection-burst": true}
+
+func TestTracerEBPFRulesAsStrace(t *testing.T) {
+	needEBPF(t)
+	needStrace(t)
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+		t.Fatalf("train: %d %s", r.code, r.stderr)
+	}
+	findings := func(tracer string) map[string]string {
+		r := run(t, nil, "detect", "--tracer", tracer, "--model", m, "--output", "json", "fixtures/suspicious")
+		if r.code != 1 {
+			t.Fatalf("detect --tracer %s: %d %s", tracer, r.code, r.stderr)
+		}
+		out := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var row struct {
+				Sample   string `json:"sample"`
+				Findings []struct {
+					Rule string `json:"rule"`
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(line), &row); err != nil {
+				t.Fatalf("%v: %s", err, line)
+			}
+			var rules []string
+			for _, f := range row.Findings {
+				rules = append(rules, f.Rule)
+			}
+			slices.Sort(rules)
+			out[filepath.Base(row.Sample)] = strings.Join(slices.Compact(rules), " ")
+		}
+		return out
+	}
+	s, e := findings("strace"), findings("ebpf")
+	if len(s) != 21 {
+		t.Fatalf("%d suspicious fixtures judged, want 21", len(s))
+	}
+	for name, want := range s {
+		got := strings.Fields(e[name])
+		for _, r := range strings.Fields(want) {
+			if !slices.Contains(got, r) {
+				t.Errorf("%s: ebpf finds [%s], strace [%s]", name, e[name], want)
+			}
+		}
+		for _, r := range got {
+			if !windowRules[r] && !strings.Contains(" "+want+" ", " "+r+" ") {
+				t.Errorf("%s: ebpf finds [%s], strace [%s]", name, e[name], want)
+			}
+		}
 	}
 }

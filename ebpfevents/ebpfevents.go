@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,12 +36,72 @@ type Converter struct {
 	// forked is, in stream mode, each process's last new child, as its
 	// fork event told it, until the call that made it returns.
 	forked map[int]int
+	// cwd is each process's working folder as the events told it
+	// (inherited at fork, changed by chdir), in the process's own view of
+	// the file system; processes not in it are asked of /proc, else
+	// given startCwd.
+	cwd      map[int]string
+	startCwd string
 }
+
+// maxCwds bounds the working folders remembered; past it they are
+// forgotten and asked of /proc again.
+const maxCwds = 65536
 
 // New returns a converter reading the host's /proc.
 func New() *Converter {
 	fs, _ := procfs.NewDefaultFS()
-	return &Converter{fs: fs}
+	return &Converter{fs: fs, cwd: map[int]string{}}
+}
+
+// SetStartCwd gives the working folder of processes whose folder the
+// events have not told and /proc cannot tell (they are gone): for a run
+// in the sandbox, the folder where its program starts.
+func (c *Converter) SetStartCwd(dir string) { c.startCwd = dir }
+
+// folder returns pid's working folder, or "".
+func (c *Converter) folder(pid int) string {
+	if d, ok := c.cwd[pid]; ok {
+		return d
+	}
+	if c.startCwd != "" {
+		return c.startCwd // a run in the sandbox, whose view /proc does not give
+	}
+	if d, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd"); err == nil {
+		return d
+	}
+	return ""
+}
+
+// track follows the working folders: a child starts in its parent's, a
+// chdir moves it (in stream mode only when it succeeded).
+func (c *Converter) track(ev bpftrace.Event) {
+	switch {
+	case ev.Kind == bpftrace.Fork:
+		if d := c.folder(ev.Pid); d != "" {
+			c.remember(ev.Child, d)
+		}
+	case ev.Kind == bpftrace.Exit:
+		delete(c.cwd, ev.Pid)
+	case ev.Kind == bpftrace.Call && ev.Name == "chdir" && (!ev.RetKnown || ev.Ret == 0):
+		p := ev.Path
+		if !strings.HasPrefix(p, "/") {
+			d := c.folder(ev.Pid)
+			if d == "" {
+				delete(c.cwd, ev.Pid)
+				return
+			}
+			p = d + "/" + p
+		}
+		c.remember(ev.Pid, filepath.Clean(p))
+	}
+}
+
+func (c *Converter) remember(pid int, dir string) {
+	if len(c.cwd) >= maxCwds {
+		clear(c.cwd)
+	}
+	c.cwd[pid] = dir
 }
 
 // NewStream returns a converter of a stream-mode tracer's events
@@ -61,6 +122,7 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 		e.SetTime(now)
 		feed(e)
 	}
+	defer c.track(ev)
 	switch ev.Kind {
 	case bpftrace.Fork:
 		if c.stream {
@@ -71,15 +133,19 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 		}
 		emit(&trace.Event{Kind: trace.EventSpawn, PID: ev.Pid, Child: ev.Child})
 	case bpftrace.Exec:
-		// The new program's argv, read while it runs (a program that
-		// exits at once leaves its path alone).
-		argv := []string{ev.Path}
-		if p, err := c.fs.Proc(ev.Pid); err == nil {
-			if a, err := p.CmdLine(); err == nil && len(a) > 0 {
-				argv = a
+		// The new program's argv, as the kernel side read it; else from
+		// /proc while it runs (a program that exits at once leaves its
+		// path alone).
+		argv := ev.Argv
+		if len(argv) == 0 {
+			argv = []string{ev.Path}
+			if p, err := c.fs.Proc(ev.Pid); err == nil {
+				if a, err := p.CmdLine(); err == nil && len(a) > 0 {
+					argv = a
+				}
 			}
 		}
-		call := ExecCall(ev.Pid, ev.Path, argv)
+		call := execCall(ev.Pid, ev.Path, argv, ev.ArgvCut)
 		emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: call})
 		emit(&trace.Event{Kind: trace.EventExec, PID: ev.Pid, Call: call})
 	case bpftrace.Call:
@@ -115,16 +181,39 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 
 // ExecCall is a successful execve of path with argv, in strace's notation.
 func ExecCall(pid int, path string, argv []string) *trace.Call {
-	return trace.NewCall(pid, "execve", Quote(path)+", "+quoteArray(argv)+", 0x0 /* 0 vars */", 0, true, "")
+	return execCall(pid, path, argv, false)
 }
 
-// Calls are the calls whose events the converter describes.
-var Calls = []string{"openat", "connect", "listen"}
+// execCall is ExecCall with an argv whose last argument may have been
+// cut, which strace writes "abc"...
+func execCall(pid int, path string, argv []string, cut bool) *trace.Call {
+	a := quoteArray(argv)
+	if cut {
+		a = strings.TrimSuffix(a, "]") + "...]"
+	}
+	return trace.NewCall(pid, "execve", Quote(path)+", "+a+", 0x0 /* 0 vars */", 0, true, "")
+}
+
+// Calls are the calls whose events the converter describes for a whole
+// host: those the default rules read, but for the stat family, too
+// frequent to judge every one live (SampleCalls adds it).
+var Calls = []string{
+	"openat", "connect", "listen", "dup2", "dup3", "chdir",
+	"unlink", "unlinkat", "chmod", "fchmod", "fchmodat", "truncate",
+	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
+	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
+	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+}
+
+// SampleCalls are the calls described for a sample run in the sandbox:
+// Calls and the stat family, which the rules on credential probes read.
+var SampleCalls = append(slices.Clip(Calls), "stat", "lstat", "access", "newfstatat", "faccessat", "faccessat2", "statx")
 
 // StreamCalls are the calls whose arguments a stream-mode tracer sends:
-// Calls, and execve, whose successes come as exec events and whose
+// SampleCalls, and execve, whose successes come as exec events and whose
 // failures come as calls.
-var StreamCalls = append(slices.Clip(Calls), "execve")
+var StreamCalls = append(slices.Clip(SampleCalls), "execve")
 
 // newCall makes ev's call with args, its return value in strace's terms:
 // a failure is -1 and its errno's name.
@@ -145,14 +234,7 @@ func newCall(ev bpftrace.Event, args string) *trace.Call {
 func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 	switch ev.Name {
 	case "openat":
-		dir := "AT_FDCWD"
-		if !strings.HasPrefix(ev.Path, "/") {
-			// A relative path: the folder it is relative to, best effort.
-			if cwd, err := os.Readlink("/proc/" + strconv.Itoa(ev.Pid) + "/cwd"); err == nil {
-				dir += "<" + cwd + ">"
-			}
-		}
-		return newCall(ev, dir+", "+Quote(ev.Path)+", "+openFlags(ev.Flags))
+		return newCall(ev, c.dirText(ev.Pid, unix.AT_FDCWD, ev.Path)+", "+Quote(ev.Path)+", "+openFlags(ev.Flags))
 	case "connect":
 		addr, n := sockaddrText(ev.Addr)
 		if addr == "" {
@@ -165,13 +247,16 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 				addr, n = "{sa_family="+strconv.Itoa(int(binary.LittleEndian.Uint16(ev.Addr)))+"}", len(ev.Addr)
 			}
 		}
-		return newCall(ev, c.fdText(ev.Pid, ev.Flags)+", "+addr+", "+strconv.Itoa(n))
+		return newCall(ev, c.argFD(ev)+", "+addr+", "+strconv.Itoa(n))
 	case "listen":
-		return newCall(ev, c.fdText(ev.Pid, ev.Flags)+", 4096")
+		return newCall(ev, c.argFD(ev)+", 4096")
 	case "execve":
 		// Only failures come as calls (stream mode): the program did not
 		// change, and its argv is not known.
 		return newCall(ev, Quote(ev.Path)+", "+quoteArray([]string{ev.Path})+", 0x0 /* 0 vars */")
+	}
+	if args, ok := c.args(ev); ok {
+		return newCall(ev, args)
 	}
 	if ev.RetKnown {
 		return newCall(ev, "")
@@ -179,23 +264,221 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 	return nil
 }
 
-// fdText writes a socket descriptor as strace -yy does when /proc tells
-// its addresses (3<TCP:[127.0.0.1:8080]>), else as its number.
+// args writes the arguments of the other described calls from their
+// numbers and path, as strace -yy would; ok is false for a call it does
+// not describe. Pointers to what the kernel side did not read are
+// written as 0x...: only the rules' fields are there.
+func (c *Converter) args(ev bpftrace.Event) (string, bool) {
+	a := ev.Args
+	num := func(i int) string { return strconv.FormatInt(int64(int32(a[i])), 10) }
+	switch ev.Name {
+	case "dup2":
+		return c.argFD(ev) + ", " + num(1), true
+	case "dup3":
+		flags := "0"
+		if a[2]&unix.O_CLOEXEC != 0 {
+			flags = "O_CLOEXEC"
+		}
+		return c.argFD(ev) + ", " + num(1) + ", " + flags, true
+	case "unlink", "chdir":
+		return Quote(ev.Path), true
+	case "unlinkat":
+		flags := "0"
+		if a[2]&unix.AT_REMOVEDIR != 0 {
+			flags = "AT_REMOVEDIR"
+		}
+		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + flags, true
+	case "chmod":
+		return Quote(ev.Path) + ", " + mode(a[1]), true
+	case "fchmodat":
+		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + mode(a[2]), true
+	case "fchmod":
+		return c.argFD(ev) + ", " + mode(a[1]), true
+	case "stat", "lstat":
+		return Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16), true
+	case "access":
+		return Quote(ev.Path) + ", " + accessMode(a[1]), true
+	case "newfstatat":
+		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16) + ", 0", true
+	case "faccessat", "faccessat2":
+		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + accessMode(a[2]), true
+	case "statx":
+		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16) + ", STATX_BASIC_STATS, 0x0", true
+	case "rename", "link", "symlink":
+		return Quote(ev.Path) + ", " + Quote(ev.Path2), true
+	case "renameat", "renameat2", "linkat":
+		s := c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + c.dirText(ev.Pid, int(int32(a[2])), ev.Path2) + ", " + Quote(ev.Path2)
+		if ev.Name != "renameat" {
+			s += ", 0"
+		}
+		return s, true
+	case "symlinkat":
+		return Quote(ev.Path) + ", " + c.dirText(ev.Pid, int(int32(a[1])), ev.Path2) + ", " + Quote(ev.Path2), true
+	case "truncate":
+		return Quote(ev.Path) + ", " + strconv.FormatInt(a[1], 10), true
+	case "ptrace":
+		return ptraceRequest(a[0]) + ", " + num(1), true
+	case "setuid", "setgid", "setfsuid", "setfsgid":
+		return num(0), true
+	case "setreuid", "setregid":
+		return num(0) + ", " + num(1), true
+	case "setresuid", "setresgid":
+		return num(0) + ", " + num(1) + ", " + num(2), true
+	case "delete_module":
+		flags := []string{}
+		for _, f := range []struct {
+			bit  int64
+			name string
+		}{{unix.O_NONBLOCK, "O_NONBLOCK"}, {unix.O_TRUNC, "O_TRUNC"}} {
+			if a[1]&f.bit != 0 {
+				flags = append(flags, f.name)
+			}
+		}
+		if len(flags) == 0 {
+			flags = append(flags, "0")
+		}
+		return Quote(ev.Path) + ", " + strings.Join(flags, "|"), true
+	case "init_module":
+		return "0x" + strconv.FormatUint(uint64(a[0]), 16) + ", " + strconv.FormatInt(a[1], 10) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16), true
+	case "finit_module":
+		return c.argFD(ev) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16) + ", " + num(2), true
+	case "prctl":
+		if a[0] == unix.PR_SET_NAME {
+			return "PR_SET_NAME, " + Quote(ev.Path), true
+		}
+		return strconv.FormatInt(a[0], 10) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16), true
+	case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
+		return "", true // their name is what the rules read
+	}
+	return "", false
+}
+
+// accessMode writes access's mode as strace does: F_OK, R_OK|X_OK.
+func accessMode(m int64) string {
+	if m == 0 {
+		return "F_OK"
+	}
+	var parts []string
+	for _, f := range []struct {
+		bit  int64
+		name string
+	}{{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}} {
+		if m&f.bit != 0 {
+			parts = append(parts, f.name)
+		}
+	}
+	if rest := m &^ 7; rest != 0 {
+		parts = append(parts, "0x"+strconv.FormatInt(rest, 16))
+	}
+	return strings.Join(parts, "|")
+}
+
+// mode writes a file mode as strace does: 0755, 04755.
+func mode(m int64) string { return "0" + strconv.FormatInt(m&0o7777, 8) }
+
+// dirText writes the folder descriptor of an *at call as strace -yy
+// does: AT_FDCWD, with the working folder when the path is relative, or
+// the descriptor with its folder (best effort, from /proc).
+func (c *Converter) dirText(pid, dirfd int, path string) string {
+	if dirfd != unix.AT_FDCWD {
+		return c.fdText(pid, dirfd)
+	}
+	if strings.HasPrefix(path, "/") {
+		return "AT_FDCWD"
+	}
+	if cwd := c.folder(pid); cwd != "" {
+		return "AT_FDCWD<" + cwd + ">"
+	}
+	return "AT_FDCWD"
+}
+
+// ptraceRequest names a ptrace request as strace does.
+func ptraceRequest(r int64) string {
+	if n, ok := ptraceRequests[r]; ok {
+		return n
+	}
+	return "0x" + strconv.FormatInt(r, 16) + " /* PTRACE_??? */"
+}
+
+var ptraceRequests = map[int64]string{
+	0: "PTRACE_TRACEME", 1: "PTRACE_PEEKTEXT", 2: "PTRACE_PEEKDATA", 3: "PTRACE_PEEKUSER",
+	4: "PTRACE_POKETEXT", 5: "PTRACE_POKEDATA", 6: "PTRACE_POKEUSER", 7: "PTRACE_CONT",
+	8: "PTRACE_KILL", 9: "PTRACE_SINGLESTEP", 12: "PTRACE_GETREGS", 13: "PTRACE_SETREGS",
+	14: "PTRACE_GETFPREGS", 15: "PTRACE_SETFPREGS", 16: "PTRACE_ATTACH", 17: "PTRACE_DETACH",
+	18: "PTRACE_GETFPXREGS", 19: "PTRACE_SETFPXREGS", 24: "PTRACE_SYSCALL",
+	0x4200: "PTRACE_SETOPTIONS", 0x4201: "PTRACE_GETEVENTMSG", 0x4202: "PTRACE_GETSIGINFO",
+	0x4203: "PTRACE_SETSIGINFO", 0x4204: "PTRACE_GETREGSET", 0x4205: "PTRACE_SETREGSET",
+	0x4206: "PTRACE_SEIZE", 0x4207: "PTRACE_INTERRUPT", 0x4208: "PTRACE_LISTEN",
+}
+
+// argFD writes the call's first argument, a descriptor, as strace -yy
+// does: from what the kernel side read of it when the call was made, or
+// else from /proc.
+func (c *Converter) argFD(ev bpftrace.Event) string {
+	fd := int(int32(ev.Args[0]))
+	if ev.Name == "connect" || ev.Name == "listen" {
+		fd = ev.Flags
+	}
+	d := ev.FD
+	if d == nil || !d.Socket {
+		return c.fdText(ev.Pid, fd)
+	}
+	return strconv.Itoa(fd) + "<" + socketText(d) + ">"
+}
+
+// socketText describes a socket as strace -yy does: TCP:[127.0.0.1:8080],
+// TCPv6:[[::1]:22->[::1]:5555], UDP:[...], UNIX:[ino], socket:[ino].
+func socketText(d *bpftrace.FD) string {
+	ino := "[" + strconv.FormatUint(d.Ino, 10) + "]"
+	proto := ""
+	switch {
+	case d.Family == unix.AF_UNIX:
+		return "UNIX:" + ino
+	case d.Family == unix.AF_INET && d.Type == unix.SOCK_STREAM:
+		proto = "TCP"
+	case d.Family == unix.AF_INET && d.Type == unix.SOCK_DGRAM:
+		proto = "UDP"
+	case d.Family == unix.AF_INET6 && d.Type == unix.SOCK_STREAM:
+		proto = "TCPv6"
+	case d.Family == unix.AF_INET6 && d.Type == unix.SOCK_DGRAM:
+		proto = "UDPv6"
+	default:
+		return "socket:" + ino
+	}
+	s := d.Local.String()
+	if d.Remote.Port() != 0 {
+		s += "->" + d.Remote.String()
+	}
+	return proto + ":[" + s + "]"
+}
+
+// fdText writes a descriptor as strace -yy does, when /proc tells what
+// it is: 3</etc/passwd>, 3<TCP:[127.0.0.1:8080]> (the socket looked up in
+// the tables of the process's own network namespace), 3<socket:[1234]>;
+// else as its number.
 func (c *Converter) fdText(pid, fd int) string {
 	s := strconv.Itoa(fd)
-	link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + s)
+	proc := "/proc/" + strconv.Itoa(pid)
+	link, err := os.Readlink(proc + "/fd/" + s)
 	if err != nil {
 		return s
 	}
 	ino, ok := strings.CutPrefix(link, "socket:[")
 	if !ok {
+		if strings.HasPrefix(link, "/") {
+			return s + "<" + link + ">"
+		}
 		return s
 	}
 	n, err := strconv.ParseUint(strings.TrimSuffix(ino, "]"), 10, 64)
 	if err != nil {
 		return s
 	}
-	if k, ok := procmetrics.ReadSockets(c.fs)[n]; ok {
+	fs, err := procfs.NewFS(proc)
+	if err != nil {
+		return s + "<socket:[" + ino + ">"
+	}
+	if k, ok := procmetrics.ReadSockets(fs)[n]; ok {
 		proto := map[string]string{"tcp": "TCP", "tcp6": "TCPv6", "udp": "UDP", "udp6": "UDPv6"}[k.Proto]
 		local := hostPort(k.Local, k.LPort)
 		if k.RPort != 0 {

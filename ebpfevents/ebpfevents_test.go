@@ -3,6 +3,7 @@ package ebpfevents
 import (
 	"bytes"
 	"encoding/binary"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,5 +146,67 @@ func TestStreamEvents(t *testing.T) {
 		return nil
 	}); err != nil || n != 7 {
 		t.Fatalf("the log reads back as %d calls (%v), want 7:\n%s", n, err, log)
+	}
+}
+
+// TestDescribedCalls: each described call is written in strace's
+// notation from the numbers, paths and descriptor the kernel side read,
+// relative paths against the working folder the events told.
+func TestDescribedCalls(t *testing.T) {
+	c := New()
+	c.SetStartCwd("/run/w")
+	sock := &bpftrace.FD{Socket: true, Family: unix.AF_INET, Type: unix.SOCK_STREAM, Ino: 77,
+		Local:  netip.MustParseAddrPort("127.0.0.1:4444"),
+		Remote: netip.MustParseAddrPort("127.0.0.1:5555")}
+	events := []bpftrace.Event{
+		{Kind: bpftrace.Call, Pid: 9, Name: "dup2", Args: [3]int64{3, 0}, FD: sock},
+		{Kind: bpftrace.Call, Pid: 9, Name: "chdir", Path: "sub"},
+		{Kind: bpftrace.Call, Pid: 9, Name: "openat", Path: "x", Flags: unix.O_WRONLY | unix.O_CREAT, Args: [3]int64{unix.AT_FDCWD}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "unlinkat", Path: "y", Args: [3]int64{unix.AT_FDCWD, 0, unix.AT_REMOVEDIR}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "fchmodat", Path: "/tmp/a", Args: [3]int64{unix.AT_FDCWD, 0, 0o4755}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "renameat2", Path: "a", Path2: "/b", Args: [3]int64{unix.AT_FDCWD, 0, unix.AT_FDCWD}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "symlink", Path: "/dev/null", Path2: ".bash_history"},
+		{Kind: bpftrace.Call, Pid: 9, Name: "newfstatat", Path: "/h/.ssh/id_rsa", Args: [3]int64{unix.AT_FDCWD, 0, 0x7ffd}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "access", Path: "/etc/shadow", Args: [3]int64{0, unix.R_OK | unix.W_OK}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "ptrace", Args: [3]int64{16, 42}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "setresuid", Args: [3]int64{0, 0xffffffff, 0}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "prctl", Path: "[kworker/0:1]", Args: [3]int64{unix.PR_SET_NAME}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "delete_module", Path: "m", Args: [3]int64{0, unix.O_NONBLOCK}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "capset"},
+		{Kind: bpftrace.Fork, Pid: 9, Child: 10},
+		{Kind: bpftrace.Call, Pid: 10, Name: "openat", Path: "z", Args: [3]int64{unix.AT_FDCWD}},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/sh", Argv: []string{"sh", "-i"}},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/x", Argv: []string{"x", "aaa"}, ArgvCut: true},
+	}
+	want := []string{
+		"dup2(3<TCP:[127.0.0.1:4444->127.0.0.1:5555]>, 0)",
+		`chdir("sub")`,
+		`openat(AT_FDCWD</run/w/sub>, "x", O_WRONLY|O_CREAT)`,
+		`unlinkat(AT_FDCWD</run/w/sub>, "y", AT_REMOVEDIR)`,
+		`fchmodat(AT_FDCWD, "/tmp/a", 04755)`,
+		`renameat2(AT_FDCWD</run/w/sub>, "a", AT_FDCWD, "/b", 0)`,
+		`symlink("/dev/null", ".bash_history")`,
+		`newfstatat(AT_FDCWD, "/h/.ssh/id_rsa", 0x7ffd, 0)`,
+		`access("/etc/shadow", R_OK|W_OK)`,
+		"ptrace(PTRACE_ATTACH, 42)",
+		"setresuid(0, -1, 0)",
+		`prctl(PR_SET_NAME, "[kworker/0:1]")`,
+		`delete_module("m", O_NONBLOCK)`,
+		"capset()",
+		"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)",
+		`openat(AT_FDCWD</run/w/sub>, "z", O_RDONLY)`,
+		`execve("/bin/sh", ["sh", "-i"], 0x0 /* 0 vars */)`,
+		`execve("/bin/x", ["x", "aaa"...], 0x0 /* 0 vars */)`,
+	}
+	var got []string
+	for _, ev := range events {
+		c.Events(ev, time.Second, func(e *trace.Event) {
+			if e.Kind == trace.EventCall {
+				got = append(got, e.Call.Name+"("+e.Call.Args()+")")
+			}
+		})
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -353,6 +353,7 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 	if ro.Stream {
 		conv = ebpfevents.NewStream()
 	}
+	conv.SetStartCwd(sandbox.WorkDir)
 	var st trace.Stats
 	var addErr error
 	ro.Events = nil

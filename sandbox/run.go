@@ -146,7 +146,7 @@ func (s *countSum) add(c bpftrace.Counts) {
 }
 
 // eventCalls are the calls the eBPF tracer describes: none without an
-// Events receiver.
+// Events receiver, ebpfevents.SampleCalls, or StreamCalls in stream mode.
 func (o RunOptions) eventCalls() []string {
 	switch {
 	case o.Events == nil:
@@ -154,8 +154,12 @@ func (o RunOptions) eventCalls() []string {
 	case o.Stream:
 		return ebpfevents.StreamCalls
 	}
-	return ebpfevents.Calls
+	return ebpfevents.SampleCalls
 }
+
+// WorkDir is the folder where a program run in the sandbox starts, in
+// the sandbox's view of the file system.
+const WorkDir = initproc.ScratchDir
 
 // ErrNoStrace is returned by Run when strace is not installed.
 var ErrNoStrace = errors.New("strace not found in PATH (install it with apt-get install strace)")
