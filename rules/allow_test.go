@@ -109,6 +109,9 @@ func TestPackageRules(t *testing.T) {
 	sum := md5.Sum([]byte("program " + owned))
 	os.WriteFile(filepath.Join(info, "pkg.list"), []byte(owned+"\n"+changed+"\n"+bin+"\n"), 0o644)
 	os.WriteFile(filepath.Join(info, "pkg.md5sums"), []byte(hex.EncodeToString(sum[:])+"  "+owned[1:]+"\n"+strings.Repeat("0", 32)+"  "+changed[1:]+"\n"), 0o644)
+	// Another package lists the changed file too, without a digest: the
+	// digest is looked for in every package that lists it.
+	os.WriteFile(filepath.Join(info, "a-other.list"), []byte(bin+"\n"+changed+"\n"), 0o644)
 	set, _ := rules.Default()
 	db := rules.NewPackageDB(info)
 	run := func(path string) []string {
@@ -141,5 +144,16 @@ func TestPackageRules(t *testing.T) {
 	// No database: nothing can be told.
 	if u, m := rules.NewPackageDB(filepath.Join(dir, "none")).Check(stray); u || m {
 		t.Errorf("without a database: unowned %v, modified %v", u, m)
+	}
+}
+
+// BenchmarkPackageDBLoad reads this machine's package database, as the
+// first exec a run judges does.
+func BenchmarkPackageDBLoad(b *testing.B) {
+	if _, err := os.Stat(rules.DpkgInfoDir); err != nil {
+		b.Skip("no Debian package database here")
+	}
+	for b.Loop() {
+		rules.NewPackageDB("").Check("/usr/bin/true")
 	}
 }

@@ -1,12 +1,15 @@
 package rules
 
 import (
-	"bufio"
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -17,26 +20,43 @@ const DpkgInfoDir = "/var/lib/dpkg/info"
 
 // Bounds on what a PackageDB reads.
 const (
-	maxDpkgFiles   = 20000     // *.list and *.md5sums files read
+	maxDpkgFiles   = 20000     // *.list files read (at most 1<<pkgBits)
 	maxDpkgEntries = 2000000   // paths kept
-	maxDpkgBytes   = 1 << 30   // bytes read from the database in all
+	maxDpkgBytes   = 1 << 30   // bytes read from the lists in all
+	maxSumsBytes   = 64 << 20  // bytes read from one *.md5sums file
 	maxMD5Bytes    = 512 << 20 // bytes of an executable hashed
 	maxPkgCache    = 4096      // answers kept
+	maxDpkgLine    = 64 << 10  // longer lines are skipped
 )
+
+// pkgBits is how many low bits of an entry name its package.
+const pkgBits = 16
 
 // PackageDB answers "does an installed package own this executable, and
 // is it as the package shipped it" from Debian's package database. It
-// reads the database lazily, once, on the first question, within fixed
-// bounds; on a machine without it (not Debian) nothing is unowned or
-// modified, as nothing can be told. The files asked about are those of this machine:
-// replaying a trace recorded elsewhere answers for this machine's files.
-// It is safe for concurrent use.
+// reads the packages' file lists lazily, once, on the first question,
+// within fixed bounds, and a package's digests (*.md5sums) when a file of
+// it is asked about; on a machine without the database (not Debian)
+// nothing is unowned or modified, as nothing can be told. The files asked
+// about are those of this machine: replaying a trace recorded elsewhere
+// answers for this machine's files. It is safe for concurrent use.
+//
+// The lists name some 150,000 paths, which as strings cost a tenth of a
+// second and tens of megabytes to load. Each is kept instead as one
+// number: a 48-bit hash of the path, under a seed chosen at random for
+// each process, and the package's index below it. A path no package
+// lists passes for a listed one only if its hash collides with one of
+// theirs (about one chance in 10^9 for a given path), which nobody can
+// aim at without the seed; the digest is then looked up by the path
+// itself, so a collision never makes a changed file pass for intact.
 type PackageDB struct {
 	dir  string
 	once sync.Once
 
-	owned map[string]string // path -> md5 hex, "" when the package lists no digest
-	ok    bool              // the database was found
+	seed    maphash.Seed
+	entries []uint64 // hash<<pkgBits | package index, sorted
+	lists   []string // the *.list files, by package index
+	ok      bool     // the database was found
 
 	mu    sync.Mutex
 	cache map[string][2]bool
@@ -47,55 +67,116 @@ func NewPackageDB(dir string) *PackageDB {
 	if dir == "" {
 		dir = DpkgInfoDir
 	}
-	return &PackageDB{dir: dir}
+	return &PackageDB{dir: dir, seed: maphash.MakeSeed()}
 }
 
 func (db *PackageDB) load() {
-	db.owned = map[string]string{}
 	lists, _ := filepath.Glob(filepath.Join(db.dir, "*.list"))
-	sums, _ := filepath.Glob(filepath.Join(db.dir, "*.md5sums"))
 	db.ok = len(lists) > 0
+	if len(lists) > maxDpkgFiles {
+		lists = lists[:maxDpkgFiles]
+	}
+	db.lists = lists
 	budget := int64(maxDpkgBytes)
-	nfiles := 0
-	read := func(name string, fn func(line string)) {
-		if nfiles >= maxDpkgFiles || budget <= 0 {
-			return
+	var buf []byte
+	for pkg, name := range lists {
+		if budget <= 0 {
+			break
 		}
-		nfiles++
-		f, err := os.Open(name)
+		var err error
+		if buf, err = readBounded(buf[:0], name, budget); err != nil {
+			continue
+		}
+		budget -= int64(len(buf))
+		eachLine(buf, func(line []byte) {
+			if line[0] == '/' && len(db.entries) < maxDpkgEntries {
+				db.entries = append(db.entries, maphash.Bytes(db.seed, line)<<pkgBits|uint64(pkg))
+			}
+		})
+	}
+	slices.Sort(db.entries)
+	db.entries = slices.Compact(db.entries)
+}
+
+// readBounded appends to b what the regular file name holds, at most max
+// bytes.
+func readBounded(b []byte, name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return b, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return b, err
+	}
+	if !st.Mode().IsRegular() {
+		return b, fmt.Errorf("%s: not a regular file", name)
+	}
+	if n := min(st.Size(), max) + 512; int64(cap(b)-len(b)) < n {
+		b = slices.Grow(b, int(n))
+	}
+	r := io.LimitReader(f, max)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, 4096)
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
 		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// eachLine calls fn with each non-empty line of b (at most maxDpkgLine
+// bytes; longer ones are skipped).
+func eachLine(b []byte, fn func(line []byte)) {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(line) > 0 && len(line) <= maxDpkgLine {
+			fn(line)
+		}
+	}
+}
+
+// packages returns the packages whose lists name path (by its hash).
+func (db *PackageDB) packages(path string) []int {
+	h := maphash.String(db.seed, path) << pkgBits
+	i, _ := slices.BinarySearch(db.entries, h)
+	var out []int
+	for ; i < len(db.entries) && db.entries[i]>>pkgBits == h>>pkgBits; i++ {
+		out = append(out, int(db.entries[i]&(1<<pkgBits-1)))
+	}
+	return out
+}
+
+// digest returns path's MD5 as package pkg's *.md5sums lists it.
+func (db *PackageDB) digest(pkg int, path string) (sum [md5.Size]byte, ok bool) {
+	name := strings.TrimSuffix(db.lists[pkg], ".list") + ".md5sums"
+	b, err := readBounded(nil, name, maxSumsBytes)
+	if err != nil {
+		return sum, false
+	}
+	eachLine(b, func(line []byte) {
+		// "d41d8cd98f00b204e9800998ecf8427e  usr/bin/x"
+		if ok || len(line) < 35 || line[32] != ' ' {
 			return
 		}
-		defer f.Close()
-		lr := &io.LimitedReader{R: f, N: budget}
-		sc := bufio.NewScanner(lr)
-		sc.Buffer(make([]byte, 0, 4096), 64<<10)
-		for sc.Scan() {
-			fn(sc.Text())
+		if p := bytes.TrimLeft(line[33:], " "); len(p)+1 == len(path) && string(p) == path[1:] {
+			_, err := hex.Decode(sum[:], line[:32])
+			ok = err == nil
 		}
-		budget = lr.N
-	}
-	for _, l := range lists {
-		read(l, func(line string) {
-			if strings.HasPrefix(line, "/") && len(db.owned) < maxDpkgEntries {
-				if _, ok := db.owned[line]; !ok {
-					db.owned[line] = ""
-				}
-			}
-		})
-	}
-	for _, s := range sums {
-		read(s, func(line string) {
-			// "d41d8cd98f00b204e9800998ecf8427e  usr/bin/x"
-			if len(line) < 35 || line[32] != ' ' {
-				return
-			}
-			p := "/" + strings.TrimLeft(line[33:], " ")
-			if _, ok := db.owned[p]; ok || len(db.owned) < maxDpkgEntries {
-				db.owned[p] = line[:32]
-			}
-		})
-	}
+	})
+	return sum, ok
 }
 
 // Check reports whether no package owns path (unowned) or the file's MD5
@@ -131,15 +212,17 @@ func (db *PackageDB) check(path string) (unowned, modified bool) {
 		cands = append(cands, real, usrMergeTwin(real))
 	}
 	for _, c := range cands {
-		sum, ok := db.owned[c]
-		if !ok {
+		pkgs := db.packages(c)
+		if len(pkgs) == 0 {
 			continue
 		}
-		if sum == "" {
-			return false, false
+		for _, pkg := range pkgs {
+			if want, ok := db.digest(pkg, c); ok {
+				got, ok := fileMD5(path)
+				return false, ok && got != want
+			}
 		}
-		got := fileMD5(path)
-		return false, got != "" && got != sum
+		return false, false // listed without a digest
 	}
 	return true, false
 }
@@ -157,18 +240,21 @@ func usrMergeTwin(p string) string {
 	return p
 }
 
-func fileMD5(p string) string {
+// fileMD5 returns the MD5 of the regular file p (of its first
+// maxMD5Bytes); ok is false when it cannot be read.
+func fileMD5(p string) (sum [md5.Size]byte, ok bool) {
 	f, err := os.Open(p)
 	if err != nil {
-		return ""
+		return sum, false
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return ""
+		return sum, false
 	}
 	h := md5.New()
 	if _, err := io.Copy(h, io.LimitReader(f, maxMD5Bytes)); err != nil {
-		return ""
+		return sum, false
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	h.Sum(sum[:0])
+	return sum, true
 }

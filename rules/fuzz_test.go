@@ -107,3 +107,25 @@ func TestQuietCacheChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPackageDB: any package lists and digests load without panic, and
+// every absolute path a list names is owned.
+func FuzzPackageDB(f *testing.F) {
+	f.Add([]byte("/usr\n/usr/bin\n/usr/bin/x\n"), []byte("d41d8cd98f00b204e9800998ecf8427e  usr/bin/x\n"))
+	f.Add([]byte("/a\r\n\n\x00/b"), []byte("zz  a\n0123456789abcdef0123456789abcdef   a\n"))
+	f.Fuzz(func(t *testing.T, list, sums []byte) {
+		dir := t.TempDir()
+		if os.WriteFile(filepath.Join(dir, "p.list"), list, 0o644) != nil || os.WriteFile(filepath.Join(dir, "p.md5sums"), sums, 0o644) != nil {
+			t.Skip()
+		}
+		db := rules.NewPackageDB(dir)
+		for _, line := range strings.Split(string(list), "\n") {
+			if strings.HasPrefix(line, "/") && len(line) < 1000 {
+				if unowned, _ := db.Check(line); unowned {
+					t.Fatalf("%q is listed but unowned", line)
+				}
+			}
+		}
+		db.Check("/nonexistent/detector-fuzz")
+	})
+}
