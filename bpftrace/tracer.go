@@ -19,6 +19,7 @@ import (
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 	"github.com/elastic/go-libaudit/v2/auparse"
+	"golang.org/x/sys/unix"
 )
 
 // Mode selects which processes are counted.
@@ -87,6 +88,9 @@ const (
 type Event struct {
 	Kind  Kind
 	Pid   int // thread-group id
+	// Time is when the kernel saw the event, since the Unix epoch (its
+	// monotonic clock, set against the wall clock when the tracer opened).
+	Time time.Duration
 	Child int // Fork
 	Code  int // Exit: wait status
 	Name  string
@@ -154,6 +158,7 @@ type Tracer struct {
 	links  []link.Link
 	names  map[int]string
 	stream bool
+	epoch  int64 // the wall clock minus the monotonic clock, in ns
 }
 
 func explain(op string, err error) error {
@@ -240,6 +245,11 @@ func Open(c Config) (_ *Tracer, err error) {
 	}
 	spec.Maps["events"].MaxEntries = uint32(size)
 	t := &Tracer{names: names, stream: c.Stream}
+	var mono unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono); err != nil {
+		return nil, fmt.Errorf("bpftrace: read the monotonic clock: %w", err)
+	}
+	t.epoch = time.Now().UnixNano() - mono.Nano()
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
 		return nil, explain("bpftrace: load BPF objects", err)
 	}
@@ -375,12 +385,15 @@ func (t *Tracer) read(deliver func(Event)) {
 		case Sys:
 			if len(rec.RawSample) >= int(unsafe.Sizeof(rawSys{})) {
 				s := (*rawSys)(unsafe.Pointer(&rec.RawSample[0]))
-				deliver(Event{Kind: Sys, Pid: int(s.Pid), Name: t.name(int(s.Nr)), Ret: s.Ret, RetKnown: s.Known != 0, Arg0: s.Arg0})
+				deliver(Event{Kind: Sys, Pid: int(s.Pid), Time: t.time(s.Ts), Name: t.name(int(s.Nr)), Ret: s.Ret, RetKnown: s.Known != 0, Arg0: s.Arg0})
 			}
 			continue
 		case Exec:
 			if len(rec.RawSample) >= int(unsafe.Sizeof(rawExec{})) {
-				deliver(execEvent((*rawExec)(unsafe.Pointer(&rec.RawSample[0]))))
+				x := (*rawExec)(unsafe.Pointer(&rec.RawSample[0]))
+				ev := execEvent(x)
+				ev.Time = t.time(x.Ts)
+				deliver(ev)
 			}
 			continue
 		}
@@ -412,8 +425,11 @@ func (t *Tracer) name(n int) string {
 	return "syscall_0x" + strconv.FormatInt(int64(n), 16)
 }
 
+// time turns a time of the kernel's monotonic clock into wall-clock time.
+func (t *Tracer) time(ns uint64) time.Duration { return time.Duration(t.epoch + int64(ns)) }
+
 func (t *Tracer) event(e *rawEvent) Event {
-	ev := Event{Kind: Kind(e.Kind), Pid: int(e.Pid)}
+	ev := Event{Kind: Kind(e.Kind), Pid: int(e.Pid), Time: t.time(e.Ts)}
 	switch ev.Kind {
 	case Fork:
 		ev.Child = int(e.Child)
@@ -492,6 +508,7 @@ func fdOf(f *rawFD) *FD {
 type rawEvent struct {
 	Kind  uint32
 	Pid   uint32
+	Ts    uint64
 	Child uint32
 	Code  int32
 	Len   uint32
@@ -520,6 +537,7 @@ type rawFD struct {
 type rawExec struct {
 	Kind    uint32
 	Pid     uint32
+	Ts      uint64
 	ArgvLen uint32
 	ArgvCut uint32
 	Path    [256]byte
@@ -530,6 +548,7 @@ type rawExec struct {
 type rawSys struct {
 	Kind  uint32
 	Pid   uint32
+	Ts    uint64
 	Nr    int32
 	Known uint32
 	Ret   int64

@@ -512,3 +512,46 @@ func TestDescriptorInfo(t *testing.T) {
 		t.Fatalf("listen event %v, dup2 event %v", listened, duped)
 	}
 }
+
+// TestEventTimes: events carry the kernel's time of them, on the wall
+// clock, in order for one process.
+func TestEventTimes(t *testing.T) {
+	var mu sync.Mutex
+	var evs []Event
+	tr := openOrSkip(t, Config{Mode: All, Events: func(e Event) {
+		mu.Lock()
+		evs = append(evs, e)
+		mu.Unlock()
+	}})
+	defer tr.Close()
+	start := time.Now()
+	cmd := exec.Command("/bin/sh", "-c", "/bin/true; sleep 0.2; /bin/true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now()
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var times []time.Time
+	for _, e := range evs {
+		if e.Pid == cmd.Process.Pid && e.Kind == Fork {
+			times = append(times, time.Unix(0, int64(e.Time)))
+		}
+	}
+	if len(times) < 3 {
+		t.Fatalf("%d fork events of sh", len(times))
+	}
+	slack := 50 * time.Millisecond
+	for i, at := range times {
+		if at.Before(start.Add(-slack)) || at.After(end.Add(slack)) {
+			t.Errorf("fork %d at %v, outside the run %v..%v", i, at, start, end)
+		}
+	}
+	// sleep 0.2 lies between the second and the third fork.
+	if d := times[len(times)-1].Sub(times[0]); d < 190*time.Millisecond {
+		t.Errorf("first and last forks %v apart, want at least the 0.2 s sleep", d)
+	}
+}

@@ -114,10 +114,14 @@ func NewStream() *Converter {
 	return c
 }
 
-// Events feeds the trace events ev stands for, timed now (since the
-// epoch): a fork is a clone call and a spawn, an exec an execve call and
-// an exec, an exit an exit, a call event its call.
+// Events feeds the trace events ev stands for, timed when the kernel saw
+// ev, or now (since the epoch) when ev does not tell: a fork is a clone
+// call and a spawn, an exec an execve call and an exec, an exit an exit, a
+// call event its call.
 func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trace.Event)) {
+	if ev.Time != 0 {
+		now = ev.Time // the kernel's time of it
+	}
 	emit := func(e *trace.Event) {
 		e.SetTime(now)
 		feed(e)

@@ -110,6 +110,7 @@ struct fdinfo {
 struct event {
 	__u32 kind;
 	__u32 pid;      // tgid of the process
+	__u64 ts;       // when, in the kernel's monotonic clock (ns)
 	__u32 child;    // EV_FORK: tgid of the child
 	__s32 code;     // EV_EXIT: exit code (wait status); EV_CALL: call number
 	__u32 len;      // EV_CALL connect: sockaddr length
@@ -126,6 +127,7 @@ struct event {
 struct exec_event {
 	__u32 kind;
 	__u32 pid;
+	__u64 ts;
 	__u32 argv_len; // bytes of argv: the arguments, each ended by a NUL
 	__u32 argv_cut; // 1 when argv was longer than ARGV_LEN
 	char path[PATH_LEN];
@@ -137,6 +139,7 @@ struct exec_event {
 struct sys_event {
 	__u32 kind;     // EV_SYS
 	__u32 pid;
+	__u64 ts;
 	__s32 nr;
 	__u32 known;    // 1 when ret is the return value (not for exit, exit_group, rt_sigreturn)
 	__s64 ret;
@@ -407,6 +410,7 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 	if (!e)
 		return;
 	e->kind = EV_CALL;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->child = 0;
 	e->code = nr;
@@ -426,6 +430,7 @@ static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 re
 		return;
 	}
 	e->kind = EV_SYS;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->nr = nr;
 	e->known = known;
@@ -449,6 +454,7 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	if (!e)
 		return 0;
 	e->kind = EV_FORK;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = ptgid;
 	e->child = ctgid;
 	e->code = 0;
@@ -489,6 +495,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	}
 	e->kind = EV_EXEC;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	bpf_probe_read_kernel_str(e->path, PATH_LEN, fn);
@@ -611,6 +618,7 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!e)
 		return 0;
 	e->kind = EV_EXIT;
+	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->child = 0;
 	e->code = BPF_CORE_READ(task, exit_code);
