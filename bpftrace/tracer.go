@@ -40,6 +40,12 @@ type Config struct {
 	NSDev    uint64 // device of the pid namespace's nsfs file (PidNS)
 	NSIno    uint64 // inode of the pid namespace's nsfs file (PidNS)
 	CgroupID uint64 // cgroup id (Cgroup)
+	// Origin, when set, is the host pid of the process whose children's
+	// counts restart when they exec (a sandbox's init: what its child did
+	// before becoming the program is the sandbox's); every other process
+	// keeps the calls it made before exec, as strace -f counts them. 0
+	// restarts every process's counts at exec: counts per program.
+	Origin int
 
 	// RingSize is the ring buffer's size in bytes, a power of two and a
 	// multiple of the page size; 0 means 1 MiB.
@@ -262,7 +268,7 @@ func Open(c Config) (_ *Tracer, err error) {
 	if c.Stream {
 		stream = 1
 	}
-	cfg := tracerConfig{Mode: uint32(c.Mode), Stream: stream, NsDev: c.NSDev, NsIno: c.NSIno, CgroupId: c.CgroupID, Wakeup: uint64(size / 4)}
+	cfg := tracerConfig{Mode: uint32(c.Mode), Stream: stream, NsDev: c.NSDev, NsIno: c.NSIno, CgroupId: c.CgroupID, Wakeup: uint64(size / 4), Origin: uint32(c.Origin)}
 	if err := t.objs.Cfg.Put(uint32(0), &cfg); err != nil {
 		return nil, explain("bpftrace: write config map", err)
 	}

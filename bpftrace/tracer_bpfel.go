@@ -21,6 +21,8 @@ type tracerConfig struct {
 	NsIno    uint64
 	CgroupId uint64
 	Wakeup   uint64
+	Origin   uint32
+	Pad      uint32
 }
 
 type tracerProcCounts struct {

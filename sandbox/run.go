@@ -477,7 +477,7 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 	if opts.Tracer == "ebpf" {
 		dev, ino, err := bpftrace.PidNSOf(cmd.Process.Pid)
 		if err == nil {
-			tr, err = bpftrace.Open(bpftrace.Config{Mode: bpftrace.PidNS, NSDev: dev, NSIno: ino, Calls: opts.eventCalls(),
+			tr, err = bpftrace.Open(bpftrace.Config{Mode: bpftrace.PidNS, NSDev: dev, NSIno: ino, Origin: cmd.Process.Pid, Calls: opts.eventCalls(),
 				Stream: opts.Stream && opts.Events != nil,
 				Events: func(ev bpftrace.Event) {
 					if ev.Kind == bpftrace.Exit && ev.Pid != cmd.Process.Pid {

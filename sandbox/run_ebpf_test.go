@@ -25,48 +25,67 @@ func ebpfOrSkip(t *testing.T) {
 }
 
 // With the eBPF tracer the sandboxed program's call-name histogram is the
-// one strace gives the same run: exactly, for a deterministic program.
+// one strace gives the same run: exactly, for a deterministic program, and
+// for one that starts another, counting what the child does before its
+// exec as strace -f does.
 func TestRunEBPFHistogramEqualsStrace(t *testing.T) {
 	ebpfOrSkip(t)
 	perl, err := exec.LookPath("perl")
 	if err != nil {
 		t.Skip("perl is not installed")
 	}
-	argv := []string{perl, "-e", "syscall(110) for 1..10000"} // getppid
-	var log bytes.Buffer
-	if _, err := Run(context.Background(), RunOptions{}, argv, &log); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name   string
+		argv   []string
+		counts map[string]int64
+	}{
+		{"getppid", []string{perl, "-e", "syscall(110) for 1..10000"}, map[string]int64{"getppid": 10000}},
+		{"fork and exec", []string{perl, "-e", `if (my $p = fork) { waitpid($p, 0) } else { syscall(110) for 1..500; exec $^X, "-e", "syscall(39) for 1..300" }`},
+			map[string]int64{"getppid": 500, "getpid": 300}},
 	}
-	want := map[string]int64{}
-	if _, err := trace.ParseStrace(&log, func(c *trace.Call) error { want[c.Name]++; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	var events []bpftrace.Event
-	res, err := Run(context.Background(), RunOptions{Tracer: "ebpf", Events: func(e bpftrace.Event) { events = append(events, e) }}, argv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ExitCode != 0 || res.Counts["getppid"] != 10000 {
-		t.Fatalf("exit %d, getppid counted %d times, want 10000", res.ExitCode, res.Counts["getppid"])
-	}
-	for n, k := range want {
-		if res.Counts[n] != k {
-			t.Errorf("%s: ebpf %d, strace %d", n, res.Counts[n], k)
-		}
-	}
-	for n, k := range res.Counts {
-		if want[n] != k {
-			t.Errorf("%s: ebpf %d, strace %d", n, k, want[n])
-		}
-	}
-	opens := 0
-	for _, e := range events {
-		if e.Kind == bpftrace.Call && e.Name == "openat" {
-			opens++
-		}
-	}
-	if int64(opens) != want["openat"] {
-		t.Errorf("%d openat events, %d openat calls", opens, want["openat"])
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var log bytes.Buffer
+			if _, err := Run(context.Background(), RunOptions{}, c.argv, &log); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int64{}
+			if _, err := trace.ParseStrace(&log, func(c *trace.Call) error { want[c.Name]++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			var events []bpftrace.Event
+			res, err := Run(context.Background(), RunOptions{Tracer: "ebpf", Events: func(e bpftrace.Event) { events = append(events, e) }}, c.argv, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode != 0 {
+				t.Fatalf("exit %d", res.ExitCode)
+			}
+			for n, k := range c.counts {
+				if res.Counts[n] != k {
+					t.Errorf("%s counted %d times, want %d", n, res.Counts[n], k)
+				}
+			}
+			for n, k := range want {
+				if res.Counts[n] != k {
+					t.Errorf("%s: ebpf %d, strace %d", n, res.Counts[n], k)
+				}
+			}
+			for n, k := range res.Counts {
+				if want[n] != k {
+					t.Errorf("%s: ebpf %d, strace %d", n, k, want[n])
+				}
+			}
+			opens := 0
+			for _, e := range events {
+				if e.Kind == bpftrace.Call && e.Name == "openat" {
+					opens++
+				}
+			}
+			if int64(opens) != want["openat"] {
+				t.Errorf("%d openat events, %d openat calls", opens, want["openat"])
+			}
+		})
 	}
 }
 

@@ -39,6 +39,7 @@ struct task_struct {
 	int exit_code;
 	struct mm_struct *mm;
 	struct files_struct *files;
+	struct task_struct *real_parent;
 } __attribute__((preserve_access_index));
 
 struct in6_addr {
@@ -180,6 +181,11 @@ struct config {
 	__u64 ns_ino;
 	__u64 cgroup_id;
 	__u64 wakeup; // wake the reader once this many bytes wait in the ring
+	// origin, when set, is the process whose children's counts restart at
+	// exec; the other processes keep, as strace -f does, the calls they
+	// made before it. Unset, every exec restarts its process's counts.
+	__u32 origin;
+	__u32 pad;
 };
 
 // The total is the counts' sum, left to user space: one atomic add less
@@ -476,10 +482,15 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 	// A new program: its counts restart with the execve that made it, as
-	// strace -f counts a program it started.
+	// strace -f counts a program it started (see config.origin).
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 k = 0;
-	struct proc_counts *z = bpf_map_lookup_elem(&zero, &k);
+	struct config *c = bpf_map_lookup_elem(&cfg, &k);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	int restart = 1;
+	if (c && c->origin)
+		restart = BPF_CORE_READ(task, real_parent, tgid) == c->origin;
+	struct proc_counts *z = restart ? bpf_map_lookup_elem(&zero, &k) : 0;
 	if (z) {
 		z->last = 59;
 		z->counts[59] = 1;
@@ -500,7 +511,6 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	bpf_probe_read_kernel_str(e->path, PATH_LEN, fn);
 	// The new program's argv, in its own memory by now.
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
 	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
 	__u64 n = end > start ? end - start : 0;
