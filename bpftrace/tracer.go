@@ -53,7 +53,9 @@ type Config struct {
 	// Calls names the calls sent as events, each with its first three
 	// arguments as numbers (Event.Args) and: execve, openat, unlink,
 	// unlinkat, chmod, fchmodat, truncate, stat, lstat, access,
-	// newfstatat, faccessat, faccessat2 and statx with their path;
+	// newfstatat, faccessat, faccessat2 and statx with their path (but
+	// newfstatat and statx on a descriptor, with an empty path, are not
+	// sent, or in stream mode as Sys events: an fstat);
 	// rename, renameat, renameat2, link, linkat, symlink and symlinkat
 	// with their two paths;
 	// delete_module with its name, prctl(PR_SET_NAME) with the name,
@@ -92,11 +94,11 @@ const (
 
 // Event is one record of the ring buffer.
 type Event struct {
-	Kind  Kind
-	Pid   int // thread-group id
+	Kind Kind
+	Pid  int // thread-group id
 	// Time is when the kernel saw the event, since the Unix epoch (its
 	// monotonic clock, set against the wall clock when the tracer opened).
-	Time time.Duration
+	Time  time.Duration
 	Child int // Fork
 	Code  int // Exit: wait status
 	Name  string
@@ -114,7 +116,8 @@ type Event struct {
 	// descriptors, ids, modes, requests, flags.
 	Args [3]int64
 	// FD tells, for a Call whose first argument is a descriptor (connect,
-	// listen, dup2, dup3, fchmod, finit_module), what it was when the call
+	// listen, dup2, dup3, fchmod, finit_module) or, in an *at call with a
+	// relative path, the folder it starts from, what it was when the call
 	// was made; nil when the kernel side could not tell.
 	FD *FD
 	// Argv is an Exec's argument vector, read from the new program's
@@ -124,7 +127,8 @@ type Event struct {
 }
 
 // FD is what a descriptor is: a socket, with its family, type and
-// addresses, or something else (a file, a pipe), with its inode number.
+// addresses, or something else (a file, a folder, a pipe), with its
+// inode's number and file system.
 type FD struct {
 	Socket bool
 	Family int            // AF_INET, AF_INET6, AF_UNIX...
@@ -132,6 +136,7 @@ type FD struct {
 	Local  netip.AddrPort // AF_INET and AF_INET6
 	Remote netip.AddrPort // AF_INET and AF_INET6; port 0 when not connected
 	Ino    uint64
+	Dev    uint32 // the inode's file system, as the kernel numbers it (not for sockets)
 }
 
 // PidNSOf returns the device and inode of pid's pid namespace, for Config.
@@ -505,7 +510,7 @@ func fdOf(f *rawFD) *FD {
 		}
 		return d
 	case 2:
-		return &FD{Ino: f.Ino}
+		return &FD{Ino: f.Ino, Dev: f.Dev}
 	}
 	return nil
 }
@@ -533,7 +538,8 @@ type rawFD struct {
 	Type   uint16
 	LPort  uint16
 	RPort  uint16
-	_      [3]uint16
+	_      uint16
+	Dev    uint32
 	Ino    uint64
 	LAddr  [16]byte
 	RAddr  [16]byte

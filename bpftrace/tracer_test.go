@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -48,6 +50,17 @@ func TestMain(m *testing.M) {
 		f, _ := l.(*net.TCPListener).File()
 		syscall.Dup2(int(f.Fd()), 100)
 		os.Stdout.WriteString(l.Addr().String() + "\n")
+		os.Exit(0)
+	case "folder":
+		dir, err := syscall.Open("/etc", syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+		if err != nil {
+			os.Exit(4)
+		}
+		syscall.Openat(dir, "hostname", syscall.O_RDONLY, 0)
+		syscall.Openat(dir, "/etc/hostname", syscall.O_RDONLY, 0)
+		var st unix.Stat_t
+		unix.Fstatat(dir, "hostname", &st, 0)
+		unix.Fstatat(dir, "", &st, unix.AT_EMPTY_PATH)
 		os.Exit(0)
 	case "stream":
 		for range 10000 {
@@ -510,6 +523,63 @@ func TestDescriptorInfo(t *testing.T) {
 	}
 	if !listened || !duped {
 		t.Fatalf("listen event %v, dup2 event %v", listened, duped)
+	}
+}
+
+// An *at call with a relative path carries what its folder descriptor
+// is (its inode and file system); with an absolute path, nothing. An fstat
+// through newfstatat (an empty path) is no event.
+func TestFolderDescriptor(t *testing.T) {
+	var mu sync.Mutex
+	var evs []Event
+	tr := openOrSkip(t, Config{Mode: All, Calls: []string{"openat", "newfstatat"}, Events: func(e Event) {
+		mu.Lock()
+		evs = append(evs, e)
+		mu.Unlock()
+	}})
+	defer tr.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=folder")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat("/etc", &st); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var rel, abs, stat bool
+	for _, e := range evs {
+		if e.Pid != cmd.Process.Pid || e.Kind != Call {
+			continue
+		}
+		if e.Name == "newfstatat" {
+			if e.Path == "" {
+				t.Errorf("an fstat event: %+v", e)
+			}
+			stat = stat || e.Path == "hostname" && e.FD != nil && e.FD.Ino == st.Ino
+			continue
+		}
+		switch e.Path {
+		case "hostname":
+			rel = true
+			d := e.FD
+			if d == nil || d.Socket || d.Ino != st.Ino || unix.Mkdev(d.Dev>>20, d.Dev&(1<<20-1)) != st.Dev {
+				t.Errorf("folder descriptor %+v, want /etc: inode %d, device %#x", d, st.Ino, st.Dev)
+			}
+		case "/etc/hostname":
+			abs = true
+			if e.FD != nil {
+				t.Errorf("an absolute path's folder descriptor: %+v", e.FD)
+			}
+		}
+	}
+	if !rel || !abs || !stat {
+		t.Fatalf("relative openat seen %v, absolute %v, newfstatat of a name in /etc %v", rel, abs, stat)
 	}
 }
 

@@ -42,6 +42,9 @@ type Converter struct {
 	// given startCwd.
 	cwd      map[int]string
 	startCwd string
+	// folders remembers how the folder descriptors the kernel side
+	// identified were written (see dirText).
+	folders map[folderKey]string
 }
 
 // maxCwds bounds the working folders remembered; past it they are
@@ -51,7 +54,7 @@ const maxCwds = 65536
 // New returns a converter reading the host's /proc.
 func New() *Converter {
 	fs, _ := procfs.NewDefaultFS()
-	return &Converter{fs: fs, cwd: map[int]string{}}
+	return &Converter{fs: fs, cwd: map[int]string{}, folders: map[folderKey]string{}}
 }
 
 // SetStartCwd gives the working folder of processes whose folder the
@@ -238,7 +241,7 @@ func newCall(ev bpftrace.Event, args string) *trace.Call {
 func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 	switch ev.Name {
 	case "openat":
-		return newCall(ev, c.dirText(ev.Pid, unix.AT_FDCWD, ev.Path)+", "+Quote(ev.Path)+", "+openFlags(ev.Flags))
+		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", "+openFlags(ev.Flags))
 	case "connect":
 		addr, n := sockaddrText(ev.Addr)
 		if addr == "" {
@@ -291,11 +294,11 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 		if a[2]&unix.AT_REMOVEDIR != 0 {
 			flags = "AT_REMOVEDIR"
 		}
-		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + flags, true
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + flags, true
 	case "chmod":
 		return Quote(ev.Path) + ", " + mode(a[1]), true
 	case "fchmodat":
-		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + mode(a[2]), true
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + mode(a[2]), true
 	case "fchmod":
 		return c.argFD(ev) + ", " + mode(a[1]), true
 	case "stat", "lstat":
@@ -303,21 +306,21 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 	case "access":
 		return Quote(ev.Path) + ", " + accessMode(a[1]), true
 	case "newfstatat":
-		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16) + ", 0", true
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16) + ", 0", true
 	case "faccessat", "faccessat2":
-		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + accessMode(a[2]), true
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + accessMode(a[2]), true
 	case "statx":
-		return c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16) + ", STATX_BASIC_STATS, 0x0", true
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16) + ", STATX_BASIC_STATS, 0x0", true
 	case "rename", "link", "symlink":
 		return Quote(ev.Path) + ", " + Quote(ev.Path2), true
 	case "renameat", "renameat2", "linkat":
-		s := c.dirText(ev.Pid, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + c.dirText(ev.Pid, int(int32(a[2])), ev.Path2) + ", " + Quote(ev.Path2)
+		s := c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + c.dirText(ev, int(int32(a[2])), ev.Path2) + ", " + Quote(ev.Path2)
 		if ev.Name != "renameat" {
 			s += ", 0"
 		}
 		return s, true
 	case "symlinkat":
-		return Quote(ev.Path) + ", " + c.dirText(ev.Pid, int(int32(a[1])), ev.Path2) + ", " + Quote(ev.Path2), true
+		return Quote(ev.Path) + ", " + c.dirText(ev, int(int32(a[1])), ev.Path2) + ", " + Quote(ev.Path2), true
 	case "truncate":
 		return Quote(ev.Path) + ", " + strconv.FormatInt(a[1], 10), true
 	case "ptrace":
@@ -382,19 +385,58 @@ func mode(m int64) string { return "0" + strconv.FormatInt(m&0o7777, 8) }
 
 // dirText writes the folder descriptor of an *at call as strace -yy
 // does: AT_FDCWD, with the working folder when the path is relative, or
-// the descriptor with its folder (best effort, from /proc).
-func (c *Converter) dirText(pid, dirfd int, path string) string {
-	if dirfd != unix.AT_FDCWD {
-		return c.fdText(pid, dirfd)
-	}
-	if strings.HasPrefix(path, "/") {
+// the descriptor with its folder (best effort, from /proc). A folder the
+// kernel side identified (the call's first descriptor) is looked up in
+// /proc once and remembered by its inode, so a program walking a tree
+// costs a lookup per folder rather than per call.
+func (c *Converter) dirText(ev bpftrace.Event, dirfd int, path string) string {
+	if dirfd == unix.AT_FDCWD {
+		if strings.HasPrefix(path, "/") {
+			return "AT_FDCWD"
+		}
+		if cwd := c.folder(ev.Pid); cwd != "" {
+			return "AT_FDCWD<" + cwd + ">"
+		}
 		return "AT_FDCWD"
 	}
-	if cwd := c.folder(pid); cwd != "" {
-		return "AT_FDCWD<" + cwd + ">"
+	d := ev.FD
+	if path == "" || d == nil || d.Socket || d.Ino == 0 || dirfd != int(int32(ev.Args[0])) {
+		// An empty path (AT_EMPTY_PATH) is the descriptor itself, most
+		// often a file just opened and seen once: it is looked up alone.
+		return c.fdText(ev.Pid, dirfd)
 	}
-	return "AT_FDCWD"
+	k := folderKey{ev.Pid, dirfd, d.Dev, d.Ino}
+	if s, ok := c.folders[k]; ok {
+		return s
+	}
+	// The descriptor may have been closed, or reused, since the call:
+	// what /proc shows counts only if it is the same inode.
+	var st unix.Stat_t
+	name := "/proc/" + strconv.Itoa(ev.Pid) + "/fd/" + strconv.Itoa(dirfd)
+	if unix.Stat(name, &st) != nil || st.Ino != d.Ino || st.Dev != kernelDev(d.Dev) {
+		return strconv.Itoa(dirfd)
+	}
+	s := c.fdText(ev.Pid, dirfd)
+	if len(c.folders) >= maxFolders {
+		clear(c.folders)
+	}
+	c.folders[k] = s
+	return s
 }
+
+// folderKey names a folder descriptor of a process by what it was.
+type folderKey struct {
+	pid, fd int
+	dev     uint32
+	ino     uint64
+}
+
+// maxFolders bounds the folders remembered; past it they are forgotten.
+const maxFolders = 4096
+
+// kernelDev converts the kernel's internal device number (12 bits of
+// major, 20 of minor) to the one stat reports.
+func kernelDev(d uint32) uint64 { return unix.Mkdev(d>>20, d&(1<<20-1)) }
 
 // ptraceRequest names a ptrace request as strace does.
 func ptraceRequest(r int64) string {

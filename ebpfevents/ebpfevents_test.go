@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,7 +114,7 @@ func TestStreamEvents(t *testing.T) {
 	}
 	for _, ev := range []bpftrace.Event{
 		{Kind: bpftrace.Sys, Pid: 7, Name: "getppid", Ret: 1, RetKnown: true},
-		{Kind: bpftrace.Call, Pid: 7, Name: "openat", Path: "/etc/shadow", Ret: -int64(unix.EACCES), RetKnown: true},
+		{Kind: bpftrace.Call, Pid: 7, Name: "openat", Path: "/etc/shadow", Ret: -int64(unix.EACCES), RetKnown: true, Args: [3]int64{unix.AT_FDCWD}},
 		{Kind: bpftrace.Call, Pid: 7, Name: "execve", Path: "/tmp/x", Ret: -int64(unix.ENOENT), RetKnown: true},
 		{Kind: bpftrace.Fork, Pid: 7, Child: 4242},
 		{Kind: bpftrace.Sys, Pid: 7, Name: "clone", Ret: 3, RetKnown: true},
@@ -208,5 +209,56 @@ func TestDescribedCalls(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A folder descriptor the kernel side identified is written with its
+// folder, looked up once; a descriptor that is no longer that folder is
+// written as its number alone, never as what it has become.
+func TestFolderDescriptors(t *testing.T) {
+	etc, err := os.Open("/etc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer etc.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(etc.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	fd := int(etc.Fd())
+	dev := uint32(unix.Major(st.Dev)<<20 | unix.Minor(st.Dev))
+	at := func(ino uint64) bpftrace.Event {
+		return bpftrace.Event{Kind: bpftrace.Call, Pid: os.Getpid(), Name: "openat", Path: "hostname",
+			Args: [3]int64{int64(fd)}, FD: &bpftrace.FD{Ino: ino, Dev: dev}}
+	}
+	c := New()
+	text := func(ev bpftrace.Event) string {
+		var s string
+		c.Events(ev, time.Second, func(e *trace.Event) { s = e.Call.Args() })
+		return s
+	}
+	want := strconv.Itoa(fd) + `</etc>, "hostname", O_RDONLY`
+	if got := text(at(st.Ino)); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if len(c.folders) != 1 {
+		t.Errorf("%d folders remembered, want 1", len(c.folders))
+	}
+	// The descriptor now names another folder: the remembered one still
+	// answers for calls made on /etc; a call on an inode it is not is
+	// written as the number.
+	usr, err := os.Open("/usr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer usr.Close()
+	if err := unix.Dup2(int(usr.Fd()), fd); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(at(st.Ino)); got != want {
+		t.Errorf("remembered: got %s, want %s", got, want)
+	}
+	if got, want := text(at(st.Ino+1)), strconv.Itoa(fd)+`, "hostname", O_RDONLY`; got != want {
+		t.Errorf("another inode: got %s, want %s", got, want)
 	}
 }

@@ -14,9 +14,14 @@ struct mm_struct {
 	unsigned long arg_end;
 } __attribute__((preserve_access_index));
 
+struct super_block {
+	__u32 s_dev;
+} __attribute__((preserve_access_index));
+
 struct inode {
 	unsigned short i_mode;
 	unsigned long i_ino;
+	struct super_block *i_sb;
 } __attribute__((preserve_access_index));
 
 struct file {
@@ -100,7 +105,8 @@ struct fdinfo {
 	__u16 type;     // sockets: SOCK_STREAM, SOCK_DGRAM...
 	__u16 lport;    // host order
 	__u16 rport;    // host order
-	__u16 pad[3];
+	__u16 pad;
+	__u32 dev;      // the inode's file system (a dev_t)
 	__u64 ino;
 	__u8 laddr[16]; // AF_INET: the first four bytes
 	__u8 raddr[16];
@@ -171,6 +177,8 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } calls SEC(".maps");
+
+#define AT_FDCWD -100
 
 enum { MODE_ALL = 0, MODE_PIDNS = 1, MODE_CGROUP = 2 };
 
@@ -293,6 +301,7 @@ static __always_inline void read_fd(struct fdinfo *f, long fd)
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	unsigned short mode = BPF_CORE_READ(inode, i_mode);
 	f->ino = BPF_CORE_READ(inode, i_ino);
+	f->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	if ((mode & S_IFMT) != S_IFSOCK) {
 		f->kind = FD_OTHER;
 		return;
@@ -380,17 +389,20 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr)
 	e->arg[0] = BPF_CORE_READ(regs, di);
 	e->arg[1] = BPF_CORE_READ(regs, si);
 	e->arg[2] = BPF_CORE_READ(regs, dx);
-	// connect, listen, dup2, dup3, fchmod, finit_module: a descriptor first
-	if (nr == 42 || nr == 50 || nr == 33 || nr == 292 || nr == 91 || nr == 313)
-		read_fd(&e->fd, (int)e->arg[0]);
-	else
-		__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	int pr = path_regs(nr);
 	if (pr) {
 		bpf_probe_read_user_str(e->data, PATH_LEN, reg(regs, pr & 0xff));
 		if (pr >> 8)
 			bpf_probe_read_user_str(e->data2, PATH_LEN, reg(regs, pr >> 8));
 	}
+	// connect, listen, dup2, dup3, fchmod, finit_module: a descriptor
+	// first; the *at calls: the folder a relative path starts from (user
+	// space names it once per folder, not once per call).
+	if (nr == 42 || nr == 50 || nr == 33 || nr == 292 || nr == 91 || nr == 313 ||
+	    ((pr & 0xff) == 2 && (int)e->arg[0] != AT_FDCWD && e->data[0] != '/'))
+		read_fd(&e->fd, (int)e->arg[0]);
+	else
+		__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	if (nr == 157 && e->arg[0] == 15) {
 		// prctl(PR_SET_NAME, name): at most 16 bytes
 		bpf_probe_read_user_str(e->data, 16, (const char *)e->arg[1]);
@@ -410,7 +422,11 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr)
 	}
 }
 
-static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid, __s64 ret)
+static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 ret, __s64 arg0);
+
+// call_event sends a described call with its arguments; known tells that
+// it has returned, with ret (stream mode).
+static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid, __u32 known, __s64 ret)
 {
 	struct event *e = reserve();
 	if (!e)
@@ -422,6 +438,17 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 	e->code = nr;
 	e->ret = ret;
 	fill(e, regs, nr);
+	// newfstatat and statx with an empty path (AT_EMPTY_PATH) are fstat
+	// of a descriptor the process already holds, a file whose open was
+	// told: no path to judge, and one every read of a file makes. They
+	// go, in stream mode, as a call without its arguments.
+	if ((nr == 262 || nr == 332) && e->data[0] == 0) {
+		__s64 fd = e->arg[0];
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		if (known)
+			sys_event(nr, tgid, 1, ret, fd);
+		return;
+	}
 	submit(e);
 }
 
@@ -554,7 +581,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		if (nr == 60 || nr == 231 || nr == 15)
 			sys_event(nr, tgid, 0, 0, BPF_CORE_READ(regs, di));
 	} else if (described(nr)) {
-		call_event(regs, nr, tgid, 0);
+		call_event(regs, nr, tgid, 0, 0);
 	}
 	if (!p) {
 		struct proc_counts *z = bpf_map_lookup_elem(&zero, &k);
@@ -604,7 +631,7 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (described(nr))
-		call_event(regs, nr, tgid, ret);
+		call_event(regs, nr, tgid, 1, ret);
 	else
 		sys_event(nr, tgid, 1, ret, BPF_CORE_READ(regs, di));
 	return 0;
