@@ -74,6 +74,9 @@ func (b *behaviour) consumers(src samples.Source) []pipeline.Consumer {
 	if b.set == nil || (src.Kind != samples.KindExec && src.Kind != samples.KindStrace) {
 		return nil
 	}
+	if b.set.UsesPackages() {
+		b.pkgs.Preload() // read while the sample starts
+	}
 	opts := rules.Options{Allow: b.allow, Packages: b.pkgs}
 	if b.allow != nil && b.allow.Len() > 0 && len(src.Paths) > 0 {
 		opts.SampleSHA256 = fileSHA256(src.Paths[0])

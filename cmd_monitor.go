@@ -119,7 +119,11 @@ func runMonitor(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		cfg.Rules, cfg.Allow, cfg.Packages = set, allow, rules.NewPackageDB("")
+		pkgs := rules.NewPackageDB("")
+		if set.UsesPackages() {
+			pkgs.Preload()
+		}
+		cfg.Rules, cfg.Allow, cfg.Packages = set, allow, pkgs
 	} else if len(c.StringSlice("rules")) > 1 {
 		return withHint(fmt.Errorf("--rules off cannot be combined with rule files"), "give either --rules off or --rules FILE...")
 	}

@@ -113,7 +113,11 @@ func TestPackageRules(t *testing.T) {
 	// digest is looked for in every package that lists it.
 	os.WriteFile(filepath.Join(info, "a-other.list"), []byte(bin+"\n"+changed+"\n"), 0o644)
 	set, _ := rules.Default()
+	if !set.UsesPackages() {
+		t.Error("the default rules do not use the package database")
+	}
 	db := rules.NewPackageDB(info)
+	db.Preload()
 	run := func(path string) []string {
 		text := "1 1.0 clone(child_stack=NULL, flags=SIGCHLD) = 2\n2 1.1 execve(\"" + path + "\", [\"x\"], []) = 0\n"
 		e := set.NewEngine(rules.Options{Packages: db})
@@ -140,6 +144,21 @@ func TestPackageRules(t *testing.T) {
 	parseInto(t, e, "1 1.0 execve(\""+stray+"\", [\"x\"], []) = 0\n")
 	if got := e.Findings(); len(got) != 0 {
 		t.Errorf("sample start: %v", got)
+	}
+	// Without the two rules the database is not needed.
+	off := rules.NewSet()
+	over := "rules:\n  - id: exec-unowned\n    enabled: false\n  - id: exec-modified-package\n    enabled: false\n"
+	if err := off.Load(rules.DefaultFile, rules.DefaultYAML()); err != nil {
+		t.Fatal(err)
+	}
+	if err := off.Load("over.yaml", []byte(over)); err != nil {
+		t.Fatal(err)
+	}
+	if err := off.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if off.UsesPackages() {
+		t.Error("the package database is wanted without a rule reading it")
 	}
 	// No database: nothing can be told.
 	if u, m := rules.NewPackageDB(filepath.Join(dir, "none")).Check(stray); u || m {

@@ -70,6 +70,10 @@ func NewPackageDB(dir string) *PackageDB {
 	return &PackageDB{dir: dir, seed: maphash.MakeSeed()}
 }
 
+// Preload starts reading the database in the background, so that the
+// first Check, usually a program's first exec, does not wait for it.
+func (db *PackageDB) Preload() { go db.once.Do(db.load) }
+
 func (db *PackageDB) load() {
 	lists, _ := filepath.Glob(filepath.Join(db.dir, "*.list"))
 	db.ok = len(lists) > 0

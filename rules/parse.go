@@ -98,6 +98,7 @@ type Set struct {
 	sysSets    [][]string        // the call-name sets of "syscall is" matchers, by sysIdx
 	flagBit    map[string]uint64 // flag names of "has" matchers, each a bit of evalCtx.flagMask
 	curPure    bool              // while compiling a rule: no impure field seen yet
+	packages   bool              // an enabled rule reads exec.unowned or exec.modified
 }
 
 // callRules is what the engine does with one call name.
@@ -542,6 +543,7 @@ func parseExamples(file, id string, v *yaml.Node) (Examples, error) {
 // Compile resolves lists and macros and compiles every enabled rule.
 func (s *Set) Compile() error {
 	s.active = s.active[:0]
+	s.packages = false
 	s.memos = 0
 	s.macroConds = map[string]*macroCond{}
 	s.sysSets = nil
@@ -605,6 +607,10 @@ func (s *Set) Compile() error {
 	s.compiled = true
 	return nil
 }
+
+// UsesPackages says whether an enabled rule asks the package database
+// (exec.unowned, exec.modified).
+func (s *Set) UsesPackages() bool { return s.packages }
 
 // DecodedCalls returns the call names whose arguments the engine decodes
 // (asked for by a rule or by the process state), sorted.
@@ -717,6 +723,7 @@ func (s *Set) compileList(file string, n *yaml.Node, stack []string) (cond, erro
 func (s *Set) compileField(file string, fid int, v *yaml.Node) (cond, error) {
 	d := fields[fid]
 	fc := &fieldCond{field: fid}
+	s.packages = s.packages || d.name == "exec.unowned" || d.name == "exec.modified"
 	if v.Kind == yaml.ScalarNode || v.Kind == yaml.SequenceNode { // shorthand for is (has for flags)
 		op := "is"
 		if d.kind == kindFlags {
