@@ -165,11 +165,11 @@ func TestMonitorEBPFCountsExactly(t *testing.T) {
 
 // The rules fire on the host within 5 s of a harmless fixture doing what
 // they look for: an exec from /tmp of a copy of true, a read of
-// /etc/shadow, a listener on loopback.
+// /etc/shadow, a listener and a connect on loopback wiring a shell to the
+// socket.
 func TestMonitorEBPFRules(t *testing.T) {
 	needEBPF(t)
-	perl, err := exec.LookPath("perl")
-	if err != nil {
+	if _, err := exec.LookPath("perl"); err != nil {
 		t.Skip("perl is not installed")
 	}
 	stop := startMonitor(t, "--source", "ebpf")
@@ -184,7 +184,11 @@ func TestMonitorEBPFRules(t *testing.T) {
 	start := time.Now()
 	exec.Command(tru).Run()
 	exec.Command("cat", "/etc/shadow").Run()
-	exec.Command(perl, "-MSocket", "-e", `socket(S,PF_INET,SOCK_STREAM,0) or die; bind(S,pack_sockaddr_in(0,inet_aton("127.0.0.1"))) or die; listen(S,1) or die; socket(C,PF_INET,SOCK_STREAM,0); connect(C,getsockname(S)); sleep 1`).Run()
+	// A listener and a connect on loopback: the reverse-shell fixture
+	// (harmless: loopback only, its own temporary folder).
+	if out, err := exec.Command("sh", "fixtures/suspicious/reverse_shell_perl.sh").CombinedOutput(); err != nil {
+		t.Fatalf("reverse_shell_perl.sh: %v\n%s", err, out)
+	}
 	time.Sleep(1500 * time.Millisecond)
 	elapsed := time.Since(start)
 	log, stderr, code := stop()
@@ -192,7 +196,7 @@ func TestMonitorEBPFRules(t *testing.T) {
 		t.Fatalf("monitor: exit %d: %s", code, stderr)
 	}
 	recs := logRecords(t, log)
-	for _, rule := range []string{"exec-temp-dir", "read-shadow", "listen-socket"} {
+	for _, rule := range []string{"exec-temp-dir", "read-shadow", "listen-socket", "stdio-socket", "reverse-shell"} {
 		r := hasRecord(recs, "alert", rule)
 		if r == nil {
 			t.Errorf("no %s alert:\n%s", rule, log)

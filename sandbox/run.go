@@ -111,9 +111,10 @@ type RunResult struct {
 	// cgroup counted it; 0 when the run had no cgroup.
 	PeakMemory int64
 	// With the eBPF tracer: the call-name histogram of every process of
-	// the run, each counted from its last execve (as strace counts a
-	// program it starts); the adjacent pairs of different calls within
-	// each process, summed; and the events that found the ring full.
+	// the run as strace -f counts them (the init's child from its execve
+	// of the program on, the others from their start); the adjacent pairs
+	// of different calls within each process, summed; and the events that
+	// found the ring full.
 	Counts      map[string]int64
 	Transitions int64
 	Lost        uint64
