@@ -474,38 +474,49 @@ func TestStreamEveryCall(t *testing.T) {
 	}
 }
 
-// TestDescriptorInfo: the kernel side tells what a call's descriptor is
-// as the call is made: the helper's listen and its dup2 of the listening
-// socket carry the socket's family, type and local address.
-func TestDescriptorInfo(t *testing.T) {
+// helperCalls runs the test helper name with a tracer sending calls, and
+// returns the Call events of the helper's process and its output.
+func helperCalls(t *testing.T, calls []string, name string) ([]Event, string) {
+	t.Helper()
 	var mu sync.Mutex
 	var evs []Event
-	tr := openOrSkip(t, Config{Mode: All, Calls: []string{"listen", "dup2"}, Events: func(e Event) {
+	tr := openOrSkip(t, Config{Mode: All, Calls: calls, Events: func(e Event) {
 		mu.Lock()
 		evs = append(evs, e)
 		mu.Unlock()
 	}})
 	defer tr.Close()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=listen")
+	cmd.Env = append(os.Environ(), helperEnv+"="+name)
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("helper: %v", err)
-	}
-	addr, err := netip.ParseAddrPort(strings.TrimSpace(string(out)))
-	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("helper %s: %v", name, err)
 	}
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	var own []Event
+	for _, e := range evs {
+		if e.Pid == cmd.Process.Pid && e.Kind == Call {
+			own = append(own, e)
+		}
+	}
+	return own, string(out)
+}
+
+// TestDescriptorInfo: the kernel side tells what a call's descriptor is
+// as the call is made: the helper's listen and its dup2 of the listening
+// socket carry the socket's family, type and local address.
+func TestDescriptorInfo(t *testing.T) {
+	evs, out := helperCalls(t, []string{"listen", "dup2"}, "listen")
+	addr, err := netip.ParseAddrPort(strings.TrimSpace(out))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var listened, duped bool
 	for _, e := range evs {
-		if e.Pid != cmd.Process.Pid || e.Kind != Call {
-			continue
-		}
 		fd := e.FD
 		ok := fd != nil && fd.Socket && fd.Family == syscall.AF_INET && fd.Type == syscall.SOCK_STREAM && fd.Local == addr && fd.Ino != 0
 		switch {
@@ -530,33 +541,13 @@ func TestDescriptorInfo(t *testing.T) {
 // is (its inode and file system); with an absolute path, nothing. An fstat
 // through newfstatat (an empty path) is no event.
 func TestFolderDescriptor(t *testing.T) {
-	var mu sync.Mutex
-	var evs []Event
-	tr := openOrSkip(t, Config{Mode: All, Calls: []string{"openat", "newfstatat"}, Events: func(e Event) {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-	}})
-	defer tr.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=folder")
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("helper: %v", err)
-	}
-	if err := tr.Close(); err != nil {
-		t.Fatal(err)
-	}
+	evs, _ := helperCalls(t, []string{"openat", "newfstatat"}, "folder")
 	var st syscall.Stat_t
 	if err := syscall.Stat("/etc", &st); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	var rel, abs, stat bool
 	for _, e := range evs {
-		if e.Pid != cmd.Process.Pid || e.Kind != Call {
-			continue
-		}
 		if e.Name == "newfstatat" {
 			if e.Path == "" {
 				t.Errorf("an fstat event: %+v", e)
