@@ -264,25 +264,12 @@ func TestCloseLeavesNothing(t *testing.T) {
 }
 
 func TestForkExecExitEvents(t *testing.T) {
-	var mu sync.Mutex
-	var evs []Event
-	tr := openOrSkip(t, Config{Mode: All, Events: func(e Event) {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-	}})
-	defer tr.Close()
 	cmd := exec.Command("/bin/sh", "-c", "/bin/true; exit 7")
-	err := cmd.Run()
+	evs, err := traced(t, Config{Mode: All}, cmd)
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 {
 		t.Fatalf("sh: %v", err)
 	}
-	if err := tr.Close(); err != nil {
-		t.Fatal(err)
-	}
 	sh := cmd.Process.Pid
-	mu.Lock()
-	defer mu.Unlock()
 	var child int
 	var shExec, childExec, childExit, shExit, opened bool
 	for _, e := range evs {
@@ -424,26 +411,13 @@ func TestHistogramEqualsStrace(t *testing.T) {
 // parent's pid; its failed openat with the path and -ENOENT; its
 // exit_group with the status and no return.
 func TestStreamEveryCall(t *testing.T) {
-	var mu sync.Mutex
-	var evs []Event
-	tr := openOrSkip(t, Config{Mode: All, Stream: true, Calls: []string{"openat"}, Events: func(e Event) {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-	}})
-	defer tr.Close()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=stream")
-	err := cmd.Run()
+	evs, err := traced(t, Config{Mode: All, Stream: true, Calls: []string{"openat"}}, cmd)
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
 		t.Fatalf("helper: %v", err)
 	}
-	if err := tr.Close(); err != nil {
-		t.Fatal(err)
-	}
 	pid := cmd.Process.Pid
-	mu.Lock()
-	defer mu.Unlock()
 	var getppid, opened, exited int
 	for _, e := range evs {
 		if e.Pid != pid {
@@ -474,36 +448,47 @@ func TestStreamEveryCall(t *testing.T) {
 	}
 }
 
-// helperCalls runs the test helper name with a tracer sending calls, and
-// returns the Call events of the helper's process and its output.
-func helperCalls(t *testing.T, calls []string, name string) ([]Event, string) {
+// traced runs cmd under a tracer of configuration c (Events set here)
+// and returns every event the tracer sent and cmd's error.
+func traced(t *testing.T, c Config, cmd *exec.Cmd) ([]Event, error) {
 	t.Helper()
 	var mu sync.Mutex
 	var evs []Event
-	tr := openOrSkip(t, Config{Mode: All, Calls: calls, Events: func(e Event) {
+	c.Events = func(e Event) {
 		mu.Lock()
 		evs = append(evs, e)
 		mu.Unlock()
-	}})
-	defer tr.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+name)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helper %s: %v", name, err)
 	}
+	tr := openOrSkip(t, c)
+	defer tr.Close()
+	err := cmd.Run()
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	return evs, err
+}
+
+// helperCalls runs the test helper name with a tracer sending calls, and
+// returns the Call events of the helper's process and its output.
+func helperCalls(t *testing.T, calls []string, name string) ([]Event, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+name)
+	var out strings.Builder
+	cmd.Stdout = &out
+	evs, err := traced(t, Config{Mode: All, Calls: calls}, cmd)
+	if err != nil {
+		t.Fatalf("helper %s: %v", name, err)
+	}
 	var own []Event
 	for _, e := range evs {
 		if e.Pid == cmd.Process.Pid && e.Kind == Call {
 			own = append(own, e)
 		}
 	}
-	return own, string(out)
+	return own, out.String()
 }
 
 // TestDescriptorInfo: the kernel side tells what a call's descriptor is
@@ -577,25 +562,13 @@ func TestFolderDescriptor(t *testing.T) {
 // TestEventTimes: events carry the kernel's time of them, on the wall
 // clock, in order for one process.
 func TestEventTimes(t *testing.T) {
-	var mu sync.Mutex
-	var evs []Event
-	tr := openOrSkip(t, Config{Mode: All, Events: func(e Event) {
-		mu.Lock()
-		evs = append(evs, e)
-		mu.Unlock()
-	}})
-	defer tr.Close()
 	start := time.Now()
 	cmd := exec.Command("/bin/sh", "-c", "/bin/true; sleep 0.2; /bin/true")
-	if err := cmd.Run(); err != nil {
+	evs, err := traced(t, Config{Mode: All}, cmd)
+	if err != nil {
 		t.Fatal(err)
 	}
 	end := time.Now()
-	if err := tr.Close(); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
 	var times []time.Time
 	for _, e := range evs {
 		if e.Pid == cmd.Process.Pid && e.Kind == Fork {
