@@ -41,10 +41,11 @@ type Config struct {
 	NSIno    uint64 // inode of the pid namespace's nsfs file (PidNS)
 	CgroupID uint64 // cgroup id (Cgroup)
 	// Origin, when set, is the host pid of the process whose children's
-	// counts restart when they exec (a sandbox's init: what its child did
-	// before becoming the program is the sandbox's); every other process
-	// keeps the calls it made before exec, as strace -f counts them. 0
-	// restarts every process's counts at exec: counts per program.
+	// counts restart when they first exec (a sandbox's init: what its
+	// child did before becoming the program is the sandbox's); every
+	// other exec keeps the calls made before it, as strace -f counts
+	// them. 0 restarts every process's counts at every exec: counts per
+	// program.
 	Origin int
 
 	// RingSize is the ring buffer's size in bytes, a power of two and a

@@ -30,6 +30,8 @@ type tracerProcCounts struct {
 	Transitions uint64
 	Last        int64
 	Counts      [512]uint32
+	Restarted   uint32
+	Pad         uint32
 }
 
 // loadTracer returns the embedded CollectionSpec for tracer.

@@ -16,12 +16,11 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-
-	"golang.org/x/sys/unix"
 	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 )
 
 const helperEnv = "BPFTRACE_TEST_HELPER"
@@ -208,59 +207,76 @@ func ids(t *testing.T) (progs, maps, links map[uint32]bool) {
 	return
 }
 
-// leftover counts ids of after that appeared between before and during.
-func leftover(before, during, after map[uint32]bool) int {
-	n := 0
-	for id := range after {
-		if !before[id] && during[id] {
-			n++
+// ownIDs returns the kernel ids of the tracer's programs, maps and links.
+func ownIDs(t *testing.T, tr *Tracer) []string {
+	t.Helper()
+	var ids []string
+	add := func(kind string, id uint32, ok bool) {
+		if !ok {
+			t.Fatalf("no id for a %s of the tracer", kind)
 		}
+		ids = append(ids, kind+" "+strconv.Itoa(int(id)))
 	}
-	return n
+	for _, p := range []*ebpf.Program{tr.objs.SysEnter, tr.objs.SysExit, tr.objs.ProcessFork, tr.objs.ProcessExec, tr.objs.ProcessExit} {
+		info, err := p.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, ok := info.ID()
+		add("program", uint32(id), ok)
+	}
+	for _, m := range []*ebpf.Map{tr.objs.Procs, tr.objs.Exited, tr.objs.Events, tr.objs.Cfg, tr.objs.Calls, tr.objs.Full, tr.objs.Lost, tr.objs.Zero} {
+		info, err := m.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, ok := info.ID()
+		add("map", uint32(id), ok)
+	}
+	for _, l := range tr.links {
+		info, err := l.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		add("link", uint32(info.ID), true)
+	}
+	return ids
 }
 
+// TestCloseLeavesNothing: after Close, none of the tracer's programs, maps
+// or links is in the kernel (looked up by id, so that other tracers, of
+// tests running beside this one, do not count).
 func TestCloseLeavesNothing(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipped: needs root")
 	}
-	p0, m0, l0 := ids(t)
 	tr := openOrSkip(t, Config{Mode: All})
-	p1, m1, l1 := ids(t)
-	if len(p1) <= len(p0) || len(m1) <= len(m0) || len(l1) <= len(l0) {
-		t.Fatalf("open added no program, map or link: %d/%d %d/%d %d/%d", len(p0), len(p1), len(m0), len(m1), len(l0), len(l1))
+	own := ownIDs(t, tr)
+	if len(tr.links) == 0 {
+		t.Fatal("the tracer attached no link")
 	}
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// The kernel frees programs and maps after an RCU grace period, so
 	// their ids may linger briefly: look again until they are gone.
-	p2, m2, l2 := ids(t)
-	for try := 0; try < 100 && (leftover(p0, p1, p2)+leftover(m0, m1, m2)+leftover(l0, l1, l2)) > 0; try++ {
-		time.Sleep(50 * time.Millisecond)
-		p2, m2, l2 = ids(t)
-	}
-	for id := range p2 {
-		if !p0[id] && p1[id] {
-			t.Errorf("program %d remains after Close", id)
-		}
-	}
-	for id := range m2 {
-		if !m0[id] && m1[id] {
-			name := ""
-			if m, err := ebpf.NewMapFromID(ebpf.MapID(id)); err == nil {
-				if info, err := m.Info(); err == nil {
-					name = info.Name
-				}
-				m.Close()
+	var left []string
+	for try := 0; try < 100; try++ {
+		p, m, l := ids(t)
+		left = left[:0]
+		for _, id := range own {
+			kind, n, _ := strings.Cut(id, " ")
+			k, _ := strconv.Atoi(n)
+			if kind == "program" && p[uint32(k)] || kind == "map" && m[uint32(k)] || kind == "link" && l[uint32(k)] {
+				left = append(left, id)
 			}
-			t.Errorf("map %d (%s) remains after Close", id, name)
 		}
-	}
-	for id := range l2 {
-		if !l0[id] && l1[id] {
-			t.Errorf("link %d remains after Close", id)
+		if len(left) == 0 {
+			return
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	t.Errorf("left after Close: %v", left)
 }
 
 func TestForkExecExitEvents(t *testing.T) {

@@ -25,9 +25,9 @@ func ebpfOrSkip(t *testing.T) {
 }
 
 // With the eBPF tracer the sandboxed program's call-name histogram is the
-// one strace gives the same run: exactly, for a deterministic program, and
-// for one that starts another, counting what the child does before its
-// exec as strace -f does.
+// one strace gives the same run: exactly, for a deterministic program, for
+// one that starts another, counting what the child does before its exec
+// as strace -f does, and for one that execs another.
 func TestRunEBPFHistogramEqualsStrace(t *testing.T) {
 	ebpfOrSkip(t)
 	perl, err := exec.LookPath("perl")
@@ -41,6 +41,8 @@ func TestRunEBPFHistogramEqualsStrace(t *testing.T) {
 	}{
 		{"getppid", []string{perl, "-e", "syscall(110) for 1..10000"}, map[string]int64{"getppid": 10000}},
 		{"fork and exec", []string{perl, "-e", `if (my $p = fork) { waitpid($p, 0) } else { syscall(110) for 1..500; exec $^X, "-e", "syscall(39) for 1..300" }`},
+			map[string]int64{"getppid": 500, "getpid": 300}},
+		{"exec again", []string{perl, "-e", `syscall(110) for 1..500; exec $^X, "-e", "syscall(39) for 1..300"`},
 			map[string]int64{"getppid": 500, "getpid": 300}},
 	}
 	for _, c := range cases {

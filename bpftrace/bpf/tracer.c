@@ -190,8 +190,9 @@ struct config {
 	__u64 cgroup_id;
 	__u64 wakeup; // wake the reader once this many bytes wait in the ring
 	// origin, when set, is the process whose children's counts restart at
-	// exec; the other processes keep, as strace -f does, the calls they
-	// made before it. Unset, every exec restarts its process's counts.
+	// their first exec; the other processes keep, as strace -f does, the
+	// calls they made before it. Unset, every exec restarts its process's
+	// counts.
 	__u32 origin;
 	__u32 pad;
 };
@@ -202,6 +203,8 @@ struct proc_counts {
 	__u64 transitions;
 	__s64 last; // last call number, -1 before the first call
 	__u32 counts[MAX_NR];
+	__u32 restarted; // the counts restarted at an exec (config.origin)
+	__u32 pad;
 };
 
 struct {
@@ -515,15 +518,24 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct config *c = bpf_map_lookup_elem(&cfg, &k);
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	int restart = 1;
-	if (c && c->origin)
-		restart = BPF_CORE_READ(task, real_parent, tgid) == c->origin;
+	if (c && c->origin) {
+		// Only the origin's child, and only at its first exec: a
+		// program that execs another goes on being counted.
+		restart = 0;
+		if (BPF_CORE_READ(task, real_parent, tgid) == c->origin) {
+			struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
+			restart = !p || !p->restarted;
+		}
+	}
 	struct proc_counts *z = restart ? bpf_map_lookup_elem(&zero, &k) : 0;
 	if (z) {
 		z->last = 59;
 		z->counts[59] = 1;
+		z->restarted = 1;
 		bpf_map_update_elem(&procs, &tgid, z, BPF_ANY);
 		z->counts[59] = 0;
 		z->last = -1;
+		z->restarted = 0;
 	}
 	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(struct exec_event), 0);
 	if (!e) {
