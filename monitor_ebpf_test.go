@@ -49,16 +49,26 @@ func bpfIDs(t *testing.T) map[string]bool {
 	return ids
 }
 
-// waitNoLeftover fails the test when BPF programs or maps that were not
-// there before are still there once detector has ended. The kernel frees
-// a closed program or map after a grace period: it gets a few seconds.
+// waitNoLeftover fails the test when BPF programs, maps or links that
+// were not there before are still there once detector has ended. The
+// kernel frees a closed program or map after a grace period: they get a
+// few seconds. Only ids there when detector ended are suspects, so that
+// tracers other tests load later do not count (tracers they opened while
+// detector ran close in time).
 func waitNoLeftover(t *testing.T, before map[string]bool) {
 	t.Helper()
+	suspects := map[string]bool{}
+	for id := range bpfIDs(t) {
+		if !before[id] {
+			suspects[id] = true
+		}
+	}
 	var left []string
 	for i := 0; i < 50; i++ {
+		now := bpfIDs(t)
 		left = left[:0]
-		for id := range bpfIDs(t) {
-			if !before[id] {
+		for id := range suspects {
+			if now[id] {
 				left = append(left, id)
 			}
 		}
