@@ -219,6 +219,7 @@ func TestTracerEBPFRulesAsStrace(t *testing.T) {
 	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
+	runs := map[string]string{} // tracer and sample -> how the run went, for the messages
 	findings := func(tracer string) map[string]string {
 		r := run(t, nil, "detect", "--tracer", tracer, "--model", m, "--output", "json", "fixtures/suspicious")
 		if r.code != 1 {
@@ -231,6 +232,7 @@ func TestTracerEBPFRulesAsStrace(t *testing.T) {
 				Findings []struct {
 					Rule string `json:"rule"`
 				} `json:"findings"`
+				Run json.RawMessage `json:"run"`
 			}
 			if err := json.Unmarshal([]byte(line), &row); err != nil {
 				t.Fatalf("%v: %s", err, line)
@@ -241,6 +243,7 @@ func TestTracerEBPFRulesAsStrace(t *testing.T) {
 			}
 			slices.Sort(rules)
 			out[filepath.Base(row.Sample)] = strings.Join(slices.Compact(rules), " ")
+			runs[tracer+" "+filepath.Base(row.Sample)] = string(row.Run)
 		}
 		return out
 	}
@@ -252,12 +255,12 @@ func TestTracerEBPFRulesAsStrace(t *testing.T) {
 		got := strings.Fields(e[name])
 		for _, r := range strings.Fields(want) {
 			if !slices.Contains(got, r) {
-				t.Errorf("%s: ebpf finds [%s], strace [%s]", name, e[name], want)
+				t.Errorf("%s: ebpf finds [%s], strace [%s]\nebpf run %s\nstrace run %s", name, e[name], want, runs["ebpf "+name], runs["strace "+name])
 			}
 		}
 		for _, r := range got {
 			if !windowRules[r] && !strings.Contains(" "+want+" ", " "+r+" ") {
-				t.Errorf("%s: ebpf finds [%s], strace [%s]", name, e[name], want)
+				t.Errorf("%s: ebpf finds [%s], strace [%s]\nebpf run %s\nstrace run %s", name, e[name], want, runs["ebpf "+name], runs["strace "+name])
 			}
 		}
 	}
