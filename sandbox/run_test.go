@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,10 +71,10 @@ func TestRunCancel(t *testing.T) {
 		dir := t.TempDir()
 		prog := writeProgram(t, dir, "wait.sh", "#!/bin/sh\nexport MARK="+dir+"\nsleep 1000 &\necho started\nwait\n")
 		ctx, cancel := context.WithCancel(context.Background())
-		// Cancel once the program is seen running.
+		// Cancel once the program is seen waiting for its child.
 		go func() {
 			defer cancel()
-			for ctx.Err() == nil && len(procsWith(dir)) < 3 { // strace, sh and sleep
+			for ctx.Err() == nil && !waiting(procsWith(dir)) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		}()
@@ -92,6 +94,30 @@ func TestRunCancel(t *testing.T) {
 			t.Errorf("NoSandbox=%v: the trace so far was not kept:\n%.500s", noSandbox, trace.String())
 		}
 	}
+}
+
+// waiting says whether one of pids is blocked in wait4, as
+// /proc/PID/syscall tells (61 is wait4 on x86-64). Where that file cannot
+// be read, three processes (strace, sh and sleep) will do, and a moment
+// for sh to reach its wait.
+func waiting(pids []int) bool {
+	readable := false
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/syscall")
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		readable = true
+		if bytes.HasPrefix(b, []byte("61 ")) {
+			time.Sleep(100 * time.Millisecond) // for strace to write the call out
+			return true
+		}
+	}
+	if !readable && len(pids) >= 3 {
+		time.Sleep(500 * time.Millisecond)
+		return true
+	}
+	return false
 }
 
 // RunOptions.Stdin feeds the program's standard input through a pipe,
