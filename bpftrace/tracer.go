@@ -125,6 +125,9 @@ type Event struct {
 	// memory; ArgvCut is set when it was longer than 1 KiB and cut.
 	Argv    []string
 	ArgvCut bool
+	// Sid is an Exec's session: the host pid of its leader (0 when the
+	// kernel side could not tell).
+	Sid int
 }
 
 // FD is what a descriptor is: a socket, with its family, type and
@@ -474,7 +477,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 // execEvent decodes an exec event: its path, and its argv, the
 // arguments each ended by a NUL (the last one, when cut, by none).
 func execEvent(x *rawExec) Event {
-	ev := Event{Kind: Exec, Pid: int(x.Pid), ArgvCut: x.ArgvCut != 0}
+	ev := Event{Kind: Exec, Pid: int(x.Pid), ArgvCut: x.ArgvCut != 0, Sid: int(x.Sid)}
 	ev.Path = cstringBytes(x.Path[:])
 	b := x.Argv[:min(int(x.ArgvLen), len(x.Argv))]
 	for len(b) > 0 {
@@ -553,6 +556,8 @@ type rawExec struct {
 	Ts      uint64
 	ArgvLen uint32
 	ArgvCut uint32
+	Sid     uint32
+	_       uint32
 	Path    [256]byte
 	Argv    [1024]byte
 }

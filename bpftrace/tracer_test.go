@@ -292,6 +292,9 @@ func TestForkExecExitEvents(t *testing.T) {
 		switch {
 		case e.Kind == Exec && e.Pid == sh && e.Path == "/bin/sh":
 			shExec = true
+			if sid, _ := unix.Getsid(0); e.Sid != sid {
+				t.Errorf("sh's exec tells session %d, want this test's, %d", e.Sid, sid)
+			}
 		case e.Kind == Fork && e.Pid == sh:
 			child = e.Child
 		}
@@ -573,6 +576,26 @@ func TestFolderDescriptor(t *testing.T) {
 	if !rel || !abs || !stat {
 		t.Fatalf("relative openat seen %v, absolute %v, newfstatat of a name in /etc %v", rel, abs, stat)
 	}
+}
+
+// An exec tells the session the process is in: a program that started a
+// session of its own (setsid before exec) leads it.
+func TestExecSession(t *testing.T) {
+	cmd := exec.Command("/bin/true")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	evs, err := traced(t, Config{Mode: All}, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Kind == Exec && e.Pid == cmd.Process.Pid {
+			if e.Sid != cmd.Process.Pid {
+				t.Errorf("exec tells session %d, want %d (its own)", e.Sid, cmd.Process.Pid)
+			}
+			return
+		}
+	}
+	t.Fatal("no exec event of the program")
 }
 
 // TestEventTimes: events carry the kernel's time of them, on the wall

@@ -38,6 +38,19 @@ struct files_struct {
 	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 
+struct upid {
+	int nr;
+} __attribute__((preserve_access_index));
+
+struct pid {
+	struct upid numbers[1];
+} __attribute__((preserve_access_index));
+
+// pids is indexed by enum pid_type: PIDTYPE_SID is 3.
+struct signal_struct {
+	struct pid *pids[4];
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
@@ -45,6 +58,7 @@ struct task_struct {
 	struct mm_struct *mm;
 	struct files_struct *files;
 	struct task_struct *real_parent;
+	struct signal_struct *signal;
 } __attribute__((preserve_access_index));
 
 struct in6_addr {
@@ -137,6 +151,8 @@ struct exec_event {
 	__u64 ts;
 	__u32 argv_len; // bytes of argv: the arguments, each ended by a NUL
 	__u32 argv_cut; // 1 when argv was longer than ARGV_LEN
+	__u32 sid;      // the process's session: its leader's pid (host)
+	__u32 pad;
 	char path[PATH_LEN];
 	char argv[ARGV_LEN];
 };
@@ -547,6 +563,10 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	e->kind = EV_EXEC;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
+	// numbers[0] is the pid in the host's namespace.
+	struct pid *sp = BPF_CORE_READ(task, signal, pids[3]);
+	e->sid = sp ? BPF_CORE_READ(sp, numbers[0].nr) : 0;
+	e->pad = 0;
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	bpf_probe_read_kernel_str(e->path, PATH_LEN, fn);
 	// The new program's argv, in its own memory by now.
