@@ -28,7 +28,7 @@ func monitorCommand() *cli.Command {
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "source", Value: "auto", Usage: "what to watch with: `SOURCE` ebpf (every process, in the kernel; root or CAP_BPF+CAP_PERFMON), strace (a process tree: --pid or -- CMD), proc (the process table, any user, no system calls) or auto (strace with --pid or a command, else ebpf when it loads, else proc)"},
 			&cli.IntFlag{Name: "pid", Usage: "trace the running process `PID` and the children it starts (strace source)"},
-			&cli.StringSliceFlag{Name: "model", Usage: "score processes with the model in `FILE`: one trained on executables or strace logs scores each process's calls; one trained with --input proc scores each process's metrics at every --poll (proc and ebpf sources); give both with --model twice; none by default"},
+			&cli.StringSliceFlag{Name: "model", Usage: "score processes with the model in `FILE`: one trained on executables or strace logs scores each program's calls and each job's; one trained with --input proc scores each process's metrics at every --poll (proc and ebpf sources); give both with --model twice; none by default"},
 			&cli.DurationFlag{Name: "score-every", Value: 30 * time.Second, Usage: "score a live process again every `D` once it has made --min-calls calls (and when it exits)"},
 			&cli.IntFlag{Name: "min-calls", Value: 200, Usage: "score a process once it has made `N` calls"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (default: until the traced tree ends, or SIGINT/SIGTERM)"},

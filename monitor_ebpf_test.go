@@ -223,6 +223,49 @@ func TestMonitorEBPFRules(t *testing.T) {
 	t.Logf("fixture and wait took %v", elapsed)
 }
 
+// With a model, the ebpf source scores a program when it exits and its
+// job (here a session of its own) when the job ends: a perl loop of
+// getppid calls, unlike any trained command, gets both records.
+func TestMonitorEBPFJobScore(t *testing.T) {
+	needEBPF(t)
+	needStrace(t)
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "50")
+	helper := exec.Command(perl, "-e", "syscall(110) for 1..10000")
+	helper.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if out, err := helper.CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v %s", err, out)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	log, stderr, code := stop()
+	if code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, stderr)
+	}
+	session := "session " + strconv.Itoa(helper.Process.Pid)
+	var program, job bool
+	for _, r := range logRecords(t, log) {
+		if r["kind"] != "model" || r["sample"] != session {
+			continue
+		}
+		if r["verdict"] != "anomalous" || r["source"] != "ebpf" {
+			t.Errorf("model record %v", r)
+		}
+		p, _ := r["process"].(map[string]any)
+		program = program || p != nil && int(p["pid"].(float64)) == helper.Process.Pid
+		job = job || r["process"] == nil
+	}
+	if !program || !job {
+		t.Fatalf("%s: program record %v, job record %v:\n%s", session, program, job, log)
+	}
+}
+
 // A ring made tiny loses events, and the log says so with drop records.
 func TestMonitorEBPFDrops(t *testing.T) {
 	needEBPF(t)

@@ -80,8 +80,10 @@ func TestMonitorStraceCommand(t *testing.T) {
 	}
 }
 
-// A model scores each process of the tree when it exits: the port scan
-// fixture, far from what ordinary commands do, gets a "model" record.
+// A model scores each process of the tree when it exits, and the tree as
+// a whole when it ends: the port scan fixture, far from what ordinary
+// commands do, gets "model" records for its programs and one without a
+// process for the job.
 func TestMonitorModel(t *testing.T) {
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
@@ -92,9 +94,22 @@ func TestMonitorModel(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("monitor: %d %s", r.code, r.stderr)
 	}
-	rec := hasRecord(logRecords(t, r.stdout), "model", "model")
-	if rec == nil || rec["verdict"] != "anomalous" || rec["algorithm"] != "lof" || rec["score"].(float64) >= 0 {
-		t.Fatalf("no anomalous model record:\n%s", r.stdout)
+	var programs, jobs int
+	for _, rec := range logRecords(t, r.stdout) {
+		if rec["kind"] != "model" {
+			continue
+		}
+		if rec["verdict"] != "anomalous" || rec["algorithm"] != "lof" || rec["score"].(float64) >= 0 || rec["sample"] != "sh fixtures/suspicious/port_scan.sh" {
+			t.Errorf("model record %v", rec)
+		}
+		if rec["process"] == nil {
+			jobs++
+		} else {
+			programs++
+		}
+	}
+	if programs == 0 || jobs != 1 {
+		t.Fatalf("%d anomalous program records, %d job records (want some and 1):\n%s", programs, jobs, r.stdout)
 	}
 	// A model of feature tables is refused.
 	csvM, _ := csvModel(t)

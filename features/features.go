@@ -101,6 +101,9 @@ func (c *Counter) Add(name string) {
 // Total is the number of calls added so far.
 func (c *Counter) Total() int64 { return c.total }
 
+// Transitions returns how many adjacent pairs of calls had different names.
+func (c *Counter) Transitions() int64 { return c.transitions }
+
 // Histogram returns a copy of the per-name call counts, like `strace -c`,
 // of at most the first MaxNames distinct names.
 func (c *Counter) Histogram() map[string]int64 {

@@ -62,9 +62,9 @@ type ebpfWatch struct {
 
 // RunEBPF watches every process of the host with the eBPF tracer until
 // ctx ends: the rules judge each session's events as they come, the model
-// scores each process from the counts kept in the kernel when it exits and
-// every ScoreEvery, lost events are logged as "drop" records. Every probe
-// is detached when it returns.
+// scores each process from the counts kept in the kernel, and each session
+// as a whole, when it ends and every ScoreEvery; lost events are logged as
+// "drop" records. Every probe is detached when it returns.
 func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 	w := &ebpfWatch{cfg: cfg, o: o, self: os.Getpid(), ready: make(chan struct{}), jobs: map[int]*Stream{}, sid: map[int]int{}, seen: map[int]bool{}, conv: ebpfevents.New()}
 	w.fs, _ = procfs.NewDefaultFS()
@@ -162,7 +162,8 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 	}
 }
 
-// scoreLive scores every live process that has made enough calls.
+// scoreLive scores every live process that has made enough calls, and
+// every job.
 func (w *ebpfWatch) scoreLive() error {
 	if w.cfg.Model == nil {
 		return nil
@@ -184,6 +185,9 @@ func (w *ebpfWatch) scoreLive() error {
 					return err
 				}
 			}
+		}
+		if err := s.Score(); err != nil { // the job as a whole
+			return err
 		}
 	}
 	return nil
@@ -209,12 +213,27 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
+	// A process that left its parent's session (setsid, as login and
+	// service managers do before exec) makes a job of its own from its
+	// exec on.
+	moved := ev.Kind == bpftrace.Exec && ev.Sid > 0 && ev.Sid != w.sidOf(ev.Pid)
+	if moved {
+		if old := w.jobs[w.sidOf(ev.Pid)]; old != nil {
+			old.Forget(ev.Pid)
+			w.endIfDone(old)
+		}
+		w.sid[ev.Pid] = ev.Sid
+	}
 	job := w.job(ev.Pid)
 	feed := func(e *trace.Event) {
 		e.SetTime(now)
 		if err := job.Event(e); err != nil {
 			w.cfg.warn("%v", err)
 		}
+	}
+	if moved {
+		// The new job learns the chain of programs above it.
+		w.introduceParent(ev.Pid, feed)
 	}
 	// A process first seen running (started before the monitor, or whose
 	// start was lost) is introduced with what /proc says of its program,
@@ -245,13 +264,19 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 	if ev.Kind == bpftrace.Exit {
 		delete(w.sid, ev.Pid)
 		delete(w.seen, ev.Pid)
-		if len(job.Live()) == 0 {
-			job.Close()
-			for k, s := range w.jobs {
-				if s == job {
-					delete(w.jobs, k)
-				}
-			}
+		w.endIfDone(job)
+	}
+}
+
+// endIfDone closes job, which scores it, once none of its processes runs.
+func (w *ebpfWatch) endIfDone(job *Stream) {
+	if len(job.Live()) > 0 {
+		return
+	}
+	job.Close()
+	for k, s := range w.jobs {
+		if s == job {
+			delete(w.jobs, k)
 		}
 	}
 }
@@ -262,6 +287,18 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 // already gone is left as it is.
 func (w *ebpfWatch) introduce(pid int, feed func(*trace.Event)) {
 	w.introduceDepth(pid, feed, 0)
+}
+
+// introduceParent feeds pid's parent chain, from /proc, and pid's start.
+func (w *ebpfWatch) introduceParent(pid int, feed func(*trace.Event)) {
+	p, err := w.fs.Proc(pid)
+	if err != nil {
+		return
+	}
+	if st, err := p.Stat(); err == nil && st.PPID > 1 {
+		w.introduceDepth(st.PPID, feed, 1)
+		feed(&trace.Event{Kind: trace.EventSpawn, PID: st.PPID, Child: pid})
+	}
 }
 
 func (w *ebpfWatch) introduceDepth(pid int, feed func(*trace.Event), depth int) {

@@ -7,6 +7,7 @@
 package monitor
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -26,8 +27,9 @@ type Config struct {
 	Packages rules.PackageChecker
 	// Log receives alerts, model records and drop records.
 	Log *rules.AlertLog
-	// Model scores each process's calls (nil: none). It must be a model
-	// of executables' or strace logs' system calls.
+	// Model scores each program's calls and the tree's as a whole (nil:
+	// none). It must be a model of executables' or strace logs' system
+	// calls.
 	Model *model.Model
 	// ScoreEvery is how often a live process that has made MinCalls calls
 	// is scored again; processes are also scored when they exit.
@@ -64,7 +66,7 @@ const (
 // Stream judges the events of one live process tree, in trace order:
 // every rule hit is logged as it happens, and each process's calls are
 // scored by the model when the process exits and every ScoreEvery while
-// it runs. Event, Score and Close may be called from different
+// it runs, the whole tree's (see scoreJob) when it ends and as often. Event, Score and Close may be called from different
 // goroutines.
 type Stream struct {
 	cfg  Config
@@ -76,6 +78,12 @@ type Stream struct {
 	engine *rules.Engine
 	procs  map[int]*liveProc
 	err    error
+	// The job: every call of the tree's processes, summed as one sample's
+	// are (each process's adjacent pairs its own). done holds what
+	// programs that ended (or were replaced by an exec) made.
+	done      map[string]int64
+	doneTrans int64
+	jobScored int64 // calls when the job was last scored
 }
 
 type liveProc struct {
@@ -86,11 +94,12 @@ type liveProc struct {
 	seq       []string
 	scoredAt  int64 // calls when last scored
 	exited    bool
+	kernel    *features.Counter // kernel: its counts as last given to ScoreCounts
 }
 
 // NewStream returns a stream named name (the traced command or pid).
 func NewStream(cfg Config, name string) *Stream {
-	s := &Stream{cfg: cfg, name: name, procs: map[int]*liveProc{}}
+	s := &Stream{cfg: cfg, name: name, procs: map[int]*liveProc{}, done: map[string]int64{}}
 	if cfg.Rules != nil {
 		s.engine = cfg.Rules.NewEngine(rules.Options{Allow: cfg.Allow, Packages: cfg.Packages, OnHit: s.hit})
 	}
@@ -134,11 +143,16 @@ func (s *Stream) Event(e *trace.Event) error {
 	case trace.EventExec:
 		p.exe = e.Call.ExecPath()
 		p.argv, _ = e.Call.ExecArgv()
-		// A new program: its calls are judged apart from the old one's.
+		// A new program: its calls are judged apart from the old one's
+		// (the job keeps them).
+		s.fold(&p.counter)
 		p.counter, p.seq, p.scoredAt = features.Counter{}, nil, 0
 	case trace.EventExit:
 		if !s.kernel {
 			s.score(p, &p.counter)
+			s.fold(&p.counter)
+		} else if p.kernel != nil {
+			s.fold(p.kernel)
 		}
 		p.exited = true
 		delete(s.procs, e.PID)
@@ -152,8 +166,69 @@ func (s *Stream) Event(e *trace.Event) error {
 func (s *Stream) ScoreCounts(pid int, c *features.Counter) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.score(s.proc(pid), c)
+	p := s.proc(pid)
+	p.kernel = c
+	s.score(p, c)
 	return s.err
+}
+
+// Forget drops the process pid, which has left the tree (to another
+// session), without scoring it: its calls are its new job's.
+func (s *Stream) Forget(pid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.procs, pid)
+}
+
+// fold adds a program's calls to the job's.
+func (s *Stream) fold(c *features.Counter) {
+	for n, k := range c.Histogram() {
+		s.done[n] += k
+	}
+	s.doneTrans += c.Transitions()
+}
+
+// scoreJob scores the whole job, if it made MinCalls calls and more since
+// it was last scored, and logs an anomalous verdict in a "model" record
+// without a process. A model of call sequences scores programs only.
+func (s *Stream) scoreJob() {
+	m := s.cfg.Model
+	if m == nil || m.Spec().Sequences {
+		return
+	}
+	hist := maps.Clone(s.done)
+	trans := s.doneTrans
+	for _, p := range s.procs {
+		c := &p.counter
+		if s.kernel {
+			if c = p.kernel; c == nil {
+				continue
+			}
+		}
+		for n, k := range c.Histogram() {
+			hist[n] += k
+		}
+		trans += c.Transitions()
+	}
+	c, err := features.CounterOf(hist, trans)
+	if err != nil {
+		return
+	}
+	n := c.Total()
+	if n < int64(s.cfg.MinCalls) || n == s.jobScored || n == 0 {
+		return
+	}
+	s.jobScored = n
+	vec, err := c.Vector()
+	if err != nil {
+		return
+	}
+	if a, ok := modelAlert(m.Score([][]float64{vec}, nil)[0], m, nil, s.cfg.Source, true); ok {
+		a.Sample = s.name
+		if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
+			s.err = err
+		}
+	}
 }
 
 // Live returns the pids of the processes the stream follows.
@@ -207,6 +282,7 @@ func (s *Stream) Score() error {
 		p := s.procs[pid]
 		s.score(p, &p.counter)
 	}
+	s.scoreJob()
 	return s.err
 }
 
@@ -242,8 +318,11 @@ func (s *Stream) score(p *liveProc, c *features.Counter) {
 // normal: it is a WARNING with verdict "error". An anomalous verdict is a
 // WARNING at rules.ConfidentAnomaly confidence or more, else INFO.
 func modelAlert(res model.Result, m *model.Model, p *rules.Process, source string, syscalls bool) (rules.LogAlert, bool) {
-	a := rules.LogAlert{Kind: "model", Rule: "model", Exe: p.Exe, Process: p, Count: 1,
+	a := rules.LogAlert{Kind: "model", Rule: "model", Process: p, Count: 1,
 		Algorithm: m.Algorithm, Source: source, Syscalls: &syscalls, Evidence: []rules.Evidence{}}
+	if p != nil {
+		a.Exe = p.Exe
+	}
 	switch {
 	case res.Err != nil:
 		a.Severity, a.Verdict = rules.Warning, "error"
@@ -260,7 +339,8 @@ func modelAlert(res model.Result, m *model.Model, p *rules.Process, source strin
 	return a, true
 }
 
-// Close scores the processes still running (as if they exited now).
+// Close scores the processes still running (as if they exited now) and
+// the job as a whole: it ends.
 func (s *Stream) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -269,5 +349,6 @@ func (s *Stream) Close() error {
 			s.score(p, &p.counter)
 		}
 	}
+	s.scoreJob()
 	return s.err
 }
