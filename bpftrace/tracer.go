@@ -128,6 +128,9 @@ type Event struct {
 	// Sid is an Exec's session: the host pid of its leader (0 when the
 	// kernel side could not tell).
 	Sid int
+	// Execs is, for an Exec, how many execs restarted the process's counts
+	// before this one: with Pid, what ReplacedCounts asks for.
+	Execs int
 }
 
 // FD is what a descriptor is: a socket, with its family, type and
@@ -360,6 +363,24 @@ func (t *Tracer) ExitedCounts(pid int) (c Counts, ok bool, err error) {
 	return t.counts(&v), true, nil
 }
 
+// ReplacedCounts returns, and forgets, the counts of the program that an
+// exec of process pid replaced, the one whose Exec event says execs
+// (Config.Origin unset): the kernel keeps them from the exec until they
+// are read (at most 1,024 programs; older ones unread are dropped). They
+// end with the execve that replaced the program, which the new program's
+// counts also begin with. ok is false when there are none.
+func (t *Tracer) ReplacedCounts(pid, execs int) (c Counts, ok bool, err error) {
+	var v tracerProcCounts
+	k := tracerReplacedKey{Tgid: uint32(pid), Execs: uint32(execs)}
+	if err := t.objs.Replaced.LookupAndDelete(&k, &v); err != nil {
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return Counts{}, false, nil
+		}
+		return Counts{}, false, fmt.Errorf("bpftrace: read counts of the program pid %d replaced: %w", pid, err)
+	}
+	return t.counts(&v), true, nil
+}
+
 // Full returns how many calls were not counted because the process map was full.
 func (t *Tracer) Full() (uint64, error) {
 	var per []uint64
@@ -477,7 +498,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 // execEvent decodes an exec event: its path, and its argv, the
 // arguments each ended by a NUL (the last one, when cut, by none).
 func execEvent(x *rawExec) Event {
-	ev := Event{Kind: Exec, Pid: int(x.Pid), ArgvCut: x.ArgvCut != 0, Sid: int(x.Sid)}
+	ev := Event{Kind: Exec, Pid: int(x.Pid), ArgvCut: x.ArgvCut != 0, Sid: int(x.Sid), Execs: int(x.Execs)}
 	ev.Path = cstringBytes(x.Path[:])
 	b := x.Argv[:min(int(x.ArgvLen), len(x.Argv))]
 	for len(b) > 0 {
@@ -557,7 +578,7 @@ type rawExec struct {
 	ArgvLen uint32
 	ArgvCut uint32
 	Sid     uint32
-	_       uint32
+	Execs   uint32
 	Path    [256]byte
 	Argv    [1024]byte
 }

@@ -30,8 +30,14 @@ type tracerProcCounts struct {
 	Transitions uint64
 	Last        int64
 	Counts      [512]uint32
-	Restarted   uint32
+	Execs       uint32
 	Pad         uint32
+}
+
+type tracerReplacedKey struct {
+	_     structs.HostLayout
+	Tgid  uint32
+	Execs uint32
 }
 
 // loadTracer returns the embedded CollectionSpec for tracer.
@@ -87,14 +93,15 @@ type tracerProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
-	Calls  *ebpf.MapSpec `ebpf:"calls"`
-	Cfg    *ebpf.MapSpec `ebpf:"cfg"`
-	Events *ebpf.MapSpec `ebpf:"events"`
-	Exited *ebpf.MapSpec `ebpf:"exited"`
-	Full   *ebpf.MapSpec `ebpf:"full"`
-	Lost   *ebpf.MapSpec `ebpf:"lost"`
-	Procs  *ebpf.MapSpec `ebpf:"procs"`
-	Zero   *ebpf.MapSpec `ebpf:"zero"`
+	Calls    *ebpf.MapSpec `ebpf:"calls"`
+	Cfg      *ebpf.MapSpec `ebpf:"cfg"`
+	Events   *ebpf.MapSpec `ebpf:"events"`
+	Exited   *ebpf.MapSpec `ebpf:"exited"`
+	Full     *ebpf.MapSpec `ebpf:"full"`
+	Lost     *ebpf.MapSpec `ebpf:"lost"`
+	Procs    *ebpf.MapSpec `ebpf:"procs"`
+	Replaced *ebpf.MapSpec `ebpf:"replaced"`
+	Zero     *ebpf.MapSpec `ebpf:"zero"`
 }
 
 // tracerVariableSpecs contains global variables before they are loaded into the kernel.
@@ -123,14 +130,15 @@ func (o *tracerObjects) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
-	Calls  *ebpf.Map `ebpf:"calls"`
-	Cfg    *ebpf.Map `ebpf:"cfg"`
-	Events *ebpf.Map `ebpf:"events"`
-	Exited *ebpf.Map `ebpf:"exited"`
-	Full   *ebpf.Map `ebpf:"full"`
-	Lost   *ebpf.Map `ebpf:"lost"`
-	Procs  *ebpf.Map `ebpf:"procs"`
-	Zero   *ebpf.Map `ebpf:"zero"`
+	Calls    *ebpf.Map `ebpf:"calls"`
+	Cfg      *ebpf.Map `ebpf:"cfg"`
+	Events   *ebpf.Map `ebpf:"events"`
+	Exited   *ebpf.Map `ebpf:"exited"`
+	Full     *ebpf.Map `ebpf:"full"`
+	Lost     *ebpf.Map `ebpf:"lost"`
+	Procs    *ebpf.Map `ebpf:"procs"`
+	Replaced *ebpf.Map `ebpf:"replaced"`
+	Zero     *ebpf.Map `ebpf:"zero"`
 }
 
 func (m *tracerMaps) Close() error {
@@ -142,6 +150,7 @@ func (m *tracerMaps) Close() error {
 		m.Full,
 		m.Lost,
 		m.Procs,
+		m.Replaced,
 		m.Zero,
 	)
 }

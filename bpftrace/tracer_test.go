@@ -140,6 +140,58 @@ func TestCountsGetppidExactly(t *testing.T) {
 	}
 }
 
+// A program that execs another is not forgotten: the counts it made are
+// kept, from the exec until read, as an exited process's are.
+func TestReplacedCounts(t *testing.T) {
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	var mu sync.Mutex
+	var execs []Event
+	tr := openOrSkip(t, Config{Mode: All, Events: func(e Event) {
+		if e.Kind == Exec {
+			mu.Lock()
+			execs = append(execs, e)
+			mu.Unlock()
+		}
+	}})
+	defer tr.Close()
+	cmd := exec.Command(perl, "-e", `syscall(110) for 1..1000; exec "/bin/true"`)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the reader polls the ring
+	mu.Lock()
+	var keys []int
+	for _, e := range execs {
+		if e.Pid == cmd.Process.Pid {
+			keys = append(keys, e.Execs)
+		}
+	}
+	mu.Unlock()
+	// Two execs: of perl (replacing the test's forked child), of true.
+	if len(keys) != 2 || keys[1] != keys[0]+1 {
+		t.Fatalf("the process's exec events say %v", keys)
+	}
+	c, ok, err := tr.ReplacedCounts(cmd.Process.Pid, keys[1])
+	// Its execve calls: the one that started it and the one that replaced it.
+	if err != nil || !ok || c.Names["getppid"] != 1000 || c.Names["execve"] != 2 {
+		t.Fatalf("counts of the replaced program: getppid %d, execve %d, ok %v, %v; want 1000 and 2", c.Names["getppid"], c.Names["execve"], ok, err)
+	}
+	if _, ok, _ := tr.ReplacedCounts(cmd.Process.Pid, keys[1]); ok {
+		t.Fatal("replaced counts read twice")
+	}
+	// The first exec replaced the forked child, which never ran perl.
+	if c, ok, err := tr.ReplacedCounts(cmd.Process.Pid, keys[0]); err != nil || !ok || c.Names["getppid"] != 0 {
+		t.Fatalf("counts of the forked child: %v, ok %v, %v", c.Names, ok, err)
+	}
+	// What true made after the exec are the exited counts.
+	if c, ok, err := tr.ExitedCounts(cmd.Process.Pid); err != nil || !ok || c.Names["getppid"] != 0 || c.Names["execve"] != 1 {
+		t.Fatalf("exited counts %v, ok %v, %v: want true's own, from its execve", c.Names, ok, err)
+	}
+}
+
 func TestPidNamespaceFilter(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipped: needs root")

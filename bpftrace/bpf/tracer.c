@@ -152,7 +152,7 @@ struct exec_event {
 	__u32 argv_len; // bytes of argv: the arguments, each ended by a NUL
 	__u32 argv_cut; // 1 when argv was longer than ARGV_LEN
 	__u32 sid;      // the process's session: its leader's pid (host)
-	__u32 pad;
+	__u32 execs;    // the replaced program's key in the map replaced
 	char path[PATH_LEN];
 	char argv[ARGV_LEN];
 };
@@ -219,8 +219,14 @@ struct proc_counts {
 	__u64 transitions;
 	__s64 last; // last call number, -1 before the first call
 	__u32 counts[MAX_NR];
-	__u32 restarted; // the counts restarted at an exec (config.origin)
+	__u32 execs; // the execs that restarted the counts
 	__u32 pad;
+};
+
+// replaced_key names the program a process ran before its execs-th exec.
+struct replaced_key {
+	__u32 tgid;
+	__u32 execs;
 };
 
 struct {
@@ -247,6 +253,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct proc_counts);
 } exited SEC(".maps");
+
+// replaced keeps, where every exec restarts the counts (no origin), the
+// counts of the program an exec replaced, until user space has read them
+// with the exec event (or newer ones push them out).
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct replaced_key);
+	__type(value, struct proc_counts);
+} replaced SEC(".maps");
 
 // zero is a template for new entries (too large for the BPF stack).
 struct {
@@ -533,25 +549,25 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	__u32 k = 0;
 	struct config *c = bpf_map_lookup_elem(&cfg, &k);
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct proc_counts *old = bpf_map_lookup_elem(&procs, &tgid);
+	struct replaced_key rk = {.tgid = tgid, .execs = old ? old->execs : 0};
 	int restart = 1;
 	if (c && c->origin) {
 		// Only the origin's child, and only at its first exec: a
 		// program that execs another goes on being counted.
-		restart = 0;
-		if (BPF_CORE_READ(task, real_parent, tgid) == c->origin) {
-			struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
-			restart = !p || !p->restarted;
-		}
+		restart = BPF_CORE_READ(task, real_parent, tgid) == c->origin && rk.execs == 0;
+	} else if (old) {
+		bpf_map_update_elem(&replaced, &rk, old, BPF_ANY);
 	}
 	struct proc_counts *z = restart ? bpf_map_lookup_elem(&zero, &k) : 0;
 	if (z) {
 		z->last = 59;
 		z->counts[59] = 1;
-		z->restarted = 1;
+		z->execs = rk.execs + 1;
 		bpf_map_update_elem(&procs, &tgid, z, BPF_ANY);
 		z->counts[59] = 0;
 		z->last = -1;
-		z->restarted = 0;
+		z->execs = 0;
 	}
 	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(struct exec_event), 0);
 	if (!e) {
@@ -566,7 +582,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	// numbers[0] is the pid in the host's namespace.
 	struct pid *sp = BPF_CORE_READ(task, signal, pids[3]);
 	e->sid = sp ? BPF_CORE_READ(sp, numbers[0].nr) : 0;
-	e->pad = 0;
+	e->execs = rk.execs;
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	bpf_probe_read_kernel_str(e->path, PATH_LEN, fn);
 	// The new program's argv, in its own memory by now.
