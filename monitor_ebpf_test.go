@@ -223,9 +223,10 @@ func TestMonitorEBPFRules(t *testing.T) {
 	t.Logf("fixture and wait took %v", elapsed)
 }
 
-// With a model, the ebpf source scores a program when it exits and its
-// job (here a session of its own) when the job ends: a perl loop of
-// getppid calls, unlike any trained command, gets both records.
+// With a model, the ebpf source scores a program when it ends, by exit or
+// by an exec that replaces it, and its job (here a session of its own)
+// when the job ends: a perl loop of getppid calls, unlike any trained
+// command, which then execs true, gets both records.
 func TestMonitorEBPFJobScore(t *testing.T) {
 	needEBPF(t)
 	needStrace(t)
@@ -238,7 +239,7 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 		t.Fatalf("train: %s", r.stderr)
 	}
 	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "50")
-	helper := exec.Command(perl, "-e", "syscall(110) for 1..10000")
+	helper := exec.Command(perl, "-e", `syscall(110) for 1..10000; exec "/bin/true"`)
 	helper.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if out, err := helper.CombinedOutput(); err != nil {
 		t.Fatalf("helper: %v %s", err, out)
@@ -258,7 +259,7 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 			t.Errorf("model record %v", r)
 		}
 		p, _ := r["process"].(map[string]any)
-		program = program || p != nil && int(p["pid"].(float64)) == helper.Process.Pid
+		program = program || p != nil && int(p["pid"].(float64)) == helper.Process.Pid && p["exe"] == perl
 		job = job || r["process"] == nil
 	}
 	if !program || !job {

@@ -216,6 +216,16 @@ func (w *ebpfWatch) event(ev bpftrace.Event) {
 	// A process that left its parent's session (setsid, as login and
 	// service managers do before exec) makes a job of its own from its
 	// exec on.
+	if ev.Kind == bpftrace.Exec && w.cfg.Model != nil {
+		// The program the exec replaced ends: its calls are scored and
+		// given to its job.
+		<-w.ready
+		if c, ok, err := w.tr.ReplacedCounts(ev.Pid, ev.Execs); err == nil && ok {
+			if ctr := counter(c); ctr != nil {
+				w.job(ev.Pid).Replaced(ev.Pid, ctr)
+			}
+		}
+	}
 	moved := ev.Kind == bpftrace.Exec && ev.Sid > 0 && ev.Sid != w.sidOf(ev.Pid)
 	if moved {
 		if old := w.jobs[w.sidOf(ev.Pid)]; old != nil {

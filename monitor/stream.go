@@ -141,12 +141,16 @@ func (s *Stream) Event(e *trace.Event) error {
 		c := s.proc(e.Child)
 		c.ppid, c.exe, c.argv = e.PID, p.exe, p.argv
 	case trace.EventExec:
+		// A new program: the old one ends here and is scored as if it
+		// exited (in the kernel's case by Replaced); the job keeps its
+		// calls, and the new program's are judged apart.
+		if !s.kernel {
+			s.score(p, &p.counter)
+			s.fold(&p.counter)
+		}
 		p.exe = e.Call.ExecPath()
 		p.argv, _ = e.Call.ExecArgv()
-		// A new program: its calls are judged apart from the old one's
-		// (the job keeps them).
-		s.fold(&p.counter)
-		p.counter, p.seq, p.scoredAt = features.Counter{}, nil, 0
+		p.counter, p.seq, p.scoredAt, p.kernel = features.Counter{}, nil, 0, nil
 	case trace.EventExit:
 		if !s.kernel {
 			s.score(p, &p.counter)
@@ -169,6 +173,27 @@ func (s *Stream) ScoreCounts(pid int, c *features.Counter) error {
 	p := s.proc(pid)
 	p.kernel = c
 	s.score(p, c)
+	return s.err
+}
+
+// Replaced scores, with calls counted elsewhere (see kernel), the program
+// that process pid ran until an exec replaced it, and gives them to the
+// job but for that execve, which the new program's counts begin with. It
+// is called before the exec's event.
+func (s *Stream) Replaced(pid int, c *features.Counter) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.proc(pid)
+	s.score(p, c)
+	h := c.Histogram()
+	if h["execve"] > 0 {
+		h["execve"]--
+	}
+	for n, k := range h {
+		s.done[n] += k
+	}
+	s.doneTrans += c.Transitions()
+	p.kernel, p.scoredAt = nil, 0
 	return s.err
 }
 
