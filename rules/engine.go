@@ -417,6 +417,25 @@ func (e *Engine) evict() {
 
 func (e *Engine) spawn(parent, child int) {
 	pp := e.proc(parent)
+	if old := e.procs[child]; old != nil && !old.exited && old.ppid == 0 && child != parent {
+		// The child's calls came first: strace -f may print them before
+		// the parent's clone returns. It is this child, not a reused pid:
+		// it learns its parent, and what it has not changed is inherited.
+		old.ppid = parent
+		if !old.execd {
+			old.exe, old.argv, old.comm = pp.exe, pp.argv, pp.comm
+		}
+		if old.cwd == "" {
+			old.cwd = pp.cwd
+		}
+		if old.socketStdio == 0 {
+			old.stdioSocket, old.socketStdio = pp.stdioSocket, pp.socketStdio
+		}
+		if old.memfds == nil && len(pp.memfds) > 0 {
+			old.memfds = append([]int(nil), pp.memfds...)
+		}
+		return
+	}
 	c := &process{pid: child, ppid: parent, exe: pp.exe, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio}
 	if len(pp.memfds) > 0 {
 		c.memfds = append([]int(nil), pp.memfds...)

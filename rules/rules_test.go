@@ -168,3 +168,29 @@ func TestSampleSeverity(t *testing.T) {
 		}
 	}
 }
+
+// strace -f may print a new child's first calls before its parent's clone
+// returns. The clone then makes the child known as the parent's, without
+// forgetting what it did: here rm, exec'd before the clone line, deletes
+// the running parent's program.
+func TestChildBeforeClone(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := set.NewEngine(rules.Options{})
+	parseInto(t, e, `100 1.0 execve("/tmp/.x", ["/tmp/.x"], []) = 0
+101 1.1 execve("/usr/bin/rm", ["rm", "-f", "/tmp/.x"], []) = 0
+100 1.2 clone(child_stack=NULL, flags=SIGCHLD) = 101
+101 1.3 unlinkat(AT_FDCWD</tmp>, "/tmp/.x", 0) = 0
+`)
+	for _, f := range e.Findings() {
+		if f.Rule == "self-delete" {
+			if f.Process.Exe != "/usr/bin/rm" || f.Process.PPID != 100 {
+				t.Errorf("self-delete by %+v, want rm, child of 100", f.Process)
+			}
+			return
+		}
+	}
+	t.Fatalf("no self-delete: %v", ruleIDs(e.Findings()))
+}
