@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,9 +11,16 @@ import (
 	"time"
 )
 
+var findCatFiles = flag.Int("findcat-files", 20000, "how many files of /usr the find | xargs cat benchmarks read (0: all)")
+
 // findCat is the syscall-heavy workload of the monitoring benchmarks:
-// 20,000 files of /usr found and read.
-const findCat = "find /usr -type f 2>/dev/null | head -n 20000 | xargs cat >/dev/null 2>&1"
+// -findcat-files files of /usr found and read.
+func findCat() string {
+	if *findCatFiles <= 0 {
+		return "find /usr -type f 2>/dev/null | xargs cat >/dev/null 2>&1"
+	}
+	return fmt.Sprintf("find /usr -type f 2>/dev/null | head -n %d | xargs cat >/dev/null 2>&1", *findCatFiles)
+}
 
 // BenchmarkMonitorFindCat measures the wall time of findCat untraced,
 // under monitor --source ebpf (the default rules judging every event) and
@@ -37,7 +46,7 @@ func BenchmarkMonitorFindCat(b *testing.B) {
 		return time.Since(start)
 	}
 	log := filepath.Join(b.TempDir(), "log.jsonl")
-	work("/bin/sh", "-c", findCat) // the page cache holds the files from now on
+	work("/bin/sh", "-c", findCat()) // the page cache holds the files from now on
 	var tUn, tMon, tStrace time.Duration
 	monitored := func() time.Duration {
 		mon := exec.Command(binary, "monitor", "--source", "ebpf", "--log", log)
@@ -59,7 +68,7 @@ func BenchmarkMonitorFindCat(b *testing.B) {
 		// the package lists it reads lazily) is not the workload's cost.
 		exec.Command("/bin/true").Run() // the first exec loads the package lists
 		time.Sleep(time.Second)
-		d := work("/bin/sh", "-c", findCat)
+		d := work("/bin/sh", "-c", findCat())
 		mon.Process.Signal(os.Interrupt)
 		mon.Wait()
 		return d
@@ -69,11 +78,11 @@ func BenchmarkMonitorFindCat(b *testing.B) {
 		for k := range 3 {
 			switch (i + k) % 3 {
 			case 0:
-				tUn += work("/bin/sh", "-c", findCat)
+				tUn += work("/bin/sh", "-c", findCat())
 			case 1:
 				tMon += monitored()
 			case 2:
-				tStrace += work(strace, "-f", "-q", "-o", "/dev/null", "/bin/sh", "-c", findCat)
+				tStrace += work(strace, "-f", "-q", "-o", "/dev/null", "/bin/sh", "-c", findCat())
 			}
 		}
 	}
@@ -112,20 +121,20 @@ func BenchmarkTracerFindCat(b *testing.B) {
 		return time.Since(start)
 	}
 	sample := func(tracer string) []string {
-		return []string{binary, "features", "--tracer", tracer, "--timeout", "120s", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat}
+		return []string{binary, "features", "--tracer", tracer, "--timeout", "30m", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat()}
 	}
 	model := filepath.Join(b.TempDir(), "m.gob")
 	if out, err := exec.Command(binary, "train", "--tracer", "ebpf", "--commands", "fixtures/commands/train.txt", "--model", model).CombinedOutput(); err != nil {
 		b.Fatalf("train: %v %s", err, out)
 	}
-	detect := []string{binary, "detect", "--tracer", "ebpf", "--model", model, "--timeout", "120s", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat}
-	timed("/bin/sh", "-c", findCat)
+	detect := []string{binary, "detect", "--tracer", "ebpf", "--model", model, "--timeout", "30m", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat()}
+	timed("/bin/sh", "-c", findCat())
 	var tUn, tEBPF, tDetect, tStrace time.Duration
 	for i := 0; b.Loop(); i++ {
 		for k := range 4 {
 			switch (i + k) % 4 {
 			case 0:
-				tUn += timed("/bin/sh", "-c", findCat)
+				tUn += timed("/bin/sh", "-c", findCat())
 			case 1:
 				tEBPF += timed(sample("ebpf")...)
 			case 2:
