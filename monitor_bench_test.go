@@ -13,13 +13,14 @@ import (
 
 var findCatFiles = flag.Int("findcat-files", 20000, "how many files of /usr the find | xargs cat benchmarks read (0: all)")
 
-// findCat is the syscall-heavy workload of the monitoring benchmarks:
-// -findcat-files files of /usr found and read.
-func findCat() string {
-	if *findCatFiles <= 0 {
-		return "find /usr -type f 2>/dev/null | xargs cat >/dev/null 2>&1"
+// findCat is the syscall-heavy workload of the monitoring benchmarks, as
+// a command line: -findcat-files files of /usr found and read.
+func findCat() []string {
+	head := ""
+	if *findCatFiles > 0 {
+		head = fmt.Sprintf("| head -n %d ", *findCatFiles)
 	}
-	return fmt.Sprintf("find /usr -type f 2>/dev/null | head -n %d | xargs cat >/dev/null 2>&1", *findCatFiles)
+	return []string{"/bin/sh", "-c", "find /usr -type f 2>/dev/null " + head + "| xargs cat >/dev/null 2>&1"}
 }
 
 // BenchmarkMonitorFindCat measures the wall time of findCat untraced,
@@ -45,8 +46,9 @@ func BenchmarkMonitorFindCat(b *testing.B) {
 		}
 		return time.Since(start)
 	}
+	workload := findCat()
 	log := filepath.Join(b.TempDir(), "log.jsonl")
-	work("/bin/sh", "-c", findCat()) // the page cache holds the files from now on
+	work(workload...) // the page cache holds the files from now on
 	var tUn, tMon, tStrace time.Duration
 	monitored := func() time.Duration {
 		mon := exec.Command(binary, "monitor", "--source", "ebpf", "--log", log)
@@ -68,7 +70,7 @@ func BenchmarkMonitorFindCat(b *testing.B) {
 		// the package lists it reads lazily) is not the workload's cost.
 		exec.Command("/bin/true").Run() // the first exec loads the package lists
 		time.Sleep(time.Second)
-		d := work("/bin/sh", "-c", findCat())
+		d := work(workload...)
 		mon.Process.Signal(os.Interrupt)
 		mon.Wait()
 		return d
@@ -78,11 +80,11 @@ func BenchmarkMonitorFindCat(b *testing.B) {
 		for k := range 3 {
 			switch (i + k) % 3 {
 			case 0:
-				tUn += work("/bin/sh", "-c", findCat())
+				tUn += work(workload...)
 			case 1:
 				tMon += monitored()
 			case 2:
-				tStrace += work(strace, "-f", "-q", "-o", "/dev/null", "/bin/sh", "-c", findCat())
+				tStrace += work(append([]string{strace, "-f", "-q", "-o", "/dev/null"}, workload...)...)
 			}
 		}
 	}
@@ -120,21 +122,22 @@ func BenchmarkTracerFindCat(b *testing.B) {
 		}
 		return time.Since(start)
 	}
+	workload := findCat()
 	sample := func(tracer string) []string {
-		return []string{binary, "features", "--tracer", tracer, "--timeout", "30m", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat()}
+		return append([]string{binary, "features", "--tracer", tracer, "--timeout", "30m", "--max-trace", "4GiB", "--"}, workload...)
 	}
 	model := filepath.Join(b.TempDir(), "m.gob")
 	if out, err := exec.Command(binary, "train", "--tracer", "ebpf", "--commands", "fixtures/commands/train.txt", "--model", model).CombinedOutput(); err != nil {
 		b.Fatalf("train: %v %s", err, out)
 	}
-	detect := []string{binary, "detect", "--tracer", "ebpf", "--model", model, "--timeout", "30m", "--max-trace", "4GiB", "--", "/bin/sh", "-c", findCat()}
-	timed("/bin/sh", "-c", findCat())
+	detect := append([]string{binary, "detect", "--tracer", "ebpf", "--model", model, "--timeout", "30m", "--max-trace", "4GiB", "--"}, workload...)
+	timed(workload...)
 	var tUn, tEBPF, tDetect, tStrace time.Duration
 	for i := 0; b.Loop(); i++ {
 		for k := range 4 {
 			switch (i + k) % 4 {
 			case 0:
-				tUn += timed("/bin/sh", "-c", findCat())
+				tUn += timed(workload...)
 			case 1:
 				tEBPF += timed(sample("ebpf")...)
 			case 2:
