@@ -14,6 +14,17 @@ type Call struct {
 	Ret      int64  // return value; meaningless when !RetKnown
 	RetKnown bool   // false for "= ?" and calls with no return (exit_group, unfinished at end of input)
 	Errno    string // "ENOENT", "ERESTARTSYS"... or ""
+	// RetPath is what the kernel resolved the call's object to, when the
+	// tracer tells it: for a call that returned a descriptor, strace -yy's
+	// decoration of the result ("/etc/shadow" for "= 3</etc/shadow>", or
+	// a socket's "TCP:[...]"); for a successful execve or execveat, the
+	// path of the file the kernel executed. "" when not known: rules then
+	// resolve the path arguments themselves.
+	RetPath string
+	// Compat is set on a call made through the 32-bit (i386) entry point
+	// (int $0x80), whatever the process: Name is then the i386 call's
+	// name ("open"), not the x86_64 call of the same number.
+	Compat bool
 
 	args []byte // raw argument text, aliasing the parser's buffers
 }
