@@ -73,16 +73,25 @@ var errInterrupted = pipeline.ErrInterrupted
 
 type writeFunc func(w io.Writer, rows []report.Row, s report.Summary) error
 
-func reportWriter(format string) (writeFunc, error) {
+func reportWriter(format string, csvRaw bool) (writeFunc, error) {
 	switch format {
 	case "table":
 		return report.WriteTable, nil
 	case "json":
 		return report.WriteJSON, nil
 	case "csv":
+		if csvRaw {
+			return report.WriteCSVRaw, nil
+		}
 		return report.WriteCSV, nil
 	}
 	return nil, withHint(fmt.Errorf("unknown output format %q", format), "--output takes table, json or csv")
+}
+
+// csvRawFlag is --csv-raw: CSV cells that begin like a spreadsheet formula
+// are written exactly instead of with a leading single quote.
+func csvRawFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "csv-raw", Usage: "csv: keep every string exact (by default a cell beginning with =, +, -, @, tab or carriage return, other than a number, gets a leading ' so a spreadsheet shows it as text)"}
 }
 
 // loadModel loads the model named by --model or the default location.

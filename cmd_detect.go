@@ -21,6 +21,7 @@ func detectFlags() []cli.Flag {
 	return append(append([]cli.Flag{
 		modelFlag(),
 		&cli.StringFlag{Name: "output", Value: "table", Usage: "report format `FORMAT`: table, json (JSON Lines) or csv"},
+		csvRawFlag(),
 		&cli.Float64Flag{Name: "threshold", Value: 0, Usage: "decision boundary `S`: a score below S is anomalous (0 is the model's own; confidence measures the distance from S)"},
 		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time, the process and its parents) below its row"},
 		&cli.BoolFlag{Name: "wide", Usage: "table: one line per sample in a box table, nothing shortened (the default fits 80 columns)"},
@@ -42,7 +43,7 @@ func runDetect(c *cli.Context, paths []string) error {
 	if err := checkPaths(c, "detect", paths); err != nil {
 		return err
 	}
-	write, err := reportWriter(c.String("output"))
+	write, err := reportWriter(c.String("output"), c.Bool("csv-raw"))
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ func featuresCommand() *cli.Command {
 		ArgsUsage: "[PATH...] [-- CMD ARGS...]",
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Value: "csv", Usage: "`FORMAT`: csv (a table train --input csv reads) or json (JSON Lines)"},
+			csvRawFlag(),
 		}, append(inputFlags(), commandFlags()...)...), execFlags()...),
 		Action: runFeatures,
 	}
@@ -51,7 +52,7 @@ func runFeatures(c *cli.Context) error {
 	if format == "json" {
 		err = report.WriteFeaturesJSON(os.Stdout, t.Names, rows)
 	} else {
-		err = report.WriteFeaturesCSV(os.Stdout, t.Names, rows)
+		err = report.WriteFeaturesCSV(os.Stdout, t.Names, rows, report.CSVOptions{Raw: c.Bool("csv-raw")})
 	}
 	if err != nil {
 		return fmt.Errorf("write features: %w", err)

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 )
@@ -10,9 +9,19 @@ import (
 // confidence, the features, then dev1_feature, dev1_z ... for the largest
 // TopDeviations, then severity, findings (id:SEVERITY:count;...), error,
 // exit_code, timed_out, truncated and memory_limited (empty for samples
-// that were not executed).
+// that were not executed). Cells that begin like a spreadsheet formula are
+// made safe (see SafeCell); WriteCSVRaw keeps them exact.
 func WriteCSV(w io.Writer, rows []Row, s Summary) error {
-	cw := csv.NewWriter(w)
+	return writeCSV(w, rows, s, CSVOptions{})
+}
+
+// WriteCSVRaw is WriteCSV with every string kept exactly (--csv-raw).
+func WriteCSVRaw(w io.Writer, rows []Row, s Summary) error {
+	return writeCSV(w, rows, s, CSVOptions{Raw: true})
+}
+
+func writeCSV(w io.Writer, rows []Row, s Summary, o CSVOptions) error {
+	cw := newCSVWriter(w, o.Raw)
 	head := []string{"sample", "verdict", "score", "confidence"}
 	head = append(head, s.FeatureNames...)
 	for i := 1; i <= TopDeviations; i++ {
@@ -64,9 +73,10 @@ func WriteCSV(w io.Writer, rows []Row, s Summary) error {
 
 // WriteFeaturesCSV writes the feature table: a header `sample` and the
 // feature names, then one row per sample. This is the table that
-// `train --input csv` and `detect --input csv` read back.
-func WriteFeaturesCSV(w io.Writer, names []string, rows []FeatureRow) error {
-	cw := csv.NewWriter(w)
+// `train --input csv` and `detect --input csv` read back. Cells that begin
+// like a spreadsheet formula are made safe unless o.Raw is set.
+func WriteFeaturesCSV(w io.Writer, names []string, rows []FeatureRow, o CSVOptions) error {
+	cw := newCSVWriter(w, o.Raw)
 	if err := cw.Write(append([]string{"sample"}, names...)); err != nil {
 		return err
 	}

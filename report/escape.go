@@ -19,7 +19,8 @@ import (
 //
 // Every string from outside the tool (sample names, program output,
 // strings from a model file, error messages naming files) goes through
-// Escape on its way to a terminal; JSON and CSV output stay exact.
+// Escape on its way to a terminal; JSON stays exact, and CSV is exact but
+// for cells a spreadsheet would take for a formula (see SafeCell).
 func Escape(s string) string {
 	if strings.HasPrefix(s, `"`) {
 		return strconv.Quote(s)

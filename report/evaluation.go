@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -195,7 +194,7 @@ type ROCSet struct {
 func WriteROCSetsCSV(w io.Writer, sets []ROCSet) error { return writeROCCSV(w, sets, true) }
 
 func writeROCCSV(w io.Writer, sets []ROCSet, named bool) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w, false)
 	head := []string{"false_alarm", "detection", "threshold"}
 	if named {
 		head = append([]string{"model"}, head...)

@@ -133,7 +133,7 @@ func TestCSV(t *testing.T) {
 func TestFeatureTables(t *testing.T) {
 	fr := []FeatureRow{{Sample: "a b,c", Features: []float64{1, 0.5}, Syscalls: map[string]int64{"read": 3, "brk": 1}}}
 	var b bytes.Buffer
-	if err := WriteFeaturesCSV(&b, sum.FeatureNames, fr); err != nil {
+	if err := WriteFeaturesCSV(&b, sum.FeatureNames, fr, CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if b.String() != "sample,total_calls,network_ratio\n\"a b,c\",1,0.5\n" {
