@@ -216,7 +216,7 @@ func (w *ProcWatcher) check(in, parent *procInfo, sockets map[uint64]procmetrics
 		if parent != nil {
 			parentExe = parent.exe
 		}
-		if w.cfg.Allow != nil && w.cfg.Allow.Allows(f.rule, strings.TrimSuffix(in.exe, " (deleted)"), path.Base(parentExe), "") {
+		if w.cfg.Allow != nil && w.cfg.Allow.Allows(f.rule, strings.TrimSuffix(in.exe, " (deleted)"), strings.TrimSuffix(parentExe, " (deleted)"), "") {
 			continue
 		}
 		p := &rules.Process{PID: in.pid, PPID: in.ppid, Exe: in.exe, Argv: in.argv}

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"detector/hint"
 )
 
 // AllowList holds allow-list entries. An entry removes a hit when every
@@ -19,9 +21,15 @@ import (
 //	rule:       a rule id
 //	exe:        the executable of the process that made the call (exact path)
 //	exe_prefix: a prefix of that path (a folder ends in /)
-//	sha256:     the sha256 of that executable, or of the sample
-//	parent:     the name (last path element) of the parent's executable
-//	comment:    free text, ignored
+//	sha256:        the sha256 of that executable, or of the sample
+//	parent:        the parent's executable (exact absolute path)
+//	parent_sha256: the sha256 of the parent's executable
+//	comment:       free text, ignored
+//
+// Processes are matched by what they cannot choose: the path the kernel
+// ran and the file's digest. A bare name (comm, argv[0], a prctl name or
+// the last element of a path) is something any program can give itself,
+// so a parent entry that is not an absolute path is refused.
 //
 // An AllowList is safe for concurrent use.
 type AllowList struct {
@@ -32,9 +40,9 @@ type AllowList struct {
 }
 
 type allowEntry struct {
-	rule, exe, exePrefix, sha256, parent string
-	file                                 string
-	line                                 int
+	rule, exe, exePrefix, sha256, parent, parentSHA256 string
+	file                                               string
+	line                                               int
 }
 
 // MaxAllowEntries bounds an allow-list.
@@ -100,7 +108,7 @@ func (a *AllowList) Load(file string, data []byte, set *Set) error {
 func parseAllowEntry(file string, n *yaml.Node, set *Set) (allowEntry, error) {
 	e := allowEntry{file: file, line: n.Line}
 	if n.Kind != yaml.MappingNode {
-		return e, errAt(file, n, "an allow-list entry is a mapping (rule, exe, exe_prefix, sha256, parent, comment)")
+		return e, errAt(file, n, "an allow-list entry is a mapping (rule, exe, exe_prefix, sha256, parent, parent_sha256, comment)")
 	}
 	any := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -119,8 +127,11 @@ func parseAllowEntry(file string, n *yaml.Node, set *Set) (allowEntry, error) {
 			dst = &e.exe
 		case "exe_prefix":
 			dst = &e.exePrefix
-		case "sha256":
+		case "sha256", "parent_sha256":
 			dst = &e.sha256
+			if k.Value == "parent_sha256" {
+				dst = &e.parentSHA256
+			}
 			if !sha256RE.MatchString(strings.ToLower(v.Value)) {
 				return e, errAt(file, v, "sha256 %q is not 64 hex digits", v.Value)
 			}
@@ -130,10 +141,18 @@ func parseAllowEntry(file string, n *yaml.Node, set *Set) (allowEntry, error) {
 		case "comment":
 			continue
 		default:
-			return e, errAt(file, k, "unknown key %q (want rule, exe, exe_prefix, sha256, parent, comment)", k.Value)
+			return e, errAt(file, k, "unknown key %q (want rule, exe, exe_prefix, sha256, parent, parent_sha256, comment)", k.Value)
 		}
 		if *dst != "" {
 			return e, errAt(file, k, "%s given twice", k.Value)
+		}
+		if k.Value == "parent" && !strings.HasPrefix(v.Value, "/") {
+			eg := "/usr/sbin/" + v.Value
+			if strings.Contains(v.Value, "/") {
+				eg = "/usr/sbin/cron"
+			}
+			return e, hint.Wrap(errAt(file, v, "parent %q is a bare name, which any process can give itself", v.Value),
+				"name the executable's path, e.g. "+eg)
 		}
 		if (k.Value == "exe" || k.Value == "exe_prefix") && !strings.HasPrefix(v.Value, "/") {
 			return e, errAt(file, v, "%s %q is not an absolute path", k.Value, v.Value)
@@ -142,7 +161,7 @@ func parseAllowEntry(file string, n *yaml.Node, set *Set) (allowEntry, error) {
 		any = true
 	}
 	if !any {
-		return e, errAt(file, n, "an allow-list entry needs at least one of rule, exe, exe_prefix, sha256, parent")
+		return e, errAt(file, n, "an allow-list entry needs at least one of rule, exe, exe_prefix, sha256, parent, parent_sha256")
 	}
 	return e, nil
 }
@@ -162,10 +181,13 @@ func (a *AllowList) allows(rule string, ctx *evalCtx, sample string) bool {
 		if en.exePrefix != "" && !strings.HasPrefix(exe, en.exePrefix) {
 			continue
 		}
-		if en.parent != "" && baseName(ctx.parentExe()) != en.parent {
+		if en.parent != "" && ctx.parentExe() != en.parent {
 			continue
 		}
 		if en.sha256 != "" && en.sha256 != sample && en.sha256 != a.exeHash(exe) {
+			continue
+		}
+		if en.parentSHA256 != "" && en.parentSHA256 != a.exeHash(ctx.parentExe()) {
 			continue
 		}
 		return true
@@ -174,12 +196,13 @@ func (a *AllowList) allows(rule string, ctx *evalCtx, sample string) bool {
 }
 
 // Allows reports whether the list removes a finding of rule made by a
-// process with the executable exe and parent executable name parent, in a
-// sample with digest sample: the same test the engine makes on each hit.
-func (a *AllowList) Allows(rule, exe, parent, sample string) bool {
+// process with the executable exe whose parent runs the executable
+// parentExe (both paths; "" when unknown), in a sample with digest sample:
+// the same test the engine makes on each hit.
+func (a *AllowList) Allows(rule, exe, parentExe, sample string) bool {
 	ctx := &evalCtx{proc: &process{exe: exe, pid: 2, ppid: 1}}
-	ctx.e = &Engine{procs: map[int]*process{1: {pid: 1, exe: "/" + parent}}}
-	if parent == "" {
+	ctx.e = &Engine{procs: map[int]*process{1: {pid: 1, exe: parentExe}}}
+	if parentExe == "" {
 		ctx.proc.ppid = 0
 	}
 	return a.allows(rule, ctx, sample)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"detector/hint"
 	"detector/rules"
 )
 
@@ -45,9 +46,10 @@ func TestAllowList(t *testing.T) {
 		{"rule: listen-socket", []string{"listen-socket"}},
 		{"exe: /usr/bin/rm", []string{"self-delete"}},
 		{"exe_prefix: /src/detector/fixtures/", []string{"exec-temp-dir", "exec-written-file"}},
-		{"parent: .oNxaEwqyMG", []string{"self-delete"}},
+		{"parent: /tmp/.oNxaEwqyMG", []string{"self-delete"}},
+		{"parent_sha256: " + strings.Repeat("0", 64), nil},
 		{"rule: exec-temp-dir\n    exe_prefix: /src/", []string{"exec-temp-dir"}},
-		{"rule: exec-temp-dir\n    parent: nginx", nil},
+		{"rule: exec-temp-dir\n    parent: /usr/sbin/nginx", nil},
 		{"sha256: " + sample, all},
 		{"sha256: " + strings.ToUpper(sample) + "\n    rule: self-delete", []string{"self-delete"}},
 		{"sha256: " + strings.Repeat("0", 64), nil},
@@ -85,12 +87,61 @@ func TestAllowListErrors(t *testing.T) {
 		{"allow:\n  - sha256: abc\n", "allow.yaml:2: sha256 \"abc\""},
 		{"allow:\n  - user: root\n", "allow.yaml:2: unknown key \"user\""},
 		{"permit: []\n", "allow.yaml:1: unknown key \"permit\""},
+		{"allow:\n  - parent: cron\n", "allow.yaml:2: parent \"cron\" is a bare name"},
+		{"allow:\n  - parent: sbin/cron\n", "allow.yaml:2: parent \"sbin/cron\" is a bare name"},
+		{"allow:\n  - parent_sha256: 12\n", "allow.yaml:2: sha256 \"12\""},
 	} {
 		a := &rules.AllowList{}
 		err := a.Load("allow.yaml", []byte(c.text), set)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.text, err, c.want)
 		}
+	}
+	err := (&rules.AllowList{}).Load("allow.yaml", []byte("allow:\n  - parent: cron\n"), set)
+	if h := hint.Of(err); h != "name the executable's path, e.g. /usr/sbin/cron" {
+		t.Errorf("bare parent: hint %q", h)
+	}
+}
+
+// TestAllowParentSpoofed: an entry for the cron daemon's children removes
+// read-shadow when /usr/sbin/cron is the parent, and not when the sample
+// calls its launcher cron: a copy of a shell named cron, argv[0] cron, or
+// a process that renames itself with prctl.
+func TestAllowParentSpoofed(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &rules.AllowList{}
+	if err := a.Load("allow.yaml", []byte("allow:\n  - parent: /usr/sbin/cron\n    rule: read-shadow\n"), set); err != nil {
+		t.Fatal(err)
+	}
+	const sample = "1 1.0 execve(\"/tmp/s/sample.sh\", [\"sample.sh\"], []) = 0\n" +
+		"1 1.1 clone(child_stack=NULL, flags=SIGCHLD) = 2\n"
+	const cat = "2 1.3 clone(child_stack=NULL, flags=SIGCHLD) = 3\n" +
+		"3 1.4 execve(\"/usr/bin/cat\", [\"cat\", \"/etc/shadow\"], []) = 0\n" +
+		"3 1.5 openat(AT_FDCWD, \"/etc/shadow\", O_RDONLY) = 3\n"
+	for _, c := range []struct {
+		name, launcher string
+		allowed        bool
+	}{
+		{"cron", "2 1.2 execve(\"/usr/sbin/cron\", [\"/usr/sbin/cron\", \"-f\"], []) = 0\n", true},
+		{"copy named cron", "2 1.2 execve(\"/tmp/s/cron\", [\"cron\"], []) = 0\n", false},
+		{"copy in a cron folder", "2 1.2 execve(\"/tmp/usr/sbin/cron\", [\"/usr/sbin/cron\"], []) = 0\n", false},
+		{"argv[0]", "2 1.2 execve(\"/bin/sh\", [\"cron\"], []) = 0\n", false},
+		{"prctl", "2 1.2 execve(\"/bin/sh\", [\"sh\"], []) = 0\n2 1.25 prctl(PR_SET_NAME, \"cron\") = 0\n", false},
+		{"no exec", "", false},
+	} {
+		e := set.NewEngine(rules.Options{Allow: a})
+		parseInto(t, e, sample+c.launcher+cat)
+		got := ruleIDs(e.Findings())
+		if has := slices.Contains(got, "read-shadow"); has == c.allowed {
+			t.Errorf("%s: findings %v, want read-shadow allowed %v", c.name, got, c.allowed)
+		}
+	}
+	if !a.Allows("read-shadow", "/usr/bin/cat", "/usr/sbin/cron", "") || a.Allows("read-shadow", "/usr/bin/cat", "/tmp/cron", "") ||
+		a.Allows("read-shadow", "/usr/bin/cat", "cron", "") || a.Allows("read-shadow", "/usr/bin/cat", "", "") {
+		t.Error("Allows does not match the parent by its exact path")
 	}
 }
 
