@@ -114,7 +114,8 @@ func (s *Stream) hit(h rules.Hit) {
 	}
 	yes := true
 	a := rules.LogAlert{Rule: h.Rule, Severity: h.Severity, Sample: s.name, Exe: exe, Process: h.Process,
-		Evidence: []rules.Evidence{h.Evidence}, Count: 1, Source: s.cfg.Source, Syscalls: &yes}
+		Evidence: []rules.Evidence{h.Evidence}, Count: 1, Source: s.cfg.Source, Syscalls: &yes,
+		Outcome: h.Outcome, Object: h.Object}
 	if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
 		s.err = err
 	}

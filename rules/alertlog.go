@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -44,6 +45,14 @@ type LogAlert struct {
 	// its number of calls and its call-name histogram.
 	Calls  int64
 	Counts map[string]int64
+	// Outcome ("failed", "succeeded" or "" when unknown), UID (nil when
+	// unknown) and Object (the resolved path or socket address the call
+	// acted on, "" when none) tell hits of the same rule apart: within a
+	// cooldown window only a hit that repeats all three of an earlier
+	// logged hit is folded into the count.
+	Outcome string
+	UID     *int
+	Object  string
 }
 
 // LogRecord is one line of the alert log.
@@ -66,32 +75,39 @@ type LogRecord struct {
 	Score        *float64         `json:"score"`
 	Confidence   *float64         `json:"confidence"`
 	Verdict      string           `json:"verdict"`
-	Source       string           `json:"source,omitempty"`   // live monitoring: ebpf, strace or proc
-	Syscalls     *bool            `json:"syscalls,omitempty"` // live monitoring: whether the source sees system calls
-	Lost         uint64           `json:"lost,omitempty"`     // drop: events lost since the last drop record
-	Calls        int64            `json:"calls,omitempty"`    // process: calls the process made
-	Counts       map[string]int64 `json:"counts,omitempty"`   // process: its call-name histogram
+	Source       string           `json:"source,omitempty"`         // live monitoring: ebpf, strace or proc
+	Syscalls     *bool            `json:"syscalls,omitempty"`       // live monitoring: whether the source sees system calls
+	Lost         uint64           `json:"lost,omitempty"`           // drop: events lost since the last drop record
+	Calls        int64            `json:"calls,omitempty"`          // process: calls the process made
+	Counts       map[string]int64 `json:"counts,omitempty"`         // process: its call-name histogram
+	Outcome      string           `json:"outcome,omitempty"`        // alert: "failed" or "succeeded", when known
+	UID          *int             `json:"uid,omitempty"`            // alert: the process's uid, when known
+	Object       string           `json:"object,omitempty"`         // alert: the path or address the call acted on
+	Folded       int              `json:"folded_objects,omitempty"` // summary: hits on further objects folded into the count
 }
 
 // LogOptions configure an AlertLog.
 type LogOptions struct {
 	Host, Tool, Version string
 	// Cooldown is the window in which alerts of the same rule on the same
-	// sample and executable are logged once (DefaultCooldown when 0;
-	// negative disables the cooldown).
+	// sample and executable, with the same outcome, uid and object, are
+	// logged once (DefaultCooldown when 0; negative disables the cooldown).
 	Cooldown time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
 
 // AlertLog writes alerts as JSON lines. The first alert of a rule on a
-// sample (and executable) is written at once; later ones within the
-// cooldown window are counted, and one summary record with the count of
-// the whole window and its first and last times closes it: when an alert
-// of the same key comes after the window, when the window of any key has
-// expired at the next Alert call, and at Close. Each record is one Write
-// of one whole line under a mutex, so lines never interleave. It is safe
-// for concurrent use.
+// sample (and executable) with a given outcome and uid is written at once,
+// and so is the first on each further object (up to MaxWindowObjects per
+// window); true repeats within the cooldown window are counted, and one
+// summary record with the count of the whole window and its first and
+// last times closes it: when an alert of the same key comes after the
+// window, when the window of any key has expired at the next Alert call,
+// and at Close. A failed attempt and a successful one, or the same call by
+// another uid, are never folded together. Each record is one Write of one
+// whole line under a mutex, so lines never interleave. It is safe for
+// concurrent use.
 type AlertLog struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -101,12 +117,22 @@ type AlertLog struct {
 	err     error
 }
 
-type logKey struct{ rule, sample, exe string }
+type logKey struct {
+	rule, sample, exe, outcome string
+	uid                        int // -1 when unknown
+}
+
+// MaxWindowObjects bounds the objects of one cooldown window that are
+// logged each with their evidence; hits on further objects are folded into
+// the count, and the summary says how many were.
+const MaxWindowObjects = 64
 
 type logWindow struct {
 	first, last time.Time
 	count       int // matches in the window, the first alert's included
-	alerts      int // alerts in the window
+	folded      int // alerts folded into the count (not written)
+	objects     map[string]bool
+	overflow    int // alerts on objects past MaxWindowObjects
 	base        LogAlert
 }
 
@@ -163,17 +189,27 @@ func (l *AlertLog) Alert(a LogAlert) error {
 		return l.write(l.record(a, now, "alert", a.Count))
 	}
 	l.expire(now)
-	k := logKey{a.Rule, a.Sample, a.Exe}
+	k := logKey{a.Rule, a.Sample, a.Exe, a.Outcome, -1}
+	if a.UID != nil {
+		k.uid = *a.UID
+	}
 	if w := l.windows[k]; w != nil {
 		w.count += a.Count
-		w.alerts++
 		w.last = now
+		if !w.objects[a.Object] {
+			if len(w.objects) < MaxWindowObjects {
+				w.objects[a.Object] = true
+				return l.write(l.record(a, now, "alert", a.Count))
+			}
+			w.overflow++
+		}
+		w.folded++
 		return nil
 	}
 	if len(l.windows) >= maxCooldownKeys {
 		l.closeOldest()
 	}
-	l.windows[k] = &logWindow{first: now, last: now, count: a.Count, alerts: 1, base: a}
+	l.windows[k] = &logWindow{first: now, last: now, count: a.Count, objects: map[string]bool{a.Object: true}, base: a}
 	return l.write(l.record(a, now, "alert", a.Count))
 }
 
@@ -203,10 +239,14 @@ func (l *AlertLog) closeOldest() {
 // first alert, and forgets it.
 func (l *AlertLog) closeWindow(k logKey, w *logWindow) {
 	delete(l.windows, k)
-	if w.alerts < 2 {
+	if w.folded == 0 {
 		return
 	}
 	r := l.record(w.base, w.last, "summary", w.count)
+	r.Folded = w.overflow
+	if w.overflow > 0 {
+		r.Object = ""
+	}
 	r.First = w.first.UTC().Format(time.RFC3339Nano)
 	r.Last = w.last.UTC().Format(time.RFC3339Nano)
 	l.write(r)
@@ -226,7 +266,39 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 		Kind: kind, Rule: a.Rule, Severity: a.Severity, Sample: a.Sample, SampleSHA256: a.SampleSHA256,
 		Process: a.Process, Evidence: ev, Count: count,
 		Algorithm: a.Algorithm, Score: a.Score, Confidence: a.Confidence, Verdict: a.Verdict,
+		Outcome: a.Outcome, UID: a.UID, Object: a.Object,
 	}
+}
+
+// hitFacts returns what tells one hit of a rule from another in the alert
+// log: whether the call failed or succeeded, and the object it acted on
+// (the kernel's resolved path, else the first path argument made
+// absolute, else the socket address).
+func hitFacts(ctx *evalCtx) (outcome, object string) {
+	c := ctx.call
+	switch {
+	case c.Errno != "" || (c.RetKnown && c.Ret < 0 && c.Ret > -4096):
+		outcome = "failed"
+	case c.RetKnown:
+		outcome = "succeeded"
+	}
+	switch {
+	case c.RetPath != "":
+		object = c.RetPath
+	case len(ctx.paths()) > 0:
+		object = ctx.paths()[0]
+	default:
+		if sa := ctx.sock(); sa != &noSockaddr {
+			object = sa.addr
+			if object == "" {
+				object = sa.path
+			}
+		}
+	}
+	if len(object) > MaxEvidenceBytes {
+		object = object[:MaxEvidenceBytes]
+	}
+	return outcome, strings.Clone(object)
 }
 
 func (l *AlertLog) write(r *LogRecord) error {

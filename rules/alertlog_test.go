@@ -164,3 +164,81 @@ func TestOpenAlertLogRefuses(t *testing.T) {
 		t.Error("the link's target was created")
 	}
 }
+
+// TestCooldownKeepsNew: a failed read of /etc/shadow followed within the
+// cooldown by a successful one logs both, each with its evidence; a true
+// repeat (same outcome and object) is folded into the count; another
+// object or another uid is logged.
+func TestCooldownKeepsNew(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	clk := &fakeClock{time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	l := rules.NewAlertLog(&buf, rules.LogOptions{Now: clk.now})
+	e := set.NewEngine(rules.Options{OnHit: func(h rules.Hit) {
+		clk.t = clk.t.Add(time.Second)
+		err := l.Alert(rules.LogAlert{Rule: h.Rule, Severity: h.Severity, Sample: "live", Exe: h.Process.Exe, Process: h.Process,
+			Evidence: []rules.Evidence{h.Evidence}, Count: 1, Outcome: h.Outcome, Object: h.Object})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}})
+	parseInto(t, e, `7 1.0 execve("/usr/bin/cat", ["cat", "/etc/shadow"], []) = 0
+7 1.1 openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = -1 EACCES (Permission denied)
+7 1.2 openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = 3
+7 1.3 openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = 4
+7 1.4 openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = -1 EACCES (Permission denied)
+7 1.5 openat(AT_FDCWD, "/etc/gshadow", O_RDONLY) = 5
+`)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range readRecords(t, buf.Bytes()) {
+		ev := ""
+		if evs, _ := r["evidence"].([]any); len(evs) > 0 {
+			ev = evs[0].(map[string]any)["syscall"].(string)
+		}
+		got = append(got, fmt.Sprintf("%s %v %v %v | %s", r["kind"], r["outcome"], r["object"], r["count"], ev))
+	}
+	want := []string{
+		`alert failed /etc/shadow 1 | openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = -1 EACCES`,
+		`alert succeeded /etc/shadow 1 | openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = 3`,
+		`alert succeeded /etc/gshadow 1 | openat(AT_FDCWD, "/etc/gshadow", O_RDONLY) = 5`,
+	}
+	// The two windows close at Close in either order; each summary counts
+	// its window: two failures, three successes.
+	if len(got) != 5 || strings.Join(got[:3], "\n") != strings.Join(want, "\n") {
+		t.Fatalf("records:\n%s\nwant first:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	sums := got[3] + "\n" + got[4]
+	if !strings.Contains(sums, "summary failed /etc/shadow 2 |") || !strings.Contains(sums, "summary succeeded /etc/shadow 3 |") {
+		t.Errorf("summaries:\n%s", sums)
+	}
+
+	// Another uid is its own window; objects past MaxWindowObjects are
+	// folded and counted.
+	buf.Reset()
+	l = rules.NewAlertLog(&buf, rules.LogOptions{Now: clk.now})
+	uid0, uid1000 := 0, 1000
+	for _, u := range []*int{&uid1000, &uid1000, &uid0, nil} {
+		l.Alert(rules.LogAlert{Rule: "read-shadow", Sample: "live", Outcome: "succeeded", Object: "/etc/shadow", UID: u})
+	}
+	for i := range rules.MaxWindowObjects + 5 {
+		l.Alert(rules.LogAlert{Rule: "mass-rename", Sample: "live", Outcome: "succeeded", Object: fmt.Sprintf("/home/u/f%d", i)})
+	}
+	l.Close()
+	alerts, folded := map[string]int{}, 0.0
+	for _, r := range readRecords(t, buf.Bytes()) {
+		if r["kind"] == "alert" {
+			alerts[r["rule"].(string)]++
+		} else if r["rule"] == "mass-rename" {
+			folded = r["folded_objects"].(float64)
+		}
+	}
+	if alerts["read-shadow"] != 3 || alerts["mass-rename"] != rules.MaxWindowObjects || folded != 5 {
+		t.Errorf("alerts %v, folded objects %v", alerts, folded)
+	}
+}

@@ -789,8 +789,10 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 	st.last, st.hasLast = ctx.time()
 	if e.opts.OnHit != nil {
 		p := e.process(ctx.proc)
-		e.opts.OnHit(Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
-			Evidence: Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)}})
+		h := Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
+			Evidence: Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)}}
+		h.Outcome, h.Object = hitFacts(ctx)
+		e.opts.OnHit(h)
 	}
 	if len(f.Evidence) < MaxEvidence {
 		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
@@ -804,6 +806,10 @@ type Hit struct {
 	Message  string
 	Process  *Process
 	Evidence Evidence
+	// Outcome ("failed", "succeeded" or "") and Object (the resolved path
+	// or socket address, or "") tell this hit from others of the rule in
+	// the alert log's cooldown (LogAlert).
+	Outcome, Object string
 }
 
 // evTime is an event's time in seconds, or nil without one.
