@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"detector/algo"
 	"detector/internal/safefile"
 	"detector/model"
+	"detector/pipeline"
 	"detector/report"
 	"detector/sandbox"
 )
@@ -111,12 +113,19 @@ func runTrain(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
-	// Training on a partial set would silently change what "normal"
-	// means: every sample must be usable.
-	if bad := t.Errs(); len(bad) > 0 {
-		err := failed(bad, "%d of %d training samples unusable, model not written", len(bad), len(t.Samples))
-		return withHint(err, "remove or fix those samples and train again")
+	// One unusable sample (a program that does not exist, a file that
+	// cannot be read) does not sink the run: the model is trained on the
+	// rest, each skipped sample is named, and the status is 2 so that a
+	// script notices that "normal" was learnt from fewer samples than given.
+	bad := t.Errs()
+	if len(bad) == len(t.Samples) {
+		return withHint(allFailed(bad), "remove or fix those samples and train again")
 	}
+	for _, s := range bad {
+		warnf("skip training sample: %v", s.Err)
+	}
+	total := len(t.Samples)
+	t.Samples = slices.DeleteFunc(t.Samples, func(s pipeline.Sample) bool { return s.Err != nil })
 	rows := make([][]float64, len(t.Samples))
 	info := make([]model.SampleInfo, len(t.Samples))
 	var seqs [][][]string
@@ -131,6 +140,10 @@ func runTrain(c *cli.Context, paths []string) error {
 		}
 	}
 	if len(rows) < 2 {
+		if len(bad) > 0 {
+			return withHint(fmt.Errorf("training needs at least 2 usable samples, found 1 (%d of %d unusable), model not written", len(bad), total),
+				"remove or fix those samples and train again")
+		}
 		return withHint(errors.New("training needs at least 2 samples, found 1"), "give more benign samples")
 	}
 	p := model.Params{
@@ -153,7 +166,14 @@ func runTrain(c *cli.Context, paths []string) error {
 	if c.Context.Err() != nil {
 		return errors.New("interrupted: model not written")
 	}
-	return saveTrained(path, force, m, fmt.Sprintf("trained %s on %d samples", spec.Name, len(rows)))
+	if err := saveTrained(path, force, m, fmt.Sprintf("trained %s on %d samples", spec.Name, len(rows))); err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return withHint(fmt.Errorf("%d of %d training samples unusable and skipped (named above); the model holds the other %d", len(bad), total, len(rows)),
+			"fix or remove those samples and train again to learn from them")
+	}
+	return nil
 }
 
 // modelTarget is the --model path train writes, checked before any sample

@@ -258,8 +258,9 @@ func runAs(t *testing.T, prefix []string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-// An unreadable sample is an error row and status 2 for detect, and a
-// refusal for train; before, it was skipped with a warning.
+// An unreadable sample is an error row and status 2 for detect, and for
+// train a skipped sample, named, and status 2; before, it was skipped with
+// a warning only.
 func TestUnreadableSample(t *testing.T) {
 	m := trainCSVModel(t)
 	dir := t.TempDir()
@@ -282,11 +283,25 @@ func TestUnreadableSample(t *testing.T) {
 	if recs := csvRows(t, r.stdout); r.code != 2 || len(recs) != 2 || recs[1][1] != "error" || strings.Contains(r.stderr, "no samples found") {
 		t.Errorf("detect file: exit %d, rows %q, stderr %s", r.code, recs, r.stderr)
 	}
-	out := filepath.Join(dir, "new.gob")
+	// train learns from the readable sample, names the unreadable one and
+	// exits 2.
+	outDir := t.TempDir()
+	os.Chmod(outDir, 0o777)
+	asNobody(t, outDir)
+	out := filepath.Join(outDir, "new.gob")
 	r = runAs(t, prefix, "train", "--model", out, dir)
-	wantError(t, r, "training samples unusable")
-	if _, err := os.Stat(out); err == nil {
-		t.Error("train wrote a model without the unreadable sample")
+	if r.code != 2 || !strings.Contains(r.stderr, "detector: warning: skip training sample: open "+bad+": permission denied") ||
+		!strings.Contains(r.stderr, "1 of 6 training samples unusable and skipped") {
+		t.Errorf("train: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("train wrote no model from the readable samples: %v", err)
+	}
+	// Alone, the unreadable sample leaves nothing to train on.
+	r = runAs(t, prefix, "train", "--model", filepath.Join(outDir, "none.gob"), bad)
+	wantError(t, r, "permission denied")
+	if _, err := os.Stat(filepath.Join(outDir, "none.gob")); err == nil {
+		t.Error("train wrote a model from no usable sample")
 	}
 }
 

@@ -172,6 +172,10 @@ type SandboxError struct {
 }
 
 func (e *SandboxError) Error() string {
+	if strings.HasPrefix(e.Reason, "place ") {
+		// The sandbox works here; only this file could not be shown in it.
+		return "set up sandbox: " + e.Reason
+	}
 	return "set up sandbox: " + e.Reason + " (use --no-sandbox to trace without isolation, at your own risk)"
 }
 
@@ -270,18 +274,24 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 				cfg.Env = append(cfg.Env, k+"="+v)
 			}
 		}
-		// strace, the program and every argument naming an existing file, to
-		// be bound in where the sandbox hides them.
-		for _, a := range append([]string{strace}, argv...) {
-			if a == "" || !filepath.IsAbs(a) {
+		// strace, the program and every argument naming a file the sandbox
+		// should show, to be bound in where the sandbox hides them.
+		for i, a := range append([]string{strace}, argv...) {
+			if a == "" || !filepath.IsAbs(a) || (i > 1 && !placeArg(a)) {
 				continue
 			}
 			f, err := safefile.Open(a) // regular files only, never waits on a FIFO
 			if err != nil {
 				continue
 			}
+			if i > 1 && protected(f) {
+				cfg.BindOnly = append(cfg.BindOnly, len(cfg.Files))
+			}
 			files = append(files, f)
 			cfg.Files = append(cfg.Files, a)
+			if i > 1 {
+				cfg.ArgFiles++
+			}
 		}
 	} else {
 		dir, err := os.MkdirTemp("", "detector-run-")
@@ -293,6 +303,41 @@ func Run(ctx context.Context, opts RunOptions, argv []string, w io.Writer) (RunR
 		cfg.Env = append(os.Environ(), "HOME="+dir)
 	}
 	return runInit(ctx, opts, cfg, files, w)
+}
+
+// shownDirs are the folders whose files the sandbox shows as the host has
+// them (read-only views of the host's /usr, /etc, /sys... and its own /proc
+// and /dev): an argument naming a file there is left as the sandbox shows
+// it, never bound over or copied.
+var shownDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys", "/proc", "/dev"}
+
+// placeArg reports whether an argument naming the absolute path a is a file
+// to put into the sandbox: not one of the folders the sandbox shows as
+// they are. The program's own attempt at such a file (reading /etc/shadow,
+// /proc/meminfo) is what the trace records and the rules judge.
+func placeArg(a string) bool {
+	a = filepath.Clean(a)
+	for _, d := range shownDirs {
+		if a == d || strings.HasPrefix(a, d+"/") {
+			return false
+		}
+	}
+	return true
+}
+
+// protected reports whether the sandbox's user may not read f by its
+// permissions: when detector runs as root, the sandbox's user is nobody,
+// without groups. Such a file, named as an argument, is shown only by a
+// bind mount, with its owner and mode, so the program's attempt to read it
+// fails as it would on the host; it is never copied in, which would hand
+// the program what the sandbox's user could never read.
+func protected(f *os.File) bool {
+	uid, _ := sandboxIDs()
+	if uid == os.Getuid() {
+		return false // the caller itself, who could open it
+	}
+	st, err := f.Stat()
+	return err != nil || st.Mode().Perm()&0o004 == 0
 }
 
 // Check reports whether isolation can be set up here: it builds a

@@ -35,7 +35,8 @@
 //     /home, /root, /opt, /srv, /mnt, /media, the rest of /var, nor the
 //     caller's working folder, so no socket file there can be reached;
 //   - puts strace, the traced file and any argument naming an existing file
-//     back at their paths when the new root lacks them: a read-only bind
+//     outside the folders it shows (and, as root, one that user nobody may
+//     read) back at their paths when the new root lacks them: a read-only bind
 //     mount of that one file (the folders above it are empty folders of the
 //     new root), or a copy when the sandbox's user cannot read it at its
 //     path (files under a private folder of root, such as the temporary
@@ -97,6 +98,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -144,7 +146,15 @@ type Config struct {
 	Env    []string // environment of strace and the program
 	Dir    string   // working directory (NoSandbox only; the sandbox uses ScratchDir)
 	Files  []string // absolute paths, one per descriptor from FDFiles on
-	CPU    uint64   // RLIMIT_CPU in seconds
+	// ArgFiles is how many of the last Files are arguments of the program:
+	// shown where possible, and else left as the sandbox shows them (a
+	// failure to place one is not an error).
+	ArgFiles int
+	// BindOnly are indexes of Files that the sandbox's user may not read:
+	// bound at their path (with their owner and mode) when the run's mount
+	// namespace reaches them there, never copied.
+	BindOnly []int
+	CPU      uint64 // RLIMIT_CPU in seconds
 }
 
 func init() {
@@ -355,8 +365,8 @@ func setupSandbox(cfg *Config) error {
 		return fmt.Errorf("make /dev read-only: %w", err)
 	}
 
-	for _, f := range files {
-		if err := placeIn(f); err != nil {
+	for i, f := range files {
+		if err := placeIn(f, !slices.Contains(cfg.BindOnly, i)); err != nil && i < len(files)-cfg.ArgFiles {
 			return err
 		}
 	}
@@ -591,13 +601,14 @@ func openFilesIn(paths []string) []fileIn {
 // such as /tmp) and the file is bind-mounted there, read-only, nosuid and
 // nodev, or copied there when the sandbox's user could not reach it at its
 // path (files under a private folder of root, such as the temporary
-// folders of tests). Only the file is shown, not its folder.
-func placeIn(f fileIn) error {
+// folders of tests) and copy is set. Only the file is shown, not its
+// folder.
+func placeIn(f fileIn, copy bool) error {
 	var want, got unix.Stat_t
 	if err := unix.Fstat(f.fd, &want); err != nil {
 		return fmt.Errorf("place %s in the sandbox: %w", f.path, err)
 	}
-	if err := unix.Stat(f.path, &got); err == nil && got.Dev == want.Dev && got.Ino == want.Ino && unix.Access(f.path, unix.R_OK) == nil {
+	if err := unix.Stat(f.path, &got); err == nil && got.Dev == want.Dev && got.Ino == want.Ino && (!copy || unix.Access(f.path, unix.R_OK) == nil) {
 		return nil
 	}
 	hint := func(err error) error {
@@ -611,6 +622,9 @@ func placeIn(f fileIn) error {
 			return hint(err)
 		}
 		return readOnlyTree(f.path)
+	}
+	if !copy {
+		return fmt.Errorf("place %s in the sandbox: not reachable at its path, and not to be copied", f.path)
 	}
 	src := os.NewFile(uintptr(f.fd), f.path)
 	dst, err := os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, os.FileMode(want.Mode&0o555))
