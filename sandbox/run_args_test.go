@@ -62,3 +62,16 @@ func TestRunArgumentFiles(t *testing.T) {
 		}
 	}
 }
+
+// A file that cannot be shown in the sandbox is no reason to drop the
+// isolation: the error does not suggest --no-sandbox.
+func TestPlacementErrorNoNoSandboxHint(t *testing.T) {
+	e := &SandboxError{Reason: "place /x/prog in the sandbox: bind /x/prog: permission denied"}
+	if strings.Contains(e.Error(), "--no-sandbox") {
+		t.Errorf("placement error %q suggests --no-sandbox", e.Error())
+	}
+	e = &SandboxError{Reason: "create namespaces: operation not permitted"}
+	if !strings.Contains(e.Error(), "--no-sandbox") {
+		t.Errorf("namespace error %q lacks the --no-sandbox advice", e.Error())
+	}
+}
