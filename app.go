@@ -184,7 +184,7 @@ func execFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "jobs", Value: runtime.NumCPU(), DefaultText: "the number of CPUs", Usage: "samples processed at once"},
 		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "wall-clock limit per executed sample"},
-		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`"},
+		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`; a recorded strace log or ADFA-LD trace (plain or decompressed) larger than SIZE is an error"},
 		&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of each run, all its processes together, to `SIZE`"},
 		&cli.BoolFlag{Name: "no-sandbox", Usage: "run executables WITHOUT isolation (only for programs you trust)"},
 		&cli.StringFlag{Name: "tracer", Value: "strace", Usage: "trace executables with `TRACER` strace, ebpf (calls counted in the kernel; root or CAP_BPF+CAP_PERFMON) or auto (ebpf when it loads, else strace)"},

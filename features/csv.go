@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -19,19 +20,65 @@ type Table struct {
 }
 
 // Bounds on a feature table: rows (samples), feature columns and the
-// length of a feature name. A model keeps to the same bounds.
+// length of a feature name (a model keeps to the same bounds), the size of
+// the file (256 MiB) and the length of one line (1 MiB: 4,096 columns of
+// 25-digit numbers and a long sample name fit).
 const (
-	MaxCSVRows    = 10_000_000
-	MaxCSVColumns = 1 << 12
-	MaxNameLen    = 1 << 10
+	MaxCSVRows      = 10_000_000
+	MaxCSVColumns   = 1 << 12
+	MaxNameLen      = 1 << 10
+	MaxCSVBytes     = 256 << 20
+	MaxCSVLineBytes = 1 << 20
 )
+
+// ErrCSVTooLarge is wrapped by the errors of a feature table larger than
+// MaxCSVBytes or with a line longer than MaxCSVLineBytes.
+var ErrCSVTooLarge = errors.New("feature table too large")
+
+// capReader fails once its input passes MaxCSVBytes, or a line
+// MaxCSVLineBytes, so that no input makes ReadCSV hold more than a bounded
+// amount (encoding/csv keeps a whole line, however long).
+type capReader struct {
+	r          io.Reader
+	total, cur int64 // bytes read; bytes of the current line
+	line       int64 // number of the current line, from 1
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if len(p) > 64<<10 {
+		p = p[:64<<10]
+	}
+	n, err := c.r.Read(p)
+	b := p[:n]
+	c.total += int64(n)
+	if c.total > MaxCSVBytes {
+		return 0, fmt.Errorf("%w: more than %d MiB", ErrCSVTooLarge, MaxCSVBytes>>20)
+	}
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			c.cur += int64(len(b))
+			break
+		}
+		if c.cur+int64(i) > MaxCSVLineBytes {
+			break
+		}
+		c.cur, c.line, b = 0, c.line+1, b[i+1:]
+	}
+	if c.cur > MaxCSVLineBytes {
+		return 0, fmt.Errorf("line %d: %w: a line longer than %d MiB", c.line, ErrCSVTooLarge, MaxCSVLineBytes>>20)
+	}
+	return n, err
+}
 
 // ReadCSV reads a feature table: a header whose first column is `sample`
 // followed by feature names, then one row per sample. Every value must be
 // a finite number; feature names are unique, at most MaxNameLen bytes and
-// hold no control characters. Errors name the line and column.
+// hold no control characters. Errors name the line and column; a table
+// larger than MaxCSVBytes, or with a line longer than MaxCSVLineBytes, is
+// an error wrapping ErrCSVTooLarge.
 func ReadCSV(r io.Reader) (*Table, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&capReader{r: r, line: 1})
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if err == io.EOF {

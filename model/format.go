@@ -187,7 +187,12 @@ func fromFile(h header, b *body) (*Model, error) {
 func readAll(r io.Reader) ([]byte, error) {
 	var buf bytes.Buffer
 	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxFileSize {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if fi.Size() > MaxFileSize {
+				// Refused before a byte is read: a 20 GiB sparse file
+				// costs nothing.
+				return nil, fmt.Errorf("larger than %d MiB: not a model file", MaxFileSize>>20)
+			}
 			buf.Grow(int(fi.Size()) + bytes.MinRead)
 		}
 	}
@@ -204,7 +209,7 @@ func Decode(r io.Reader) (m *Model, err error) {
 		return nil, err
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("larger than %d bytes: not a model file", MaxFileSize)
+		return nil, fmt.Errorf("larger than %d MiB: not a model file", MaxFileSize>>20)
 	}
 	if !bytes.HasPrefix(data, []byte(magic)) {
 		if len(data) == 0 {

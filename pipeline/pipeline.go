@@ -252,6 +252,9 @@ func readCSV(path string) (*features.Table, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > features.MaxCSVBytes {
+		return nil, fmt.Errorf("%s: %w: %d MiB, more than %d MiB", path, features.ErrCSVTooLarge, (fi.Size()+(1<<20)-1)>>20, features.MaxCSVBytes>>20)
+	}
 	t, err := features.ReadCSV(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -309,7 +312,7 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 			cleanup()
 		}
 	} else {
-		st, err = samples.ReplayEvents(src, o.Arch, add)
+		st, err = samples.ReplayEventsMax(src, o.Arch, o.Run.MaxTrace, add)
 	}
 	if err == nil && kernel && kc != nil {
 		var k *features.Counter

@@ -1,11 +1,11 @@
 package rules
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"detector/internal/safefile"
 )
 
 //go:embed default.yaml
@@ -21,8 +23,12 @@ var defaultRules []byte
 // DefaultFile is the name errors give the embedded default rules.
 const DefaultFile = "default.yaml"
 
-// MaxFileBytes bounds a rule or allow-list file (4 MiB).
-const MaxFileBytes = 4 << 20
+// MaxFileBytes bounds a rule or allow-list file (4 MiB), MaxLineBytes
+// one of its lines (64 KiB).
+const (
+	MaxFileBytes = 4 << 20
+	MaxLineBytes = 64 << 10
+)
 
 // Rule is one behaviour rule as loaded.
 type Rule struct {
@@ -178,8 +184,11 @@ func LoadFiles(files []string) (*Set, error) {
 	return s, s.Compile()
 }
 
+// readLimited reads a rule or allow-list file: a regular file (opened
+// without waiting, so a FIFO cannot hang the load), at most MaxFileBytes,
+// no line longer than MaxLineBytes.
 func readLimited(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := safefile.Open(name)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +205,7 @@ func readLimited(name string) ([]byte, error) {
 		n, err := f.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if len(b) > MaxFileBytes {
-			return nil, fmt.Errorf("larger than %d bytes", MaxFileBytes)
+			return nil, fmt.Errorf("larger than %d MiB", MaxFileBytes>>20)
 		}
 		if err != nil {
 			break
@@ -204,6 +213,16 @@ func readLimited(name string) ([]byte, error) {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
+	}
+	for line, rest := 1, b; len(rest) > 0; line++ {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			i = len(rest)
+		}
+		if i > MaxLineBytes {
+			return nil, fmt.Errorf("line %d is longer than %d KiB", line, MaxLineBytes>>10)
+		}
+		rest = rest[min(i+1, len(rest)):]
 	}
 	return b, nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
+
+	"detector/hint"
 )
 
 // MaxDecompressed bounds what one compressed file may expand to. Reading
@@ -19,9 +21,35 @@ const MaxDecompressed = 16 << 30
 // decompressLimit is MaxDecompressed; tests lower it.
 var decompressLimit int64 = MaxDecompressed
 
-// ErrTooLarge is returned when a compressed file expands past
-// MaxDecompressed.
-var ErrTooLarge = fmt.Errorf("decompressed data exceeds %d GiB", MaxDecompressed>>30)
+// ErrTooLarge is returned (wrapped, with the bound) when a recorded trace
+// holds more than a trace may: more than the run's trace cap
+// (DefaultMaxTrace unless --max-trace says otherwise), as a file or once
+// decompressed, or a compressed file that expands past MaxDecompressed.
+var ErrTooLarge = errors.New("trace too large")
+
+// DefaultMaxTrace bounds a recorded trace (an strace log, an ADFA-LD
+// trace, plain or decompressed) as the default --max-trace bounds the log
+// of a run: 256 MiB. A file larger than that is refused at once, without
+// being read.
+const DefaultMaxTrace = 256 << 20
+
+// tooLarge is ErrTooLarge with its bound, for people.
+func tooLarge(limit int64) error {
+	return hint.Wrap(fmt.Errorf("%w: more than --max-trace (%s)", ErrTooLarge, sizeText(limit)), "raise --max-trace to read a larger trace")
+}
+
+// sizeText writes n bytes in the largest binary unit that divides it.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // compression returns the suffix naming the compression of a recorded
 // trace (".gz", ".zst" or ".xz"), or "".
@@ -43,11 +71,18 @@ func uncompressedName(name string) string {
 // its suffix names (r itself when it has none), bounded by
 // MaxDecompressed. The returned closer releases the decompressor.
 func decompress(name string, r io.Reader) (io.Reader, func(), error) {
+	return decompressMax(name, r, decompressLimit)
+}
+
+// decompressMax is decompress bounded by limit (and MaxDecompressed), for
+// plain files too.
+func decompressMax(name string, r io.Reader, limit int64) (io.Reader, func(), error) {
 	var d io.Reader
 	done := func() {}
+	limit = min(limit, decompressLimit)
 	switch compression(name) {
 	case "":
-		return r, done, nil
+		return &boundedReader{r: r, left: limit, limit: limit}, done, nil
 	case ".gz":
 		z, err := gzip.NewReader(r)
 		if err != nil {
@@ -67,13 +102,13 @@ func decompress(name string, r io.Reader) (io.Reader, func(), error) {
 		}
 		d = z
 	}
-	return &boundedReader{r: d, left: decompressLimit}, done, nil
+	return &boundedReader{r: d, left: limit, limit: limit}, done, nil
 }
 
 // boundedReader fails with ErrTooLarge past its limit.
 type boundedReader struct {
-	r    io.Reader
-	left int64
+	r           io.Reader
+	left, limit int64
 }
 
 func (b *boundedReader) Read(p []byte) (int, error) {
@@ -81,7 +116,7 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 		// One byte more tells an exact fit from an overflow.
 		var one [1]byte
 		if n, _ := b.r.Read(one[:]); n > 0 {
-			return 0, ErrTooLarge
+			return 0, tooLarge(b.limit)
 		}
 		return 0, io.EOF
 	}

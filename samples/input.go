@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"detector/hint"
 	"detector/internal/safefile"
 	"detector/trace"
 )
@@ -371,12 +372,23 @@ func Replay(src Source, arch trace.Arch, fn func(*trace.Call) error) (trace.Stat
 // ReplayEvents is Replay delivering every event (see ParseEvents). ADFA-LD
 // traces hold calls only.
 func ReplayEvents(src Source, arch trace.Arch, fn func(*trace.Event) error) (trace.Stats, error) {
+	return ReplayEventsMax(src, arch, DefaultMaxTrace, fn)
+}
+
+// ReplayEventsMax is ReplayEvents with limit (DefaultMaxTrace when 0 or
+// less) bounding each file, as read or once decompressed: a plain file
+// larger than limit is refused before it is read, a longer stream when it
+// passes limit; the error wraps ErrTooLarge.
+func ReplayEventsMax(src Source, arch trace.Arch, limit int64, fn func(*trace.Event) error) (trace.Stats, error) {
+	if limit <= 0 {
+		limit = DefaultMaxTrace
+	}
 	var total trace.Stats
 	if len(src.Paths) == 0 {
 		return total, fmt.Errorf("replay %s: no files", src.Name)
 	}
 	for _, path := range src.Paths {
-		st, err := replayFile(src, path, arch, fn)
+		st, err := replayFile(src, path, arch, limit, fn)
 		total.Add(st)
 		if err != nil {
 			return total, err
@@ -385,7 +397,7 @@ func ReplayEvents(src Source, arch trace.Arch, fn func(*trace.Event) error) (tra
 	return total, nil
 }
 
-func replayFile(src Source, path string, arch trace.Arch, fn func(*trace.Event) error) (trace.Stats, error) {
+func replayFile(src Source, path string, arch trace.Arch, limit int64, fn func(*trace.Event) error) (trace.Stats, error) {
 	var stopped bool
 	wrapped := func(e *trace.Event) error {
 		if err := fn(e); err != nil {
@@ -399,7 +411,11 @@ func replayFile(src Source, path string, arch trace.Arch, fn func(*trace.Event) 
 		return trace.Stats{}, fmt.Errorf("replay %s: %w", path, err)
 	}
 	defer f.Close()
-	in, done, err := decompress(path, f)
+	if fi, err := f.Stat(); err == nil && !compressedName(path) && fi.Size() > limit {
+		err := tooLarge(limit)
+		return trace.Stats{}, hint.Wrap(fmt.Errorf("replay %s: %s, %w", path, sizeText(fi.Size()), err), hint.Of(err))
+	}
+	in, done, err := decompressMax(path, f, limit)
 	if err != nil {
 		return trace.Stats{}, fmt.Errorf("replay %s: %w", path, err)
 	}
