@@ -31,6 +31,9 @@ const (
 	MaxCSVLineBytes = 1 << 20
 )
 
+// maxCSVBytes is MaxCSVBytes; tests lower it.
+var maxCSVBytes int64 = MaxCSVBytes
+
 // ErrCSVTooLarge is wrapped by the errors of a feature table larger than
 // MaxCSVBytes or with a line longer than MaxCSVLineBytes.
 var ErrCSVTooLarge = errors.New("feature table too large")
@@ -51,8 +54,8 @@ func (c *capReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	b := p[:n]
 	c.total += int64(n)
-	if c.total > MaxCSVBytes {
-		return 0, fmt.Errorf("%w: more than %d MiB", ErrCSVTooLarge, MaxCSVBytes>>20)
+	if c.total > maxCSVBytes {
+		return 0, fmt.Errorf("%w: more than %d MiB", ErrCSVTooLarge, maxCSVBytes>>20)
 	}
 	for {
 		i := bytes.IndexByte(b, '\n')
