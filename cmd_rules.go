@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"detector/hint"
 	"detector/rules"
 )
 
@@ -76,6 +77,9 @@ func loadRules(c *cli.Context) (*rules.Set, *rules.AllowList, error) {
 	}
 	allow, err := rules.LoadAllowFiles(c.StringSlice("allow"), set)
 	if err != nil {
+		if hint.Of(err) != "" {
+			return nil, nil, err // the list's own advice, e.g. a parent's path
+		}
 		return nil, nil, withHint(err, "the README's Rules section describes the allow-list format")
 	}
 	return set, allow, nil
