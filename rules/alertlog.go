@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -268,6 +269,27 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 		Algorithm: a.Algorithm, Score: a.Score, Confidence: a.Confidence, Verdict: a.Verdict,
 		Outcome: a.Outcome, UID: a.UID, Object: a.Object,
 	}
+}
+
+// maxEvidenceAll bounds a finding's evidence: the first MaxEvidence hits,
+// then a hit of each outcome no kept hit had (a successful read of
+// /etc/shadow after five failed ones), two at most.
+const maxEvidenceAll = MaxEvidence + 2
+
+// keepEvidence reports whether a hit with outcome is kept as evidence when
+// the finding holds kept of them, and notes its outcome.
+func (st *ruleState) keepEvidence(kept int, outcome string) bool {
+	if kept >= maxEvidenceAll {
+		return false
+	}
+	seen := slices.Contains(st.facts, outcome)
+	if kept >= MaxEvidence && seen {
+		return false
+	}
+	if !seen {
+		st.facts = append(st.facts, outcome)
+	}
+	return true
 }
 
 // hitFacts returns what tells one hit of a rule from another in the alert

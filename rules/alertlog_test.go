@@ -242,3 +242,30 @@ func TestCooldownKeepsNew(t *testing.T) {
 		t.Errorf("alerts %v, folded objects %v", alerts, folded)
 	}
 }
+
+// TestEvidenceKeepsNewOutcome: after five failed reads of /etc/shadow, a
+// successful one is still kept as the finding's evidence; more of either
+// are only counted.
+func TestEvidenceKeepsNewOutcome(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := set.NewEngine(rules.Options{})
+	text := "7 1.0 execve(\"/usr/bin/cat\", [\"cat\"], []) = 0\n"
+	for i := range 8 {
+		text += fmt.Sprintf("7 1.%d openat(AT_FDCWD, \"/etc/shadow\", O_RDONLY) = -1 EACCES (Permission denied)\n", i+1)
+	}
+	text += "7 2.0 openat(AT_FDCWD, \"/etc/shadow\", O_RDONLY) = 3\n7 2.1 openat(AT_FDCWD, \"/etc/shadow\", O_RDONLY) = 4\n"
+	parseInto(t, e, text)
+	for _, f := range e.Findings() {
+		if f.Rule != "read-shadow" {
+			continue
+		}
+		if f.Count != 10 || len(f.Evidence) != rules.MaxEvidence+1 || !strings.HasSuffix(f.Evidence[rules.MaxEvidence].Syscall, "O_RDONLY) = 3") {
+			t.Errorf("count %d, evidence %v", f.Count, f.Evidence)
+		}
+		return
+	}
+	t.Fatal("no read-shadow finding")
+}

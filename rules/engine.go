@@ -82,7 +82,7 @@ type Finding struct {
 	First    *float64   `json:"first"`          // time of the first hit in the trace's seconds, null without timestamps
 	Last     *float64   `json:"last"`           // time of the last hit
 	Message  string     `json:"message"`        // the rule's output for the first hit
-	Evidence []Evidence `json:"evidence"`       // the first MaxEvidence hits
+	Evidence []Evidence `json:"evidence"`       // the first MaxEvidence hits, and a later one of each outcome (failed, succeeded) they lack
 	Process  Process    `json:"process"`        // the process of the first hit
 	Tags     []string   `json:"tags,omitempty"` // the rule's MITRE ATT&CK ids
 }
@@ -256,6 +256,7 @@ type ruleState struct {
 	// listed from the least to the most recently seen.
 	values     map[string]*winSlot
 	head, tail *winSlot
+	facts      []string // the outcomes of the evidence kept (keepEvidence)
 }
 
 // winSlot is a distinct value of a window with the time it was last
@@ -787,14 +788,17 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 	}
 	f.Count++
 	st.last, st.hasLast = ctx.time()
+	var outcome, object string
+	if e.opts.OnHit != nil || len(f.Evidence) < maxEvidenceAll {
+		outcome, object = hitFacts(ctx)
+	}
 	if e.opts.OnHit != nil {
 		p := e.process(ctx.proc)
-		h := Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
-			Evidence: Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)}}
-		h.Outcome, h.Object = hitFacts(ctx)
-		e.opts.OnHit(h)
+		e.opts.OnHit(Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
+			Evidence: Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)},
+			Outcome:  outcome, Object: object})
 	}
-	if len(f.Evidence) < MaxEvidence {
+	if st.keepEvidence(len(f.Evidence), outcome) {
 		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
 	}
 }
