@@ -40,10 +40,10 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 	}
 
 	m := t.TempDir() + "/m.gob"
-	if r := run(t, nil, "train", "--model", m, "fixtures/benign"); r.code != 0 {
+	if r := run(t, nil, "train", "--tracer", "strace", "--model", m, "fixtures/benign"); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
-	r := run(t, nil, "detect", "--model", m, "--output", "json", "testdata/untraced_port_scan.sh")
+	r := run(t, nil, "detect", "--tracer", "strace", "--model", m, "--output", "json", "testdata/untraced_port_scan.sh")
 	var row struct {
 		Verdict    string
 		Confidence float64
@@ -58,7 +58,7 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 	if len(row.Run.Evasion) != 1 || row.Run.Evasion[0] != "clone with CLONE_UNTRACED" {
 		t.Errorf("run.evasion = %q, want the untraced clone", row.Run.Evasion)
 	}
-	r = run(t, nil, "detect", "--model", m, "testdata/untraced_port_scan.sh")
+	r = run(t, nil, "detect", "--tracer", "strace", "--model", m, "testdata/untraced_port_scan.sh")
 	if !strings.Contains(r.stdout, "\n  (tried to evade the tracer: clone with CLONE_UNTRACED)") {
 		t.Errorf("the table does not name the attempt:\n%s", r.stdout)
 	}

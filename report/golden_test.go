@@ -42,7 +42,7 @@ func goldenRows() []Row {
 		{Rule: "outbound", Severity: SeverityInfo, Count: 1},
 		{Rule: "listen", Severity: SeverityInfo, Count: 2},
 	}
-	return []Row{
+	rows := []Row{
 		{Sample: "fixtures/suspicious/port_scan.sh", Verdict: Anomalous, Score: -4.6938, Confidence: 1, Rarity: 0,
 			Deviations: dev(27.7, -2.7, -2.6)},
 		{Sample: "fixtures/benign/ls.sh", Verdict: Normal, Score: 0.4969, Confidence: 0.95, Rarity: 0.5357,
@@ -58,6 +58,13 @@ func goldenRows() []Row {
 		{Sample: "bins/unreadable", Verdict: Error,
 			Err: "bins/unreadable: open bins/unreadable: permission denied; the sample exists but cannot be read, so it is an error, not a skip\x1b[31m"},
 	}
+	// The samples read from paths are labelled as detect labels them;
+	// the shell's trace started a second before its first evidence.
+	for _, i := range []int{0, 1, 2, 3, 6} {
+		rows[i].Label = rows[i].Sample
+	}
+	rows[2].Start, rows[2].HasStart = 500*time.Millisecond, true
+	return rows
 }
 
 func goldenSummary() Summary {

@@ -44,6 +44,9 @@ type LogAlert struct {
 	// its number of calls and its call-name histogram.
 	Calls  int64
 	Counts map[string]int64
+	// Message says what the alert is about where the rule id and the
+	// evidence do not: a model's score and its top deviations.
+	Message string
 }
 
 // LogRecord is one line of the alert log.
@@ -71,6 +74,7 @@ type LogRecord struct {
 	Lost         uint64           `json:"lost,omitempty"`     // drop: events lost since the last drop record
 	Calls        int64            `json:"calls,omitempty"`    // process: calls the process made
 	Counts       map[string]int64 `json:"counts,omitempty"`   // process: its call-name histogram
+	Message      string           `json:"message,omitempty"`  // model: the score and the top deviations
 }
 
 // LogOptions configure an AlertLog.
@@ -225,7 +229,7 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 		Timestamp: t.UTC().Format(time.RFC3339Nano), Host: l.opts.Host, Tool: l.opts.Tool, Version: l.opts.Version,
 		Kind: kind, Rule: a.Rule, Severity: a.Severity, Sample: a.Sample, SampleSHA256: a.SampleSHA256,
 		Process: a.Process, Evidence: ev, Count: count,
-		Algorithm: a.Algorithm, Score: a.Score, Confidence: a.Confidence, Verdict: a.Verdict,
+		Algorithm: a.Algorithm, Score: a.Score, Confidence: a.Confidence, Verdict: a.Verdict, Message: a.Message,
 	}
 }
 

@@ -172,7 +172,7 @@ type SandboxError struct {
 }
 
 func (e *SandboxError) Error() string {
-	return "set up sandbox: " + e.Reason + " (use --no-sandbox to trace without isolation, at your own risk)"
+	return "set up sandbox: " + e.Reason
 }
 
 // TraceOptions are the strace options that say what a run's trace
