@@ -189,7 +189,7 @@ func execFlags() []cli.Flag {
 		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`"},
 		&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of each run, all its processes together, to `SIZE`"},
 		&cli.BoolFlag{Name: "no-sandbox", Usage: "run executables WITHOUT isolation (only for programs you trust)"},
-		tracerFlag("executables"),
+		tracerFlag("executables", ""),
 	}
 }
 
@@ -204,9 +204,14 @@ func traceRecording(tracer string) string {
 
 // tracerFlag is --tracer, auto by default: the eBPF tracer where it loads,
 // strace elsewhere.
-func tracerFlag(what string) cli.Flag {
-	return &cli.StringFlag{Name: "tracer", Value: "auto", Usage: "trace " + what + " with `TRACER` auto (ebpf where it loads, else strace; the choice is said on stderr), " +
-		"strace, or ebpf (the kernel's view: root or CAP_BPF+CAP_PERFMON)"}
+// what names what is traced; note, if any, ends the usage.
+func tracerFlag(what, note string) cli.Flag {
+	usage := "trace " + what + " with `TRACER` auto (ebpf where it loads, else strace; the choice is said on stderr), " +
+		"strace, or ebpf (the kernel's view: root or CAP_BPF+CAP_PERFMON)"
+	if note != "" {
+		usage += "; " + note
+	}
+	return &cli.StringFlag{Name: "tracer", Value: "auto", Usage: usage}
 }
 
 // resolveTracer reads --tracer: "strace" or "ebpf", checked now, or, for

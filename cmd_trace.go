@@ -25,7 +25,7 @@ import (
 func traceCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "trace",
-		Usage:     "run one command in the sandbox and write its strace log (for building training corpora)",
+		Usage:     "run one command in the sandbox and write its trace, in strace's notation (for building training corpora)",
 		ArgsUsage: "-- CMD [ARGS...]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Value: "-", Usage: "write the log to `FILE` (- for standard output)"},
@@ -34,7 +34,7 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of the run, all its processes together, to `SIZE`"},
 			&cli.BoolFlag{Name: "no-sandbox", Usage: "run WITHOUT isolation (only for programs you trust)"},
 			&cli.StringFlag{Name: "output-dir", Usage: "write the command's standard output and error (bounded) to stdout.txt and stderr.txt in folder `DIR`; without it they are shown on stderr"},
-			tracerFlag("the command"),
+			tracerFlag("the command", "ebpf logs every call and its result, with the arguments of exec, openat, connect and listen alone"),
 		},
 		Action: runTrace,
 	}
