@@ -145,3 +145,36 @@ func TestShortenMiddle(t *testing.T) {
 		}
 	}
 }
+
+// Labels keep what tells samples apart: the path below the folder they
+// share, the file name always.
+func TestLabels(t *testing.T) {
+	for _, c := range []struct{ in, want []string }{
+		{[]string{"fixtures/suspicious/a.sh", "fixtures/suspicious/b.sh"}, []string{"a.sh", "b.sh"}},
+		{[]string{"fixtures/suspicious/a.sh", "fixtures/benign/c.sh"}, []string{"suspicious/a.sh", "benign/c.sh"}},
+		{[]string{"/srv/x/deep/a.sh"}, []string{"a.sh"}},
+		{[]string{"/srv/a.sh", "b.sh"}, []string{"/srv/a.sh", "b.sh"}},
+		{[]string{"./d/a.sh", "d/e/b.sh"}, []string{"a.sh", "e/b.sh"}},
+	} {
+		if got := Labels(c.in); strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("Labels(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		path bool
+		cols int
+		want string
+		ok   bool
+	}{
+		{"a/b/persistence_scratch.sh", true, 40, "a/b/persistence_scratch.sh", true},
+		{"corpus/2026/persistence_scratch.sh", true, 28, "…/persistence_scratch.sh", true},
+		{"corpus/2026/persistence_scratch.sh", true, 20, "corpus/2026/persistence_scratch.sh", false},
+		{"tar czf /tmp/x.tgz /usr/share/doc", false, 20, "tar czf /tmp/x.tgz …", true},
+	} {
+		got, ok := fitSample(c.name, c.path, c.cols)
+		if got != c.want || ok != c.ok {
+			t.Errorf("fitSample(%q, %v, %d) = %q, %v, want %q, %v", c.name, c.path, c.cols, got, ok, c.want, c.ok)
+		}
+	}
+}
