@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -220,6 +222,16 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 	ev := a.Evidence
 	if ev == nil {
 		ev = []Evidence{}
+	}
+	if a.Source != "" {
+		// Live monitoring: times from the epoch, also written as people
+		// and SIEMs read them.
+		ev = slices.Clone(ev)
+		for i, e := range ev {
+			if e.Time != nil {
+				ev[i].At = time.Unix(0, int64(math.Round(*e.Time*1e6))*1e3).UTC().Format(time.RFC3339Nano)
+			}
+		}
 	}
 	if kind == "alert" && a.Kind != "" {
 		kind = a.Kind
