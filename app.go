@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -28,7 +29,7 @@ func newApp() *cli.App {
 		Version:   versionText(),
 		UsageText: "detector train [flags] PATH...\ndetector detect [flags] PATH...\ndetector --train DIR [flags]\ndetector --detect DIR [flags]",
 		Description: "Train on benign samples, then detect anomalous ones. A sample is an executable " +
-			"(run under strace in a sandbox), an strace log, an ADFA-LD trace or a feature table (.csv). " +
+			"(run in a sandbox under the eBPF tracer where it loads, else strace), an strace log, an ADFA-LD trace or a feature table (.csv). " +
 			"The options below serve --train DIR and --detect DIR; with a command, give its flags after it: " +
 			"detector train --model FILE PATH... (see detector COMMAND --help).",
 		// The seed's spelling: --train DIR and --detect DIR with the
@@ -52,6 +53,7 @@ func newApp() *cli.App {
 			monitorCommand(),
 			completionCommand(),
 			rulesCommand(),
+			manCommand(),
 		},
 		// Errors are printed once, by main, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -187,7 +189,7 @@ func execFlags() []cli.Flag {
 		&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop a run whose trace exceeds `SIZE`; a recorded strace log or ADFA-LD trace (plain or decompressed) larger than SIZE is an error"},
 		&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of each run, all its processes together, to `SIZE`"},
 		&cli.BoolFlag{Name: "no-sandbox", Usage: "run executables WITHOUT isolation (only for programs you trust)"},
-		&cli.StringFlag{Name: "tracer", Value: "strace", Usage: "trace executables with `TRACER` strace, ebpf (calls counted in the kernel; root or CAP_BPF+CAP_PERFMON) or auto (ebpf when it loads, else strace)"},
+		tracerFlag("executables", ""),
 	}
 }
 
@@ -200,33 +202,68 @@ func traceRecording(tracer string) string {
 	return "strace " + sandbox.TraceOptions
 }
 
-// resolveTracer reads --tracer: auto becomes ebpf when the tracer loads
-// here, else strace, and says which on stderr when it falls back.
-func resolveTracer(c *cli.Context) (string, error) {
+// tracerFlag is --tracer, auto by default: the eBPF tracer where it loads,
+// strace elsewhere.
+// what names what is traced; note, if any, ends the usage.
+func tracerFlag(what, note string) cli.Flag {
+	usage := "trace " + what + " with `TRACER` auto (ebpf where it loads, else strace; the choice is said on stderr), " +
+		"strace, or ebpf (the kernel's view: root or CAP_BPF+CAP_PERFMON)"
+	if note != "" {
+		usage += "; " + note
+	}
+	return &cli.StringFlag{Name: "tracer", Value: "auto", Usage: usage}
+}
+
+// resolveTracer reads --tracer: "strace" or "ebpf", checked now, or, for
+// auto, "" and a function that chooses when the first executable is
+// about to run (see chooseTracer).
+func resolveTracer(c *cli.Context) (string, func() (string, error), error) {
 	switch t := c.String("tracer"); t {
-	case "strace", "":
-		return "strace", nil
+	case "strace":
+		return "strace", nil, nil
 	case "ebpf":
 		if c.Bool("no-sandbox") {
-			return "", withHint(errors.New("--tracer ebpf follows the sandbox's processes: it cannot run with --no-sandbox"), "drop --no-sandbox, or trace with strace")
+			return "", nil, withHint(errors.New("--tracer ebpf follows the sandbox's processes: it cannot run with --no-sandbox"), "drop --no-sandbox, or trace with strace")
 		}
 		// Checked once here, so that no sample is read in vain.
 		if err := bpftrace.Check(); err != nil {
-			return "", withHint(err, "--tracer strace needs no privilege")
+			return "", nil, withHint(err, "--tracer strace needs no privilege")
 		}
-		return "ebpf", nil
-	case "auto":
-		if c.Bool("no-sandbox") {
-			return "strace", nil
-		}
-		if err := bpftrace.Check(); err != nil {
-			fmt.Fprintf(os.Stderr, "detector: tracing with strace: the eBPF tracer cannot load here (%v)\n", report.Escape(oneLine(err.Error())))
-			return "strace", nil
-		}
-		return "ebpf", nil
+		return "ebpf", nil, nil
+	case "auto", "":
+		noSandbox := c.Bool("no-sandbox")
+		return "", func() (string, error) { return chooseTracer(noSandbox), nil }, nil
 	default:
-		return "", withHint(fmt.Errorf("unknown tracer %q", t), "--tracer takes strace, ebpf or auto")
+		return "", nil, withHint(fmt.Errorf("unknown tracer %q", t), "--tracer takes auto, strace or ebpf")
 	}
+}
+
+// tracerChoice is --tracer auto's choice, made once per run.
+var tracerChoice struct {
+	sync.Once
+	tracer string
+}
+
+// chooseTracer makes --tracer auto's choice: ebpf when the tracer loads
+// here and the sandbox runs (the eBPF tracer follows its processes), else
+// strace. It says which on stderr, once, with the reason for strace.
+func chooseTracer(noSandbox bool) string {
+	tracerChoice.Do(func() {
+		why := ""
+		if noSandbox {
+			why = "it follows the sandbox's processes, and --no-sandbox runs none"
+		} else if err := bpftrace.Check(); err != nil {
+			why = err.Error()
+		}
+		if why == "" {
+			tracerChoice.tracer = "ebpf"
+			fmt.Fprintln(os.Stderr, "detector: tracing with eBPF")
+			return
+		}
+		tracerChoice.tracer = "strace"
+		fmt.Fprintf(os.Stderr, "detector: tracing with strace (eBPF unavailable: %s)\n", report.Escape(oneLine(why)))
+	})
+	return tracerChoice.tracer
 }
 
 // defaultModelPath is $XDG_DATA_HOME/detector/model.gob, falling back to
@@ -276,7 +313,7 @@ func sampleOptions(c *cli.Context) (pipeline.Options, error) {
 		return o, err
 	}
 	o.Run.NoSandbox = c.Bool("no-sandbox")
-	if o.Run.Tracer, err = resolveTracer(c); err != nil {
+	if o.Run.Tracer, o.ChooseTracer, err = resolveTracer(c); err != nil {
 		return o, err
 	}
 	if err := addCommands(c, &o); err != nil {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"detector/report"
 	"detector/rules"
 	"detector/samples"
+	"detector/trace"
 )
 
 // behaviour applies the behaviour rules to the samples of a detect run:
@@ -33,7 +35,7 @@ type behaviour struct {
 
 func behaviourFlags() []cli.Flag {
 	return append(append(rulesFlags(), alertLogFlags()...),
-		&cli.StringFlag{Name: "fail-on", Value: "WARNING", Usage: "exit 1 when a sample is anomalous or reaches `SEVERITY`: INFO, WARNING, ALERT or never"},
+		&cli.StringFlag{Name: "fail-on", Value: "WARNING", Usage: "exit 1 when a sample's severity (the rules' and the model's findings together) reaches `SEVERITY`: INFO, WARNING, ALERT or never"},
 	)
 }
 
@@ -81,32 +83,51 @@ func (b *behaviour) consumers(src samples.Source) []pipeline.Consumer {
 	if b.allow != nil && b.allow.Len() > 0 && len(src.Paths) > 0 {
 		opts.SampleSHA256 = fileSHA256(src.Paths[0])
 	}
-	return []pipeline.Consumer{b.set.NewEngine(opts)}
+	return []pipeline.Consumer{&sampleClock{}, b.set.NewEngine(opts)}
 }
 
-// judge fills each row's findings and severity from its sample's engine,
+// sampleClock keeps the time of a sample's first event, from which
+// --explain counts the evidence's times.
+type sampleClock struct {
+	start time.Duration
+	ok    bool
+}
+
+func (c *sampleClock) Event(e *trace.Event) error {
+	if !c.ok {
+		c.start, c.ok = e.Time()
+	}
+	return nil
+}
+
+// judge fills each row's findings and severity from its sample's engine
+// and the model's verdict (a model-anomaly finding, see modelFinding),
 // logs the alerts, and says whether any row reaches --fail-on. It warns
 // once when no sample could be judged by rules at all.
-func (b *behaviour) judge(t *pipeline.Table, rows []report.Row, algorithm string) (failing bool, err error) {
+func (b *behaviour) judge(t *pipeline.Table, rows []report.Row, algorithm string, threshold float64) (failing bool, err error) {
 	judged := 0
 	for i := range rows {
 		r := &rows[i]
 		var findings []rules.Finding
 		for _, c := range t.Samples[i].Consumers {
-			if e, ok := c.(*rules.Engine); ok {
-				findings = e.Findings()
+			switch c := c.(type) {
+			case *rules.Engine:
+				findings = c.Findings()
 				judged++
+			case *sampleClock:
+				r.Start, r.HasStart = c.start, c.ok
 			}
 		}
-		slices.SortStableFunc(findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
-		sev := rules.None
-		if r.Verdict != report.Error {
-			sev = rules.SampleSeverity(findings, r.Verdict == report.Anomalous, r.Confidence)
-		} else if len(findings) > 0 {
-			sev = rules.SampleSeverity(findings, false, 0)
+		if r.Verdict == report.Anomalous {
+			findings = append(findings, modelFinding(*r, algorithm, threshold))
 		}
-		// The rules' findings come first; a detector's own (a sequence
-		// model's worst window) stay after them.
+		// Highest severity first; a rule before the model at the same one.
+		slices.SortStableFunc(findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
+		// Severities combine: two WARNING findings (the model's among
+		// them) make an ALERT.
+		sev := rules.SampleSeverity(findings, false, 0)
+		// The rules' and the model's findings come first; a detector's
+		// own (a sequence model's worst window) stay after them.
 		r.Severity, r.Findings = sev.String(), append(reportFindings(findings), r.Findings...)
 		if b.failOn != rules.None && sev >= b.failOn {
 			failing = true
@@ -128,6 +149,25 @@ func (b *behaviour) judge(t *pipeline.Table, rows []report.Row, algorithm string
 	return failing, nil
 }
 
+// modelAnomaly is the rule id of the model's anomalous verdict.
+const modelAnomaly = "model-anomaly"
+
+// modelFinding is the model's anomalous verdict on a row as a finding:
+// WARNING at a confidence of rules.ConfidentAnomaly or more, else INFO,
+// its message the score and the top deviations.
+func modelFinding(r report.Row, algorithm string, threshold float64) rules.Finding {
+	sev := rules.Info
+	if r.Confidence >= rules.ConfidentAnomaly {
+		sev = rules.Warning
+	}
+	msg := fmt.Sprintf("the %s model scores it %+.3f, below %s (confidence %.2f, rarity %s)",
+		algorithm, r.Score, strconv.FormatFloat(threshold, 'g', -1, 64), r.Confidence, report.RarityText(r.Rarity))
+	if d := report.DeviationsText(r.Deviations); d != "" {
+		msg += "; top deviations: " + d
+	}
+	return rules.Finding{Rule: modelAnomaly, Severity: sev, Count: 1, Message: msg}
+}
+
 // logAlerts writes one alert per finding of a row, with the model's view.
 func (b *behaviour) logAlerts(r report.Row, s pipeline.Sample, findings []rules.Finding, algorithm string) error {
 	path := r.Sample
@@ -144,6 +184,9 @@ func (b *behaviour) logAlerts(r report.Row, s pipeline.Sample, findings []rules.
 			Exe: f.Process.Exe, Process: &f.Process, Evidence: f.Evidence, Count: f.Count,
 			Algorithm: algorithm, Verdict: r.Verdict,
 		}
+		if f.Rule == modelAnomaly {
+			a.Kind, a.Process, a.Evidence, a.Message = "model", nil, []rules.Evidence{}, f.Message
+		}
 		if r.Verdict != report.Error {
 			score, conf := r.Score, r.Confidence
 			a.Score, a.Confidence = &score, &conf
@@ -159,8 +202,10 @@ func (b *behaviour) logAlerts(r report.Row, s pipeline.Sample, findings []rules.
 func reportFindings(fs []rules.Finding) []report.Finding {
 	var out []report.Finding
 	for _, f := range fs {
-		rf := report.Finding{Rule: f.Rule, Severity: f.Severity.String(), Count: f.Count, Message: f.Message,
-			Process: &report.Process{PID: f.Process.PID, PPID: f.Process.PPID, Exe: f.Process.Exe, Argv: f.Process.Argv, Chain: f.Process.Chain}}
+		rf := report.Finding{Rule: f.Rule, Severity: f.Severity.String(), Count: f.Count, Message: f.Message}
+		if f.Rule != modelAnomaly {
+			rf.Process = &report.Process{PID: f.Process.PID, PPID: f.Process.PPID, Exe: f.Process.Exe, Argv: f.Process.Argv, Chain: f.Process.Chain}
+		}
 		for _, e := range f.Evidence {
 			ev := report.Evidence{PID: e.PID, Syscall: e.Syscall}
 			if e.Time != nil {

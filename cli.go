@@ -7,10 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"detector/hint"
 	"detector/internal/safefile"
@@ -113,10 +117,39 @@ func loadModelAt(path string) (*model.Model, error) {
 	if errors.Is(err, safefile.ErrNotRegular) {
 		return nil, withHint(fmt.Errorf("model: %w", err), "name a model file with --model FILE")
 	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, withHint(fmt.Errorf("read model %s: permission denied", path), permissionHint(path, "read"))
+	}
 	if err != nil {
 		return nil, withHint(err, "train the model again: detector train PATH...")
 	}
 	return m, nil
+}
+
+// permissionHint names what keeps this user from doing op ("read" or
+// "write") on path: the file's mode and owner, or the folder's when the
+// file is not there or the folder is what refuses.
+func permissionHint(path, op string) string {
+	uid := os.Geteuid()
+	fi, err := os.Stat(path)
+	if err != nil || op == "write" && !fi.Mode().IsRegular() {
+		dir := filepath.Dir(path)
+		if di, derr := os.Stat(dir); derr == nil {
+			return fmt.Sprintf("the folder %s is %s, owned by uid %d, and you are uid %d: it needs write and execute permission for you (chmod or chown), or name another file with --model",
+				dir, di.Mode().Perm(), ownerUID(di), uid)
+		}
+		return fmt.Sprintf("a folder above %s does not let uid %d through: each needs execute permission for you", path, uid)
+	}
+	return fmt.Sprintf("%s is %s, owned by uid %d, and you are uid %d: it needs %s permission for you (chmod or chown), or run as its owner",
+		path, fi.Mode().Perm(), ownerUID(fi), uid, op)
+}
+
+// ownerUID is the owner of a file, -1 when the system does not say.
+func ownerUID(fi fs.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid)
+	}
+	return -1
 }
 
 // allFailed reports a run in which no sample could be read.
@@ -168,3 +201,18 @@ func openOutput(flag, path string) (output, error) {
 	}
 	return output{w: a, commit: a.Commit, abort: a.Abort}, nil
 }
+
+// tableWidth is the width the table fits: $COLUMNS when it is a number,
+// else the terminal's on standard output, else report.DefaultWidth.
+func tableWidth() int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return max(n, minTableWidth)
+	}
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+		return max(w, minTableWidth)
+	}
+	return report.DefaultWidth
+}
+
+// minTableWidth is the narrowest table laid out.
+const minTableWidth = 40

@@ -15,6 +15,7 @@ import (
 	"detector/model"
 	"detector/pipeline"
 	"detector/report"
+	"detector/samples"
 )
 
 func detectFlags() []cli.Flag {
@@ -23,15 +24,15 @@ func detectFlags() []cli.Flag {
 		&cli.StringFlag{Name: "output", Value: "table", Usage: "report format `FORMAT`: table, json (JSON Lines) or csv"},
 		csvRawFlag(),
 		&cli.Float64Flag{Name: "threshold", Value: 0, Usage: "decision boundary `S`: a score below S is anomalous (0 is the model's own; confidence measures the distance from S)"},
-		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time, the process and its parents) below its row"},
-		&cli.BoolFlag{Name: "wide", Usage: "table: one line per sample in a box table, nothing shortened (the default fits 80 columns)"},
+		&cli.BoolFlag{Name: "explain", Usage: "table: print each finding's evidence (calls with pid and time from the sample's start, the process and its parents) below its row"},
+		&cli.BoolFlag{Name: "wide", Usage: "table: one line per sample in a box table, nothing shortened (the default fits $COLUMNS, else the terminal's width, else 80 columns)"},
 	}, append(append(behaviourFlags(), inputFlags()...), commandFlags()...)...), execFlags()...)
 }
 
 func detectCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "detect",
-		Usage:     "judge samples against the trained model and the behaviour rules (exit 1 if any is anomalous or reaches --fail-on)",
+		Usage:     "judge samples against the trained model and the behaviour rules (exit 1 if a sample's severity reaches --fail-on)",
 		ArgsUsage: "[PATH...] [-- CMD ARGS...]",
 		Flags:     detectFlags(),
 		Action:    func(c *cli.Context) error { return runDetect(c, c.Args().Slice()) },
@@ -70,7 +71,7 @@ func runDetect(c *cli.Context, paths []string) error {
 			"detect with the same kind of input the model was trained on")
 	}
 	if t.Executed() && m.TraceOptions != "" {
-		if now := traceRecording(o.Run.Tracer); recording(m.TraceOptions) != now {
+		if now := traceRecording(t.Tracer); recording(m.TraceOptions) != now {
 			warnf("the model was trained on traces recorded with %s, these with %s: scores may shift", recording(m.TraceOptions), now)
 		}
 	}
@@ -79,7 +80,8 @@ func runDetect(c *cli.Context, paths []string) error {
 		return withHint(fmt.Errorf("--threshold must be a finite number, not %v", threshold), "for example --threshold -0.1")
 	}
 	rows, bad := judge(m, t, threshold)
-	failing, err := b.judge(t, rows, m.Algorithm)
+	labelRows(rows, t, len(o.Commands))
+	failing, err := b.judge(t, rows, m.Algorithm, threshold)
 	if err != nil {
 		return err
 	}
@@ -94,7 +96,8 @@ func runDetect(c *cli.Context, paths []string) error {
 	if len(bad) > 0 {
 		return failed(bad, "%d of %d samples not judged", len(bad), len(rows))
 	}
-	if anom, _ := report.Counts(rows); anom > 0 || failing {
+	// --fail-on decides, for the rules and the model alike.
+	if failing {
 		return errAnomalous
 	}
 	return nil
@@ -173,8 +176,27 @@ func summary(m *model.Model, c *cli.Context, started time.Time) report.Summary {
 		ModelPath:      path,
 		Explain:        c.Bool("explain"),
 		Wide:           c.Bool("wide"),
+		Width:          tableWidth(),
 		Threshold:      c.Float64("threshold"),
 		Elapsed:        time.Since(started),
+	}
+}
+
+// labelRows gives the rows of samples read from paths their table label:
+// the path relative to the folder all of them share (report.Labels). The
+// samples given as command lines (the last nCommands) and standard input
+// keep their names.
+func labelRows(rows []report.Row, t *pipeline.Table, nCommands int) {
+	var idx []int
+	var paths []string
+	for i, s := range t.Samples[:len(t.Samples)-nCommands] {
+		if s.Path != "" && !isSpool(s.Path) && s.Kind != samples.KindCSV {
+			idx = append(idx, i)
+			paths = append(paths, s.Name)
+		}
+	}
+	for k, l := range report.Labels(paths) {
+		rows[idx[k]].Label = l
 	}
 }
 

@@ -2,13 +2,16 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/urfave/cli/v2"
 
 	"detector/hint"
+	"detector/report"
 	"detector/rules"
 )
 
@@ -90,21 +93,41 @@ func runRulesList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tSEVERITY\tDESCRIPTION")
+	cols := tableWidth()
+	idW, sevW := width("ID"), width("SEVERITY")
+	for _, r := range set.Rules() {
+		idW, sevW = max(idW, width(r.ID)), max(sevW, width(r.Severity.String()))
+	}
+	// The description wraps in the room beside the id and severity; when
+	// that room is too narrow, below them.
+	descAt := idW + 2 + sevW + 2
+	below := cols-descAt < minDescription
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-*s  %-*s  DESCRIPTION\n", idW, "ID", sevW, "SEVERITY")
 	for _, r := range set.Rules() {
 		sev := r.Severity.String()
 		if !r.Enabled {
 			sev = "off"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, sev, r.Description)
+		head := fmt.Sprintf("%-*s  %-*s  ", idW, report.Escape(r.ID), sevW, sev)
+		if below {
+			b.WriteString(strings.TrimRight(head, " ") + "\n")
+			b.WriteString(report.Wrap(report.Escape(r.Description), "    ", "    ", cols))
+		} else {
+			b.WriteString(report.Wrap(report.Escape(r.Description), head, strings.Repeat(" ", descAt), cols))
+		}
 	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	fmt.Printf("\narguments decoded for: %s (every other call costs one lookup)\n", strings.Join(set.DecodedCalls(), " "))
-	return nil
+	b.WriteString("\n" + report.Wrap("arguments decoded for: "+strings.Join(set.DecodedCalls(), " ")+" (every other call costs one lookup)", "", "  ", cols))
+	_, err = io.WriteString(os.Stdout, b.String())
+	return err
 }
+
+// minDescription is the narrowest room rules list wraps a description in
+// beside its id.
+const minDescription = 30
+
+// width is the number of terminal columns s takes.
+func width(s string) int { return runewidth.StringWidth(s) }
 
 func runRulesCheck(c *cli.Context) error {
 	set, allow, err := loadRules(c)
@@ -134,21 +157,39 @@ func runRulesShow(c *cli.Context) error {
 	if r == nil {
 		return withHint(fmt.Errorf("no rule %q", c.Args().First()), "run 'detector rules list' for the ids")
 	}
-	fmt.Printf("id: %s\nseverity: %s\nenabled: %v\ndefined: %s:%d\ndescription: %s\n", r.ID, r.Severity, r.Enabled, r.File, r.Line, r.Description)
-	fmt.Printf("tags: %s\nfalsepositives: %s\nsyscalls: %s\n", strings.Join(r.Tags, ", "), strings.Join(r.FalsePositives, "; "), strings.Join(r.Syscalls, ", "))
+	cols := tableWidth()
+	var b strings.Builder
+	field := func(name, value string) {
+		b.WriteString(report.Wrap(report.Escape(value), name+": ", "    ", cols))
+	}
+	field("id", r.ID)
+	field("severity", r.Severity.String())
+	field("enabled", fmt.Sprint(r.Enabled))
+	field("defined", fmt.Sprintf("%s:%d", r.File, r.Line))
+	field("description", r.Description)
+	field("tags", strings.Join(r.Tags, ", "))
+	field("falsepositives", strings.Join(r.FalsePositives, "; "))
+	field("syscalls", strings.Join(r.Syscalls, ", "))
 	if r.Window != nil {
-		fmt.Printf("window: %d", r.Window.Count)
+		w := fmt.Sprintf("%d", r.Window.Count)
 		if r.Window.Distinct != "" {
-			fmt.Printf(" distinct %s", r.Window.Distinct)
+			w += " distinct " + r.Window.Distinct
 		}
-		fmt.Printf(" within %s\n", r.Window.Within)
+		field("window", w+" within "+r.Window.Within.String())
 	}
 	if r.Output != "" {
-		fmt.Printf("output: %s\n", r.Output)
+		field("output", r.Output)
 	}
-	fmt.Printf("condition:\n%s", indent(r.ConditionYAML(), "  "))
-	fmt.Printf("examples: %d match, %d nomatch\n", len(r.Examples.Match), len(r.Examples.NoMatch))
-	return nil
+	b.WriteString("condition:\n")
+	for _, l := range strings.Split(strings.TrimRight(r.ConditionYAML(), "\n"), "\n") {
+		// A wrapped line keeps its indentation, and four more.
+		body := strings.TrimLeft(l, " ")
+		ind := "  " + l[:len(l)-len(body)]
+		b.WriteString(report.Wrap(report.Escape(body), ind, ind+"    ", cols))
+	}
+	fmt.Fprintf(&b, "examples: %d match, %d nomatch\n", len(r.Examples.Match), len(r.Examples.NoMatch))
+	_, err = io.WriteString(os.Stdout, b.String())
+	return err
 }
 
 func runRulesFields(c *cli.Context) error {

@@ -25,7 +25,7 @@ import (
 func traceCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "trace",
-		Usage:     "run one command in the sandbox and write its strace log (for building training corpora)",
+		Usage:     "run one command in the sandbox and write its trace, in strace's notation (for building training corpora)",
 		ArgsUsage: "-- CMD [ARGS...]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Value: "-", Usage: "write the log to `FILE` (- for standard output)"},
@@ -34,7 +34,7 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of the run, all its processes together, to `SIZE`"},
 			&cli.BoolFlag{Name: "no-sandbox", Usage: "run WITHOUT isolation (only for programs you trust)"},
 			&cli.StringFlag{Name: "output-dir", Usage: "write the command's standard output and error (bounded) to stdout.txt and stderr.txt in folder `DIR`; without it they are shown on stderr"},
-			&cli.StringFlag{Name: "tracer", Value: "strace", Usage: "trace with `TRACER` strace, ebpf (every call and its result from the kernel, in strace's notation, the arguments of exec, openat, connect and listen alone; root or CAP_BPF+CAP_PERFMON) or auto (ebpf when it loads, else strace)"},
+			tracerFlag("the command", "ebpf logs every call and its result, with the arguments of exec, openat, connect and listen alone"),
 		},
 		Action: runTrace,
 	}
@@ -64,8 +64,16 @@ func runTrace(c *cli.Context) error {
 	if ro.MaxMemory, err = parseMemory(c.String("max-memory")); err != nil {
 		return err
 	}
-	if ro.Tracer, err = resolveTracer(c); err != nil {
+	var choose func() (string, error)
+	if ro.Tracer, choose, err = resolveTracer(c); err != nil {
 		return err
+	}
+	// --tracer auto chooses, and says so, once the command is about to
+	// run: a refused --out says nothing else.
+	pick := func() {
+		if choose != nil {
+			ro.Tracer, _ = choose()
+		}
 	}
 	if ro.NoSandbox {
 		warnf("--no-sandbox: the command runs WITHOUT isolation, with your privileges")
@@ -77,6 +85,7 @@ func runTrace(c *cli.Context) error {
 	out := c.String("out")
 	if out == "-" {
 		bw := bufio.NewWriterSize(os.Stdout, 1<<16)
+		pick()
 		res, err := runTraced(c.Context, ro, argv, bw)
 		if ferr := bw.Flush(); err == nil {
 			err = ferr
@@ -93,6 +102,7 @@ func runTrace(c *cli.Context) error {
 	}
 	defer dst.abort()
 	bw := bufio.NewWriterSize(dst.w, 1<<16)
+	pick()
 	res, err := runTraced(c.Context, ro, argv, bw)
 	if err == nil {
 		err = bw.Flush()

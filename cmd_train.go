@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -155,7 +156,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	}
 	if t.Executed() {
 		p.TraceOptions = sandbox.TraceOptions
-		if o.Run.Tracer == "ebpf" {
+		if t.Tracer == "ebpf" {
 			p.TraceOptions = "ebpf"
 		}
 	}
@@ -194,6 +195,9 @@ func saveTrained(path string, force bool, m *model.Model, what string) error {
 		save = model.SaveForce
 	}
 	if err := save(path, m); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return withHint(fmt.Errorf("save model: %w", err), permissionHint(path, "write"))
+		}
 		return fmt.Errorf("save model: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "detector: %s; model saved to %s\n", what, report.Escape(path))
@@ -221,6 +225,8 @@ func checkModelTarget(path string, force bool) error {
 		return withHint(err, "add --force to overwrite it, or name another file with --model")
 	case errors.Is(err, safefile.ErrNotRegular):
 		return withHint(fmt.Errorf("model path: %w", err), "name a regular file or a new path with --model")
+	case errors.Is(err, fs.ErrPermission):
+		return withHint(fmt.Errorf("model path: %w", err), permissionHint(path, "write"))
 	}
 	return fmt.Errorf("model path: %w", err)
 }

@@ -72,6 +72,9 @@ func TestCommandsEndToEnd(t *testing.T) {
 			}
 			if f, _ := row["findings"].([]any); len(f) > 0 {
 				for _, x := range f {
+					if x.(map[string]any)["rule"] == "model-anomaly" {
+						continue // the model's false alarms are counted below
+					}
 					if s := x.(map[string]any)["severity"]; s != "INFO" {
 						t.Errorf("%s: benign %q has a %s finding: %v", c.alg, name, s, x)
 					}

@@ -22,12 +22,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"detector/hint"
 	"detector/report"
+	"detector/sandbox"
 )
 
 // defaultTimeout is the wall-clock limit of one traced run.
@@ -126,10 +128,31 @@ func exitCode(w io.Writer, err error) int {
 		return int(st)
 	}
 	fmt.Fprintf(w, "detector: %s\n", report.Escape(oneLine(err.Error())))
-	if h := hint.Of(err); h != "" {
+	h := hint.Of(err)
+	if h == "" {
+		h = advice(err)
+	}
+	if h != "" {
 		fmt.Fprintf(w, "detector: hint: %s\n", report.Escape(oneLine(h)))
 	}
 	return exitError
+}
+
+// advice is the hint for an error that carries none of its own, from
+// what failed: each points to a fix that works for that failure.
+func advice(err error) string {
+	var se *sandbox.SandboxError
+	if errors.As(err, &se) {
+		switch {
+		case strings.HasPrefix(se.Reason, "create namespaces"):
+			return "the sandbox needs user namespaces: run as root, or allow them to users (sysctl kernel.unprivileged_userns_clone=1; " +
+				"on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0); --no-sandbox runs programs without isolation, only for programs you trust"
+		case strings.HasPrefix(se.Reason, "place "):
+			return "the sample could not be made visible inside the sandbox: give a regular file that you can read"
+		}
+		return "run 'detector trace -- /bin/true' to see whether the sandbox can run here"
+	}
+	return ""
 }
 
 // warnf prints a warning, escaped like errors; it does not change the

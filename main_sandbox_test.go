@@ -15,7 +15,7 @@ import (
 // starts the payload of fixtures/suspicious/port_scan.sh in a child hidden
 // from strace -f and then a benign loop, against a model of the benign
 // fixtures: the sandbox refuses the hiding, the payload is traced, the
-// sample is anomalous and its run names the attempt.
+// sample reaches WARNING or more and its run names the attempt.
 func TestUntracedPayloadFlagged(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Skip("strace is not installed (apt-get install strace)")
@@ -40,25 +40,28 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 	}
 
 	m := t.TempDir() + "/m.gob"
-	if r := run(t, nil, "train", "--model", m, "fixtures/benign"); r.code != 0 {
+	if r := run(t, nil, "train", "--tracer", "strace", "--model", m, "fixtures/benign"); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
-	r := run(t, nil, "detect", "--model", m, "--output", "json", "testdata/untraced_port_scan.sh")
+	r := run(t, nil, "detect", "--tracer", "strace", "--model", m, "--output", "json", "testdata/untraced_port_scan.sh")
 	var row struct {
 		Verdict    string
+		Severity   string
 		Confidence float64
 		Run        struct{ Evasion []string }
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &row); err != nil {
 		t.Fatalf("detect: exit %d, %v in %q; stderr %s", r.code, err, r.stdout, r.stderr)
 	}
-	if r.code != 1 || row.Verdict != "anomalous" {
-		t.Errorf("the wrapped payload is %s (confidence %.2f, exit %d), want anomalous", row.Verdict, row.Confidence, r.code)
+	// Flagged: its severity, the rules' and the model's findings together,
+	// is the answer (the model alone may call it normal).
+	if r.code != 1 || row.Severity != "WARNING" && row.Severity != "ALERT" {
+		t.Errorf("the wrapped payload is %s (verdict %s, confidence %.2f, exit %d), want WARNING or ALERT", row.Severity, row.Verdict, row.Confidence, r.code)
 	}
 	if len(row.Run.Evasion) != 1 || row.Run.Evasion[0] != "clone with CLONE_UNTRACED" {
 		t.Errorf("run.evasion = %q, want the untraced clone", row.Run.Evasion)
 	}
-	r = run(t, nil, "detect", "--model", m, "testdata/untraced_port_scan.sh")
+	r = run(t, nil, "detect", "--tracer", "strace", "--model", m, "testdata/untraced_port_scan.sh")
 	if !strings.Contains(r.stdout, "\n  (tried to evade the tracer: clone with CLONE_UNTRACED)") {
 		t.Errorf("the table does not name the attempt:\n%s", r.stdout)
 	}

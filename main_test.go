@@ -93,7 +93,8 @@ func wantError(t *testing.T, r result, substr string) {
 	var errs []string
 	for _, l := range lines {
 		switch {
-		case strings.HasPrefix(l, "detector: hint: "), strings.HasPrefix(l, "detector: warning: "):
+		case strings.HasPrefix(l, "detector: hint: "), strings.HasPrefix(l, "detector: warning: "),
+			strings.HasPrefix(l, "detector: tracing with "): // --tracer auto's note
 		case strings.HasPrefix(l, "detector: "):
 			errs = append(errs, l)
 		default:
@@ -308,7 +309,7 @@ func TestBadInput(t *testing.T) {
 
 func TestNoStraceOnPath(t *testing.T) {
 	empty := t.TempDir()
-	r := run(t, []string{"PATH=" + empty}, "features", "--input", "exec", "fixtures/benign/list_usr_bin.sh")
+	r := run(t, []string{"PATH=" + empty}, "features", "--tracer", "strace", "--input", "exec", "fixtures/benign/list_usr_bin.sh")
 	wantError(t, r, "strace")
 	if !strings.Contains(r.stderr, "apt-get install strace") {
 		t.Errorf("no install hint: %s", r.stderr)
@@ -381,12 +382,12 @@ func TestFixturesEndToEnd(t *testing.T) {
 		t.Skip("traces every fixture; skipped with -short")
 	}
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "--train", "fixtures/benign", "--model", m); r.code != 0 {
+	if r := run(t, nil, "--train", "fixtures/benign", "--tracer", "strace", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
 	var verdicts []string
 	for range 2 {
-		r := run(t, nil, "--detect", "fixtures/suspicious", "--model", m, "--output", "json")
+		r := run(t, nil, "--detect", "fixtures/suspicious", "--tracer", "strace", "--model", m, "--output", "json")
 		if r.code != 1 {
 			t.Fatalf("detect: exit %d, want 1: %s", r.code, r.stderr)
 		}
@@ -424,7 +425,7 @@ func TestFixturesEndToEnd(t *testing.T) {
 	if err := model.Save(m, mod); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, nil, "detect", "--model", m, "fixtures/benign/date_env.sh")
+	r := run(t, nil, "detect", "--tracer", "strace", "--model", m, "fixtures/benign/date_env.sh")
 	if !strings.Contains(r.stderr, "warning: the model was trained on traces recorded with strace -s 256") {
 		t.Errorf("no warning for other trace options: %s", r.stderr)
 	}

@@ -157,9 +157,10 @@ func TestSequenceWindowEvidence(t *testing.T) {
 	if len(rows) != 1 || rows[0].Verdict != "anomalous" {
 		t.Fatalf("rows %+v: %s", rows, r.stderr)
 	}
+	// The model's anomaly first, then its worst window.
 	var f = rows[0].Findings
-	if len(f) != 1 || f[0].Rule != "sequence-window" || f[0].Severity != "INFO" || len(f[0].Evidence) == 0 ||
-		!strings.Contains(f[0].Message, "most surprising consecutive calls") {
+	if len(f) != 2 || f[0].Rule != "model-anomaly" || f[1].Rule != "sequence-window" || f[1].Severity != "INFO" || len(f[1].Evidence) == 0 ||
+		!strings.Contains(f[1].Message, "most surprising consecutive calls") {
 		t.Fatalf("findings %+v", f)
 	}
 }

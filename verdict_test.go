@@ -318,7 +318,7 @@ func TestExecSampleThatCannotStart(t *testing.T) {
 	os.WriteFile(garbage, []byte("\x00\x01\x02\xff binary"), 0o755)
 	os.WriteFile(noshebang, []byte("echo hi\n"), 0o755)
 	m := trainCSVModel(t)
-	r := run(t, nil, "detect", "--input", "exec", "--output", "json", "--model", m, noexec, garbage, noshebang)
+	r := run(t, nil, "detect", "--tracer", "strace", "--input", "exec", "--output", "json", "--model", m, noexec, garbage, noshebang)
 	rows := jsonRows(t, r.stdout)
 	if r.code != 2 || len(rows) != 3 {
 		t.Fatalf("exit %d, rows %v, stderr %s", r.code, rows, r.stderr)
@@ -332,5 +332,5 @@ func TestExecSampleThatCannotStart(t *testing.T) {
 	if run, _ := rows[2]["run"].(map[string]any); rows[2]["verdict"] == "error" || run["stdout"] != "hi\n" {
 		t.Errorf("script without #!: %v", rows[2])
 	}
-	wantError(t, run(t, nil, "features", "--input", "exec", noexec), "did not start")
+	wantError(t, run(t, nil, "features", "--tracer", "strace", "--input", "exec", noexec), "did not start")
 }

@@ -344,7 +344,7 @@ func (s *Stream) score(p *liveProc, c *features.Counter) {
 // normal: it is a WARNING with verdict "error". An anomalous verdict is a
 // WARNING at rules.ConfidentAnomaly confidence or more, else INFO.
 func modelAlert(res model.Result, m *model.Model, p *rules.Process, source string, syscalls bool) (rules.LogAlert, bool) {
-	a := rules.LogAlert{Kind: "model", Rule: "model", Process: p, Count: 1,
+	a := rules.LogAlert{Kind: "model", Rule: "model-anomaly", Process: p, Count: 1,
 		Algorithm: m.Algorithm, Source: source, Syscalls: &syscalls, Evidence: []rules.Evidence{}}
 	if p != nil {
 		a.Exe = p.Exe

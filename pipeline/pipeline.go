@@ -64,6 +64,11 @@ type Options struct {
 	// Stdin, when set, is the file every executed sample reads as its
 	// standard input (--stdin FILE); otherwise they read nothing.
 	Stdin string
+	// ChooseTracer, when set, picks Run.Tracer ("strace" or "ebpf") once,
+	// when the first executable is about to run, so that a command given
+	// only recorded traces never probes for a tracer; an error stops
+	// Collect before any sample is read.
+	ChooseTracer func() (string, error)
 }
 
 // Command is a program to run with its arguments as one sample.
@@ -98,6 +103,9 @@ type Sample struct {
 type Table struct {
 	Names   []string // feature names: features.Names unless CSV said otherwise
 	Samples []Sample
+	// Tracer is the tracer that ran the executables, "strace" or "ebpf";
+	// "" when no executable was given.
+	Tracer string
 }
 
 // Executed reports whether any sample was run under the tracer.
@@ -161,7 +169,15 @@ func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 	if len(srcs) == 0 {
 		return nil, hint.Wrap(errors.New("no samples given"), "give PATHs, --commands FILE or -- CMD ARGS")
 	}
-	if slices.ContainsFunc(srcs, func(s samples.Source) bool { return s.Kind == samples.KindExec && s.Err == nil }) {
+	executes := slices.ContainsFunc(srcs, func(s samples.Source) bool { return s.Kind == samples.KindExec && s.Err == nil })
+	if executes && o.ChooseTracer != nil {
+		tracer, err := o.ChooseTracer()
+		if err != nil {
+			return nil, err
+		}
+		o.Run.Tracer = tracer
+	}
+	if executes {
 		if _, err := exec.LookPath("strace"); err != nil && o.Run.Tracer != "ebpf" {
 			return nil, sandbox.ErrNoStrace
 		}
@@ -231,6 +247,12 @@ feed:
 	}
 
 	t := &Table{Names: features.Names}
+	if executes {
+		t.Tracer = o.Run.Tracer
+		if t.Tracer == "" {
+			t.Tracer = "strace"
+		}
+	}
 	if csvNames != nil {
 		mixed := slices.ContainsFunc(srcs, func(s samples.Source) bool { return s.Kind != samples.KindCSV && s.Err == nil })
 		if mixed && !slices.Equal(csvNames, features.Names) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// A run that tried to evade the tracer says so in the table's verdict and
+// A run that tried to evade the tracer says so in the table's severity and
 // in JSON's run.evasion, whatever the verdict; other runs have neither.
 func TestEvasionNote(t *testing.T) {
 	rs := []Row{
@@ -21,7 +21,7 @@ func TestEvasionNote(t *testing.T) {
 	if err := WriteJSON(&js, rs, sum); err != nil {
 		t.Fatal(err)
 	}
-	if want := "normal (tried to evade the tracer: clone with CLONE_UNTRACED; ptrace of pid 1 (the tracer))"; !strings.Contains(tab.String(), want) {
+	if want := "NONE (tried to evade the tracer: clone with CLONE_UNTRACED; ptrace of pid 1 (the tracer))"; !strings.Contains(tab.String(), want) {
 		t.Errorf("table lacks %q:\n%s", want, tab.String())
 	}
 	if strings.Count(tab.String(), "evade") != 1 {

@@ -42,7 +42,7 @@ func goldenRows() []Row {
 		{Rule: "outbound", Severity: SeverityInfo, Count: 1},
 		{Rule: "listen", Severity: SeverityInfo, Count: 2},
 	}
-	return []Row{
+	rows := []Row{
 		{Sample: "fixtures/suspicious/port_scan.sh", Verdict: Anomalous, Score: -4.6938, Confidence: 1, Rarity: 0,
 			Deviations: dev(27.7, -2.7, -2.6)},
 		{Sample: "fixtures/benign/ls.sh", Verdict: Normal, Score: 0.4969, Confidence: 0.95, Rarity: 0.5357,
@@ -58,6 +58,13 @@ func goldenRows() []Row {
 		{Sample: "bins/unreadable", Verdict: Error,
 			Err: "bins/unreadable: open bins/unreadable: permission denied; the sample exists but cannot be read, so it is an error, not a skip\x1b[31m"},
 	}
+	// The samples read from paths are labelled as detect labels them;
+	// the shell's trace started a second before its first evidence.
+	for _, i := range []int{0, 1, 2, 3, 6} {
+		rows[i].Label = rows[i].Sample
+	}
+	rows[2].Start, rows[2].HasStart = 500*time.Millisecond, true
+	return rows
 }
 
 func goldenSummary() Summary {
@@ -135,6 +142,39 @@ func TestShortenMiddle(t *testing.T) {
 		got := ShortenMiddle(c.in, c.cols)
 		if got != c.want || runewidth.StringWidth(got) > max(c.cols, 3) {
 			t.Errorf("ShortenMiddle(%q, %d) = %q, want %q", c.in, c.cols, got, c.want)
+		}
+	}
+}
+
+// Labels keep what tells samples apart: the path below the folder they
+// share, the file name always.
+func TestLabels(t *testing.T) {
+	for _, c := range []struct{ in, want []string }{
+		{[]string{"fixtures/suspicious/a.sh", "fixtures/suspicious/b.sh"}, []string{"a.sh", "b.sh"}},
+		{[]string{"fixtures/suspicious/a.sh", "fixtures/benign/c.sh"}, []string{"suspicious/a.sh", "benign/c.sh"}},
+		{[]string{"/srv/x/deep/a.sh"}, []string{"a.sh"}},
+		{[]string{"/srv/a.sh", "b.sh"}, []string{"/srv/a.sh", "b.sh"}},
+		{[]string{"./d/a.sh", "d/e/b.sh"}, []string{"a.sh", "e/b.sh"}},
+	} {
+		if got := Labels(c.in); strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("Labels(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		path bool
+		cols int
+		want string
+		ok   bool
+	}{
+		{"a/b/persistence_scratch.sh", true, 40, "a/b/persistence_scratch.sh", true},
+		{"corpus/2026/persistence_scratch.sh", true, 28, "…/persistence_scratch.sh", true},
+		{"corpus/2026/persistence_scratch.sh", true, 20, "corpus/2026/persistence_scratch.sh", false},
+		{"tar czf /tmp/x.tgz /usr/share/doc", false, 20, "tar czf /tmp/x.tgz …", true},
+	} {
+		got, ok := fitSample(c.name, c.path, c.cols)
+		if got != c.want || ok != c.ok {
+			t.Errorf("fitSample(%q, %v, %d) = %q, %v, want %q, %v", c.name, c.path, c.cols, got, ok, c.want, c.ok)
 		}
 	}
 }

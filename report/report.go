@@ -13,7 +13,9 @@ package report
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"detector/model"
@@ -31,7 +33,12 @@ const TopDeviations = 3
 
 // Row is one judged sample.
 type Row struct {
-	Sample     string
+	Sample string
+	// Label is the table's name for a sample read from a path: the path
+	// relative to the folder all the paths share (see Labels), cut from
+	// the left at a folder when it must be. "" shows Sample, cut at its
+	// end when it must be (a command line, a feature table's row).
+	Label      string
 	Verdict    string
 	Score      float64
 	Confidence float64
@@ -48,10 +55,43 @@ type Row struct {
 	// Severity is NONE, INFO, WARNING or ALERT: the highest of the
 	// findings' and of the verdict's (ModelSeverity).
 	Severity string
-	// Findings are the behaviour rules that matched, highest severity
-	// first; empty when no rule matched or the input has no arguments to
-	// match (ADFA-LD, CSV).
+	// Findings are the behaviour rules that matched and the model's
+	// anomaly (model-anomaly), highest severity first; empty when nothing
+	// was found.
 	Findings []Finding
+	// Start is the time of the sample's first event, as the trace counts
+	// it (HasStart false without timestamps): --explain shows evidence
+	// times from it.
+	Start    time.Duration
+	HasStart bool
+}
+
+// Labels returns each path relative to the deepest folder that holds
+// them all: "fixtures/suspicious/a.sh" and "fixtures/suspicious/b.sh"
+// become "a.sh" and "b.sh"; with "fixtures/benign/c.sh" among them,
+// "suspicious/a.sh" and "benign/c.sh". A path's file name is always kept.
+func Labels(paths []string) []string {
+	split := make([][]string, len(paths))
+	var common []string
+	for i, p := range paths {
+		parts := strings.Split(filepath.Clean(p), "/")
+		split[i] = parts
+		dir := parts[:len(parts)-1]
+		if i == 0 {
+			common = dir
+			continue
+		}
+		n := 0
+		for n < len(common) && n < len(dir) && common[n] == dir[n] {
+			n++
+		}
+		common = common[:n]
+	}
+	out := make([]string, len(paths))
+	for i, parts := range split {
+		out[i] = strings.Join(parts[len(common):], "/")
+	}
+	return out
 }
 
 // FileInfo identifies a sample's file for other tools.
@@ -102,8 +142,10 @@ type Summary struct {
 	// default): a score below it is anomalous.
 	Threshold float64
 	// Explain asks the table for each finding's evidence; Wide for the
-	// box table of one line per sample instead of the 80-column layout.
+	// box table of one line per sample instead of the layout that fits
+	// Width columns (0: DefaultWidth).
 	Explain, Wide bool
+	Width         int
 	// Elapsed is the run's wall time, for the summary block.
 	Elapsed time.Duration
 }
@@ -137,6 +179,16 @@ func formatFloat(v float64) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// DeviationsText writes the top deviations for people:
+// "network_ratio +4.2σ, total_calls +2.6σ".
+func DeviationsText(d []model.Deviation) string {
+	var ds []string
+	for _, x := range top(d) {
+		ds = append(ds, FormatDeviation(x))
+	}
+	return strings.Join(ds, ", ")
 }
 
 func top(d []model.Deviation) []model.Deviation {

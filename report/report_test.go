@@ -40,10 +40,10 @@ func TestWideTable(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"SAMPLE", "CONFIDENCE", "RARITY", "SEVERITY", "FINDINGS", "TOP DEVIATIONS",
-		"bins/nc", "anomalous (timed out)", "-0.4321", "0.92", "│      0 │ WARNING", "network_ratio +4.2σ, total_calls -1.1σ",
-		"bins/ls", "+0.5000", "│   0.43 │ NONE",
-		"bins/empty", "trace has no system calls ...",
-		"Scanned:   3 samples\nAnomalous: 1\nSeverity:  ALERT 0, WARNING 1, INFO 0, NONE 1\nErrors:    1\nTime:      2.5 s\n",
+		"bins/nc", "WARNING (timed out)", "-0.4321", "0.92", "│      0 │", "network_ratio +4.2σ, total_calls -1.1σ",
+		"bins/ls", "NONE", "+0.5000", "│   0.43 │",
+		"bins/empty", "│ error", "trace has no system calls ...",
+		"Attention: 1 of 3 samples: ALERT 0, WARNING 1, INFO 0\nScanned:   3 samples, 1 with nothing found (NONE)\nAnomalous: 1 by the model (its model-anomaly finding)\nErrors:    1\nTime:      2.5 s\n",
 		"Model:     Local Outlier Factor (neighbors=20, contamination=auto), trained on 28 samples on 2026-11-21 19:57 UTC\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -246,7 +246,7 @@ func TestMemoryLimitedRun(t *testing.T) {
 // --explain prints each finding's message, process and evidence below
 // the table, escaped.
 func TestTableExplain(t *testing.T) {
-	r := Row{Sample: "s\x1b[2J", Verdict: Normal, Score: 1, Confidence: 0.9, Severity: SeverityWarning, Findings: []Finding{{
+	r := Row{Sample: "s\x1b[2J", Verdict: Normal, Score: 1, Confidence: 0.9, Severity: SeverityWarning, Start: 1088 * time.Millisecond, HasStart: true, Findings: []Finding{{
 		Rule: "read-shadow", Severity: SeverityWarning, Count: 2, Message: "cat opens /etc/shadow",
 		Process:  &Process{PID: 7, PPID: 1, Exe: "/usr/bin/cat", Argv: []string{"cat", "/etc/shadow"}, Chain: []string{"sh"}},
 		Evidence: []Evidence{{PID: 7, Time: 1500 * time.Millisecond, HasTime: true, Syscall: "openat(AT_FDCWD, \"/etc/shadow\x1b\", O_RDONLY) = -1 EACCES"}},
@@ -258,7 +258,7 @@ func TestTableExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"WARNING   read-shadow\n", "read-shadow WARNING, 2 matches: cat opens /etc/shadow; pid 7 (parent 1)", "argv [cat /etc/shadow], chain sh", "pid 7 at 1.500000s: \"openat("} {
+	for _, want := range []string{"WARNING   +1.000 0.90      0  read-shadow\n", "read-shadow WARNING, 2 matches: cat opens /etc/shadow; pid 7 (parent 1)", "argv [cat /etc/shadow], chain sh", "pid 7 at +0.412s: \"openat("} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explained table lacks %q:\n%s", want, out)
 		}

@@ -8,27 +8,34 @@ import (
 )
 
 // WriteSummary writes the summary block that ends a table report, as
-// clamscan ends a scan: how many samples were scanned, how many are
-// anomalous, how many reached each severity, how many could not be judged,
+// clamscan ends a scan. It opens with how many samples need attention (a
+// severity of INFO or more), by severity, then how many were scanned, how
+// many the model alone finds anomalous, how many could not be judged,
 // the threshold when it is not the model's own (0), the elapsed time and
 // the model. Lines are wrapped to cols columns (0: not wrapped).
 func WriteSummary(w io.Writer, rows []Row, s Summary, cols int) error {
 	anom, errs := Counts(rows)
 	bySev := map[string]int{}
+	attention := 0
 	for _, r := range rows {
-		if r.Verdict != Error {
-			bySev[severity(r)]++
+		if r.Verdict == Error {
+			continue
+		}
+		sev := severity(r)
+		bySev[sev]++
+		if SeverityRank(sev) > 0 {
+			attention++
 		}
 	}
 	var sev []string
-	for _, n := range []string{SeverityAlert, SeverityWarning, SeverityInfo, SeverityNone} {
+	for _, n := range []string{SeverityAlert, SeverityWarning, SeverityInfo} {
 		sev = append(sev, n+" "+strconv.Itoa(bySev[n]))
 	}
 	const indent = "           "
 	lines := [][2]string{
-		{"Scanned:", strconv.Itoa(len(rows)) + " " + plural(len(rows), "sample", "samples")},
-		{"Anomalous:", strconv.Itoa(anom)},
-		{"Severity:", strings.Join(sev, ", ")},
+		{"Attention:", fmt.Sprintf("%d of %d %s: %s", attention, len(rows), plural(len(rows), "sample", "samples"), strings.Join(sev, ", "))},
+		{"Scanned:", fmt.Sprintf("%d %s, %d with nothing found (NONE)", len(rows), plural(len(rows), "sample", "samples"), bySev[SeverityNone])},
+		{"Anomalous:", fmt.Sprintf("%d by the model (its model-anomaly finding)", anom)},
 		{"Errors:", strconv.Itoa(errs)},
 	}
 	if s.Threshold != 0 {

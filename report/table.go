@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
@@ -31,24 +32,30 @@ type TableOptions struct {
 	Explain bool
 }
 
-// WriteTable renders rows as a table fitting DefaultWidth columns (or
-// wide, when s.Wide), followed by the summary (see WriteTableWith).
+// WriteTable renders rows as a table fitting s.Width columns
+// (DefaultWidth when 0), or wide when s.Wide, followed by the summary
+// (see WriteTableWith).
 func WriteTable(w io.Writer, rows []Row, s Summary) error {
-	return WriteTableWith(w, rows, s, TableOptions{Wide: s.Wide, Explain: s.Explain})
+	return WriteTableWith(w, rows, s, TableOptions{Width: s.Width, Wide: s.Wide, Explain: s.Explain})
 }
 
 // WriteTableWith renders rows as a table followed by the summary block
 // (see WriteSummary).
 //
 // The default layout fits o.Width columns: one line per sample with the
-// columns SAMPLE (shortened in the middle with "…" when long), VERDICT,
-// SCORE, CONF, RARITY, SEVERITY and FINDINGS, then an indented line with
-// the run's notes (timed out, truncated ...) and the top deviations, or the
-// error of a sample that could not be judged. o.Wide gives a box table of
-// one line per sample instead. Every string from outside the tool (sample
-// names, error messages, feature names, findings and the model's strings)
-// is passed through Escape, so the table carries no terminal escape
-// sequence and no row is split by a name.
+// columns SAMPLE, SEVERITY (the one answer: the highest of the rules' and
+// the model's findings, combined), SCORE, CONF, RARITY and FINDINGS, then
+// indented lines with the findings a narrow column could not name, the
+// run's notes (timed out, truncated ...) and the top deviations, or the
+// error of a sample that could not be judged. SAMPLE shows Row.Label (or
+// Sample) whole when the width allows, else cut from the left at a
+// folder, never inside the file name; a name too long even so gets a line
+// of its own above its row. SAMPLE and FINDINGS grow with the width.
+// o.Wide gives a box table of one line per sample instead. Every string
+// from outside the tool (sample names, error messages, feature names,
+// findings and the model's strings) is passed through Escape, so the
+// table carries no terminal escape sequence and no row is split by a
+// name.
 func WriteTableWith(w io.Writer, rows []Row, s Summary, o TableOptions) error {
 	if o.Width <= 0 {
 		o.Width = DefaultWidth
@@ -111,8 +118,9 @@ func severityCell(r Row) string {
 	return severity(r)
 }
 
-func findingsCell(r Row) string {
-	return Escape(FindingsText(r.Findings))
+// findingsCell names a row's findings in at most cols columns (0: all).
+func findingsCell(r Row, cols int) string {
+	return fitFindings(r.Findings, cols)
 }
 
 func deviationsText(r Row) string {
@@ -127,30 +135,59 @@ func hasRunNote(r Row) bool {
 	return r.Run != nil && (r.Run.TimedOut || r.Run.Truncated || r.Run.MemoryLimited || len(r.Run.Evasion) > 0 || r.Run.Lost > 0)
 }
 
+// sampleCell is a row's name for the narrow table, escaped, and whether
+// it is a path (cut from the left) rather than a command line or a row
+// name (cut at the end).
+func sampleCell(r Row) (string, bool) {
+	if r.Label != "" {
+		return Escape(r.Label), true
+	}
+	return Escape(r.Sample), false
+}
+
+// fitSample fits a sample's name into cols columns: a path loses its
+// first folders ("…/suspicious/a.sh"), never its file name; other names
+// lose their end. ok is false when even the file name does not fit.
+func fitSample(name string, path bool, cols int) (string, bool) {
+	if width(name) <= cols {
+		return name, true
+	}
+	if !path {
+		return shortenEnd(name, cols), cols >= minShort
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] == '/' && width(name[i:])+1 <= cols {
+			return "…" + name[i:], true
+		}
+	}
+	return name, false
+}
+
 // writeNarrow writes the layout that fits o.Width columns.
 func writeNarrow(w io.Writer, rows []Row, o TableOptions) error {
-	head := []string{"SAMPLE", "VERDICT", "SCORE", "CONF", "RARITY", "SEVERITY", "FINDINGS"}
+	head := []string{"SAMPLE", "SEVERITY", "SCORE", "CONF", "RARITY", "FINDINGS"}
 	// The gap after each column but the last: the numbers, aligned right,
 	// need only one space between them.
-	gaps := []int{2, 2, 1, 1, 2, 2}
+	gaps := []int{2, 2, 1, 1, 2}
 	cells := make([][]string, len(rows))
 	widths := make([]int, len(head))
 	for j, h := range head {
 		widths[j] = width(h)
 	}
 	for i, r := range rows {
-		score := ""
+		score, sev := "", "error"
 		if r.Verdict != Error {
-			score = fmt.Sprintf("%+.3f", r.Score)
+			score, sev = fmt.Sprintf("%+.3f", r.Score), severity(r)
 		}
-		cells[i] = []string{Escape(r.Sample), r.Verdict, score, confCell(r), rarityCell(r), severityCell(r), findingsCell(r)}
+		name, _ := sampleCell(r)
+		cells[i] = []string{name, sev, score, confCell(r), rarityCell(r), findingsCell(r, 0)}
 		for j, c := range cells[i] {
 			widths[j] = max(widths[j], width(c))
 		}
 	}
 	// The middle columns keep their width; SAMPLE and FINDINGS share what
-	// is left, SAMPLE at least two thirds of it unless FINDINGS fits
-	// beside it whole.
+	// is left: SAMPLE its longest name if FINDINGS keeps room for a rule
+	// id or two ("exec-memfd +2"), FINDINGS the rest.
 	fixed := 0
 	for j, g := range gaps {
 		if j > 0 {
@@ -158,13 +195,10 @@ func writeNarrow(w io.Writer, rows []Row, o TableOptions) error {
 		}
 		fixed += g
 	}
-	// FINDINGS keeps room for a rule id or two ("exec-memfd +2"); a longer
-	// list is shortened to fit ("4 rules") and given whole below the row.
-	// SAMPLE takes the rest of the line.
-	findNeed := max(width(head[6]), min(widths[6], findingsRoom))
 	room := max(o.Width-fixed, 2*minShort)
-	widths[0] = max(min(widths[0], max(room-findNeed, room/2)), width(head[0]))
-	findW := max(room-widths[0], width(head[6]))
+	findNeed := max(width(head[5]), min(widths[5], findingsRoom))
+	widths[0] = max(min(widths[0], room-findNeed), width(head[0]))
+	findW := max(room-widths[0], width(head[5]))
 
 	line := func(c []string) string {
 		var b strings.Builder
@@ -173,10 +207,7 @@ func writeNarrow(w io.Writer, rows []Row, o TableOptions) error {
 				b.WriteString(v)
 				break
 			}
-			if j == 0 {
-				v = ShortenMiddle(v, widths[0])
-			}
-			pad := strings.Repeat(" ", widths[j]-width(v))
+			pad := strings.Repeat(" ", max(widths[j]-width(v), 0))
 			if j >= 2 && j <= 4 { // numbers align right
 				b.WriteString(pad + v)
 			} else {
@@ -190,18 +221,28 @@ func writeNarrow(w io.Writer, rows []Row, o TableOptions) error {
 		return err
 	}
 	for i, r := range rows {
+		var out string
+		name, path := sampleCell(r)
+		if fit, ok := fitSample(name, path, widths[0]); ok {
+			cells[i][0] = fit
+		} else {
+			// Too long even for its file name alone: the name whole on a
+			// line of its own, the row below it.
+			out = wrap(name, "", "  ", o.Width)
+			cells[i][0] = ""
+		}
 		var below []string
-		// A findings cell too long for its column is abbreviated, and the
-		// whole list goes below the row.
-		if cell := cells[i][6]; width(cell) > findW || len(r.Findings) > findingsShown {
-			cells[i][6] = fitFindings(r.Findings, findW)
+		// A findings cell too long for its column names what fits, and
+		// the whole list goes below the row.
+		if cell := findingsCell(r, findW); cell != cells[i][5] {
+			cells[i][5] = cell
 			var ids []string
 			for _, f := range r.Findings {
 				ids = append(ids, Escape(f.Rule))
 			}
 			below = append(below, "findings: "+strings.Join(ids, ", "))
 		}
-		out := line(cells[i])
+		out += line(cells[i])
 		if r.Verdict == Error {
 			below = append(below, Escape(oneLine(r.Err)))
 		} else {
@@ -217,7 +258,7 @@ func writeNarrow(w io.Writer, rows []Row, o TableOptions) error {
 			out += wrap(l, "  ", "    ", o.Width)
 		}
 		if o.Explain {
-			out += explain(r.Findings, "  ", o.Width)
+			out += explain(r, "  ", o.Width)
 		}
 		if _, err := io.WriteString(w, out); err != nil {
 			return err
@@ -226,15 +267,25 @@ func writeNarrow(w io.Writer, rows []Row, o TableOptions) error {
 	return nil
 }
 
-// fitFindings writes findings in at most cols columns: as FindingsText
-// does if that fits, else the first rule and how many more, else that
-// count alone.
+// fitFindings writes findings' rule ids in at most cols columns (0: no
+// limit): as many as fit, then how many more ("exec-memfd, listen +3"),
+// else the count alone ("5 rules").
 func fitFindings(f []Finding, cols int) string {
-	if s := Escape(FindingsText(f)); width(s) <= cols {
-		return s
+	ids := make([]string, len(f))
+	for i, x := range f {
+		ids[i] = Escape(x.Rule)
 	}
-	if s := Escape(f[0].Rule) + " +" + strconv.Itoa(len(f)-1); len(f) > 1 && width(s) <= cols {
-		return s
+	for k := len(f); k >= 1; k-- {
+		s := strings.Join(ids[:k], ", ")
+		if k < len(f) {
+			s += " +" + strconv.Itoa(len(f)-k)
+		}
+		if cols <= 0 || width(s) <= cols {
+			return s
+		}
+	}
+	if len(f) == 0 {
+		return ""
 	}
 	return shortenEnd(strconv.Itoa(len(f))+" "+plural(len(f), "rule", "rules"), cols)
 }
@@ -244,17 +295,17 @@ func writeWide(w io.Writer, rows []Row, o TableOptions) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{
-			tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft,
+			tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft,
 		}}),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 	)
-	t.Header([]string{"SAMPLE", "VERDICT", "SCORE", "CONFIDENCE", "RARITY", "SEVERITY", "FINDINGS", "TOP DEVIATIONS"})
+	t.Header([]string{"SAMPLE", "SEVERITY", "SCORE", "CONFIDENCE", "RARITY", "FINDINGS", "TOP DEVIATIONS"})
 	for _, r := range rows {
-		cells := []string{Escape(r.Sample), r.Verdict, scoreCell(r), confCell(r), rarityCell(r), severityCell(r), findingsCell(r), ""}
+		cells := []string{Escape(r.Sample), severityCell(r), scoreCell(r), confCell(r), rarityCell(r), findingsCell(r, 0), ""}
 		if r.Verdict == Error {
-			cells[7] = Escape(oneLine(r.Err))
+			cells[1], cells[6] = "error", Escape(oneLine(r.Err))
 		} else {
-			cells[7] = deviationsText(r)
+			cells[6] = deviationsText(r)
 			if hasRunNote(r) {
 				cells[1] += " (" + Escape(runNote(r.Run)) + ")"
 			}
@@ -273,18 +324,20 @@ func writeWide(w io.Writer, rows []Row, o TableOptions) error {
 		if len(r.Findings) == 0 {
 			continue
 		}
-		if _, err := fmt.Fprintf(w, "\n%s:\n%s", Escape(r.Sample), explain(r.Findings, "  ", 0)); err != nil {
+		if _, err := fmt.Fprintf(w, "\n%s:\n%s", Escape(r.Sample), explain(r, "  ", 0)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// explain writes every finding with its process and evidence, indented by
-// indent and wrapped to width columns (0: not wrapped).
-func explain(fs []Finding, indent string, cols int) string {
+// explain writes every finding of r with its process and evidence,
+// indented by indent and wrapped to width columns (0: not wrapped). An
+// evidence line names its pid (when the trace has one), its time from the
+// sample's first event ("+0.412s") when the trace has times, and the call.
+func explain(r Row, indent string, cols int) string {
 	var b strings.Builder
-	for _, f := range fs {
+	for _, f := range r.Findings {
 		head := fmt.Sprintf("%s %s, %d %s", Escape(f.Rule), Escape(f.Severity), f.Count, plural(f.Count, "match", "matches"))
 		sep := ": "
 		if f.Message != "" {
@@ -306,15 +359,30 @@ func explain(fs []Finding, indent string, cols int) string {
 		}
 		b.WriteString(wrap(head, indent, indent+"    ", cols))
 		for _, e := range f.Evidence {
-			at := "-"
-			if e.HasTime {
-				at = strconv.FormatFloat(e.Time.Seconds(), 'f', 6, 64) + "s"
-			}
-			ev := fmt.Sprintf("pid %d at %s: %s", e.PID, at, Escape(e.Syscall))
-			b.WriteString(wrap(ev, indent+"  ", indent+"      ", cols))
+			b.WriteString(wrap(evidenceText(e, r), indent+"  ", indent+"      ", cols))
 		}
 	}
 	return b.String()
+}
+
+// evidenceText writes one evidence line: "pid 12 at +0.412s: dup2(3, 1) = 1".
+func evidenceText(e Evidence, r Row) string {
+	var at []string
+	if e.PID > 0 {
+		at = append(at, "pid "+strconv.Itoa(e.PID))
+	}
+	if e.HasTime && r.HasStart {
+		at = append(at, "at "+RelativeTime(e.Time-r.Start))
+	}
+	if len(at) == 0 {
+		return Escape(e.Syscall)
+	}
+	return strings.Join(at, " ") + ": " + Escape(e.Syscall)
+}
+
+// RelativeTime writes a time from a sample's start: "+0.412s".
+func RelativeTime(d time.Duration) string {
+	return fmt.Sprintf("%+.3fs", d.Seconds())
 }
 
 func plural(n int, one, many string) string {
@@ -390,6 +458,11 @@ func shortenEnd(s string, cols int) string {
 	}
 	return runewidth.Truncate(s, max(cols, 1), "…")
 }
+
+// Wrap breaks s into lines of at most cols terminal columns (0: no
+// limit), the first starting with first, the others with rest, breaking
+// at spaces where it can. It does not escape s.
+func Wrap(s, first, rest string, cols int) string { return wrap(s, first, rest, cols) }
 
 // wrap breaks s into lines of at most cols terminal columns (0: no
 // limit), the first starting with first, the others with rest; it breaks

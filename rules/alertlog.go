@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -54,6 +55,9 @@ type LogAlert struct {
 	Outcome string
 	UID     *int
 	Object  string
+	// Message says what the alert is about where the rule id and the
+	// evidence do not: a model's score and its top deviations.
+	Message string
 }
 
 // LogRecord is one line of the alert log.
@@ -85,6 +89,7 @@ type LogRecord struct {
 	UID          *int             `json:"uid,omitempty"`            // alert: the process's uid, when known
 	Object       string           `json:"object,omitempty"`         // alert: the path or address the call acted on
 	Folded       int              `json:"folded_objects,omitempty"` // summary: hits on further objects folded into the count
+	Message      string           `json:"message,omitempty"`        // model: the score and the top deviations
 }
 
 // LogOptions configure an AlertLog.
@@ -258,6 +263,16 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 	if ev == nil {
 		ev = []Evidence{}
 	}
+	if a.Source != "" {
+		// Live monitoring: times from the epoch, also written as people
+		// and SIEMs read them.
+		ev = slices.Clone(ev)
+		for i, e := range ev {
+			if e.Time != nil {
+				ev[i].At = time.Unix(0, int64(math.Round(*e.Time*1e6))*1e3).UTC().Format(time.RFC3339Nano)
+			}
+		}
+	}
 	if kind == "alert" && a.Kind != "" {
 		kind = a.Kind
 	}
@@ -266,8 +281,8 @@ func (l *AlertLog) record(a LogAlert, t time.Time, kind string, count int) *LogR
 		Timestamp: t.UTC().Format(time.RFC3339Nano), Host: l.opts.Host, Tool: l.opts.Tool, Version: l.opts.Version,
 		Kind: kind, Rule: a.Rule, Severity: a.Severity, Sample: a.Sample, SampleSHA256: a.SampleSHA256,
 		Process: a.Process, Evidence: ev, Count: count,
-		Algorithm: a.Algorithm, Score: a.Score, Confidence: a.Confidence, Verdict: a.Verdict,
 		Outcome: a.Outcome, UID: a.UID, Object: a.Object,
+		Algorithm: a.Algorithm, Score: a.Score, Confidence: a.Confidence, Verdict: a.Verdict, Message: a.Message,
 	}
 }
 

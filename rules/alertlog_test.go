@@ -269,3 +269,30 @@ func TestEvidenceKeepsNewOutcome(t *testing.T) {
 	}
 	t.Fatal("no read-shadow finding")
 }
+// Live monitoring's evidence carries its time also as RFC 3339 (UTC);
+// detect's, whose times are the trace's, does not.
+func TestLiveEvidenceTime(t *testing.T) {
+	var buf bytes.Buffer
+	l := rules.NewAlertLog(&buf, rules.LogOptions{Cooldown: -1})
+	at := 1795353674.6
+	ev := []rules.Evidence{{PID: 9, Time: &at, Syscall: "openat(AT_FDCWD, \"/etc/shadow\", O_RDONLY) = ?"}, {PID: 9, Syscall: "read(3, ...) = ?"}}
+	for _, source := range []string{"ebpf", ""} {
+		if err := l.Alert(rules.LogAlert{Rule: "read-shadow", Severity: rules.Warning, Sample: "/s" + source, Source: source, Evidence: ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs := readRecords(t, buf.Bytes())
+	live := recs[0]["evidence"].([]any)
+	if got := live[0].(map[string]any)["at"]; got != "2026-11-22T13:21:14.6Z" {
+		t.Errorf("live evidence at %v, want 2026-11-22T13:21:14.6Z", got)
+	}
+	if _, ok := live[1].(map[string]any)["at"]; ok {
+		t.Error("evidence without a time has an RFC 3339 one")
+	}
+	if _, ok := recs[1]["evidence"].([]any)[0].(map[string]any)["at"]; ok || ev[0].At != "" {
+		t.Error("detect's evidence, or the caller's, got an RFC 3339 time")
+	}
+}

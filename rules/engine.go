@@ -92,6 +92,9 @@ type Evidence struct {
 	PID     int      `json:"pid"`
 	Time    *float64 `json:"time"`    // seconds as the trace counts them; null without timestamps
 	Syscall string   `json:"syscall"` // the call, as strace printed it (up to MaxEvidenceBytes)
+	// At is Time as RFC 3339 (UTC), for live monitoring, whose times count
+	// from the Unix epoch; "" elsewhere.
+	At string `json:"at,omitempty"`
 }
 
 // Process describes the process of a finding.

@@ -172,11 +172,7 @@ type SandboxError struct {
 }
 
 func (e *SandboxError) Error() string {
-	if strings.HasPrefix(e.Reason, "place ") {
-		// The sandbox works here; only this file could not be shown in it.
-		return "set up sandbox: " + e.Reason
-	}
-	return "set up sandbox: " + e.Reason + " (use --no-sandbox to trace without isolation, at your own risk)"
+	return "set up sandbox: " + e.Reason
 }
 
 // TraceOptions are the strace options that say what a run's trace
