@@ -311,6 +311,9 @@ func explain(fs []Finding, indent string, cols int) string {
 				at = strconv.FormatFloat(e.Time.Seconds(), 'f', 6, 64) + "s"
 			}
 			ev := fmt.Sprintf("pid %d at %s: %s", e.PID, at, Escape(e.Syscall))
+			if e.AsGiven != "" {
+				ev += " (resolves to " + Escape(e.Path) + ")"
+			}
 			b.WriteString(wrap(ev, indent+"  ", indent+"      ", cols))
 		}
 	}
