@@ -524,7 +524,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	if quiet {
 		if q := e.quiet[cr.idx]; q != nil {
 			if m := q.of(c.Errno); m != nil {
-				if _, ok := m[e.quietText(ctx, q.mask)]; ok {
+				if _, ok := m[e.quietKey(ctx, q.mask)]; ok {
 					return
 				}
 			}
@@ -560,7 +560,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			m = map[string]struct{}{}
 			q.sets = append(q.sets, errnoSet{c.Errno, m})
 		}
-		m[strings.Clone(e.quietText(ctx, q.mask))] = struct{}{}
+		m[strings.Clone(e.quietKey(ctx, q.mask))] = struct{}{}
 		q.n++
 	}
 }
@@ -590,6 +590,24 @@ func (q *quietSet) of(errno string) map[string]struct{} {
 		}
 	}
 	return nil
+}
+
+// quietKey is quietText, followed by the call's RetPath when it has one:
+// the object a call opened is not in its text (the same path may name
+// another file later, as /proc/self/fd/3 does), and the rules judge it.
+func (e *Engine) quietKey(ctx *evalCtx, mask uint64) string {
+	t := e.quietText(ctx, mask)
+	rp := ctx.call.RetPath
+	if rp == "" {
+		return t
+	}
+	if len(e.keyBuf) > 0 && len(t) == len(e.keyBuf) && unsafe.StringData(t) == unsafe.SliceData(e.keyBuf) {
+		e.keyBuf = append(e.keyBuf, 0)
+	} else {
+		e.keyBuf = append(append(e.keyBuf[:0], t...), 0)
+	}
+	e.keyBuf = append(e.keyBuf, rp...)
+	return unsafe.String(unsafe.SliceData(e.keyBuf), len(e.keyBuf))
 }
 
 // quietText returns the text of the call being judged that a quiet key

@@ -156,3 +156,27 @@ func TestCompatRule(t *testing.T) {
 	}
 	t.Errorf("no compat-syscall finding: %+v", e.Findings())
 }
+
+// TestQuietKeepsObjects: two opens of the same text that opened different
+// objects are judged each (the quiet cache keys calls by their object too).
+func TestQuietKeepsObjects(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := set.NewEngine(rules.Options{})
+	parseInto(t, e, `1 openat(AT_FDCWD</h>, "/proc/self/fd/3", O_RDONLY) = 4</h/notes>
+1 openat(AT_FDCWD</h>, "/proc/self/fd/3", O_RDONLY) = 4</etc/shadow>
+1 openat(AT_FDCWD</h>, "notes", O_RDONLY) = 5</h/notes>
+1 openat(AT_FDCWD</h>, "notes", O_RDONLY) = 5</etc/gshadow>
+`)
+	for _, f := range e.Findings() {
+		if f.Rule == "read-shadow" {
+			if f.Count != 2 {
+				t.Errorf("read-shadow hit %d times, want 2", f.Count)
+			}
+			return
+		}
+	}
+	t.Error("no read-shadow finding")
+}
