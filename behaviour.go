@@ -207,7 +207,7 @@ func reportFindings(fs []rules.Finding) []report.Finding {
 			rf.Process = &report.Process{PID: f.Process.PID, PPID: f.Process.PPID, Exe: f.Process.Exe, Argv: f.Process.Argv, Chain: f.Process.Chain}
 		}
 		for _, e := range f.Evidence {
-			ev := report.Evidence{PID: e.PID, Syscall: e.Syscall}
+			ev := report.Evidence{PID: e.PID, Syscall: e.Syscall, Path: e.Path, AsGiven: e.AsGiven}
 			if e.Time != nil {
 				ev.Time, ev.HasTime = secondsDuration(*e.Time), true
 			}

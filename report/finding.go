@@ -64,6 +64,9 @@ type Evidence struct {
 	Time    time.Duration // as the trace gave it; see HasTime
 	HasTime bool
 	Syscall string // the call as strace printed it
+	// Path is the object the call's path resolved to, the one the rule
+	// judged; AsGiven the path as the call spelled it, when different.
+	Path, AsGiven string
 }
 
 // Process is the process a finding concerns.

@@ -104,6 +104,8 @@ type jsonEvidence struct {
 	PID     int      `json:"pid"`
 	Time    *float64 `json:"time"` // seconds, as the trace's timestamps count them; null without
 	Syscall string   `json:"syscall"`
+	Path    string   `json:"path,omitempty"`     // the object the call's path resolved to
+	AsGiven string   `json:"as_given,omitempty"` // the path as spelled, when it differs
 }
 
 type jsonProcess struct {
@@ -119,7 +121,7 @@ func jsonFindings(fs []Finding) []jsonFinding {
 	for _, f := range fs {
 		j := jsonFinding{Rule: f.Rule, Severity: f.Severity, Count: f.Count, Message: f.Message, Evidence: []jsonEvidence{}}
 		for _, e := range f.Evidence {
-			je := jsonEvidence{PID: e.PID, Syscall: e.Syscall}
+			je := jsonEvidence{PID: e.PID, Syscall: e.Syscall, Path: e.Path, AsGiven: e.AsGiven}
 			if e.HasTime {
 				t := e.Time.Seconds()
 				je.Time = &t

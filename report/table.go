@@ -374,10 +374,14 @@ func evidenceText(e Evidence, r Row) string {
 	if e.HasTime && r.HasStart {
 		at = append(at, "at "+RelativeTime(e.Time-r.Start))
 	}
-	if len(at) == 0 {
-		return Escape(e.Syscall)
+	text := Escape(e.Syscall)
+	if e.AsGiven != "" {
+		text += " (resolves to " + Escape(e.Path) + ")"
 	}
-	return strings.Join(at, " ") + ": " + Escape(e.Syscall)
+	if len(at) == 0 {
+		return text
+	}
+	return strings.Join(at, " ") + ": " + text
 }
 
 // RelativeTime writes a time from a sample's start: "+0.412s".

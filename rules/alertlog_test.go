@@ -269,6 +269,7 @@ func TestEvidenceKeepsNewOutcome(t *testing.T) {
 	}
 	t.Fatal("no read-shadow finding")
 }
+
 // Live monitoring's evidence carries its time also as RFC 3339 (UTC);
 // detect's, whose times are the trace's, does not.
 func TestLiveEvidenceTime(t *testing.T) {

@@ -95,6 +95,11 @@ type Evidence struct {
 	// At is Time as RFC 3339 (UTC), for live monitoring, whose times count
 	// from the Unix epoch; "" elsewhere.
 	At string `json:"at,omitempty"`
+	// Path is the object the kernel resolved the call's (first) path to,
+	// the one the rules judged; AsGiven is the path as the call spelled
+	// it (made absolute against its folder), when that differs.
+	Path    string `json:"path,omitempty"`
+	AsGiven string `json:"as_given,omitempty"`
 }
 
 // Process describes the process of a finding.
@@ -134,7 +139,8 @@ type process struct {
 	argv        []string
 	comm        string // from prctl(PR_SET_NAME)
 	cwd         string
-	execd       bool // made a successful exec in this trace
+	root        string // the folder chroot made its root; "" for /
+	execd       bool   // made a successful exec in this trace
 	exited      bool
 	stdioSocket bool  // socketStdio != 0
 	socketStdio uint8 // bits 0-2: that descriptor holds a socket duplicated onto it
@@ -171,6 +177,9 @@ const (
 	stPrctl
 	stChdir
 	stClose
+	stSymlink // symlink, symlinkat: a link the resolver follows from now on
+	stUnlink  // unlink, unlinkat: a link made in the trace is gone
+	stChroot
 )
 
 var stateCalls = map[string]stateOp{
@@ -180,6 +189,7 @@ var stateCalls = map[string]stateOp{
 	"chmod": stChmod, "fchmod": stChmod, "fchmodat": stChmod, "fchmodat2": stChmod,
 	"memfd_create": stMemfd, "dup2": stDup, "dup3": stDup, "prctl": stPrctl,
 	"chdir": stChdir, "fchdir": stChdir, "close": stClose,
+	"symlink": stSymlink, "symlinkat": stSymlink, "unlink": stUnlink, "unlinkat": stUnlink, "chroot": stChroot,
 	"execve": stNone, "execveat": stNone,
 }
 
@@ -196,6 +206,12 @@ type Engine struct {
 	rootExe bool // the first event was the root's exec (the sample's start)
 
 	written writtenSet
+	// links are the symlinks the trace made; hostLinks caches the host's
+	// (see resolve.go), resolved the resolutions of absolute paths while
+	// the trace has made none.
+	links     linkTable
+	hostLinks map[string]string
+	resolved  map[resolvedKey]string
 	// quiet holds the keys (see quietKey) of pure calls that hit nothing
 	// and changed nothing; keyMasks, by callRules.idx, the arguments the
 	// keys of each call name hold.
@@ -312,7 +328,11 @@ func (e *Engine) Event(ev *trace.Event) error {
 	}
 	switch ev.Kind {
 	case trace.EventCall:
-		if cr := e.lookup(ev.Call.Name); cr != nil {
+		cr := e.lookup(ev.Call.Name)
+		if cr == nil && e.set.star != nil && (ev.Call.Compat || !e.set.starCompatOnly) {
+			cr = e.set.star
+		}
+		if cr != nil {
 			e.call(ev, cr)
 		}
 	case trace.EventSpawn:
@@ -432,6 +452,9 @@ func (e *Engine) spawn(parent, child int) {
 		if old.cwd == "" {
 			old.cwd = pp.cwd
 		}
+		if old.root == "" {
+			old.root = pp.root
+		}
 		if old.socketStdio == 0 {
 			old.stdioSocket, old.socketStdio = pp.stdioSocket, pp.socketStdio
 		}
@@ -440,7 +463,7 @@ func (e *Engine) spawn(parent, child int) {
 		}
 		return
 	}
-	c := &process{pid: child, ppid: parent, exe: pp.exe, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio}
+	c := &process{pid: child, ppid: parent, exe: pp.exe, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, root: pp.root, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio}
 	if len(pp.memfds) > 0 {
 		c.memfds = append([]int(nil), pp.memfds...)
 	}
@@ -477,6 +500,16 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	e.calls++
 	ctx.reset(e, ev, p, first)
 	ctx.sysMask, ctx.pathSpecs = cr.sysMask, cr.paths
+	if cr == e.set.star {
+		// One entry for the names no rule names: their "syscall is"
+		// matchers and path arguments are looked up per call.
+		for i, set := range e.set.sysSets {
+			if contains(set, c.Name) {
+				ctx.sysMask |= 1 << i
+			}
+		}
+		ctx.pathSpecs = pathArgs[c.Name]
+	}
 	if cr.atCall {
 		if raw := ctx.rawArgs(); strings.HasPrefix(raw, "AT_FDCWD</") {
 			if end := skipAngle(raw, len("AT_FDCWD<")); raw[end-1] == '>' {
@@ -488,10 +521,13 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	}
 	// A pure call name's call that agrees, in every argument the rules
 	// read, with a call that hit nothing and changed nothing does the same.
-	if cr.pure && !e.noQuiet {
+	// A call through the i386 entry point is never quiet: its text does
+	// not say so (the compat field).
+	quiet := cr.pure && !e.noQuiet && !c.Compat
+	if quiet {
 		if q := e.quiet[cr.idx]; q != nil {
 			if m := q.of(c.Errno); m != nil {
-				if _, ok := m[e.quietText(ctx, q.mask)]; ok {
+				if _, ok := m[e.quietKey(ctx, q.mask)]; ok {
 					return
 				}
 			}
@@ -507,7 +543,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			}
 		}
 	}
-	if cr.pure && !matched && !ctx.usedCwd && !ctx.changed && !e.noQuiet {
+	if quiet && !matched && !ctx.usedCwd && !ctx.changed {
 		q := e.quiet[cr.idx]
 		if q == nil {
 			q = &quietSet{}
@@ -527,7 +563,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			m = map[string]struct{}{}
 			q.sets = append(q.sets, errnoSet{c.Errno, m})
 		}
-		m[strings.Clone(e.quietText(ctx, q.mask))] = struct{}{}
+		m[strings.Clone(e.quietKey(ctx, q.mask))] = struct{}{}
 		q.n++
 	}
 }
@@ -557,6 +593,24 @@ func (q *quietSet) of(errno string) map[string]struct{} {
 		}
 	}
 	return nil
+}
+
+// quietKey is quietText, followed by the call's RetPath when it has one:
+// the object a call opened is not in its text (the same path may name
+// another file later, as /proc/self/fd/3 does), and the rules judge it.
+func (e *Engine) quietKey(ctx *evalCtx, mask uint64) string {
+	t := e.quietText(ctx, mask)
+	rp := ctx.call.RetPath
+	if rp == "" {
+		return t
+	}
+	if len(e.keyBuf) > 0 && len(t) == len(e.keyBuf) && unsafe.StringData(t) == unsafe.SliceData(e.keyBuf) {
+		e.keyBuf = append(e.keyBuf, 0)
+	} else {
+		e.keyBuf = append(append(e.keyBuf[:0], t...), 0)
+	}
+	e.keyBuf = append(e.keyBuf, rp...)
+	return unsafe.String(unsafe.SliceData(e.keyBuf), len(e.keyBuf))
 }
 
 // quietText returns the text of the call being judged that a quiet key
@@ -620,8 +674,24 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 			}
 		}
 	case stWritePath:
-		if ps := ctx.paths(); len(ps) > 0 {
+		ps := ctx.paths()
+		if len(ps) > 0 {
 			e.written.add(ps[len(ps)-1])
+		}
+		// A rename moves a link the trace made, or replaces one.
+		if len(ps) == 2 && len(e.links.m) > 0 && c.Errno == "" && strings.HasPrefix(c.Name, "rename") {
+			t, moved := e.links.get(ps[0])
+			_, replaced := e.links.get(ps[1])
+			if moved || replaced {
+				ctx.changed = true
+				if moved {
+					e.links.del(ps[0])
+					e.links.set(strings.Clone(ps[1]), t)
+				} else {
+					e.links.del(ps[1])
+				}
+				e.linksChanged()
+			}
 		}
 	case stChmod:
 		if m, ok := ctx.mode(); ok && m&0o111 != 0 {
@@ -665,6 +735,39 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 		if strings.HasPrefix(ctx.arg(0), "PR_SET_NAME") {
 			if s, _, ok := trace.Unquote(ctx.arg(1)); ok && c.Errno == "" {
 				p.comm = strings.Clone(s)
+			}
+		}
+	case stSymlink:
+		// symlink(target, linkpath), symlinkat(target, dirfd, linkpath).
+		if c.Errno != "" || !c.RetKnown {
+			return
+		}
+		target, _, ok := trace.Unquote(ctx.arg(0))
+		if ps := ctx.paths(); ok && target != "" && len(ps) > 0 && strings.HasPrefix(ps[0], "/") {
+			ctx.changed = true
+			e.links.set(strings.Clone(ps[0]), strings.Clone(target))
+			e.linksChanged()
+		}
+	case stUnlink:
+		if c.Errno != "" || len(e.links.m) == 0 {
+			return
+		}
+		if ps := ctx.paths(); len(ps) > 0 {
+			if _, ok := e.links.get(ps[0]); ok {
+				ctx.changed = true
+				e.links.del(ps[0])
+				e.linksChanged()
+			}
+		}
+	case stChroot:
+		if c.Errno != "" {
+			return
+		}
+		if ps := ctx.paths(); len(ps) > 0 && strings.HasPrefix(ps[0], "/") {
+			ctx.changed = true
+			p.root = strings.Clone(ps[0])
+			if p.root == "/" {
+				p.root = ""
 			}
 		}
 	case stChdir:
@@ -798,11 +901,10 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 	if e.opts.OnHit != nil {
 		p := e.process(ctx.proc)
 		e.opts.OnHit(Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
-			Evidence: Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)},
-			Outcome:  outcome, Object: object})
+			Evidence: ctx.evidence(), Outcome: outcome, Object: object})
 	}
 	if st.keepEvidence(len(f.Evidence), outcome) {
-		f.Evidence = append(f.Evidence, Evidence{PID: ctx.ev.PID, Time: evTime(ctx.ev), Syscall: callText(ctx.call)})
+		f.Evidence = append(f.Evidence, ctx.evidence())
 	}
 }
 
@@ -1038,4 +1140,25 @@ func (s *Set) CheckExamples() (fails []ExampleFailure, n int) {
 		}
 	}
 	return fails, n
+}
+
+// evidence describes the call being judged, with the object its path
+// resolved to and, when different, the path as spelled.
+func (c *evalCtx) evidence() Evidence {
+	ev := Evidence{PID: c.ev.PID, Time: evTime(c.ev), Syscall: callText(c.call)}
+	if ps := c.paths(); len(ps) > 0 {
+		ev.Path = clip(ps[0])
+		if g := c.pathGiven[0]; g != ps[0] {
+			ev.AsGiven = clip(g)
+		}
+	}
+	return ev
+}
+
+// clip copies s, cut to MaxEvidenceBytes.
+func clip(s string) string {
+	if len(s) > MaxEvidenceBytes {
+		s = s[:MaxEvidenceBytes] + "..."
+	}
+	return strings.Clone(s)
 }

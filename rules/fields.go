@@ -57,8 +57,13 @@ var fields = []*fieldDef{
 	{name: "arg3", kind: kindString, doc: "fourth argument as printed", str: argField(3)},
 	{name: "str", kind: kindString, doc: "every quoted string argument, unquoted", str: (*evalCtx).strArgs},
 	{name: "flags", kind: kindFlags, doc: "upper-case names in the arguments (O_WRONLY, CLONE_UNTRACED, PR_SET_NAME, AT_EMPTY_PATH...)", str: (*evalCtx).flagSet},
-	{name: "path", kind: kindString, doc: "the call's (first) path, absolute when the trace tells the folder (-yy)", str: func(c *evalCtx) []string { return first(c.paths()) }},
-	{name: "paths", kind: kindString, doc: "every path of the call (both names of rename, link...)", str: (*evalCtx).paths},
+	{name: "path", kind: kindString, doc: "the object the call's (first) path resolved to: what the kernel opened (-yy), else the argument resolved against the process's root and folder, /proc/self, .. and symlinks", str: func(c *evalCtx) []string { return first(c.paths()) }},
+	{name: "paths", kind: kindString, doc: "every path of the call (both names of rename, link...), resolved as path", str: (*evalCtx).paths},
+	{name: "path.given", kind: kindString, doc: "the call's (first) path as spelled, made absolute against its folder", str: func(c *evalCtx) []string {
+		c.paths()
+		return first(c.pathGiven)
+	}},
+	{name: "compat", kind: kindBool, doc: "the call came through the 32-bit (i386, int $0x80) entry point; syscall is then the i386 name", bool: func(c *evalCtx) bool { return c.call.Compat }},
 	{name: "name", kind: kindString, doc: "last element of path", str: func(c *evalCtx) []string {
 		p := c.paths()
 		if len(p) == 0 {
@@ -109,6 +114,7 @@ var fields = []*fieldDef{
 var pureFields = map[string]bool{
 	"syscall": true, "errno": true, "args": true, "arg0": true, "arg1": true, "arg2": true, "arg3": true,
 	"str": true, "flags": true, "path": true, "paths": true, "name": true, "fd": true, "fd.path": true,
+	"path.given": true, "compat": true, // compat: calls through the i386 entry point are never quiet
 	"fd2": true, "mode": true, "sock.family": true, "sock.ip": true, "sock.port": true, "sock.addr": true,
 	"sock.path": true, "exec.argv0": true, "exec.argv": true, "exec.args": true,
 }
@@ -194,6 +200,7 @@ type evalCtx struct {
 
 	pathsDone bool
 	pathList  []string
+	pathGiven []string // pathList's paths as spelled
 	sockDone  bool
 	sockPtr   *sockaddr
 	pkgDone   bool
@@ -211,7 +218,7 @@ func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.macroKnown, c.macroVal = 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
-	c.pathsDone, c.pathList = false, c.pathList[:0]
+	c.pathsDone, c.pathList, c.pathGiven = false, c.pathList[:0], c.pathGiven[:0]
 	c.sockDone, c.sockPtr = false, nil
 	c.pkgDone, c.unowned, c.modified = false, false, false
 }
@@ -569,16 +576,19 @@ func init() {
 	pathArgs["umount2"] = []pathSpec{{0, -1}}
 }
 
-// paths returns the call's path arguments, unquoted and made absolute
-// against their folder's -yy decoration or the process's working folder
-// when that is known. An empty path (AT_EMPTY_PATH) is the descriptor's own
-// path.
+// paths returns the call's path arguments, each the object the kernel
+// resolved it to: for the object of a call that returned a descriptor,
+// the path the tracer read from it (trace.Call.RetPath), else the argument
+// resolved by the engine (see resolve.go). pathGiven gets each as spelled,
+// made absolute against its folder's -yy decoration or the process's
+// working folder when that is known. An empty path (AT_EMPTY_PATH) is the
+// descriptor's own path.
 func (c *evalCtx) paths() []string {
 	if c.pathsDone {
 		return c.pathList
 	}
 	c.pathsDone = true
-	for _, ps := range c.pathSpecs {
+	for i, ps := range c.pathSpecs {
 		s, _, ok := trace.Unquote(c.arg(ps.path))
 		if !ok {
 			continue
@@ -590,12 +600,60 @@ func (c *evalCtx) paths() []string {
 		if s == "" {
 			if dir != "" {
 				c.pathList = append(c.pathList, dir)
+				c.pathGiven = append(c.pathGiven, dir)
 			}
 			continue
 		}
-		c.pathList = append(c.pathList, c.resolve(s, dir))
+		given := c.resolve(s, dir)
+		real := given
+		if rp := c.call.RetPath; i == 0 && strings.HasPrefix(rp, "/") && opensObject(c.call.Name) {
+			real = rp
+		} else if r, ok := c.e.resolvePath(c.proc, s, dir, resolveOpts{follow: c.follows(i)}, &c.usedCwd); ok {
+			real = r
+		}
+		c.pathList = append(c.pathList, real)
+		c.pathGiven = append(c.pathGiven, given)
 	}
 	return c.pathList
+}
+
+// opensObject reports whether a descriptor the call returns is its path's
+// object, so that the tracer's RetPath names it.
+func opensObject(name string) bool {
+	switch name {
+	case "open", "openat", "openat2", "creat", "open_by_handle_at":
+		return true
+	}
+	return false
+}
+
+// follows reports whether path argument i of the call follows a symlink
+// in its last component, as the kernel does for the call and its flags.
+func (c *evalCtx) follows(i int) bool {
+	flagArg := func(k int, flag string) bool { return strings.Contains(c.arg(k), flag) }
+	switch c.call.Name {
+	case "lstat", "lstat64", "readlink", "readlinkat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+		"symlink", "symlinkat", "mkdir", "mkdirat", "mknod", "mknodat", "lchown", "lchown32", "lsetxattr", "lgetxattr",
+		"link":
+		return false
+	case "linkat":
+		return i == 0 && flagArg(4, "AT_SYMLINK_FOLLOW")
+	case "open":
+		fl := c.arg(1)
+		return !strings.Contains(fl, "O_NOFOLLOW") && !(strings.Contains(fl, "O_CREAT") && strings.Contains(fl, "O_EXCL"))
+	case "openat", "openat2":
+		fl := c.arg(2)
+		return !strings.Contains(fl, "O_NOFOLLOW") && !(strings.Contains(fl, "O_CREAT") && strings.Contains(fl, "O_EXCL"))
+	case "newfstatat", "fstatat64", "utimensat", "fchmodat2":
+		return !flagArg(3, "AT_SYMLINK_NOFOLLOW")
+	case "statx":
+		return !flagArg(2, "AT_SYMLINK_NOFOLLOW")
+	case "fchownat", "execveat":
+		return !flagArg(4, "AT_SYMLINK_NOFOLLOW")
+	case "name_to_handle_at":
+		return flagArg(4, "AT_SYMLINK_FOLLOW")
+	}
+	return true
 }
 
 // resolve makes p absolute against dir (a folder's decoration) or the
@@ -627,9 +685,9 @@ func (c *evalCtx) pathRunning() bool {
 	if len(ps) == 0 {
 		return false
 	}
-	p := ps[0]
+	p, g := ps[0], c.pathGiven[0]
 	for q, n := c.proc, 0; q != nil && n < maxChain; q, n = c.e.parent(q), n+1 {
-		if q.exe == p {
+		if q.exe == p || q.exe == g {
 			return true
 		}
 	}

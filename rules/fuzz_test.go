@@ -59,6 +59,11 @@ func FuzzEngine(f *testing.F) {
 	f.Add("1 1.0 connect(3, {sa_family=AF_INET6, sin6_port=htons(99999), inet_pton(AF_INET6, \"::ffff:1.2.3.4\", &sin6_addr)}, 28) = 0\n1 +++ exited with 0 +++\n")
 	f.Add("1 1.0 sendmsg(3, {msg_name={sa_family=AF_UNIX, sun_path=@\"x\"}, msg_namelen=5}, 0) = 1\n")
 	f.Add(strings.Repeat("1 1.0 newfstatat(3</etc/passwd>, \"\", {st_size=1}, AT_EMPTY_PATH) = 0\n1 1.1 newfstatat(AT_FDCWD</root>, \".ssh/id_rsa\", {st_size=2}, 0) = 0\n", 3))
+	// Path resolution: links made, moved and removed between identical
+	// calls, chroot, /proc magic, .. and a link loop.
+	f.Add("1 openat(AT_FDCWD</h>, \"/h/n\", O_RDONLY) = -1 ENOENT (x)\n1 symlink(\"/etc/shadow\", \"/h/n\") = 0\n1 openat(AT_FDCWD</h>, \"/h/n\", O_RDONLY) = -1 EACCES (x)\n1 rename(\"/h/n\", \"/h/m\") = 0\n1 openat(AT_FDCWD</h>, \"/h/n\", O_RDONLY) = -1 ENOENT (x)\n1 unlink(\"/h/m\") = 0\n")
+	f.Add("1 chdir(\"/etc\") = 0\n1 open(\"shadow\", O_RDONLY) = -1 EACCES (x)\n1 clone(child_stack=NULL, flags=SIGCHLD) = 2\n2 chroot(\"/srv\") = 0\n2 open(\"/proc/self/root/../etc/shadow\", O_RDONLY) = -1 EACCES (x)\n1 open(\"/proc/self/root/../etc/shadow\", O_RDONLY) = -1 EACCES (x)\n")
+	f.Add("1 symlink(\"b\", \"/t/a\") = 0\n1 symlink(\"a\", \"/t/b\") = 0\n1 creat(\"/t/a\", 0644) = -1 ELOOP (x)\n1 [   5] open(\"/etc/shadow\", O_RDONLY) = -1 ENOSYS (x)\n1 [   2] open(\"/etc/shadow\", O_RDONLY) = -1 EACCES (x)\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		e := set.NewEngine(rules.Options{})
 		trace.ParseEvents(strings.NewReader(text), e.Event)
@@ -74,8 +79,8 @@ func FuzzEngine(f *testing.F) {
 				t.Fatalf("finding out of bounds: %+v", fd)
 			}
 			for _, ev := range fd.Evidence {
-				if len(ev.Syscall) > 2*rules.MaxEvidenceBytes+64 {
-					t.Fatalf("evidence line of %d bytes", len(ev.Syscall))
+				if len(ev.Syscall) > 2*rules.MaxEvidenceBytes+64 || len(ev.Path) > rules.MaxEvidenceBytes+3 || len(ev.AsGiven) > rules.MaxEvidenceBytes+3 {
+					t.Fatalf("evidence line of %d bytes, path %d, as given %d", len(ev.Syscall), len(ev.Path), len(ev.AsGiven))
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,6 +100,12 @@ type Set struct {
 	memos    int                   // costly matchers numbered for the engine's memo
 	active   []*Rule               // enabled rules, in file order
 	calls    map[string]*callRules // call name -> what to do with it
+	// star holds the rules of syscalls "*" (every call) for the names no
+	// other rule looks at; the star rules are in every calls entry too.
+	// When each of them asks compat: true, starCompatOnly is set and the
+	// engine hands star only the calls made through the i386 entry point.
+	star           *callRules
+	starCompatOnly bool
 	// macroConds are the compiled macros, shared by the rules using them.
 	macroConds map[string]*macroCond
 	sysSets    [][]string        // the call-name sets of "syscall is" matchers, by sysIdx
@@ -393,7 +400,7 @@ func (s *Set) loadRule(file string, rn *yaml.Node) error {
 		case "syscalls":
 			r.Syscalls, err = stringList(file, v)
 			for j, c := range r.Syscalls {
-				if err == nil && !callRE.MatchString(c) {
+				if err == nil && c != "*" && !callRE.MatchString(c) {
 					err = errAt(file, item(v, j), "rule %s: %q is not a system call name", r.ID, c)
 				}
 			}
@@ -571,6 +578,7 @@ func (s *Set) Compile() error {
 	for name, op := range stateCalls {
 		s.calls[name] = &callRules{state: op}
 	}
+	var star []*Rule
 	for _, r := range s.rules {
 		if !r.Enabled {
 			continue
@@ -595,6 +603,10 @@ func (s *Set) Compile() error {
 		r.idx = len(s.active)
 		s.active = append(s.active, r)
 		for _, name := range r.Syscalls {
+			if name == "*" {
+				star = append(star, r)
+				continue
+			}
 			cr := s.calls[name]
 			if cr == nil {
 				cr = &callRules{}
@@ -602,6 +614,23 @@ func (s *Set) Compile() error {
 			}
 			cr.rules = append(cr.rules, r)
 		}
+	}
+	s.star, s.starCompatOnly = nil, false
+	if len(star) > 0 {
+		s.starCompatOnly = true
+		for _, r := range star {
+			s.starCompatOnly = s.starCompatOnly && compatGated(r.cond)
+		}
+		for _, cr := range s.calls {
+			for _, r := range star {
+				if !slices.Contains(cr.rules, r) {
+					cr.rules = append(cr.rules, r)
+				}
+			}
+		}
+		// Not pure: one entry for many names, whose texts the quiet keys
+		// would mix.
+		s.star = &callRules{rules: star, idx: len(s.calls)}
 	}
 	idx := 0
 	for name, cr := range s.calls {
@@ -995,4 +1024,22 @@ func (s *Set) List(name string) []string {
 		return l.items
 	}
 	return nil
+}
+
+// compatGated reports whether c can hold only for a call made through the
+// i386 entry point: it is compat: true, or all of a list with it.
+func compatGated(c cond) bool {
+	switch x := c.(type) {
+	case *fieldCond:
+		return fields[x.field].name == "compat" && x.boolV != nil && *x.boolV
+	case allCond:
+		for _, y := range x {
+			if compatGated(y) {
+				return true
+			}
+		}
+	case *macroCond:
+		return compatGated(x.c)
+	}
+	return false
 }

@@ -189,9 +189,14 @@ const TraceOptions = "-ttt -yy -v -s 256"
 // their cost swap them.
 var traceOptions = strings.Fields(TraceOptions)
 
-// straceFlags returns the flags always passed to strace.
+// straceFlags returns the flags always passed to strace. -n prints each
+// call's number beside its name: a call a 64-bit program makes through the
+// i386 entry point (int $0x80) has its i386 name and number ("[   5]
+// open"), which is how the parser tells it (trace.Call.Compat); strace's
+// own note of the switch ("runs in 32 bit mode") goes to its stderr, and
+// not under -q.
 func straceFlags() []string {
-	return append(append([]string{"-f", "-q"}, traceOptions...), "-o", "/proc/self/fd/3")
+	return append(append([]string{"-f", "-q", "-n"}, traceOptions...), "-o", "/proc/self/fd/3")
 }
 
 // Run executes argv under strace -f, inside the sandbox described in this

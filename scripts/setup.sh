@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian machine for detector: strace (the tracer), unzip
-# (for the ADFA-LD benchmark) and the Go modules pinned in go.mod. Safe to
+# (for the ADFA-LD benchmark), gcc, libc6-dev and liburing-dev (a test's
+# static helper) and the Go modules pinned in go.mod. Safe to
 # run again; it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,11 @@ cd "$(dirname "$0")/.."
 missing=""
 command -v strace >/dev/null 2>&1 || missing="$missing strace"
 command -v unzip >/dev/null 2>&1 || missing="$missing unzip" # for bench/adfa.sh
+# The static helper of the resolved-object tests (testdata/resolved/evade.c):
+# a C compiler, the static C library and liburing.
+command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ "$(uname -m)" != x86_64 ] || missing="$missing libc6-dev"
+[ -e /usr/include/liburing.h ] || missing="$missing liburing-dev"
 if [ -n "$missing" ]; then
   echo "setup: installing$missing" >&2
   sudo=""

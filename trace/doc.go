@@ -15,7 +15,13 @@
 // (Name is an interned string and may be kept as is). Arguments and
 // timestamps are decoded only when asked for (Call.Arg, Call.ExecArgv,
 // Event.Time), so a consumer that counts names pays for nothing else. An
-// unfinished/resumed pair of strace lines is one call. Lines that are not
+// unfinished/resumed pair of strace lines is one call. A call keeps the
+// object its returned descriptor names (-yy: "= 3</etc/shadow>" gives
+// RetPath "/etc/shadow"), and is marked Compat when it came through the
+// i386 entry point of a 64-bit program (int $0x80): strace then prints the
+// i386 call's name, and with -n its i386 number ("[   5] open", where
+// x86_64's 5 is fstat), or without -n a "[ Process PID=N runs in 32 bit
+// mode. ]" line before it. Lines that are not
 // strace's, such as the traced program's own output interleaved on the same
 // stream, are skipped and counted in Stats.Skipped; the parser never panics
 // on hostile input, holds memory bounded whatever the input, and reports

@@ -47,6 +47,9 @@ func FuzzParseStrace(f *testing.F) {
 		"getitimer(ITIMER_REAL, {it_value={tv_sec=0, tv_usec=0}}) = 0 (INJECTED: args, retval)\n",
 		"30620<sh> clone(child_stack=NULL, flags=SIGCHLD) = 30621<sh>\n[pid 23591<sh>] getpid() = 23591<sh>\n",
 		"3390  08:48:30.455554 [  12] [00007f70385a2c47] brk(NULL) = 0x557f7851a000\n",
+		"894   [   5] open(\"/etc/shadow\", O_RDONLY) = -1 ENOSYS (Function not implemented)\n894   [   6] close(3</etc/ld.so.cache>) = 0\n",
+		"[ Process PID=894 runs in 32 bit mode. ]\nopen(\"/etc/shadow\", O_RDONLY) = 3</etc/shadow>\n[ Process PID=894 runs in 64 bit mode. ]\n",
+		"openat(AT_FDCWD</tmp>, \"a\\76b\", O_RDONLY) = 7</tmp/a\\x3eb<char 1:3>>\nopenat(AT_FDCWD</>, \"x\", O_RDONLY) = 4</memfd:x\\>(deleted)\n",
 	} {
 		f.Add([]byte(line))
 	}
@@ -56,6 +59,9 @@ func FuzzParseStrace(f *testing.F) {
 			calls++
 			if c.Name == "" {
 				t.Fatal("call without a name")
+			}
+			if len(c.RetPath) > maxRetPath || len(c.RetPath) > len(data) {
+				t.Fatalf("RetPath of %d bytes from %d bytes of input", len(c.RetPath), len(data))
 			}
 			args := c.Args()
 			for i := 0; ; i++ {

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
+	"unsafe"
+
+	"github.com/elastic/go-libaudit/v2/auparse"
 )
 
 // MaxLineBytes is the longest line ParseStrace reads whole (4 MiB). Of a
@@ -99,9 +103,10 @@ func ParseStrace(r io.Reader, fn func(*Call) error) (Stats, error) {
 }
 
 type pendingCall struct {
-	name string
-	args []byte
-	seq  uint64
+	name   string
+	args   []byte
+	seq    uint64
+	compat bool
 }
 
 type straceParser struct {
@@ -122,9 +127,17 @@ type straceParser struct {
 	seq          uint64
 	join         []byte
 	dangling     danglingCall
-	long         []byte // a line longer than the reader's buffer; capacity MaxLineBytes
-	tail         []byte // the last bytes read of a line longer than MaxLineBytes
+	long         []byte       // a line longer than the reader's buffer; capacity MaxLineBytes
+	tail         []byte       // the last bytes read of a line longer than MaxLineBytes
+	sysno        int          // the current line's -n system-call number, -1 without one
+	mode32       map[int]bool // pids strace said run in 32 bit mode; at most maxMode32
+	last32       bool         // the last mode line said 32 bit (for lines without a pid)
+	retPath      []byte       // RetPath of the current call when it had to be unescaped
 }
+
+// maxMode32 bounds the pids remembered in 32-bit mode; the mode of
+// further pids is not remembered.
+const maxMode32 = 4096
 
 func newStraceParser(fn func(*Call) error, defPID int) *straceParser {
 	return &straceParser{
@@ -245,7 +258,7 @@ func (p *straceParser) flush() error {
 }
 
 func (p *straceParser) deliverPending(pid int, pc *pendingCall) error {
-	p.call = Call{PID: pid, Name: pc.name, args: pc.args}
+	p.call = Call{PID: pid, Name: pc.name, args: pc.args, Compat: pc.compat}
 	err := p.deliver()
 	p.recycle(pc)
 	return err
@@ -273,7 +286,7 @@ func (p *straceParser) deliver() error {
 
 // handle parses one line, newline included.
 func (p *straceParser) handle(line []byte) error {
-	p.ts = nil
+	p.ts, p.sysno = nil, -1
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 	}
@@ -320,6 +333,8 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 		}
 	case '<':
 		return p.resumed(pid, rest)
+	case '[':
+		return p.personality(rest), nil
 	default:
 		return p.callLine(pid, rest)
 	}
@@ -340,6 +355,7 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 type danglingCall struct {
 	active bool
 	pid    int
+	sysno  int    // the start line's -n number, -1 without one
 	name   []byte // not interned until the call is complete
 	args   []byte
 }
@@ -354,6 +370,7 @@ func (p *straceParser) startDangling(line []byte) {
 	p.dangling = danglingCall{
 		active: true,
 		pid:    pid,
+		sysno:  p.sysno,
 		name:   append(p.dangling.name[:0], rest[:n]...),
 		args:   append(p.dangling.args[:0], rest[n+1:]...),
 	}
@@ -362,6 +379,7 @@ func (p *straceParser) startDangling(line []byte) {
 // continueDangling completes the dangling call with line if it can.
 func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	d := &p.dangling
+	p.sysno = d.sysno
 	if bytes.HasSuffix(line, []byte(unfinished)) {
 		d.active = false
 		p.st.Skipped-- // the start line was strace's after all
@@ -369,7 +387,7 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 		if !ok {
 			return true, p.tooManyNames(d.name)
 		}
-		return true, p.startPending(d.pid, name, d.args, []byte("\n"), line[:len(line)-len(unfinished)])
+		return true, p.startPending(d.pid, name, p.compat(d.pid, name), d.args, []byte("\n"), line[:len(line)-len(unfinished)])
 	}
 	var ret Call
 	args, ok := splitReturn(line, &ret, p)
@@ -385,6 +403,7 @@ func (p *straceParser) continueDangling(line []byte) (bool, error) {
 	p.call = ret
 	p.call.PID = d.pid
 	p.call.Name = name
+	p.call.Compat = p.compat(d.pid, name)
 	p.join = append(append(append(p.join[:0], d.args...), '\n'), args...)
 	p.call.args = p.join
 	return true, p.deliver()
@@ -440,6 +459,9 @@ func (p *straceParser) prefix(line []byte) (pid int, rest []byte, ok bool) {
 			}
 			if j == i+1 || j+1 >= len(line) || line[j] != ']' || line[j+1] != ' ' {
 				break
+			}
+			if n, ok := sysnoField(line[i+1 : j]); ok {
+				p.sysno = n
 			}
 			i = j + 1
 			continue
@@ -601,7 +623,7 @@ func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 		if !ok {
 			return true, p.tooManyNames(name)
 		}
-		return true, p.startPending(pid, s, body[:len(body)-len(unfinished)])
+		return true, p.startPending(pid, s, p.compat(pid, s), body[:len(body)-len(unfinished)])
 	}
 	p.call = Call{}
 	args, ok := splitReturn(body, &p.call, p)
@@ -614,6 +636,7 @@ func (p *straceParser) callLine(pid int, rest []byte) (bool, error) {
 	}
 	p.call.PID = pid
 	p.call.Name = s
+	p.call.Compat = p.compat(pid, s)
 	p.call.args = args
 	return true, p.deliver()
 }
@@ -630,7 +653,7 @@ const (
 // startPending records the unfinished call name of pid, with the
 // concatenation of parts as its argument text so far. A call pid already
 // had waiting is delivered first, as never finished.
-func (p *straceParser) startPending(pid int, name string, parts ...[]byte) error {
+func (p *straceParser) startPending(pid int, name string, compat bool, parts ...[]byte) error {
 	if old := p.pending[pid]; old != nil {
 		delete(p.pending, pid)
 		p.pendingBytes -= cap(old.args)
@@ -650,7 +673,7 @@ func (p *straceParser) startPending(pid int, name string, parts ...[]byte) error
 	} else {
 		pc = &pendingCall{}
 	}
-	pc.name = name
+	pc.name, pc.compat = name, compat
 	pc.args = pc.args[:0]
 	size := 0
 	for _, b := range parts {
@@ -713,6 +736,7 @@ func (p *straceParser) resumed(pid int, rest []byte) (bool, error) {
 	p.call = ret
 	p.call.PID = pid
 	p.call.Name = s
+	p.call.Compat = p.compat(pid, s) || pc != nil && pc.compat
 	if pc != nil {
 		p.join = append(append(p.join[:0], pc.args...), args...)
 		p.call.args = p.join
@@ -851,10 +875,12 @@ func parseReturn(t []byte, c *Call, p *straceParser) bool {
 	// A decoration glued to the number: 3</etc/passwd>, or 4</memfd:x>(deleted)
 	// for a file that no longer has a name, or 1234<comm> under -Y.
 	if i < len(t) && t[i] == '<' {
-		i = skipDecoration(t, i+1)
+		start := i + 1
+		i = skipDecoration(t, start)
 		if t[i-1] != '>' {
 			return false
 		}
+		c.RetPath = retPath(t[start:i-1], p)
 		if bytes.HasPrefix(t[i:], deletedNote) {
 			i += len(deletedNote)
 		}
@@ -946,3 +972,176 @@ func (p *straceParser) pendingByName(name []byte, pid int) (int, *pendingCall) {
 	}
 	return at, found
 }
+
+// retPath returns the object a -yy decoration of a call's return names
+// (the text between its outer angle brackets): a path, with strace's
+// escapes decoded and the nested device decoration of -yy
+// ("/dev/null<char 1:3>") left out, or a socket's, pipe's or anonymous
+// file's text ("TCP:[...]", "pipe:[5]", "anon_inode:[eventfd]"). A -Y
+// process name ("1234<sh>") is none of these: "". The string shares the
+// parser's buffer, like Args, unless it had escapes to decode.
+func retPath(d []byte, p *straceParser) string {
+	if len(d) == 0 || len(d) > maxRetPath {
+		return ""
+	}
+	if d[0] == '/' {
+		if k := bytes.IndexByte(d, '<'); k > 0 && d[len(d)-1] == '>' {
+			d = d[:k]
+		}
+	} else if bytes.IndexByte(d, ':') < 0 {
+		return ""
+	}
+	if bytes.IndexByte(d, '\\') < 0 {
+		return unsafe.String(unsafe.SliceData(d), len(d))
+	}
+	if p == nil {
+		return string(unescapePath(nil, d))
+	}
+	p.retPath = unescapePath(p.retPath[:0], d)
+	if len(p.retPath) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(p.retPath), len(p.retPath))
+}
+
+// maxRetPath bounds a decoration read as a call's RetPath: the kernel's
+// PATH_MAX, each byte escaped as \xNN.
+const maxRetPath = 4 * 4096
+
+// unescapePath appends d with strace's \xNN, octal and C escapes decoded.
+func unescapePath(dst, d []byte) []byte {
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if c != '\\' || i+1 >= len(d) {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		switch e := d[i]; e {
+		case 'x':
+			if i+2 < len(d) {
+				hi, ok1 := hexVal(d[i+1])
+				lo, ok2 := hexVal(d[i+2])
+				if ok1 && ok2 {
+					dst = append(dst, hi<<4|lo)
+					i += 2
+					continue
+				}
+			}
+			dst = append(dst, '\\', e)
+		case 't':
+			dst = append(dst, '\t')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'v':
+			dst = append(dst, '\v')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'r':
+			dst = append(dst, '\r')
+		default:
+			if e >= '0' && e <= '7' {
+				v := int(e - '0')
+				for k := 0; k < 2 && i+1 < len(d) && d[i+1] >= '0' && d[i+1] <= '7'; k++ {
+					i++
+					v = v*8 + int(d[i]-'0')
+				}
+				dst = append(dst, byte(v))
+				continue
+			}
+			dst = append(dst, e)
+		}
+	}
+	return dst
+}
+
+// sysnoField reads the system-call number of strace -n ("  59" between
+// the brackets); -i's instruction pointer has 16 hex digits and is not one.
+func sysnoField(b []byte) (int, bool) {
+	n, digits := 0, 0
+	for _, c := range b {
+		switch {
+		case c == ' ' && digits == 0:
+		case c >= '0' && c <= '9' && digits < 6:
+			n = n*10 + int(c-'0')
+			digits++
+		default:
+			return 0, false
+		}
+	}
+	return n, digits > 0
+}
+
+// personality reads strace's "[ Process PID=N runs in 32 bit mode. ]" (and
+// 64 bit), printed before the first call a process makes through another
+// entry point, and reports whether line was one. The calls of a process in
+// 32-bit mode are Compat until it runs in 64-bit mode again.
+func (p *straceParser) personality(line []byte) bool {
+	const head = "[ Process PID="
+	if !bytes.HasPrefix(line, []byte(head)) || !bytes.HasSuffix(line, []byte(" mode. ]")) {
+		return false
+	}
+	pid, j := parseDec(line, len(head))
+	if j == len(head) {
+		return false
+	}
+	switch rest := line[j:]; {
+	case bytes.HasPrefix(rest, []byte(" runs in 32 bit mode")):
+		if p.mode32 == nil {
+			p.mode32 = make(map[int]bool)
+		}
+		if len(p.mode32) < maxMode32 {
+			p.mode32[pid] = true
+		}
+		p.last32 = true
+	case bytes.HasPrefix(rest, []byte(" runs in ")):
+		delete(p.mode32, pid)
+		p.last32 = false
+	default:
+		return false
+	}
+	return true
+}
+
+// compat reports whether the call name of pid on the current line came
+// through the i386 entry point: its -n number names another call on
+// x86_64 and this one on i386, or, without -n, strace said pid runs in 32
+// bit mode (for a line without a pid, as without -f: the last such line
+// said 32 bit mode).
+func (p *straceParser) compat(pid int, name string) bool {
+	if n := p.sysno; n >= 0 {
+		t := abiNames()
+		if n < len(t.x64) && t.x64[n] == name {
+			return false
+		}
+		return n < len(t.i386) && t.i386[n] == name
+	}
+	if pid == 0 {
+		return p.last32
+	}
+	return len(p.mode32) > 0 && p.mode32[pid]
+}
+
+type abiTables struct{ x64, i386 []string }
+
+// abiNames holds the x86_64 and i386 call names by number, built from the
+// audit tables the first time a trace has -n numbers.
+var abiNames = sync.OnceValue(func() abiTables {
+	table := func(arch string) []string {
+		m := auparse.AuditSyscalls[arch]
+		n := 0
+		for k := range m {
+			if k >= 0 && k < 4096 {
+				n = max(n, k+1)
+			}
+		}
+		t := make([]string, n)
+		for k, v := range m {
+			if k >= 0 && k < n {
+				t[k] = v
+			}
+		}
+		return t
+	}
+	return abiTables{x64: table("x86_64"), i386: table("i386")}
+})

@@ -606,3 +606,87 @@ func TestStracePendingText(t *testing.T) {
 		t.Errorf("%d calls, %d bytes still waiting", len(p.pending), p.pendingBytes)
 	}
 }
+
+func TestRetPath(t *testing.T) {
+	log := `openat(AT_FDCWD</tmp>, "/etc/shadow", O_RDONLY) = 3</etc/shadow>
+openat(AT_FDCWD</tmp>, "/etc/shadow", O_RDONLY) = -1 EACCES (Permission denied)
+openat(AT_FDCWD</tmp>, "/dev/null", O_RDWR) = 4</dev/null<char 1:3>>
+socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 5<TCP:[1234]>
+accept(7<TCPv6:[[::1]:37117]>, NULL, NULL) = 9<TCPv6:[[::1]:37117->[::1]:37046]>
+memfd_create("x", 0) = 6</memfd:x>(deleted)
+openat(AT_FDCWD</tmp>, "a\76b", O_RDONLY) = 7</tmp/a\x3eb>
+clone(child_stack=NULL, flags=SIGCHLD) = 30621<sh>
+read(3</etc/passwd>, "x", 1) = 1
+pipe2([3<pipe:[5]>, 4<pipe:[5]>], 0) = 0
+1 openat(AT_FDCWD</>, "/etc/hosts", O_RDONLY <unfinished ...>
+1 <... openat resumed>) = 8</etc/hosts>
+`
+	var got []string
+	if _, err := ParseStrace(strings.NewReader(log), func(c *Call) error {
+		got = append(got, c.Name+"="+c.RetPath)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"openat=/etc/shadow", "openat=", "openat=/dev/null", "socket=TCP:[1234]",
+		"accept=TCPv6:[[::1]:37117->[::1]:37046]", "memfd_create=/memfd:x", "openat=/tmp/a>b", "clone=", "read=", "pipe2=", "openat=/etc/hosts"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("RetPath:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestCompat covers both ways strace tells a call made through the i386
+// entry point (int $0x80) of a 64-bit program: with -n, the number of the
+// i386 call beside its i386 name (open is 5 there, fstat on x86_64), as
+// the sandbox records it; without, the "[ Process PID=N runs in 32 bit
+// mode. ]" lines strace writes to its stderr. Both captured from a static
+// program that calls open and close with int $0x80 (strace 6.1).
+func TestCompat(t *testing.T) {
+	for _, tc := range []struct{ name, log string }{
+		{"-n", `894   [ 257] openat(AT_FDCWD</tmp>, "/etc/ld.so.cache", O_RDONLY) = 3</etc/ld.so.cache>
+894   [   5] open("/etc/shadow", O_RDONLY) = -1 ENOSYS (Function not implemented)
+894   [   6] close(3</etc/ld.so.cache>)      = -1 ENOSYS (Function not implemented)
+894   [   5] fstat(3</etc/ld.so.cache>, {st_mode=S_IFREG|0644, st_size=1, ...}) = 0
+895   [   5] open("/etc/passwd", O_RDONLY <unfinished ...>
+894   [   3] close(3</etc/ld.so.cache>)      = 0
+895   [   5] <... open resumed>) = 4</etc/passwd>
+894   [ 231] exit_group(0)              = ?
+894   [ 231] +++ exited with 0 +++
+`},
+		{"personality", `[ Process PID=894 runs in 32 bit mode. ]
+open("/etc/shadow", O_RDONLY)           = -1 ENOSYS (Function not implemented)
+close(3</etc/ld.so.cache>)                   = -1 ENOSYS (Function not implemented)
+[ Process PID=894 runs in 64 bit mode. ]
+fstat(3</etc/ld.so.cache>, {st_mode=S_IFREG|0644, st_size=1, ...}) = 0
+[ Process PID=895 runs in 32 bit mode. ]
+open("/etc/passwd", O_RDONLY) = 4</etc/passwd>
+[ Process PID=895 runs in 64 bit mode. ]
+close(3</etc/ld.so.cache>) = 0
+exit_group(0)                           = ?
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			st, err := ParseEvents(strings.NewReader(tc.log), func(e *Event) error {
+				if e.Kind != EventCall {
+					return nil
+				}
+				c := e.Call
+				if c.Compat {
+					got = append(got, c.Name)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"open", "close", "open"}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("compat calls %q, want %q", got, want)
+			}
+			if st.Skipped != 0 {
+				t.Errorf("%d lines skipped, want 0", st.Skipped)
+			}
+		})
+	}
+}
