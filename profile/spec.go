@@ -26,8 +26,8 @@ var Spec = algo.Spec{
 		{Name: "sequence", Default: "ensemble", Usage: "sequence model that adds its evidence where profiles are thin: " + strings.Join(SequenceModels, ", ")},
 	},
 	Check: check,
-	Fit: Fit,
-	New: func() algo.Detector { return new(Model) },
+	Fit:   Fit,
+	New:   func() algo.Detector { return new(Model) },
 }
 
 func check(a algo.Args) error {
