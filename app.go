@@ -52,6 +52,7 @@ func newApp() *cli.App {
 			monitorCommand(),
 			completionCommand(),
 			rulesCommand(),
+			modelCommand(),
 		},
 		// Errors are printed once, by main, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -380,3 +380,10 @@ type Finding struct {
 	PID      int
 	Program  string
 }
+
+// Merger is implemented by detectors whose fitted models combine (the
+// profile detector): Merge returns a detector fitted, as far as the
+// method allows, on both models' training samples, this one's first.
+type Merger interface {
+	Merge(other Detector) (Detector, error)
+}

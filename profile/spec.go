@@ -355,3 +355,12 @@ func mergeProgram(a, b Program) Program {
 	}
 	return out
 }
+
+// Merge unions m with other, which must be a profile model (algo.Merger).
+func (m *Model) Merge(other algo.Detector) (algo.Detector, error) {
+	o, ok := other.(*Model)
+	if !ok {
+		return nil, ErrNotProfile
+	}
+	return Merge(m, o)
+}
