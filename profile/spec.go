@@ -37,6 +37,10 @@ func check(a algo.Args) error {
 	return nil
 }
 
+// margin is added to the offset so that a sample without deviations is
+// normal (above 0) even when most held-out training samples had none.
+var margin = math.Log1p(0.3)
+
 // folds of the out-of-fold penalties that set Tau.
 const folds = 5
 
@@ -92,7 +96,7 @@ func Fit(s algo.Samples, a algo.Args, o algo.FitOptions) (algo.Detector, error) 
 			oof = append(oof, pen)
 		}
 	}
-	m.Tau = quantile(oof, 0.9)
+	m.Tau = quantile(oof, 0.9) + margin
 	m.index()
 	m.Train = m.Score(s)
 	for i, v := range m.Train {
@@ -182,7 +186,7 @@ func (m *Model) Score(s algo.Samples) []float64 {
 
 // Findings returns each sample's deviations from the profiles.
 func (m *Model) Findings(s algo.Samples) [][]algo.Finding {
-	out := make([][]algo.Finding, s.Len())
+	out := make([][]algo.Finding, max(s.Len(), len(s.Behaviour)))
 	for i := range out {
 		if i < len(s.Behaviour) {
 			_, out[i], _ = m.judge(s.Behaviour[i])
