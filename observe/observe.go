@@ -38,6 +38,7 @@ const (
 	KindWrite   = "write"   // opened an existing file for writing
 	KindCreate  = "create"  // created a file (O_CREAT)
 	KindDelete  = "delete"  // removed or renamed away a file
+	KindProbe   = "probe"   // tried to read a file that was not there (or failed otherwise)
 	KindConnect = "connect" // connected or sent to an address: "connect inet loopback:9"
 	KindBind    = "bind"    // bound a socket: "bind inet any:4444"
 	KindChild   = "child"   // started an image of a program: "child /usr/bin/cat"
@@ -72,6 +73,7 @@ type Recorder struct {
 	procs   []proc
 	byPID   map[int]int // pid -> image it runs now
 	dropped int64
+	probe   bool // the call being recorded failed, not for lack of permission
 }
 
 type proc struct {
@@ -174,14 +176,13 @@ func (r *Recorder) call(e *trace.Event) {
 	if len(c.Args()) == 0 {
 		return // ADFA-LD: names only
 	}
-	// Connections count whether they succeeded or not (a scan is mostly
-	// refusals); file operations when they succeeded or were denied.
+	// Attempts count as well as successes: a scan is mostly refusals, a
+	// write into a read-only system folder fails. A read that failed for
+	// another reason than a denial is a probe (programs look for many
+	// files that are not there).
 	failed := c.RetKnown && c.Ret < 0
 	denied := c.Errno == "EACCES" || c.Errno == "EPERM"
-	net := c.Name == "connect" || c.Name == "sendto" || c.Name == "sendmsg" || c.Name == "bind"
-	if failed && !denied && !net {
-		return
-	}
+	r.probe = failed && !denied
 	switch c.Name {
 	case "open", "creat":
 		r.open(p, c, 0, 1)
@@ -196,6 +197,12 @@ func (r *Recorder) call(e *trace.Event) {
 		r.add(p, KindCreate, Template(resolve(str(c.Arg(1)), cwdOf(c))))
 	case "renameat", "renameat2":
 		r.add(p, KindDelete, Template(resolve(str(c.Arg(1)), dirOf(c, 0))))
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(3)), dirOf(c, 2))))
+	case "symlink", "link":
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(1)), cwdOf(c))))
+	case "symlinkat":
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(2)), dirOf(c, 1))))
+	case "linkat":
 		r.add(p, KindCreate, Template(resolve(str(c.Arg(3)), dirOf(c, 2))))
 	case "truncate":
 		r.add(p, KindWrite, Template(resolve(str(c.Arg(0)), cwdOf(c))))
@@ -239,6 +246,9 @@ func (r *Recorder) open(p *proc, c *trace.Call, pathArg, flagArg int) {
 		kind = KindCreate
 	case strings.Contains(flags, "O_WRONLY"), strings.Contains(flags, "O_RDWR"), strings.Contains(flags, "O_TRUNC"):
 		kind = KindWrite
+	}
+	if kind == KindRead && r.probe {
+		kind = KindProbe
 	}
 	r.add(p, kind, Template(name))
 }

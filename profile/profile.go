@@ -12,7 +12,7 @@
 //
 // The decision follows algo's convention (above 0 normal):
 //
-//	decision = w * seq / scale - (penalty - tau)
+//	decision = w * clip(seq / scale, -10, 3 (2w - 1)) - (penalty - tau)
 //
 // where seq is the sequence model's decision of the sample, scale the
 // median magnitude of its training decisions, w the weight of the
@@ -92,6 +92,9 @@ const (
 	classCritical = 2 // credentials, persistence, executables in writable folders, public addresses
 )
 
+// Weights of a deviation by the class of what it touched.
+var classWeight = [...]float64{classWork: 0.2, classSystem: 1, classCritical: 6}
+
 // items returns the items of one image: observe's, its calls, and the
 // program that started it.
 func items(p observe.Process, parent string) []string {
@@ -120,7 +123,11 @@ func build(samples []*observe.Sample) ([]Program, error) {
 		}
 		ran := map[string]bool{}
 		did := map[string]map[string]bool{}
+		named := hasNamed(s)
 		for _, p := range s.Procs {
+			if named && p.Program == "" {
+				continue // the tracer's or sandbox's own process before the sample's exec
+			}
 			parent := ""
 			if p.Parent >= 0 && p.Parent < len(s.Procs) {
 				parent = s.Procs[p.Parent].Program
@@ -239,7 +246,11 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 	var found []algo.Finding
 	sum := 0.0
 	newProgs := map[string]bool{}
+	named := hasNamed(s)
 	for _, p := range s.Procs {
+		if named && p.Program == "" {
+			continue
+		}
 		parent := ""
 		if p.Parent >= 0 && p.Parent < len(s.Procs) {
 			parent = s.Procs[p.Parent].Program
@@ -285,7 +296,13 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 				continue // the parent's own finding says it is new
 			}
 			c := class(kind, obj)
-			w := (0.5 + float64(c)) * (0.25 + f)
+			if (kind == observe.KindExec || kind == observe.KindChild) && c == classSystem && isShell(p.Program) {
+				c = classWork // starting a system program is what a shell is for
+			}
+			w := classWeight[c] * (0.25 + f)
+			if kind == observe.KindProbe && c != classCritical {
+				w = 0.02 // looking for a file that is not there is what programs do
+			}
 			switch kind {
 			case "call":
 				// A new call is weak evidence on its own; for a trace
@@ -309,13 +326,26 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 			if level+c >= 3 {
 				sev = "WARNING"
 			}
-			sum += w
 			devs = append(devs, deviation{prog: p.Program, pid: p.PID, kind: kind, obj: obj, weight: w, sev: sev})
 		}
 	}
-	found = append(found, m.group(devs)...)
+	groups, pen := m.group(devs)
+	found = append(found, groups...)
+	sum += pen
 	sort.SliceStable(found, func(a, b int) bool { return sevRank(found[a].Severity) > sevRank(found[b].Severity) })
-	return devs, found, math.Log1p(sum)
+	return devs, found, sum
+}
+
+// hasNamed reports whether a sample has an image of a known executable:
+// then an image of unknown identity is the process that started it (the
+// sandbox's own), not the sample's.
+func hasNamed(s *observe.Sample) bool {
+	for _, p := range s.Procs {
+		if p.Program != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func sevRank(s string) int {
@@ -323,6 +353,12 @@ func sevRank(s string) int {
 		return 1
 	}
 	return 0
+}
+
+// isShell reports whether a program is an interpreter running no script
+// (sh -c, python3 -c): its children are whatever it was told to run.
+func isShell(id string) bool {
+	return !strings.Contains(id, " ") && slices.Contains(observe.Interpreters, strings.TrimRight(path.Base(id), "0123456789."))
 }
 
 // rule names the finding of a deviation's kind.
@@ -341,8 +377,12 @@ func rule(kind string) string {
 }
 
 // group makes one finding per program and rule, the most weighty
-// deviation its evidence and the others counted.
-func (m *Model) group(devs []deviation) []algo.Finding {
+// deviation its evidence and the others counted, and returns the penalty
+// of the deviations: per group, its heaviest weight and a quarter of the
+// logarithm of 1 + the others' sum, so that a program walking a new folder
+// tree weighs as one deviation, not a thousand.
+func (m *Model) group(devs []deviation) ([]algo.Finding, float64) {
+	pen := 0.0
 	type key struct{ prog, rule string }
 	var order []key
 	by := map[key][]deviation{}
@@ -358,6 +398,11 @@ func (m *Model) group(devs []deviation) []algo.Finding {
 		ds := by[k]
 		sort.SliceStable(ds, func(a, b int) bool { return ds[a].weight > ds[b].weight })
 		d := ds[0]
+		rest := 0.0
+		for _, x := range ds[1:] {
+			rest += x.weight
+		}
+		pen += d.weight + 0.25*math.Log1p(rest)
 		prog := &m.Programs[m.byName[d.prog]]
 		name := display(d.prog)
 		var msg string
@@ -389,7 +434,7 @@ func (m *Model) group(devs []deviation) []algo.Finding {
 		}
 		out = append(out, algo.Finding{Rule: k.rule, Severity: sev, Message: msg, PID: d.pid, Program: d.prog})
 	}
-	return out
+	return out, pen
 }
 
 // nearest says what training lacked for a path: "opened anything under
@@ -434,6 +479,8 @@ func verb(kind string) string {
 		return "created"
 	case observe.KindDelete:
 		return "removed"
+	case observe.KindProbe:
+		return "looked for"
 	case observe.KindExec:
 		return "executed"
 	case observe.KindChild:
@@ -490,6 +537,9 @@ var (
 
 // class weighs what an item touches.
 func class(kind, obj string) int {
+	if kind == observe.KindProbe {
+		kind = observe.KindRead
+	}
 	switch kind {
 	case "call", "parent":
 		return classWork

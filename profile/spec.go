@@ -39,7 +39,7 @@ func check(a algo.Args) error {
 
 // margin is added to the offset so that a sample without deviations is
 // normal (above 0) even when most held-out training samples had none.
-var margin = math.Log1p(0.3)
+const margin = 0.3
 
 // folds of the out-of-fold penalties that set Tau.
 const folds = 5
@@ -177,7 +177,11 @@ func (m *Model) Score(s algo.Samples) []float64 {
 				out[i] = v // cannot be computed: never normal
 				continue
 			}
-			d += m.weight(b) * math.Max(-10, math.Min(3, v/m.SeqScale))
+			// Where the programs are well known (w near 1/2), the
+			// profiles vouch for the sample: the sequence part can lower
+			// its score, hardly raise it.
+			w := m.weight(b)
+			d += w * math.Max(-10, math.Min(3*(2*w-1), v/m.SeqScale))
 		}
 		out[i] = d
 	}

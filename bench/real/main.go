@@ -123,6 +123,9 @@ func Record(det string, lines []commands.Command, dir string, jobs int) error {
 				tmp := out + ".part"
 				args := append([]string{"trace", "--out", tmp, "--timeout", "20s", "--"}, lines[i].Argv...)
 				cmd := exec.Command(det, args...)
+				// Programs are looked up in the system's folders alone, so
+				// that the corpus runs the same programs on every machine.
+				cmd.Env = append(os.Environ(), "PATH="+Path)
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
 				err := cmd.Run()
@@ -149,6 +152,9 @@ func lastLine(s string) string {
 	}
 	return s
 }
+
+// Path is the PATH the command lines are looked up in.
+const Path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 // Result is one algorithm's figures.
 type Result struct {
