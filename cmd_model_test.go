@@ -51,7 +51,7 @@ func TestModelMerge(t *testing.T) {
 	}
 
 	lof := filepath.Join(dir, "lof.gob")
-	if r := run(t, nil, "train", "--model", lof, filepath.Join(dir, "b-logs")); r.code != 0 {
+	if r := run(t, nil, "train", "--algorithm", "lof", "--model", lof, filepath.Join(dir, "b-logs")); r.code != 0 {
 		t.Fatalf("train lof: %s", r.stderr)
 	}
 	wantError(t, run(t, nil, "model", "merge", a, lof, "-o", filepath.Join(dir, "x.gob")), "one is profile, the other lof")
