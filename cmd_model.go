@@ -78,8 +78,14 @@ func runModelMerge(c *cli.Context) error {
 	if err != nil {
 		return withHint(err, "detector model merge A.gob B.gob -o C.gob")
 	}
-	if err := checkModelTarget(out, force); err != nil {
-		return err
+	switch err := model.CheckSaveTarget(out, force); {
+	case err == nil:
+	case errors.Is(err, model.ErrNotModel):
+		return withHint(err, "add --force to overwrite it, or name another file with -o")
+	case errors.Is(err, safefile.ErrNotRegular):
+		return withHint(fmt.Errorf("output path: %w", err), "name a regular file or a new path with -o")
+	default:
+		return fmt.Errorf("output path: %w", err)
 	}
 	a, err := loadModelAt(files[0])
 	if err != nil {
