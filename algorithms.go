@@ -8,6 +8,7 @@ import (
 	"detector/lof"
 	"detector/ngram"
 	"detector/ocsvm"
+	"detector/profile"
 	"detector/stide"
 )
 
@@ -22,5 +23,6 @@ func init() {
 		callset.Spec,
 		stide.Spec,
 		ensemble.Spec,
+		profile.Spec,
 	)
 }

@@ -54,6 +54,7 @@ func newApp() *cli.App {
 			completionCommand(),
 			rulesCommand(),
 			manCommand(),
+			modelCommand(),
 		},
 		// Errors are printed once, by main, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},

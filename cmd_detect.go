@@ -13,6 +13,7 @@ import (
 
 	"detector/algo"
 	"detector/model"
+	"detector/observe"
 	"detector/pipeline"
 	"detector/report"
 	"detector/samples"
@@ -62,6 +63,7 @@ func runDetect(c *cli.Context, paths []string) error {
 	}
 	o.Consumers = b.consumers
 	o.Sequences = m.Spec().Sequences
+	o.Behaviour = m.Spec().Behaviour
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err
@@ -118,16 +120,21 @@ func recording(opts string) string {
 func judge(m *model.Model, t *pipeline.Table, threshold float64) (rows []report.Row, bad []pipeline.Sample) {
 	var vecs [][]float64
 	var seqs [][][]string
+	var beh []*observe.Sample
 	for _, s := range t.Samples {
 		if s.Err == nil {
 			vecs = append(vecs, s.Vec)
 			seqs = append(seqs, s.Seqs)
+			beh = append(beh, s.Behaviour)
 		}
 	}
 	if !m.Spec().Sequences {
 		seqs = nil
 	}
-	results := m.Score(vecs, seqs)
+	if !m.Spec().Behaviour {
+		beh = nil
+	}
+	results := m.ScoreBehaviour(vecs, seqs, beh)
 	rows = make([]report.Row, len(t.Samples))
 	for i, s := range t.Samples {
 		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run, File: fileInfo(s.Path)}
@@ -144,6 +151,7 @@ func judge(m *model.Model, t *pipeline.Table, threshold float64) (rows []report.
 				if f := sequenceFinding(res.Explanation, s.SeqPIDs); f != nil && anomalous {
 					r.Findings = append(r.Findings, *f)
 				}
+				r.Findings = append(r.Findings, profileFindings(res.Findings)...)
 				r.Verdict = report.Normal
 				if anomalous {
 					r.Verdict = report.Anomalous
@@ -237,4 +245,26 @@ func fileInfo(path string) *report.FileInfo {
 		f.Size = fi.Size()
 	}
 	return f
+}
+
+// maxProfileFindings bounds the profile findings a row shows; the rest
+// are counted in the last one's message.
+const maxProfileFindings = 8
+
+// profileFindings turns a detector's findings (the profile detector's
+// deviations) into report findings, each with its own severity.
+func profileFindings(fs []algo.Finding) []report.Finding {
+	var out []report.Finding
+	for i, f := range fs {
+		if i == maxProfileFindings {
+			out[len(out)-1].Message += fmt.Sprintf(" (%d more profile findings)", len(fs)-i)
+			break
+		}
+		rf := report.Finding{Rule: f.Rule, Severity: f.Severity, Count: 1, Message: f.Message}
+		if f.PID != 0 {
+			rf.Process = &report.Process{PID: f.PID, Exe: f.Program}
+		}
+		out = append(out, rf)
+	}
+	return out
 }

@@ -61,7 +61,7 @@ func runEvaluate(c *cli.Context) error {
 		paths = []string{p}
 	}
 	var models []evalModel
-	sequences := false
+	sequences, behaviour := false, false
 	for _, p := range paths {
 		m, err := loadModelAt(p)
 		if err != nil {
@@ -69,12 +69,14 @@ func runEvaluate(c *cli.Context) error {
 		}
 		models = append(models, evalModel{path: p, sum: fileSHA256(p), m: m})
 		sequences = sequences || m.Spec().Sequences
+		behaviour = behaviour || m.Spec().Behaviour
 	}
 	o, err := sampleOptions(c)
 	if err != nil {
 		return err
 	}
 	o.Sequences = sequences
+	o.Behaviour = behaviour
 	// The ROC file's path is checked before any sample is read.
 	var roc *output
 	if f := c.String("roc"); f != "" {

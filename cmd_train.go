@@ -14,6 +14,7 @@ import (
 	"detector/algo"
 	"detector/internal/safefile"
 	"detector/model"
+	"detector/observe"
 	"detector/pipeline"
 	"detector/report"
 	"detector/sandbox"
@@ -107,6 +108,7 @@ func runTrain(c *cli.Context, paths []string) error {
 		return err
 	}
 	o.Sequences = spec.Sequences
+	o.Behaviour = spec.Behaviour
 	t, err := collect(c.Context, paths, o)
 	if errors.Is(err, errInterrupted) {
 		return errors.New("interrupted: model not written")
@@ -130,6 +132,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	rows := make([][]float64, len(t.Samples))
 	info := make([]model.SampleInfo, len(t.Samples))
 	var seqs [][][]string
+	var beh []*observe.Sample
 	for i, s := range t.Samples {
 		rows[i] = s.Vec
 		info[i].Name = s.Name
@@ -138,6 +141,9 @@ func runTrain(c *cli.Context, paths []string) error {
 		}
 		if spec.Sequences {
 			seqs = append(seqs, s.Seqs)
+		}
+		if spec.Behaviour {
+			beh = append(beh, s.Behaviour)
 		}
 	}
 	if len(rows) < 2 {
@@ -153,6 +159,7 @@ func runTrain(c *cli.Context, paths []string) error {
 		Now:         time.Now(),
 		Fit:         algo.FitOptions{Jobs: c.Int("jobs"), Warn: warnf},
 		Samples:     info,
+		Behaviour:   beh,
 	}
 	if t.Executed() {
 		p.TraceOptions = sandbox.TraceOptions

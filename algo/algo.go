@@ -31,6 +31,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"detector/observe"
 )
 
 // Samples are what a detector is fitted on and scores, one entry per
@@ -42,6 +44,10 @@ type Samples struct {
 	// sample's processes' call names in trace order (an ADFA-LD trace is
 	// one process).
 	Seqs [][][]string
+	// Behaviour is, for detectors whose Spec asks for Behaviour, what each
+	// sample's programs did (nil entries, or a nil slice, where it is not
+	// known: a feature table, the live monitor).
+	Behaviour []*observe.Sample
 }
 
 // Len is the number of samples.
@@ -90,6 +96,9 @@ type Spec struct {
 	// (Samples.Seqs) besides, or instead of, their feature rows; the
 	// pipeline records them only for such detectors.
 	Sequences bool
+	// Behaviour says the detector reads what the samples' programs did
+	// (Samples.Behaviour); the pipeline records it only for such detectors.
+	Behaviour bool
 	// Params are the training parameters, each with its default.
 	Params []Param
 	// Check validates the parameters before any sample is read, so that
@@ -351,4 +360,30 @@ type Explanation struct {
 	Start, Length int      // the window, in calls of that process
 	Calls         []string // the window's call names
 	Detail        string   // what the window shows, for people
+}
+
+// Finder is implemented by detectors whose evidence is a list of named
+// findings (the profile detector). Findings returns, per sample, its
+// findings, most severe first.
+type Finder interface {
+	Findings(s Samples) [][]Finding
+}
+
+// Finding is one deviation a detector found in a sample, for the report:
+// Rule names its kind ("profile-new-file"), Severity is INFO, WARNING or
+// ALERT, Message is the evidence in one line, PID the process concerned
+// (0 when unknown), Program its identity.
+type Finding struct {
+	Rule     string
+	Severity string
+	Message  string
+	PID      int
+	Program  string
+}
+
+// Merger is implemented by detectors whose fitted models combine (the
+// profile detector): Merge returns a detector fitted, as far as the
+// method allows, on both models' training samples, this one's first.
+type Merger interface {
+	Merge(other Detector) (Detector, error)
 }

@@ -4,7 +4,8 @@
 # ten features, for LOF (k = 20), One-Class SVM (nu = 0.05, gamma scale) and
 # Isolation Forest (100 trees, seed 0), and for the sequence models: the
 # n-gram model, call-set nearest neighbours, STIDE and their ensemble, with
-# the defaults chosen on the development split (see the README).
+# the defaults chosen on the development split (see the README), and the
+# profile detector (its syscall part and the ensemble as its sequence part).
 # Prints a Markdown table and draws every model's ROC curve into one SVG
 # picture (evaluate --roc with every --model). With --readme, also writes
 # the table into README.md between the adfa:begin and adfa:end markers and
@@ -47,7 +48,7 @@ table=$work/table.md
   echo "| model | ROC AUC | DR at 1% FA | DR at 5% FA | DR at 10% FA | train | evaluate |"
   echo "|---|---|---|---|---|---|---|"
 } >"$table"
-for alg in lof ocsvm iforest ngram callset stide ensemble; do
+for alg in lof ocsvm iforest ngram callset stide ensemble profile; do
   case $alg in
     lof) flags=(--algorithm lof --neighbors 20); name="LOF, k = 20" ;;
     ocsvm) flags=(--algorithm ocsvm --nu 0.05 --gamma scale); name="One-Class SVM, nu = 0.05, gamma scale" ;;
@@ -56,6 +57,7 @@ for alg in lof ocsvm iforest ngram callset stide ensemble; do
     callset) flags=(--algorithm callset); name="call set, nearest training trace (cosine), k = 1" ;;
     stide) flags=(--algorithm stide); name="STIDE, window 8" ;;
     ensemble) flags=(--algorithm ensemble); name="ensemble: n-gram (N = 6) + call set, z-score mean" ;;
+    profile) flags=(--algorithm profile); name="profile: the traced program's calls + the ensemble" ;;
   esac
   t0=$(now)
   "$det" train "${flags[@]}" --input adfa --model "$work/$alg.gob" "$data/Training_Data_Master" 2>/dev/null
@@ -71,7 +73,7 @@ done
 cat "$table"
 
 models=()
-for alg in lof ocsvm iforest ngram callset stide ensemble; do models+=(--model "$work/$alg.gob"); done
+for alg in lof ocsvm iforest ngram callset stide ensemble profile; do models+=(--model "$work/$alg.gob"); done
 "$det" evaluate --output json --input adfa "${models[@]}" --roc "$work/adfa-roc.svg" \
   --normal "$data/Validation_Data_Master" --attack "$data/Attack_Data_Master" >/dev/null
 echo "adfa.sh: ROC curves drawn" >&2

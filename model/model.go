@@ -25,6 +25,7 @@ import (
 
 	"detector/algo"
 	"detector/features"
+	"detector/observe"
 )
 
 // FormatVersion is the version of the model file format this build reads
@@ -79,6 +80,9 @@ type Result struct {
 	// Explanation, from detectors that give one, points at the part of
 	// the sample that scores worst (a process and a window of its calls).
 	Explanation *algo.Explanation
+	// Findings, from detectors that give them (algo.Finder), are the
+	// sample's deviations from what training taught, most severe first.
+	Findings []algo.Finding
 }
 
 // Deviation is a feature's distance from the training mean in training
@@ -109,7 +113,10 @@ func Train(names []string, rows [][]float64, seqs [][][]string, spec algo.Spec, 
 	if spec.Sequences && len(seqs) != len(rows) {
 		return nil, fmt.Errorf("%s needs the samples' call sequences: train it on executables, strace logs or ADFA-LD traces, not feature tables", spec.Title)
 	}
-	det, err := spec.Fit(algo.Samples{Rows: sc.TransformAll(rows), Seqs: seqs}, args, p.Fit)
+	if spec.Behaviour && len(p.Behaviour) != len(rows) {
+		return nil, fmt.Errorf("%s needs what the samples' programs did: train it on executables, command lines or strace logs, not feature tables", spec.Title)
+	}
+	det, err := spec.Fit(algo.Samples{Rows: sc.TransformAll(rows), Seqs: seqs, Behaviour: p.Behaviour}, args, p.Fit)
 	if err != nil {
 		return nil, fmt.Errorf("fit %s: %w", spec.Title, err)
 	}
@@ -153,6 +160,9 @@ type Params struct {
 	// Samples, when it has one entry per row, names the training samples
 	// for the model's Diagnostics.
 	Samples []SampleInfo
+	// Behaviour is what each training sample's programs did, in the order
+	// of rows, for a detector whose Spec asks for it (Spec.Behaviour).
+	Behaviour []*observe.Sample
 }
 
 // Dim is the number of features the model expects.
@@ -175,11 +185,24 @@ func (m *Model) Parameters() map[string]string { return m.det.Params() }
 // seqs are the samples' call sequences, as for Train, when the model's
 // detector reads them (Spec().Sequences); nil otherwise.
 func (m *Model) Score(rows [][]float64, seqs [][][]string) []Result {
+	return m.ScoreBehaviour(rows, seqs, nil)
+}
+
+// ScoreBehaviour is Score for a detector that also reads what the
+// samples' programs did (Spec().Behaviour): beh has one entry per row, or
+// is nil when it is not known. Such a detector's findings are in each
+// Result's Findings.
+func (m *Model) ScoreBehaviour(rows [][]float64, seqs [][][]string, beh []*observe.Sample) []Result {
 	z := m.Scaler.TransformAll(rows)
-	scores := m.det.Score(algo.Samples{Rows: z, Seqs: seqs})
+	in := algo.Samples{Rows: z, Seqs: seqs, Behaviour: beh}
+	scores := m.det.Score(in)
 	var why []*algo.Explanation
 	if ex, ok := m.det.(algo.Explainer); ok {
-		why = ex.Explain(algo.Samples{Rows: z, Seqs: seqs})
+		why = ex.Explain(in)
+	}
+	var found [][]algo.Finding
+	if f, ok := m.det.(algo.Finder); ok {
+		found = f.Findings(in)
 	}
 	out := make([]Result, len(rows))
 	for i, s := range scores {
@@ -195,6 +218,9 @@ func (m *Model) Score(rows [][]float64, seqs [][][]string) []Result {
 		}
 		if i < len(why) {
 			out[i].Explanation = why[i]
+		}
+		if i < len(found) {
+			out[i].Findings = found[i]
 		}
 	}
 	return out

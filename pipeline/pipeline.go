@@ -34,6 +34,7 @@ import (
 	"detector/features"
 	"detector/hint"
 	"detector/internal/safefile"
+	"detector/observe"
 	"detector/report"
 	"detector/samples"
 	"detector/sandbox"
@@ -55,6 +56,9 @@ type Options struct {
 	// Sequences asks for each sample's per-process call-name sequences
 	// (Sample.Seqs), for sequence detectors; see MaxSequenceCalls.
 	Sequences bool
+	// Behaviour asks for what each sample's programs did (Sample.Behaviour),
+	// for the profile detector; see package observe.
+	Behaviour bool
 	// Progress, when set, is called after each sample with the number
 	// of samples done, the total and the sample's name.
 	Progress func(done, total int, name string)
@@ -93,6 +97,7 @@ type Sample struct {
 	Seqs      [][]string       // with Options.Sequences: each process's call names, in order of first call
 	SeqPIDs   []int            // the pid of each of Seqs (0 for ADFA-LD traces)
 	Dropped   int64            // calls left out of Seqs by its bounds
+	Behaviour *observe.Sample  // with Options.Behaviour: what its programs did
 	Syscalls  map[string]int64 // the call-name histogram; nil for CSV rows
 	Run       *report.RunInfo  // set for executed samples
 	Err       error
@@ -300,6 +305,10 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	if o.Consumers != nil {
 		s.Consumers = o.Consumers(src)
 	}
+	var beh *observe.Recorder
+	if o.Behaviour {
+		beh = &observe.Recorder{}
+	}
 	// With the eBPF tracer the kernel counts the calls; the events feed
 	// the other consumers only.
 	kernel := src.Kind == samples.KindExec && o.Run.Tracer == "ebpf"
@@ -309,6 +318,9 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 		}
 		if rec != nil {
 			rec.add(e)
+		}
+		if beh != nil {
+			beh.Event(e)
 		}
 		for _, x := range s.Consumers {
 			if err := x.Event(e); err != nil {
@@ -320,7 +332,7 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	var err error
 	var st trace.Stats
 	var kc *kernelCount
-	if kernel && len(s.Consumers) == 0 && rec == nil {
+	if kernel && len(s.Consumers) == 0 && rec == nil && beh == nil {
 		add = nil // the kernel's counts are all there is to read: no events
 	}
 	if src.Kind == samples.KindExec && src.Argv != nil {
@@ -348,6 +360,9 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 		if rec != nil {
 			s.Seqs, s.SeqPIDs, s.Dropped = rec.seqs, rec.pids, rec.dropped
 		}
+		if beh != nil {
+			s.Behaviour = beh.Sample()
+		}
 		if errors.Is(err, features.ErrNoCalls) && st.Skipped > 0 {
 			err = fmt.Errorf("%w: none of its %d lines is one; is it really %s?", err, st.Lines, kindArticle(src.Kind))
 		}
@@ -373,7 +388,7 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 		ro.Stdin = f
 	}
 	// Sequence models read every call: the tracer sends them all.
-	ro.Stream = ro.Stream || o.Sequences
+	ro.Stream = ro.Stream || o.Sequences || o.Behaviour
 	conv := ebpfevents.New()
 	if ro.Stream {
 		conv = ebpfevents.NewStream()

@@ -1,0 +1,421 @@
+// Package observe records what the programs of one sample did, as the
+// profile detector learns it: for each program image (a process between
+// two execs), its identity, the programs it executed, the files it opened
+// and how, the sockets it used, the calls it made and the images it
+// started. Paths are kept as templates (see Template), so that two runs of
+// the same work give the same items.
+//
+// A Recorder receives a sample's events in trace order (it is a
+// pipeline consumer) and is bounded: at most MaxProcesses images, MaxItems
+// distinct items and MaxCalls distinct call names per image, MaxPathLen
+// bytes per path; what exceeds the bounds is counted in Dropped, never
+// kept. A trace without execs (an ADFA-LD trace) is one image of unknown
+// identity ("") with its calls alone.
+package observe
+
+import (
+	"net/netip"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"detector/trace"
+)
+
+// Bounds on what a Recorder keeps of one sample.
+const (
+	MaxProcesses = 1024
+	MaxItems     = 4096 // distinct items per image
+	MaxCalls     = 1024 // distinct call names per image
+	MaxPathLen   = 512  // bytes of a path template; longer ones are cut and end in "..."
+)
+
+// Item kinds: the first word of an item, before one space and its object.
+const (
+	KindExec    = "exec"    // executed a program: "exec /usr/bin/cat"
+	KindRead    = "read"    // opened a file for reading
+	KindWrite   = "write"   // opened an existing file for writing
+	KindCreate  = "create"  // created a file (O_CREAT)
+	KindDelete  = "delete"  // removed or renamed away a file
+	KindProbe   = "probe"   // tried to read a file that was not there (or failed otherwise)
+	KindConnect = "connect" // connected or sent to an address: "connect inet loopback:9"
+	KindBind    = "bind"    // bound a socket: "bind inet any:4444"
+	KindChild   = "child"   // started an image of a program: "child /usr/bin/cat"
+)
+
+// Process is one program image of a sample.
+type Process struct {
+	// Program is the image's identity: the executable's path, or for an
+	// interpreter running a script, the interpreter's path, a space and
+	// the script's path template; "" when unknown.
+	Program string
+	// Parent is the index in Sample.Procs of the image that started this
+	// one (by exec, or by fork and exec), -1 for the first.
+	Parent int
+	// Items are what the image did, each "KIND OBJECT", sorted, distinct.
+	Items []string
+	// Calls are the distinct call names, sorted.
+	Calls []string
+	// PID is the process id the image ran as (0 when the trace has none).
+	PID int
+}
+
+// Sample is what the programs of one sample did.
+type Sample struct {
+	Procs   []Process
+	Dropped int64 // items, calls or images left out by the bounds
+}
+
+// Recorder builds a Sample from a sample's events. The zero value is ready
+// to use.
+type Recorder struct {
+	procs   []proc
+	byPID   map[int]int // pid -> image it runs now
+	dropped int64
+	probe   bool // the call being recorded failed, not for lack of permission
+}
+
+type proc struct {
+	Process
+	items map[string]bool
+	calls map[string]bool
+}
+
+// Event records one event (a pipeline consumer's method).
+func (r *Recorder) Event(e *trace.Event) error {
+	switch e.Kind {
+	case trace.EventSpawn:
+		if i, ok := r.byPID[e.PID]; ok {
+			r.byPID[e.Child] = i // a fork runs its parent's image until it execs
+		}
+	case trace.EventExec:
+		r.exec(e)
+	case trace.EventCall:
+		r.call(e)
+	}
+	return nil
+}
+
+func (r *Recorder) image(pid int, create bool) *proc {
+	if i, ok := r.byPID[pid]; ok {
+		return &r.procs[i]
+	}
+	if !create {
+		return nil
+	}
+	return r.newImage(pid, "", -1)
+}
+
+func (r *Recorder) newImage(pid int, program string, parent int) *proc {
+	if len(r.procs) >= MaxProcesses {
+		r.dropped++
+		return nil
+	}
+	if r.byPID == nil {
+		r.byPID = map[int]int{}
+	}
+	r.procs = append(r.procs, proc{Process: Process{Program: program, Parent: parent, PID: pid},
+		items: map[string]bool{}, calls: map[string]bool{}})
+	r.byPID[pid] = len(r.procs) - 1
+	return &r.procs[len(r.procs)-1]
+}
+
+func (r *Recorder) add(p *proc, kind, obj string) {
+	if p == nil || obj == "" {
+		return
+	}
+	it := kind + " " + obj
+	if p.items[it] {
+		return
+	}
+	if len(p.items) >= MaxItems {
+		r.dropped++
+		return
+	}
+	p.items[it] = true
+}
+
+func (r *Recorder) exec(e *trace.Event) {
+	c := e.Call
+	exe := c.RetPath
+	if exe == "" {
+		exe = resolve(c.ExecPath(), dirOf(c, 0))
+	}
+	exe = Template(exe)
+	argv, _ := c.ExecArgv()
+	program := Identity(exe, argv, dirOf(c, 0))
+	old, had := r.byPID[e.PID]
+	parent := -1
+	if had {
+		parent = old
+		r.add(&r.procs[old], KindExec, exe)
+		if r.procs[old].PID != e.PID { // a forked copy of old: old started a child
+			r.add(&r.procs[old], KindChild, program)
+		}
+	}
+	r.newImage(e.PID, program, parent)
+}
+
+func (r *Recorder) call(e *trace.Event) {
+	c := e.Call
+	if _, ok := r.byPID[e.PID]; !ok && (c.Name == "execve" || c.Name == "execveat") {
+		return // the tracer starting the sample: its image begins at the exec
+	}
+	p := r.image(e.PID, true)
+	if p == nil {
+		return
+	}
+	if !p.calls[c.Name] {
+		if len(p.calls) >= MaxCalls {
+			r.dropped++
+		} else {
+			p.calls[c.Name] = true
+		}
+	}
+	if len(c.Args()) == 0 {
+		return // ADFA-LD: names only
+	}
+	// Attempts count as well as successes: a scan is mostly refusals, a
+	// write into a read-only system folder fails. A read that failed for
+	// another reason than a denial is a probe (programs look for many
+	// files that are not there).
+	failed := c.RetKnown && c.Ret < 0
+	denied := c.Errno == "EACCES" || c.Errno == "EPERM"
+	r.probe = failed && !denied
+	switch c.Name {
+	case "open", "creat":
+		r.open(p, c, 0, 1)
+	case "openat", "openat2":
+		r.open(p, c, 1, 2)
+	case "unlink", "rmdir":
+		r.add(p, KindDelete, Template(resolve(str(c.Arg(0)), cwdOf(c))))
+	case "unlinkat":
+		r.add(p, KindDelete, Template(resolve(str(c.Arg(1)), dirOf(c, 0))))
+	case "rename":
+		r.add(p, KindDelete, Template(resolve(str(c.Arg(0)), cwdOf(c))))
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(1)), cwdOf(c))))
+	case "renameat", "renameat2":
+		r.add(p, KindDelete, Template(resolve(str(c.Arg(1)), dirOf(c, 0))))
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(3)), dirOf(c, 2))))
+	case "symlink", "link":
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(1)), cwdOf(c))))
+	case "symlinkat":
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(2)), dirOf(c, 1))))
+	case "linkat":
+		r.add(p, KindCreate, Template(resolve(str(c.Arg(3)), dirOf(c, 2))))
+	case "truncate":
+		r.add(p, KindWrite, Template(resolve(str(c.Arg(0)), cwdOf(c))))
+	case "connect", "sendto", "sendmsg":
+		i := 1
+		if c.Name == "sendto" {
+			i = 4
+		}
+		if a := Address(c.Arg(i)); a != "" {
+			r.add(p, KindConnect, a)
+		}
+	case "bind":
+		if a := Address(c.Arg(1)); a != "" {
+			r.add(p, KindBind, a)
+		}
+	}
+}
+
+// open records an open call whose path is argument pathArg and flags
+// argument flagArg, resolved against the directory of argument 0 when
+// pathArg is 1 (openat).
+func (r *Recorder) open(p *proc, c *trace.Call, pathArg, flagArg int) {
+	name := c.RetPath
+	if name == "" {
+		dir := cwdOf(c)
+		if pathArg == 1 {
+			dir = dirOf(c, 0)
+		}
+		name = resolve(str(c.Arg(pathArg)), dir)
+	}
+	if name == "" {
+		return
+	}
+	flags := c.Arg(flagArg)
+	if c.Name == "creat" {
+		flags = "O_CREAT|O_WRONLY"
+	}
+	kind := KindRead
+	switch {
+	case strings.Contains(flags, "O_CREAT"):
+		kind = KindCreate
+	case strings.Contains(flags, "O_WRONLY"), strings.Contains(flags, "O_RDWR"), strings.Contains(flags, "O_TRUNC"):
+		kind = KindWrite
+	}
+	if kind == KindRead && r.probe {
+		kind = KindProbe
+	}
+	r.add(p, kind, Template(name))
+}
+
+// Sample returns what was recorded, each image's items and calls sorted.
+func (r *Recorder) Sample() *Sample {
+	s := &Sample{Dropped: r.dropped, Procs: make([]Process, len(r.procs))}
+	for i, p := range r.procs {
+		q := p.Process
+		for it := range p.items {
+			q.Items = append(q.Items, it)
+		}
+		for c := range p.calls {
+			q.Calls = append(q.Calls, c)
+		}
+		slices.Sort(q.Items)
+		slices.Sort(q.Calls)
+		s.Procs[i] = q
+	}
+	return s
+}
+
+// str unquotes a string argument, "" when it is not one.
+func str(arg string) string {
+	s, _, ok := trace.Unquote(arg)
+	if !ok {
+		return ""
+	}
+	return s
+}
+
+// dirOf returns the folder that argument i, a directory descriptor printed
+// with strace -y (AT_FDCWD</home/u> or 3</tmp>), stands for, or "".
+func dirOf(c *trace.Call, i int) string {
+	return decoration(c.Arg(i))
+}
+
+// cwdOf is the working folder of a call whose paths are not relative to a
+// descriptor: not known from the call alone, so "".
+func cwdOf(*trace.Call) string { return "" }
+
+// decoration returns the text inside the first <...> of an argument.
+func decoration(a string) string {
+	i := strings.IndexByte(a, '<')
+	if i < 0 || !strings.HasSuffix(a, ">") {
+		return ""
+	}
+	return a[i+1 : len(a)-1]
+}
+
+// resolve makes p absolute against dir when it is relative and dir known;
+// a relative path against an unknown folder stays relative ("./x").
+func resolve(p, dir string) string {
+	switch {
+	case p == "":
+		return ""
+	case strings.HasPrefix(p, "/"):
+		return path.Clean(p)
+	case strings.HasPrefix(dir, "/"):
+		return path.Clean(dir + "/" + p)
+	}
+	return "./" + path.Clean(p)
+}
+
+// Interpreters are the programs whose identity includes the script they
+// run (their first argument that is not an option).
+var Interpreters = []string{"sh", "bash", "dash", "zsh", "ksh", "python", "python2", "python3", "perl", "ruby", "node", "php", "lua", "tclsh", "awk", "gawk", "mawk"}
+
+// Identity is the identity of an image of executable exe (a template)
+// started with argv: exe, or for an interpreter given a script, exe, a
+// space and the script's template.
+func Identity(exe string, argv []string, cwd string) string {
+	base := path.Base(exe)
+	if i := strings.IndexFunc(base, func(r rune) bool { return r >= '0' && r <= '9' || r == '.' }); i > 0 && strings.HasPrefix(base, "python") {
+		base = "python"
+	}
+	if !slices.Contains(Interpreters, base) || len(argv) < 2 {
+		return exe
+	}
+	for _, a := range argv[1:] {
+		if strings.HasPrefix(a, "-") || a == "" {
+			return exe // -c CODE or options: the interpreter itself
+		}
+		if strings.HasPrefix(base, "awk") || strings.HasSuffix(base, "awk") {
+			return exe
+		}
+		return exe + " " + Template(resolve(a, cwd))
+	}
+	return exe
+}
+
+// Address describes a socket address argument as strace prints it
+// ({sa_family=AF_INET, sin_port=htons(22), sin_addr=inet_addr("10.0.0.1")})
+// as "FAMILY SCOPE:PORT" -- "inet loopback:22", "inet6 public:443" -- or
+// "unix PATH" for a named local socket; "" for anything else.
+func Address(a string) string {
+	fam := field(a, "sa_family=")
+	switch fam {
+	case "AF_INET", "AF_INET6":
+		port := field(a, "sin_port=htons(")
+		if fam == "AF_INET6" {
+			port = field(a, "sin6_port=htons(")
+		}
+		port = strings.TrimSuffix(port, ")")
+		ip := ""
+		if i := strings.Index(a, "inet_addr(\""); i >= 0 {
+			ip = a[i+len("inet_addr(\""):]
+		} else if i := strings.Index(a, "inet_pton(AF_INET6, \""); i >= 0 {
+			ip = a[i+len("inet_pton(AF_INET6, \""):]
+		}
+		if j := strings.IndexByte(ip, '"'); j >= 0 {
+			ip = ip[:j]
+		}
+		name := "inet"
+		if fam == "AF_INET6" {
+			name = "inet6"
+		}
+		if _, err := strconv.Atoi(port); err != nil {
+			port = "?"
+		}
+		return name + " " + Scope(ip) + ":" + port
+	case "AF_UNIX":
+		p := field(a, "sun_path=")
+		if s, _, ok := trace.Unquote(p); ok && s != "" {
+			if strings.HasPrefix(p, "@") {
+				return "unix @" + Template(s)
+			}
+			return "unix " + Template(s)
+		}
+		return ""
+	case "AF_NETLINK":
+		return "netlink"
+	}
+	return ""
+}
+
+// field returns the text after key up to the next top-level ", " or "}".
+func field(a, key string) string {
+	i := strings.Index(a, key)
+	if i < 0 {
+		return ""
+	}
+	v := a[i+len(key):]
+	if j := strings.Index(v, ", "); j >= 0 {
+		v = v[:j]
+	}
+	return strings.TrimSuffix(v, "}")
+}
+
+// Scope classifies an IP address: loopback, private (RFC 1918, ULA,
+// link-local), any (unspecified), multicast, public, or "?" when it is
+// not an address.
+func Scope(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "?"
+	}
+	a = a.Unmap()
+	switch {
+	case a.IsLoopback():
+		return "loopback"
+	case a.IsUnspecified():
+		return "any"
+	case a.IsPrivate(), a.IsLinkLocalUnicast():
+		return "private"
+	case a.IsMulticast():
+		return "multicast"
+	}
+	return "public"
+}

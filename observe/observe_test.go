@@ -1,0 +1,127 @@
+package observe
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"detector/trace"
+)
+
+func record(t *testing.T, file string) *Sample {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r Recorder
+	if _, err := trace.ParseEvents(f, r.Event); err != nil {
+		t.Fatal(err)
+	}
+	return r.Sample()
+}
+
+// A captured sh -c run: sh starts cat and python3, which reads
+// /etc/passwd and connects to loopback port 9; sh creates out.txt in the
+// home folder, written as "~".
+func TestRecordCapture(t *testing.T) {
+	s := record(t, "testdata/sh-cat-python.strace")
+	byProg := map[string]Process{}
+	for _, p := range s.Procs {
+		byProg[p.Program] = p
+	}
+	sh, ok := byProg["/usr/bin/sh"]
+	if !ok {
+		t.Fatalf("no sh image in %+v", s.Procs)
+	}
+	for _, want := range []string{"exec /usr/bin/cat", "child /usr/bin/cat", "child /usr/bin/python3", "create ~/out.txt"} {
+		if !slices.Contains(sh.Items, want) {
+			t.Errorf("sh lacks %q: %q", want, sh.Items)
+		}
+	}
+	cat := byProg["/usr/bin/cat"]
+	if !slices.Contains(cat.Items, "read /etc/passwd") || cat.Parent < 0 || s.Procs[cat.Parent].Program != "/usr/bin/sh" {
+		t.Errorf("cat: %+v", cat)
+	}
+	py := byProg["/usr/bin/python3"]
+	if !slices.Contains(py.Items, "connect inet loopback:9") {
+		t.Errorf("python3 lacks its connect: %q", py.Items)
+	}
+	if !slices.Contains(py.Calls, "connect") {
+		t.Errorf("python3 calls: %q", py.Calls)
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	for in, want := range map[string]string{
+		"/run/detector/home/out.txt":          "~/out.txt",
+		"/home/alice/.ssh/id_rsa":             "~/.ssh/id_rsa",
+		"/root/.bashrc":                       "~/.bashrc",
+		"/proc/1234/status":                   "/proc/#/status",
+		"/tmp/tmp.Xa81kQz0/file":              "/tmp/*/file",
+		"/tmp/evil.sh":                        "/tmp/evil.sh",
+		"/var/cache/x/deadbeef1234cafe.db":    "/var/cache/x/#.db",
+		"/usr/lib/x86_64-linux-gnu/libc.so.6": "/usr/lib/x86_64-linux-gnu/libc.so.6",
+		"/var/log/app-20261206.log":           "/var/log/app-#.log",
+		"./a/b":                               "./a/b",
+	} {
+		if got := Template(in); got != want {
+			t.Errorf("Template(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Template("/" + strings.Repeat("a", 2*MaxPathLen)); len(got) != MaxPathLen || !strings.HasSuffix(got, "...") {
+		t.Errorf("long path: %d bytes", len(got))
+	}
+}
+
+func TestAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		`{sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}`:                                                    "inet loopback:9",
+		`{sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}`:                                              "inet public:443",
+		`{sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.1.2.3")}`:                                                    "inet private:53",
+		`{sa_family=AF_INET6, sin6_port=htons(22), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}`: "inet6 loopback:22",
+		`{sa_family=AF_UNIX, sun_path="/run/dbus/system_bus_socket"}`:                                                                "unix /run/dbus/system_bus_socket",
+		`0x7ffc`: "",
+	} {
+		if got := Address(in); got != want {
+			t.Errorf("Address(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	if got := Identity("/usr/bin/python3.11", []string{"python3", "/run/detector/home/x.py"}, ""); got != "/usr/bin/python3.11 ~/x.py" {
+		t.Errorf("script: %q", got)
+	}
+	if got := Identity("/usr/bin/sh", []string{"sh", "-c", "ls"}, ""); got != "/usr/bin/sh" {
+		t.Errorf("sh -c: %q", got)
+	}
+	if got := Identity("/usr/bin/cat", []string{"cat", "x"}, ""); got != "/usr/bin/cat" {
+		t.Errorf("cat: %q", got)
+	}
+}
+
+// Hostile input: a trace with more processes and items than the bounds
+// keeps no more than the bounds and counts the rest.
+func TestRecordBounds(t *testing.T) {
+	var r Recorder
+	for pid := 1; pid <= MaxProcesses+10; pid++ {
+		c := trace.NewCall(pid, "openat", `AT_FDCWD</>, "/x", O_RDONLY`, 3, true, "")
+		if err := r.Event(&trace.Event{Kind: trace.EventCall, PID: pid, Call: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < MaxItems+10; i++ {
+		c := trace.NewCall(1, "openat", `AT_FDCWD</>, "/f`+strings.Repeat("x", i%50)+`/`+string(rune('a'+i%26))+strings.Repeat("y", i/26)+`", O_RDONLY`, 3, true, "")
+		r.Event(&trace.Event{Kind: trace.EventCall, PID: 1, Call: c})
+	}
+	s := r.Sample()
+	if len(s.Procs) != MaxProcesses || s.Dropped == 0 {
+		t.Fatalf("%d images, %d dropped", len(s.Procs), s.Dropped)
+	}
+	if n := len(s.Procs[0].Items); n > MaxItems {
+		t.Fatalf("%d items", n)
+	}
+}
