@@ -132,7 +132,7 @@ func runMonitor(c *cli.Context) error {
 			return err
 		}
 	}
-	log, err := openAlertLog(c)
+	log, err := openAlertLog(c, nil)
 	if err != nil {
 		return err
 	}
