@@ -73,6 +73,9 @@ func openAlertLog(c *cli.Context, written func(*rules.LogRecord)) (*rules.AlertL
 		if errors.Is(err, logsink.ErrNoJournal) {
 			return nil, withHint(err, "log to syslog or a file instead: --log syslog or --log FILE")
 		}
+		if err != nil && name == "syslog" {
+			return nil, withHint(err, "no syslog daemon listens on "+logsink.DefaultLocalSocket+": install rsyslog, or use --log journal or --log FILE")
+		}
 		if err != nil {
 			return nil, withHint(err, "--log takes a file, -, journal, syslog, syslog:udp://HOST:PORT or syslog:tcp://HOST:PORT")
 		}
