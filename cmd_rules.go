@@ -69,7 +69,7 @@ func openAlertLog(c *cli.Context, written func(*rules.LogRecord)) (*rules.AlertL
 	host, _ := os.Hostname()
 	opts := rules.LogOptions{Host: host, Tool: "detector", Version: version, Cooldown: cd, Written: written}
 	if logsink.IsSpec(name) {
-		s, err := logsink.Open(name, logsink.Options{Host: host})
+		s, err := logsink.Open(name, logsink.Options{Host: host, Warn: warnf})
 		if errors.Is(err, logsink.ErrNoJournal) {
 			return nil, withHint(err, "log to syslog or a file instead: --log syslog or --log FILE")
 		}

@@ -26,6 +26,9 @@ type Options struct {
 	App string
 	// PID is the sender's process id (PROCID): os.Getpid() when 0.
 	PID int
+	// Warn, when set, hears that a syslog daemon or collector stopped
+	// answering, and that it answers again.
+	Warn func(format string, args ...any)
 }
 
 func (o Options) app() string {

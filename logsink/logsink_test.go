@@ -3,12 +3,14 @@ package logsink
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,5 +234,112 @@ func TestJournalFields(t *testing.T) {
 		if !regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`).MatchString(k) {
 			t.Errorf("field name %q is not a journal field name", k)
 		}
+	}
+}
+
+// A collector that goes away and comes back on the same address gets
+// the records written meanwhile, in order, and the sink says when the
+// outage began and ended; no record is an error for the log.
+func TestTCPOutage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	var mu sync.Mutex
+	var warnings []string
+	warned := func() int { mu.Lock(); defer mu.Unlock(); return len(warnings) }
+	s, err := Open("syslog:tcp://"+addr, Options{Host: "h", Warn: func(f string, a ...any) {
+		mu.Lock()
+		warnings = append(warnings, fmt.Sprintf(f, a...))
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	ln.Close()
+	r, line := sample()
+	// Writes into a closed connection fail once the peer's reset is
+	// back; until then the kernel takes them.
+	deadline := time.Now().Add(30 * time.Second)
+	for warned() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no warning that the collector went away")
+		}
+		if err := s.WriteRecord(r, line); err != nil {
+			t.Fatalf("a record during an outage is an error: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Written during the outage: they must come, in order.
+	for i := 0; i < 5; i++ {
+		c := *r
+		c.Rule = fmt.Sprintf("outage-%d", i)
+		if err := s.WriteRecord(&c, line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("the address cannot be listened on again: %v", err)
+	}
+	defer ln.Close()
+	got := make(chan []string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			close(got)
+			return
+		}
+		defer conn.Close()
+		conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+		br := bufio.NewReader(conn)
+		var rules []string
+		for {
+			n, err := br.ReadString(' ')
+			if err != nil {
+				break
+			}
+			size, _ := strconv.Atoi(strings.TrimSuffix(n, " "))
+			frame := make([]byte, size)
+			if _, err := io.ReadFull(br, frame); err != nil {
+				break
+			}
+			m := regexp.MustCompile(`rule="([^"]*)"`).FindSubmatch(frame)
+			if m != nil {
+				rules = append(rules, string(m[1]))
+			}
+			if m != nil && string(m[1]) == "after" {
+				break
+			}
+		}
+		got <- rules
+	}()
+	// The sink dials again at a record, at most every second.
+	after := *r
+	after.Rule = "after"
+	for end := time.Now().Add(30 * time.Second); warned() < 2 && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		s.WriteRecord(&after, line)
+	}
+	rules := <-got
+	var outage []string
+	for _, x := range rules {
+		if strings.HasPrefix(x, "outage-") {
+			outage = append(outage, x)
+		}
+	}
+	if strings.Join(outage, " ") != "outage-0 outage-1 outage-2 outage-3 outage-4" {
+		t.Errorf("after the outage the collector got %v", rules)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(warnings) != 2 || !strings.Contains(warnings[1], "answers again") {
+		t.Errorf("warnings %q", warnings)
 	}
 }

@@ -115,8 +115,21 @@ func FormatLocal(r *rules.LogRecord, line []byte, o Options, now time.Time) []by
 	return append(b, message(line)...)
 }
 
-// connSink writes each record on a connection, dialling again once when
-// a write fails (a restarted daemon or collector).
+// maxPending bounds the messages a connection sink keeps while its
+// daemon or collector does not answer; past it the oldest are dropped
+// (and counted).
+const maxPending = 4 << 20
+
+// retryEvery is how often a connection sink dials again while its daemon
+// or collector does not answer (at the next record).
+const retryEvery = time.Second
+
+// connSink writes each record on a connection. When the daemon or
+// collector does not answer (restarted, unreachable), records wait in a
+// bounded queue and the sink dials again at the next record, at most
+// every retryEvery; Options.Warn hears once when the outage begins and
+// once when it ends, with the records dropped meanwhile. A record is
+// never an error for the log: the monitor keeps judging.
 type connSink struct {
 	mu      sync.Mutex
 	network string
@@ -124,6 +137,12 @@ type connSink struct {
 	o       Options
 	conn    net.Conn
 	format  func(r *rules.LogRecord, line []byte) []byte
+
+	pending      [][]byte // oldest first
+	pendingBytes int
+	dropped      int // records dropped from pending in this outage
+	retryAt      time.Time
+	down         bool // in an outage (warned)
 }
 
 func dialLocal(path string, o Options) (rules.Sink, error) {
@@ -163,35 +182,89 @@ func (s *connSink) dial() error {
 	return nil
 }
 
+func (s *connSink) warn(format string, args ...any) {
+	if s.o.Warn != nil {
+		s.o.Warn(format, args...)
+	}
+}
+
 func (s *connSink) WriteRecord(r *rules.LogRecord, line []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.format(r, line)
-	var err error
-	for try := 0; try < 2; try++ {
+	s.pending = append(s.pending, m)
+	s.pendingBytes += len(m)
+	for s.pendingBytes > maxPending && len(s.pending) > 1 {
+		s.pendingBytes -= len(s.pending[0])
+		s.pending[0] = nil
+		s.pending = s.pending[1:]
+		s.dropped++
+	}
+	s.flush(false)
+	return nil
+}
+
+// flush sends the pending messages in order; it dials again when the
+// connection failed (at once after a failed write, then every
+// retryEvery, or now when force is set). It returns the error that left
+// messages pending.
+func (s *connSink) flush(force bool) error {
+	redialed := false
+	for len(s.pending) > 0 {
 		if s.conn == nil {
-			if err = s.dial(); err != nil {
-				continue
+			if redialed || (!force && time.Now().Before(s.retryAt)) {
+				return fmt.Errorf("syslog %s %s does not answer", s.network, s.addr)
+			}
+			redialed = true
+			if err := s.dial(); err != nil {
+				s.outage(err)
+				return err
 			}
 		}
 		s.conn.SetWriteDeadline(time.Now().Add(ioTimeout))
-		if _, err = s.conn.Write(m); err == nil {
-			return nil
+		if _, err := s.conn.Write(s.pending[0]); err != nil {
+			s.conn.Close()
+			s.conn = nil
+			s.outage(fmt.Errorf("send to syslog %s %s: %w", s.network, s.addr, err))
+			continue
 		}
-		s.conn.Close()
-		s.conn = nil
-		err = fmt.Errorf("send to syslog %s %s: %w", s.network, s.addr, err)
+		s.pendingBytes -= len(s.pending[0])
+		s.pending[0] = nil
+		s.pending = s.pending[1:]
 	}
-	return err
+	if s.down {
+		s.down = false
+		s.warn("syslog %s %s answers again: the records kept meanwhile are sent, %d dropped", s.network, s.addr, s.dropped)
+		s.dropped = 0
+	}
+	return nil
 }
 
+// outage notes that the daemon or collector does not answer.
+func (s *connSink) outage(err error) {
+	s.retryAt = time.Now().Add(retryEvery)
+	if !s.down {
+		s.down = true
+		s.warn("%v; records wait (up to %d MiB) until it answers", err, maxPending>>20)
+	}
+}
+
+// Close sends what is pending (dialling once more if needed) and closes
+// the connection; records it could not deliver are an error.
 func (s *connSink) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn == nil {
-		return nil
+	var err error
+	if len(s.pending) > 0 {
+		if ferr := s.flush(true); ferr != nil {
+			err = fmt.Errorf("%d records not delivered: %w", len(s.pending)+s.dropped, ferr)
+		}
 	}
-	err := s.conn.Close()
-	s.conn = nil
+	if s.conn != nil {
+		if cerr := s.conn.Close(); err == nil {
+			err = cerr
+		}
+		s.conn = nil
+	}
 	return err
 }
