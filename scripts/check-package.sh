@@ -34,7 +34,7 @@ command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (scrip
 systemd-analyze verify "$unit" || fail "systemd-analyze verify $unit failed"
 echo "check-package: systemd-analyze verify $unit: ok"
 page=$(MANWIDTH=80 man -P cat detector 2>/dev/null) || fail "man detector shows no page"
-for s in NAME SYNOPSIS DESCRIPTION; do
+for s in NAME SYNOPSIS DESCRIPTION COMMANDS "EXIT STATUS" FILES ENVIRONMENT EXAMPLES "SEE ALSO"; do
   grep -q "^$s" <<<"$page" || fail "man detector has no $s section"
 done
 [ -s /usr/share/bash-completion/completions/detector ] || fail "no bash completion"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the Debian package: scripts/package.sh OUTDIR writes
 # OUTDIR/detector_VERSION_ARCH.deb with dpkg-deb. It holds the binary, the
-# man page (doc/detector.1), shell completions for bash, zsh and fish, the
-# monitor's systemd unit (packaging/detector-monitor.service) and
-# /etc/detector/ with the default rules and an empty allow-list as
-# conffiles. VERSION is the version in main.go, followed by +gHASH when the
-# checkout is not at the tag vVERSION (and .dirty when it has changes).
+# man page (from `detector man`: the page doc/detector.1 holds), shell
+# completions for bash, zsh and fish, the monitor's systemd unit
+# (packaging/detector-monitor.service) and /etc/detector/ with the default
+# rules and an empty allow-list as conffiles. VERSION is the version in
+# main.go, followed by +gHASH when the checkout is not at the tag vVERSION
+# (and .dirty when it has changes).
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: scripts/package.sh OUTDIR" >&2
@@ -35,7 +36,7 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/etc/
 
 CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$root/usr/bin/detector" .
 bin=$root/usr/bin/detector
-gzip -9n <doc/detector.1 >"$root/usr/share/man/man1/detector.1.gz"
+"$bin" man | gzip -9n >"$root/usr/share/man/man1/detector.1.gz"
 "$bin" completion bash >"$root/usr/share/bash-completion/completions/detector"
 "$bin" completion zsh >"$root/usr/share/zsh/vendor-completions/_detector"
 "$bin" completion fish >"$root/usr/share/fish/vendor_completions.d/detector.fish"
