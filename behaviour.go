@@ -62,7 +62,7 @@ func newBehaviour(c *cli.Context) (*behaviour, error) {
 		}
 		b.set, b.allow, b.pkgs = set, allow, rules.NewPackageDB("")
 	}
-	log, err := openAlertLog(c)
+	log, err := openAlertLog(c, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"detector/features"
+	"detector/logsink"
 	"detector/model"
 	"detector/monitor"
 	"detector/report"
@@ -35,6 +39,7 @@ func monitorCommand() *cli.Command {
 			&cli.DurationFlag{Name: "poll", Value: time.Second, Usage: "proc source: read the process table every `D`"},
 			&cli.StringFlag{Name: "ring-size", Value: "8MiB", Usage: "ebpf source: the ring buffer's `SIZE` (a power of two of at least 4KiB); events that find it full are lost and logged as drop records"},
 			&cli.BoolFlag{Name: "processes", Usage: "ebpf source: also log a \"process\" record for every process that ends, with its call counts"},
+			&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus metrics at http://`ADDR`/metrics (HOST:PORT, for example 127.0.0.1:9464; the README lists them)"},
 		}, rulesFlags()...), alertLogFlags()...),
 		Action: runMonitor,
 	}
@@ -132,11 +137,22 @@ func runMonitor(c *cli.Context) error {
 			return err
 		}
 	}
-	log, err := openAlertLog(c)
+	if addr := c.String("metrics"); addr != "" {
+		stop, err := serveMetrics(addr, &cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	log, err := openAlertLog(c, cfg.Metrics.Record)
 	if err != nil {
 		return err
 	}
 	cfg.Log = log
+	defer reopenOnHangup(log, c.String("log"))()
+	// SIGTERM (systemctl stop) leaves the monitor this long to drain its
+	// queue and flush its log, on a busy machine too.
+	stopGrace.Store(int64(monitorStopGrace))
 
 	ctx := c.Context
 	if d := c.Duration("duration"); d > 0 {
@@ -212,6 +228,59 @@ func runMonitor(c *cli.Context) error {
 		return exitStatus(status)
 	}
 	return nil
+}
+
+// monitorStopGrace bounds the monitor's clean stop after SIGTERM or
+// SIGINT; the unit file's TimeoutStopSec is longer.
+const monitorStopGrace = 20 * time.Second
+
+// serveMetrics serves the monitor's metrics at addr until stop is
+// called; it says where on stderr (the port :0 chose, too).
+func serveMetrics(addr string, cfg *monitor.Config) (stop func(), err error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, withHint(fmt.Errorf("--metrics %s: %w", addr, err), "give HOST:PORT, for example --metrics 127.0.0.1:9464")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("--metrics: %w", err), "give a free HOST:PORT, for example --metrics 127.0.0.1:9464")
+	}
+	cfg.Metrics = monitor.NewMetrics()
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", cfg.Metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	fmt.Fprintf(os.Stderr, "detector: monitor: metrics on http://%s/metrics\n", ln.Addr())
+	return func() { srv.Close() }, nil
+}
+
+// reopenOnHangup reopens the log file on SIGHUP, as logrotate expects
+// once it has renamed the file, until the returned function is called. A
+// log that is not a file has nothing to reopen: SIGHUP is ignored.
+func reopenOnHangup(log *rules.AlertLog, name string) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+			}
+			if name == "-" || logsink.IsSpec(name) {
+				continue
+			}
+			if err := log.Reopen(); err != nil {
+				warnf("SIGHUP: %v; the log goes on in the file it had", err)
+				continue
+			}
+			fmt.Fprintln(os.Stderr, "detector: monitor: SIGHUP: log reopened")
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+	}
 }
 
 // monitorModel refuses a model that does not describe live processes: one

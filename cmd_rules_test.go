@@ -54,7 +54,7 @@ func TestAlertLogFlags(t *testing.T) {
 	dir := t.TempDir()
 	open := func(args ...string) error {
 		app := &cli.App{Flags: alertLogFlags(), Action: func(c *cli.Context) error {
-			l, err := openAlertLog(c)
+			l, err := openAlertLog(c, nil)
 			if err != nil || l == nil {
 				return err
 			}

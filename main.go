@@ -24,6 +24,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -85,6 +86,11 @@ func withHint(err error, advice string) error { return hint.Wrap(err, advice) }
 // the process exits anyway; a second signal exits at once.
 const interruptGrace = 800 * time.Millisecond
 
+// stopGrace, when a command sets it (in nanoseconds), replaces
+// interruptGrace: the monitor drains its queue and flushes its log on
+// SIGTERM, which takes longer on a busy machine.
+var stopGrace atomic.Int64
+
 // exiting is held by whoever ends the process, so that the last words of
 // main and of the signal handler never mix.
 var exiting sync.Mutex
@@ -96,9 +102,13 @@ func main() {
 	go func() {
 		<-sigs
 		cancel()
+		grace := interruptGrace
+		if g := stopGrace.Load(); g > 0 {
+			grace = time.Duration(g)
+		}
 		select {
 		case <-sigs:
-		case <-time.After(interruptGrace):
+		case <-time.After(grace):
 		}
 		exiting.Lock()
 		removeSpool()

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -171,6 +172,7 @@ var straceSpelling = map[string]string{"pread": "pread64", "pwrite": "pwrite64"}
 type Tracer struct {
 	objs   tracerObjects
 	reader *ringbuf.Reader
+	ringMu sync.Mutex // RingFill against Close
 	done   chan struct{}
 	closed atomic.Bool
 	links  []link.Link
@@ -607,24 +609,47 @@ func (t *Tracer) Lost() (uint64, error) {
 	return s, nil
 }
 
-// Close detaches every link, delivers the events still in the ring, and
-// closes every program and map.
-func (t *Tracer) Close() error {
+// Stop detaches every link and delivers the events still in the ring;
+// the maps stay readable (Counts, ExitedCounts, Lost) until Close, so
+// that the events delivered last can still be judged with them. It may
+// be called more than once.
+func (t *Tracer) Stop() error {
 	var errs []error
 	for _, l := range t.links {
 		errs = append(errs, l.Close())
 	}
 	t.links = nil
-	if t.reader != nil {
+	if t.reader != nil && !t.closed.Load() {
 		t.closed.Store(true)
 		t.reader.Flush()
 		<-t.done
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops the tracer (see Stop) and closes every program and map.
+func (t *Tracer) Close() error {
+	errs := []error{t.Stop()}
+	t.ringMu.Lock()
+	if t.reader != nil {
 		errs = append(errs, t.reader.Close())
 		t.reader = nil
 	}
+	t.ringMu.Unlock()
 	errs = append(errs, t.objs.Close())
 	return errors.Join(errs...)
 }
 
 // maxNr is the number of call numbers the BPF program counts (MAX_NR).
 const maxNr = 512
+
+// RingFill returns the bytes of the ring buffer holding events not read
+// yet, and the ring's size; 0, 0 once the tracer is closed.
+func (t *Tracer) RingFill() (used, size int) {
+	t.ringMu.Lock()
+	defer t.ringMu.Unlock()
+	if t.reader == nil {
+		return 0, 0
+	}
+	return t.reader.AvailableBytes(), t.reader.BufferSize()
+}

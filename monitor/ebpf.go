@@ -75,6 +75,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 	queue := make(chan bpftrace.Event, queueSize)
 	var queueLost atomic.Uint64
 	enqueue := func(ev bpftrace.Event) {
+		cfg.Metrics.Event("ebpf", kindName(ev.Kind))
 		select {
 		case queue <- ev:
 		default:
@@ -95,6 +96,12 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		return &UnavailableError{err}
 	}
 	w.tr = tr
+	cfg.Metrics.setRing(tr.RingFill)
+	cfg.Metrics.setTracked(func() int {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return len(w.sid)
+	})
 	close(w.ready)
 	if o.Ready != nil {
 		o.Ready()
@@ -111,8 +118,10 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 				return err
 			}
 			d, ringLost = n-ringLost, n
+			cfg.Metrics.Dropped("ebpf", "ring", d)
 		}
 		q := queueLost.Load()
+		cfg.Metrics.Dropped("ebpf", "queue", q-queueLogged)
 		d, queueLogged = d+q-queueLogged, q
 		if d == 0 {
 			return nil
@@ -123,14 +132,16 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		if derr := drops(true); err == nil {
 			err = derr
 		}
-		// Close detaches the probes and delivers the events still in the
-		// ring; then the queue is judged to its end.
-		if cerr := tr.Close(); err == nil {
-			err = cerr
+		// Stop detaches the probes and delivers the events still in the
+		// ring; then the queue is judged to its end, with the tracer's
+		// maps still open (an exit's counts make its process record), and
+		// only then are the maps closed.
+		if serr := tr.Stop(); err == nil {
+			err = serr
 		}
 		close(queue)
 		<-judged
-		if derr := drops(false); err == nil {
+		if derr := drops(true); err == nil {
 			err = derr
 		}
 		w.mu.Lock()
@@ -140,6 +151,9 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			}
 		}
 		w.mu.Unlock()
+		if cerr := tr.Close(); err == nil {
+			err = cerr
+		}
 	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -191,6 +205,19 @@ func (w *ebpfWatch) scoreLive() error {
 		}
 	}
 	return nil
+}
+
+// kindName names a tracer event's kind as trace.EventKind does.
+func kindName(k bpftrace.Kind) string {
+	switch k {
+	case bpftrace.Fork:
+		return "spawn"
+	case bpftrace.Exec:
+		return "exec"
+	case bpftrace.Exit:
+		return "exit"
+	}
+	return "call"
 }
 
 func counter(c bpftrace.Counts) *features.Counter {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/procfs"
@@ -42,6 +43,7 @@ type ProcWatcher struct {
 	tempDirs, shells, servers []string
 	loopback                  []*net.IPNet
 	backdoor                  []int
+	tracked                   atomic.Int64 // processes in the last poll
 }
 
 type seenKey struct {
@@ -65,6 +67,7 @@ func NewProcWatcher(cfg Config, root string) (*ProcWatcher, error) {
 	}
 	w := &ProcWatcher{cfg: cfg, fs: fs, self: os.Getpid(), seen: map[seenKey]bool{},
 		tempDirs: cfg.Rules.List("temp_dirs"), shells: cfg.Rules.List("shells"), servers: cfg.Rules.List("server_names")}
+	cfg.Metrics.setTracked(func() int { return int(w.tracked.Load()) })
 	for _, c := range cfg.Rules.List("loopback") {
 		if _, n, err := net.ParseCIDR(c); err == nil {
 			w.loopback = append(w.loopback, n)
@@ -132,7 +135,9 @@ func (w *ProcWatcher) Poll() error {
 			}
 		}
 		infos[p.PID] = in
+		w.cfg.Metrics.Event("proc", "process")
 	}
+	w.tracked.Store(int64(len(infos)))
 	sockets := procmetrics.ReadSockets(w.fs)
 	live := map[int]uint64{}
 	pids := make([]int, 0, len(infos))

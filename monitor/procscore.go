@@ -43,7 +43,7 @@ func (p *ProcScorer) Poll() error {
 	for i, r := range rows {
 		vals[i] = r.Values
 	}
-	for i, res := range p.model.Score(vals, nil) {
+	for i, res := range p.cfg.scoreTimed(p.model, vals, nil) {
 		r := rows[i]
 		a, ok := modelAlert(res, p.model, &rules.Process{PID: r.PID, PPID: r.PPID, Exe: r.Exe, Argv: r.Argv}, "proc", false)
 		if !ok {

@@ -33,6 +33,7 @@ type StraceOptions struct {
 // (-1 for an attached process) and the first error of the trace or the
 // log.
 func RunStrace(ctx context.Context, o StraceOptions, s *Stream) (int, error) {
+	s.cfg.Metrics.setTracked(func() int { return len(s.Live()) })
 	strace, err := exec.LookPath("strace")
 	if err != nil {
 		return -1, sandbox.ErrNoStrace

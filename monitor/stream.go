@@ -41,6 +41,16 @@ type Config struct {
 	Warn func(format string, args ...any)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Metrics count what the monitor sees and does (nil: nothing).
+	Metrics *Metrics
+}
+
+// scoreTimed is m.Score, its time given to the metrics.
+func (c *Config) scoreTimed(m *model.Model, vecs [][]float64, seqs [][][]string) []model.Result {
+	start := time.Now()
+	res := m.Score(vecs, seqs)
+	c.Metrics.Scored(time.Since(start))
+	return res
 }
 
 func (c *Config) now() time.Time {
@@ -125,6 +135,9 @@ func (s *Stream) hit(h rules.Hit) {
 func (s *Stream) Event(e *trace.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.kernel {
+		s.cfg.Metrics.Event(s.cfg.Source, e.Kind.String())
+	}
 	if s.engine != nil {
 		s.engine.Event(e)
 	}
@@ -249,7 +262,7 @@ func (s *Stream) scoreJob() {
 	if err != nil {
 		return
 	}
-	if a, ok := modelAlert(m.Score([][]float64{vec}, nil)[0], m, nil, s.cfg.Source, true); ok {
+	if a, ok := modelAlert(s.cfg.scoreTimed(m, [][]float64{vec}, nil)[0], m, nil, s.cfg.Source, true); ok {
 		a.Sample = s.name
 		if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
 			s.err = err
@@ -329,7 +342,7 @@ func (s *Stream) score(p *liveProc, c *features.Counter) {
 	if m.Spec().Sequences {
 		seqs = [][][]string{{p.seq}}
 	}
-	res := m.Score([][]float64{vec}, seqs)[0]
+	res := s.cfg.scoreTimed(m, [][]float64{vec}, seqs)[0]
 	proc := &rules.Process{PID: p.pid, PPID: p.ppid, Exe: p.exe, Argv: p.argv}
 	if a, ok := modelAlert(res, m, proc, s.cfg.Source, true); ok {
 		a.Sample = s.name

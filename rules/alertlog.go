@@ -101,6 +101,18 @@ type LogOptions struct {
 	Cooldown time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Written, when set, is called under the log's lock after each
+	// record is written whole (for metrics); it must not call the log.
+	Written func(r *LogRecord)
+}
+
+// Sink receives the log's records one at a time, under the log's lock:
+// r is the record and line its JSON encoding with the newline. A sink
+// other than a file (the journal, syslog) uses it to carry the record's
+// fields; an error stops the log, as a failed write does.
+type Sink interface {
+	WriteRecord(r *LogRecord, line []byte) error
+	Close() error
 }
 
 // AlertLog writes alerts as JSON lines. The first alert of a rule on a
@@ -118,6 +130,8 @@ type AlertLog struct {
 	mu      sync.Mutex
 	w       io.Writer
 	c       io.Closer
+	sink    Sink
+	path    string // the file OpenAlertLog opened, for Reopen
 	opts    LogOptions
 	windows map[logKey]*logWindow
 	err     error
@@ -156,6 +170,13 @@ func NewAlertLog(w io.Writer, opts LogOptions) *AlertLog {
 	return &AlertLog{w: w, opts: opts, windows: map[logKey]*logWindow{}}
 }
 
+// NewSinkLog returns a log writing each record to s; Close closes s.
+func NewSinkLog(s Sink, opts LogOptions) *AlertLog {
+	l := NewAlertLog(nil, opts)
+	l.sink = s
+	return l
+}
+
 // OpenAlertLog opens (creating with mode 0600) the file name for
 // appending, refusing anything but a regular file, and returns a log
 // writing to it. "-" is standard output.
@@ -163,6 +184,18 @@ func OpenAlertLog(name string, opts LogOptions) (*AlertLog, error) {
 	if name == "-" {
 		return NewAlertLog(os.Stdout, opts), nil
 	}
+	f, err := openLogFile(name)
+	if err != nil {
+		return nil, err
+	}
+	l := NewAlertLog(f, opts)
+	l.c, l.path = f, name
+	return l, nil
+}
+
+// openLogFile opens name for appending, creating it with mode 0600; it
+// refuses a symbolic link and anything but a regular file.
+func openLogFile(name string) (*os.File, error) {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open alert log %s: %w", name, err)
@@ -175,9 +208,32 @@ func OpenAlertLog(name string, opts LogOptions) (*AlertLog, error) {
 		f.Close()
 		return nil, fmt.Errorf("open alert log %s: %w", name, err)
 	}
-	l := NewAlertLog(f, opts)
-	l.c = f
-	return l, nil
+	return f, nil
+}
+
+// Reopen opens the log's file again by its name, as logrotate expects
+// after it renamed the file (SIGHUP): records written before Reopen
+// returns went to the old file, those after it to the new one, and none
+// is lost between them. Open cooldown windows stay open. A log that is
+// not a file (standard output, a sink) has nothing to reopen; a log whose
+// file cannot be opened again keeps writing to the old one and returns
+// the error.
+func (l *AlertLog) Reopen() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.path == "" || l.c == nil {
+		return nil
+	}
+	f, err := openLogFile(l.path)
+	if err != nil {
+		return err
+	}
+	old := l.c
+	l.w, l.c = f, f
+	if err := old.Close(); err != nil && l.err == nil {
+		l.err = fmt.Errorf("close rotated alert log %s: %w", l.path, err)
+	}
+	return nil
 }
 
 // Alert logs a, subject to the cooldown.
@@ -348,10 +404,22 @@ func (l *AlertLog) write(r *LogRecord) error {
 		return l.err
 	}
 	b = append(b, '\n')
-	if _, err := l.w.Write(b); err != nil {
-		l.err = fmt.Errorf("write alert log: %w", err)
+	switch {
+	case l.sink != nil:
+		err = l.sink.WriteRecord(r, b)
+	case l.w == nil:
+		err = errors.New("the log is closed")
+	default:
+		_, err = l.w.Write(b)
 	}
-	return l.err
+	if err != nil {
+		l.err = fmt.Errorf("write alert log: %w", err)
+		return l.err
+	}
+	if l.opts.Written != nil {
+		l.opts.Written(r)
+	}
+	return nil
 }
 
 // Drop logs that source lost events: they found its buffer full and were
@@ -377,11 +445,19 @@ func (l *AlertLog) Flush() error {
 // Close flushes the log and closes its file.
 func (l *AlertLog) Close() error {
 	err := l.Flush()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.c != nil {
 		if cerr := l.c.Close(); err == nil {
 			err = cerr
 		}
 		l.c = nil
+	}
+	if l.sink != nil {
+		if cerr := l.sink.Close(); err == nil {
+			err = cerr
+		}
+		l.sink, l.w = nil, nil
 	}
 	return err
 }

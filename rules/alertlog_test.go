@@ -297,3 +297,104 @@ func TestLiveEvidenceTime(t *testing.T) {
 		t.Error("detect's evidence, or the caller's, got an RFC 3339 time")
 	}
 }
+
+// Reopen after a rename (logrotate) sends later records to a new file
+// of the log's name; writers running meanwhile lose no record: each is in
+// one of the two files, whole.
+func TestAlertLogReopen(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "alerts.jsonl")
+	var written int
+	var mu sync.Mutex
+	l, err := rules.OpenAlertLog(name, rules.LogOptions{Cooldown: -1, Written: func(*rules.LogRecord) { mu.Lock(); written++; mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 500
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if err := l.Alert(rules.LogAlert{Rule: "r", Sample: fmt.Sprintf("%d-%d", w, i)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	if err := os.Rename(name, name+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := l.Alert(rules.LogAlert{Rule: "r", Sample: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(name + ".1")
+	cur, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("no new file after Reopen: %v", err)
+	}
+	seen := map[string]int{}
+	for _, b := range [][]byte{old, cur} {
+		for _, r := range readRecords(t, b) {
+			seen[r["sample"].(string)]++
+		}
+	}
+	if len(seen) != writers*each+1 || written != writers*each+1 {
+		t.Errorf("%d distinct records in the two files, %d written, want %d", len(seen), written, writers*each+1)
+	}
+	for s, n := range seen {
+		if n != 1 {
+			t.Errorf("%s written %d times", s, n)
+		}
+	}
+	if !bytes.Contains(cur, []byte(`"sample":"after"`)) || bytes.Contains(old, []byte(`"sample":"after"`)) {
+		t.Error("the record after Reopen is not in the new file alone")
+	}
+	if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("new file: %v %v", fi.Mode(), err)
+	}
+	// A log that is not a file has nothing to reopen.
+	if err := rules.NewAlertLog(&bytes.Buffer{}, rules.LogOptions{}).Reopen(); err != nil {
+		t.Error(err)
+	}
+}
+
+type recSink struct {
+	recs   []*rules.LogRecord
+	lines  []string
+	closed bool
+}
+
+func (s *recSink) WriteRecord(r *rules.LogRecord, line []byte) error {
+	s.recs = append(s.recs, r)
+	s.lines = append(s.lines, string(line))
+	return nil
+}
+func (s *recSink) Close() error { s.closed = true; return nil }
+
+// A sink receives each record with its JSON line, and is closed with the
+// log; a write after Close is an error, not a panic.
+func TestSinkLog(t *testing.T) {
+	s := &recSink{}
+	l := rules.NewSinkLog(s, rules.LogOptions{})
+	l.Alert(rules.LogAlert{Rule: "read-shadow", Severity: rules.Warning, Process: &rules.Process{PID: 7}})
+	l.Drop("ebpf", 3)
+	if err := l.Close(); err != nil || !s.closed {
+		t.Fatalf("close: %v, closed %v", err, s.closed)
+	}
+	if len(s.recs) != 2 || s.recs[0].Rule != "read-shadow" || s.recs[1].Kind != "drop" || !strings.HasSuffix(s.lines[0], "}\n") {
+		t.Fatalf("records %v lines %q", s.recs, s.lines)
+	}
+	if err := l.Alert(rules.LogAlert{Rule: "x"}); err == nil {
+		t.Error("a write after Close succeeded")
+	}
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian machine for detector: strace (the tracer), unzip
 # (for the ADFA-LD benchmark), gcc, libc6-dev and liburing-dev (a test's
-# static helper) and the Go modules pinned in go.mod. Safe to
+# static helper), systemd and man-db (to check the package's unit and man
+# page) and the Go modules pinned in go.mod. Safe to
 # run again; it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v unzip >/dev/null 2>&1 || missing="$missing unzip" # for bench/adfa.sh
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ "$(uname -m)" != x86_64 ] || missing="$missing libc6-dev"
 [ -e /usr/include/liburing.h ] || missing="$missing liburing-dev"
+# for scripts/check-package.sh: systemd-analyze verify on the unit, man on the page
+command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+command -v man >/dev/null 2>&1 || missing="$missing man-db"
 if [ -n "$missing" ]; then
   echo "setup: installing$missing" >&2
   sudo=""
