@@ -40,7 +40,13 @@ func monitorCommand() *cli.Command {
 	}
 }
 
+// monitorGrace is how long the first SIGINT or SIGTERM leaves the monitor
+// to drain what its source already holds (the ring buffer, strace's output),
+// judge it and flush the last records; a loaded machine needs seconds.
+const monitorGrace = 60 * time.Second
+
 func runMonitor(c *cli.Context) error {
+	setInterruptGrace(monitorGrace)
 	if c.Args().Present() {
 		return withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), "give the command to run after --: detector monitor -- CMD ARGS")
 	}

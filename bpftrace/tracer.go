@@ -610,6 +610,15 @@ func (t *Tracer) Lost() (uint64, error) {
 // Close detaches every link, delivers the events still in the ring, and
 // closes every program and map.
 func (t *Tracer) Close() error {
+	err := t.Stop()
+	return errors.Join(err, t.objs.Close())
+}
+
+// Stop detaches every link and delivers the events still in the ring; the
+// maps stay open until Close, so the counts of the processes those events
+// name (ExitedCounts, ReplacedCounts) and Lost can still be read. Stopping
+// twice does nothing more.
+func (t *Tracer) Stop() error {
 	var errs []error
 	for _, l := range t.links {
 		errs = append(errs, l.Close())
@@ -622,7 +631,6 @@ func (t *Tracer) Close() error {
 		errs = append(errs, t.reader.Close())
 		t.reader = nil
 	}
-	errs = append(errs, t.objs.Close())
 	return errors.Join(errs...)
 }
 

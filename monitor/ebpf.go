@@ -101,17 +101,14 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 	}
 	var ringLost, queueLogged uint64
 	// drops logs the events lost since the last call: those that found
-	// the ring full (while the tracer is open) and those that found the
-	// queue full.
-	drops := func(ring bool) error {
-		d := uint64(0)
-		if ring {
-			n, err := tr.Lost()
-			if err != nil {
-				return err
-			}
-			d, ringLost = n-ringLost, n
+	// the ring full and those that found the queue full.
+	drops := func() error {
+		n, err := tr.Lost()
+		if err != nil {
+			return err
 		}
+		d := n - ringLost
+		ringLost = n
 		q := queueLost.Load()
 		d, queueLogged = d+q-queueLogged, q
 		if d == 0 {
@@ -120,17 +117,16 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		return cfg.Log.Drop("ebpf", d)
 	}
 	defer func() {
-		if derr := drops(true); err == nil {
-			err = derr
-		}
-		// Close detaches the probes and delivers the events still in the
-		// ring; then the queue is judged to its end.
-		if cerr := tr.Close(); err == nil {
-			err = cerr
+		// Stop detaches the probes and delivers the events still in the
+		// ring; then the queue is judged to its end, while the maps that
+		// hold the counts of the processes it names are still open, and
+		// only then is the tracer closed.
+		if serr := tr.Stop(); err == nil {
+			err = serr
 		}
 		close(queue)
 		<-judged
-		if derr := drops(false); err == nil {
+		if derr := drops(); err == nil {
 			err = derr
 		}
 		w.mu.Lock()
@@ -140,6 +136,9 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			}
 		}
 		w.mu.Unlock()
+		if cerr := tr.Close(); err == nil {
+			err = cerr
+		}
 	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -150,7 +149,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			return nil
 		case <-tick.C:
 		}
-		if err := drops(true); err != nil {
+		if err := drops(); err != nil {
 			return err
 		}
 		if cfg.ScoreEvery > 0 && time.Since(lastScore) >= cfg.ScoreEvery {
