@@ -40,13 +40,7 @@ func monitorCommand() *cli.Command {
 	}
 }
 
-// monitorGrace is how long the first SIGINT or SIGTERM leaves the monitor
-// to drain what its source already holds (the ring buffer, strace's output),
-// judge it and flush the last records; a loaded machine needs seconds.
-const monitorGrace = 60 * time.Second
-
 func runMonitor(c *cli.Context) error {
-	setInterruptGrace(monitorGrace)
 	if c.Args().Present() {
 		return withHint(fmt.Errorf("unexpected argument %q", c.Args().First()), "give the command to run after --: detector monitor -- CMD ARGS")
 	}
@@ -143,6 +137,9 @@ func runMonitor(c *cli.Context) error {
 		return err
 	}
 	cfg.Log = log
+	// SIGTERM (systemctl stop) leaves the monitor this long to drain its
+	// queue and flush its log, on a busy machine too.
+	stopGrace.Store(int64(monitorStopGrace))
 
 	ctx := c.Context
 	if d := c.Duration("duration"); d > 0 {
@@ -219,6 +216,10 @@ func runMonitor(c *cli.Context) error {
 	}
 	return nil
 }
+
+// monitorStopGrace bounds the monitor's clean stop after SIGTERM or
+// SIGINT; the unit file's TimeoutStopSec is longer.
+const monitorStopGrace = 20 * time.Second
 
 // monitorModel refuses a model that does not describe live processes: one
 // trained on feature tables or ADFA-LD traces, whose numbers come from

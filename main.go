@@ -83,32 +83,32 @@ func withHint(err error, advice string) error { return hint.Wrap(err, advice) }
 
 // interruptGrace is how long the first Ctrl+C or SIGTERM leaves the
 // command to stop cleanly (kill its runs, remove temporary files) before
-// the process exits anyway; a second signal exits at once. A command with
-// more to do on the way out sets its own with setInterruptGrace.
+// the process exits anyway; a second signal exits at once.
 const interruptGrace = 800 * time.Millisecond
 
-// grace is the current interrupt grace, in nanoseconds.
-var grace atomic.Int64
-
-// setInterruptGrace sets how long the first signal leaves the command to
-// stop cleanly.
-func setInterruptGrace(d time.Duration) { grace.Store(int64(d)) }
+// stopGrace, when a command sets it (in nanoseconds), replaces
+// interruptGrace: the monitor drains its queue and flushes its log on
+// SIGTERM, which takes longer on a busy machine.
+var stopGrace atomic.Int64
 
 // exiting is held by whoever ends the process, so that the last words of
 // main and of the signal handler never mix.
 var exiting sync.Mutex
 
 func main() {
-	setInterruptGrace(interruptGrace)
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
 		cancel()
+		grace := interruptGrace
+		if g := stopGrace.Load(); g > 0 {
+			grace = time.Duration(g)
+		}
 		select {
 		case <-sigs:
-		case <-time.After(time.Duration(grace.Load())):
+		case <-time.After(grace):
 		}
 		exiting.Lock()
 		removeSpool()

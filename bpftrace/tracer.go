@@ -607,17 +607,9 @@ func (t *Tracer) Lost() (uint64, error) {
 	return s, nil
 }
 
-// Close detaches every link, delivers the events still in the ring, and
-// closes every program and map.
-func (t *Tracer) Close() error {
-	err := t.Stop()
-	return errors.Join(err, t.objs.Close())
-}
-
-// Stop detaches every link and delivers the events still in the ring; the
-// maps stay open until Close, so the counts of the processes those events
-// name (ExitedCounts, ReplacedCounts) and Lost can still be read. Stopping
-// twice does nothing more.
+// Stop detaches every link and delivers the events still in the ring;
+// the maps stay readable (Counts, ExitedCounts, Lost...)
+// until Close.
 func (t *Tracer) Stop() error {
 	var errs []error
 	for _, l := range t.links {
@@ -632,6 +624,12 @@ func (t *Tracer) Stop() error {
 		t.reader = nil
 	}
 	return errors.Join(errs...)
+}
+
+// Close stops the tracer (Stop) and closes every program and map.
+func (t *Tracer) Close() error {
+	err := t.Stop()
+	return errors.Join(err, t.objs.Close())
 }
 
 // maxNr is the number of call numbers the BPF program counts (MAX_NR).

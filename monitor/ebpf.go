@@ -101,14 +101,17 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 	}
 	var ringLost, queueLogged uint64
 	// drops logs the events lost since the last call: those that found
-	// the ring full and those that found the queue full.
-	drops := func() error {
-		n, err := tr.Lost()
-		if err != nil {
-			return err
+	// the ring full (while the tracer is open) and those that found the
+	// queue full.
+	drops := func(ring bool) error {
+		d := uint64(0)
+		if ring {
+			n, err := tr.Lost()
+			if err != nil {
+				return err
+			}
+			d, ringLost = n-ringLost, n
 		}
-		d := n - ringLost
-		ringLost = n
 		q := queueLost.Load()
 		d, queueLogged = d+q-queueLogged, q
 		if d == 0 {
@@ -117,16 +120,19 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		return cfg.Log.Drop("ebpf", d)
 	}
 	defer func() {
+		if derr := drops(true); err == nil {
+			err = derr
+		}
 		// Stop detaches the probes and delivers the events still in the
-		// ring; then the queue is judged to its end, while the maps that
-		// hold the counts of the processes it names are still open, and
-		// only then is the tracer closed.
+		// ring; then the queue is judged to its end, with the tracer's
+		// maps still open (an exit's counts make its process record), and
+		// only then are the maps closed.
 		if serr := tr.Stop(); err == nil {
 			err = serr
 		}
 		close(queue)
 		<-judged
-		if derr := drops(); err == nil {
+		if derr := drops(true); err == nil {
 			err = derr
 		}
 		w.mu.Lock()
@@ -149,7 +155,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			return nil
 		case <-tick.C:
 		}
-		if err := drops(); err != nil {
+		if err := drops(true); err != nil {
 			return err
 		}
 		if cfg.ScoreEvery > 0 && time.Since(lastScore) >= cfg.ScoreEvery {
