@@ -266,7 +266,7 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 		t.Skip("perl is not installed")
 	}
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	if r := run(t, nil, "train", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %s", r.stderr)
 	}
 	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "50")

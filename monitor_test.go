@@ -88,7 +88,7 @@ func TestMonitorStraceCommand(t *testing.T) {
 func TestMonitorModel(t *testing.T) {
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	if r := run(t, nil, "train", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %s", r.stderr)
 	}
 	r := run(t, nil, "monitor", "--rules", "off", "--model", m, "--min-calls", "50", "--", "sh", "fixtures/suspicious/port_scan.sh")
