@@ -42,7 +42,7 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 	}
 
 	m := recordedModel(t)
-	r := run(t, nil, "detect", "--model", m, "--timeout", slowTimeout, "--output", "json", "testdata/untraced_port_scan.sh")
+	r := run(t, nil, "detect", "--tracer", "strace", "--model", m, "--timeout", slowTimeout, "--output", "json", "testdata/untraced_port_scan.sh")
 	var row struct {
 		Verdict  string
 		Severity string
@@ -71,7 +71,7 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 	if !strings.Contains(rules["exec-temp-dir"], "payload.sh") || row.Features["network_ratio"] <= 0 {
 		t.Errorf("the payload was not traced: findings %v, network_ratio %v", rules, row.Features["network_ratio"])
 	}
-	r = run(t, nil, "detect", "--model", m, "--timeout", slowTimeout, "testdata/untraced_port_scan.sh")
+	r = run(t, nil, "detect", "--tracer", "strace", "--model", m, "--timeout", slowTimeout, "testdata/untraced_port_scan.sh")
 	if !strings.Contains(r.stdout, "\n  (tried to evade the tracer: clone with CLONE_UNTRACED)") {
 		t.Errorf("the table does not name the attempt:\n%s", r.stdout)
 	}

@@ -410,11 +410,11 @@ func TestFixturesEndToEnd(t *testing.T) {
 		t.Skip("traces every fixture; skipped with -short")
 	}
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "--train", "fixtures/benign", "--model", m, "--timeout", slowTimeout); r.code != 0 {
+	if r := run(t, nil, "--train", "fixtures/benign", "--tracer", "strace", "--model", m, "--timeout", slowTimeout); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
 	suspicious, _ := filepath.Glob("fixtures/suspicious/*.sh")
-	r := run(t, nil, "--detect", "fixtures/suspicious", "--model", m, "--output", "json", "--timeout", slowTimeout)
+	r := run(t, nil, "--detect", "fixtures/suspicious", "--tracer", "strace", "--model", m, "--output", "json", "--timeout", slowTimeout)
 	if r.code != 1 {
 		t.Fatalf("detect: exit %d, want 1: %s", r.code, r.stderr)
 	}
@@ -477,7 +477,7 @@ func TestFixturesEndToEnd(t *testing.T) {
 	if err := model.Save(m, mod); err != nil {
 		t.Fatal(err)
 	}
-	r = run(t, nil, "detect", "--model", m, "--timeout", slowTimeout, "fixtures/benign/date_env.sh")
+	r = run(t, nil, "detect", "--tracer", "strace", "--model", m, "--timeout", slowTimeout, "fixtures/benign/date_env.sh")
 	if !strings.Contains(r.stderr, "warning: the model was trained on traces recorded with strace -s 256") {
 		t.Errorf("no warning for other trace options: %s", r.stderr)
 	}

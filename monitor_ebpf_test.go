@@ -90,15 +90,13 @@ const monitorHang = 2 * time.Minute
 // The monitor drains what its ring holds before it exits, so every event
 // of a process that ended before stop is judged and logged.
 func startMonitor(t *testing.T, args ...string) (stop func() (log, stderr string, code int)) {
-	stop, _ = startMonitorLog(t, args...)
-	return stop
+	t.Helper()
+	return startMonitorLog(t, filepath.Join(t.TempDir(), "log.jsonl"), args...)
 }
 
-// startMonitorLog is startMonitor that also returns the log file, to await
-// records while the monitor runs.
-func startMonitorLog(t *testing.T, args ...string) (stop func() (log, stderr string, code int), logFile string) {
+// startMonitorLog is startMonitor writing its log to logFile.
+func startMonitorLog(t *testing.T, logFile string, args ...string) (stop func() (log, stderr string, code int)) {
 	t.Helper()
-	logFile = filepath.Join(t.TempDir(), "log.jsonl")
 	cmd := exec.Command(binary, append(append([]string{"monitor"}, args...), "--log", logFile)...)
 	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+t.TempDir())
 	errPipe, _ := cmd.StderrPipe()
@@ -149,7 +147,7 @@ func startMonitorLog(t *testing.T, args ...string) (stop func() (log, stderr str
 		<-copied
 		b, _ := os.ReadFile(logFile)
 		return string(b), stderr.String(), cmd.ProcessState.ExitCode()
-	}, logFile
+	}
 }
 
 // awaitRecords reads the log file until have says it holds what the test
@@ -210,7 +208,8 @@ func TestMonitorEBPFRules(t *testing.T) {
 		t.Skip("perl is not installed")
 	}
 	ruleIDs := []string{"exec-temp-dir", "read-shadow", "listen-socket", "stdio-socket", "reverse-shell"}
-	stop, logFile := startMonitorLog(t, "--source", "ebpf")
+	logFile := filepath.Join(t.TempDir(), "log.jsonl")
+	stop := startMonitorLog(t, logFile, "--source", "ebpf")
 	dir, err := os.MkdirTemp("/tmp", "detector-ebpf-test-")
 	if err != nil {
 		t.Fatal(err)
