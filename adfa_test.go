@@ -122,10 +122,10 @@ func TestEvaluateFixtures(t *testing.T) {
 		t.Skip("strace is not installed (apt-get install strace)")
 	}
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--model", m, "fixtures/benign"); r.code != 0 {
+	if r := run(t, nil, "train", "--model", m, "--timeout", slowTimeout, "fixtures/benign"); r.code != 0 {
 		t.Fatalf("train: %s", r.stderr)
 	}
-	r := run(t, nil, "evaluate", "--model", m, "--normal", "fixtures/benign", "--attack", "fixtures/suspicious")
+	r := run(t, nil, "evaluate", "--model", m, "--timeout", slowTimeout, "--normal", "fixtures/benign", "--attack", "fixtures/suspicious")
 	if r.code != 0 {
 		t.Fatalf("evaluate: %d %s", r.code, r.stderr)
 	}

@@ -44,11 +44,11 @@ func TestCommandsEndToEnd(t *testing.T) {
 		{"ngram", 2, 15},
 	} {
 		m := filepath.Join(t.TempDir(), c.alg+".gob")
-		r := run(t, nil, "train", "--algorithm", c.alg, "--commands", "fixtures/commands/train.txt", "--model", m)
+		r := run(t, nil, "train", "--algorithm", c.alg, "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m)
 		if r.code != 0 || !strings.Contains(r.stderr, "trained "+c.alg+" on 40 samples") {
 			t.Fatalf("%s: train: %d %s", c.alg, r.code, r.stderr)
 		}
-		r = run(t, nil, "detect", "--output", "json", "--commands", "fixtures/commands/fresh.txt", "--model", m, "fixtures/suspicious")
+		r = run(t, nil, "detect", "--output", "json", "--timeout", slowTimeout, "--commands", "fixtures/commands/fresh.txt", "--model", m, "fixtures/suspicious")
 		if r.code != 1 {
 			t.Fatalf("%s: detect: exit %d, want 1: %s", c.alg, r.code, r.stderr)
 		}

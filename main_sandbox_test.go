@@ -13,18 +13,20 @@ import (
 
 // TestUntracedPayloadFlagged runs testdata/untraced_port_scan.sh, which
 // starts the payload of fixtures/suspicious/port_scan.sh in a child hidden
-// from strace -f and then a benign loop, against a model of the benign
-// fixtures: the sandbox refuses the hiding, the payload is traced, the
-// sample reaches WARNING or more and its run names the attempt.
+// from strace -f and then a benign loop: the sandbox refuses the hiding,
+// the payload is traced (its exec and its connects are in the trace), the
+// sample is flagged (the untraced-clone rule, ALERT, exit 1) and its run
+// names the attempt. The model's verdict is not asserted: the payload
+// scans for a second and a half of wall time, so how much of the trace the
+// scan fills, and so the score, depends on how busy the machine is; the
+// model's view of a port scan is checked on recorded traces
+// (TestFixturesEndToEnd).
 func TestUntracedPayloadFlagged(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Skip("strace is not installed (apt-get install strace)")
 	}
 	if _, err := exec.LookPath("perl"); err != nil {
 		t.Skip("perl is not installed")
-	}
-	if testing.Short() {
-		t.Skip("traces every benign fixture; skipped with -short")
 	}
 	// The wrapper carries port_scan.sh verbatim.
 	wrapper, err := os.ReadFile("testdata/untraced_port_scan.sh")
@@ -39,29 +41,37 @@ func TestUntracedPayloadFlagged(t *testing.T) {
 		t.Fatalf("testdata/untraced_port_scan.sh does not hold fixtures/suspicious/port_scan.sh verbatim")
 	}
 
-	m := t.TempDir() + "/m.gob"
-	if r := run(t, nil, "train", "--tracer", "strace", "--model", m, "fixtures/benign"); r.code != 0 {
-		t.Fatalf("train: %d %s", r.code, r.stderr)
-	}
-	r := run(t, nil, "detect", "--tracer", "strace", "--model", m, "--output", "json", "testdata/untraced_port_scan.sh")
+	m := recordedModel(t)
+	r := run(t, nil, "detect", "--tracer", "strace", "--model", m, "--timeout", slowTimeout, "--output", "json", "testdata/untraced_port_scan.sh")
 	var row struct {
-		Verdict    string
-		Severity   string
-		Confidence float64
-		Run        struct{ Evasion []string }
+		Verdict  string
+		Severity string
+		Features map[string]float64
+		Findings []struct{ Rule, Severity, Message string }
+		Run      struct {
+			Evasion  []string
+			TimedOut bool `json:"timed_out"`
+		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &row); err != nil {
 		t.Fatalf("detect: exit %d, %v in %q; stderr %s", r.code, err, r.stdout, r.stderr)
 	}
-	// Flagged: its severity, the rules' and the model's findings together,
-	// is the answer (the model alone may call it normal).
-	if r.code != 1 || row.Severity != "WARNING" && row.Severity != "ALERT" {
-		t.Errorf("the wrapped payload is %s (verdict %s, confidence %.2f, exit %d), want WARNING or ALERT", row.Severity, row.Verdict, row.Confidence, r.code)
+	if r.code != 1 || row.Severity != "ALERT" || row.Verdict == "error" || row.Run.TimedOut {
+		t.Errorf("the wrapped payload: exit %d, severity %s, verdict %s, timed out %v; want exit 1, ALERT", r.code, row.Severity, row.Verdict, row.Run.TimedOut)
 	}
-	if len(row.Run.Evasion) != 1 || row.Run.Evasion[0] != "clone with CLONE_UNTRACED" {
-		t.Errorf("run.evasion = %q, want the untraced clone", row.Run.Evasion)
+	rules := map[string]string{}
+	for _, f := range row.Findings {
+		rules[f.Rule] += f.Message
 	}
-	r = run(t, nil, "detect", "--tracer", "strace", "--model", m, "testdata/untraced_port_scan.sh")
+	if len(row.Run.Evasion) != 1 || row.Run.Evasion[0] != "clone with CLONE_UNTRACED" || rules["untraced-clone"] == "" {
+		t.Errorf("run.evasion = %q, findings %v; want the untraced clone", row.Run.Evasion, rules)
+	}
+	// The payload ran in sight: its exec from the temporary folder and its
+	// socket calls (nothing else in the wrapper touches the network).
+	if !strings.Contains(rules["exec-temp-dir"], "payload.sh") || row.Features["network_ratio"] <= 0 {
+		t.Errorf("the payload was not traced: findings %v, network_ratio %v", rules, row.Features["network_ratio"])
+	}
+	r = run(t, nil, "detect", "--tracer", "strace", "--model", m, "--timeout", slowTimeout, "testdata/untraced_port_scan.sh")
 	if !strings.Contains(r.stdout, "\n  (tried to evade the tracer: clone with CLONE_UNTRACED)") {
 		t.Errorf("the table does not name the attempt:\n%s", r.stdout)
 	}

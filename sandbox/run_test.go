@@ -5,9 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
-	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -64,28 +63,34 @@ func TestRunMissingProgram(t *testing.T) {
 }
 
 // TestRunCancel cancels a run the way Ctrl+C does: every process of the run
-// is gone when Run returns, which reports the cancellation.
+// is gone when Run returns, which reports the cancellation, and the trace
+// written so far is kept.
 func TestRunCancel(t *testing.T) {
 	sandboxOrSkip(t)
 	for _, noSandbox := range []bool{false, true} {
 		dir := t.TempDir()
 		prog := writeProgram(t, dir, "wait.sh", "#!/bin/sh\nexport MARK="+dir+"\nsleep 1000 &\necho started\nwait\n")
 		ctx, cancel := context.WithCancel(context.Background())
-		// Cancel once the program is seen waiting for its child.
+		// Cancel once the trace shows the program waiting for its child
+		// (strace writes out a call's start before it waits).
+		trace := &watchWriter{want: []byte("wait4("), seen: make(chan struct{})}
 		go func() {
 			defer cancel()
-			for ctx.Err() == nil && !waiting(procsWith(dir)) {
-				time.Sleep(20 * time.Millisecond)
+			select {
+			case <-trace.seen:
+			case <-ctx.Done():
 			}
 		}()
-		var trace bytes.Buffer
-		res, err := Run(ctx, RunOptions{Timeout: 20 * time.Second, NoSandbox: noSandbox}, []string{prog}, &trace)
+		// The timeout is far beyond any machine's start-up time: the run
+		// ends by the cancellation.
+		const timeout = 10 * time.Minute
+		res, err := Run(ctx, RunOptions{Timeout: timeout, NoSandbox: noSandbox}, []string{prog}, trace)
 		cancel()
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("NoSandbox=%v: Run returned %v, want context.Canceled", noSandbox, err)
 		}
-		if res.TimedOut || res.ExitCode != -1 || res.Duration >= 20*time.Second {
-			t.Errorf("NoSandbox=%v: result %+v, want a killed run well before its timeout", noSandbox, res)
+		if res.TimedOut || res.ExitCode != -1 || res.Duration >= timeout {
+			t.Errorf("NoSandbox=%v: result %+v, want a killed run before its timeout", noSandbox, res)
 		}
 		if left := procsWith(dir); len(left) > 0 {
 			t.Errorf("NoSandbox=%v: processes still alive after cancellation: %v", noSandbox, left)
@@ -96,28 +101,29 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
-// waiting says whether one of pids is blocked in wait4, as
-// /proc/PID/syscall tells (61 is wait4 on x86-64). Where that file cannot
-// be read, three processes (strace, sh and sleep) will do, and a moment
-// for sh to reach its wait.
-func waiting(pids []int) bool {
-	readable := false
-	for _, pid := range pids {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/syscall")
-		if err != nil || len(b) == 0 {
-			continue
-		}
-		readable = true
-		if bytes.HasPrefix(b, []byte("61 ")) {
-			time.Sleep(100 * time.Millisecond) // for strace to write the call out
-			return true
-		}
+// watchWriter keeps what is written and closes seen once it holds want.
+type watchWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want []byte
+	seen chan struct{}
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	had := bytes.Contains(w.buf.Bytes(), w.want)
+	w.buf.Write(p)
+	if !had && bytes.Contains(w.buf.Bytes(), w.want) {
+		close(w.seen)
 	}
-	if !readable && len(pids) >= 3 {
-		time.Sleep(500 * time.Millisecond)
-		return true
-	}
-	return false
+	return len(p), nil
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // RunOptions.Stdin feeds the program's standard input through a pipe,
