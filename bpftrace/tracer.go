@@ -161,7 +161,7 @@ type Event struct {
 	// Compat is set on a call made through the i386 entry point (int
 	// $0x80): Name is then the i386 call's name.
 	Compat bool
-	Arg0     int64 // Sys: the first argument
+	Arg0   int64 // Sys: the first argument
 	// Args are a Call's first three arguments as numbers (registers):
 	// descriptors, ids, modes, requests, flags.
 	Args [3]int64
