@@ -868,3 +868,20 @@ func (t *Tracer) RingFill() (used, size int) {
 	}
 	return t.reader.AvailableBytes(), t.reader.BufferSize()
 }
+
+// Describes tells whether Config.Calls may name call: an x86_64 or i386
+// system call (sent with its first three arguments, and what Calls says
+// of it), or UringCall.
+func Describes(call string) bool {
+	if call == UringCall {
+		return true
+	}
+	for _, arch := range []string{"x86_64", "i386"} {
+		for n, name := range callTable(arch) {
+			if name == call && n >= 0 && n < maxNr {
+				return true
+			}
+		}
+	}
+	return false
+}

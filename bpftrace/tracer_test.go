@@ -61,6 +61,9 @@ func TestMain(m *testing.M) {
 		unix.Fstatat(dir, "hostname", &st, 0)
 		unix.Fstatat(dir, "", &st, unix.AT_EMPTY_PATH)
 		os.Exit(0)
+	case "resolve":
+		resolveHelper(os.Getenv("BPFTRACE_TEST_DIR"))
+		os.Exit(0)
 	case "stream":
 		for range 10000 {
 			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"detector/bpftrace"
+	"detector/rules"
 	"detector/trace"
 )
 
@@ -321,5 +322,61 @@ func TestResolvedCompatUring(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Every call a default rule reads is described by the eBPF tracer: sent
+// with its arguments (SampleCalls, or as exec and fork events) and
+// written by the converter in the notation the rules read, so a new rule
+// cannot silently miss under eBPF.
+func TestDefaultRulesDescribed(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample := map[string]bool{}
+	for _, n := range SampleCalls {
+		sample[n] = true
+	}
+	// Told by other events: a successful exec by its exec event, a new
+	// process by its fork event.
+	events := map[string]bool{"clone": true, "clone3": true, "fork": true, "vfork": true}
+	names := map[string]bool{}
+	for _, r := range set.Rules() {
+		for _, n := range r.Syscalls {
+			names[n] = true
+		}
+	}
+	if len(names) < 40 {
+		t.Fatalf("the default rules name %d calls: %v", len(names), names)
+	}
+	c := New()
+	for n := range names {
+		if events[n] {
+			continue
+		}
+		if !sample[n] {
+			t.Errorf("%s: a default rule reads it; not in SampleCalls", n)
+			continue
+		}
+		if !bpftrace.Describes(n) {
+			t.Errorf("%s: the kernel side does not describe it", n)
+			continue
+		}
+		ev := bpftrace.Event{Kind: bpftrace.Call, Pid: 1, Name: n, Path: "/x", Path2: "/y", Args: [3]int64{3, 0, 0},
+			Ret: -1, RetKnown: true, Addr: []byte{2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}}
+		var got *trace.Call
+		c.Events(ev, time.Second, func(e *trace.Event) { got = e.Call })
+		if got == nil || got.Name != n {
+			t.Errorf("%s: the converter writes no call", n)
+			continue
+		}
+		switch n {
+		case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
+			continue // their name is what the rules read
+		}
+		if got.Args() == "" {
+			t.Errorf("%s: written without arguments", n)
+		}
 	}
 }
