@@ -88,8 +88,13 @@ struct thread_info {
 	__u32 status;
 } __attribute__((preserve_access_index));
 
+struct seccomp {
+	int mode;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
+	struct seccomp seccomp;
 	int pid;
 	int tgid;
 	int exit_code;
@@ -431,6 +436,14 @@ static __always_inline void submit(struct event *e)
 	if (c && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= c->wakeup)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+}
+
+// filtered tells whether the current thread has a seccomp filter, which
+// may have refused a call before its entry was seen.
+static __always_inline int filtered(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, seccomp.mode) == 2; // SECCOMP_MODE_FILTER
 }
 
 // in_compat tells whether the current thread is in a call made through
@@ -1018,7 +1031,9 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 // their number and result. The calls that make processes are told by
 // their fork events (and the child's own return from them is no call); a
 // successful execve by its exec event. A call that seccomp refused never
-// reached sys_enter: an i386 one is counted here.
+// reached sys_enter: a call that failed with ENOSYS in a thread with a
+// seccomp filter (the sandbox refuses io_uring and i386 calls so) is
+// counted here, and described if it is described at all.
 SEC("raw_tracepoint/sys_exit")
 int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -1036,8 +1051,9 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!c->stream && !(d & (CALL_EXIT | CALL_COMPAT)) && ret != -ENOSYS)
 		return 0;
 	int compat = in_compat();
+	int refused = ret == -ENOSYS && filtered();
 	if (!compat) {
-		if (!c->stream && !(d & CALL_EXIT))
+		if (!c->stream && !(d & CALL_EXIT) && !refused)
 			return 0;
 		if (((nr == 59 || nr == 322) && ret == 0) || nr == 15)
 			return 0;
@@ -1046,9 +1062,11 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		if (!wanted())
 			return 0;
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-		if (d & (CALL_ENTRY | CALL_EXIT))
+		if (refused)
+			count(bpf_map_lookup_elem(&procs, &tgid), tgid, nr);
+		if (d & (CALL_ENTRY | CALL_EXIT) && (c->stream || refused || d & CALL_EXIT))
 			call_event(regs, nr, tgid, 1, ret, 0);
-		else
+		else if (c->stream)
 			sys_event(nr, tgid, 1, ret, BPF_CORE_READ(regs, di));
 		return 0;
 	}
@@ -1061,7 +1079,7 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!wanted())
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (ret == -ENOSYS)
+	if (refused)
 		count(bpf_map_lookup_elem(&procs, &tgid), tgid, MAX_NR + nr);
 	if (d & CALL_COMPAT)
 		call_event(regs, nr, tgid, 1, ret, 1);

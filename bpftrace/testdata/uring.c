@@ -1,6 +1,6 @@
-// uring opens the file argv[1] names and reads it through io_uring
-// (IORING_OP_OPENAT, then IORING_OP_READ), with the raw calls: no
-// library needed.
+// uring opens the file argv[1] names (/etc/shadow without one) and reads
+// it through io_uring (IORING_OP_OPENAT, then IORING_OP_READ), with the
+// raw calls: no library needed.
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <string.h>
@@ -30,8 +30,7 @@ static int run(const struct io_uring_sqe *s)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return 2;
+	const char *name = argc < 2 ? "/etc/shadow" : argv[1];
 	struct io_uring_params p;
 	memset(&p, 0, sizeof(p));
 	ring = syscall(__NR_io_uring_setup, 4, &p);
@@ -56,7 +55,7 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.opcode = IORING_OP_OPENAT;
 	s.fd = AT_FDCWD;
-	s.addr = (unsigned long)argv[1];
+	s.addr = (unsigned long)name;
 	s.open_flags = O_RDONLY;
 	int fd = run(&s);
 	if (fd < 0)
