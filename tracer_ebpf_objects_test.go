@@ -42,8 +42,10 @@ func hasDefaultRule(t *testing.T, id string) bool {
 // Under --tracer ebpf the default rules judge every way a sample here
 // tries /etc/shadow: open, openat, openat2, creat (a write attempt), an
 // i386 open through int $0x80 (which the sandbox refuses before the call
-// is entered) and a relative path after chdir. The sandbox runs samples
-// as nobody: the opens fail with EACCES, and the rules judge the attempt.
+// is entered) and a relative path after chdir; a UDP sendto to port 4444
+// and a failed exec of a /tmp file without #! too. The sandbox runs
+// samples as nobody: the opens fail with EACCES, and the rules judge the
+// attempt.
 func TestTracerEBPFEntryPoints(t *testing.T) {
 	needEBPF(t)
 	if _, err := exec.LookPath("perl"); err != nil {
@@ -65,6 +67,12 @@ func TestTracerEBPFEntryPoints(t *testing.T) {
 	script("openat2.sh", `perl -e 'my ($p, $h) = ("/etc/shadow", pack("QQQ", 0, 0, 0)); syscall(437, -100, $p, $h, 24)'`, shadow...)
 	script("creat.sh", `perl -e 'my $p = "/etc/shadow"; syscall(85, $p, 0644)'`, "system-dir-write", "persistence-write")
 	script("relative.sh", "cd /etc && cat shadow", shadow...)
+	// UDP to a backdoor port outside loopback: in the sandbox's own
+	// network namespace, where it goes nowhere.
+	script("udp.sh", `perl -e 'use Socket; socket(my $s, PF_INET, SOCK_DGRAM, 0) or die; send($s, "x", 0, pack_sockaddr_in(4444, inet_aton("10.0.0.1")))'; true`,
+		"outbound-backdoor-port")
+	// A /tmp file without #!: the exec fails (ENOEXEC), the shell runs it.
+	script("noshebang.sh", `f=$(mktemp /tmp/x.XXXXXX); printf 'true\n' > "$f"; chmod +x "$f"; "$f"`, "exec-temp-dir")
 	want[buildHelperC(t, "compat", "-static", "-no-pie")] = append(shadow, "compat-syscall")
 	var samples []string
 	for p := range want {
