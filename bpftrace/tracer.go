@@ -235,8 +235,10 @@ type Tracer struct {
 	names  map[int]string
 	compat map[int]string // i386 call names
 	hooks  Hooks
-	stream bool
-	epoch  int64 // the wall clock minus the monotonic clock, in ns
+	// exitLink is the sys_exit hook's link, among links.
+	exitLink link.Link
+	stream   bool
+	epoch    int64 // the wall clock minus the monotonic clock, in ns
 }
 
 func explain(op string, err error) error {
@@ -398,6 +400,9 @@ func Open(c Config) (_ *Tracer, err error) {
 			return nil, explain("bpftrace: attach raw tracepoint "+a.name, err)
 		}
 		t.links = append(t.links, l)
+		if a.name == "sys_exit" {
+			t.exitLink = l
+		}
 	}
 	t.hooks.RawTracepoints = true
 	if uring {
@@ -412,6 +417,17 @@ func Open(c Config) (_ *Tracer, err error) {
 		}
 	}
 	return t, nil
+}
+
+// detachExit detaches the sys_exit hook (for a benchmark of its cost).
+func (t *Tracer) detachExit() error {
+	for i, l := range t.links {
+		if t.exitLink == l {
+			t.links = append(t.links[:i], t.links[i+1:]...)
+			return l.Close()
+		}
+	}
+	return errors.New("bpftrace: no sys_exit link")
 }
 
 // UringCall is the name, in Config.Calls, that asks for io_uring
