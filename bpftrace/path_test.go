@@ -22,7 +22,7 @@ func TestPathText(t *testing.T) {
 		{"x\x00y\x00", 4, infoTop, "[y/x]"},
 		{"shadow\x00etc\x00", 11, infoCut, ""},
 		{"shadow\x00etc\x00", 300, 0, ""}, // longer than the buffer: hostile
-		{"shadow", 6, 0, "/shadow"},      // no NUL at the end
+		{"shadow", 6, 0, "/shadow"},       // no NUL at the end
 	} {
 		if got := pathText(buf(tc.raw), tc.n, tc.info); got != tc.want {
 			t.Errorf("pathText(%q, %d, %#x) = %q, want %q", tc.raw, tc.n, tc.info, got, tc.want)
