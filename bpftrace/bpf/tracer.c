@@ -184,6 +184,7 @@ struct io_kiocb {
 #define PIPEFS_MAGIC 0x50495045
 #define TS_COMPAT 0x0002
 #define ENOSYS 38
+#define EPERM 1
 
 enum { EV_FORK = 1, EV_EXEC = 2, EV_EXIT = 3, EV_CALL = 4, EV_SYS = 5, EV_URING = 6 };
 
@@ -1031,9 +1032,11 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 // their number and result. The calls that make processes are told by
 // their fork events (and the child's own return from them is no call); a
 // successful execve by its exec event. A call that seccomp refused never
-// reached sys_enter: a call that failed with ENOSYS in a thread with a
-// seccomp filter (the sandbox refuses io_uring and i386 calls so) is
-// counted here, and described if it is described at all.
+// reached sys_enter: a call that failed so in a thread with a seccomp
+// filter (ENOSYS; EPERM for the calls the sandbox refuses with it) is
+// counted here, and described if it is described at all. (A call that
+// entered and failed so is counted twice: rare, and never in the sandbox,
+// whose filter refuses these calls before they enter.)
 SEC("raw_tracepoint/sys_exit")
 int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -1048,10 +1051,15 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	__u8 d = described(nr);
 	// The cheap way out, for most calls on the host.
-	if (!c->stream && !(d & (CALL_EXIT | CALL_COMPAT)) && ret != -ENOSYS)
+	if (!c->stream && !(d & (CALL_EXIT | CALL_COMPAT)) && ret != -ENOSYS && ret != -EPERM)
 		return 0;
 	int compat = in_compat();
-	int refused = ret == -ENOSYS && filtered();
+	// What a seccomp filter refuses: the sandbox's refuses io_uring,
+	// clone3 and every i386 call with ENOSYS; ptrace,
+	// process_vm_readv/writev, pidfd_open and clone(CLONE_UNTRACED) with
+	// EPERM.
+	int refused = (ret == -ENOSYS || (ret == -EPERM && !compat &&
+		       (nr == 101 || nr == 310 || nr == 311 || nr == 434 || nr == 56))) && filtered();
 	if (!compat) {
 		if (!c->stream && !(d & CALL_EXIT) && !refused)
 			return 0;
