@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -702,22 +702,43 @@ func pathText[T int8 | byte](b []T, n uint32, info uint32) string {
 	if info&infoCut != 0 || int(n) > len(b) {
 		return ""
 	}
-	raw := make([]byte, n)
-	for i := range raw {
-		raw[i] = byte(b[i])
+	raw := b[:n]
+	if n > 0 && raw[n-1] == 0 {
+		raw = raw[:n-1]
 	}
-	names := bytes.Split(bytes.TrimSuffix(raw, []byte{0}), []byte{0})
-	if n == 0 {
-		names = nil
+	// The names from the first to the last: one allocation.
+	var out strings.Builder
+	out.Grow(len(raw) + len("anon_inode:[/]"))
+	top := info&infoTop != 0
+	if top {
+		out.WriteByte('[')
 	}
-	slices.Reverse(names)
-	if info&infoTop != 0 {
-		if len(names) == 1 && bytes.HasPrefix(names[0], []byte("[")) {
-			return "anon_inode:" + string(names[0])
+	names := 0
+	for end := len(raw); end >= 0 && (len(raw) > 0 || names == 0); {
+		start := end - 1
+		for start >= 0 && raw[start] != 0 {
+			start--
 		}
-		return "[" + string(bytes.Join(names, []byte("/"))) + "]"
+		if names > 0 || !top {
+			out.WriteByte('/')
+		}
+		for _, c := range raw[start+1 : end] {
+			out.WriteByte(byte(c))
+		}
+		names++
+		if start < 0 || len(raw) == 0 {
+			break
+		}
+		end = start
 	}
-	return "/" + string(bytes.Join(names, []byte("/")))
+	if !top {
+		return out.String()
+	}
+	p := out.String()
+	if names == 1 && strings.HasPrefix(p, "[[") {
+		return "anon_inode:" + p[1:]
+	}
+	return p + "]"
 }
 
 // execEvent decodes an exec event: its path, and its argv, the
