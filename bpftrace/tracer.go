@@ -638,10 +638,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 		ev.Name = UringCall
 		ev.Args = e.Arg
 		ev.Path = cstring(e.Data[:])
-		ev.FD = fdOf(&e.FD)
-		if ev.FD != nil && e.Info&infoFDPath != 0 {
-			ev.FD.Path = pathText(e.Data2[:], e.Plen, e.Info)
-		}
+		ev.FD = t.fdOf(e)
 	case Call:
 		ev.Compat = e.Info&infoCompat != 0
 		if ev.Compat {
@@ -651,16 +648,9 @@ func (t *Tracer) event(e *rawEvent) Event {
 		}
 		ev.Ret, ev.RetKnown = e.Ret, t.stream || ev.Compat || atExit[ev.Name]
 		ev.Args = e.Arg
-		ev.FD = fdOf(&e.FD)
-		var p string
-		if e.Info&(infoFDPath|infoRetPath) != 0 {
-			p = pathText(e.Data2[:], e.Plen, e.Info)
-		}
-		if ev.FD != nil && e.Info&infoFDPath != 0 {
-			ev.FD.Path = p
-		}
+		ev.FD = t.fdOf(e)
 		if e.Info&infoRetPath != 0 {
-			ev.RetPath = p
+			ev.RetPath = pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
 		}
 		switch ev.Name {
 		case "connect", "sendto", "sendmsg":
@@ -674,7 +664,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 			ev.Flags = int(e.Flags)
 		default:
 			ev.Path = cstring(e.Data[:])
-			if e.Info&(infoFDPath|infoRetPath) == 0 {
+			if e.Info&infoRetPath == 0 {
 				ev.Path2 = cstring(e.Data2[:])
 			}
 			ev.Flags = int(e.Flags)
@@ -690,7 +680,22 @@ const (
 	infoRetPath = 4
 	infoCut     = 8
 	infoTop     = 16
+	infoFDCut   = 32
+	infoFDTop   = 64
 )
+
+// fdOf decodes what the kernel side read of e's descriptor, with its path.
+func (t *Tracer) fdOf(e *rawEvent) *FD {
+	d := fdOf(&e.FD)
+	if d != nil && e.Info&infoFDPath != 0 {
+		var top uint32
+		if e.Info&infoFDTop != 0 {
+			top = infoTop
+		}
+		d.Path = pathText(e.FDPath[:], e.FDLen, top)
+	}
+	return d
+}
 
 // pathText puts together a path the kernel side walked: n bytes of
 // names, from the last to the first, each ended by a NUL. A walk that
@@ -791,20 +796,23 @@ func fdOf(f *rawFD) *FD {
 
 // rawEvent mirrors struct event of bpf/tracer.c.
 type rawEvent struct {
-	Kind  uint32
-	Pid   uint32
-	Ts    uint64
-	Child uint32
-	Code  int32
-	Len   uint32
-	Flags uint32
-	Info  uint32
-	Plen  uint32
-	Ret   int64
-	Arg   [3]int64
-	FD    rawFD
-	Data  [256]int8
-	Data2 [256]int8
+	Kind   uint32
+	Pid    uint32
+	Ts     uint64
+	Child  uint32
+	Code   int32
+	Len    uint32
+	Flags  uint32
+	Info   uint32
+	Plen   uint32
+	FDLen  uint32
+	_      uint32
+	Ret    int64
+	Arg    [3]int64
+	FD     rawFD
+	Data   [256]int8
+	Data2  [256]int8
+	FDPath [256]int8
 }
 
 // rawFD mirrors struct fdinfo of bpf/tracer.c.

@@ -625,8 +625,12 @@ func TestFolderDescriptor(t *testing.T) {
 		case "hostname":
 			rel = true
 			d := e.FD
-			if d == nil || d.Socket || d.Ino != st.Ino || unix.Mkdev(d.Dev>>20, d.Dev&(1<<20-1)) != st.Dev {
+			if d == nil || d.Socket || d.Ino != st.Ino || unix.Mkdev(d.Dev>>20, d.Dev&(1<<20-1)) != st.Dev || d.Path != "/etc" {
 				t.Errorf("folder descriptor %+v, want /etc: inode %d, device %#x", d, st.Ino, st.Dev)
+			}
+			// The open's result, and where the kernel resolved it.
+			if want, _ := filepath.EvalSymlinks("/etc/hostname"); !e.RetKnown || e.Ret < 0 || e.RetPath != want {
+				t.Errorf("openat(/etc, hostname) returned %d (known %v), resolved to %q, want %q", e.Ret, e.RetKnown, e.RetPath, want)
 			}
 		case "/etc/hostname":
 			abs = true

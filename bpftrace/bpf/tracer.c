@@ -190,14 +190,16 @@ enum { EV_FORK = 1, EV_EXEC = 2, EV_EXIT = 3, EV_CALL = 4, EV_SYS = 5, EV_URING 
 
 enum { FD_UNKNOWN = 0, FD_SOCKET = 1, FD_OTHER = 2, FD_PIPE = 3 };
 
-// event.info bits: where a call came from, and what data2 holds.
+// event.info bits: where a call came from, and what data2 and fdpath hold.
 enum {
 	INFO_COMPAT = 1,  // the call came through the i386 entry point
-	INFO_FDPATH = 2,  // data2 is the path of the descriptor in fd
+	INFO_FDPATH = 2,  // fdpath is the path of the descriptor in fd
 	INFO_RETPATH = 4, // data2 is the path of the descriptor the call returned
-	INFO_CUT = 8,     // the path was longer than data2 (then not sent)
+	INFO_CUT = 8,     // a path was longer than its buffer (then not sent)
 	INFO_TOP = 16,    // the walk ended at a root not the process's (an
 	                  // internal file system, or outside its root)
+	INFO_FDCUT = 32,  // INFO_CUT of fdpath
+	INFO_FDTOP = 64,  // INFO_TOP of fdpath
 };
 
 // struct fdinfo says what a descriptor is, read from the process's file
@@ -227,15 +229,18 @@ struct event {
 	__u32 len;      // EV_CALL connect: sockaddr length
 	__u32 flags;    // EV_CALL openat: the open flags; connect, listen: the descriptor
 	__u32 info;     // INFO_*
-	__u32 plen;     // bytes of the path in data2 (INFO_FDPATH, INFO_RETPATH)
+	__u32 plen;     // bytes of the path in data2 (INFO_RETPATH)
+	__u32 fdlen;    // bytes of fdpath (INFO_FDPATH)
+	__u32 pad2;
 	__s64 ret;      // EV_CALL in stream mode: the return value
 	__s64 arg[3];   // EV_CALL: the first three arguments, as numbers
 	struct fdinfo fd; // EV_CALL: what the first argument's descriptor is
 	char data[PATH_LEN]; // EV_CALL path or sockaddr bytes
-	// EV_CALL the second path (rename, link, symlink); or a descriptor's
-	// path (INFO_FDPATH, INFO_RETPATH): its names from the last to the
+	// EV_CALL the second path (rename, link, symlink); or the new
+	// descriptor's path (INFO_RETPATH): its names from the last to the
 	// first, each ended by a NUL, as the kernel resolved it.
 	char data2[PATH_LEN];
+	char fdpath[PATH_LEN]; // the path of the descriptor in fd, as data2 (INFO_FDPATH)
 };
 
 // struct exec_event is a new program (EV_EXEC) with its argv, mirrored by
@@ -592,15 +597,16 @@ static __always_inline void read_fd(struct fdinfo *f, struct file *file)
 }
 
 // describe_fd fills e->fd with what file is and, for a file that is not
-// a socket nor a pipe, puts its path in data2 (what flag tells).
-static __always_inline void describe_fd(struct event *e, struct file *file, __u32 flag)
+// a socket nor a pipe, puts its path in fdpath.
+static __always_inline void describe_fd(struct event *e, struct file *file)
 {
 	read_fd(&e->fd, file);
 	if (e->fd.kind != FD_OTHER)
 		return;
-	__u32 w = walk(e->data2, file);
-	e->plen = w & 0xffff;
-	e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : flag);
+	__u32 w = walk(e->fdpath, file);
+	e->fdlen = w & 0xffff;
+	w >>= 16;
+	e->info |= (w & INFO_CUT ? INFO_FDCUT : INFO_FDPATH) | (w & INFO_TOP ? INFO_FDTOP : 0);
 }
 
 // path_regs says which registers of call nr hold its paths (1 di, 2 si,
@@ -734,6 +740,7 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr,
 	e->len = 0;
 	e->info = compat ? INFO_COMPAT : 0;
 	e->plen = 0;
+	e->fdlen = 0;
 	e->data[0] = 0;
 	e->data2[0] = 0;
 	int pr;
@@ -760,11 +767,7 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr,
 	int fdarg = !compat && (nr == 42 || nr == 50 || nr == 33 || nr == 292 || nr == 91 || nr == 313 ||
 				nr == 77 || nr == 93 || nr == 44 || nr == 46);
 	if (fdarg || (at && (int)e->arg[0] != AT_FDCWD && e->data[0] != '/')) {
-		struct file *file = fd_file((int)e->arg[0]);
-		if (pr >> 8)
-			read_fd(&e->fd, file); // data2 holds the second path
-		else
-			describe_fd(e, file, INFO_FDPATH);
+		describe_fd(e, fd_file((int)e->arg[0]));
 	} else {
 		__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	}
@@ -819,9 +822,10 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 	e->child = 0;
 	e->code = nr;
 	e->ret = ret;
+	int opened = known && ret >= 0 && opens(nr, compat);
 	fill(e, regs, nr, compat);
 	// A new descriptor: where the kernel resolved the path to.
-	if (known && ret >= 0 && opens(nr, compat)) {
+	if (opened) {
 		__u32 w = walk(e->data2, fd_file(ret));
 		e->plen = w & 0xffff;
 		e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
@@ -886,6 +890,7 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	e->flags = 0;
 	e->info = 0;
 	e->plen = 0;
+	e->fdlen = 0;
 	e->data[0] = 0;
 	e->data2[0] = 0;
 	submit(e);
@@ -1121,6 +1126,7 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 	e->flags = 0;
 	e->info = 0;
 	e->plen = 0;
+	e->fdlen = 0;
 	e->data[0] = 0;
 	e->data2[0] = 0;
 	e->arg[0] = op;
@@ -1133,7 +1139,7 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 		bpf_probe_read_kernel_str(e->data, PATH_LEN, BPF_CORE_READ(o, filename, name));
 	} else if (!(BPF_CORE_READ(req, flags) & 1)) {
 		// Not a registered file (REQ_F_FIXED_FILE): a descriptor.
-		describe_fd(e, fd_file((int)e->arg[1]), INFO_FDPATH);
+		describe_fd(e, fd_file((int)e->arg[1]));
 	}
 	submit(e);
 	return 0;
@@ -1168,6 +1174,7 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	e->flags = 0;
 	e->info = 0;
 	e->plen = 0;
+	e->fdlen = 0;
 	e->data[0] = 0;
 	e->data2[0] = 0;
 	submit(e);
