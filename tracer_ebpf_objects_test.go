@@ -187,3 +187,51 @@ func TestMonitorEBPFEntryPoints(t *testing.T) {
 		t.Logf("%s: %s %s %v after it started", tc.name, r["rule"], r["severity"], at.Sub(started[i]).Round(time.Millisecond))
 	}
 }
+
+// A descriptor is judged as it was when the call was made: a background
+// job's dup2 of /dev/null onto its input, whose descriptor 3 is a TCP
+// socket by the time user space reads the event, is no stdio-socket (nor
+// reverse-shell) finding. The helper then reads /etc/shadow: once that
+// finding is in the log, every earlier event of the helper was judged.
+func TestMonitorEBPFDescriptorAtCall(t *testing.T) {
+	needEBPF(t)
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	logFile := filepath.Join(t.TempDir(), "log.jsonl")
+	stop := startMonitor(t, "--source", "ebpf", "--cooldown", "1ns", "--log", logFile)
+	defer stop()
+	// Descriptor 3 is /dev/null for the dup2, then a socket (loopback,
+	// port 9: refused or not, the socket stays) while the process lives on.
+	helper := exec.Command(perl, "-MPOSIX", "-MSocket", "-e", `
+		open(my $n, "<", "/dev/null") or die; POSIX::dup2(fileno($n), 0); close $n;
+		socket(my $s, PF_INET, SOCK_STREAM, 0) or die; connect($s, pack_sockaddr_in(9, inet_aton("127.0.0.1")));
+		open(my $f, "<", "/etc/shadow"); select(undef, undef, undef, 0.5);`)
+	if out, err := helper.CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v %s", err, out)
+	}
+	pid := strconv.Itoa(helper.Process.Pid)
+	var recs []map[string]any
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		b, _ := os.ReadFile(logFile)
+		recs = logRecords(t, string(b))
+		done := false
+		for _, r := range recs {
+			p, _ := r["process"].(map[string]any)
+			done = done || r["rule"] == "read-shadow" && p != nil && strconv.Itoa(int(p["pid"].(float64))) == pid
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no read-shadow finding of the helper (pid %s):\n%s", pid, b)
+		}
+	}
+	for _, r := range recs {
+		p, _ := r["process"].(map[string]any)
+		if (r["rule"] == "stdio-socket" || r["rule"] == "reverse-shell") && p != nil && strconv.Itoa(int(p["pid"].(float64))) == pid {
+			t.Errorf("a dup2 of /dev/null judged as a socket's: %v", r)
+		}
+	}
+}
