@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,16 @@ import (
 
 	"detector/rules"
 )
+
+// completeLines reads the lines a running monitor has written whole to
+// its log (the last one may be half written).
+func completeLines(name string) []byte {
+	b, _ := os.ReadFile(name)
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		return b[:i+1]
+	}
+	return nil
+}
 
 // buildHelperC compiles bpftrace/testdata/name.c with cc and flags; the
 // test skips without a C compiler.
@@ -157,7 +169,7 @@ func TestMonitorEBPFEntryPoints(t *testing.T) {
 	// Each pid's finding, waited for by its content (the reader polls the
 	// ring every 100 ms; the deadline is generous for a busy machine).
 	found := func(pid int, want []string) map[string]any {
-		b, _ := os.ReadFile(logFile)
+		b := completeLines(logFile)
 		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 			if !strings.Contains(l, `"pid":`+strconv.Itoa(pid)+",") {
 				continue
@@ -202,11 +214,26 @@ func TestMonitorEBPFDescriptorAtCall(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "log.jsonl")
 	stop := startMonitor(t, "--source", "ebpf", "--cooldown", "1ns", "--log", logFile)
 	defer stop()
-	// Descriptor 3 is /dev/null for the dup2, then a socket (loopback,
-	// port 9: refused or not, the socket stays) while the process lives on.
+	// Descriptor 3 is /dev/null for the dup2, then a socket connected to
+	// a listener of the test's on loopback, while the process lives on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	helper := exec.Command(perl, "-MPOSIX", "-MSocket", "-e", `
 		open(my $n, "<", "/dev/null") or die; POSIX::dup2(fileno($n), 0); close $n;
-		socket(my $s, PF_INET, SOCK_STREAM, 0) or die; connect($s, pack_sockaddr_in(9, inet_aton("127.0.0.1")));
+		socket(my $s, PF_INET, SOCK_STREAM, 0) or die; connect($s, pack_sockaddr_in(`+port+`, inet_aton("127.0.0.1"))) or die;
 		open(my $f, "<", "/etc/shadow"); select(undef, undef, undef, 0.5);`)
 	if out, err := helper.CombinedOutput(); err != nil {
 		t.Fatalf("helper: %v %s", err, out)
@@ -214,7 +241,7 @@ func TestMonitorEBPFDescriptorAtCall(t *testing.T) {
 	pid := strconv.Itoa(helper.Process.Pid)
 	var recs []map[string]any
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		b, _ := os.ReadFile(logFile)
+		b := completeLines(logFile)
 		recs = logRecords(t, string(b))
 		done := false
 		for _, r := range recs {
