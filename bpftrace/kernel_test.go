@@ -232,3 +232,36 @@ func TestProbe(t *testing.T) {
 		t.Errorf("hooks %+v, probe %s", h, p)
 	}
 }
+
+// A call that seccomp refuses never reaches the entry tracepoint, but
+// reaches the exit one with its error: an i386 call refused so (as
+// detector's sandbox refuses them all) is counted and described there,
+// whether Calls names it (open) or not (getpid).
+func TestCompatRefused(t *testing.T) {
+	bin := buildC(t, "compat", "-static", "-no-pie")
+	file := ownFile(t)
+	cmd := exec.Command(bin, file, "refuse")
+	evs, counts, err := tracedCounts(t, Config{Mode: All, Calls: []string{"open"}}, cmd)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("compat helper: %v, want exit status 1 (its open refused)", err)
+	}
+	var open, getpid bool
+	for _, e := range evs {
+		if e.Pid != cmd.Process.Pid || e.Kind != Call || !e.Compat {
+			continue
+		}
+		refused := e.RetKnown && e.Ret == -int64(unix.ENOSYS)
+		switch e.Name {
+		case "open":
+			open = refused && e.Path == file
+		case "getpid":
+			getpid = refused
+		}
+	}
+	if !open || !getpid {
+		t.Errorf("refused i386 open of %s described %v, getpid %v; events %+v", file, open, getpid, evs)
+	}
+	if counts.Compat != 2 || counts.Names["open"] != 1 || counts.Names["getpid"] < 1 {
+		t.Errorf("counts %+v: want the 2 refused i386 calls, open and getpid", counts)
+	}
+}

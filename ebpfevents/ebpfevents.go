@@ -224,9 +224,11 @@ var Calls = []string{
 
 // SampleCalls are the calls described for a sample run in the sandbox:
 // Calls and the stat family, which the rules on credential probes read
-// (stat64, lstat64 and fstatat64 are i386 calls).
+// (stat64, lstat64 and fstatat64 are i386 calls), and the io_uring calls,
+// which the sandbox refuses (the refused attempt is told, as every i386
+// call the sandbox refuses is).
 var SampleCalls = append(slices.Clip(Calls), "stat", "lstat", "access", "newfstatat", "faccessat", "faccessat2", "statx",
-	"stat64", "lstat64", "fstatat64")
+	"stat64", "lstat64", "fstatat64", "io_uring_setup", "io_uring_enter", "io_uring_register")
 
 // StreamCalls are the calls whose arguments a stream-mode tracer sends:
 // SampleCalls (execve's successes come as exec events, its failures as

@@ -1094,7 +1094,9 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (refused)
 		count(bpf_map_lookup_elem(&procs, &tgid), tgid, MAX_NR + nr);
-	if (d & CALL_COMPAT)
+	// Every i386 call a filter refused is described: the attempt is the
+	// news (the sandbox's evasion report names it).
+	if (d & CALL_COMPAT || refused)
 		call_event(regs, nr, tgid, 1, ret, 1);
 	else if (c->stream)
 		sys_event(nr, tgid, 3, ret, (__u32)BPF_CORE_READ(regs, bx));
