@@ -79,6 +79,9 @@ func TestTracerEBPFEntryPoints(t *testing.T) {
 	script("openat2.sh", `perl -e 'my ($p, $h) = ("/etc/shadow", pack("QQQ", 0, 0, 0)); syscall(437, -100, $p, $h, 24)'`, shadow...)
 	script("creat.sh", `perl -e 'my $p = "/etc/shadow"; syscall(85, $p, 0644)'`, "system-dir-write", "persistence-write")
 	script("relative.sh", "cd /etc && cat shadow", shadow...)
+	script("symlink.sh", "cd \"$(mktemp -d)\" && ln -s /etc/shadow notes && cat notes", shadow...)
+	script("procroot.sh", "cat /proc/self/root/etc/shadow", shadow...)
+	script("cronlink.sh", "cd \"$(mktemp -d)\" && ln -s /etc e && echo '* * * * * root true' > e/cron.d/job", "persistence-write")
 	// UDP to a backdoor port outside loopback: in the sandbox's own
 	// network namespace, where it goes nowhere.
 	script("udp.sh", `perl -e 'use Socket; socket(my $s, PF_INET, SOCK_DGRAM, 0) or die; send($s, "x", 0, pack_sockaddr_in(4444, inet_aton("10.0.0.1")))'; true`,
@@ -147,6 +150,10 @@ func TestMonitorEBPFEntryPoints(t *testing.T) {
 		rules []string
 	}
 	shadow := []string{"read-shadow", "credential-read"}
+	notes := filepath.Join(t.TempDir(), "notes")
+	if err := os.Symlink("/etc/shadow", notes); err != nil {
+		t.Fatal(err)
+	}
 	relative := exec.Command("cat", "shadow")
 	relative.Dir = "/etc"
 	techniques := []technique{
@@ -154,6 +161,8 @@ func TestMonitorEBPFEntryPoints(t *testing.T) {
 		{"open", exec.Command(perl, "-e", `my $p = "/etc/shadow"; syscall(2, $p, 0)`), shadow},
 		{"openat2", exec.Command(perl, "-e", `my ($p, $h) = ("/etc/shadow", pack("QQQ", 0, 0, 0)); syscall(437, -100, $p, $h, 24)`), shadow},
 		{"relative after chdir", relative, shadow},
+		{"a symlink the program made", exec.Command("cat", notes), shadow},
+		{"/proc/self/root", exec.Command("cat", "/proc/self/root/etc/shadow"), shadow},
 		{"int $0x80 open", exec.Command(compat), append(shadow, "compat-syscall")},
 	}
 	if hasDefaultRule(t, "io-uring-file-ops") {

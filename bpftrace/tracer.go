@@ -71,7 +71,9 @@ type Config struct {
 	//
 	// open, creat, openat and openat2 are sent as they return, with the
 	// path of the descriptor they made (Event.RetPath), and execve and
-	// execveat when they fail (a success is an Exec event).
+	// execveat when they fail (a success is an Exec event); the link,
+	// rename, mkdir and chdir families as they return too, with their
+	// result.
 	//
 	// A name that is also an i386 call (open, openat, execve, setuid32...)
 	// describes the i386 call too, made through int $0x80 (Event.Compat),
@@ -442,9 +444,13 @@ const (
 )
 
 // atExit are the calls sent as they return: those that make a
-// descriptor of a path, whose resolved path is read then, and the execs,
-// whose failures only are calls.
-var atExit = map[string]bool{"open": true, "creat": true, "openat": true, "openat2": true, "execve": true, "execveat": true}
+// descriptor of a path, whose resolved path is read then; the execs,
+// whose failures only are calls; and those that change what a later path
+// resolves to (links, renames, new folders, the working folder), whose
+// result a resolver must know.
+var atExit = map[string]bool{"open": true, "creat": true, "openat": true, "openat2": true, "execve": true, "execveat": true,
+	"symlink": true, "symlinkat": true, "link": true, "linkat": true, "rename": true, "renameat": true, "renameat2": true,
+	"mkdir": true, "mkdirat": true, "chdir": true}
 
 // callTable maps an ABI's call numbers to their names, as strace spells
 // them.

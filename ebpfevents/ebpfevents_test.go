@@ -344,7 +344,9 @@ func TestDefaultRulesDescribed(t *testing.T) {
 	names := map[string]bool{}
 	for _, r := range set.Rules() {
 		for _, n := range r.Syscalls {
-			names[n] = true
+			if n != "*" { // a rule on every call: each is counted and, if described, sent
+				names[n] = true
+			}
 		}
 	}
 	if len(names) < 40 {
@@ -365,6 +367,9 @@ func TestDefaultRulesDescribed(t *testing.T) {
 		}
 		ev := bpftrace.Event{Kind: bpftrace.Call, Pid: 1, Name: n, Path: "/x", Path2: "/y", Args: [3]int64{3, 0, 0},
 			Ret: -1, RetKnown: true, Addr: []byte{2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}}
+		if n == bpftrace.UringCall {
+			ev.Kind, ev.Args[0] = bpftrace.Uring, 22 // IORING_OP_READ
+		}
 		var got *trace.Call
 		c.Events(ev, time.Second, func(e *trace.Event) { got = e.Call })
 		if got == nil || got.Name != n {
@@ -372,7 +377,8 @@ func TestDefaultRulesDescribed(t *testing.T) {
 			continue
 		}
 		switch n {
-		case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
+		case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
+			"io_uring_setup", "io_uring_enter", "io_uring_register":
 			continue // their name is what the rules read
 		}
 		if got.Args() == "" {
