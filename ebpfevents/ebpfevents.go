@@ -568,6 +568,11 @@ func socketText(d *bpftrace.FD) string {
 	default:
 		return "socket:" + ino
 	}
+	if d.Local.Port() == 0 && d.Remote.Port() == 0 {
+		// Neither bound nor connected: strace -yy, which finds no line
+		// for it in /proc/net, writes its inode.
+		return proto + ":" + ino
+	}
 	s := d.Local.String()
 	if d.Remote.Port() != 0 {
 		s += "->" + d.Remote.String()
