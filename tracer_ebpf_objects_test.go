@@ -221,7 +221,7 @@ func TestMonitorEBPFDescriptorAtCall(t *testing.T) {
 		t.Skip("perl is not installed")
 	}
 	logFile := filepath.Join(t.TempDir(), "log.jsonl")
-	stop := startMonitor(t, "--source", "ebpf", "--cooldown", "1ns", "--log", logFile)
+	stop := startMonitorLog(t, logFile, "--source", "ebpf", "--cooldown", "1ns")
 	defer stop()
 	// Descriptor 3 is /dev/null for the dup2, then a socket connected to
 	// a listener of the test's on loopback, while the process lives on.
