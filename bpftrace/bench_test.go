@@ -43,6 +43,22 @@ func BenchmarkGetppid(b *testing.B) {
 		defer tr.Close()
 		loop(b)
 	})
+	b.Run("counting-no-exit-hook", func(b *testing.B) {
+		// As before the exit hook was always attached: its share of
+		// "counting" is the difference.
+		tr := benchTracer(b, Config{Calls: []string{}})
+		defer tr.Close()
+		if err := tr.detachExit(); err != nil {
+			b.Fatal(err)
+		}
+		loop(b)
+	})
+	b.Run("counting-monitor-calls", func(b *testing.B) {
+		// The calls the monitor describes (none of them getppid).
+		tr := benchTracer(b, Config{Calls: monitorCalls, Events: func(Event) {}})
+		defer tr.Close()
+		loop(b)
+	})
 	b.Run("stream", func(b *testing.B) {
 		// Every call an event, read as fast as it comes.
 		tr := benchTracer(b, Config{Stream: true, Calls: []string{}, Events: func(Event) {}})
@@ -64,6 +80,39 @@ func BenchmarkGetppid(b *testing.B) {
 		lost, _ := tr.Lost()
 		b.ReportMetric(float64(lost)/float64(b.N), "lost/op")
 	})
+	// A successful open of a file six folders deep, sent at its exit
+	// with the path the kernel resolved (the walk), against the same
+	// open untraced.
+	file, _ := syscall.BytePtrFromString("/usr/share/common-licenses/GPL-3")
+	openOK := func(b *testing.B) {
+		for b.Loop() {
+			fd, _, _ := syscall.RawSyscall6(syscall.SYS_OPENAT, uintptr(0xffffff9c), uintptr(unsafe.Pointer(file)), 0, 0, 0, 0)
+			syscall.RawSyscall(syscall.SYS_CLOSE, fd, 0, 0)
+		}
+	}
+	b.Run("open-resolved-untraced", openOK)
+	b.Run("open-resolved-ring", func(b *testing.B) {
+		tr := benchTracer(b, Config{Calls: []string{"openat"}, Events: func(Event) {}})
+		defer tr.Close()
+		openOK(b)
+		lost, _ := tr.Lost()
+		b.ReportMetric(float64(lost)/float64(b.N), "lost/op")
+	})
+}
+
+// monitorCalls are the calls the monitor describes (ebpfevents.Calls,
+// which this package cannot import): those the default rules read.
+var monitorCalls = []string{
+	"open", "creat", "openat", "openat2", "execve", "execveat",
+	"connect", "sendto", "sendmsg", "listen", "dup2", "dup3", "chdir",
+	"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "mknod", "mknodat",
+	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+	"truncate", "ftruncate", "readlink", "readlinkat",
+	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
+	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
+	"setuid32", "setgid32", "setresuid32", "setresgid32",
+	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", UringCall,
 }
 
 // BenchmarkFindCat is the wall time of a syscall-heavy workload untraced

@@ -7,6 +7,16 @@
 // leader exits, so the maps do not grow without bound; read Counts while the
 // process lives.
 //
+// Calls made through the i386 entry point (int $0x80, told by the thread's
+// TS_COMPAT) are counted under their own numbers, named from the i386
+// table. A raw tracepoint on system-call exit sends the calls described as
+// they return (the opens, with the path the kernel resolved the new
+// descriptor to, walked up the file's dentries and mounts to the process's
+// root; failed execs; i386 calls), and sees the calls a seccomp filter
+// refused, which never reach the entry tracepoint. Where the kernel has it,
+// io_uring:io_uring_submit_req sends io_uring operations. Probe says which
+// kinds of hook the kernel loads.
+//
 // Which processes are counted is chosen by Config: every process, only those
 // in one pid namespace (device and inode of its nsfs file), or only those in
 // one cgroup (id). Loading needs root, or CAP_BPF and CAP_PERFMON, and a

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,18 +54,37 @@ type Config struct {
 	// multiple of the page size; 0 means 1 MiB.
 	RingSize int
 	// Calls names the calls sent as events, each with its first three
-	// arguments as numbers (Event.Args) and: execve, openat, unlink,
-	// unlinkat, chmod, fchmodat, truncate, stat, lstat, access,
-	// newfstatat, faccessat, faccessat2 and statx with their path (but
-	// newfstatat and statx on a descriptor, with an empty path, are not
-	// sent, or in stream mode as Sys events: an fstat);
-	// rename, renameat, renameat2, link, linkat, symlink and symlinkat
-	// with their two paths;
+	// arguments as numbers (Event.Args) and: open, creat, openat, openat2,
+	// execve, execveat, unlink, unlinkat, chmod, fchmodat, fchmodat2,
+	// truncate, mkdir, mkdirat, mknod, mknodat, rmdir, chown, lchown,
+	// fchownat, readlink, readlinkat, stat, lstat, access, newfstatat,
+	// faccessat, faccessat2 and statx with their path (but newfstatat and
+	// statx on a descriptor, with an empty path, are not sent, or in
+	// stream mode as Sys events: an fstat); rename, renameat, renameat2,
+	// link, linkat, symlink and symlinkat with their two paths;
 	// delete_module with its name, prctl(PR_SET_NAME) with the name,
-	// connect with its descriptor and address, listen with its
-	// descriptor; what connect, listen, dup2, dup3, fchmod and
-	// finit_module's descriptor is (Event.FD). nil means execve, openat and
-	// connect.
+	// connect, sendto and sendmsg with their descriptor and address,
+	// listen with its descriptor; what connect, listen, sendto, sendmsg,
+	// dup2, dup3, fchmod, fchown, ftruncate and finit_module's descriptor
+	// is (Event.FD), and the folder descriptor of an *at call with a
+	// relative path.
+	//
+	// open, creat, openat and openat2 are sent as they return, with the
+	// path of the descriptor they made (Event.RetPath), and execve and
+	// execveat when they fail (a success is an Exec event); the link,
+	// rename, mkdir and chdir families as they return too, with their
+	// result.
+	//
+	// A name that is also an i386 call (open, openat, execve, setuid32...)
+	// describes the i386 call too, made through int $0x80 (Event.Compat),
+	// sent as it returns: also when seccomp refused it, which the kernel
+	// does before the call's entry is seen.
+	//
+	// "io_uring_sqe" sends every io_uring operation as it is submitted
+	// (Uring events), where the kernel has the io_uring_submit_req
+	// tracepoint (Tracer.Hooks).
+	//
+	// nil means execve, openat and connect.
 	Calls []string
 	// Stream makes every call of the chosen processes an event, sent as
 	// it returns, with its return value (Event.RetKnown): the calls named
@@ -92,7 +112,27 @@ const (
 	Exit Kind = 3 // Pid exited with wait status Code
 	Call Kind = 4 // Pid made call Name with Path or Addr
 	Sys  Kind = 5 // Pid made call Name (Config.Stream), its first argument in Arg0
+	// Uring: Pid submitted an io_uring operation: Name "io_uring_sqe",
+	// Args[0] the opcode (Op names it), Args[1] the descriptor it names
+	// (an open's folder descriptor) with FD, Path an open's path as given.
+	Uring Kind = 6
 )
+
+// Op names io_uring opcode op as the kernel's headers do (IORING_OP_READ).
+func Op(op int64) string {
+	if op >= 0 && op < int64(len(uringOps)) {
+		return "IORING_OP_" + uringOps[op]
+	}
+	return "IORING_OP_" + strconv.FormatInt(op, 10)
+}
+
+var uringOps = [...]string{"NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",
+	"SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE", "ACCEPT", "ASYNC_CANCEL", "LINK_TIMEOUT",
+	"CONNECT", "FALLOCATE", "OPENAT", "CLOSE", "FILES_UPDATE", "STATX", "READ", "WRITE", "FADVISE", "MADVISE", "SEND",
+	"RECV", "OPENAT2", "EPOLL_CTL", "SPLICE", "PROVIDE_BUFFERS", "REMOVE_BUFFERS", "TEE", "SHUTDOWN", "RENAMEAT",
+	"UNLINKAT", "MKDIRAT", "SYMLINKAT", "LINKAT", "MSG_RING", "FSETXATTR", "SETXATTR", "FGETXATTR", "GETXATTR", "SOCKET",
+	"URING_CMD", "SEND_ZC", "SENDMSG_ZC", "READ_MULTISHOT", "WAITID", "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV",
+	"FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN", "RECV_ZC", "EPOLL_WAIT", "READV_FIXED", "WRITEV_FIXED", "PIPE"}
 
 // Event is one record of the ring buffer.
 type Event struct {
@@ -110,10 +150,20 @@ type Event struct {
 	Flags int    // Call openat: the open flags (O_WRONLY, O_CREAT...); connect, listen: the descriptor
 	// Ret is the call's return value (a negative errno on failure) when
 	// RetKnown: calls of Config.Stream, except exit, exit_group and
-	// rt_sigreturn.
+	// rt_sigreturn, and the calls sent as they return (open, creat,
+	// openat, openat2, failed execve and execveat, i386 calls).
 	Ret      int64
 	RetKnown bool
-	Arg0     int64 // Sys: the first argument
+	// RetPath is, for a call that returned a new descriptor of a path,
+	// where the kernel resolved it (symlinks, "..", /proc/self/root,
+	// folder descriptors, the process's root), in the process's view of
+	// the file system; for an Exec, the file executed. "" when not known
+	// (a failure, or a path too deep to send).
+	RetPath string
+	// Compat is set on a call made through the i386 entry point (int
+	// $0x80): Name is then the i386 call's name.
+	Compat bool
+	Arg0   int64 // Sys: the first argument
 	// Args are a Call's first three arguments as numbers (registers):
 	// descriptors, ids, modes, requests, flags.
 	Args [3]int64
@@ -145,6 +195,13 @@ type FD struct {
 	Remote netip.AddrPort // AF_INET and AF_INET6; port 0 when not connected
 	Ino    uint64
 	Dev    uint32 // the inode's file system, as the kernel numbers it (not for sockets)
+	Pipe   bool   // a pipe (not a named one)
+	// Path is, for a descriptor that is neither a socket nor a pipe,
+	// where its file is, as the kernel resolved it ("" when not known);
+	// for a file outside the process's root or of an internal file
+	// system (an eventfd, a memfd), what is left of it is in brackets
+	// ("anon_inode:[eventfd]").
+	Path string
 }
 
 // PidNSOf returns the device and inode of pid's pid namespace, for Config.
@@ -161,7 +218,8 @@ func PidNSOf(pid int) (dev, ino uint64, err error) {
 type Counts struct {
 	Total       uint64
 	Transitions uint64            // adjacent pairs of calls with different numbers
-	Names       map[string]uint64 // x86_64 call name -> count
+	Names       map[string]uint64 // call name -> count; an i386 call (int $0x80) under its i386 name
+	Compat      uint64            // the calls made through the i386 entry point, of Total
 }
 
 // straceSpelling renames go-libaudit's names where strace spells the x86_64
@@ -177,8 +235,12 @@ type Tracer struct {
 	closed atomic.Bool
 	links  []link.Link
 	names  map[int]string
-	stream bool
-	epoch  int64 // the wall clock minus the monotonic clock, in ns
+	compat map[int]string // i386 call names
+	hooks  Hooks
+	// exitLink is the sys_exit hook's link, among links.
+	exitLink link.Link
+	stream   bool
+	epoch    int64 // the wall clock minus the monotonic clock, in ns
 }
 
 func explain(op string, err error) error {
@@ -230,15 +292,7 @@ func Open(c Config) (_ *Tracer, err error) {
 	if c.Mode > Cgroup {
 		return nil, fmt.Errorf("bpftrace: unknown mode %d", c.Mode)
 	}
-	names := map[int]string{}
-	if tab, ok := auparse.AuditSyscalls["x86_64"]; ok {
-		for n, name := range tab {
-			if s, ok := straceSpelling[name]; ok {
-				name = s
-			}
-			names[n] = name
-		}
-	}
+	names, compat := callTable("x86_64"), callTable("i386")
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, explain("bpftrace: remove memlock limit", err)
 	}
@@ -253,10 +307,15 @@ func Open(c Config) (_ *Tracer, err error) {
 	if callNames == nil {
 		callNames = []string{"execve", "openat", "connect"}
 	}
-	known := map[string]uint32{}
+	known, known32 := map[string]uint32{}, map[string]uint32{}
 	for nr, n := range names {
 		if nr >= 0 && nr < maxNr {
 			known[n] = uint32(nr)
+		}
+	}
+	for nr, n := range compat {
+		if nr >= 0 && nr < maxNr {
+			known32[n] = uint32(nr)
 		}
 	}
 	spec, err := loadTracer()
@@ -264,7 +323,7 @@ func Open(c Config) (_ *Tracer, err error) {
 		return nil, explain("bpftrace: read BPF objects", err)
 	}
 	spec.Maps["events"].MaxEntries = uint32(size)
-	t := &Tracer{names: names, stream: c.Stream}
+	t := &Tracer{names: names, compat: compat, stream: c.Stream}
 	var mono unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono); err != nil {
 		return nil, fmt.Errorf("bpftrace: read the monotonic clock: %w", err)
@@ -286,13 +345,36 @@ func Open(c Config) (_ *Tracer, err error) {
 	if err := t.objs.Cfg.Put(uint32(0), &cfg); err != nil {
 		return nil, explain("bpftrace: write config map", err)
 	}
+	bits := map[uint32]uint8{}
+	uring := false
 	for _, n := range callNames {
 		nr, ok := known[n]
-		if !ok {
-			return nil, fmt.Errorf("bpftrace: no x86_64 system call %q", n)
+		nr32, ok32 := known32[n]
+		switch {
+		case n == UringCall:
+			uring = true
+			continue
+		case !ok && !ok32:
+			return nil, fmt.Errorf("bpftrace: no x86_64 or i386 system call %q", n)
 		}
-		if err := t.objs.Calls.Put(nr, uint8(1)); err != nil {
+		if ok {
+			bits[nr] |= callEntry
+			if atExit[n] {
+				bits[nr] |= callExit
+			}
+		}
+		if ok32 {
+			bits[nr32] |= callCompat
+		}
+	}
+	for nr, b := range bits {
+		if err := t.objs.Calls.Put(nr, b); err != nil {
 			return nil, explain("bpftrace: write call set", err)
+		}
+	}
+	if uring {
+		if err := t.objs.Uring.Put(uint32(0), uint8(1)); err != nil {
+			return nil, explain("bpftrace: write io_uring switch", err)
 		}
 	}
 	t.reader, err = ringbuf.NewReader(t.objs.Events)
@@ -310,10 +392,9 @@ func Open(c Config) (_ *Tracer, err error) {
 		{"sched_process_exit", t.objs.ProcessExit},
 		{"sched_process_fork", t.objs.ProcessFork},
 		{"sched_process_exec", t.objs.ProcessExec},
-	}
-	if c.Stream {
-		// Only then: the exit hook costs every call on the host.
-		hooks = append(hooks, attach{"sys_exit", t.objs.SysExit})
+		// Every call on the host passes it; most leave at once, by one
+		// lookup of their number.
+		{"sys_exit", t.objs.SysExit},
 	}
 	for _, a := range hooks {
 		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.name, Program: a.prog})
@@ -321,9 +402,78 @@ func Open(c Config) (_ *Tracer, err error) {
 			return nil, explain("bpftrace: attach raw tracepoint "+a.name, err)
 		}
 		t.links = append(t.links, l)
+		if a.name == "sys_exit" {
+			t.exitLink = l
+		}
+	}
+	t.hooks.RawTracepoints = true
+	if uring {
+		// A kernel without io_uring (or with it built out) has no such
+		// tracepoint: the tracer goes on without, and says so.
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "io_uring_submit_req", Program: t.objs.UringSubmit})
+		if err == nil {
+			t.links = append(t.links, l)
+			t.hooks.IOUring = true
+		} else {
+			t.hooks.IOUringErr = err
+		}
 	}
 	return t, nil
 }
+
+// detachExit detaches the sys_exit hook (for a benchmark of its cost).
+func (t *Tracer) detachExit() error {
+	for i, l := range t.links {
+		if t.exitLink == l {
+			t.links = append(t.links[:i], t.links[i+1:]...)
+			return l.Close()
+		}
+	}
+	return errors.New("bpftrace: no sys_exit link")
+}
+
+// UringCall is the name, in Config.Calls, that asks for io_uring
+// operations (Uring events).
+const UringCall = "io_uring_sqe"
+
+// The bits of the kernel side's calls map (CALL_* in bpf/tracer.c).
+const (
+	callEntry  = 1
+	callExit   = 2
+	callCompat = 4
+)
+
+// atExit are the calls sent as they return: those that make a
+// descriptor of a path, whose resolved path is read then; the execs,
+// whose failures only are calls; and those that change what a later path
+// resolves to (links, renames, new folders, the working folder), whose
+// result a resolver must know.
+var atExit = map[string]bool{"open": true, "creat": true, "openat": true, "openat2": true, "execve": true, "execveat": true,
+	"symlink": true, "symlinkat": true, "link": true, "linkat": true, "rename": true, "renameat": true, "renameat2": true,
+	"mkdir": true, "mkdirat": true, "chdir": true}
+
+// callTable maps an ABI's call numbers to their names, as strace spells
+// them.
+func callTable(arch string) map[int]string {
+	names := map[int]string{}
+	for n, name := range auparse.AuditSyscalls[arch] {
+		if s, ok := straceSpelling[name]; ok {
+			name = s
+		}
+		names[n] = name
+	}
+	return names
+}
+
+// Hooks says which of the kernel's hooks the tracer attached to.
+type Hooks struct {
+	RawTracepoints bool  // sys_enter, sys_exit, sched_process_{fork,exec,exit}
+	IOUring        bool  // io_uring:io_uring_submit_req
+	IOUringErr     error // why not, when asked for
+}
+
+// Hooks returns the hooks the tracer attached to.
+func (t *Tracer) Hooks() Hooks { return t.hooks }
 
 // Counts returns the counts of the live process pid (thread-group id).
 // ok is false when the tracer has not seen it (or it has exited).
@@ -345,6 +495,11 @@ func (t *Tracer) counts(v *tracerProcCounts) Counts {
 			continue
 		}
 		c.Total += uint64(k)
+		if n >= maxNr {
+			c.Compat += uint64(k)
+			c.Names[t.name32(n-maxNr)] += uint64(k)
+			continue
+		}
 		c.Names[t.name(n)] += uint64(k)
 	}
 	return c
@@ -423,7 +578,11 @@ func (t *Tracer) read(deliver func(Event)) {
 		case Sys:
 			if len(rec.RawSample) >= int(unsafe.Sizeof(rawSys{})) {
 				s := (*rawSys)(unsafe.Pointer(&rec.RawSample[0]))
-				deliver(Event{Kind: Sys, Pid: int(s.Pid), Time: t.time(s.Ts), Name: t.name(int(s.Nr)), Ret: s.Ret, RetKnown: s.Known != 0, Arg0: s.Arg0})
+				ev := Event{Kind: Sys, Pid: int(s.Pid), Time: t.time(s.Ts), Name: t.name(int(s.Nr)), Ret: s.Ret, RetKnown: s.Known&1 != 0, Arg0: s.Arg0}
+				if s.Known&2 != 0 {
+					ev.Compat, ev.Name = true, t.name32(int(s.Nr))
+				}
+				deliver(ev)
 			}
 			continue
 		case Exec:
@@ -463,6 +622,14 @@ func (t *Tracer) name(n int) string {
 	return "syscall_0x" + strconv.FormatInt(int64(n), 16)
 }
 
+// name32 is i386 call number n's name, as strace spells it.
+func (t *Tracer) name32(n int) string {
+	if name, ok := t.compat[n]; ok {
+		return name
+	}
+	return "syscall_0x" + strconv.FormatInt(int64(n), 16)
+}
+
 // time turns a time of the kernel's monotonic clock into wall-clock time.
 func (t *Tracer) time(ns uint64) time.Duration { return time.Duration(t.epoch + int64(ns)) }
 
@@ -473,13 +640,26 @@ func (t *Tracer) event(e *rawEvent) Event {
 		ev.Child = int(e.Child)
 	case Exit:
 		ev.Code = int(e.Code)
-	case Call:
-		ev.Name = t.name(int(e.Code))
-		ev.Ret, ev.RetKnown = e.Ret, t.stream
+	case Uring:
+		ev.Name = UringCall
 		ev.Args = e.Arg
-		ev.FD = fdOf(&e.FD)
+		ev.Path = cstring(e.Data[:])
+		ev.FD = t.fdOf(e)
+	case Call:
+		ev.Compat = e.Info&infoCompat != 0
+		if ev.Compat {
+			ev.Name = t.name32(int(e.Code))
+		} else {
+			ev.Name = t.name(int(e.Code))
+		}
+		ev.Ret, ev.RetKnown = e.Ret, t.stream || ev.Compat || atExit[ev.Name]
+		ev.Args = e.Arg
+		ev.FD = t.fdOf(e)
+		if e.Info&infoRetPath != 0 {
+			ev.RetPath = pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
+		}
 		switch ev.Name {
-		case "connect":
+		case "connect", "sendto", "sendmsg":
 			n := min(int(e.Len), len(e.Data))
 			ev.Addr = make([]byte, n)
 			for i := range n {
@@ -490,11 +670,86 @@ func (t *Tracer) event(e *rawEvent) Event {
 			ev.Flags = int(e.Flags)
 		default:
 			ev.Path = cstring(e.Data[:])
-			ev.Path2 = cstring(e.Data2[:])
+			if e.Info&infoRetPath == 0 {
+				ev.Path2 = cstring(e.Data2[:])
+			}
 			ev.Flags = int(e.Flags)
 		}
 	}
 	return ev
+}
+
+// The bits of struct event's info (INFO_* in bpf/tracer.c).
+const (
+	infoCompat  = 1
+	infoFDPath  = 2
+	infoRetPath = 4
+	infoCut     = 8
+	infoTop     = 16
+	infoFDCut   = 32
+	infoFDTop   = 64
+)
+
+// fdOf decodes what the kernel side read of e's descriptor, with its path.
+func (t *Tracer) fdOf(e *rawEvent) *FD {
+	d := fdOf(&e.FD)
+	if d != nil && e.Info&infoFDPath != 0 {
+		var top uint32
+		if e.Info&infoFDTop != 0 {
+			top = infoTop
+		}
+		d.Path = pathText(e.FDPath[:], e.FDLen, top)
+	}
+	return d
+}
+
+// pathText puts together a path the kernel side walked: n bytes of
+// names, from the last to the first, each ended by a NUL. A walk that
+// ended at a root not the process's (infoTop: an internal file system,
+// or a file outside the process's root) gives what it has in brackets,
+// as the kernel writes such files: "anon_inode:[eventfd]". A cut one is
+// "". The kernel side bounds n by the buffer; it is checked again here.
+func pathText[T int8 | byte](b []T, n uint32, info uint32) string {
+	if info&infoCut != 0 || int(n) > len(b) {
+		return ""
+	}
+	raw := b[:n]
+	if n > 0 && raw[n-1] == 0 {
+		raw = raw[:n-1]
+	}
+	// The names from the first to the last: one allocation.
+	var out strings.Builder
+	out.Grow(len(raw) + len("anon_inode:[/]"))
+	top := info&infoTop != 0
+	if top {
+		out.WriteByte('[')
+	}
+	names := 0
+	for end := len(raw); end >= 0 && (len(raw) > 0 || names == 0); {
+		start := end - 1
+		for start >= 0 && raw[start] != 0 {
+			start--
+		}
+		if names > 0 || !top {
+			out.WriteByte('/')
+		}
+		for _, c := range raw[start+1 : end] {
+			out.WriteByte(byte(c))
+		}
+		names++
+		if start < 0 || len(raw) == 0 {
+			break
+		}
+		end = start
+	}
+	if !top {
+		return out.String()
+	}
+	p := out.String()
+	if names == 1 && strings.HasPrefix(p, "[[") {
+		return "anon_inode:" + p[1:]
+	}
+	return p + "]"
 }
 
 // execEvent decodes an exec event: its path, and its argv, the
@@ -502,6 +757,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 func execEvent(x *rawExec) Event {
 	ev := Event{Kind: Exec, Pid: int(x.Pid), ArgvCut: x.ArgvCut != 0, Sid: int(x.Sid), Execs: int(x.Execs)}
 	ev.Path = cstringBytes(x.Path[:])
+	ev.RetPath = pathText(x.Exe[:], x.ExeLen, x.ExeInfo)
 	b := x.Argv[:min(int(x.ArgvLen), len(x.Argv))]
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, 0)
@@ -538,24 +794,31 @@ func fdOf(f *rawFD) *FD {
 		return d
 	case 2:
 		return &FD{Ino: f.Ino, Dev: f.Dev}
+	case 3:
+		return &FD{Ino: f.Ino, Dev: f.Dev, Pipe: true}
 	}
 	return nil
 }
 
 // rawEvent mirrors struct event of bpf/tracer.c.
 type rawEvent struct {
-	Kind  uint32
-	Pid   uint32
-	Ts    uint64
-	Child uint32
-	Code  int32
-	Len   uint32
-	Flags uint32
-	Ret   int64
-	Arg   [3]int64
-	FD    rawFD
-	Data  [256]int8
-	Data2 [256]int8
+	Kind   uint32
+	Pid    uint32
+	Ts     uint64
+	Child  uint32
+	Code   int32
+	Len    uint32
+	Flags  uint32
+	Info   uint32
+	Plen   uint32
+	FDLen  uint32
+	_      uint32
+	Ret    int64
+	Arg    [3]int64
+	FD     rawFD
+	Data   [256]int8
+	Data2  [256]int8
+	FDPath [256]int8
 }
 
 // rawFD mirrors struct fdinfo of bpf/tracer.c.
@@ -581,8 +844,11 @@ type rawExec struct {
 	ArgvCut uint32
 	Sid     uint32
 	Execs   uint32
+	ExeInfo uint32
+	ExeLen  uint32
 	Path    [256]byte
 	Argv    [1024]byte
+	Exe     [256]byte
 }
 
 // rawSys mirrors struct sys_event of bpf/tracer.c.
@@ -652,4 +918,21 @@ func (t *Tracer) RingFill() (used, size int) {
 		return 0, 0
 	}
 	return t.reader.AvailableBytes(), t.reader.BufferSize()
+}
+
+// Describes tells whether Config.Calls may name call: an x86_64 or i386
+// system call (sent with its first three arguments, and what Calls says
+// of it), or UringCall.
+func Describes(call string) bool {
+	if call == UringCall {
+		return true
+	}
+	for _, arch := range []string{"x86_64", "i386"} {
+		for n, name := range callTable(arch) {
+			if name == call && n >= 0 && n < maxNr {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -29,7 +29,7 @@ type tracerProcCounts struct {
 	_           structs.HostLayout
 	Transitions uint64
 	Last        int64
-	Counts      [512]uint32
+	Counts      [1024]uint32
 	Execs       uint32
 	Pad         uint32
 }
@@ -87,6 +87,7 @@ type tracerProgramSpecs struct {
 	ProcessFork *ebpf.ProgramSpec `ebpf:"process_fork"`
 	SysEnter    *ebpf.ProgramSpec `ebpf:"sys_enter"`
 	SysExit     *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	UringSubmit *ebpf.ProgramSpec `ebpf:"uring_submit"`
 }
 
 // tracerMapSpecs contains maps before they are loaded into the kernel.
@@ -101,6 +102,8 @@ type tracerMapSpecs struct {
 	Lost     *ebpf.MapSpec `ebpf:"lost"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
 	Replaced *ebpf.MapSpec `ebpf:"replaced"`
+	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
+	Uring    *ebpf.MapSpec `ebpf:"uring"`
 	Zero     *ebpf.MapSpec `ebpf:"zero"`
 }
 
@@ -138,6 +141,8 @@ type tracerMaps struct {
 	Lost     *ebpf.Map `ebpf:"lost"`
 	Procs    *ebpf.Map `ebpf:"procs"`
 	Replaced *ebpf.Map `ebpf:"replaced"`
+	Scratch  *ebpf.Map `ebpf:"scratch"`
+	Uring    *ebpf.Map `ebpf:"uring"`
 	Zero     *ebpf.Map `ebpf:"zero"`
 }
 
@@ -151,6 +156,8 @@ func (m *tracerMaps) Close() error {
 		m.Lost,
 		m.Procs,
 		m.Replaced,
+		m.Scratch,
+		m.Uring,
 		m.Zero,
 	)
 }
@@ -170,6 +177,7 @@ type tracerPrograms struct {
 	ProcessFork *ebpf.Program `ebpf:"process_fork"`
 	SysEnter    *ebpf.Program `ebpf:"sys_enter"`
 	SysExit     *ebpf.Program `ebpf:"sys_exit"`
+	UringSubmit *ebpf.Program `ebpf:"uring_submit"`
 }
 
 func (p *tracerPrograms) Close() error {
@@ -179,6 +187,7 @@ func (p *tracerPrograms) Close() error {
 		p.ProcessFork,
 		p.SysEnter,
 		p.SysExit,
+		p.UringSubmit,
 	)
 }
 

@@ -61,6 +61,9 @@ func TestMain(m *testing.M) {
 		unix.Fstatat(dir, "hostname", &st, 0)
 		unix.Fstatat(dir, "", &st, unix.AT_EMPTY_PATH)
 		os.Exit(0)
+	case "resolve":
+		resolveHelper(os.Getenv("BPFTRACE_TEST_DIR"))
+		os.Exit(0)
 	case "stream":
 		for range 10000 {
 			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
@@ -339,7 +342,8 @@ func TestForkExecExitEvents(t *testing.T) {
 	}
 	sh := cmd.Process.Pid
 	var child int
-	var shExec, childExec, childExit, shExit, opened bool
+	var shExec, childExec, childExit, shExit bool
+	var execd string
 	for _, e := range evs {
 		switch {
 		case e.Kind == Exec && e.Pid == sh && e.Path == "/bin/sh":
@@ -354,6 +358,11 @@ func TestForkExecExitEvents(t *testing.T) {
 	if child == 0 {
 		t.Fatalf("no fork event of sh (pid %d)", sh)
 	}
+	// The file the kernel executed, whatever links /bin/true went through.
+	trueFile, err := filepath.EvalSymlinks("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range evs {
 		switch {
 		case e.Kind == Exec && e.Pid == child && e.Path == "/bin/true":
@@ -362,8 +371,9 @@ func TestForkExecExitEvents(t *testing.T) {
 			childExit = true
 		case e.Kind == Exit && e.Pid == sh && e.Code == 7<<8:
 			shExit = true
-		case e.Kind == Call && e.Pid == child && e.Name == "execve" && e.Path == "/bin/true":
-			opened = true
+		}
+		if e.Kind == Exec && e.Pid == child {
+			execd = e.RetPath
 		}
 	}
 	for _, e := range evs {
@@ -374,8 +384,8 @@ func TestForkExecExitEvents(t *testing.T) {
 			t.Errorf("true's argv %q", e.Argv)
 		}
 	}
-	if !shExec || !childExec || !childExit || !shExit || !opened {
-		t.Fatalf("sh exec %v, true exec %v, true exit %v, sh exit 7 %v, execve argument %v", shExec, childExec, childExit, shExit, opened)
+	if !shExec || !childExec || !childExit || !shExit || execd != trueFile {
+		t.Fatalf("sh exec %v, true exec %v, true exit %v, sh exit 7 %v, true's exec resolved to %q, want %q", shExec, childExec, childExit, shExit, execd, trueFile)
 	}
 }
 
@@ -615,8 +625,12 @@ func TestFolderDescriptor(t *testing.T) {
 		case "hostname":
 			rel = true
 			d := e.FD
-			if d == nil || d.Socket || d.Ino != st.Ino || unix.Mkdev(d.Dev>>20, d.Dev&(1<<20-1)) != st.Dev {
+			if d == nil || d.Socket || d.Ino != st.Ino || unix.Mkdev(d.Dev>>20, d.Dev&(1<<20-1)) != st.Dev || d.Path != "/etc" {
 				t.Errorf("folder descriptor %+v, want /etc: inode %d, device %#x", d, st.Ino, st.Dev)
+			}
+			// The open's result, and where the kernel resolved it.
+			if want, _ := filepath.EvalSymlinks("/etc/hostname"); !e.RetKnown || e.Ret < 0 || e.RetPath != want {
+				t.Errorf("openat(/etc, hostname) returned %d (known %v), resolved to %q, want %q", e.Ret, e.RetKnown, e.RetPath, want)
 			}
 		case "/etc/hostname":
 			abs = true

@@ -1,17 +1,22 @@
 // Package ebpfevents turns the eBPF tracer's events (package bpftrace)
 // into the trace package's events, described in strace's notation, so that
 // the consumers of strace's stream (the behaviour rules above all) judge
-// them alike. The kernel side reads a call's arguments at its entry; what
-// it cannot see (a relative path's folder, a socket's addresses, a new
-// program's argv) is read from /proc while the process runs, best effort.
-// Return values are known in stream mode (bpftrace.Config.Stream), where
-// every call is an event; otherwise they are unknown ("= ?").
+// them alike. The kernel side reads a call's arguments, and what its
+// descriptors are (a socket with its addresses, a pipe, a file with the
+// path the kernel resolved), when the call is made; /proc is never asked
+// about a descriptor, whose number the process may have reused since.
+// A call that made a descriptor of a path carries where the kernel
+// resolved it (trace.Call.RetPath), an exec the file executed, an i386
+// call its ABI (trace.Call.Compat). Return values are known in stream
+// mode (bpftrace.Config.Stream), where every call is an event, and for
+// the calls sent as they return (opens, failed execs, i386 calls);
+// otherwise they are unknown ("= ?"). io_uring operations are calls named
+// io_uring_sqe whose first argument is the opcode (IORING_OP_OPENAT).
 package ebpfevents
 
 import (
 	"encoding/binary"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -25,7 +30,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"detector/bpftrace"
-	"detector/procmetrics"
 	"detector/trace"
 )
 
@@ -42,9 +46,6 @@ type Converter struct {
 	// given startCwd.
 	cwd      map[int]string
 	startCwd string
-	// folders remembers how the folder descriptors the kernel side
-	// identified were written (see dirText).
-	folders map[folderKey]string
 }
 
 // maxCwds bounds the working folders remembered; past it they are
@@ -54,7 +55,7 @@ const maxCwds = 65536
 // New returns a converter reading the host's /proc.
 func New() *Converter {
 	fs, _ := procfs.NewDefaultFS()
-	return &Converter{fs: fs, cwd: map[int]string{}, folders: map[folderKey]string{}}
+	return &Converter{fs: fs, cwd: map[int]string{}}
 }
 
 // SetStartCwd gives the working folder of processes whose folder the
@@ -153,12 +154,15 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 			}
 		}
 		call := execCall(ev.Pid, ev.Path, argv, ev.ArgvCut)
+		call.RetPath = ev.RetPath
 		emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: call})
 		emit(&trace.Event{Kind: trace.EventExec, PID: ev.Pid, Call: call})
 	case bpftrace.Call:
 		if call := c.call(ev); call != nil {
 			emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: call})
 		}
+	case bpftrace.Uring:
+		emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: c.uring(ev)})
 	case bpftrace.Sys:
 		args := ""
 		switch ev.Name {
@@ -205,22 +209,31 @@ func execCall(pid int, path string, argv []string, cut bool) *trace.Call {
 // host: those the default rules read, but for the stat family, too
 // frequent to judge every one live (SampleCalls adds it).
 var Calls = []string{
-	"openat", "connect", "listen", "dup2", "dup3", "chdir",
-	"unlink", "unlinkat", "chmod", "fchmod", "fchmodat", "truncate",
+	"open", "creat", "openat", "openat2", "execve", "execveat",
+	"connect", "sendto", "sendmsg", "listen", "dup2", "dup3", "chdir",
+	"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "mknod", "mknodat",
+	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+	"truncate", "ftruncate", "readlink", "readlinkat",
 	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
 	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
+	"setuid32", "setgid32", "setresuid32", "setresgid32",
 	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+	bpftrace.UringCall,
 }
 
 // SampleCalls are the calls described for a sample run in the sandbox:
-// Calls and the stat family, which the rules on credential probes read.
-var SampleCalls = append(slices.Clip(Calls), "stat", "lstat", "access", "newfstatat", "faccessat", "faccessat2", "statx")
+// Calls and the stat family, which the rules on credential probes read
+// (stat64, lstat64 and fstatat64 are i386 calls), and the io_uring calls,
+// which the sandbox refuses (the refused attempt is told, as every i386
+// call the sandbox refuses is).
+var SampleCalls = append(slices.Clip(Calls), "stat", "lstat", "access", "newfstatat", "faccessat", "faccessat2", "statx",
+	"stat64", "lstat64", "fstatat64", "io_uring_setup", "io_uring_enter", "io_uring_register")
 
 // StreamCalls are the calls whose arguments a stream-mode tracer sends:
-// SampleCalls, and execve, whose successes come as exec events and whose
-// failures come as calls.
-var StreamCalls = append(slices.Clip(SampleCalls), "execve")
+// SampleCalls (execve's successes come as exec events, its failures as
+// calls).
+var StreamCalls = slices.Clip(SampleCalls)
 
 // newCall makes ev's call with args, its return value in strace's terms:
 // a failure is -1 and its errno's name.
@@ -232,7 +245,30 @@ func newCall(ev bpftrace.Event, args string) *trace.Call {
 			errno = "ERRNO_" + strconv.FormatInt(-ev.Ret, 10) // as strace names it
 		}
 	}
-	return trace.NewCall(ev.Pid, ev.Name, args, ret, ev.RetKnown, errno)
+	call := trace.NewCall(ev.Pid, ev.Name, args, ret, ev.RetKnown, errno)
+	call.Compat = ev.Compat
+	call.RetPath = ev.RetPath
+	return call
+}
+
+// uring describes an io_uring operation: io_uring_sqe(IORING_OP_READ,
+// 3</etc/shadow>), io_uring_sqe(IORING_OP_OPENAT, AT_FDCWD,
+// "/etc/shadow"); its result is unknown.
+func (c *Converter) uring(ev bpftrace.Event) *trace.Call {
+	args := bpftrace.Op(ev.Args[0])
+	fd := int(int32(ev.Args[1]))
+	switch ev.Args[0] {
+	case 18, 28: // IORING_OP_OPENAT, IORING_OP_OPENAT2
+		d := "AT_FDCWD"
+		if fd != unix.AT_FDCWD {
+			d = fdText(fd, ev.FD)
+		}
+		args += ", " + d + ", " + Quote(ev.Path)
+	default:
+		args += ", " + fdText(fd, ev.FD)
+	}
+	ev.RetKnown = false
+	return newCall(ev, args)
 }
 
 // call describes a call event in strace's notation, with what the kernel
@@ -242,6 +278,31 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 	switch ev.Name {
 	case "openat":
 		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", "+openFlags(ev.Flags))
+	case "open":
+		s := Quote(ev.Path) + ", " + openFlags(ev.Flags)
+		if ev.Flags&unix.O_CREAT != 0 {
+			s += ", " + mode(ev.Args[2])
+		}
+		return newCall(ev, s)
+	case "creat":
+		return newCall(ev, Quote(ev.Path)+", "+mode(ev.Args[1]))
+	case "openat2":
+		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", {flags="+openFlags(ev.Flags)+", resolve=0}, 24")
+	case "execveat":
+		// Only failures come as calls, as for execve.
+		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", "+quoteArray([]string{ev.Path})+", 0x0 /* 0 vars */, 0")
+	case "sendto", "sendmsg":
+		addr, n := sockaddrText(ev.Addr)
+		if ev.Name == "sendmsg" {
+			if addr == "" {
+				addr = "NULL"
+			}
+			return newCall(ev, c.argFD(ev)+", {msg_name="+addr+", msg_namelen="+strconv.Itoa(n)+"}, 0")
+		}
+		if addr == "" {
+			addr, n = "NULL", 0
+		}
+		return newCall(ev, c.argFD(ev)+", 0x"+strconv.FormatUint(uint64(ev.Args[1]), 16)+", "+strconv.FormatInt(ev.Args[2], 10)+", 0, "+addr+", "+strconv.Itoa(n))
 	case "connect":
 		addr, n := sockaddrText(ev.Addr)
 		if addr == "" {
@@ -287,8 +348,34 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 			flags = "O_CLOEXEC"
 		}
 		return c.argFD(ev) + ", " + num(1) + ", " + flags, true
-	case "unlink", "chdir":
+	case "unlink", "chdir", "rmdir":
 		return Quote(ev.Path), true
+	case "mkdir":
+		return Quote(ev.Path) + ", " + mode(a[1]), true
+	case "mkdirat":
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + mode(a[2]), true
+	case "mknod":
+		return Quote(ev.Path) + ", " + nodeMode(a[1]) + ", " + strconv.FormatInt(a[2], 10), true
+	case "mknodat":
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + nodeMode(a[2]), true
+	case "chown", "lchown", "chown32", "lchown32":
+		return Quote(ev.Path) + ", " + num(1) + ", " + num(2), true
+	case "fchown", "fchown32":
+		return c.argFD(ev) + ", " + num(1) + ", " + num(2), true
+	case "fchownat":
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + num(2) + ", 0, 0", true
+	case "fchmodat2":
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", " + mode(a[2]) + ", 0", true
+	case "ftruncate":
+		return c.argFD(ev) + ", " + strconv.FormatInt(a[1], 10), true
+	case "readlink":
+		return Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16) + ", " + strconv.FormatInt(a[2], 10), true
+	case "readlinkat":
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16), true
+	case "stat64", "lstat64":
+		return Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16), true
+	case "fstatat64":
+		return c.dirText(ev, int(int32(a[0])), ev.Path) + ", " + Quote(ev.Path) + ", 0x" + strconv.FormatUint(uint64(a[2]), 16) + ", 0", true
 	case "unlinkat":
 		flags := "0"
 		if a[2]&unix.AT_REMOVEDIR != 0 {
@@ -321,15 +408,15 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 		return s, true
 	case "symlinkat":
 		return Quote(ev.Path) + ", " + c.dirText(ev, int(int32(a[1])), ev.Path2) + ", " + Quote(ev.Path2), true
-	case "truncate":
+	case "truncate", "truncate64":
 		return Quote(ev.Path) + ", " + strconv.FormatInt(a[1], 10), true
 	case "ptrace":
 		return ptraceRequest(a[0]) + ", " + num(1), true
-	case "setuid", "setgid", "setfsuid", "setfsgid":
+	case "setuid", "setgid", "setfsuid", "setfsgid", "setuid32", "setgid32":
 		return num(0), true
 	case "setreuid", "setregid":
 		return num(0) + ", " + num(1), true
-	case "setresuid", "setresgid":
+	case "setresuid", "setresgid", "setresuid32", "setresgid32":
 		return num(0) + ", " + num(1) + ", " + num(2), true
 	case "delete_module":
 		flags := []string{}
@@ -383,12 +470,20 @@ func accessMode(m int64) string {
 // mode writes a file mode as strace does: 0755, 04755.
 func mode(m int64) string { return "0" + strconv.FormatInt(m&0o7777, 8) }
 
+// nodeMode writes mknod's mode as strace does: S_IFIFO|0644.
+func nodeMode(m int64) string {
+	t := map[int64]string{unix.S_IFREG: "S_IFREG", unix.S_IFCHR: "S_IFCHR", unix.S_IFBLK: "S_IFBLK",
+		unix.S_IFIFO: "S_IFIFO", unix.S_IFSOCK: "S_IFSOCK"}[m&unix.S_IFMT]
+	if t == "" {
+		return mode(m)
+	}
+	return t + "|" + mode(m)
+}
+
 // dirText writes the folder descriptor of an *at call as strace -yy
 // does: AT_FDCWD, with the working folder when the path is relative, or
-// the descriptor with its folder (best effort, from /proc). A folder the
-// kernel side identified (the call's first descriptor) is looked up in
-// /proc once and remembered by its inode, so a program walking a tree
-// costs a lookup per folder rather than per call.
+// the descriptor with its folder, as the kernel side read it when the
+// call was made (the call's first descriptor; another, as its number).
 func (c *Converter) dirText(ev bpftrace.Event, dirfd int, path string) string {
 	if dirfd == unix.AT_FDCWD {
 		if strings.HasPrefix(path, "/") {
@@ -399,44 +494,11 @@ func (c *Converter) dirText(ev bpftrace.Event, dirfd int, path string) string {
 		}
 		return "AT_FDCWD"
 	}
-	d := ev.FD
-	if path == "" || d == nil || d.Socket || d.Ino == 0 || dirfd != int(int32(ev.Args[0])) {
-		// An empty path (AT_EMPTY_PATH) is the descriptor itself, most
-		// often a file just opened and seen once: it is looked up alone.
-		return c.fdText(ev.Pid, dirfd)
-	}
-	k := folderKey{ev.Pid, dirfd, d.Dev, d.Ino}
-	if s, ok := c.folders[k]; ok {
-		return s
-	}
-	// The descriptor may have been closed, or reused, since the call:
-	// what /proc shows counts only if it is the same inode.
-	var st unix.Stat_t
-	name := "/proc/" + strconv.Itoa(ev.Pid) + "/fd/" + strconv.Itoa(dirfd)
-	if unix.Stat(name, &st) != nil || st.Ino != d.Ino || st.Dev != kernelDev(d.Dev) {
+	if dirfd != int(int32(ev.Args[0])) {
 		return strconv.Itoa(dirfd)
 	}
-	s := c.fdText(ev.Pid, dirfd)
-	if len(c.folders) >= maxFolders {
-		clear(c.folders)
-	}
-	c.folders[k] = s
-	return s
+	return fdText(dirfd, ev.FD)
 }
-
-// folderKey names a folder descriptor of a process by what it was.
-type folderKey struct {
-	pid, fd int
-	dev     uint32
-	ino     uint64
-}
-
-// maxFolders bounds the folders remembered; past it they are forgotten.
-const maxFolders = 4096
-
-// kernelDev converts the kernel's internal device number (12 bits of
-// major, 20 of minor) to the one stat reports.
-func kernelDev(d uint32) uint64 { return unix.Mkdev(d>>20, d&(1<<20-1)) }
 
 // ptraceRequest names a ptrace request as strace does.
 func ptraceRequest(r int64) string {
@@ -458,18 +520,33 @@ var ptraceRequests = map[int64]string{
 }
 
 // argFD writes the call's first argument, a descriptor, as strace -yy
-// does: from what the kernel side read of it when the call was made, or
-// else from /proc.
+// does, from what the kernel side read of it when the call was made.
 func (c *Converter) argFD(ev bpftrace.Event) string {
 	fd := int(int32(ev.Args[0]))
-	if ev.Name == "connect" || ev.Name == "listen" {
+	switch ev.Name {
+	case "connect", "listen", "sendto", "sendmsg":
 		fd = ev.Flags
 	}
-	d := ev.FD
-	if d == nil || !d.Socket {
-		return c.fdText(ev.Pid, fd)
+	return fdText(fd, ev.FD)
+}
+
+// fdText writes descriptor fd as strace -yy does, from what the kernel
+// side read of it (d): 3</etc/passwd>, 3<TCP:[127.0.0.1:8080]>,
+// 3<pipe:[1234]>, 3<anon_inode:[eventfd]>; as its number when it could
+// not tell.
+func fdText(fd int, d *bpftrace.FD) string {
+	s := strconv.Itoa(fd)
+	switch {
+	case d == nil:
+		return s
+	case d.Socket:
+		return s + "<" + socketText(d) + ">"
+	case d.Pipe:
+		return s + "<pipe:[" + strconv.FormatUint(d.Ino, 10) + "]>"
+	case d.Path != "":
+		return s + "<" + d.Path + ">"
 	}
-	return strconv.Itoa(fd) + "<" + socketText(d) + ">"
+	return s
 }
 
 // socketText describes a socket as strace -yy does: TCP:[127.0.0.1:8080],
@@ -491,48 +568,16 @@ func socketText(d *bpftrace.FD) string {
 	default:
 		return "socket:" + ino
 	}
+	if d.Local.Port() == 0 && d.Remote.Port() == 0 {
+		// Neither bound nor connected: strace -yy, which finds no line
+		// for it in /proc/net, writes its inode.
+		return proto + ":" + ino
+	}
 	s := d.Local.String()
 	if d.Remote.Port() != 0 {
 		s += "->" + d.Remote.String()
 	}
 	return proto + ":[" + s + "]"
-}
-
-// fdText writes a descriptor as strace -yy does, when /proc tells what
-// it is: 3</etc/passwd>, 3<TCP:[127.0.0.1:8080]> (the socket looked up in
-// the tables of the process's own network namespace), 3<socket:[1234]>;
-// else as its number.
-func (c *Converter) fdText(pid, fd int) string {
-	s := strconv.Itoa(fd)
-	proc := "/proc/" + strconv.Itoa(pid)
-	link, err := os.Readlink(proc + "/fd/" + s)
-	if err != nil {
-		return s
-	}
-	ino, ok := strings.CutPrefix(link, "socket:[")
-	if !ok {
-		if strings.HasPrefix(link, "/") {
-			return s + "<" + link + ">"
-		}
-		return s
-	}
-	n, err := strconv.ParseUint(strings.TrimSuffix(ino, "]"), 10, 64)
-	if err != nil {
-		return s
-	}
-	fs, err := procfs.NewFS(proc)
-	if err != nil {
-		return s + "<socket:[" + ino + ">"
-	}
-	if k, ok := procmetrics.ReadSockets(fs)[n]; ok {
-		proto := map[string]string{"tcp": "TCP", "tcp6": "TCPv6", "udp": "UDP", "udp6": "UDPv6"}[k.Proto]
-		local := hostPort(k.Local, k.LPort)
-		if k.RPort != 0 {
-			local += "->" + hostPort(k.Rem, k.RPort)
-		}
-		return s + "<" + proto + ":[" + local + "]>"
-	}
-	return s + "<socket:[" + ino + ">"
 }
 
 // sockaddrText writes a struct sockaddr as strace does, and its length;
@@ -622,8 +667,4 @@ var openFlagNames = []struct {
 	{0o100, "O_CREAT"}, {0o200, "O_EXCL"}, {0o400, "O_NOCTTY"}, {0o1000, "O_TRUNC"}, {0o2000, "O_APPEND"},
 	{0o4000, "O_NONBLOCK"}, {0o10000, "O_DSYNC"}, {0o200000, "O_DIRECTORY"}, {0o400000, "O_NOFOLLOW"},
 	{0o1000000, "O_NOATIME"}, {0o2000000, "O_CLOEXEC"}, {0o10000000, "O_PATH"}, {0o20000000, "__O_TMPFILE"},
-}
-
-func hostPort(ip net.IP, port int) string {
-	return net.JoinHostPort(ip.String(), strconv.Itoa(port))
 }

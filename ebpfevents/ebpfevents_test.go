@@ -3,6 +3,7 @@ package ebpfevents
 import (
 	"bytes"
 	"encoding/binary"
+	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"detector/bpftrace"
+	"detector/rules"
 	"detector/trace"
 )
 
@@ -212,53 +214,175 @@ func TestDescribedCalls(t *testing.T) {
 	}
 }
 
-// A folder descriptor the kernel side identified is written with its
-// folder, looked up once; a descriptor that is no longer that folder is
-// written as its number alone, never as what it has become.
-func TestFolderDescriptors(t *testing.T) {
-	etc, err := os.Open("/etc")
+// A descriptor is written from what the kernel side read of it when the
+// call was made, never from /proc, where the number may name something
+// else by then: a background job's dup2 of /dev/null onto its input,
+// whose descriptor 3 is, when the converter sees the event, a socket.
+func TestDescriptorsFromKernel(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer etc.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(etc.Fd()), &st); err != nil {
+	defer ln.Close()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
 		t.Fatal(err)
 	}
-	fd := int(etc.Fd())
-	dev := uint32(unix.Major(st.Dev)<<20 | unix.Minor(st.Dev))
-	at := func(ino uint64) bpftrace.Event {
-		return bpftrace.Event{Kind: bpftrace.Call, Pid: os.Getpid(), Name: "openat", Path: "hostname",
-			Args: [3]int64{int64(fd)}, FD: &bpftrace.FD{Ino: ino, Dev: dev}}
-	}
+	defer f.Close()
+	fd := int(f.Fd()) // a socket in this process now
 	c := New()
 	text := func(ev bpftrace.Event) string {
 		var s string
-		c.Events(ev, time.Second, func(e *trace.Event) { s = e.Call.Args() })
+		c.Events(ev, time.Second, func(e *trace.Event) { s = e.Call.Name + "(" + e.Call.Args() + ")" })
 		return s
 	}
-	want := strconv.Itoa(fd) + `</etc>, "hostname", O_RDONLY`
-	if got := text(at(st.Ino)); got != want {
-		t.Errorf("got %s, want %s", got, want)
+	null := &bpftrace.FD{Ino: 5, Dev: 6, Path: "/dev/null"}
+	for _, tc := range []struct {
+		ev   bpftrace.Event
+		want string
+	}{
+		{bpftrace.Event{Kind: bpftrace.Call, Pid: os.Getpid(), Name: "dup2", Args: [3]int64{int64(fd), 0}, FD: null},
+			"dup2(" + strconv.Itoa(fd) + "</dev/null>, 0)"},
+		// Nothing read: the number alone, not what /proc says.
+		{bpftrace.Event{Kind: bpftrace.Call, Pid: os.Getpid(), Name: "dup2", Args: [3]int64{int64(fd), 0}},
+			"dup2(" + strconv.Itoa(fd) + ", 0)"},
+		{bpftrace.Event{Kind: bpftrace.Call, Pid: os.Getpid(), Name: "openat", Path: "hostname", Args: [3]int64{int64(fd)},
+			FD: &bpftrace.FD{Ino: 7, Dev: 6, Path: "/etc"}},
+			"openat(" + strconv.Itoa(fd) + `</etc>, "hostname", O_RDONLY)`},
+		{bpftrace.Event{Kind: bpftrace.Call, Pid: os.Getpid(), Name: "dup2", Args: [3]int64{int64(fd), 1}, FD: &bpftrace.FD{Pipe: true, Ino: 99}},
+			"dup2(" + strconv.Itoa(fd) + "<pipe:[99]>, 1)"},
+	} {
+		if got := text(tc.ev); got != tc.want {
+			t.Errorf("got %s, want %s", got, tc.want)
+		}
 	}
-	if len(c.folders) != 1 {
-		t.Errorf("%d folders remembered, want 1", len(c.folders))
+}
+
+// The calls the default rules read come with what the kernel resolved
+// (RetPath), their ABI (Compat), and io_uring operations as io_uring_sqe
+// calls.
+func TestResolvedCompatUring(t *testing.T) {
+	c := New()
+	shadow := &bpftrace.FD{Ino: 1, Dev: 2, Path: "/etc/shadow"}
+	events := []bpftrace.Event{
+		{Kind: bpftrace.Call, Pid: 9, Name: "open", Path: "/home/x/notes", Flags: unix.O_RDONLY, Ret: 3, RetKnown: true, RetPath: "/etc/shadow"},
+		{Kind: bpftrace.Call, Pid: 9, Name: "open", Path: "/etc/shadow", Flags: unix.O_RDONLY, Ret: -int64(unix.EACCES), RetKnown: true, Compat: true},
+		{Kind: bpftrace.Call, Pid: 9, Name: "creat", Path: "/etc/shadow", Args: [3]int64{0, 0o644}, Ret: -int64(unix.EACCES), RetKnown: true},
+		{Kind: bpftrace.Call, Pid: 9, Name: "openat2", Path: "/etc/shadow", Args: [3]int64{unix.AT_FDCWD}, Flags: unix.O_RDONLY, Ret: 4, RetKnown: true, RetPath: "/etc/shadow"},
+		{Kind: bpftrace.Call, Pid: 9, Name: "execve", Path: "/tmp/x", Ret: -int64(unix.ENOEXEC), RetKnown: true},
+		{Kind: bpftrace.Call, Pid: 9, Name: "sendto", Args: [3]int64{3, 0x1000, 5}, Flags: 3,
+			Addr: []byte{2, 0, 0x11, 0x5c, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "mkdir", Path: "/tmp/d", Args: [3]int64{0, 0o755}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "mknod", Path: "/tmp/p", Args: [3]int64{0, unix.S_IFIFO | 0o644}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "fchownat", Path: "/etc/passwd", Args: [3]int64{unix.AT_FDCWD, 0, 0}},
+		{Kind: bpftrace.Call, Pid: 9, Name: "ftruncate", Args: [3]int64{3, 0}, FD: shadow},
+		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Path: "/etc/shadow", Args: [3]int64{18, unix.AT_FDCWD}},
+		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Args: [3]int64{22, 5}, FD: shadow},
+		{Kind: bpftrace.Exec, Pid: 9, Path: "/bin/sh", Argv: []string{"sh"}, RetPath: "/usr/bin/dash"},
 	}
-	// The descriptor now names another folder: the remembered one still
-	// answers for calls made on /etc; a call on an inode it is not is
-	// written as the number.
-	usr, err := os.Open("/usr")
+	want := []string{
+		`open("/home/x/notes", O_RDONLY) = 3 <- /etc/shadow`,
+		`open("/etc/shadow", O_RDONLY) = -1 EACCES i386`,
+		`creat("/etc/shadow", 0644) = -1 EACCES`,
+		`openat2(AT_FDCWD, "/etc/shadow", {flags=O_RDONLY, resolve=0}, 24) = 4 <- /etc/shadow`,
+		`execve("/tmp/x", ["/tmp/x"], 0x0 /* 0 vars */) = -1 ENOEXEC`,
+		`sendto(3, 0x1000, 5, 0, {sa_family=AF_INET, sin_port=htons(4444), sin_addr=inet_addr("127.0.0.1")}, 16) = ?`,
+		`mkdir("/tmp/d", 0755) = ?`,
+		`mknod("/tmp/p", S_IFIFO|0644, 0) = ?`,
+		`fchownat(AT_FDCWD, "/etc/passwd", 0, 0, 0) = ?`,
+		`ftruncate(3</etc/shadow>, 0) = ?`,
+		`io_uring_sqe(IORING_OP_OPENAT, AT_FDCWD, "/etc/shadow") = ?`,
+		`io_uring_sqe(IORING_OP_READ, 5</etc/shadow>) = ?`,
+		`execve("/bin/sh", ["sh"], 0x0 /* 0 vars */) = 0 <- /usr/bin/dash`,
+	}
+	var got []string
+	for _, ev := range events {
+		c.Events(ev, time.Second, func(e *trace.Event) {
+			if e.Kind != trace.EventCall {
+				return
+			}
+			k := e.Call
+			s := k.Name + "(" + k.Args() + ") = "
+			switch {
+			case !k.RetKnown:
+				s += "?"
+			case k.Errno != "":
+				s += "-1 " + k.Errno
+			default:
+				s += strconv.FormatInt(k.Ret, 10)
+			}
+			if k.RetPath != "" {
+				s += " <- " + k.RetPath
+			}
+			if k.Compat {
+				s += " i386"
+			}
+			got = append(got, s)
+		})
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Every call a default rule reads is described by the eBPF tracer: sent
+// with its arguments (SampleCalls, or as exec and fork events) and
+// written by the converter in the notation the rules read, so a new rule
+// cannot silently miss under eBPF.
+func TestDefaultRulesDescribed(t *testing.T) {
+	set, err := rules.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer usr.Close()
-	if err := unix.Dup2(int(usr.Fd()), fd); err != nil {
-		t.Fatal(err)
+	sample := map[string]bool{}
+	for _, n := range SampleCalls {
+		sample[n] = true
 	}
-	if got := text(at(st.Ino)); got != want {
-		t.Errorf("remembered: got %s, want %s", got, want)
+	// Told by other events: a successful exec by its exec event, a new
+	// process by its fork event.
+	events := map[string]bool{"clone": true, "clone3": true, "fork": true, "vfork": true}
+	names := map[string]bool{}
+	for _, r := range set.Rules() {
+		for _, n := range r.Syscalls {
+			if n != "*" { // a rule on every call: each is counted and, if described, sent
+				names[n] = true
+			}
+		}
 	}
-	if got, want := text(at(st.Ino+1)), strconv.Itoa(fd)+`, "hostname", O_RDONLY`; got != want {
-		t.Errorf("another inode: got %s, want %s", got, want)
+	if len(names) < 40 {
+		t.Fatalf("the default rules name %d calls: %v", len(names), names)
+	}
+	c := New()
+	for n := range names {
+		if events[n] {
+			continue
+		}
+		if !sample[n] {
+			t.Errorf("%s: a default rule reads it; not in SampleCalls", n)
+			continue
+		}
+		if !bpftrace.Describes(n) {
+			t.Errorf("%s: the kernel side does not describe it", n)
+			continue
+		}
+		ev := bpftrace.Event{Kind: bpftrace.Call, Pid: 1, Name: n, Path: "/x", Path2: "/y", Args: [3]int64{3, 0, 0},
+			Ret: -1, RetKnown: true, Addr: []byte{2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}}
+		if n == bpftrace.UringCall {
+			ev.Kind, ev.Args[0] = bpftrace.Uring, 22 // IORING_OP_READ
+		}
+		var got *trace.Call
+		c.Events(ev, time.Second, func(e *trace.Event) { got = e.Call })
+		if got == nil || got.Name != n {
+			t.Errorf("%s: the converter writes no call", n)
+			continue
+		}
+		switch n {
+		case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
+			"io_uring_setup", "io_uring_enter", "io_uring_register":
+			continue // their name is what the rules read
+		}
+		if got.Args() == "" {
+			t.Errorf("%s: written without arguments", n)
+		}
 	}
 }

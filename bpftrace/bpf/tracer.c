@@ -16,6 +16,7 @@ struct mm_struct {
 
 struct super_block {
 	__u32 s_dev;
+	unsigned long s_magic;
 } __attribute__((preserve_access_index));
 
 struct inode {
@@ -24,7 +25,37 @@ struct inode {
 	struct super_block *i_sb;
 } __attribute__((preserve_access_index));
 
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+// struct mount holds the struct vfsmount that paths point to.
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+	struct path root;
+} __attribute__((preserve_access_index));
+
 struct file {
+	struct path f_path;
 	struct inode *f_inode;
 	void *private_data;
 } __attribute__((preserve_access_index));
@@ -51,7 +82,19 @@ struct signal_struct {
 	struct pid *pids[4];
 } __attribute__((preserve_access_index));
 
+// thread_info.status has TS_COMPAT while the thread is in a call made
+// through the i386 entry point (x86).
+struct thread_info {
+	__u32 status;
+} __attribute__((preserve_access_index));
+
+struct seccomp {
+	int mode;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
+	struct thread_info thread_info;
+	struct seccomp seccomp;
 	int pid;
 	int tgid;
 	int exit_code;
@@ -59,6 +102,7 @@ struct task_struct {
 	struct files_struct *files;
 	struct task_struct *real_parent;
 	struct signal_struct *signal;
+	struct fs_struct *fs;
 } __attribute__((preserve_access_index));
 
 struct in6_addr {
@@ -89,6 +133,7 @@ struct socket {
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
+	struct file *file;
 	const char *filename;
 } __attribute__((preserve_access_index));
 
@@ -97,7 +142,37 @@ struct pt_regs {
 	unsigned long si;
 	unsigned long dx;
 	unsigned long r10;
+	unsigned long r8;
+	unsigned long r9;
+	unsigned long bx;
+	unsigned long cx;
 	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
+struct user_msghdr {
+	void *msg_name;
+	int msg_namelen;
+} __attribute__((preserve_access_index));
+
+struct filename {
+	const char *name;
+} __attribute__((preserve_access_index));
+
+// struct io_open is an IORING_OP_OPENAT(2) request's command.
+struct io_open {
+	struct file *file;
+	int dfd;
+	struct filename *filename;
+} __attribute__((preserve_access_index));
+
+struct io_cqe {
+	int fd;
+} __attribute__((preserve_access_index));
+
+struct io_kiocb {
+	__u8 opcode;
+	__u64 flags;
+	struct io_cqe cqe;
 } __attribute__((preserve_access_index));
 
 #define PATH_LEN 256
@@ -105,10 +180,27 @@ struct pt_regs {
 #define ARGV_LEN 1024
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
+#define S_IFIFO 0010000
+#define PIPEFS_MAGIC 0x50495045
+#define TS_COMPAT 0x0002
+#define ENOSYS 38
+#define EPERM 1
 
-enum { EV_FORK = 1, EV_EXEC = 2, EV_EXIT = 3, EV_CALL = 4, EV_SYS = 5 };
+enum { EV_FORK = 1, EV_EXEC = 2, EV_EXIT = 3, EV_CALL = 4, EV_SYS = 5, EV_URING = 6 };
 
-enum { FD_UNKNOWN = 0, FD_SOCKET = 1, FD_OTHER = 2 };
+enum { FD_UNKNOWN = 0, FD_SOCKET = 1, FD_OTHER = 2, FD_PIPE = 3 };
+
+// event.info bits: where a call came from, and what data2 and fdpath hold.
+enum {
+	INFO_COMPAT = 1,  // the call came through the i386 entry point
+	INFO_FDPATH = 2,  // fdpath is the path of the descriptor in fd
+	INFO_RETPATH = 4, // data2 is the path of the descriptor the call returned
+	INFO_CUT = 8,     // a path was longer than its buffer (then not sent)
+	INFO_TOP = 16,    // the walk ended at a root not the process's (an
+	                  // internal file system, or outside its root)
+	INFO_FDCUT = 32,  // INFO_CUT of fdpath
+	INFO_FDTOP = 64,  // INFO_TOP of fdpath
+};
 
 // struct fdinfo says what a descriptor is, read from the process's file
 // table when the call is made (a socket's addresses, which /proc could
@@ -136,11 +228,19 @@ struct event {
 	__s32 code;     // EV_EXIT: exit code (wait status); EV_CALL: call number
 	__u32 len;      // EV_CALL connect: sockaddr length
 	__u32 flags;    // EV_CALL openat: the open flags; connect, listen: the descriptor
+	__u32 info;     // INFO_*
+	__u32 plen;     // bytes of the path in data2 (INFO_RETPATH)
+	__u32 fdlen;    // bytes of fdpath (INFO_FDPATH)
+	__u32 pad2;
 	__s64 ret;      // EV_CALL in stream mode: the return value
 	__s64 arg[3];   // EV_CALL: the first three arguments, as numbers
 	struct fdinfo fd; // EV_CALL: what the first argument's descriptor is
 	char data[PATH_LEN]; // EV_CALL path or sockaddr bytes
-	char data2[PATH_LEN]; // EV_CALL the second path (rename, link, symlink)
+	// EV_CALL the second path (rename, link, symlink); or the new
+	// descriptor's path (INFO_RETPATH): its names from the last to the
+	// first, each ended by a NUL, as the kernel resolved it.
+	char data2[PATH_LEN];
+	char fdpath[PATH_LEN]; // the path of the descriptor in fd, as data2 (INFO_FDPATH)
 };
 
 // struct exec_event is a new program (EV_EXEC) with its argv, mirrored by
@@ -153,8 +253,11 @@ struct exec_event {
 	__u32 argv_cut; // 1 when argv was longer than ARGV_LEN
 	__u32 sid;      // the process's session: its leader's pid (host)
 	__u32 execs;    // the replaced program's key in the map replaced
+	__u32 exe_info; // INFO_CUT, INFO_TOP of exe
+	__u32 exe_len;  // bytes of exe
 	char path[PATH_LEN];
 	char argv[ARGV_LEN];
+	char exe[PATH_LEN]; // the file executed, as data2 of struct event
 };
 
 // struct sys_event is a call without its arguments (stream mode), mirrored
@@ -164,7 +267,7 @@ struct sys_event {
 	__u32 pid;
 	__u64 ts;
 	__s32 nr;
-	__u32 known;    // 1 when ret is the return value (not for exit, exit_group, rt_sigreturn)
+	__u32 known;    // 1 when ret is the return value (not for exit, exit_group, rt_sigreturn); 2: an i386 call
 	__s64 ret;
 	__s64 arg0;     // the first argument (exit and exit_group: the status)
 };
@@ -185,8 +288,14 @@ struct {
 
 #define MAX_NR 512
 
-// calls marks (1) the call numbers whose arguments are sent as events; an
-// array, whose lookups the verifier inlines.
+// calls marks the call numbers whose arguments are sent as events (CALL_*
+// bits); an array, whose lookups the verifier inlines.
+enum {
+	CALL_ENTRY = 1,  // x86_64 call nr, sent at its entry (at its exit in stream mode)
+	CALL_EXIT = 2,   // x86_64 call nr, sent at its exit, with its result
+	CALL_COMPAT = 4, // i386 call nr, sent at its exit
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MAX_NR);
@@ -218,7 +327,7 @@ struct config {
 struct proc_counts {
 	__u64 transitions;
 	__s64 last; // last call number, -1 before the first call
-	__u32 counts[MAX_NR];
+	__u32 counts[2 * MAX_NR]; // x86_64 calls, then i386 ones (MAX_NR + nr)
 	__u32 execs; // the execs that restarted the counts
 	__u32 pad;
 };
@@ -280,6 +389,22 @@ struct {
 	__type(value, __u64);
 } full SEC(".maps");
 
+// scratch is where a path is put together (twice a path, for the verifier).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[2 * PATH_LEN]);
+} scratch SEC(".maps");
+
+// uring (1) sends io_uring operations as EV_URING events.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} uring SEC(".maps");
+
 static __always_inline int wanted(void)
 {
 	__u32 k = 0;
@@ -319,24 +444,134 @@ static __always_inline void submit(struct event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
-// fdinfo fills f with what descriptor fd of the current process is.
-static __always_inline void read_fd(struct fdinfo *f, long fd)
+// filtered tells whether the current thread has a seccomp filter, which
+// may have refused a call before its entry was seen.
+static __always_inline int filtered(void)
 {
-	__builtin_memset(f, 0, sizeof(*f));
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, seccomp.mode) == 2; // SECCOMP_MODE_FILTER
+}
+
+// in_compat tells whether the current thread is in a call made through
+// the i386 entry point (int $0x80), whatever its program's ABI.
+static __always_inline int in_compat(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+}
+
+// fd_file returns the file behind descriptor fd of the current process.
+static __always_inline struct file *fd_file(long fd)
+{
 	if (fd < 0)
-		return;
+		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return;
+		return 0;
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) < 0 || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) < 0)
+		return 0;
+	return file;
+}
+
+#define WALK_DEPTH 32
+
+// walk_state is one walk's place, for walk_step.
+struct walk_state {
+	char *buf;
+	struct dentry *rootd;
+	struct vfsmount *rootm;
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *m;
+	__u32 off;
+	__u32 res;
+};
+
+// walk_step goes one name up; it returns 1 to stop.
+static long walk_step(__u32 i, struct walk_state *w)
+{
+	if (w->d == w->rootd && w->vm == w->rootm) {
+		w->res = 0;
+		return 1;
+	}
+	struct dentry *d = w->d;
+	struct vfsmount *vm = w->vm;
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *m = w->m;
+		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+		if (mp == m) {
+			w->res = INFO_TOP;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = mp;
+		w->vm = (struct vfsmount *)((char *)mp + bpf_core_field_offset(struct mount, mnt));
+		return 0;
+	}
+	if (d == parent) {
+		w->res = INFO_TOP;
+		return 1;
+	}
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	__u32 off = w->off;
+	if (off >= PATH_LEN)
+		return 1;
+	long n = bpf_probe_read_kernel_str(w->buf + (off & (PATH_LEN - 1)), PATH_LEN, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->d = parent;
+	return w->off >= PATH_LEN;
+}
+
+// walk writes where file is, as the kernel resolved it, into out
+// (PATH_LEN bytes): its names from the last to the first, each ended by
+// a NUL, up to the process's root, crossing mount points (at most
+// WALK_DEPTH steps). It returns the bytes written, with INFO_CUT or
+// INFO_TOP above bit 16.
+static __noinline __u32 walk(char *out, struct file *file)
+{
+	__u32 k = 0;
+	char *buf = bpf_map_lookup_elem(&scratch, &k);
+	if (!buf || !file)
+		return INFO_CUT << 16;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct walk_state w = {
+		.buf = buf,
+		.rootd = BPF_CORE_READ(task, fs, root.dentry),
+		.rootm = BPF_CORE_READ(task, fs, root.mnt),
+		.d = BPF_CORE_READ(file, f_path.dentry),
+		.vm = BPF_CORE_READ(file, f_path.mnt),
+		.res = INFO_CUT,
+	};
+	w.m = (struct mount *)((char *)w.vm - bpf_core_field_offset(struct mount, mnt));
+	bpf_loop(WALK_DEPTH, walk_step, &w, 0);
+	__u32 off = w.off;
+	if (off >= PATH_LEN || w.res == INFO_CUT)
+		return INFO_CUT << 16;
+	bpf_probe_read_kernel(out, PATH_LEN, buf);
+	return off | w.res << 16;
+}
+
+// read_fd fills f with what file is: a socket with its addresses, a
+// pipe, or another file.
+static __always_inline void read_fd(struct fdinfo *f, struct file *file)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	if (!file)
 		return;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	unsigned short mode = BPF_CORE_READ(inode, i_mode);
 	f->ino = BPF_CORE_READ(inode, i_ino);
 	f->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if ((mode & S_IFMT) == S_IFIFO && BPF_CORE_READ(inode, i_sb, s_magic) == PIPEFS_MAGIC) {
+		f->kind = FD_PIPE;
+		return;
+	}
 	if ((mode & S_IFMT) != S_IFSOCK) {
 		f->kind = FD_OTHER;
 		return;
@@ -361,11 +596,32 @@ static __always_inline void read_fd(struct fdinfo *f, long fd)
 	}
 }
 
+// describe_fd fills e->fd with what file is and, for a file that is not
+// a socket nor a pipe, puts its path in fdpath.
+static __always_inline void describe_fd(struct event *e, struct file *file)
+{
+	read_fd(&e->fd, file);
+	if (e->fd.kind != FD_OTHER)
+		return;
+	__u32 w = walk(e->fdpath, file);
+	e->fdlen = w & 0xffff;
+	w >>= 16;
+	e->info |= (w & INFO_CUT ? INFO_FDCUT : INFO_FDPATH) | (w & INFO_TOP ? INFO_FDTOP : 0);
+}
+
 // path_regs says which registers of call nr hold its paths (1 di, 2 si,
 // 3 dx, 4 r10; 0 none): the first in the low byte, the second above.
 static __always_inline int path_regs(long nr)
 {
 	switch (nr) {
+	case 2:   // open
+	case 85:  // creat
+	case 83:  // mkdir
+	case 84:  // rmdir
+	case 133: // mknod
+	case 92:  // chown
+	case 94:  // lchown
+	case 89:  // readlink
 	case 59:  // execve
 	case 80:  // chdir
 	case 87:  // unlink
@@ -383,6 +639,13 @@ static __always_inline int path_regs(long nr)
 	case 269: // faccessat
 	case 439: // faccessat2
 	case 332: // statx
+	case 437: // openat2
+	case 322: // execveat
+	case 258: // mkdirat
+	case 259: // mknodat
+	case 260: // fchownat
+	case 452: // fchmodat2
+	case 267: // readlinkat
 		return 2;
 	case 82:  // rename
 	case 86:  // link
@@ -398,6 +661,39 @@ static __always_inline int path_regs(long nr)
 	return 0;
 }
 
+// compat_path_regs is path_regs for i386 call nr (5 bx, 6 cx).
+static __always_inline int compat_path_regs(long nr)
+{
+	switch (nr) {
+	case 5:   // open
+	case 8:   // creat
+	case 10:  // unlink
+	case 11:  // execve
+	case 12:  // chdir
+	case 15:  // chmod
+	case 33:  // access
+	case 39:  // mkdir
+	case 40:  // rmdir
+	case 85:  // readlink
+	case 92:  // truncate
+	case 193: // truncate64
+	case 195: // stat64
+	case 196: // lstat64
+		return 5;
+	case 295: // openat
+	case 437: // openat2
+	case 358: // execveat
+	case 300: // fstatat64
+	case 301: // unlinkat
+		return 6;
+	case 9:   // link
+	case 38:  // rename
+	case 83:  // symlink
+		return 5 | 6 << 8;
+	}
+	return 0;
+}
+
 static __always_inline const char *reg(struct pt_regs *regs, int r)
 {
 	switch (r) {
@@ -409,51 +705,105 @@ static __always_inline const char *reg(struct pt_regs *regs, int r)
 		return (const char *)BPF_CORE_READ(regs, dx);
 	case 4:
 		return (const char *)BPF_CORE_READ(regs, r10);
+	case 5:
+		return (const char *)BPF_CORE_READ(regs, bx);
+	case 6:
+		return (const char *)BPF_CORE_READ(regs, cx);
 	}
 	return 0;
 }
 
+// opens tells whether call nr returns a new descriptor of a path.
+static __always_inline int opens(long nr, int compat)
+{
+	if (compat)
+		return nr == 5 || nr == 8 || nr == 295 || nr == 437;
+	return nr == 2 || nr == 85 || nr == 257 || nr == 437;
+}
+
+// read_addr reads a socket address of len bytes at addr into e->data.
+static __always_inline void read_addr(struct event *e, const void *addr, __u32 len)
+{
+	if (len > ADDR_LEN)
+		len = ADDR_LEN;
+	e->len = len;
+	if (!addr || bpf_probe_read_user(e->data, len & (ADDR_LEN - 1) ? len & (ADDR_LEN - 1) : 0, addr) < 0)
+		e->len = 0;
+}
+
 // fill reads the arguments of a described call from its registers: at
-// entry, or at exit in stream mode (a failed call leaves them as they were).
-static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr)
+// entry, or at exit (a failed call leaves them as they were). An i386
+// call (compat) has them in bx, cx, dx.
+static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr, int compat)
 {
 	e->flags = 0;
 	e->len = 0;
+	e->info = compat ? INFO_COMPAT : 0;
+	e->plen = 0;
+	e->fdlen = 0;
 	e->data[0] = 0;
 	e->data2[0] = 0;
-	e->arg[0] = BPF_CORE_READ(regs, di);
-	e->arg[1] = BPF_CORE_READ(regs, si);
-	e->arg[2] = BPF_CORE_READ(regs, dx);
-	int pr = path_regs(nr);
+	int pr;
+	if (compat) {
+		e->arg[0] = (__u32)BPF_CORE_READ(regs, bx);
+		e->arg[1] = (__u32)BPF_CORE_READ(regs, cx);
+		e->arg[2] = (__u32)BPF_CORE_READ(regs, dx);
+		pr = compat_path_regs(nr);
+	} else {
+		e->arg[0] = BPF_CORE_READ(regs, di);
+		e->arg[1] = BPF_CORE_READ(regs, si);
+		e->arg[2] = BPF_CORE_READ(regs, dx);
+		pr = path_regs(nr);
+	}
 	if (pr) {
 		bpf_probe_read_user_str(e->data, PATH_LEN, reg(regs, pr & 0xff));
 		if (pr >> 8)
 			bpf_probe_read_user_str(e->data2, PATH_LEN, reg(regs, pr >> 8));
 	}
-	// connect, listen, dup2, dup3, fchmod, finit_module: a descriptor
-	// first; the *at calls: the folder a relative path starts from (user
-	// space names it once per folder, not once per call).
-	if (nr == 42 || nr == 50 || nr == 33 || nr == 292 || nr == 91 || nr == 313 ||
-	    ((pr & 0xff) == 2 && (int)e->arg[0] != AT_FDCWD && e->data[0] != '/'))
-		read_fd(&e->fd, (int)e->arg[0]);
-	else
+	// connect, listen, dup2, dup3, fchmod, finit_module, ftruncate,
+	// fchown, sendto, sendmsg: a descriptor first; the *at calls with a
+	// relative path: the folder it starts from.
+	int at = (pr & 0xff) == 2 || (pr & 0xff) == 6;
+	int fdarg = !compat && (nr == 42 || nr == 50 || nr == 33 || nr == 292 || nr == 91 || nr == 313 ||
+				nr == 77 || nr == 93 || nr == 44 || nr == 46);
+	if (fdarg || (at && (int)e->arg[0] != AT_FDCWD && e->data[0] != '/')) {
+		describe_fd(e, fd_file((int)e->arg[0]));
+	} else {
 		__builtin_memset(&e->fd, 0, sizeof(e->fd));
+	}
+	if (compat) {
+		if (nr == 5 || nr == 295)
+			e->flags = nr == 5 ? e->arg[1] : e->arg[2];
+		else if (nr == 8)
+			e->flags = 01 | 0100 | 01000; // creat: O_WRONLY|O_CREAT|O_TRUNC
+		return;
+	}
 	if (nr == 157 && e->arg[0] == 15) {
 		// prctl(PR_SET_NAME, name): at most 16 bytes
 		bpf_probe_read_user_str(e->data, 16, (const char *)e->arg[1]);
 	} else if (nr == 257) { // openat(dirfd, path, flags)
 		e->flags = e->arg[2];
+	} else if (nr == 2) { // open(path, flags)
+		e->flags = e->arg[1];
+	} else if (nr == 85) { // creat(path, mode)
+		e->flags = 01 | 0100 | 01000;
+	} else if (nr == 437) { // openat2(dirfd, path, how): how->flags first
+		__u64 fl = 0;
+		bpf_probe_read_user(&fl, sizeof(fl), (const void *)e->arg[2]);
+		e->flags = fl;
 	} else if (nr == 50) { // listen(fd, backlog)
 		e->flags = e->arg[0];
 	} else if (nr == 42) { // connect(fd, addr, len)
 		e->flags = e->arg[0];
-		const void *addr = (const void *)e->arg[1];
-		__u32 len = e->arg[2];
-		if (len > ADDR_LEN)
-			len = ADDR_LEN;
-		e->len = len;
-		if (bpf_probe_read_user(e->data, len & (ADDR_LEN - 1) ? len & (ADDR_LEN - 1) : 0, addr) < 0)
-			e->len = 0;
+		read_addr(e, (const void *)e->arg[1], e->arg[2]);
+	} else if (nr == 44) { // sendto(fd, buf, len, flags, addr, addrlen)
+		e->flags = e->arg[0];
+		read_addr(e, (const void *)BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9));
+	} else if (nr == 46) { // sendmsg(fd, msg, flags)
+		e->flags = e->arg[0];
+		struct user_msghdr m = {};
+		if (bpf_probe_read_user(&m, sizeof(m), (const void *)e->arg[1]) == 0)
+			read_addr(e, m.msg_name, m.msg_namelen);
 	}
 }
 
@@ -461,7 +811,7 @@ static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 re
 
 // call_event sends a described call with its arguments; known tells that
 // it has returned, with ret (stream mode).
-static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid, __u32 known, __s64 ret)
+static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid, __u32 known, __s64 ret, int compat)
 {
 	struct event *e = reserve();
 	if (!e)
@@ -472,12 +822,19 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 	e->child = 0;
 	e->code = nr;
 	e->ret = ret;
-	fill(e, regs, nr);
+	int opened = known && ret >= 0 && opens(nr, compat);
+	fill(e, regs, nr, compat);
+	// A new descriptor: where the kernel resolved the path to.
+	if (opened) {
+		__u32 w = walk(e->data2, fd_file(ret));
+		e->plen = w & 0xffff;
+		e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
+	}
 	// newfstatat and statx with an empty path (AT_EMPTY_PATH) are fstat
 	// of a descriptor the process already holds, a file whose open was
 	// told: no path to judge, and one every read of a file makes. They
 	// go, in stream mode, as a call without its arguments.
-	if ((nr == 262 || nr == 332) && e->data[0] == 0) {
+	if (!compat && (nr == 262 || nr == 332) && e->data[0] == 0) {
 		__s64 fd = e->arg[0];
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		if (known)
@@ -531,6 +888,9 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	e->len = 0;
 	e->flags = 0;
+	e->info = 0;
+	e->plen = 0;
+	e->fdlen = 0;
 	e->data[0] = 0;
 	e->data2[0] = 0;
 	submit(e);
@@ -585,6 +945,10 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	e->execs = rk.execs;
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	bpf_probe_read_kernel_str(e->path, PATH_LEN, fn);
+	// The file the kernel executed, whatever the path said.
+	__u32 w = walk(e->exe, BPF_CORE_READ(bprm, file));
+	e->exe_len = w & 0xffff;
+	e->exe_info = w >> 16;
 	// The new program's argv, in its own memory by now.
 	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
 	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
@@ -599,11 +963,38 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-static __always_inline int described(long nr)
+static __always_inline __u8 described(long nr)
 {
 	__u32 n = nr;
 	__u8 *d = bpf_map_lookup_elem(&calls, &n);
-	return d && *d;
+	return d ? *d : 0;
+}
+
+// count adds call slot (nr, or MAX_NR + nr for an i386 call) to the
+// counts of process tgid, whose entry p is (0: none yet).
+static __always_inline void count(struct proc_counts *p, __u32 tgid, long slot)
+{
+	__u32 k = 0;
+	if (!p) {
+		struct proc_counts *z = bpf_map_lookup_elem(&zero, &k);
+		if (!z)
+			return;
+		z->last = -1;
+		if (bpf_map_update_elem(&procs, &tgid, z, BPF_NOEXIST) && bpf_map_lookup_elem(&procs, &tgid) == 0) {
+			__u64 *f = bpf_map_lookup_elem(&full, &k);
+			if (f)
+				*f += 1;
+			return;
+		}
+		p = bpf_map_lookup_elem(&procs, &tgid);
+		if (!p)
+			return;
+	}
+	__sync_fetch_and_add(&p->counts[slot & (2 * MAX_NR - 1)], 1);
+	__s64 last = p->last;
+	if (last >= 0 && last != slot)
+		__sync_fetch_and_add(&p->transitions, 1);
+	p->last = slot;
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -620,68 +1011,139 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p && !wanted())
 		return 0;
+	// An i386 call has its own numbers: counted apart, described at its
+	// exit.
+	int compat = in_compat();
 	struct config *c = bpf_map_lookup_elem(&cfg, &k);
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	if (c && c->stream) {
 		// exit and exit_group never return, and rt_sigreturn returns
 		// with the registers of before the signal (its number lost):
 		// their events are sent now.
-		if (nr == 60 || nr == 231 || nr == 15)
+		if (!compat && (nr == 60 || nr == 231 || nr == 15))
 			sys_event(nr, tgid, 0, 0, BPF_CORE_READ(regs, di));
-	} else if (described(nr)) {
-		call_event(regs, nr, tgid, 0, 0);
+		else if (compat && (nr == 1 || nr == 252 || nr == 119 || nr == 173))
+			sys_event(nr, tgid, 2, 0, (__u32)BPF_CORE_READ(regs, bx));
+	} else if (!compat && (described(nr) & (CALL_ENTRY | CALL_EXIT)) == CALL_ENTRY) {
+		call_event(regs, nr, tgid, 0, 0, 0);
 	}
-	if (!p) {
-		struct proc_counts *z = bpf_map_lookup_elem(&zero, &k);
-		if (!z)
-			return 0;
-		z->last = -1;
-		if (bpf_map_update_elem(&procs, &tgid, z, BPF_NOEXIST) && bpf_map_lookup_elem(&procs, &tgid) == 0) {
-			__u64 *f = bpf_map_lookup_elem(&full, &k);
-			if (f)
-				*f += 1;
-			return 0;
-		}
-		p = bpf_map_lookup_elem(&procs, &tgid);
-		if (!p)
-			return 0;
-	}
-	__sync_fetch_and_add(&p->counts[nr & (MAX_NR - 1)], 1);
-	__s64 last = p->last;
-	if (last >= 0 && last != nr)
-		__sync_fetch_and_add(&p->transitions, 1);
-	p->last = nr;
+	count(p, tgid, compat ? MAX_NR + nr : nr);
 	return 0;
 }
 
-// sys_exit sends, in stream mode, every call as it returns: the described
-// ones with their arguments, the others with their number and result.
-// The calls that make processes are told by their fork events (and the
-// child's own return from them is no call); a successful execve by its
-// exec event.
+// sys_exit sends the calls described at their exit (CALL_EXIT, i386
+// calls), with their result, and in stream mode every call as it
+// returns: the described ones with their arguments, the others with
+// their number and result. The calls that make processes are told by
+// their fork events (and the child's own return from them is no call); a
+// successful execve by its exec event. A call that seccomp refused never
+// reached sys_enter: a call that failed so in a thread with a seccomp
+// filter (ENOSYS; EPERM for the calls the sandbox refuses with it) is
+// counted here, and described if it is described at all. (A call that
+// entered and failed so is counted twice: rare, and never in the sandbox,
+// whose filter refuses these calls before they enter.)
 SEC("raw_tracepoint/sys_exit")
 int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 k = 0;
 	struct config *c = bpf_map_lookup_elem(&cfg, &k);
-	if (!c || !c->stream)
+	if (!c)
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	__s64 ret = (__s64)ctx->args[1];
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	if (nr < 0 || nr >= MAX_NR)
 		return 0;
-	if ((nr == 59 && ret == 0) || nr == 15)
+	__u8 d = described(nr);
+	// The cheap way out, for most calls on the host.
+	if (!c->stream && !(d & (CALL_EXIT | CALL_COMPAT)) && ret != -ENOSYS && ret != -EPERM)
 		return 0;
-	if ((nr == 56 || nr == 57 || nr == 58 || nr == 435) && ret == 0)
+	int compat = in_compat();
+	// What a seccomp filter refuses: the sandbox's refuses io_uring,
+	// clone3 and every i386 call with ENOSYS; ptrace,
+	// process_vm_readv/writev, pidfd_open and clone(CLONE_UNTRACED) with
+	// EPERM.
+	int refused = (ret == -ENOSYS || (ret == -EPERM && !compat &&
+		       (nr == 101 || nr == 310 || nr == 311 || nr == 434 || nr == 56))) && filtered();
+	if (!compat) {
+		if (!c->stream && !(d & CALL_EXIT) && !refused)
+			return 0;
+		if (((nr == 59 || nr == 322) && ret == 0) || nr == 15)
+			return 0;
+		if ((nr == 56 || nr == 57 || nr == 58 || nr == 435) && ret == 0)
+			return 0;
+		if (!wanted())
+			return 0;
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		if (refused)
+			count(bpf_map_lookup_elem(&procs, &tgid), tgid, nr);
+		if (d & (CALL_ENTRY | CALL_EXIT) && (c->stream || refused || d & CALL_EXIT))
+			call_event(regs, nr, tgid, 1, ret, 0);
+		else if (c->stream)
+			sys_event(nr, tgid, 1, ret, BPF_CORE_READ(regs, di));
+		return 0;
+	}
+	// i386: execve 11, execveat 358; sigreturn 119, rt_sigreturn 173;
+	// fork 2, clone 120, vfork 190, clone3 435.
+	if (((nr == 11 || nr == 358) && ret == 0) || nr == 119 || nr == 173)
+		return 0;
+	if ((nr == 2 || nr == 120 || nr == 190 || nr == 435) && ret == 0)
 		return 0;
 	if (!wanted())
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (described(nr))
-		call_event(regs, nr, tgid, 1, ret);
-	else
-		sys_event(nr, tgid, 1, ret, BPF_CORE_READ(regs, di));
+	if (refused)
+		count(bpf_map_lookup_elem(&procs, &tgid), tgid, MAX_NR + nr);
+	// Every i386 call a filter refused is described: the attempt is the
+	// news (the sandbox's evasion report names it).
+	if (d & CALL_COMPAT || refused)
+		call_event(regs, nr, tgid, 1, ret, 1);
+	else if (c->stream)
+		sys_event(nr, tgid, 3, ret, (__u32)BPF_CORE_READ(regs, bx));
+	return 0;
+}
+
+// uring_submit sends an io_uring operation (an EV_URING event) as it is
+// submitted: its opcode, the descriptor it names and what that is, and an
+// open's path as given.
+SEC("raw_tracepoint/io_uring_submit_req")
+int uring_submit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 k = 0;
+	__u8 *on = bpf_map_lookup_elem(&uring, &k);
+	if (!on || !*on || !wanted())
+		return 0;
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	__u8 op = BPF_CORE_READ(req, opcode);
+	e->kind = EV_URING;
+	e->ts = bpf_ktime_get_ns();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->child = 0;
+	e->code = op;
+	e->ret = 0;
+	e->len = 0;
+	e->flags = 0;
+	e->info = 0;
+	e->plen = 0;
+	e->fdlen = 0;
+	e->data[0] = 0;
+	e->data2[0] = 0;
+	e->arg[0] = op;
+	e->arg[1] = BPF_CORE_READ(req, cqe.fd);
+	e->arg[2] = 0;
+	__builtin_memset(&e->fd, 0, sizeof(e->fd));
+	if (op == 18 || op == 28) { // IORING_OP_OPENAT, IORING_OP_OPENAT2
+		struct io_open *o = (struct io_open *)req;
+		e->arg[1] = BPF_CORE_READ(o, dfd);
+		bpf_probe_read_kernel_str(e->data, PATH_LEN, BPF_CORE_READ(o, filename, name));
+	} else if (!(BPF_CORE_READ(req, flags) & 1)) {
+		// Not a registered file (REQ_F_FIXED_FILE): a descriptor.
+		describe_fd(e, fd_file((int)e->arg[1]));
+	}
+	submit(e);
 	return 0;
 }
 
@@ -712,6 +1174,9 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	e->len = 0;
 	e->flags = 0;
+	e->info = 0;
+	e->plen = 0;
+	e->fdlen = 0;
 	e->data[0] = 0;
 	e->data2[0] = 0;
 	submit(e);
