@@ -3,7 +3,8 @@
 # and the everyday command lines (bench/everyday/commands.txt) sandboxed
 # under detector's default rules, and prints the coverage per tactic
 # (scenarios with a WARNING or ALERT finding) and the everyday false alarms
-# (lines with a WARNING or ALERT finding).
+# (lines with a WARNING or ALERT finding). Only the rules' findings count,
+# not the model's (model-anomaly).
 #
 #   bench/run.sh [--tracer strace|ebpf] [DETECTOR]
 #
@@ -33,8 +34,10 @@ done
 python3 - "$work/attack.json" "$work/everyday.json" <<'PY'
 import json, sys
 rank = {"INFO": 1, "WARNING": 2, "ALERT": 3}
+# the figures are the rules': findings of the model are left out
+model = {"model-anomaly", "sequence-window"}
 def worst(row):
-    fs = row.get("findings") or []
+    fs = [f for f in row.get("findings") or [] if (f.get("rule") or f.get("id")) not in model]
     best = max((rank.get(f.get("severity"), 0) for f in fs), default=0)
     return best, sorted({f.get("rule") or f.get("id") for f in fs if rank.get(f.get("severity"), 0) >= 2})
 tactics = {}
