@@ -220,6 +220,12 @@ var windowRules = map[string]bool{"fork-burst": true, "credential-hunt": true, "
 // runs.
 var orderRules = map[string]bool{"self-delete": true}
 
+// argRules need arguments the eBPF tracer does not decode yet: the exec's
+// environment (history-env, preload-env), ftruncate's length
+// (file-truncate-zero), the socket's family (packet-socket). strace may
+// find them where eBPF does not (README, ATT&CK coverage).
+var argRules = map[string]bool{"history-env": true, "preload-env": true, "file-truncate-zero": true, "packet-socket": true}
+
 func TestTracerEBPFRulesAsStrace(t *testing.T) {
 	needEBPF(t)
 	needStrace(t)
@@ -264,7 +270,7 @@ func TestTracerEBPFRulesAsStrace(t *testing.T) {
 	for name, want := range s {
 		got := strings.Fields(e[name])
 		for _, r := range strings.Fields(want) {
-			if !slices.Contains(got, r) {
+			if !slices.Contains(got, r) && !argRules[r] {
 				t.Errorf("%s: ebpf finds [%s], strace [%s]\nebpf run %s\nstrace run %s", name, e[name], want, runs["ebpf "+name], runs["strace "+name])
 			}
 		}

@@ -212,6 +212,7 @@ type Engine struct {
 	links     linkTable
 	hostLinks map[string]string
 	resolved  map[resolvedKey]string
+	built     builtSet // written paths whose last writer was a compiler or linker
 	// quiet holds the keys (see quietKey) of pure calls that hit nothing
 	// and changed nothing; keyMasks, by callRules.idx, the arguments the
 	// keys of each call name hold.
@@ -670,13 +671,13 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 		if strings.Contains(fl, "O_WRONLY") || strings.Contains(fl, "O_RDWR") || strings.Contains(fl, "O_CREAT") {
 			ctx.changed = true
 			if ps := ctx.paths(); len(ps) > 0 {
-				e.written.add(ps[0])
+				e.noteWritten(ctx, ps[0])
 			}
 		}
 	case stWritePath:
 		ps := ctx.paths()
 		if len(ps) > 0 {
-			e.written.add(ps[len(ps)-1])
+			e.noteWritten(ctx, ps[len(ps)-1])
 		}
 		// A rename moves a link the trace made, or replaces one.
 		if len(ps) == 2 && len(e.links.m) > 0 && c.Errno == "" && strings.HasPrefix(c.Name, "rename") {
@@ -697,10 +698,10 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 		if m, ok := ctx.mode(); ok && m&0o111 != 0 {
 			if c.Name == "fchmod" {
 				if d := decoration(ctx.arg(0)); strings.HasPrefix(d, "/") {
-					e.written.add(d)
+					e.noteWritten(ctx, d)
 				}
 			} else if ps := ctx.paths(); len(ps) > 0 {
-				e.written.add(ps[0])
+				e.noteWritten(ctx, ps[0])
 			}
 		}
 	case stMemfd:

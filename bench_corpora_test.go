@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// worstFinding is the highest severity among a JSON row's rule findings
+// ("" for none), and every finding as rule:severity.
+func worstFinding(row map[string]any) (string, []string) {
+	rank := map[string]int{"INFO": 1, "WARNING": 2, "ALERT": 3}
+	worst, ids := "", []string(nil)
+	fs, _ := row["findings"].([]any)
+	for _, x := range fs {
+		f, _ := x.(map[string]any)
+		s, _ := f["severity"].(string)
+		if f["rule"] == "model-anomaly" { // the model's view, not the rules'
+			continue
+		}
+		if rank[s] > rank[worst] {
+			worst = s
+		}
+		id, _ := f["rule"].(string)
+		ids = append(ids, id+":"+s)
+	}
+	return worst, ids
+}
+
+// TestBenchCorpora runs a subset of bench/attack (each scenario must reach
+// WARNING or ALERT through the rules alone) and of bench/everyday (each
+// line must stay below WARNING) sandboxed under strace; bench/run.sh runs
+// them all.
+func TestBenchCorpora(t *testing.T) {
+	needStrace(t)
+	if testing.Short() {
+		t.Skip("runs sandboxed scenarios; skipped with -short")
+	}
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m.gob")
+	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+		t.Fatalf("train: %d %s", r.code, r.stderr)
+	}
+	for _, id := range []string{"T1003.007", "T1140", "T1562.003", "T1548.001", "T1529", "T1070.003", "T1552.005", "T1202"} {
+		body, err := os.ReadFile(filepath.Join("bench", "attack", id+".sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, nil, "detect", "--model", m, "--tracer", "strace", "--output", "json", "--fail-on", "never", "--", "sh", "-c", string(body))
+		rows := jsonLines(t, r.stdout)
+		if r.code != 0 && r.code != 1 || len(rows) != 1 {
+			t.Fatalf("%s: exit %d, %d rows: %s", id, r.code, len(rows), r.stderr)
+		}
+		if w, ids := worstFinding(rows[0]); w != "WARNING" && w != "ALERT" {
+			t.Errorf("attack scenario %s: worst finding %q (%v), want WARNING or ALERT", id, w, ids)
+		}
+	}
+	lines := []string{
+		"ip addr",
+		`sh -c 'printf "int main(void){return 0;}\n" > a.c && cc -o a a.c && ./a'`,
+		`sh -c 'tar czf x.tgz /etc/hostname 2>/dev/null && tar tzf x.tgz'`,
+		"wget -q -T 2 -O - http://127.0.0.1:9/",
+		"grep -n nologin /etc/passwd",
+		`awk -F : '{print $1}' /etc/passwd`,
+		"touch notes.txt",
+		`python3 -c 'import subprocess; print(subprocess.run(["ls", "/"], capture_output=True).returncode)'`,
+	}
+	cmds := filepath.Join(dir, "everyday.txt")
+	if err := os.WriteFile(cmds, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "detect", "--model", m, "--tracer", "strace", "--output", "json", "--fail-on", "never", "--commands", cmds)
+	rows := jsonLines(t, r.stdout)
+	if len(rows) != len(lines) {
+		t.Fatalf("everyday: %d rows, want %d: %s", len(rows), len(lines), r.stderr)
+	}
+	for _, row := range rows {
+		if w, ids := worstFinding(row); w == "WARNING" || w == "ALERT" {
+			t.Errorf("everyday line %v: worst finding %s (%v), want below WARNING", row["sample"], w, ids)
+		}
+	}
+}
