@@ -22,7 +22,18 @@ type tracerConfig struct {
 	CgroupId uint64
 	Wakeup   uint64
 	Origin   uint32
-	Pad      uint32
+	Filter   uint32
+	SelfDev  uint64
+	SelfIno  uint64
+	Marker   [32]int8
+	Rate     uint32
+	Burst    uint32
+}
+
+type tracerPathKey struct {
+	_         structs.HostLayout
+	Prefixlen uint32
+	Data      [64]uint8
 }
 
 type tracerProcCounts struct {
@@ -31,7 +42,8 @@ type tracerProcCounts struct {
 	Last        int64
 	Counts      [512]uint32
 	Execs       uint32
-	Pad         uint32
+	Tokens      uint32
+	Refill      uint64
 }
 
 type tracerReplacedKey struct {
@@ -95,12 +107,17 @@ type tracerProgramSpecs struct {
 type tracerMapSpecs struct {
 	Calls    *ebpf.MapSpec `ebpf:"calls"`
 	Cfg      *ebpf.MapSpec `ebpf:"cfg"`
+	Drops    *ebpf.MapSpec `ebpf:"drops"`
 	Events   *ebpf.MapSpec `ebpf:"events"`
 	Exited   *ebpf.MapSpec `ebpf:"exited"`
+	Filtered *ebpf.MapSpec `ebpf:"filtered"`
 	Full     *ebpf.MapSpec `ebpf:"full"`
+	Interest *ebpf.MapSpec `ebpf:"interest"`
 	Lost     *ebpf.MapSpec `ebpf:"lost"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
 	Replaced *ebpf.MapSpec `ebpf:"replaced"`
+	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
+	Skip     *ebpf.MapSpec `ebpf:"skip"`
 	Zero     *ebpf.MapSpec `ebpf:"zero"`
 }
 
@@ -132,12 +149,17 @@ func (o *tracerObjects) Close() error {
 type tracerMaps struct {
 	Calls    *ebpf.Map `ebpf:"calls"`
 	Cfg      *ebpf.Map `ebpf:"cfg"`
+	Drops    *ebpf.Map `ebpf:"drops"`
 	Events   *ebpf.Map `ebpf:"events"`
 	Exited   *ebpf.Map `ebpf:"exited"`
+	Filtered *ebpf.Map `ebpf:"filtered"`
 	Full     *ebpf.Map `ebpf:"full"`
+	Interest *ebpf.Map `ebpf:"interest"`
 	Lost     *ebpf.Map `ebpf:"lost"`
 	Procs    *ebpf.Map `ebpf:"procs"`
 	Replaced *ebpf.Map `ebpf:"replaced"`
+	Scratch  *ebpf.Map `ebpf:"scratch"`
+	Skip     *ebpf.Map `ebpf:"skip"`
 	Zero     *ebpf.Map `ebpf:"zero"`
 }
 
@@ -145,12 +167,17 @@ func (m *tracerMaps) Close() error {
 	return _TracerClose(
 		m.Calls,
 		m.Cfg,
+		m.Drops,
 		m.Events,
 		m.Exited,
+		m.Filtered,
 		m.Full,
+		m.Interest,
 		m.Lost,
 		m.Procs,
 		m.Replaced,
+		m.Scratch,
+		m.Skip,
 		m.Zero,
 	)
 }
