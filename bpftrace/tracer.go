@@ -96,6 +96,11 @@ type Config struct {
 	// execve, ptrace, the credential, module and kexec calls and the
 	// opens the Interest names are never held back. Rate 0: no bound.
 	Rate, Burst int
+	// Fold sends a ptrace request (process_vm_readv, process_vm_writev)
+	// once per second per process, request and target: the repeats, which
+	// a tracer makes thousands of a second, are counted in Folded instead
+	// (not in stream mode, where every call is sent).
+	Fold bool
 	// Events, when set, receives every event, from one goroutine. The
 	// reader is woken only once a quarter of the ring is filled, and polls
 	// every 100 ms; Close delivers what remains.
@@ -340,6 +345,9 @@ func Open(c Config) (_ *Tracer, err error) {
 		return nil, fmt.Errorf("bpftrace: rate %d, burst %d: a rate needs a burst of at least 1", c.Rate, c.Burst)
 	}
 	cfg.Rate, cfg.Burst = uint32(c.Rate), uint32(c.Burst)
+	if c.Fold {
+		cfg.Fold = 1
+	}
 	if c.Self != nil {
 		var st unix.Stat_t
 		if err := unix.Stat(c.Self.Exe, &st); err != nil {
@@ -728,6 +736,12 @@ func (t *Tracer) LostByKind() (map[Kind]uint64, error) {
 // rule could use them (Config.Interest).
 func (t *Tracer) Filtered() (uint64, error) {
 	return t.sumPerCPU(t.objs.Filtered, 0, "filtered counter")
+}
+
+// Folded returns how many repeated calls were counted instead of sent
+// (Config.Fold).
+func (t *Tracer) Folded() (uint64, error) {
+	return t.sumPerCPU(t.objs.Folded, 0, "folded counter")
 }
 
 func (t *Tracer) sumPerCPU(m *ebpf.Map, key uint32, what string) (uint64, error) {

@@ -28,6 +28,16 @@ type tracerConfig struct {
 	Marker   [32]int8
 	Rate     uint32
 	Burst    uint32
+	Fold     uint32
+	Pad2     uint32
+}
+
+type tracerFoldKey struct {
+	_    structs.HostLayout
+	Tgid uint32
+	Nr   uint32
+	A0   uint64
+	A1   uint64
 }
 
 type tracerPathKey struct {
@@ -111,10 +121,12 @@ type tracerMapSpecs struct {
 	Events   *ebpf.MapSpec `ebpf:"events"`
 	Exited   *ebpf.MapSpec `ebpf:"exited"`
 	Filtered *ebpf.MapSpec `ebpf:"filtered"`
+	Folded   *ebpf.MapSpec `ebpf:"folded"`
 	Full     *ebpf.MapSpec `ebpf:"full"`
 	Interest *ebpf.MapSpec `ebpf:"interest"`
 	Lost     *ebpf.MapSpec `ebpf:"lost"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
+	Recent   *ebpf.MapSpec `ebpf:"recent"`
 	Replaced *ebpf.MapSpec `ebpf:"replaced"`
 	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
 	Skip     *ebpf.MapSpec `ebpf:"skip"`
@@ -153,10 +165,12 @@ type tracerMaps struct {
 	Events   *ebpf.Map `ebpf:"events"`
 	Exited   *ebpf.Map `ebpf:"exited"`
 	Filtered *ebpf.Map `ebpf:"filtered"`
+	Folded   *ebpf.Map `ebpf:"folded"`
 	Full     *ebpf.Map `ebpf:"full"`
 	Interest *ebpf.Map `ebpf:"interest"`
 	Lost     *ebpf.Map `ebpf:"lost"`
 	Procs    *ebpf.Map `ebpf:"procs"`
+	Recent   *ebpf.Map `ebpf:"recent"`
 	Replaced *ebpf.Map `ebpf:"replaced"`
 	Scratch  *ebpf.Map `ebpf:"scratch"`
 	Skip     *ebpf.Map `ebpf:"skip"`
@@ -171,10 +185,12 @@ func (m *tracerMaps) Close() error {
 		m.Events,
 		m.Exited,
 		m.Filtered,
+		m.Folded,
 		m.Full,
 		m.Interest,
 		m.Lost,
 		m.Procs,
+		m.Recent,
 		m.Replaced,
 		m.Scratch,
 		m.Skip,

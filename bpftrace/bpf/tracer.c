@@ -234,6 +234,32 @@ struct {
 	__type(value, __u64);
 } filtered SEC(".maps");
 
+// recent folds repeated identical calls of a process: a ptrace request
+// (or process_vm_readv, process_vm_writev) on the same target, as a
+// tracer makes thousands of, within FOLD_NS of the first sent one, is
+// counted in folded instead of sent.
+#define FOLD_NS 1000000000ULL
+struct fold_key {
+	__u32 tgid;
+	__u32 nr;
+	__u64 a0;
+	__u64 a1;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fold_key);
+	__type(value, __u64);
+} recent SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} folded SEC(".maps");
+
 // skip holds the processes left out of judgement (config.self_ino):
 // SKIP_SELF, a process running detector's own binary (and its children
 // until they exec another program), SKIP_SANDBOX, one of detector's
@@ -289,6 +315,10 @@ struct config {
 	// interest prefixes) are never limited.
 	__u32 rate;
 	__u32 burst;
+	// fold: repeated identical ptrace requests are counted, not sent
+	// (see fold).
+	__u32 fold;
+	__u32 pad2;
 };
 
 // The total is the counts' sum, left to user space: one atomic add less
@@ -634,6 +664,28 @@ static __always_inline int filter(struct config *c, struct pt_regs *regs, long n
 	return 1;
 }
 
+// fold tells whether call nr of process tgid repeats one sent less than
+// FOLD_NS ago (and counts it).
+static __always_inline int fold(struct pt_regs *regs, long nr, __u32 tgid)
+{
+	if (nr != 101 && nr != 310 && nr != 311)
+		return 0;
+	struct fold_key fk = {.tgid = tgid, .nr = nr};
+	fk.a0 = BPF_CORE_READ(regs, di);
+	fk.a1 = BPF_CORE_READ(regs, si);
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *last = bpf_map_lookup_elem(&recent, &fk);
+	if (last && now - *last < FOLD_NS) {
+		__u32 k = 0;
+		__u64 *f = bpf_map_lookup_elem(&folded, &k);
+		if (f)
+			*f += 1;
+		return 1;
+	}
+	bpf_map_update_elem(&recent, &fk, &now, BPF_ANY);
+	return 0;
+}
+
 // limited tells whether process tgid has spent its rate limit; a spent
 // one's event is counted as lost.
 static __always_inline int limited(struct config *c, __u32 tgid)
@@ -670,6 +722,8 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 		return;
 	int rare = 0;
 	if (filter(c, regs, nr, &rare))
+		return;
+	if (c->fold && !known && fold(regs, nr, tgid))
 		return;
 	if (!rare && limited(c, tgid))
 		return;
