@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -297,25 +299,136 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 	}
 }
 
-// A ring made tiny loses events, and the log says so with drop records.
+// A ring made tiny loses events, and the log says so with drop records,
+// one for the process that lost them. The opens are of a hidden file,
+// which the kernel's filter always sends.
 func TestMonitorEBPFDrops(t *testing.T) {
 	needEBPF(t)
-	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--ring-size", "4KiB")
+	logFile := filepath.Join(t.TempDir(), "log.jsonl")
+	stop := startMonitorLog(t, logFile, "--source", "ebpf", "--rules", "off", "--ring-size", "4KiB")
+	hidden := filepath.Join(t.TempDir(), ".hidden")
+	if err := os.WriteFile(hidden, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	// A burst of opens (each an event) fills a 4 KiB ring at once.
 	for i := 0; i < 3000; i++ {
-		if f, err := os.Open("/etc/hostname"); err == nil {
+		if f, err := os.Open(hidden); err == nil {
 			f.Close()
 		}
 	}
-	helper := exec.Command("sh", "-c", "i=0; while [ $i -lt 2000 ]; do : </etc/hostname; i=$((i+1)); done")
-	helper.Run()
+	// The monitor reads the losses every second: wait for the record.
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(readFile(logFile), `"kind":"drop"`) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
 	log, stderr, code := stop()
 	if code != 0 {
 		t.Fatalf("monitor: exit %d: %s", code, stderr)
 	}
-	r := hasRecord(logRecords(t, log), "drop", "")
-	if r == nil || r["lost"].(float64) < 1 || r["source"] != "ebpf" {
-		t.Errorf("no drop record:\n%s", log)
+	var own map[string]any
+	for _, r := range logRecords(t, log) {
+		if p, _ := r["process"].(map[string]any); r["kind"] == "drop" && p != nil && int(p["pid"].(float64)) == os.Getpid() {
+			own = r
+		}
+	}
+	if own == nil || own["lost"].(float64) < 1 || own["source"] != "ebpf" {
+		t.Errorf("no drop record for the test's process (pid %d):\n%s", os.Getpid(), log)
 	}
 	wantError(t, run(t, nil, "monitor", "--source", "ebpf", "--ring-size", "3000"), "--ring-size")
+}
+
+// markAndWait runs a copy of true from a new folder of /tmp (an
+// exec-temp-dir alert naming it) and waits, up to a minute, until the
+// monitor writing logFile has logged it: by then it has judged every
+// event the kernel sent before.
+func markAndWait(t *testing.T, logFile string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("/tmp", "detector-mark-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	mark := filepath.Join(dir, "mark")
+	b, _ := os.ReadFile("/bin/true")
+	if err := os.WriteFile(mark, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command(mark).Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if b, _ := os.ReadFile(logFile); strings.Contains(string(b), mark) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the monitor did not log the exec of %s within a minute", mark)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ownRecords returns the records of the run of process pid: its own, its
+// children's (the sandbox's init, which becomes strace) and those naming
+// the sandbox's init.
+func ownRecords(recs []map[string]any, pid int) []map[string]any {
+	var out []map[string]any
+	for _, r := range recs {
+		p, _ := r["process"].(map[string]any)
+		if p == nil {
+			continue
+		}
+		id, _ := p["pid"].(float64)
+		ppid, _ := p["ppid"].(float64)
+		if int(id) == pid || int(ppid) == pid {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// A run in detector's sandbox beside the ebpf source leaves no record:
+// the kernel leaves detector's own processes and sandboxes out (their
+// exec-memfd, capset and ptrace steps, as the sandbox makes them). With
+// --include-self they are judged, and those steps are logged.
+func TestMonitorEBPFLeavesSelfOut(t *testing.T) {
+	needEBPF(t)
+	needStrace(t)
+	for _, include := range []bool{false, true} {
+		logFile := filepath.Join(t.TempDir(), "log.jsonl")
+		args := []string{"--source", "ebpf"}
+		if include {
+			args = append(args, "--include-self")
+		}
+		stop := startMonitorLog(t, logFile, args...)
+		run := exec.Command(binary, "trace", "--out", filepath.Join(t.TempDir(), "t.log"), "--", "/bin/true")
+		if out, err := run.CombinedOutput(); err != nil {
+			stop()
+			t.Fatalf("trace: %v\n%s", err, out)
+		}
+		markAndWait(t, logFile)
+		log, stderr, code := stop()
+		if code != 0 {
+			t.Fatalf("monitor: exit %d: %s", code, stderr)
+		}
+		own := ownRecords(logRecords(t, log), run.Process.Pid)
+		if include {
+			var rules []string
+			for _, r := range own {
+				rules = append(rules, fmt.Sprint(r["rule"]))
+			}
+			if !slices.Contains(rules, "capset") || !slices.Contains(rules, "ptrace-attach") {
+				t.Errorf("--include-self: the sandbox's capset and ptrace-attach are not logged: %v", rules)
+			}
+			continue
+		}
+		for _, r := range own {
+			t.Errorf("a record of detector's own run (pid %d): %v", run.Process.Pid, r)
+		}
+	}
+}
+
+func readFile(name string) string {
+	b, _ := os.ReadFile(name)
+	return string(b)
 }
