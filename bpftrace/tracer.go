@@ -141,6 +141,11 @@ type Self struct {
 	Marker string // argv[0] of a sandbox's init (at most 31 bytes)
 }
 
+// StreamRingSize is the ring size for a stream-mode run of one sample
+// (Config.Stream): 16 MiB holds about 300,000 calls, what a program makes
+// in a burst while the reader waits for a busy core.
+const StreamRingSize = 16 << 20
+
 // Kind is the kind of an Event.
 type Kind uint32
 

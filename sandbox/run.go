@@ -525,7 +525,7 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 		dev, ino, err := bpftrace.PidNSOf(cmd.Process.Pid)
 		if err == nil {
 			tr, err = bpftrace.Open(bpftrace.Config{Mode: bpftrace.PidNS, NSDev: dev, NSIno: ino, Origin: cmd.Process.Pid, Calls: opts.eventCalls(),
-				Stream: opts.Stream && opts.Events != nil,
+				Stream: opts.Stream && opts.Events != nil, RingSize: ringSize(opts.Stream && opts.Events != nil),
 				Events: func(ev bpftrace.Event) {
 					if ev.Kind == bpftrace.Exit && ev.Pid != cmd.Process.Pid {
 						if c, ok, err := tr.ExitedCounts(ev.Pid); err == nil && ok {
@@ -874,4 +874,13 @@ func (c *capWriter) Write(p []byte) (int, error) {
 		c.buf = append(c.buf, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
+}
+
+// ringSize is the eBPF tracer's ring for a run: a stream of every call
+// needs room for the bursts it makes while the reader waits for a core.
+func ringSize(stream bool) int {
+	if stream {
+		return bpftrace.StreamRingSize
+	}
+	return 0
 }

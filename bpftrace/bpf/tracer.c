@@ -591,9 +591,10 @@ static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 re
 
 // call_event sends a described call with its arguments; known tells that
 // it has returned, with ret (stream mode).
-// interesting tells whether a read-only open of path is wanted: under a
-// prefix of the interest map, relative, or with a "/." component (".."
-// or a hidden file), which user space resolves.
+// interesting tells whether a read-only open of path is wanted: 2 under
+// a prefix of the interest map (a path a rule names), 1 relative or with
+// a "/." component (".." or a hidden file), which user space resolves,
+// or unreadable; 0 not.
 static __always_inline int interesting(const char *path)
 {
 	__u32 k = 0;
@@ -605,6 +606,9 @@ static __always_inline int interesting(const char *path)
 		return 1; // unreadable: user space says so
 	if (key->data[0] != '/')
 		return 1;
+	key->prefixlen = KEY_LEN * 8;
+	if (bpf_map_lookup_elem(&interest, key))
+		return 2;
 	for (int i = 0; i < KEY_LEN - 1; i++) {
 		if (i >= n - 1)
 			break;
@@ -613,8 +617,7 @@ static __always_inline int interesting(const char *path)
 	}
 	if (n >= KEY_LEN)
 		return 1; // longer than a key: a "/." past it cannot be seen
-	key->prefixlen = KEY_LEN * 8;
-	return bpf_map_lookup_elem(&interest, key) != 0;
+	return 0;
 }
 
 #define O_ACCMODE 3
@@ -653,8 +656,9 @@ static __always_inline int filter(struct config *c, struct pt_regs *regs, long n
 		return 0;
 	if ((flags & (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND)) != 0)
 		return 0;
-	if (interesting(path)) {
-		*rare = 1;
+	int i = interesting(path);
+	if (i) {
+		*rare = i == 2;
 		return 0;
 	}
 	__u32 k = 0;
