@@ -794,7 +794,7 @@ func (t *Tracer) TakeDrops() (map[int]uint64, error) {
 }
 
 // Stop detaches every link and delivers the events still in the ring;
-// the maps stay readable (Counts, ExitedCounts, Lost) until Close, so
+// the maps stay readable (Counts, ExitedCounts, TakeExited, Lost) until Close, so
 // that the events delivered last can still be judged with them. It may
 // be called more than once.
 func (t *Tracer) Stop() error {
@@ -822,6 +822,33 @@ func (t *Tracer) Close() error {
 	t.ringMu.Unlock()
 	errs = append(errs, t.objs.Close())
 	return errors.Join(errs...)
+}
+
+// TakeExited returns, and forgets, the counts of every exited process the
+// kernel still keeps (those whose exit event was lost, or not read with
+// ExitedCounts), by thread-group id.
+func (t *Tracer) TakeExited() (map[int]Counts, error) {
+	var pids []uint32
+	var pid uint32
+	var v tracerProcCounts
+	it := t.objs.Exited.Iterate()
+	for it.Next(&pid, &v) && len(pids) < int(t.objs.Exited.MaxEntries()) {
+		pids = append(pids, pid)
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("bpftrace: read counts of exited processes: %w", err)
+	}
+	out := map[int]Counts{}
+	for _, pid := range pids {
+		c, ok, err := t.ExitedCounts(int(pid))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[int(pid)] = c
+		}
+	}
+	return out, nil
 }
 
 // maxNr is the number of call numbers the BPF program counts (MAX_NR).
