@@ -432,3 +432,53 @@ func readFile(name string) string {
 	b, _ := os.ReadFile(name)
 	return string(b)
 }
+
+// Ordinary work loses nothing and alarms nobody: beside the ebpf source
+// at its default settings, reading 30,000 files of /usr/share (find |
+// xargs cat), apt-cache search python and go build ./... of this project
+// make no drop record and no ALERT. Each workload runs in a session of its
+// own and is waited on by its end; the monitor by a marker it must log.
+func TestMonitorEBPFOrdinaryWork(t *testing.T) {
+	needEBPF(t)
+	if testing.Short() {
+		t.Skip("runs three workloads; skipped with -short")
+	}
+	logFile := filepath.Join(t.TempDir(), "log.jsonl")
+	stop := startMonitorLog(t, logFile, "--source", "ebpf")
+	workloads := [][]string{{"sh", "-c", "find /usr/share -type f -print0 | head -z -n 30000 | xargs -0 cat >/dev/null 2>&1; true"}}
+	if _, err := exec.LookPath("apt-cache"); err == nil {
+		workloads = append(workloads, []string{"apt-cache", "search", "python"})
+	} else {
+		t.Log("apt-cache is not installed: its workload is left out")
+	}
+	if _, err := exec.LookPath("go"); err == nil {
+		workloads = append(workloads, []string{"go", "build", "./..."})
+	} else {
+		t.Log("go is not installed: the build workload is left out")
+	}
+	sessions := map[string]string{}
+	for _, w := range workloads {
+		cmd := exec.Command(w[0], w[1:]...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			stop()
+			t.Fatalf("%v: %v\n%s", w, err, out)
+		}
+		sessions["session "+strconv.Itoa(cmd.Process.Pid)] = strings.Join(w, " ")
+	}
+	markAndWait(t, logFile)
+	log, stderr, code := stop()
+	if code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, stderr)
+	}
+	for _, r := range logRecords(t, log) {
+		sample, _ := r["sample"].(string)
+		w, ours := sessions[sample]
+		switch {
+		case r["kind"] == "drop" && (ours || r["process"] == nil):
+			t.Errorf("drop record (%s): %v", w, r)
+		case ours && r["severity"] == "ALERT":
+			t.Errorf("ALERT during %s: %v", w, r)
+		}
+	}
+}

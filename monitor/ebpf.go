@@ -194,7 +194,8 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		for _, pid := range pids {
 			n := per[pid]
 			d -= min(d, n)
-			if err := cfg.Log.DropProcess("ebpf", w.dropProcess(pid), n); err != nil {
+			p, sample := w.dropProcess(pid)
+			if err := cfg.Log.DropProcess("ebpf", sample, p, n); err != nil {
 				return err
 			}
 		}
@@ -252,15 +253,19 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 }
 
 // dropProcess names pid for its drop record: its program as the events
-// or /proc told it.
-func (w *ebpfWatch) dropProcess(pid int) *rules.Process {
-	p := &rules.Process{PID: pid}
+// or /proc told it, and its job.
+func (w *ebpfWatch) dropProcess(pid int) (p *rules.Process, sample string) {
+	p = &rules.Process{PID: pid}
 	w.mu.Lock()
+	if sid, ok := w.sid[pid]; ok {
+		sample = "session " + strconv.Itoa(sid)
+	}
 	for _, s := range w.jobs {
 		s.mu.Lock()
 		lp := s.procs[pid]
 		if lp != nil {
 			p.PPID, p.Exe, p.Argv = lp.ppid, lp.exe, lp.argv
+			sample = s.name
 		}
 		s.mu.Unlock()
 		if lp != nil {
@@ -273,7 +278,7 @@ func (w *ebpfWatch) dropProcess(pid int) *rules.Process {
 			p.Exe = exe
 		}
 	}
-	return p
+	return p, sample
 }
 
 // scoreLive scores every live process that has made enough calls, and

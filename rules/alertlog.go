@@ -435,10 +435,11 @@ func (l *AlertLog) Drop(source string, lost uint64) error {
 // DropProcess logs that process p lost lost events (the tracer could not
 // send them, or its rate limit was spent): what the rules judged of it is
 // incomplete. Drop records bypass the cooldown.
-func (l *AlertLog) DropProcess(source string, p *Process, lost uint64) error {
+// sample names its job ("session N"), or is empty.
+func (l *AlertLog) DropProcess(source, sample string, p *Process, lost uint64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r := l.record(LogAlert{Source: source, Process: p, Exe: p.Exe}, l.opts.Now(), "drop", 0)
+	r := l.record(LogAlert{Source: source, Sample: sample, Process: p, Exe: p.Exe}, l.opts.Now(), "drop", 0)
 	r.Lost = lost
 	return l.write(r)
 }
