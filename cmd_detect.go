@@ -155,6 +155,8 @@ func judge(m *model.Model, t *pipeline.Table, threshold float64) (rows []report.
 				r.Verdict = report.Normal
 				if anomalous {
 					r.Verdict = report.Anomalous
+				} else if !r.Complete() {
+					r.Verdict = report.Incomplete // events were lost: never "normal"
 				}
 			}
 		}

@@ -40,6 +40,7 @@ func monitorCommand() *cli.Command {
 			&cli.StringFlag{Name: "ring-size", Value: "8MiB", Usage: "ebpf source: the ring buffer's `SIZE` (a power of two of at least 4KiB); events that find it full are lost and logged as drop records"},
 			&cli.BoolFlag{Name: "processes", Usage: "ebpf source: also log a \"process\" record for every process that ends, with its call counts"},
 			&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus metrics at http://`ADDR`/metrics (HOST:PORT, for example 127.0.0.1:9464; the README lists them)"},
+			&cli.BoolFlag{Name: "include-self", Usage: "ebpf source: judge detector's own processes and sandboxes too (left out in the kernel by default)"},
 		}, rulesFlags()...), alertLogFlags()...),
 		Action: runMonitor,
 	}
@@ -178,7 +179,7 @@ func runMonitor(c *cli.Context) error {
 	status := 0
 	if source == "ebpf" {
 		ready := func() { fmt.Fprintln(os.Stderr, "detector: monitor: source ebpf: probes attached") }
-		runErr = monitor.RunEBPF(ctx, cfg, monitor.EBPFOptions{RingSize: int(ring), Processes: c.Bool("processes"), Ready: ready})
+		runErr = monitor.RunEBPF(ctx, cfg, monitor.EBPFOptions{RingSize: int(ring), Processes: c.Bool("processes"), IncludeSelf: c.Bool("include-self"), Ready: ready})
 		var un *monitor.UnavailableError
 		if announce && errors.As(runErr, &un) {
 			warnf("the ebpf source cannot run here (%v); falling back to proc, which sees no system calls", un.Err)

@@ -1,14 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"detector/monitor"
+	"detector/rules"
 )
 
 var findCatFiles = flag.Int("findcat-files", 20000, "how many files of /usr the find | xargs cat benchmarks read (0: all)")
@@ -184,4 +191,239 @@ func BenchmarkTracerFixtures(b *testing.B) {
 	b.ReportMetric(tE.Seconds()/float64(b.N), "ebpf-s")
 	b.ReportMetric(tS.Seconds()/float64(b.N), "strace-s")
 	b.ReportMetric(tE.Seconds()/tS.Seconds(), "ebpf/strace")
+}
+
+// costFiles is the workload of BenchmarkMonitorCost: find /usr/share -type
+// f | head -30000 | xargs cat.
+const costFiles = 30000
+
+// BenchmarkMonitorCost measures what watching the host costs ordinary
+// work: find /usr/share -type f | head -30000 | xargs cat, side by side in
+// one run, untraced, under the ebpf source at its default settings (the
+// default rules, run in this process so that -cpuprofile shows where its
+// time goes) and under auditd with the usual HIDS rules (-S
+// execve,openat,connect), in turning order after a warm-up. Metrics: each
+// side's seconds per run, the ratios to untraced, and the monitor's own
+// CPU time (user and system, this process's) as a share of the
+// workload's (its processes'; the BPF programs run in them and count
+// there), and, as the monitor watches the whole host, its CPU time during
+// as long again without the workload, in the same unit: the difference is
+// what the workload costs it. The auditd side is left out, with a message, where auditctl is
+// missing or the kernel refuses audit; the benchmark starts auditd when it
+// is not running and stops it after, and removes its rules.
+func BenchmarkMonitorCost(b *testing.B) {
+	if os.Getuid() != 0 {
+		b.Skip("needs root to load BPF programs")
+	}
+	workload := []string{"/bin/sh", "-c", fmt.Sprintf("find /usr/share -type f -print0 2>/dev/null | head -z -n %d | xargs -0 cat >/dev/null 2>&1; true", costFiles)}
+	work := func() (wall, cpu time.Duration) {
+		start := time.Now()
+		cmd := exec.Command(workload[0], workload[1:]...)
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		wall = time.Since(start)
+		return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	set, err := rules.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	logFile := filepath.Join(b.TempDir(), "log.jsonl")
+	alog, err := rules.OpenAlertLog(logFile, rules.LogOptions{Tool: "detector", Cooldown: rules.DefaultCooldown})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer alog.Close()
+	cfg := monitor.Config{Rules: set, Packages: rules.NewPackageDB(""), Log: alog, ScoreEvery: 30 * time.Second, MinCalls: 200, Source: "ebpf",
+		Warn: func(string, ...any) {}}
+	var monCPU, idleCPU, workMonCPU time.Duration
+	monitored := func() time.Duration {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- monitor.RunEBPF(ctx, cfg, monitor.EBPFOptions{RingSize: 8 << 20, Ready: func() { close(ready) }})
+		}()
+		select {
+		case <-ready:
+		case err := <-done:
+			b.Fatalf("monitor: %v", err)
+		}
+		exec.Command("/bin/true").Run() // the first exec loads the package lists
+		before := selfCPU()
+		wall, cpu := work()
+		monCPU += selfCPU() - before
+		workMonCPU += cpu
+		// The monitor watches the whole host: as long again without the
+		// workload tells what the rest of the host costs it.
+		before = selfCPU()
+		time.Sleep(wall)
+		idleCPU += selfCPU() - before
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatalf("monitor: %v", err)
+		}
+		return wall
+	}
+	au, err := startAudit()
+	if err != nil {
+		b.Logf("auditd side left out: %v", err)
+	} else {
+		defer func() {
+			if err := au.stop(); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	audited := func() time.Duration {
+		if err := au.addRules(); err != nil {
+			b.Fatal(err)
+		}
+		wall, _ := work()
+		if err := au.deleteRules(); err != nil {
+			b.Fatal(err)
+		}
+		return wall
+	}
+	work() // the page cache holds the files from now on
+	var tUn, tMon, tAudit time.Duration
+	for i := 0; b.Loop(); i++ {
+		for k := range 3 {
+			switch (i + k) % 3 {
+			case 0:
+				d, _ := work()
+				tUn += d
+			case 1:
+				tMon += monitored()
+			case 2:
+				if au != nil {
+					tAudit += audited()
+				}
+			}
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(tUn.Seconds()/n, "untraced-s")
+	b.ReportMetric(tMon.Seconds()/n, "monitor-ebpf-s")
+	b.ReportMetric(tMon.Seconds()/tUn.Seconds(), "monitor-x")
+	b.ReportMetric(100*monCPU.Seconds()/workMonCPU.Seconds(), "monitor-cpu-%")
+	b.ReportMetric(100*idleCPU.Seconds()/workMonCPU.Seconds(), "monitor-idle-cpu-%")
+	if au != nil {
+		b.ReportMetric(tAudit.Seconds()/n, "auditd-s")
+		b.ReportMetric(tAudit.Seconds()/tUn.Seconds(), "auditd-x")
+	}
+	if recs := readFile(logFile); strings.Contains(recs, `"kind":"drop"`) {
+		b.Logf("the monitor lost events (other work on the host may be the cause): %d drop records", strings.Count(recs, `"kind":"drop"`))
+	}
+}
+
+// selfCPU is this process's CPU time so far, user and system.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// audit is the auditd side of BenchmarkMonitorCost: what it changed, to
+// undo.
+type audit struct {
+	auditctl   string
+	started    int  // the pid of the auditd it started, or 0
+	wasEnabled bool // auditing was on before
+	rule       []string
+}
+
+// startAudit makes auditing ready: auditd running (started when it is
+// not), auditing enabled.
+func startAudit() (*audit, error) {
+	ctl, err := exec.LookPath("auditctl")
+	if err != nil {
+		return nil, fmt.Errorf("auditctl is not installed (apt-get install auditd)")
+	}
+	a := &audit{auditctl: ctl, rule: []string{"always,exit", "-F", "arch=b64", "-S", "execve,openat,connect", "-k", "detector-bench-" + strconv.Itoa(os.Getpid())}}
+	status := func() (enabled bool, pid int, err error) {
+		out, err := exec.Command(ctl, "-s").CombinedOutput()
+		if err != nil {
+			return false, 0, fmt.Errorf("auditctl -s: %v: %s", err, strings.TrimSpace(string(out)))
+		}
+		for _, l := range strings.Split(string(out), "\n") {
+			f := strings.Fields(l)
+			if len(f) == 2 && f[0] == "enabled" {
+				enabled = f[1] != "0"
+			}
+			if len(f) == 2 && f[0] == "pid" {
+				pid, _ = strconv.Atoi(f[1])
+			}
+		}
+		return enabled, pid, nil
+	}
+	enabled, pid, err := status()
+	if err != nil {
+		return nil, err
+	}
+	a.wasEnabled = enabled
+	if pid == 0 {
+		d, err := exec.LookPath("auditd")
+		if err != nil {
+			return nil, fmt.Errorf("auditd is not installed (apt-get install auditd)")
+		}
+		if out, err := exec.Command(d).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("start auditd: %v: %s", err, strings.TrimSpace(string(out)))
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for pid == 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			if _, pid, err = status(); err != nil {
+				return nil, err
+			}
+		}
+		if pid == 0 {
+			return nil, fmt.Errorf("auditd did not register with the kernel within 30 s")
+		}
+		a.started = pid
+	}
+	if !enabled {
+		if out, err := exec.Command(ctl, "-e", "1").CombinedOutput(); err != nil {
+			a.stop()
+			return nil, fmt.Errorf("auditctl -e 1: %v: %s", err, strings.TrimSpace(string(out)))
+		}
+	}
+	return a, nil
+}
+
+func (a *audit) addRules() error {
+	if out, err := exec.Command(a.auditctl, append([]string{"-a"}, a.rule...)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("auditctl -a: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func (a *audit) deleteRules() error {
+	if out, err := exec.Command(a.auditctl, append([]string{"-d"}, a.rule...)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("auditctl -d: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// stop undoes startAudit: auditing off again if it was, the auditd it
+// started ended (waited on until gone).
+func (a *audit) stop() error {
+	var errs []error
+	if !a.wasEnabled {
+		if out, err := exec.Command(a.auditctl, "-e", "0").CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Errorf("auditctl -e 0: %v: %s", err, strings.TrimSpace(string(out))))
+		}
+	}
+	if a.started > 0 {
+		syscall.Kill(a.started, syscall.SIGTERM)
+		deadline := time.Now().Add(30 * time.Second)
+		for syscall.Kill(a.started, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if syscall.Kill(a.started, 0) == nil {
+			errs = append(errs, fmt.Errorf("auditd (pid %d) did not stop within 30 s", a.started))
+		}
+	}
+	return errors.Join(errs...)
 }

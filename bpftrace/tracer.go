@@ -97,11 +97,73 @@ type Config struct {
 	// the calls named in Calls are sent as they are entered, without
 	// their return values.
 	Stream bool
+	// Interest, when set, keeps in the kernel the read-only opens (open,
+	// openat without O_WRONLY, O_RDWR, O_CREAT, O_TRUNC or O_APPEND) that
+	// no rule could use: only those whose absolute path starts with one of
+	// its prefixes (at most 63 bytes are compared), is one of its exact
+	// paths, is relative or holds a "/." component (a hidden file or
+	// "..") are sent. Nil sends every open.
+	Interest *Interest
+	// Self, when set, leaves detector's own processes out: those running
+	// the executable Self.Exe names, and its sandboxes (a process that
+	// execs that executable with argv[0] Self.Marker, and every process
+	// below it). Their calls are neither counted nor sent.
+	Self *Self
+	// Rate and Burst bound the call events each process sends: Burst at
+	// once, Rate more per second; a call over the bound is counted as
+	// lost (Lost, Drops). Exec, fork and exit events, connect, listen,
+	// execve, ptrace, the credential, module and kexec calls and the
+	// opens the Interest names are never held back. Rate 0: no bound.
+	Rate, Burst int
+	// Fold sends a ptrace request (process_vm_readv, process_vm_writev)
+	// once per second per process, request and target: the repeats, which
+	// a tracer makes thousands of a second, are counted in Folded instead
+	// (not in stream mode, where every call is sent).
+	Fold bool
 	// Events, when set, receives every event, from one goroutine. The
 	// reader is woken only once a quarter of the ring is filled, and polls
 	// every 100 ms; Close delivers what remains.
 	Events func(Event)
 }
+
+// Interest is the kernel's filter of read-only opens (Config.Interest).
+type Interest struct {
+	Prefixes []string // absolute path prefixes, such as "/etc/cron" or "/root/"
+	Exact    []string // absolute paths, such as "/etc/shadow"
+}
+
+// keyLen is the bytes of a path the kernel's filter compares (KEY_LEN).
+const keyLen = 64
+
+// Wants tells whether the kernel's filter sends a read-only open of path
+// (the Go twin of interesting in bpf/tracer.c, for tests).
+func (in *Interest) Wants(path string) bool {
+	if in == nil || !strings.HasPrefix(path, "/") || strings.Contains(path, "/.") || len(path) >= keyLen-1 {
+		return true
+	}
+	for _, p := range in.Prefixes {
+		if strings.HasPrefix(path, p[:min(len(p), keyLen)]) {
+			return true
+		}
+	}
+	for _, p := range in.Exact {
+		if path == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Self names detector's own processes (Config.Self).
+type Self struct {
+	Exe    string // detector's executable, such as /proc/self/exe
+	Marker string // argv[0] of a sandbox's init (at most 31 bytes)
+}
+
+// StreamRingSize is the ring size for a stream-mode run of one sample
+// (Config.Stream): 16 MiB holds about 300,000 calls, what a program makes
+// in a burst while the reader waits for a busy core.
+const StreamRingSize = 16 << 20
 
 // Kind is the kind of an Event.
 type Kind uint32
@@ -342,6 +404,62 @@ func Open(c Config) (_ *Tracer, err error) {
 		stream = 1
 	}
 	cfg := tracerConfig{Mode: uint32(c.Mode), Stream: stream, NsDev: c.NSDev, NsIno: c.NSIno, CgroupId: c.CgroupID, Wakeup: uint64(size / 4), Origin: uint32(c.Origin)}
+	if c.Rate < 0 || c.Burst < 0 || (c.Rate > 0 && c.Burst == 0) {
+		return nil, fmt.Errorf("bpftrace: rate %d, burst %d: a rate needs a burst of at least 1", c.Rate, c.Burst)
+	}
+	cfg.Rate, cfg.Burst = uint32(c.Rate), uint32(c.Burst)
+	if c.Fold {
+		cfg.Fold = 1
+	}
+	if c.Self != nil {
+		var st unix.Stat_t
+		if err := unix.Stat(c.Self.Exe, &st); err != nil {
+			return nil, fmt.Errorf("bpftrace: stat own executable %s: %w", c.Self.Exe, err)
+		}
+		if len(c.Self.Marker) == 0 || len(c.Self.Marker) >= len(cfg.Marker) {
+			return nil, fmt.Errorf("bpftrace: sandbox marker %q is empty or longer than %d bytes", c.Self.Marker, len(cfg.Marker)-1)
+		}
+		// The kernel numbers devices major<<20 | minor.
+		cfg.SelfDev = uint64(unix.Major(st.Dev))<<20 | uint64(unix.Minor(st.Dev))
+		cfg.SelfIno = st.Ino
+		for i := range len(c.Self.Marker) {
+			cfg.Marker[i] = int8(c.Self.Marker[i])
+		}
+	}
+	if c.Interest != nil {
+		cfg.Filter = 1
+		put := func(p string, exact bool) error {
+			var k tracerPathKey
+			if exact {
+				p += "\x00"
+			}
+			n := copy(k.Data[:], p)
+			k.Prefixlen = uint32(n * 8)
+			return t.objs.Interest.Put(&k, uint8(1))
+		}
+		if len(c.Interest.Prefixes)+len(c.Interest.Exact) > int(t.objs.Interest.MaxEntries()) {
+			return nil, fmt.Errorf("bpftrace: %d paths of interest, more than the kernel's map holds (%d)", len(c.Interest.Prefixes)+len(c.Interest.Exact), t.objs.Interest.MaxEntries())
+		}
+		for _, p := range c.Interest.Prefixes {
+			if !strings.HasPrefix(p, "/") {
+				return nil, fmt.Errorf("bpftrace: path prefix of interest %q is not absolute", p)
+			}
+			if err := put(p, false); err != nil {
+				return nil, explain("bpftrace: write paths of interest", err)
+			}
+		}
+		for _, p := range c.Interest.Exact {
+			if !strings.HasPrefix(p, "/") {
+				return nil, fmt.Errorf("bpftrace: path of interest %q is not absolute", p)
+			}
+			if len(p) >= keyLen-1 {
+				continue // longer paths are always sent
+			}
+			if err := put(p, true); err != nil {
+				return nil, explain("bpftrace: write paths of interest", err)
+			}
+		}
+	}
 	if err := t.objs.Cfg.Put(uint32(0), &cfg); err != nil {
 		return nil, explain("bpftrace: write config map", err)
 	}
@@ -862,11 +980,44 @@ type rawSys struct {
 	Arg0  int64
 }
 
-// Lost returns how many events found the ring buffer full.
+// Lost returns how many events were lost: they found the ring buffer
+// full, or their process had spent its rate limit (Config.Rate).
 func (t *Tracer) Lost() (uint64, error) {
+	return t.sumPerCPU(t.objs.Lost, 0, "lost counter")
+}
+
+// LostByKind returns how many events of each kind were lost (kinds
+// without losses are left out).
+func (t *Tracer) LostByKind() (map[Kind]uint64, error) {
+	out := map[Kind]uint64{}
+	for _, k := range []Kind{Fork, Exec, Exit, Call, Sys} {
+		n, err := t.sumPerCPU(t.objs.Lost, uint32(k), "lost counter")
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			out[k] = n
+		}
+	}
+	return out, nil
+}
+
+// Filtered returns how many read-only opens the kernel kept because no
+// rule could use them (Config.Interest).
+func (t *Tracer) Filtered() (uint64, error) {
+	return t.sumPerCPU(t.objs.Filtered, 0, "filtered counter")
+}
+
+// Folded returns how many repeated calls were counted instead of sent
+// (Config.Fold).
+func (t *Tracer) Folded() (uint64, error) {
+	return t.sumPerCPU(t.objs.Folded, 0, "folded counter")
+}
+
+func (t *Tracer) sumPerCPU(m *ebpf.Map, key uint32, what string) (uint64, error) {
 	var per []uint64
-	if err := t.objs.Lost.Lookup(uint32(0), &per); err != nil {
-		return 0, fmt.Errorf("bpftrace: read lost counter: %w", err)
+	if err := m.Lookup(key, &per); err != nil {
+		return 0, fmt.Errorf("bpftrace: read %s: %w", what, err)
 	}
 	var s uint64
 	for _, v := range per {
@@ -875,8 +1026,40 @@ func (t *Tracer) Lost() (uint64, error) {
 	return s, nil
 }
 
+// maxDrops bounds the processes one TakeDrops reports.
+const maxDrops = 16384
+
+// TakeDrops returns, and forgets, the events each process lost since the
+// last call (by thread-group id; processes without losses are left out).
+// The kernel keeps the counts of at most 16,384 processes; when more
+// lose events before a call, the oldest are forgotten, and are still in
+// Lost.
+func (t *Tracer) TakeDrops() (map[int]uint64, error) {
+	out := map[int]uint64{}
+	var pid uint32
+	var n uint64
+	it := t.objs.Drops.Iterate()
+	var pids []uint32
+	for it.Next(&pid, &n) && len(pids) < maxDrops {
+		pids = append(pids, pid)
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("bpftrace: read drops: %w", err)
+	}
+	for _, pid := range pids {
+		if err := t.objs.Drops.LookupAndDelete(pid, &n); err != nil {
+			if errors.Is(err, ebpf.ErrKeyNotExist) {
+				continue
+			}
+			return nil, fmt.Errorf("bpftrace: read drops of pid %d: %w", pid, err)
+		}
+		out[int(pid)] += n
+	}
+	return out, nil
+}
+
 // Stop detaches every link and delivers the events still in the ring;
-// the maps stay readable (Counts, ExitedCounts, Lost) until Close, so
+// the maps stay readable (Counts, ExitedCounts, TakeExited, Lost) until Close, so
 // that the events delivered last can still be judged with them. It may
 // be called more than once.
 func (t *Tracer) Stop() error {
@@ -904,6 +1087,33 @@ func (t *Tracer) Close() error {
 	t.ringMu.Unlock()
 	errs = append(errs, t.objs.Close())
 	return errors.Join(errs...)
+}
+
+// TakeExited returns, and forgets, the counts of every exited process the
+// kernel still keeps (those whose exit event was lost, or not read with
+// ExitedCounts), by thread-group id.
+func (t *Tracer) TakeExited() (map[int]Counts, error) {
+	var pids []uint32
+	var pid uint32
+	var v tracerProcCounts
+	it := t.objs.Exited.Iterate()
+	for it.Next(&pid, &v) && len(pids) < int(t.objs.Exited.MaxEntries()) {
+		pids = append(pids, pid)
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("bpftrace: read counts of exited processes: %w", err)
+	}
+	out := map[int]Counts{}
+	for _, pid := range pids {
+		c, ok, err := t.ExitedCounts(int(pid))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[int(pid)] = c
+		}
+	}
+	return out, nil
 }
 
 // maxNr is the number of call numbers the BPF program counts (MAX_NR).

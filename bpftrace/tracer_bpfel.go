@@ -22,7 +22,28 @@ type tracerConfig struct {
 	CgroupId uint64
 	Wakeup   uint64
 	Origin   uint32
-	Pad      uint32
+	Filter   uint32
+	SelfDev  uint64
+	SelfIno  uint64
+	Marker   [32]int8
+	Rate     uint32
+	Burst    uint32
+	Fold     uint32
+	Pad2     uint32
+}
+
+type tracerFoldKey struct {
+	_    structs.HostLayout
+	Tgid uint32
+	Nr   uint32
+	A0   uint64
+	A1   uint64
+}
+
+type tracerPathKey struct {
+	_         structs.HostLayout
+	Prefixlen uint32
+	Data      [64]uint8
 }
 
 type tracerProcCounts struct {
@@ -31,7 +52,8 @@ type tracerProcCounts struct {
 	Last        int64
 	Counts      [1024]uint32
 	Execs       uint32
-	Pad         uint32
+	Tokens      uint32
+	Refill      uint64
 }
 
 type tracerReplacedKey struct {
@@ -96,13 +118,20 @@ type tracerProgramSpecs struct {
 type tracerMapSpecs struct {
 	Calls    *ebpf.MapSpec `ebpf:"calls"`
 	Cfg      *ebpf.MapSpec `ebpf:"cfg"`
+	Drops    *ebpf.MapSpec `ebpf:"drops"`
 	Events   *ebpf.MapSpec `ebpf:"events"`
 	Exited   *ebpf.MapSpec `ebpf:"exited"`
+	Filtered *ebpf.MapSpec `ebpf:"filtered"`
+	Folded   *ebpf.MapSpec `ebpf:"folded"`
 	Full     *ebpf.MapSpec `ebpf:"full"`
+	Interest *ebpf.MapSpec `ebpf:"interest"`
 	Lost     *ebpf.MapSpec `ebpf:"lost"`
+	Pathbuf  *ebpf.MapSpec `ebpf:"pathbuf"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
+	Recent   *ebpf.MapSpec `ebpf:"recent"`
 	Replaced *ebpf.MapSpec `ebpf:"replaced"`
 	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
+	Skip     *ebpf.MapSpec `ebpf:"skip"`
 	Uring    *ebpf.MapSpec `ebpf:"uring"`
 	Zero     *ebpf.MapSpec `ebpf:"zero"`
 }
@@ -135,13 +164,20 @@ func (o *tracerObjects) Close() error {
 type tracerMaps struct {
 	Calls    *ebpf.Map `ebpf:"calls"`
 	Cfg      *ebpf.Map `ebpf:"cfg"`
+	Drops    *ebpf.Map `ebpf:"drops"`
 	Events   *ebpf.Map `ebpf:"events"`
 	Exited   *ebpf.Map `ebpf:"exited"`
+	Filtered *ebpf.Map `ebpf:"filtered"`
+	Folded   *ebpf.Map `ebpf:"folded"`
 	Full     *ebpf.Map `ebpf:"full"`
+	Interest *ebpf.Map `ebpf:"interest"`
 	Lost     *ebpf.Map `ebpf:"lost"`
+	Pathbuf  *ebpf.Map `ebpf:"pathbuf"`
 	Procs    *ebpf.Map `ebpf:"procs"`
+	Recent   *ebpf.Map `ebpf:"recent"`
 	Replaced *ebpf.Map `ebpf:"replaced"`
 	Scratch  *ebpf.Map `ebpf:"scratch"`
+	Skip     *ebpf.Map `ebpf:"skip"`
 	Uring    *ebpf.Map `ebpf:"uring"`
 	Zero     *ebpf.Map `ebpf:"zero"`
 }
@@ -150,13 +186,20 @@ func (m *tracerMaps) Close() error {
 	return _TracerClose(
 		m.Calls,
 		m.Cfg,
+		m.Drops,
 		m.Events,
 		m.Exited,
+		m.Filtered,
+		m.Folded,
 		m.Full,
+		m.Interest,
 		m.Lost,
+		m.Pathbuf,
 		m.Procs,
+		m.Recent,
 		m.Replaced,
 		m.Scratch,
+		m.Skip,
 		m.Uring,
 		m.Zero,
 	)

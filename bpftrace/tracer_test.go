@@ -64,6 +64,23 @@ func TestMain(m *testing.M) {
 	case "resolve":
 		resolveHelper(os.Getenv("BPFTRACE_TEST_DIR"))
 		os.Exit(0)
+	case "opens":
+		for _, p := range filterPaths {
+			flags := syscall.O_RDONLY
+			if p == "/nonexistent/detector-bpftrace-w" {
+				flags = syscall.O_WRONLY
+			}
+			syscall.Open(p, flags, 0)
+		}
+		os.Exit(0)
+	case "spawn":
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			os.Exit(4)
+		}
+		for range 100 {
+			syscall.RawSyscall(syscall.SYS_PTRACE, 0x4206, 1, 0) // PTRACE_SEIZE of init: refused
+		}
+		os.Exit(0)
 	case "stream":
 		for range 10000 {
 			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
@@ -490,11 +507,19 @@ func TestHistogramEqualsStrace(t *testing.T) {
 // TestStreamEveryCall: in stream mode every call comes as an event with
 // its return value: the helper's 10,000 getppid calls, each returning its
 // parent's pid; its failed openat with the path and -ENOENT; its
-// exit_group with the status and no return.
+// exit_group with the status and no return. With a ring the size sample
+// runs use (StreamRingSize), none is lost even with every core busy;
+// should some be, the helper's count of losses must make up for them.
 func TestStreamEveryCall(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=stream")
-	evs, err := traced(t, Config{Mode: All, Stream: true, Calls: []string{"openat"}}, cmd)
+	var drops map[int]uint64
+	evs, err := tracedThen(t, Config{Mode: All, Stream: true, Calls: []string{"openat"}, RingSize: StreamRingSize}, cmd, func(tr *Tracer) {
+		var err error
+		if drops, err = tr.TakeDrops(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
 		t.Fatalf("helper: %v", err)
 	}
@@ -524,14 +549,30 @@ func TestStreamEveryCall(t *testing.T) {
 			t.Fatalf("a successful execve came as a call event: %+v", e)
 		}
 	}
+	if lost := drops[pid]; lost > 0 {
+		// The losses are counted per process, of every kind: they must
+		// cover the missing getppid events.
+		t.Errorf("the helper lost %d events with a ring of %d bytes", lost, StreamRingSize)
+		if getppid > 10000 || uint64(getppid)+lost < 10000 {
+			t.Fatalf("getppid %d events and %d counted losses: less than 10000", getppid, lost)
+		}
+		return
+	}
 	if getppid != 10000 || opened != 1 || exited != 1 {
-		t.Fatalf("getppid %d events (want 10000), openat %d (want 1), exit_group %d (want 1)", getppid, opened, exited)
+		t.Fatalf("getppid %d events (want 10000), openat %d (want 1), exit_group %d (want 1), no loss counted", getppid, opened, exited)
 	}
 }
 
 // traced runs cmd under a tracer of configuration c (Events set here)
 // and returns every event the tracer sent and cmd's error.
 func traced(t *testing.T, c Config, cmd *exec.Cmd) ([]Event, error) {
+	t.Helper()
+	return tracedThen(t, c, cmd, nil)
+}
+
+// tracedThen is traced, calling then, when set, with the tracer once cmd
+// has ended and before the tracer closes.
+func tracedThen(t *testing.T, c Config, cmd *exec.Cmd, then func(*Tracer)) ([]Event, error) {
 	t.Helper()
 	var mu sync.Mutex
 	var evs []Event
@@ -543,6 +584,9 @@ func traced(t *testing.T, c Config, cmd *exec.Cmd) ([]Event, error) {
 	tr := openOrSkip(t, c)
 	defer tr.Close()
 	err := cmd.Run()
+	if then != nil {
+		then(tr)
+	}
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -692,5 +736,173 @@ func TestEventTimes(t *testing.T) {
 	// sleep 0.2 lies between the second and the third fork.
 	if d := times[len(times)-1].Sub(times[0]); d < 190*time.Millisecond {
 		t.Errorf("first and last forks %v apart, want at least the 0.2 s sleep", d)
+	}
+}
+
+// filterPaths are the paths the opens helper opens, read-only but for
+// the last, against filterInterest.
+var filterPaths = []string{
+	"/etc/hostname",                    // exact: sent
+	"/etc/hostname.x",                  // kept
+	"/etc/crontab",                     // under /etc/cron: sent
+	"/etc/passwd",                      // kept
+	"relative/file",                    // relative: sent
+	"/usr/../etc/passwd",               // "/.": sent
+	"/home/x/.ssh/id_rsa",              // "/.": sent
+	"/nonexistent/detector-bpftrace-w", // a write: sent
+}
+
+var filterInterest = &Interest{Prefixes: []string{"/etc/cron"}, Exact: []string{"/etc/hostname"}}
+
+// The kernel's filter sends the read-only opens its prefixes and exact
+// paths name, relative paths and those with a "/." component, and every
+// write; Interest.Wants, its Go twin, agrees; the opens kept are counted.
+func TestInterestFilter(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=opens")
+	var filtered uint64
+	evs, err := tracedThen(t, Config{Mode: All, Calls: []string{"open", "openat"}, Interest: filterInterest}, cmd, func(tr *Tracer) {
+		var err error
+		if filtered, err = tr.Filtered(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	got := map[string]bool{}
+	for _, e := range evs {
+		if e.Pid == cmd.Process.Pid && e.Kind == Call {
+			got[e.Path] = true
+		}
+	}
+	for _, p := range filterPaths {
+		want := p == "/nonexistent/detector-bpftrace-w" || filterInterest.Wants(p)
+		if got[p] != want {
+			t.Errorf("open of %s: sent %v, want %v", p, got[p], want)
+		}
+	}
+	if filtered < 2 {
+		t.Errorf("%d opens counted as kept in the kernel, want at least 2", filtered)
+	}
+}
+
+// A process running the executable Self names is left out, its children
+// too until they exec another program (here /bin/true, which is seen); a
+// process that execs it under the marker name is left out with all below
+// it. Repeated ptrace requests are folded (Fold): one is sent.
+func TestSelfLeftOut(t *testing.T) {
+	for _, marker := range []bool{false, true} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		if marker {
+			cmd.Args[0] = "detector-test-init"
+		}
+		cmd.Env = append(os.Environ(), helperEnv+"=spawn")
+		evs, err := traced(t, Config{Mode: All, Calls: []string{"ptrace"}, Fold: true, Self: &Self{Exe: os.Args[0], Marker: "detector-test-init"}}, cmd)
+		if err != nil {
+			t.Fatalf("helper: %v", err)
+		}
+		var own, trueExec int
+		for _, e := range evs {
+			if e.Pid == cmd.Process.Pid {
+				own++
+			}
+			if e.Kind == Exec && e.Path == "/bin/true" {
+				trueExec++
+			}
+		}
+		if own != 0 {
+			t.Errorf("marker %v: %d events of the left-out process", marker, own)
+		}
+		if marker && trueExec != 0 || !marker && trueExec == 0 {
+			t.Errorf("marker %v: %d exec events of /bin/true", marker, trueExec)
+		}
+	}
+	// Without Self the helper's 100 ptrace requests come as one.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=spawn")
+	var folded uint64
+	evs, err := tracedThen(t, Config{Mode: All, Calls: []string{"ptrace"}, Fold: true}, cmd, func(tr *Tracer) {
+		folded, _ = tr.Folded()
+	})
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	n := 0
+	for _, e := range evs {
+		if e.Pid == cmd.Process.Pid && e.Kind == Call && e.Name == "ptrace" {
+			n++
+		}
+	}
+	if n != 1 || folded < 99 {
+		t.Errorf("100 identical ptrace requests: %d sent, %d folded; want 1 and at least 99", n, folded)
+	}
+}
+
+// A process over its rate limit loses its call events, counted for it
+// (TakeDrops) and in Lost; the rare kinds still come.
+func TestRateLimit(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=opens")
+	var drops map[int]uint64
+	var lost uint64
+	evs, err := tracedThen(t, Config{Mode: All, Calls: []string{"open", "openat"}, Interest: filterInterest, Rate: 1, Burst: 1}, cmd, func(tr *Tracer) {
+		drops, _ = tr.TakeDrops()
+		lost, _ = tr.Lost()
+	})
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	got := map[string]bool{}
+	for _, e := range evs {
+		if e.Pid == cmd.Process.Pid && e.Kind == Call {
+			got[e.Path] = true
+		}
+	}
+	// The opens the interest names are rare: never held back; of the
+	// four others (relative, "/.", "/.", a write) one passes.
+	for _, p := range []string{"/etc/hostname", "/etc/crontab"} {
+		if !got[p] {
+			t.Errorf("open of %s held back by the rate limit", p)
+		}
+	}
+	if n := len(got); n > 3 {
+		t.Errorf("%d opens sent with a burst of 1: %v", n, got)
+	}
+	if drops[cmd.Process.Pid] == 0 || lost < drops[cmd.Process.Pid] {
+		t.Errorf("helper's drops %d, lost %d: want some counted", drops[cmd.Process.Pid], lost)
+	}
+}
+
+// Open refuses a filter or bound it cannot keep, with an error naming it.
+func TestOpenRefusesBadFilter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: the eBPF tracer needs root (CI runs as root)")
+	}
+	many := make([]string, 2000)
+	for i := range many {
+		many[i] = "/p" + strconv.Itoa(i)
+	}
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Interest: &Interest{Prefixes: []string{"etc/"}}}, "not absolute"},
+		{Config{Interest: &Interest{Exact: []string{"shadow"}}}, "not absolute"},
+		{Config{Interest: &Interest{Prefixes: many}}, "more than the kernel's map holds"},
+		{Config{Self: &Self{Exe: "/proc/self/exe", Marker: strings.Repeat("x", 40)}}, "marker"},
+		{Config{Self: &Self{Exe: "/nonexistent/detector"}}, "stat own executable"},
+		{Config{Rate: 5}, "burst"},
+		{Config{Rate: -1, Burst: 1}, "rate"},
+	} {
+		tr, err := Open(c.cfg)
+		if err == nil {
+			tr.Close()
+			t.Errorf("%+v: opened", c.cfg)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.cfg, err, c.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"detector/ebpfevents"
 	"detector/features"
 	"detector/rules"
+	"detector/sandbox"
 	"detector/trace"
 )
 
@@ -28,6 +30,38 @@ type EBPFOptions struct {
 	Processes bool
 	// Ready, when set, is called once the probes are attached.
 	Ready func()
+	// IncludeSelf judges detector's own processes and sandboxes too; by
+	// default the kernel leaves them out (see bpftrace.Config.Self).
+	IncludeSelf bool
+	// Rate and Burst bound the call events each process sends
+	// (bpftrace.Config.Rate); 0 for both: DefaultRate and DefaultBurst.
+	Rate, Burst int
+}
+
+// DefaultRate and DefaultBurst are the monitor's bound on each process's
+// call events: what the rules judge of a process past it is lost, and
+// logged in a drop record (exec, connect, credential and the opens the
+// rules name are never held back).
+const (
+	DefaultRate  = 2000
+	DefaultBurst = 20000
+)
+
+// aliasPrefixes are the path prefixes whose read-only opens are always
+// sent: they name other files (/proc/PID/root, /proc/PID/cwd, /dev/fd/N).
+var aliasPrefixes = []string{"/proc/", "/dev/fd/"}
+
+// interest is the kernel's filter of read-only opens for the loaded rules
+// (nil: every open is sent).
+func interest(set *rules.Set) *bpftrace.Interest {
+	if set == nil {
+		return &bpftrace.Interest{}
+	}
+	prefixes, exact, _, all := set.OpenInterest()
+	if all {
+		return nil
+	}
+	return &bpftrace.Interest{Prefixes: append(prefixes, aliasPrefixes...), Exact: exact}
 }
 
 // UnavailableError is RunEBPF's error when the tracer cannot be loaded
@@ -74,12 +108,19 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 	// the ring full.
 	queue := make(chan bpftrace.Event, queueSize)
 	var queueLost atomic.Uint64
+	var qmu sync.Mutex
+	queueDrops := map[int]uint64{} // by pid, the events the queue lost
 	enqueue := func(ev bpftrace.Event) {
 		cfg.Metrics.Event("ebpf", kindName(ev.Kind))
 		select {
 		case queue <- ev:
 		default:
 			queueLost.Add(1)
+			qmu.Lock()
+			if len(queueDrops) < 1<<16 {
+				queueDrops[ev.Pid]++
+			}
+			qmu.Unlock()
 		}
 	}
 	judged := make(chan struct{})
@@ -89,7 +130,15 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			w.event(ev)
 		}
 	}()
-	tr, err := bpftrace.Open(bpftrace.Config{Mode: bpftrace.All, RingSize: o.RingSize, Calls: ebpfevents.Calls, Events: enqueue})
+	tc := bpftrace.Config{Mode: bpftrace.All, RingSize: o.RingSize, Calls: ebpfevents.Calls, Events: enqueue,
+		Interest: interest(cfg.Rules), Rate: o.Rate, Burst: o.Burst, Fold: true}
+	if tc.Rate == 0 && tc.Burst == 0 {
+		tc.Rate, tc.Burst = DefaultRate, DefaultBurst
+	}
+	if !o.IncludeSelf {
+		tc.Self = &bpftrace.Self{Exe: "/proc/self/exe", Marker: sandbox.InitName}
+	}
+	tr, err := bpftrace.Open(tc)
 	if err != nil {
 		close(queue)
 		<-judged
@@ -108,10 +157,12 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 	}
 	var ringLost, queueLogged uint64
 	// drops logs the events lost since the last call: those that found
-	// the ring full (while the tracer is open) and those that found the
-	// queue full.
+	// the ring full or a spent rate limit (while the tracer is open) and
+	// those that found the queue full; one record per process that lost
+	// some, and one for the rest (processes the kernel could not name).
 	drops := func(ring bool) error {
 		d := uint64(0)
+		per := map[int]uint64{}
 		if ring {
 			n, err := tr.Lost()
 			if err != nil {
@@ -119,10 +170,35 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			}
 			d, ringLost = n-ringLost, n
 			cfg.Metrics.Dropped("ebpf", "ring", d)
+			if per, err = tr.TakeDrops(); err != nil {
+				return err
+			}
 		}
 		q := queueLost.Load()
 		cfg.Metrics.Dropped("ebpf", "queue", q-queueLogged)
 		d, queueLogged = d+q-queueLogged, q
+		qmu.Lock()
+		for pid, n := range queueDrops {
+			per[pid] += n
+		}
+		clear(queueDrops)
+		qmu.Unlock()
+		if d == 0 && len(per) == 0 {
+			return nil
+		}
+		pids := make([]int, 0, len(per))
+		for pid := range per {
+			pids = append(pids, pid)
+		}
+		slices.Sort(pids)
+		for _, pid := range pids {
+			n := per[pid]
+			d -= min(d, n)
+			p, sample := w.dropProcess(pid)
+			if err := cfg.Log.DropProcess("ebpf", sample, p, n); err != nil {
+				return err
+			}
+		}
 		if d == 0 {
 			return nil
 		}
@@ -174,6 +250,35 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			}
 		}
 	}
+}
+
+// dropProcess names pid for its drop record: its program as the events
+// or /proc told it, and its job.
+func (w *ebpfWatch) dropProcess(pid int) (p *rules.Process, sample string) {
+	p = &rules.Process{PID: pid}
+	w.mu.Lock()
+	if sid, ok := w.sid[pid]; ok {
+		sample = "session " + strconv.Itoa(sid)
+	}
+	for _, s := range w.jobs {
+		s.mu.Lock()
+		lp := s.procs[pid]
+		if lp != nil {
+			p.PPID, p.Exe, p.Argv = lp.ppid, lp.exe, lp.argv
+			sample = s.name
+		}
+		s.mu.Unlock()
+		if lp != nil {
+			break
+		}
+	}
+	w.mu.Unlock()
+	if p.Exe == "" {
+		if exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); err == nil {
+			p.Exe = exe
+		}
+	}
+	return p, sample
 }
 
 // scoreLive scores every live process that has made enough calls, and

@@ -40,6 +40,8 @@ const ConfidentAnomaly = 0.9
 // less confident one, NONE for a normal one or an error.
 func ModelSeverity(verdict string, confidence float64) string {
 	switch {
+	case verdict == Incomplete:
+		return SeverityInfo // not seen whole: never silently clean
 	case verdict != Anomalous:
 		return SeverityNone
 	case confidence >= ConfidentAnomaly:

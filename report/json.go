@@ -76,6 +76,7 @@ type jsonRow struct {
 	SHA256      *string         `json:"sha256"`
 	Size        *int64          `json:"size"`
 	Verdict     string          `json:"verdict"`
+	Complete    *bool           `json:"complete,omitempty"` // false when the run lost events
 	Score       *float64        `json:"score"`
 	Confidence  *float64        `json:"confidence"`
 	Rarity      *float64        `json:"rarity"`
@@ -148,6 +149,9 @@ func WriteJSON(w io.Writer, rows []Row, s Summary) error {
 			Model:  &jsonModel{SHA256: s.ModelSHA256, Algorithm: s.ModelAlgorithm, TrainedAt: s.Trained.UTC().Format(time.RFC3339)},
 			Sample: r.Sample, Verdict: r.Verdict, Deviations: []jsonDeviation{}, Error: r.Err,
 			Severity: severity(r), Findings: jsonFindings(r.Findings)}
+		if !r.Complete() {
+			j.Complete = new(bool)
+		}
 		if r.Verdict != Error {
 			j.Score, j.Confidence, j.Rarity = finitePtr(r.Score), finitePtr(r.Confidence), finitePtr(r.Rarity)
 			for _, d := range top(r.Deviations) {

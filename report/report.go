@@ -26,6 +26,10 @@ const (
 	Anomalous = "anomalous"
 	Normal    = "normal"
 	Error     = "error"
+	// Incomplete is the verdict of a sample whose model score is not
+	// anomalous but whose run lost events (RunInfo.Lost): the rules did
+	// not see all it did, so it is never called normal.
+	Incomplete = "incomplete"
 )
 
 // TopDeviations is how many deviating features a report names per sample.
@@ -93,6 +97,10 @@ func Labels(paths []string) []string {
 	}
 	return out
 }
+
+// Complete tells whether every event of the sample's run was seen: false
+// when the tracer lost some (RunInfo.Lost).
+func (r *Row) Complete() bool { return r.Run == nil || r.Run.Lost == 0 }
 
 // FileInfo identifies a sample's file for other tools.
 type FileInfo struct {

@@ -513,7 +513,7 @@ func runNote(r *RunInfo) string {
 		n = append(n, "tried to evade the tracer: "+strings.Join(r.Evasion, "; "))
 	}
 	if r.Lost > 0 {
-		n = append(n, strconv.FormatUint(r.Lost, 10)+" events lost")
+		n = append(n, "incomplete: "+strconv.FormatUint(r.Lost, 10)+" events lost")
 	}
 	return strings.Join(n, ", ")
 }

@@ -432,6 +432,18 @@ func (l *AlertLog) Drop(source string, lost uint64) error {
 	return l.write(r)
 }
 
+// DropProcess logs that process p lost lost events (the tracer could not
+// send them, or its rate limit was spent): what the rules judged of it is
+// incomplete. Drop records bypass the cooldown.
+// sample names its job ("session N"), or is empty.
+func (l *AlertLog) DropProcess(source, sample string, p *Process, lost uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.record(LogAlert{Source: source, Sample: sample, Process: p, Exe: p.Exe}, l.opts.Now(), "drop", 0)
+	r.Lost = lost
+	return l.write(r)
+}
+
 // Flush closes every open cooldown window, writing their summaries.
 func (l *AlertLog) Flush() error {
 	l.mu.Lock()

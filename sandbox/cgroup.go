@@ -41,6 +41,11 @@ import (
 // one tmpfs, are charged to the caller). The kernel kills
 // a process of the run when the cgroup cannot be kept below the bound.
 
+// InitName is argv[0] of every sandbox's init, detector's own binary
+// re-executed: what lets a monitor on the same host recognise detector's
+// sandboxes (and leave them out of its judgement).
+const InitName = initproc.InitName
+
 // cgroupKind is the cgroup hierarchy that bounds runs here.
 type cgroupKind int
 

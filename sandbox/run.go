@@ -81,6 +81,9 @@ type RunOptions struct {
 	// untraced runs the program in the sandbox as the eBPF tracer's runs
 	// do, without any tracer: the baseline of the tracers' benchmarks.
 	untraced bool
+	// ringSize, when set, is the eBPF tracer's ring (tests: a tiny ring
+	// loses events).
+	ringSize int
 	// Stdin, when set, is copied into the program's standard input, a pipe
 	// (the sandbox never gets a descriptor of the caller's file); nil
 	// means /dev/null. Copying stops when the run ends, whether or not the
@@ -525,7 +528,7 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 		dev, ino, err := bpftrace.PidNSOf(cmd.Process.Pid)
 		if err == nil {
 			tr, err = bpftrace.Open(bpftrace.Config{Mode: bpftrace.PidNS, NSDev: dev, NSIno: ino, Origin: cmd.Process.Pid, Calls: opts.eventCalls(),
-				Stream: opts.Stream && opts.Events != nil,
+				Stream: opts.Stream && opts.Events != nil, RingSize: ringSize(opts),
 				Events: func(ev bpftrace.Event) {
 					if ev.Kind == bpftrace.Exit && ev.Pid != cmd.Process.Pid {
 						if c, ok, err := tr.ExitedCounts(ev.Pid); err == nil && ok {
@@ -644,10 +647,27 @@ func runInit(ctx context.Context, opts RunOptions, cfg initproc.Config, files []
 	close(readDone)
 	<-exited
 	if tr != nil {
-		// Every process of the run is gone; Close delivers the events
-		// still in the ring, their exits' counts among them.
+		// Every process of the run is gone; Stop delivers the events
+		// still in the ring, their exits' counts among them. The counts
+		// of processes whose exit event was lost are still in the kernel:
+		// they are added too, so that losses never empty the counts.
 		res.Lost, _ = tr.Lost()
-		if err := tr.Close(); err != nil {
+		if err := tr.Stop(); err != nil {
+			tr.Close()
+			return res, fmt.Errorf("trace with eBPF: %w", err)
+		}
+		rest, err := tr.TakeExited()
+		if err == nil {
+			for pid, c := range rest {
+				if pid != cmd.Process.Pid {
+					counted.add(c)
+				}
+			}
+		}
+		if cerr := tr.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return res, fmt.Errorf("trace with eBPF: %w", err)
 		}
 		res.Counts, res.Transitions = counted.hist, counted.transitions
@@ -874,4 +894,16 @@ func (c *capWriter) Write(p []byte) (int, error) {
 		c.buf = append(c.buf, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
+}
+
+// ringSize is the eBPF tracer's ring for a run: a stream of every call
+// needs room for the bursts it makes while the reader waits for a core.
+func ringSize(opts RunOptions) int {
+	switch {
+	case opts.ringSize > 0:
+		return opts.ringSize
+	case opts.Stream && opts.Events != nil:
+		return bpftrace.StreamRingSize
+	}
+	return 0
 }

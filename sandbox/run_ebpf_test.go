@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"detector/bpftrace"
 	"detector/trace"
@@ -125,5 +126,29 @@ func TestRunEBPFSameSandbox(t *testing.T) {
 	}
 	if got := string(res.Stdout); got != "38 65534 no-root\n" {
 		t.Errorf("clone3 errno, uid and /root: %q, want ENOSYS (38), nobody and no /root", got)
+	}
+}
+
+// Events lost to a full ring are counted (Lost), and never the counts:
+// those of processes whose exit event was lost are read from the kernel
+// after the run. A one-page ring and a slow reader lose most events of a
+// program that forks 50 children.
+func TestRunEBPFLossKeepsCounts(t *testing.T) {
+	ebpfOrSkip(t)
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("perl is not installed")
+	}
+	argv := []string{perl, "-e", `for (1..50) { if (my $p = fork) { waitpid($p, 0) } else { syscall(110) for 1..100; exit 0 } }`}
+	res, err := Run(context.Background(), RunOptions{Tracer: "ebpf", Stream: true, ringSize: os.Getpagesize(),
+		Events: func(bpftrace.Event) { time.Sleep(time.Millisecond) }}, argv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Lost == 0 {
+		t.Fatal("a one-page ring with a slow reader lost no event")
+	}
+	if res.Counts["getppid"] != 5000 {
+		t.Fatalf("getppid counted %d times with %d events lost, want 5000", res.Counts["getppid"], res.Lost)
 	}
 }

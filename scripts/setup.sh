@@ -18,6 +18,7 @@ command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 # for scripts/check-package.sh: systemd-analyze verify on the unit, man on the page
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v man >/dev/null 2>&1 || missing="$missing man-db"
+command -v auditctl >/dev/null 2>&1 || missing="$missing auditd" # for BenchmarkMonitorCost's auditd side
 if [ -n "$missing" ]; then
   echo "setup: installing$missing" >&2
   sudo=""

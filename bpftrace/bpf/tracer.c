@@ -9,9 +9,13 @@
 
 // Minimal kernel structs; CO-RE relocates the fields against the
 // running kernel's BTF (/sys/kernel/btf/vmlinux).
+struct inode;
+struct file;
+
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;
+	struct file *exe_file;
 } __attribute__((preserve_access_index));
 
 struct super_block {
@@ -278,13 +282,98 @@ struct {
 	__uint(max_entries, 1 << 16);
 } events SEC(".maps");
 
-// lost counts events that found the ring buffer full, per CPU.
+// lost counts events that found the ring buffer full, per CPU, by kind
+// (EV_*; index 0 holds them all).
+#define LOST_KINDS 8
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOST_KINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+// drops counts, per process (tgid), the events it lost (the ring was full,
+// or its rate limit spent), until user space reads and deletes them.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+// interest holds the path prefixes whose read-only opens are sent (see
+// filtered); an exact path is stored with its terminating NUL. The value
+// is unused. Empty, with config.filter unset, every open is sent.
+#define KEY_LEN 64
+struct path_key {
+	__u32 prefixlen; // in bits
+	__u8 data[KEY_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct path_key);
+	__type(value, __u8);
+} interest SEC(".maps");
+
+// scratch holds the path_key of the call being filtered (too large for
+// the BPF stack beside the rest).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_key);
+} scratch SEC(".maps");
+
+// filtered counts, per CPU, the read-only opens the filter kept in the
+// kernel (no rule could use them).
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} lost SEC(".maps");
+} filtered SEC(".maps");
+
+// recent folds repeated identical calls of a process: a ptrace request
+// (or process_vm_readv, process_vm_writev) on the same target, as a
+// tracer makes thousands of, within FOLD_NS of the first sent one, is
+// counted in folded instead of sent.
+#define FOLD_NS 1000000000ULL
+struct fold_key {
+	__u32 tgid;
+	__u32 nr;
+	__u64 a0;
+	__u64 a1;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fold_key);
+	__type(value, __u64);
+} recent SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} folded SEC(".maps");
+
+// skip holds the processes left out of judgement (config.self_ino):
+// SKIP_SELF, a process running detector's own binary (and its children
+// until they exec another program), SKIP_SANDBOX, one of detector's
+// sandboxes (its init, re-executed from detector's binary under the
+// marker name, and every process below it).
+enum { SKIP_SELF = 1, SKIP_SANDBOX = 2 };
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} skip SEC(".maps");
 
 #define MAX_NR 512
 
@@ -319,7 +408,25 @@ struct config {
 	// calls they made before it. Unset, every exec restarts its process's
 	// counts.
 	__u32 origin;
-	__u32 pad;
+	// filter: read-only opens are sent only when their path falls under
+	// the interest map's prefixes (or is relative, or holds a "/."
+	// component, which user space resolves).
+	__u32 filter;
+	// self_dev and self_ino name detector's own executable (the kernel's
+	// dev_t); set, its processes and sandboxes are left out (skip).
+	__u64 self_dev;
+	__u64 self_ino;
+	char marker[32]; // argv[0] of a sandbox's init
+	// rate and burst: each process may send burst events at once and
+	// rate more per second (0: no limit); exec, exit, fork and the rare
+	// kinds (connect, credentials, modules, ptrace, opens under the
+	// interest prefixes) are never limited.
+	__u32 rate;
+	__u32 burst;
+	// fold: repeated identical ptrace requests are counted, not sent
+	// (see fold).
+	__u32 fold;
+	__u32 pad2;
 };
 
 // The total is the counts' sum, left to user space: one atomic add less
@@ -329,7 +436,8 @@ struct proc_counts {
 	__s64 last; // last call number, -1 before the first call
 	__u32 counts[2 * MAX_NR]; // x86_64 calls, then i386 ones (MAX_NR + nr)
 	__u32 execs; // the execs that restarted the counts
-	__u32 pad;
+	__u32 tokens; // rate limit: events the process may still send
+	__u64 refill; // rate limit: when tokens were last refilled (ns)
 };
 
 // replaced_key names the program a process ran before its execs-th exec.
@@ -389,13 +497,13 @@ struct {
 	__type(value, __u64);
 } full SEC(".maps");
 
-// scratch is where a path is put together (twice a path, for the verifier).
+// pathbuf is where a path is put together (twice a path, for the verifier).
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, char[2 * PATH_LEN]);
-} scratch SEC(".maps");
+} pathbuf SEC(".maps");
 
 // uring (1) sends io_uring operations as EV_URING events.
 struct {
@@ -422,16 +530,37 @@ static __always_inline int wanted(void)
 	return 0;
 }
 
-static __always_inline struct event *reserve(void)
+// count_loss counts an event of kind that process tgid lost.
+static __always_inline void count_loss(__u32 kind, __u32 tgid)
+{
+	__u32 k = 0;
+	__u64 *l = bpf_map_lookup_elem(&lost, &k);
+	if (l)
+		*l += 1;
+	k = kind < LOST_KINDS ? kind : 0;
+	l = bpf_map_lookup_elem(&lost, &k);
+	if (l && k)
+		*l += 1;
+	l = bpf_map_lookup_elem(&drops, &tgid);
+	if (l) {
+		__sync_fetch_and_add(l, 1);
+	} else {
+		__u64 one = 1;
+		bpf_map_update_elem(&drops, &tgid, &one, BPF_NOEXIST);
+	}
+}
+
+static __always_inline struct event *reserve(__u32 kind, __u32 tgid)
 {
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(struct event), 0);
-	if (!e) {
-		__u32 k = 0;
-		__u64 *l = bpf_map_lookup_elem(&lost, &k);
-		if (l)
-			*l += 1;
-	}
+	if (!e)
+		count_loss(kind, tgid);
 	return e;
+}
+
+static __always_inline int skipped(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&skip, &tgid) != 0;
 }
 
 static __always_inline void submit(struct event *e)
@@ -444,9 +573,9 @@ static __always_inline void submit(struct event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
-// filtered tells whether the current thread has a seccomp filter, which
-// may have refused a call before its entry was seen.
-static __always_inline int filtered(void)
+// seccomp_filtered tells whether the current thread has a seccomp filter,
+// which may have refused a call before its entry was seen.
+static __always_inline int seccomp_filtered(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	return BPF_CORE_READ(task, seccomp.mode) == 2; // SECCOMP_MODE_FILTER
@@ -536,7 +665,7 @@ static long walk_step(__u32 i, struct walk_state *w)
 static __noinline __u32 walk(char *out, struct file *file)
 {
 	__u32 k = 0;
-	char *buf = bpf_map_lookup_elem(&scratch, &k);
+	char *buf = bpf_map_lookup_elem(&pathbuf, &k);
 	if (!buf || !file)
 		return INFO_CUT << 16;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -811,9 +940,149 @@ static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 re
 
 // call_event sends a described call with its arguments; known tells that
 // it has returned, with ret (stream mode).
+// interesting tells whether a read-only open of path is wanted: 2 under
+// a prefix of the interest map (a path a rule names), 1 relative or with
+// a "/." component (".." or a hidden file), which user space resolves,
+// or unreadable; 0 not.
+static __always_inline int interesting(const char *path)
+{
+	__u32 k = 0;
+	struct path_key *key = bpf_map_lookup_elem(&scratch, &k);
+	if (!key)
+		return 1;
+	long n = bpf_probe_read_user_str(key->data, KEY_LEN, path);
+	if (n <= 0)
+		return 1; // unreadable: user space says so
+	if (key->data[0] != '/')
+		return 1;
+	key->prefixlen = KEY_LEN * 8;
+	if (bpf_map_lookup_elem(&interest, key))
+		return 2;
+	for (int i = 0; i < KEY_LEN - 1; i++) {
+		if (i >= n - 1)
+			break;
+		if (key->data[i] == '/' && key->data[i + 1] == '.')
+			return 1;
+	}
+	if (n >= KEY_LEN)
+		return 1; // longer than a key: a "/." past it cannot be seen
+	return 0;
+}
+
+#define O_ACCMODE 3
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define O_APPEND 02000
+
+// filter tells (1) whether call nr of the current process is kept in the
+// kernel: a read-only open no rule could use. rare is set for the calls
+// a rate limit must never hold back.
+static __always_inline int filter(struct config *c, struct pt_regs *regs, long nr, int *rare)
+{
+	const char *path;
+	long flags;
+	switch (nr) {
+	case 2: // open(path, flags)
+		path = (const char *)BPF_CORE_READ(regs, di);
+		flags = BPF_CORE_READ(regs, si);
+		break;
+	case 257: // openat(dirfd, path, flags)
+		path = (const char *)BPF_CORE_READ(regs, si);
+		flags = BPF_CORE_READ(regs, dx);
+		break;
+	case 42: // connect
+	case 50: // listen
+	case 59: case 322: // execve, execveat
+	case 101: // ptrace
+	case 105: case 106: case 113: case 114: case 117: case 119: case 122: case 123: case 126: // set*id, capset
+	case 175: case 176: case 313: case 246: case 320: // modules, kexec
+		*rare = 1;
+		return 0;
+	default:
+		return 0;
+	}
+	if (!c->filter)
+		return 0;
+	if ((flags & (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND)) != 0)
+		return 0;
+	int i = interesting(path);
+	if (i) {
+		*rare = i == 2;
+		return 0;
+	}
+	__u32 k = 0;
+	__u64 *f = bpf_map_lookup_elem(&filtered, &k);
+	if (f)
+		*f += 1;
+	return 1;
+}
+
+// fold tells whether call nr of process tgid repeats one sent less than
+// FOLD_NS ago (and counts it).
+static __always_inline int fold(struct pt_regs *regs, long nr, __u32 tgid)
+{
+	if (nr != 101 && nr != 310 && nr != 311)
+		return 0;
+	struct fold_key fk = {.tgid = tgid, .nr = nr};
+	fk.a0 = BPF_CORE_READ(regs, di);
+	fk.a1 = BPF_CORE_READ(regs, si);
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *last = bpf_map_lookup_elem(&recent, &fk);
+	if (last && now - *last < FOLD_NS) {
+		__u32 k = 0;
+		__u64 *f = bpf_map_lookup_elem(&folded, &k);
+		if (f)
+			*f += 1;
+		return 1;
+	}
+	bpf_map_update_elem(&recent, &fk, &now, BPF_ANY);
+	return 0;
+}
+
+// limited tells whether process tgid has spent its rate limit; a spent
+// one's event is counted as lost.
+static __always_inline int limited(struct config *c, __u32 tgid)
+{
+	if (!c->rate)
+		return 0;
+	struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	if (p->refill == 0) {
+		p->refill = now;
+		p->tokens = c->burst;
+	}
+	__u64 add = (now - p->refill) / 1000 * c->rate / 1000000;
+	if (add > 0) {
+		__u64 t = p->tokens + add;
+		p->tokens = t > c->burst ? c->burst : t;
+		p->refill = now;
+	}
+	if (p->tokens == 0) {
+		count_loss(EV_CALL, tgid);
+		return 1;
+	}
+	p->tokens--;
+	return 0;
+}
+
 static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid, __u32 known, __s64 ret, int compat)
 {
-	struct event *e = reserve();
+	__u32 k = 0;
+	struct config *c = bpf_map_lookup_elem(&cfg, &k);
+	if (!c)
+		return;
+	// An i386 call's numbers are not x86_64's: it is not filtered, and
+	// it is rare enough never to be held back.
+	int rare = compat;
+	if (!compat && filter(c, regs, nr, &rare))
+		return;
+	if (c->fold && !known && fold(regs, nr, tgid))
+		return;
+	if (!rare && limited(c, tgid))
+		return;
+	struct event *e = reserve(EV_CALL, tgid);
 	if (!e)
 		return;
 	e->kind = EV_CALL;
@@ -848,10 +1117,7 @@ static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 re
 {
 	struct sys_event *e = bpf_ringbuf_reserve(&events, sizeof(struct sys_event), 0);
 	if (!e) {
-		__u32 k = 0;
-		__u64 *l = bpf_map_lookup_elem(&lost, &k);
-		if (l)
-			*l += 1;
+		count_loss(EV_SYS, tgid);
 		return;
 	}
 	e->kind = EV_SYS;
@@ -875,7 +1141,17 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	int ctgid = BPF_CORE_READ(child, tgid);
 	if (ptgid == ctgid)
 		return 0; // a new thread, not a process
-	struct event *e = reserve();
+	__u32 pk = ptgid;
+	__u8 *sk = bpf_map_lookup_elem(&skip, &pk);
+	if (sk) {
+		// detector's own: the child is too (until its exec says
+		// otherwise).
+		__u32 ck = ctgid;
+		__u8 v = *sk;
+		bpf_map_update_elem(&skip, &ck, &v, BPF_ANY);
+		return 0;
+	}
+	struct event *e = reserve(EV_FORK, ptgid);
 	if (!e)
 		return 0;
 	e->kind = EV_FORK;
@@ -897,6 +1173,48 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+// self_exec tells whether the program tgid now runs is detector's own
+// (config.self_ino) and so left out, and keeps the skip map: a sandbox's
+// init (detector's binary under the marker name) and all below it are
+// left out for good; detector's binary otherwise until its process execs
+// another program.
+static __always_inline int self_exec(struct config *c, struct linux_binprm *bprm, struct task_struct *task, __u32 tgid)
+{
+	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	__u8 *sk = bpf_map_lookup_elem(&skip, &tgid);
+	if (ino != c->self_ino || dev != c->self_dev) {
+		if (sk && *sk == SKIP_SANDBOX)
+			return 1;
+		if (sk) {
+			// A child of detector that runs another program: judged
+			// from its exec on, its counts restarting with it.
+			bpf_map_delete_elem(&skip, &tgid);
+			bpf_map_delete_elem(&procs, &tgid);
+		}
+		return 0;
+	}
+	__u8 v = SKIP_SELF;
+	char argv0[32] = {};
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	bpf_probe_read_user_str(argv0, sizeof(argv0), (const void *)start);
+	int same = 1;
+	for (int i = 0; i < 32; i++) {
+		if (argv0[i] != c->marker[i]) {
+			same = 0;
+			break;
+		}
+		if (argv0[i] == 0)
+			break;
+	}
+	if (same || (sk && *sk == SKIP_SANDBOX))
+		v = SKIP_SANDBOX;
+	bpf_map_update_elem(&skip, &tgid, &v, BPF_ANY);
+	bpf_map_delete_elem(&procs, &tgid);
+	return 1;
+}
+
 SEC("raw_tracepoint/sched_process_exec")
 int process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -909,6 +1227,8 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	__u32 k = 0;
 	struct config *c = bpf_map_lookup_elem(&cfg, &k);
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (c && c->self_ino && self_exec(c, bprm, task, tgid))
+		return 0;
 	struct proc_counts *old = bpf_map_lookup_elem(&procs, &tgid);
 	struct replaced_key rk = {.tgid = tgid, .execs = old ? old->execs : 0};
 	int restart = 1;
@@ -931,9 +1251,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	}
 	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(struct exec_event), 0);
 	if (!e) {
-		__u64 *l = bpf_map_lookup_elem(&lost, &k);
-		if (l)
-			*l += 1;
+		count_loss(EV_EXEC, tgid);
 		return 0;
 	}
 	e->kind = EV_EXEC;
@@ -1009,7 +1327,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	// process never leaves its pid namespace), so the filter is asked
 	// only of processes without.
 	struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p && !wanted())
+	if (!p && (!wanted() || skipped(tgid)))
 		return 0;
 	// An i386 call has its own numbers: counted apart, described at its
 	// exit.
@@ -1064,7 +1382,7 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	// process_vm_readv/writev, pidfd_open and clone(CLONE_UNTRACED) with
 	// EPERM.
 	int refused = (ret == -ENOSYS || (ret == -EPERM && !compat &&
-		       (nr == 101 || nr == 310 || nr == 311 || nr == 434 || nr == 56))) && filtered();
+		       (nr == 101 || nr == 310 || nr == 311 || nr == 434 || nr == 56))) && seccomp_filtered();
 	if (!compat) {
 		if (!c->stream && !(d & CALL_EXIT) && !refused)
 			return 0;
@@ -1075,6 +1393,8 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		if (!wanted())
 			return 0;
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+		if (skipped(tgid))
+			return 0;
 		if (refused)
 			count(bpf_map_lookup_elem(&procs, &tgid), tgid, nr);
 		if (d & (CALL_ENTRY | CALL_EXIT) && (c->stream || refused || d & CALL_EXIT))
@@ -1092,6 +1412,8 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!wanted())
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (skipped(tgid))
+		return 0;
 	if (refused)
 		count(bpf_map_lookup_elem(&procs, &tgid), tgid, MAX_NR + nr);
 	// Every i386 call a filter refused is described: the attempt is the
@@ -1113,14 +1435,17 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 	__u8 *on = bpf_map_lookup_elem(&uring, &k);
 	if (!on || !*on || !wanted())
 		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (skipped(tgid))
+		return 0;
 	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
-	struct event *e = reserve();
+	struct event *e = reserve(EV_URING, tgid);
 	if (!e)
 		return 0;
 	__u8 op = BPF_CORE_READ(req, opcode);
 	e->kind = EV_URING;
 	e->ts = bpf_ktime_get_ns();
-	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->pid = tgid;
 	e->child = 0;
 	e->code = op;
 	e->ret = 0;
@@ -1154,6 +1479,8 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tgid = id >> 32;
 	if ((__u32)id != tgid)
 		return 0; // a thread; the process's entry goes with its leader
+	if (bpf_map_delete_elem(&skip, &tgid) == 0)
+		return 0; // detector's own, left out
 	struct proc_counts *p = bpf_map_lookup_elem(&procs, &tgid);
 	if (p && wanted())
 		bpf_map_update_elem(&exited, &tgid, p, BPF_ANY);
@@ -1161,7 +1488,7 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!wanted())
 		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct event *e = reserve();
+	struct event *e = reserve(EV_EXIT, tgid);
 	if (!e)
 		return 0;
 	e->kind = EV_EXIT;
