@@ -219,6 +219,7 @@ var Calls = []string{
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
 	"setuid32", "setgid32", "setresuid32", "setresgid32",
 	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+	"socket", "bpf", "reboot", "settimeofday", "clock_settime", "stime",
 	bpftrace.UringCall,
 }
 
@@ -443,8 +444,61 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 		return strconv.FormatInt(a[0], 10) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16), true
 	case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
 		return "", true // their name is what the rules read
+	case "socket":
+		return named(socketFamilies, a[0]) + ", " + socketType(a[1]) + ", " + num(2), true
+	case "bpf":
+		return named(bpfCommands, a[0]) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16) + ", " + num(2), true
+	case "reboot", "settimeofday", "clock_settime", "stime":
+		// Their name is what the rules read; the numbers as strace
+		// writes what it cannot name.
+		return hexArgs(a[:]), true
 	}
 	return "", false
+}
+
+// socketFamilies and bpfCommands name the numbers strace names in
+// socket's first argument and bpf's command.
+var (
+	socketFamilies = map[int64]string{unix.AF_UNIX: "AF_UNIX", unix.AF_INET: "AF_INET", unix.AF_INET6: "AF_INET6",
+		unix.AF_NETLINK: "AF_NETLINK", unix.AF_PACKET: "AF_PACKET", unix.AF_BLUETOOTH: "AF_BLUETOOTH", unix.AF_VSOCK: "AF_VSOCK"}
+	bpfCommands = map[int64]string{unix.BPF_MAP_CREATE: "BPF_MAP_CREATE", unix.BPF_MAP_LOOKUP_ELEM: "BPF_MAP_LOOKUP_ELEM",
+		unix.BPF_MAP_UPDATE_ELEM: "BPF_MAP_UPDATE_ELEM", unix.BPF_MAP_DELETE_ELEM: "BPF_MAP_DELETE_ELEM",
+		unix.BPF_MAP_GET_NEXT_KEY: "BPF_MAP_GET_NEXT_KEY", unix.BPF_PROG_LOAD: "BPF_PROG_LOAD", unix.BPF_OBJ_PIN: "BPF_OBJ_PIN",
+		unix.BPF_OBJ_GET: "BPF_OBJ_GET", unix.BPF_PROG_ATTACH: "BPF_PROG_ATTACH", unix.BPF_PROG_DETACH: "BPF_PROG_DETACH",
+		unix.BPF_RAW_TRACEPOINT_OPEN: "BPF_RAW_TRACEPOINT_OPEN", unix.BPF_BTF_LOAD: "BPF_BTF_LOAD", unix.BPF_LINK_CREATE: "BPF_LINK_CREATE"}
+)
+
+// named writes n by its name in names, or as a number.
+func named(names map[int64]string, n int64) string {
+	if s, ok := names[int64(int32(n))]; ok {
+		return s
+	}
+	return strconv.FormatInt(int64(int32(n)), 10)
+}
+
+// socketType writes socket's type argument as strace does: SOCK_RAW,
+// SOCK_STREAM|SOCK_CLOEXEC.
+func socketType(t int64) string {
+	base := map[int64]string{unix.SOCK_STREAM: "SOCK_STREAM", unix.SOCK_DGRAM: "SOCK_DGRAM", unix.SOCK_RAW: "SOCK_RAW",
+		unix.SOCK_SEQPACKET: "SOCK_SEQPACKET", unix.SOCK_RDM: "SOCK_RDM"}
+	s := named(base, t&0xf)
+	if t&unix.SOCK_NONBLOCK != 0 {
+		s += "|SOCK_NONBLOCK"
+	}
+	if t&unix.SOCK_CLOEXEC != 0 {
+		s += "|SOCK_CLOEXEC"
+	}
+	return s
+}
+
+// hexArgs writes numbers as strace writes pointers and values it does
+// not decode.
+func hexArgs(a []int64) string {
+	parts := make([]string, len(a))
+	for i, v := range a {
+		parts[i] = "0x" + strconv.FormatUint(uint64(v), 16)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // accessMode writes access's mode as strace does: F_OK, R_OK|X_OK.

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// The default rules use, of read-only opens, only the shadow files and
-// the hidden files of home folders (credential stores).
+// The default rules use, of read-only opens, only a few files and folders
+// (the shadow files, /proc, input devices, pseudo-terminals) and the
+// hidden files of home folders (credential stores): never every open.
 func TestOpenInterestDefault(t *testing.T) {
 	s, err := Default()
 	if err != nil {
@@ -38,7 +39,7 @@ func loadYAML(t *testing.T, text string) *Set {
 // the default rules', which rule files add to).
 func TestOpenInterestRules(t *testing.T) {
 	d, _ := Default()
-	_, dexact, _, _ := d.OpenInterest()
+	dprefixes, dexact, _, _ := d.OpenInterest()
 	for _, c := range []struct {
 		cond     string
 		prefixes []string
@@ -59,6 +60,7 @@ func TestOpenInterestRules(t *testing.T) {
 		s := loadYAML(t, "rules:\n  - id: t\n    severity: WARNING\n    description: d\n    syscalls: [openat]\n    condition: "+c.cond+"\n    output: o\n")
 		prefixes, exact, dot, all := s.OpenInterest()
 		if !c.all {
+			c.prefixes = append(slices.Clone(dprefixes), c.prefixes...)
 			c.exact = append(slices.Clone(dexact), c.exact...)
 			c.dot = true
 		}
