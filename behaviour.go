@@ -1,10 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -14,7 +11,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"detector/internal/safefile"
 	"detector/pipeline"
 	"detector/report"
 	"detector/rules"
@@ -216,21 +212,6 @@ func reportFindings(fs []rules.Finding) []report.Finding {
 		out = append(out, rf)
 	}
 	return out
-}
-
-// fileSHA256 is the hex SHA-256 of the regular file at path, or "" when it
-// cannot be read (it is opened without blocking: see safefile).
-func fileSHA256(path string) string {
-	f, err := safefile.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // secondsDuration turns a trace's timestamp in seconds into a duration.

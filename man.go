@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -12,21 +11,6 @@ import (
 // definitions, so that it documents every flag of every command: `detector
 // man` prints it (a hidden command, for packaging), and doc/detector.1 is
 // the committed copy, kept equal by TestManPage.
-
-func manCommand() *cli.Command {
-	return &cli.Command{
-		Name:   "man",
-		Usage:  "print the manual page detector(1), in roff, generated from the commands and their flags",
-		Hidden: true,
-		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return withHint(fmt.Errorf("man takes no arguments"), "detector man > detector.1")
-			}
-			_, err := fmt.Fprint(os.Stdout, manPage(c.App))
-			return err
-		},
-	}
-}
 
 // manSections are the page's sections, in order.
 var manSections = []string{"NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "EXIT STATUS", "FILES", "ENVIRONMENT", "EXAMPLES", "SEE ALSO"}
