@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -458,6 +459,9 @@ func Open(c Config) (_ *Tracer, err error) {
 			if err := put(p, true); err != nil {
 				return nil, explain("bpftrace: write paths of interest", err)
 			}
+		}
+		if err := t.putInterestInodes(c.Interest); err != nil {
+			return nil, err
 		}
 	}
 	if err := t.objs.Cfg.Put(uint32(0), &cfg); err != nil {
@@ -1145,4 +1149,34 @@ func Describes(call string) bool {
 		}
 	}
 	return false
+}
+
+// putInterestInodes gives the kernel the inodes of the exact paths and
+// folder prefixes of in that exist now, so that an open of one of them
+// through another name (a symlink, a hard link, a linked folder) is
+// sent too: the filter compares the opened file and the folders above it
+// with them. A path that does not exist is left to its name.
+func (t *Tracer) putInterestInodes(in *Interest) error {
+	paths := slices.Clone(in.Exact)
+	for _, p := range in.Prefixes {
+		if strings.HasSuffix(p, "/") && len(p) > 1 {
+			paths = append(paths, p) // a folder: every file below it
+		}
+	}
+	n := 0
+	for _, p := range paths {
+		var st unix.Stat_t
+		if err := unix.Stat(p, &st); err != nil {
+			continue
+		}
+		if n++; n > int(t.objs.InterestIno.MaxEntries()) {
+			return fmt.Errorf("bpftrace: %d files of interest, more than the kernel's map holds (%d)", n, t.objs.InterestIno.MaxEntries())
+		}
+		// The kernel numbers devices MAJOR<<20 | MINOR (kdev_t).
+		k := tracerInoKey{Ino: st.Ino, Dev: unix.Major(st.Dev)<<20 | unix.Minor(st.Dev)}
+		if err := t.objs.InterestIno.Put(&k, uint8(1)); err != nil {
+			return explain("bpftrace: write files of interest", err)
+		}
+	}
+	return nil
 }

@@ -40,6 +40,13 @@ type tracerFoldKey struct {
 	A1   uint64
 }
 
+type tracerInoKey struct {
+	_   structs.HostLayout
+	Ino uint64
+	Dev uint32
+	Pad uint32
+}
+
 type tracerPathKey struct {
 	_         structs.HostLayout
 	Prefixlen uint32
@@ -116,24 +123,25 @@ type tracerProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
-	Calls    *ebpf.MapSpec `ebpf:"calls"`
-	Cfg      *ebpf.MapSpec `ebpf:"cfg"`
-	Drops    *ebpf.MapSpec `ebpf:"drops"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	Exited   *ebpf.MapSpec `ebpf:"exited"`
-	Filtered *ebpf.MapSpec `ebpf:"filtered"`
-	Folded   *ebpf.MapSpec `ebpf:"folded"`
-	Full     *ebpf.MapSpec `ebpf:"full"`
-	Interest *ebpf.MapSpec `ebpf:"interest"`
-	Lost     *ebpf.MapSpec `ebpf:"lost"`
-	Pathbuf  *ebpf.MapSpec `ebpf:"pathbuf"`
-	Procs    *ebpf.MapSpec `ebpf:"procs"`
-	Recent   *ebpf.MapSpec `ebpf:"recent"`
-	Replaced *ebpf.MapSpec `ebpf:"replaced"`
-	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
-	Skip     *ebpf.MapSpec `ebpf:"skip"`
-	Uring    *ebpf.MapSpec `ebpf:"uring"`
-	Zero     *ebpf.MapSpec `ebpf:"zero"`
+	Calls       *ebpf.MapSpec `ebpf:"calls"`
+	Cfg         *ebpf.MapSpec `ebpf:"cfg"`
+	Drops       *ebpf.MapSpec `ebpf:"drops"`
+	Events      *ebpf.MapSpec `ebpf:"events"`
+	Exited      *ebpf.MapSpec `ebpf:"exited"`
+	Filtered    *ebpf.MapSpec `ebpf:"filtered"`
+	Folded      *ebpf.MapSpec `ebpf:"folded"`
+	Full        *ebpf.MapSpec `ebpf:"full"`
+	Interest    *ebpf.MapSpec `ebpf:"interest"`
+	InterestIno *ebpf.MapSpec `ebpf:"interest_ino"`
+	Lost        *ebpf.MapSpec `ebpf:"lost"`
+	Pathbuf     *ebpf.MapSpec `ebpf:"pathbuf"`
+	Procs       *ebpf.MapSpec `ebpf:"procs"`
+	Recent      *ebpf.MapSpec `ebpf:"recent"`
+	Replaced    *ebpf.MapSpec `ebpf:"replaced"`
+	Scratch     *ebpf.MapSpec `ebpf:"scratch"`
+	Skip        *ebpf.MapSpec `ebpf:"skip"`
+	Uring       *ebpf.MapSpec `ebpf:"uring"`
+	Zero        *ebpf.MapSpec `ebpf:"zero"`
 }
 
 // tracerVariableSpecs contains global variables before they are loaded into the kernel.
@@ -162,24 +170,25 @@ func (o *tracerObjects) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
-	Calls    *ebpf.Map `ebpf:"calls"`
-	Cfg      *ebpf.Map `ebpf:"cfg"`
-	Drops    *ebpf.Map `ebpf:"drops"`
-	Events   *ebpf.Map `ebpf:"events"`
-	Exited   *ebpf.Map `ebpf:"exited"`
-	Filtered *ebpf.Map `ebpf:"filtered"`
-	Folded   *ebpf.Map `ebpf:"folded"`
-	Full     *ebpf.Map `ebpf:"full"`
-	Interest *ebpf.Map `ebpf:"interest"`
-	Lost     *ebpf.Map `ebpf:"lost"`
-	Pathbuf  *ebpf.Map `ebpf:"pathbuf"`
-	Procs    *ebpf.Map `ebpf:"procs"`
-	Recent   *ebpf.Map `ebpf:"recent"`
-	Replaced *ebpf.Map `ebpf:"replaced"`
-	Scratch  *ebpf.Map `ebpf:"scratch"`
-	Skip     *ebpf.Map `ebpf:"skip"`
-	Uring    *ebpf.Map `ebpf:"uring"`
-	Zero     *ebpf.Map `ebpf:"zero"`
+	Calls       *ebpf.Map `ebpf:"calls"`
+	Cfg         *ebpf.Map `ebpf:"cfg"`
+	Drops       *ebpf.Map `ebpf:"drops"`
+	Events      *ebpf.Map `ebpf:"events"`
+	Exited      *ebpf.Map `ebpf:"exited"`
+	Filtered    *ebpf.Map `ebpf:"filtered"`
+	Folded      *ebpf.Map `ebpf:"folded"`
+	Full        *ebpf.Map `ebpf:"full"`
+	Interest    *ebpf.Map `ebpf:"interest"`
+	InterestIno *ebpf.Map `ebpf:"interest_ino"`
+	Lost        *ebpf.Map `ebpf:"lost"`
+	Pathbuf     *ebpf.Map `ebpf:"pathbuf"`
+	Procs       *ebpf.Map `ebpf:"procs"`
+	Recent      *ebpf.Map `ebpf:"recent"`
+	Replaced    *ebpf.Map `ebpf:"replaced"`
+	Scratch     *ebpf.Map `ebpf:"scratch"`
+	Skip        *ebpf.Map `ebpf:"skip"`
+	Uring       *ebpf.Map `ebpf:"uring"`
+	Zero        *ebpf.Map `ebpf:"zero"`
 }
 
 func (m *tracerMaps) Close() error {
@@ -193,6 +202,7 @@ func (m *tracerMaps) Close() error {
 		m.Folded,
 		m.Full,
 		m.Interest,
+		m.InterestIno,
 		m.Lost,
 		m.Pathbuf,
 		m.Procs,

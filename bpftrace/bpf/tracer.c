@@ -36,6 +36,7 @@ struct qstr {
 struct dentry {
 	struct dentry *d_parent;
 	struct qstr d_name;
+	struct inode *d_inode;
 } __attribute__((preserve_access_index));
 
 struct vfsmount {
@@ -940,6 +941,55 @@ static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 re
 
 // call_event sends a described call with its arguments; known tells that
 // it has returned, with ret (stream mode).
+// interest_ino holds the files and folders whose read-only opens are
+// sent whatever path named them (a symlink, a hard link, a linked
+// folder): the inodes of the paths of interest that exist, filled by
+// user space (Config.Interest).
+struct ino_key {
+	__u64 ino;
+	__u32 dev; // the kernel's dev_t of the inode's file system
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ino_key);
+	__type(value, __u8);
+} interest_ino SEC(".maps");
+
+#define ANCESTORS 12
+
+// opened_interesting tells whether the file behind descriptor fd, as the
+// kernel resolved it, is of interest: its inode or a folder's above it
+// (up to ANCESTORS, within its mount) is in interest_ino, or a name on the
+// way up is hidden (starts with a dot).
+static __always_inline int opened_interesting(long fd)
+{
+	struct file *file = fd_file(fd);
+	if (!file)
+		return 1; // cannot tell: user space judges
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct ino_key k = {.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev)};
+	for (int i = 0; i < ANCESTORS; i++) {
+		if (!d)
+			break;
+		k.ino = BPF_CORE_READ(d, d_inode, i_ino);
+		if (bpf_map_lookup_elem(&interest_ino, &k))
+			return 1;
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+		char c0 = 0;
+		bpf_probe_read_kernel(&c0, 1, name);
+		if (c0 == '.')
+			return 1;
+		struct dentry *p = BPF_CORE_READ(d, d_parent);
+		if (p == d)
+			break;
+		d = p;
+	}
+	return 0;
+}
+
 // interesting tells whether a read-only open of path is wanted: 2 under
 // a prefix of the interest map (a path a rule names), 1 relative or with
 // a "/." component (".." or a hidden file), which user space resolves,
@@ -977,7 +1027,7 @@ static __always_inline int interesting(const char *path)
 // filter tells (1) whether call nr of the current process is kept in the
 // kernel: a read-only open no rule could use. rare is set for the calls
 // a rate limit must never hold back.
-static __always_inline int filter(struct config *c, struct pt_regs *regs, long nr, int *rare)
+static __always_inline int filter(struct config *c, struct pt_regs *regs, long nr, long opened, int *rare)
 {
 	const char *path;
 	long flags;
@@ -1008,6 +1058,13 @@ static __always_inline int filter(struct config *c, struct pt_regs *regs, long n
 	int i = interesting(path);
 	if (i) {
 		*rare = i == 2;
+		return 0;
+	}
+	// The path as given names nothing of interest; the file the kernel
+	// opened (opened: its descriptor, once the call returned) may still
+	// be one.
+	if (opened >= 0 && opened_interesting(opened)) {
+		*rare = 1;
 		return 0;
 	}
 	__u32 k = 0;
@@ -1076,7 +1133,7 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 	// An i386 call's numbers are not x86_64's: it is not filtered, and
 	// it is rare enough never to be held back.
 	int rare = compat;
-	if (!compat && filter(c, regs, nr, &rare))
+	if (!compat && filter(c, regs, nr, known && ret >= 0 ? ret : -1, &rare))
 		return;
 	if (c->fold && !known && fold(regs, nr, tgid))
 		return;
