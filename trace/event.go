@@ -143,7 +143,15 @@ func (p *straceParser) emitCall() error {
 	switch c.Name[0] {
 	case 'c', 'f', 'v':
 		if c.Ret > 0 && (c.Name == "clone" || c.Name == "clone3" || c.Name == "fork" || c.Name == "vfork") {
-			*ev = Event{Kind: EventSpawn, PID: c.PID, Child: int(c.Ret), ts: p.ts}
+			child := int(c.Ret)
+			if parent, ok := p.early[child]; ok && parent == c.PID {
+				delete(p.early, child) // told at the child's first line
+				return nil
+			}
+			if p.seen != nil && len(p.seen) < maxSeen {
+				p.seen[child] = true
+			}
+			*ev = Event{Kind: EventSpawn, PID: c.PID, Child: child, ts: p.ts}
 			return p.efn(ev)
 		}
 	case 'e':

@@ -133,7 +133,16 @@ type straceParser struct {
 	mode32       map[int]bool // pids strace said run in 32 bit mode; at most maxMode32
 	last32       bool         // the last mode line said 32 bit (for lines without a pid)
 	retPath      []byte       // RetPath of the current call when it had to be unescaped
+	// seen holds the pids with a line so far (at most maxSeen), and early
+	// the children announced by earlyParent before their parent's clone
+	// returned (child -> parent): ParseEvents only.
+	seen  map[int]bool
+	early map[int]int
 }
+
+// maxSeen bounds the pids earlyParent remembers; past it, children are
+// told only when their parent's clone returns.
+const maxSeen = 1 << 16
 
 // maxMode32 bounds the pids remembered in 32-bit mode; the mode of
 // further pids is not remembered.
@@ -317,6 +326,11 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 	if !ok || len(rest) == 0 {
 		return false, nil
 	}
+	if p.efn != nil && pid > 0 && !p.seen[pid] {
+		if err := p.earlyParent(pid); err != nil {
+			return true, err
+		}
+	}
 	switch rest[0] {
 	case '+':
 		if len(rest) >= 8 && bytes.HasPrefix(rest, []byte("+++ ")) && bytes.HasSuffix(rest, []byte(" +++")) {
@@ -339,6 +353,43 @@ func (p *straceParser) straceLine(line []byte) (bool, error) {
 		return p.callLine(pid, rest)
 	}
 	return false, nil
+}
+
+// earlyParent is called at the first line of pid. strace -f may print a
+// new process's first calls before its parent's clone returns; the child
+// then runs, and execs, with its parent unknown to the consumers. When
+// exactly one process has a clone, clone3, fork or vfork unfinished, it
+// is the parent: the spawn is told now, and not again when the clone
+// returns.
+func (p *straceParser) earlyParent(pid int) error {
+	if p.seen == nil {
+		p.seen = make(map[int]bool)
+		p.early = make(map[int]int)
+	}
+	if len(p.seen) >= maxSeen {
+		return nil
+	}
+	first := len(p.seen) == 0
+	p.seen[pid] = true
+	if first {
+		return nil
+	}
+	parent := 0
+	for q, pc := range p.pending {
+		switch pc.name {
+		case "clone", "clone3", "fork", "vfork":
+			if q == pid || parent != 0 {
+				return nil // its own call, or two candidates: wait for the return
+			}
+			parent = q
+		}
+	}
+	if parent == 0 || len(p.early) >= maxSeen {
+		return nil
+	}
+	p.early[pid] = parent
+	p.ev = Event{Kind: EventSpawn, PID: parent, Child: pid, ts: p.ts}
+	return p.efn(&p.ev)
 }
 
 // A dangling call is the start of a call line that strace wrote to a stream
