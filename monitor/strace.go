@@ -90,6 +90,11 @@ func RunStrace(ctx context.Context, o StraceOptions, s *Stream) (int, error) {
 		io.Copy(io.Discard, r)
 	}
 	werr := cmd.Wait()
+	if o.Pid <= 0 && (ctx.Err() != nil || perr != nil) {
+		// SIGKILL reaches the group's processes in their own time: the
+		// monitor ends after them, so that none outlives it.
+		waitGroupGone(cmd.Process.Pid, groupGrace)
+	}
 	if cerr := s.Close(); perr == nil {
 		perr = cerr
 	}
@@ -130,5 +135,19 @@ func ScoreLoop(ctx context.Context, d time.Duration, s *Stream, warn func(string
 				return
 			}
 		}
+	}
+}
+
+// groupGrace bounds how long the monitor waits for a killed command's
+// process group to be gone.
+const groupGrace = 10 * time.Second
+
+// waitGroupGone waits until no process of group pgid is left (a zombie
+// not yet reaped by its new parent counts), at most grace.
+func waitGroupGone(pgid int, grace time.Duration) {
+	deadline := time.Now().Add(grace)
+	for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
