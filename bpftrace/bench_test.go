@@ -55,7 +55,7 @@ func BenchmarkGetppid(b *testing.B) {
 	})
 	b.Run("counting-monitor-calls", func(b *testing.B) {
 		// The calls the monitor describes (none of them getppid).
-		tr := benchTracer(b, Config{Calls: monitorCalls, Events: func(Event) {}})
+		tr := benchTracer(b, Config{Calls: HostCalls, Events: func(Event) {}})
 		defer tr.Close()
 		loop(b)
 	})
@@ -98,21 +98,6 @@ func BenchmarkGetppid(b *testing.B) {
 		lost, _ := tr.Lost()
 		b.ReportMetric(float64(lost)/float64(b.N), "lost/op")
 	})
-}
-
-// monitorCalls are the calls the monitor describes (ebpfevents.Calls,
-// which this package cannot import): those the default rules read.
-var monitorCalls = []string{
-	"open", "creat", "openat", "openat2", "execve", "execveat",
-	"connect", "sendto", "sendmsg", "listen", "dup2", "dup3", "chdir",
-	"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "mknod", "mknodat",
-	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
-	"truncate", "ftruncate", "readlink", "readlinkat",
-	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
-	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
-	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
-	"setuid32", "setgid32", "setresuid32", "setresgid32",
-	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", UringCall,
 }
 
 // BenchmarkFindCat is the wall time of a syscall-heavy workload untraced

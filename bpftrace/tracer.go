@@ -1180,3 +1180,21 @@ func (t *Tracer) putInterestInodes(in *Interest) error {
 	}
 	return nil
 }
+
+// HostCalls are the calls whose events are described for a whole host
+// (the monitor, ebpfevents.Calls): those the default rules read, but for
+// the stat family, too frequent to judge every one live.
+var HostCalls = []string{
+	"open", "creat", "openat", "openat2", "execve", "execveat",
+	"connect", "sendto", "sendmsg", "listen", "dup2", "dup3", "chdir",
+	"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "mknod", "mknodat",
+	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+	"truncate", "ftruncate", "readlink", "readlinkat",
+	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
+	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
+	"setuid32", "setgid32", "setresuid32", "setresgid32",
+	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+	"socket", "bpf", "reboot", "settimeofday", "clock_settime", "stime",
+	UringCall,
+}

@@ -206,22 +206,9 @@ func execCall(pid int, path string, argv []string, cut bool) *trace.Call {
 }
 
 // Calls are the calls whose events the converter describes for a whole
-// host: those the default rules read, but for the stat family, too
-// frequent to judge every one live (SampleCalls adds it).
-var Calls = []string{
-	"open", "creat", "openat", "openat2", "execve", "execveat",
-	"connect", "sendto", "sendmsg", "listen", "dup2", "dup3", "chdir",
-	"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "mknod", "mknodat",
-	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
-	"truncate", "ftruncate", "readlink", "readlinkat",
-	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
-	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
-	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
-	"setuid32", "setgid32", "setresuid32", "setresgid32",
-	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
-	"socket", "bpf", "reboot", "settimeofday", "clock_settime", "stime",
-	bpftrace.UringCall,
-}
+// host (bpftrace.HostCalls): those the default rules read, but for the
+// stat family, too frequent to judge every one live (SampleCalls adds it).
+var Calls = bpftrace.HostCalls
 
 // SampleCalls are the calls described for a sample run in the sandbox:
 // Calls and the stat family, which the rules on credential probes read
