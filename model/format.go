@@ -56,6 +56,7 @@ type body struct {
 	Created      time.Time
 	Detector     []byte
 	Diagnostics  *Diagnostics // nil without
+	Origin       *Origin      // nil for a model trained on samples
 }
 
 // Encode writes m in the model file format.
@@ -103,6 +104,7 @@ func toFile(m *Model) (header, *body, error) {
 		Created:      m.Created,
 		Detector:     m.Detector,
 		Diagnostics:  m.Diagnostics,
+		Origin:       m.Origin,
 	}
 	return h, b, nil
 }
@@ -129,8 +131,9 @@ func checkShape(h header, rest int) error {
 			4*MaxDiagnosticNames, MaxSampleName)
 	}
 	need := 8*(2*d+n) + h.State + h.DiagBytes
-	// Names, input kind, trace options, a few scalars and gob's framing.
-	most := need + d*(maxNameLen+1) + 4096 + 16*h.DiagNames
+	// Names, input kind, trace options, the origin, a few scalars and
+	// gob's framing.
+	most := need + d*(maxNameLen+1) + 4096 + MaxOriginHost + 16*h.DiagNames
 	if rest < need || rest > most {
 		return fmt.Errorf("%d bytes of model data where %d features, %d samples and %d bytes of detector state take %d to %d",
 			rest, d, n, h.State, need, most)
@@ -162,6 +165,7 @@ func fromFile(h header, b *body) (*Model, error) {
 		ToolVersion:  h.ToolVersion,
 		Created:      b.Created,
 		Diagnostics:  b.Diagnostics,
+		Origin:       b.Origin,
 	}
 	var err error
 	un := func(what string, p []byte, want int) []float64 {
@@ -335,6 +339,9 @@ func (m *Model) Validate() error {
 		return errors.New("training scores are not the fitted model's own")
 	}
 	if err := m.Diagnostics.validate(n); err != nil {
+		return err
+	}
+	if err := m.Origin.validate(); err != nil {
 		return err
 	}
 	if mg := m.Margin(); !finite(mg) || mg <= 0 {

@@ -20,7 +20,8 @@ var ErrNotMergeable = errors.New("models cannot be merged")
 // (algo.Merger), the scalers pooled (the mean and population standard
 // deviation of both sets of rows), the training scores the merged
 // detector's. Both must be of the same algorithm, features and trace
-// recording; now is the merged model's creation time.
+// recording, and both learned on hosts (Origin) or neither; now is the
+// merged model's creation time.
 func Merge(a, b *Model, now time.Time) (*Model, error) {
 	if a.Algorithm != b.Algorithm {
 		return nil, fmt.Errorf("%w: one is %s, the other %s", ErrNotMergeable, a.Algorithm, b.Algorithm)
@@ -37,6 +38,10 @@ func Merge(a, b *Model, now time.Time) (*Model, error) {
 	}
 	if a.Samples+b.Samples > MaxSamples {
 		return nil, fmt.Errorf("%w: %d training samples, at most %d", ErrNotMergeable, a.Samples+b.Samples, MaxSamples)
+	}
+	origin, err := mergeOrigins(a.Origin, b.Origin)
+	if err != nil {
+		return nil, err
 	}
 	det, err := mg.Merge(b.det)
 	if err != nil {
@@ -61,6 +66,7 @@ func Merge(a, b *Model, now time.Time) (*Model, error) {
 		TraceOptions: a.TraceOptions,
 		ToolVersion:  a.ToolVersion,
 		Created:      now.UTC().Truncate(time.Second),
+		Origin:       origin,
 		det:          det,
 	}
 	slices.Sort(m.TrainScores)

@@ -60,6 +60,9 @@ type Model struct {
 	// Diagnostics describe the training set; nil when Train was not told
 	// the samples' names (Params.Samples).
 	Diagnostics *Diagnostics
+	// Origin is set for a model learned on a live host (monitor --learn),
+	// nil for one trained on samples.
+	Origin *Origin
 
 	det algo.Detector // decoded Detector
 }
