@@ -50,6 +50,9 @@ func runDetect(c *cli.Context, paths []string) error {
 	if err != nil {
 		return err
 	}
+	if path, err := modelPath(c); err == nil {
+		warnOriginForSamples(m, path)
+	}
 	b, err := newBehaviour(c)
 	if err != nil {
 		return err

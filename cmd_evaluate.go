@@ -67,6 +67,7 @@ func runEvaluate(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		warnOriginForSamples(m, p)
 		models = append(models, evalModel{path: p, sum: fileSHA256(p), m: m})
 		sequences = sequences || m.Spec().Sequences
 		behaviour = behaviour || m.Spec().Behaviour

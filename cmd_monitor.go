@@ -40,6 +40,7 @@ func monitorCommand() *cli.Command {
 			&cli.StringFlag{Name: "ring-size", Value: "8MiB", Usage: "ebpf source: the ring buffer's `SIZE` (a power of two of at least 4KiB); events that find it full are lost and logged as drop records"},
 			&cli.BoolFlag{Name: "processes", Usage: "ebpf source: also log a \"process\" record for every process that ends, with its call counts"},
 			&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus metrics at http://`ADDR`/metrics (HOST:PORT, for example 127.0.0.1:9464; the README lists them)"},
+			&cli.DurationFlag{Name: "learn", Usage: "learn the host's program profiles for `D` (ebpf source, or strace with --pid or a command), write them as a profile model to the FILE of --model and exit; SIGINT/SIGTERM end learning early and write what was learned; a host-learned model already in FILE is merged with what is learned"},
 			&cli.BoolFlag{Name: "include-self", Usage: "ebpf source: judge detector's own processes and sandboxes too (left out in the kernel by default)"},
 		}, rulesFlags()...), alertLogFlags()...),
 		Action: runMonitor,
@@ -95,8 +96,15 @@ func runMonitor(c *cli.Context) error {
 	}
 
 	cfg := monitor.Config{ScoreEvery: c.Duration("score-every"), MinCalls: c.Int("min-calls"), Source: source, Warn: warnf}
+	learn, err := learnTarget(c, source)
+	if err != nil {
+		return err
+	}
 	var procModel *model.Model
 	for _, f := range c.StringSlice("model") {
+		if learn != nil {
+			break // --model names the file to write
+		}
 		m, err := loadModelAt(f)
 		if err != nil {
 			return err
@@ -118,7 +126,11 @@ func runMonitor(c *cli.Context) error {
 		if cfg.Model != nil {
 			return withHint(errors.New("two models of system calls"), "give at most one model of each kind")
 		}
+		warnOriginForHost(m, f)
 		cfg.Model = m
+	}
+	if learn != nil {
+		cfg.Learn = monitor.NewLearner(c.Duration("learn"), nil)
 	}
 	if !slices.Contains(c.StringSlice("rules"), "off") {
 		set, allow, err := loadRules(c)
@@ -156,6 +168,12 @@ func runMonitor(c *cli.Context) error {
 	stopGrace.Store(int64(monitorStopGrace))
 
 	ctx := c.Context
+	if d := c.Duration("learn"); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+		fmt.Fprintf(os.Stderr, "detector: monitor: learning for %s into %s\n", d, report.Escape(learn.path))
+	}
 	if d := c.Duration("duration"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -181,7 +199,7 @@ func runMonitor(c *cli.Context) error {
 		ready := func() { fmt.Fprintln(os.Stderr, "detector: monitor: source ebpf: probes attached") }
 		runErr = monitor.RunEBPF(ctx, cfg, monitor.EBPFOptions{RingSize: int(ring), Processes: c.Bool("processes"), IncludeSelf: c.Bool("include-self"), Ready: ready})
 		var un *monitor.UnavailableError
-		if announce && errors.As(runErr, &un) {
+		if announce && learn == nil && errors.As(runErr, &un) {
 			warnf("the ebpf source cannot run here (%v); falling back to proc, which sees no system calls", un.Err)
 			source, cfg.Source, runErr = "proc", "proc", nil
 		} else if runErr != nil && errors.As(runErr, &un) {
@@ -220,6 +238,9 @@ func runMonitor(c *cli.Context) error {
 	}
 	if runErr != nil {
 		return runErr
+	}
+	if learn != nil {
+		return learn.write(c, cfg.Learn, source)
 	}
 	if c.Context.Err() != nil {
 		// SIGINT or SIGTERM is how a monitor is stopped: a clean end.
@@ -294,7 +315,7 @@ func monitorModel(m *model.Model) error {
 	}
 	for _, k := range strings.Split(m.Input, ",") {
 		switch k {
-		case "exec", "strace":
+		case "exec", "strace", "host":
 		case "auto":
 			if m.TraceOptions == "" {
 				return withHint(errors.New("the model does not say it was trained on executables or strace logs"),

@@ -43,6 +43,9 @@ type Config struct {
 	Now func() time.Time
 	// Metrics count what the monitor sees and does (nil: nothing).
 	Metrics *Metrics
+	// Learn, when set, learns the profiles of the programs the streams
+	// see (monitor --learn).
+	Learn *Learner
 }
 
 // scoreTimed is m.Score, its time given to the metrics.
@@ -94,6 +97,10 @@ type Stream struct {
 	done      map[string]int64
 	doneTrans int64
 	jobScored int64 // calls when the job was last scored
+	// imgs follows the program images, for Learn and for a profile
+	// model (profile: its findings are logged, see judge), nil without.
+	imgs    *images
+	profile bool
 }
 
 type liveProc struct {
@@ -110,6 +117,10 @@ type liveProc struct {
 // NewStream returns a stream named name (the traced command or pid).
 func NewStream(cfg Config, name string) *Stream {
 	s := &Stream{cfg: cfg, name: name, procs: map[int]*liveProc{}, done: map[string]int64{}}
+	s.profile = cfg.Model != nil && cfg.Model.Spec().Behaviour
+	if cfg.Learn != nil || s.profile {
+		s.imgs = &images{end: s.imageEnded}
+	}
 	if cfg.Rules != nil {
 		s.engine = cfg.Rules.NewEngine(rules.Options{Allow: cfg.Allow, Packages: cfg.Packages, OnHit: s.hit})
 	}
@@ -141,6 +152,9 @@ func (s *Stream) Event(e *trace.Event) error {
 	if s.engine != nil {
 		s.engine.Event(e)
 	}
+	if s.imgs != nil {
+		s.imgs.event(e)
+	}
 	p := s.proc(e.PID)
 	switch e.Kind {
 	case trace.EventCall:
@@ -148,7 +162,7 @@ func (s *Stream) Event(e *trace.Event) error {
 			break
 		}
 		p.counter.Add(e.Call.Name)
-		if s.cfg.Model != nil && s.cfg.Model.Spec().Sequences && len(p.seq) < maxSeq {
+		if s.cfg.Model != nil && !s.profile && s.cfg.Model.Spec().Sequences && len(p.seq) < maxSeq {
 			p.seq = append(p.seq, e.Call.Name)
 		}
 	case trace.EventSpawn:
@@ -232,7 +246,7 @@ func (s *Stream) fold(c *features.Counter) {
 // without a process. A model of call sequences scores programs only.
 func (s *Stream) scoreJob() {
 	m := s.cfg.Model
-	if m == nil || m.Spec().Sequences {
+	if m == nil || m.Spec().Sequences || s.profile {
 		return
 	}
 	hist := maps.Clone(s.done)
@@ -322,6 +336,11 @@ func (s *Stream) Score() error {
 		s.score(p, &p.counter)
 	}
 	s.scoreJob()
+	if s.profile {
+		for _, im := range s.imgs.live() {
+			s.judge(im, im.process())
+		}
+	}
 	return s.err
 }
 
@@ -330,7 +349,7 @@ func (s *Stream) Score() error {
 func (s *Stream) score(p *liveProc, c *features.Counter) {
 	m := s.cfg.Model
 	n := c.Total()
-	if m == nil || n < int64(s.cfg.MinCalls) || n == p.scoredAt || n == 0 {
+	if m == nil || s.profile || n < int64(s.cfg.MinCalls) || n == p.scoredAt || n == 0 {
 		return
 	}
 	p.scoredAt = n
@@ -383,6 +402,9 @@ func modelAlert(res model.Result, m *model.Model, p *rules.Process, source strin
 func (s *Stream) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.imgs != nil {
+		s.imgs.closeAll()
+	}
 	if !s.kernel {
 		for _, p := range s.procs {
 			s.score(p, &p.counter)

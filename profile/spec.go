@@ -44,6 +44,9 @@ const margin = 0.3
 // folds of the out-of-fold penalties that set Tau.
 const folds = 5
 
+// MaxTau bounds the penalty offset Tau.
+const MaxTau = 100
+
 // Fit learns the profiles of s.Behaviour and, unless --sequence is none,
 // the sequence model of s.Seqs with its own defaults.
 func Fit(s algo.Samples, a algo.Args, o algo.FitOptions) (algo.Detector, error) {
@@ -96,7 +99,10 @@ func Fit(s algo.Samples, a algo.Args, o algo.FitOptions) (algo.Detector, error) 
 			oof = append(oof, pen)
 		}
 	}
-	m.Tau = quantile(oof, 0.9) + margin
+	// A training set in which many samples ran many programs that the
+	// others did not (a host's learning period) is bounded by what
+	// Validate accepts.
+	m.Tau = min(quantile(oof, 0.9)+margin, MaxTau)
 	m.index()
 	m.Train = m.Score(s)
 	for i, v := range m.Train {
@@ -259,7 +265,7 @@ func (m *Model) Validate(dim, n int) error {
 			}
 		}
 	}
-	if !algo.Finite(m.SeqScale, m.Tau) || m.SeqScale <= 0 || m.Tau < 0 || m.Tau > 100 {
+	if !algo.Finite(m.SeqScale, m.Tau) || m.SeqScale <= 0 || m.Tau < 0 || m.Tau > MaxTau {
 		return fmt.Errorf("profile model: scale %v, offset %v out of range", m.SeqScale, m.Tau)
 	}
 	if len(m.Train) != n || !algo.Finite(m.Train...) {

@@ -28,6 +28,10 @@ func WriteModel(w io.Writer, path string, m *model.Model) error {
 		fmt.Fprintf(tw, "  %s\t%s\n", Escape(k), Escape(params[k]))
 	}
 	fmt.Fprintf(tw, "training samples\t%d (input %s)\n", m.Samples, Escape(m.Input))
+	if o := m.Origin; o != nil {
+		fmt.Fprintf(tw, "origin\tlearned on host %s with the %s source, %s from %s (monitor --learn)\n",
+			Escape(o.Host), Escape(o.Source), o.Duration, o.Start.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
 	if m.TraceOptions != "" {
 		if m.TraceOptions == "ebpf" {
 			fmt.Fprintf(tw, "tracer\tebpf (calls counted in the kernel)\n")

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// learnWork is a little repeated work for monitor --learn to learn from
+// (cat and ls, each in many of the learning's periods of 100 ms).
+const learnWork = "for i in $(seq 15); do cat /etc/hostname; ls /usr; sleep 0.1; done >/dev/null"
+
+// monitor --learn learns a traced tree's programs and writes a profile
+// model that says it was learned on this host; monitor --model then
+// reports what the learned programs never did as profile findings in its
+// records, and says nothing of the model's origin; --learn again adds to
+// the model.
+func TestMonitorLearn(t *testing.T) {
+	needStrace(t)
+	m := filepath.Join(t.TempDir(), "host.gob")
+	r := run(t, nil, "monitor", "--learn", "20s", "--model", m, "--rules", "off", "--", "sh", "-c", learnWork)
+	if r.code != 0 || !strings.Contains(r.stderr, "detector: monitor: learned ") || !strings.Contains(r.stderr, "model written to "+m) {
+		t.Fatalf("learn: %d %s", r.code, r.stderr)
+	}
+	if r := run(t, nil, "inspect", "--model", m); !strings.Contains(r.stdout, "learned on host") || !strings.Contains(r.stdout, "profile") {
+		t.Errorf("inspect does not say where the model was learned:\n%s", r.stdout)
+	}
+	r = run(t, nil, "monitor", "--model", m, "--rules", "off", "--", "sh", "-c", "cat /etc/hostname /etc/shadow >/dev/null")
+	if r.code != 0 || strings.Contains(r.stderr, "warning") {
+		t.Fatalf("monitor: %d %s", r.code, r.stderr)
+	}
+	found := false
+	for _, rec := range logRecords(t, r.stdout) {
+		p, _ := rec["process"].(map[string]any)
+		if rec["kind"] == "model" && rec["rule"] == "profile-new-file" && rec["severity"] == "WARNING" && rec["algorithm"] == "profile" &&
+			strings.Contains(rec["message"].(string), "/etc/shadow") && p != nil && p["exe"] == "/usr/bin/cat" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no WARNING profile-new-file record for cat reading /etc/shadow:\n%s", r.stdout)
+	}
+	r = run(t, nil, "monitor", "--learn", "1s", "--model", m, "--rules", "off", "--", "sh", "-c", "cat /etc/hostname; sleep 0.3; cat /etc/hostname")
+	if r.code != 0 || !strings.Contains(r.stderr, "added to the model") {
+		t.Errorf("learn again: %d %s", r.code, r.stderr)
+	}
+	// detect with a host-learned model says it was learned on a host.
+	r = run(t, nil, "detect", "--model", m, "--input", "strace", "--rules", "off", "--fail-on", "never", "fixtures/traces/simple.trace")
+	if !strings.Contains(r.stderr, "detector: warning: the model "+m+" was learned on host ") || !strings.Contains(r.stderr, "detector: hint: ") {
+		t.Errorf("detect with a host-learned model does not warn:\n%s", r.stderr)
+	}
+}
+
+// A model trained on sandboxed runs (here strace logs) is for sandboxed
+// runs: monitor warns, once, with what to do.
+func TestMonitorSandboxModelWarns(t *testing.T) {
+	needStrace(t)
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--model", m, "--input", "strace", "fixtures/traces/simple.trace", "fixtures/traces/pipeline.trace", "fixtures/traces/stderr.trace", "testdata/behaviour/quiet.strace"); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	r := run(t, nil, "monitor", "--model", m, "--rules", "off", "--", "true")
+	if r.code != 0 || strings.Count(r.stderr, "detector: warning: ") != 1 || !strings.Contains(r.stderr, "not learned on this host") ||
+		!strings.Contains(r.stderr, "detector: hint: learn the host's own: detector monitor --learn") {
+		t.Errorf("monitor with a sandbox model: %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Bad --learn input is refused before anything is watched, and the file
+// named is left as it was: not a regular file, not a model, a model not
+// learned on a host.
+func TestMonitorLearnBadInput(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "host.gob")
+	wantError(t, run(t, nil, "monitor", "--learn", "0s", "--model", m), "--learn must be positive")
+	wantError(t, run(t, nil, "monitor", "--learn", "1h", "--duration", "1h", "--model", m), "--learn and --duration")
+	wantError(t, run(t, nil, "monitor", "--learn", "1h"), "--learn writes one model")
+	wantError(t, run(t, nil, "monitor", "--learn", "1h", "--model", m, "--model", m+"2"), "--learn writes one model")
+	wantError(t, run(t, nil, "monitor", "--learn", "1h", "--model", m, "--source", "proc"), "proc source")
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, run(t, nil, "monitor", "--learn", "1h", "--model", fifo, "--", "true"), fifo)
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi, err)
+	}
+	notModel := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notModel, []byte("notes\n"), 0o644)
+	wantError(t, run(t, nil, "monitor", "--learn", "1h", "--model", notModel, "--", "true"), "not a detector model")
+	if b, _ := os.ReadFile(notModel); string(b) != "notes\n" {
+		t.Errorf("a file that is not a model was changed: %q", b)
+	}
+	csvM, _ := csvModel(t)
+	wantError(t, run(t, nil, "monitor", "--learn", "1h", "--model", csvM, "--", "true"), "was not learned on a host")
+	if _, err := os.Stat(m); err == nil {
+		t.Errorf("a refused --learn wrote %s", m)
+	}
+}
