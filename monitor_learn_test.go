@@ -1,8 +1,12 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -97,5 +101,45 @@ func TestMonitorLearnBadInput(t *testing.T) {
 	wantError(t, run(t, nil, "monitor", "--learn", "1h", "--model", csvM, "--", "true"), "was not learned on a host")
 	if _, err := os.Stat(m); err == nil {
 		t.Errorf("a refused --learn wrote %s", m)
+	}
+}
+
+var hostLearning = flag.Bool("host-learning", false, "TestMonitorHostLearning runs bench/host/run.sh with 30 s of learning and 30 s of judging (about 2 minutes)")
+
+// Monitor with a host-learned model, in short (bench/host/run.sh with
+// LEARN=30 JUDGE=30; the README's figures are of its 10-minute run): the
+// workload's ordinary work after learning has at most 2 WARNING+ profile
+// findings, and the three host actions (a /tmp binary run, a read of
+// /etc/shadow, a cron.d write) are each WARNING+. The behaviour rules'
+// records of the workload are logged, not judged here.
+func TestMonitorHostLearning(t *testing.T) {
+	if !*hostLearning {
+		t.Skip("runs for about 2 minutes: run with -host-learning")
+	}
+	needEBPF(t)
+	for _, p := range []string{"go", "git", "python3", "tar", "apt-cache"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("the workload needs %s", p)
+		}
+	}
+	cmd := exec.Command("sh", "bench/host/run.sh", binary)
+	cmd.Env = append(os.Environ(), "LEARN=30", "JUDGE=30")
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
+		t.Fatalf("run.sh: %v", err)
+	}
+	text := string(out)
+	var profile int
+	if _, err := fmt.Sscanf(text[strings.Index(text, "of which profile findings"):], "of which profile findings (kind model): %d", &profile); err != nil {
+		t.Fatalf("no profile figure: %v", err)
+	}
+	if profile > 2 {
+		t.Errorf("%d WARNING+ profile findings on ordinary work, want at most 2", profile)
+	}
+	for _, action := range []string{"/tmp binary run", "/etc/shadow read", "cron.d write"} {
+		if !regexp.MustCompile(regexp.QuoteMeta(action) + ` +WARNING\+`).MatchString(text) {
+			t.Errorf("%s is not WARNING+", action)
+		}
 	}
 }
