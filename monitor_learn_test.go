@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // learnWork is a little repeated work for monitor --learn to learn from
@@ -141,5 +143,49 @@ func TestMonitorHostLearning(t *testing.T) {
 		if !regexp.MustCompile(regexp.QuoteMeta(action) + ` +WARNING\+`).MatchString(text) {
 			t.Errorf("%s is not WARNING+", action)
 		}
+	}
+}
+
+// SIGTERM ends learning early: the monitor says so, writes what it
+// learned and exits 0. The traced loop marks its tenth round in a file, so
+// that cat has ended in several of the learning's periods
+// (of 500 ms) whatever the machine's load when the signal comes.
+func TestMonitorLearnSignal(t *testing.T) {
+	needStrace(t)
+	dir := t.TempDir()
+	m, mark := filepath.Join(dir, "host.gob"), filepath.Join(dir, "mark")
+	cmd := exec.Command(binary, "monitor", "--learn", "60s", "--model", m, "--rules", "off", "--",
+		"sh", "-c", "i=0; while true; do i=$((i+1)); cat /etc/hostname >/dev/null; sleep 0.1; [ $i = 10 ] && : >"+mark+"; done")
+	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dir)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(monitorHang); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(mark); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the traced loop did not reach its tenth round: %s", errb.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(monitorHang):
+		cmd.Process.Kill()
+		t.Fatalf("monitor did not stop within %v of SIGTERM", monitorHang)
+	}
+	if cmd.ProcessState.ExitCode() != 0 || !strings.Contains(errb.String(), "learning stopped by a signal after ") ||
+		!strings.Contains(errb.String(), "model written to "+m) {
+		t.Fatalf("exit %d, stderr %s", cmd.ProcessState.ExitCode(), errb.String())
+	}
+	if r := run(t, nil, "inspect", "--model", m); r.code != 0 || !strings.Contains(r.stdout, "learned on host") {
+		t.Errorf("the model written at the signal: %d %s", r.code, r.stderr)
 	}
 }

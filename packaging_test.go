@@ -135,3 +135,52 @@ func TestUnitCapabilities(t *testing.T) {
 		t.Fatalf("monitor under %s: %v\n%s", set, err, out)
 	}
 }
+
+// The learning unit learns for a day into the folder systemd creates for
+// it, with the rules, allow-list and log of the monitor's unit and its
+// hardening, writing nowhere else; it does not run beside the monitor;
+// the package installs it and systemd-analyze accepts it.
+func TestLearnUnitFile(t *testing.T) {
+	const learnUnit = "packaging/detector-learn.service"
+	b, err := os.ReadFile(learnUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{
+		"ExecStart=/usr/bin/detector monitor --source ebpf --learn 24h --model /var/lib/detector/host.gob --rules /etc/detector/rules.yaml --allow /etc/detector/allow.yaml --log /var/log/detector/alerts.jsonl",
+		"StateDirectory=detector\n", "LogsDirectory=detector\n", "ReadWritePaths=/var/log/detector /var/lib/detector\n",
+		"Conflicts=detector-monitor.service\n", "ProtectSystem=strict\n", "NoNewPrivileges=yes\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q", learnUnit, want)
+		}
+	}
+	monitorUnit, _ := os.ReadFile(unitFile)
+	for _, l := range strings.Split(string(monitorUnit), "\n") {
+		if strings.HasPrefix(l, "CapabilityBoundingSet=") || strings.HasPrefix(l, "Protect") || strings.HasPrefix(l, "Restrict") {
+			if !strings.Contains(text, l+"\n") {
+				t.Errorf("%s lacks the monitor unit's %q", learnUnit, l)
+			}
+		}
+	}
+	if pkg, _ := os.ReadFile("scripts/package.sh"); !strings.Contains(string(pkg), learnUnit) {
+		t.Errorf("scripts/package.sh does not install %s", learnUnit)
+	}
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed (scripts/setup.sh installs systemd): the unit is not verified")
+	}
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "Documentation=") {
+			continue
+		}
+		lines = append(lines, strings.Replace(l, "ExecStart=/usr/bin/detector", "ExecStart="+binary, 1))
+	}
+	copyUnit := filepath.Join(t.TempDir(), "detector-learn.service")
+	os.WriteFile(copyUnit, []byte(strings.Join(lines, "\n")), 0o644)
+	if out, err := exec.Command(sa, "verify", copyUnit).CombinedOutput(); err != nil {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}

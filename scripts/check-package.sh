@@ -28,11 +28,12 @@ echo "check-package: installed $(basename "$deb")"
 for f in /etc/detector/rules.yaml /etc/detector/allow.yaml; do
   dpkg-query --showformat='${Conffiles}\n' --show detector | grep -q " $f " || fail "$f is not a conffile"
 done
-unit=/usr/lib/systemd/system/detector-monitor.service
-[ -f "$unit" ] || fail "no unit at $unit"
 command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (scripts/setup.sh installs systemd)"
-systemd-analyze verify "$unit" || fail "systemd-analyze verify $unit failed"
-echo "check-package: systemd-analyze verify $unit: ok"
+for unit in /usr/lib/systemd/system/detector-monitor.service /usr/lib/systemd/system/detector-learn.service; do
+  [ -f "$unit" ] || fail "no unit at $unit"
+  systemd-analyze verify "$unit" || fail "systemd-analyze verify $unit failed"
+  echo "check-package: systemd-analyze verify $unit: ok"
+done
 page=$(MANWIDTH=80 man -P cat detector 2>/dev/null) || fail "man detector shows no page"
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS "EXIT STATUS" FILES ENVIRONMENT EXAMPLES "SEE ALSO"; do
   grep -q "^$s" <<<"$page" || fail "man detector has no $s section"

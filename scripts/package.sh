@@ -41,6 +41,7 @@ bin=$root/usr/bin/detector
 "$bin" completion zsh >"$root/usr/share/zsh/vendor-completions/_detector"
 "$bin" completion fish >"$root/usr/share/fish/vendor_completions.d/detector.fish"
 install -m 0644 packaging/detector-monitor.service "$root/usr/lib/systemd/system/"
+install -m 0644 packaging/detector-learn.service "$root/usr/lib/systemd/system/"
 install -m 0644 rules/default.yaml "$root/etc/detector/rules.yaml"
 install -m 0644 packaging/allow.yaml "$root/etc/detector/allow.yaml"
 gzip -9n <README.md >"$root/usr/share/doc/detector/README.md.gz"
