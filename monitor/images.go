@@ -12,9 +12,13 @@ import (
 
 // MaxImages bounds the program images (a process between two execs) the
 // monitor follows at once for learning and for a profile model, over all
-// its streams; an image past it is not observed, and counted in
-// Learner.Dropped when learning.
+// its streams; past it, a new image ends its stream's oldest one (judged
+// and learned as if it exited), or, in a stream without one, is not
+// observed and counted in Learner.Stats' left out.
 const MaxImages = 1 << 14
+
+// imageLimit is MaxImages, lowered by tests.
+var imageLimit int64 = MaxImages
 
 // liveImages counts the images followed, over all streams.
 var liveImages atomic.Int64
@@ -28,7 +32,8 @@ type image struct {
 	ppid    int
 	exe     string
 	argv    []string
-	refs    int // processes running it (forked copies that did not exec yet)
+	refs    int    // processes running it (forked copies that did not exec yet)
+	seq     uint64 // order of start in its stream
 	rec     observe.Recorder
 	extra   map[string]bool // exec and child items, which the recorder keeps for a whole sample only
 	// logged are the findings already logged for it (rule and message),
@@ -70,6 +75,7 @@ func (im *image) process() observe.Process {
 type images struct {
 	byPID map[int]*image
 	end   func(*image) // called once for each image that ends
+	seq   uint64       // images started
 }
 
 func (t *images) event(e *trace.Event) {
@@ -122,7 +128,7 @@ func (t *images) exec(e *trace.Event) {
 		}
 		t.release(e.PID)
 	}
-	if liveImages.Load() >= MaxImages {
+	if liveImages.Load() >= imageLimit && !t.evict() {
 		learnDropped.Add(1)
 		return
 	}
@@ -130,8 +136,9 @@ func (t *images) exec(e *trace.Event) {
 	if t.byPID == nil {
 		t.byPID = map[int]*image{}
 	}
+	t.seq++
 	t.byPID[e.PID] = &image{program: program, parent: parent, pid: e.PID, ppid: ppid, exe: path,
-		argv: slices.Clone(argv), refs: 1, extra: map[string]bool{}}
+		argv: slices.Clone(argv), refs: 1, extra: map[string]bool{}, seq: t.seq}
 }
 
 func (im *image) note(it string) {
@@ -155,6 +162,31 @@ func (t *images) release(pid int) {
 	if t.end != nil && im.program != "" {
 		t.end(im)
 	}
+}
+
+// evict ends the image of this stream that started first, as if its
+// processes had exited (an exit the source lost would otherwise hold its
+// place for good); false when the stream has none.
+func (t *images) evict() bool {
+	var oldest *image
+	for _, im := range t.byPID {
+		if oldest == nil || im.seq < oldest.seq {
+			oldest = im
+		}
+	}
+	if oldest == nil {
+		return false
+	}
+	for pid, x := range t.byPID {
+		if x == oldest {
+			delete(t.byPID, pid)
+		}
+	}
+	liveImages.Add(-1)
+	if t.end != nil && oldest.program != "" {
+		t.end(oldest)
+	}
+	return true
 }
 
 // live returns the images still running, each once.

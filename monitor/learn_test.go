@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"detector/algo"
+	"detector/ebpfevents"
 	"detector/model"
 	"detector/observe"
 	"detector/profile"
@@ -192,5 +193,32 @@ func TestLearnBoundedPrograms(t *testing.T) {
 	}
 	if _, programs, _, dropped := l.Stats(); programs != profile.MaxPrograms || dropped != 10 {
 		t.Errorf("%d programs, %d dropped", programs, dropped)
+	}
+}
+
+// Past MaxImages followed at once (here lowered to 100), a new image ends
+// the oldest of its stream (learned as if it exited): exits the source
+// lost cannot stop learning for good.
+func TestImagesBounded(t *testing.T) {
+	before := liveImages.Load()
+	imageLimit = before + 100
+	defer func() { imageLimit = MaxImages }()
+	l := NewLearner(time.Minute, nil)
+	s := NewStream(Config{Learn: l}, "test")
+	for pid := 1; pid <= 110; pid++ {
+		c := ebpfevents.ExecCall(pid, "/usr/bin/sleep", []string{"sleep", "1"})
+		if err := s.Event(&trace.Event{Kind: trace.EventExec, PID: pid, Call: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := liveImages.Load() - before; n > 100 {
+		t.Errorf("%d images followed", n)
+	}
+	if images, _, _, _ := l.Stats(); images < 10 {
+		t.Errorf("%d images ended to make room, want 10 or more", images)
+	}
+	s.Close()
+	if n := liveImages.Load(); n != before {
+		t.Errorf("%d images still counted after Close, want %d", n, before)
 	}
 }
