@@ -220,6 +220,7 @@ var manTexts = []struct {
 		{"detector detect \\-\\-model m.gob \\-\\-output json \\-\\-fail\\-on never \\-\\- curl \\-s http://127.0.0.1:8080/", "Judge one command line, for a program to read; always exit 0 unless there is an error."},
 		{"detector rules list", "The behaviour rules, with their severities."},
 		{"detector monitor \\-\\-log /var/log/detector.json", "Watch every process with the rules, logging alerts as JSON lines."},
+		{"detector monitor \\-\\-learn 24h \\-\\-model /var/lib/detector/host.gob", "Learn the host's programs for a day and write their profiles; then monitor \\-\\-model /var/lib/detector/host.gob reports what they never did."},
 	}},
 	{"SEE ALSO", [][2]string{
 		{"", "strace(1), bpftool(8), bwrap(1). The README describes the features, the model, the rules and their file format."},
