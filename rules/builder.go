@@ -13,10 +13,11 @@ type builtSet struct {
 }
 
 // builderNames are the executables that write programs: linkers, the
-// compiler drivers' collect2, Go's link tool and compilers that link
-// by themselves.
+// compiler drivers' collect2, Go's link tool and the go command (which
+// rewrites the build id in the binaries link wrote and copies cached ones
+// into place) and compilers that link by themselves.
 var builderNames = map[string]bool{
-	"ld": true, "ld.bfd": true, "ld.gold": true, "ld.lld": true, "lld": true, "mold": true,
+	"go": true, "ld": true, "ld.bfd": true, "ld.gold": true, "ld.lld": true, "lld": true, "mold": true,
 	"collect2": true, "link": true, "rustc": true, "tcc": true, "ghc": true, "ocamlopt": true,
 	"zig": true, "nim": true, "swiftc": true, "ldc2": true, "gdc": true,
 }
@@ -61,4 +62,22 @@ func (c *evalCtx) execBuilt() bool {
 	}
 	_, ok := c.e.built.m[ps[0]]
 	return ok && c.e.written.has(ps[0])
+}
+
+// has reports whether p was last written by a builder.
+func (b *builtSet) has(p string) bool {
+	_, ok := b.m[p]
+	return ok
+}
+
+// noteBuilt records p as written by a builder, whoever made the call
+// (a rename of a builder's output).
+func (e *Engine) noteBuilt(p string) {
+	e.written.add(p)
+	if e.built.m == nil {
+		e.built.m = map[string]struct{}{}
+	}
+	if _, ok := e.built.m[p]; !ok && len(e.built.m) < MaxWrittenFiles {
+		e.built.m[strings.Clone(p)] = struct{}{}
+	}
 }

@@ -676,7 +676,12 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 		}
 	case stWritePath:
 		ps := ctx.paths()
-		if len(ps) > 0 {
+		switch {
+		case len(ps) == 2 && strings.HasPrefix(c.Name, "rename") && c.Errno == "" && e.built.has(ps[0]):
+			// A builder's output moved into place keeps what it is (go
+			// build renames its link's a.out to the -o name).
+			e.noteBuilt(ps[1])
+		case len(ps) > 0:
 			e.noteWritten(ctx, ps[len(ps)-1])
 		}
 		// A rename moves a link the trace made, or replaces one.

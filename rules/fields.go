@@ -87,7 +87,7 @@ var fields = []*fieldDef{
 	{name: "exec.args", kind: kindString, doc: "each argv element of an execve or execveat", str: (*evalCtx).execArgs},
 	{name: "exec.first", kind: kindBool, doc: "this exec starts the sample itself", bool: func(c *evalCtx) bool { return c.first }},
 	{name: "exec.wrote", kind: kindBool, doc: "the executed file was written, created, renamed into place or made executable during the run", bool: (*evalCtx).execWrote},
-	{name: "exec.built", kind: kindBool, doc: "the executed file was last written during the run by a compiler or linker (ld, collect2, mold, Go's link, rustc...)", bool: (*evalCtx).execBuilt},
+	{name: "exec.built", kind: kindBool, doc: "the executed file was last written during the run by a compiler or linker (ld, collect2, mold, Go's link and go command, rustc...), or is such a file renamed into place", bool: (*evalCtx).execBuilt},
 	{name: "exec.unowned", kind: kindBool, doc: "no installed Debian package owns the executed file", bool: func(c *evalCtx) bool { o, _ := c.pkg(); return o }},
 	{name: "exec.modified", kind: kindBool, doc: "the executed file's MD5 differs from its Debian package's record", bool: func(c *evalCtx) bool { _, m := c.pkg(); return m }},
 	{name: "proc.pid", kind: kindInt, doc: "process id", num: func(c *evalCtx) (int64, bool) { return int64(c.proc.pid), true }},
