@@ -166,6 +166,9 @@ func runMonitor(c *cli.Context) error {
 	// SIGTERM (systemctl stop) leaves the monitor this long to drain its
 	// queue and flush its log, on a busy machine too.
 	stopGrace.Store(int64(monitorStopGrace))
+	if learn != nil {
+		stopGrace.Store(int64(learnStopGrace))
+	}
 
 	ctx := c.Context
 	if d := c.Duration("learn"); d > 0 {

@@ -15,6 +15,11 @@ import (
 	"detector/report"
 )
 
+// learnStopGrace bounds the clean stop of monitor --learn after SIGTERM
+// or SIGINT, which also makes and writes the model; the learning unit's
+// TimeoutStopSec is longer.
+const learnStopGrace = 100 * time.Second
+
 // learning is monitor --learn's target: the model file to write and the
 // host-learned model already there, merged with what is learned.
 type learning struct {
