@@ -231,6 +231,9 @@ func (s *Stream) Forget(pid int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.procs, pid)
+	if s.imgs != nil {
+		s.imgs.release(pid)
+	}
 }
 
 // fold adds a program's calls to the job's.
