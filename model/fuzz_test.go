@@ -13,7 +13,8 @@ import (
 func FuzzDecode(f *testing.F) {
 	for _, alg := range []string{LOF, OCSVM} {
 		// With diagnostics (sample names, a duplicate, a timed-out run),
-		// so that the fuzzer reaches their checks too.
+		// and one with an origin, so that the fuzzer reaches their checks
+		// too.
 		rows := data(30, 4)
 		rows[3] = rows[1]
 		info := infos(30)
@@ -21,6 +22,9 @@ func FuzzDecode(f *testing.F) {
 		m, err := fit(names, rows, alg, Params{Samples: info}, "neighbors", "5", "nu", "0.2")
 		if err != nil {
 			f.Fatal(err)
+		}
+		if alg == OCSVM {
+			m.Origin = &Origin{Host: "web1", Source: "ebpf", Duration: 86400e9}
 		}
 		var b bytes.Buffer
 		if err := Encode(&b, m); err != nil {
