@@ -32,6 +32,11 @@ type tracerConfig struct {
 	Pad2     uint32
 }
 
+type tracerEnvKey struct {
+	_    structs.HostLayout
+	Name [32]int8
+}
+
 type tracerFoldKey struct {
 	_    structs.HostLayout
 	Tgid uint32
@@ -126,6 +131,8 @@ type tracerMapSpecs struct {
 	Calls       *ebpf.MapSpec `ebpf:"calls"`
 	Cfg         *ebpf.MapSpec `ebpf:"cfg"`
 	Drops       *ebpf.MapSpec `ebpf:"drops"`
+	Envbuf      *ebpf.MapSpec `ebpf:"envbuf"`
+	Envnames    *ebpf.MapSpec `ebpf:"envnames"`
 	Events      *ebpf.MapSpec `ebpf:"events"`
 	Exited      *ebpf.MapSpec `ebpf:"exited"`
 	Filtered    *ebpf.MapSpec `ebpf:"filtered"`
@@ -173,6 +180,8 @@ type tracerMaps struct {
 	Calls       *ebpf.Map `ebpf:"calls"`
 	Cfg         *ebpf.Map `ebpf:"cfg"`
 	Drops       *ebpf.Map `ebpf:"drops"`
+	Envbuf      *ebpf.Map `ebpf:"envbuf"`
+	Envnames    *ebpf.Map `ebpf:"envnames"`
 	Events      *ebpf.Map `ebpf:"events"`
 	Exited      *ebpf.Map `ebpf:"exited"`
 	Filtered    *ebpf.Map `ebpf:"filtered"`
@@ -196,6 +205,8 @@ func (m *tracerMaps) Close() error {
 		m.Calls,
 		m.Cfg,
 		m.Drops,
+		m.Envbuf,
+		m.Envnames,
 		m.Events,
 		m.Exited,
 		m.Filtered,

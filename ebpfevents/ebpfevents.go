@@ -153,7 +153,7 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 				}
 			}
 		}
-		call := execCall(ev.Pid, ev.Path, argv, ev.ArgvCut)
+		call := execCall(ev.Pid, ev.Path, argv, ev.ArgvCut, envText(ev))
 		call.RetPath = ev.RetPath
 		emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: call})
 		emit(&trace.Event{Kind: trace.EventExec, PID: ev.Pid, Call: call})
@@ -192,17 +192,48 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 
 // ExecCall is a successful execve of path with argv, in strace's notation.
 func ExecCall(pid int, path string, argv []string) *trace.Call {
-	return execCall(pid, path, argv, false)
+	return execCall(pid, path, argv, false, noEnv)
 }
 
+// noEnv is an environment not known.
+const noEnv = "0x0 /* 0 vars */"
+
 // execCall is ExecCall with an argv whose last argument may have been
-// cut, which strace writes "abc"...
-func execCall(pid int, path string, argv []string, cut bool) *trace.Call {
+// cut, which strace writes "abc"..., and the environment as env writes
+// it.
+func execCall(pid int, path string, argv []string, cut bool, env string) *trace.Call {
 	a := quoteArray(argv)
 	if cut {
 		a = strings.TrimSuffix(a, "]") + "...]"
 	}
-	return trace.NewCall(pid, "execve", Quote(path)+", "+a+", 0x0 /* 0 vars */", 0, true, "")
+	return trace.NewCall(pid, "execve", Quote(path)+", "+a+", "+env, 0, true, "")
+}
+
+// envText writes an exec's environment as strace -v does, with the
+// variables the kernel side sent (bpftrace.Config.Env) and "..." for the
+// others: ["LD_PRELOAD=/tmp/x.so", ...]; a variable cut is "abc"...
+// Without variables of interest it is strace's short form, with the
+// count: 0x0 /* 12 vars */.
+func envText(ev bpftrace.Event) string {
+	if len(ev.Env) == 0 {
+		return "0x0 /* " + strconv.Itoa(ev.EnvCount) + " vars */"
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, v := range ev.Env {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(Quote(v))
+		if i < 32 && ev.EnvCut&(1<<i) != 0 {
+			b.WriteString("...")
+		}
+	}
+	if ev.EnvMore || ev.EnvCount > len(ev.Env) {
+		b.WriteString(", ...")
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // Calls are the calls whose events the converter describes for a whole
@@ -429,7 +460,9 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 			return "PR_SET_NAME, " + Quote(ev.Path), true
 		}
 		return strconv.FormatInt(a[0], 10) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16), true
-	case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
+	case "capset":
+		return capsetText(ev), true
+	case "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
 		return "", true // their name is what the rules read
 	case "socket":
 		return named(socketFamilies, a[0]) + ", " + socketType(a[1]) + ", " + num(2), true
@@ -441,6 +474,83 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 		return hexArgs(a[:]), true
 	}
 	return "", false
+}
+
+// capsetText writes capset's arguments as strace -v does:
+// {version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_NET_RAW,
+// permitted=1<<CAP_NET_RAW, inheritable=0}; what the kernel side could not
+// read, as the pointer.
+func capsetText(ev bpftrace.Event) string {
+	ptr := func(p int64) string {
+		if p == 0 {
+			return "NULL"
+		}
+		return "0x" + strconv.FormatUint(uint64(p), 16)
+	}
+	if ev.Compat {
+		ev.Args[0], ev.Args[1] = int64(uint32(ev.Args[0])), int64(uint32(ev.Args[1]))
+	}
+	c := ev.Cap
+	if c == nil {
+		return ptr(ev.Args[0]) + ", " + ptr(ev.Args[1])
+	}
+	v, ok := capVersions[c.Version]
+	if !ok {
+		v = "0x" + strconv.FormatUint(uint64(c.Version), 16) + " /* _LINUX_CAPABILITY_VERSION_??? */"
+	}
+	s := "{version=" + v + ", pid=" + strconv.Itoa(int(c.Pid)) + "}, "
+	if !c.Sets {
+		return s + ptr(ev.Args[1])
+	}
+	return s + "{effective=" + capBits(c.Effective) + ", permitted=" + capBits(c.Permitted) + ", inheritable=" + capBits(c.Inheritable) + "}"
+}
+
+var capVersions = map[uint32]string{0x19980330: "_LINUX_CAPABILITY_VERSION_1", 0x20071026: "_LINUX_CAPABILITY_VERSION_2",
+	0x20080522: "_LINUX_CAPABILITY_VERSION_3"}
+
+// capNames are the capabilities by number, as strace 6 names them.
+var capNames = [...]string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"}
+
+// capBits writes a capability set as strace does, each half on its own:
+// 1<<CAP_CHOWN|1<<CAP_MAC_OVERRIDE, 0; bits it cannot name as the half's
+// hex value, 0x200 /* CAP_??? */ when nothing else is named.
+func capBits(v uint64) string {
+	half := func(h uint32, base int) string {
+		var parts []string
+		for i := range 32 {
+			if h&(1<<i) != 0 && base+i < len(capNames) {
+				parts = append(parts, "1<<"+capNames[base+i])
+				h &^= 1 << i
+			}
+		}
+		switch {
+		case h == 0 && len(parts) == 0:
+			return "0"
+		case h == 0:
+			return strings.Join(parts, "|")
+		case len(parts) == 0:
+			return "0x" + strconv.FormatUint(uint64(h), 16) + " /* CAP_??? */"
+		}
+		return strings.Join(parts, "|") + "|0x" + strconv.FormatUint(uint64(h), 16)
+	}
+	lo, hi := uint32(v), uint32(v>>32)
+	s := ""
+	if lo != 0 || hi == 0 {
+		s = half(lo, 0)
+	}
+	if hi != 0 {
+		if lo != 0 {
+			s += "|"
+		}
+		s += half(hi, 32)
+	}
+	return s
 }
 
 // socketFamilies and bpfCommands name the numbers strace names in

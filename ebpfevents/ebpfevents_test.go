@@ -175,11 +175,13 @@ func TestDescribedCalls(t *testing.T) {
 		{Kind: bpftrace.Call, Pid: 9, Name: "setresuid", Args: [3]int64{0, 0xffffffff, 0}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "prctl", Path: "[kworker/0:1]", Args: [3]int64{unix.PR_SET_NAME}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "delete_module", Path: "m", Args: [3]int64{0, unix.O_NONBLOCK}},
-		{Kind: bpftrace.Call, Pid: 9, Name: "capset"},
+		{Kind: bpftrace.Call, Pid: 9, Name: "capset", Cap: &bpftrace.CapData{Version: 0x20080522, Sets: true, Effective: 1 << 13, Permitted: 1 << 13}},
 		{Kind: bpftrace.Fork, Pid: 9, Child: 10},
 		{Kind: bpftrace.Call, Pid: 10, Name: "openat", Path: "z", Args: [3]int64{unix.AT_FDCWD}},
 		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/sh", Argv: []string{"sh", "-i"}},
-		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/x", Argv: []string{"x", "aaa"}, ArgvCut: true},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/x", Argv: []string{"x", "aaa"}, ArgvCut: true, EnvCount: 12},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/y", Argv: []string{"y"}, EnvCount: 3, Env: []string{"HISTFILE=/dev/null", "LD_PRELOAD=/tmp/a"}, EnvCut: 2},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/z", Argv: []string{"z"}, EnvCount: 1, Env: []string{"HISTSIZE=0"}},
 	}
 	want := []string{
 		"dup2(3<TCP:[127.0.0.1:4444->127.0.0.1:5555]>, 0)",
@@ -195,11 +197,13 @@ func TestDescribedCalls(t *testing.T) {
 		"setresuid(0, -1, 0)",
 		`prctl(PR_SET_NAME, "[kworker/0:1]")`,
 		`delete_module("m", O_NONBLOCK)`,
-		"capset()",
+		"capset({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_NET_RAW, permitted=1<<CAP_NET_RAW, inheritable=0})",
 		"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)",
 		`openat(AT_FDCWD</run/w/sub>, "z", O_RDONLY)`,
 		`execve("/bin/sh", ["sh", "-i"], 0x0 /* 0 vars */)`,
-		`execve("/bin/x", ["x", "aaa"...], 0x0 /* 0 vars */)`,
+		`execve("/bin/x", ["x", "aaa"...], 0x0 /* 12 vars */)`,
+		`execve("/bin/y", ["y"], ["HISTFILE=/dev/null", "LD_PRELOAD=/tmp/a"..., ...])`,
+		`execve("/bin/z", ["z"], ["HISTSIZE=0"])`,
 	}
 	var got []string
 	for _, ev := range events {
@@ -377,12 +381,48 @@ func TestDefaultRulesDescribed(t *testing.T) {
 			continue
 		}
 		switch n {
-		case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
+		case "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
 			"io_uring_setup", "io_uring_enter", "io_uring_register":
 			continue // their name is what the rules read
 		}
 		if got.Args() == "" {
 			t.Errorf("%s: written without arguments", n)
 		}
+	}
+}
+
+// capset is written as strace 6.1 -yy -v writes it (each want line copied
+// from its output for the same call on this project's machine): the
+// version by name, each half of a set on its own, bits it cannot name in
+// hex; what could not be read, as the pointer.
+func TestCapsetText(t *testing.T) {
+	v3, v1 := uint32(0x20080522), uint32(0x19980330)
+	all := uint64(1)<<41 - 1
+	for _, c := range []struct {
+		cap  *bpftrace.CapData
+		want string
+	}{
+		{&bpftrace.CapData{Version: v3, Sets: true}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=0, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1 << 13, Permitted: 1 << 13}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_NET_RAW, permitted=1<<CAP_NET_RAW, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1 << 39}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_BPF, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1 << 41}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=0x200 /* CAP_??? */, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 3 << 40}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHECKPOINT_RESTORE|0x200, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1<<32 | 1}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN|1<<CAP_MAC_OVERRIDE, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1, Permitted: 3, Inheritable: 1 << 40}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN, permitted=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE, inheritable=1<<CAP_CHECKPOINT_RESTORE}"},
+		{&bpftrace.CapData{Version: v1, Sets: true, Effective: 1}, "{version=_LINUX_CAPABILITY_VERSION_1, pid=0}, {effective=1<<CAP_CHOWN, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: 0x20071026, Sets: true}, "{version=_LINUX_CAPABILITY_VERSION_2, pid=0}, {effective=0, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: 0x1234, Sets: true, Effective: 1}, "{version=0x1234 /* _LINUX_CAPABILITY_VERSION_??? */, pid=0}, {effective=1<<CAP_CHOWN, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Pid: 42}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=42}, 0x2000"},
+		{nil, "0x1000, 0x2000"},
+	} {
+		got := capsetText(bpftrace.Event{Name: "capset", Args: [3]int64{0x1000, 0x2000}, Cap: c.cap})
+		if got != c.want {
+			t.Errorf("capset(%+v):\n got %s\nwant %s", c.cap, got, c.want)
+		}
+	}
+	full := capsetText(bpftrace.Event{Cap: &bpftrace.CapData{Version: v3, Sets: true, Effective: all}})
+	if !strings.HasPrefix(full, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE|") ||
+		!strings.Contains(full, "|1<<CAP_BPF|1<<CAP_CHECKPOINT_RESTORE, permitted=0") {
+		t.Errorf("every capability: %s", full)
 	}
 }

@@ -13,8 +13,11 @@ struct inode;
 struct file;
 
 struct mm_struct {
+	unsigned long start_stack;
 	unsigned long arg_start;
 	unsigned long arg_end;
+	unsigned long env_start;
+	unsigned long env_end;
 	struct file *exe_file;
 } __attribute__((preserve_access_index));
 
@@ -139,6 +142,8 @@ struct socket {
 
 struct linux_binprm {
 	struct file *file;
+	int argc;
+	int envc;
 	const char *filename;
 } __attribute__((preserve_access_index));
 
@@ -183,6 +188,12 @@ struct io_kiocb {
 #define PATH_LEN 256
 #define ADDR_LEN 128
 #define ARGV_LEN 1024
+#define ENV_LEN 512     // bytes of an exec's variables of interest
+#define ENV_VAR_LEN 256 // bytes of one of them at most
+#define ENV_SHOWN 30    // variables sent at most
+#define ENV_SCAN 2048   // variables looked at at most
+#define ENV_KEY_LEN 32  // bytes of a variable's name compared
+#define CAP_LEN 32      // capset's header (8 bytes) and data (12 or 24)
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
 #define S_IFIFO 0010000
@@ -263,7 +274,17 @@ struct exec_event {
 	char path[PATH_LEN];
 	char argv[ARGV_LEN];
 	char exe[PATH_LEN]; // the file executed, as data2 of struct event
+	__u32 envc;     // the new program's environment variables, all of them
+	__u32 env_n;    // of them, those sent in env: the names envnames holds
+	__u32 env_len;  // bytes of env: the variables sent, each ended by a NUL
+	__u32 env_cut;  // ENV_CUT_*, and bit i: variable i of env was cut
+	char env[ENV_LEN];
 };
+
+// exec_event.env_cut's high bits: variables of interest left out for want
+// of room, and variables past ENV_SCAN (or unreadable) not looked at.
+#define ENV_CUT_ROOM (1U << 31)
+#define ENV_CUT_SCAN (1U << 30)
 
 // struct sys_event is a call without its arguments (stream mode), mirrored
 // by rawSys in tracer.go.
@@ -505,6 +526,29 @@ struct {
 	__type(key, __u32);
 	__type(value, char[2 * PATH_LEN]);
 } pathbuf SEC(".maps");
+
+// envnames holds the names of the environment variables an exec event
+// carries (Config.Env), each padded with NULs to ENV_KEY_LEN; the value
+// is unused.
+struct env_key {
+	char name[ENV_KEY_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct env_key);
+	__type(value, __u8);
+} envnames SEC(".maps");
+
+// envbuf is where an exec's variables of interest are put together
+// (twice ENV_LEN, for the verifier).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[2 * ENV_LEN]);
+} envbuf SEC(".maps");
 
 // uring (1) sends io_uring operations as EV_URING events.
 struct {
@@ -861,6 +905,26 @@ static __always_inline void read_addr(struct event *e, const void *addr, __u32 l
 		e->len = 0;
 }
 
+// read_capset reads capset's header and data (hdr, data: the caller's
+// pointers) into e->data: the header's 8 bytes, then the data's 24
+// (_LINUX_CAPABILITY_VERSION_2 and _3: both halves) or 12 (version 1, or
+// one the kernel does not know, of which strace shows one half). e->len
+// says how many were read: 0, not even the header; 8, the header alone.
+static __always_inline void read_capset(struct event *e, const void *hdr, const void *data)
+{
+	e->len = 0;
+	if (bpf_probe_read_user(e->data, 8, hdr) < 0)
+		return;
+	e->len = 8;
+	__u32 version = *(__u32 *)e->data;
+	if (version == 0x20071026 || version == 0x20080522) {
+		if (data && bpf_probe_read_user(e->data + 8, 24, data) == 0)
+			e->len = 8 + 24;
+	} else if (data && bpf_probe_read_user(e->data + 8, 12, data) == 0) {
+		e->len = 8 + 12;
+	}
+}
+
 // fill reads the arguments of a described call from its registers: at
 // entry, or at exit (a failed call leaves them as they were). An i386
 // call (compat) has them in bx, cx, dx.
@@ -900,6 +964,10 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr,
 		describe_fd(e, fd_file((int)e->arg[0]));
 	} else {
 		__builtin_memset(&e->fd, 0, sizeof(e->fd));
+	}
+	if (compat ? nr == 185 : nr == 126) { // capset(hdr, data)
+		read_capset(e, (const void *)e->arg[0], (const void *)e->arg[1]);
+		return;
 	}
 	if (compat) {
 		if (nr == 5 || nr == 295)
@@ -1272,6 +1340,103 @@ static __always_inline int self_exec(struct config *c, struct linux_binprm *bprm
 	return 1;
 }
 
+// env_state is one scan of a new program's environment, for env_step.
+struct env_state {
+	char *buf;          // envbuf
+	unsigned long ptrs; // envp[0], on the new program's stack
+	unsigned long lo;   // where the variables' strings lie
+	unsigned long hi;
+	__u32 size;         // bytes of a pointer: 8, or 4 for an i386 program
+	__u32 off;          // bytes of buf written
+	__u32 n;            // variables written
+	__u32 cut;          // exec_event.env_cut
+};
+
+// env_step looks at variable i: when envnames holds its name, it is added
+// to the buffer (at most ENV_VAR_LEN bytes of it). It returns 1 to stop.
+static long env_step(__u32 i, struct env_state *st)
+{
+	unsigned long p = 0;
+	if (bpf_probe_read_user(&p, st->size == 4 ? 4 : 8, (const void *)(st->ptrs + (unsigned long)i * st->size)) < 0 ||
+	    p < st->lo || p >= st->hi) {
+		st->cut |= ENV_CUT_SCAN; // not a variable of this program's: stop
+		return 1;
+	}
+	struct env_key k = {};
+	if (bpf_probe_read_user_str(k.name, ENV_KEY_LEN, (const void *)p) <= 0)
+		return 0;
+	// The name is what comes before the first '='; a longer one than a
+	// key holds is no name of interest.
+	int eq = 0;
+	for (int j = 0; j < ENV_KEY_LEN; j++) {
+		if (eq)
+			k.name[j] = 0;
+		else if (k.name[j] == '=') {
+			k.name[j] = 0;
+			eq = 1;
+		}
+	}
+	if (!eq || !bpf_map_lookup_elem(&envnames, &k))
+		return 0;
+	__u32 off = st->off;
+	if (st->n >= ENV_SHOWN || off + 16 > ENV_LEN) {
+		st->cut |= ENV_CUT_ROOM;
+		return 0;
+	}
+	long room = (long)ENV_LEN - (long)off;
+	if (room > ENV_VAR_LEN)
+		room = ENV_VAR_LEN;
+	if (room < 16 || room > ENV_VAR_LEN)
+		return 0;
+	long r = bpf_probe_read_user_str(st->buf + (off & (ENV_LEN - 1)), room, (const void *)p);
+	if (r <= 0)
+		return 0;
+	if (r >= room)
+		st->cut |= 1U << (st->n & 31);
+	st->off = off + r;
+	st->n++;
+	return 0;
+}
+
+// read_env puts into e the new program's environment variables whose
+// names envnames holds, read from its stack (its envp array, then each
+// string), where the program has not run yet: at most ENV_SCAN variables
+// looked at, ENV_SHOWN sent, ENV_LEN bytes.
+static __always_inline void read_env(struct exec_event *e, struct linux_binprm *bprm, struct task_struct *task)
+{
+	e->env_n = 0;
+	e->env_len = 0;
+	e->env_cut = 0;
+	int envc = BPF_CORE_READ(bprm, envc);
+	int argc = BPF_CORE_READ(bprm, argc);
+	e->envc = envc > 0 ? envc : 0;
+	__u32 k = 0;
+	char *buf = bpf_map_lookup_elem(&envbuf, &k);
+	if (envc <= 0 || argc < 0 || !buf)
+		return;
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct env_state st = {
+		.buf = buf,
+		.lo = BPF_CORE_READ(mm, env_start),
+		.hi = BPF_CORE_READ(mm, env_end),
+		// An i386 program's exec sets TS_COMPAT for its first return.
+		.size = in_compat() ? 4 : 8,
+	};
+	// The stack starts with argc, argv[0..argc], a NULL, then envp.
+	st.ptrs = BPF_CORE_READ(mm, start_stack) + (unsigned long)(argc + 2) * st.size;
+	__u32 n = envc;
+	if (n > ENV_SCAN) {
+		n = ENV_SCAN;
+		st.cut |= ENV_CUT_SCAN;
+	}
+	bpf_loop(n, env_step, &st, 0);
+	e->env_n = st.n;
+	e->env_len = st.off < ENV_LEN ? st.off : ENV_LEN;
+	e->env_cut = st.cut;
+	if (st.n > 0)
+		bpf_probe_read_kernel(e->env, ENV_LEN, buf);
+}
+
 SEC("raw_tracepoint/sched_process_exec")
 int process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -1334,6 +1499,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	e->argv_len = 0;
 	if (n > 0 && bpf_probe_read_user(e->argv, n & (ARGV_LEN - 1), (const void *)start) == 0)
 		e->argv_len = n;
+	read_env(e, bprm, task);
 	submit((struct event *)e);
 	return 0;
 }
