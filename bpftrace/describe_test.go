@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -63,4 +64,78 @@ func TestExecEnvironment(t *testing.T) {
 		return
 	}
 	t.Fatal("no exec event of the program")
+}
+
+// With no variables of interest (an empty Config.Env), an exec carries
+// none, only their count.
+func TestExecEnvironmentNone(t *testing.T) {
+	cmd := exec.Command("/bin/true")
+	cmd.Env = []string{"LD_PRELOAD=/tmp/x.so", "HOME=/"}
+	evs, err := traced(t, Config{Mode: All, Env: []string{}}, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Kind == Exec && e.Pid == cmd.Process.Pid {
+			if len(e.Env) != 0 || e.EnvCount != 2 {
+				t.Fatalf("exec environment %q of %d variables, want none of 2", e.Env, e.EnvCount)
+			}
+			return
+		}
+	}
+	t.Fatal("no exec event of the program")
+}
+
+// A failed exec carries its first four arguments, read from the caller's
+// memory (the program did not change), and says there were more.
+func TestFailedExecArgv(t *testing.T) {
+	file := ownFile(t) // not executable: the exec fails with EACCES
+	cmd := exec.Command(file)
+	cmd.Args = []string{"[kworker/0:1]", "-a", "b", "c", "d"}
+	evs, _ := traced(t, Config{Mode: All, Calls: []string{"execve"}}, cmd)
+	for _, e := range evs {
+		if e.Kind != Call || e.Name != "execve" || e.Path != file {
+			continue
+		}
+		want := []string{"[kworker/0:1]", "-a", "b", "c"}
+		if !slices.Equal(e.Argv, want) || !e.ArgvCut || e.Ret != -int64(syscall.EACCES) {
+			t.Fatalf("failed exec: argv %q (cut %v), result %d; want %q cut, EACCES", e.Argv, e.ArgvCut, e.Ret, want)
+		}
+		return
+	}
+	t.Fatalf("no failed execve of %s", file)
+}
+
+// FuzzDecodeDescriptions: whatever bytes the kernel side hands over for
+// capset's sets, a failed exec's arguments or an exec's environment (read
+// from a process's memory), decoding never panics, keeps within the
+// buffers and gives no more than the counts say. Seeded with what the
+// kernel side sent for the helpers of the tests above.
+func FuzzDecodeDescriptions(f *testing.F) {
+	f.Add([]byte("\x22\x05\x08\x20\x00\x00\x00\x00\x00\x00\x20\x00\x00\x00\x20\x00\x00\x00\x00\x00\x80\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x00"), uint32(32), uint32(2))
+	f.Add([]byte("[kworker/0:1]\x00-a\x00b\x00c\x00"), uint32(21), uint32(4|1<<31))
+	f.Add([]byte("LD_PRELOAD=/tmp/x.so\x00HISTFILE=/dev/null\x00HISTSIZE=0\x00"), uint32(51), uint32(3))
+	f.Add([]byte{}, uint32(1000), uint32(0xffffffff))
+	f.Fuzz(func(t *testing.T, b []byte, n, count uint32) {
+		var raw [256]int8
+		for i := range min(len(b), len(raw)) {
+			raw[i] = int8(b[i])
+		}
+		if c := capData(raw[:min(int(n), len(raw))]); c != nil && !c.Sets && (c.Effective|c.Permitted|c.Inheritable) != 0 {
+			t.Fatalf("sets without Sets: %+v", c)
+		}
+		argv, _ := failedArgv(raw[:], n, count)
+		if len(argv) > int(count&0xff) {
+			t.Fatalf("%d arguments, the count says %d", len(argv), count&0xff)
+		}
+		var x rawExec
+		copy(x.Env[:], b)
+		x.EnvLen, x.EnvN, x.Envc, x.EnvCut = n, count, count, count
+		copy(x.Argv[:], b)
+		x.ArgvLen = n
+		ev := execEvent(&x)
+		if len(ev.Env) > int(count) || len(ev.Env) > envLen {
+			t.Fatalf("%d variables, the count says %d", len(ev.Env), count)
+		}
+	})
 }

@@ -260,7 +260,10 @@ type Event struct {
 	// was made; nil when the kernel side could not tell.
 	FD *FD
 	// Argv is an Exec's argument vector, read from the new program's
-	// memory; ArgvCut is set when it was longer than 1 KiB and cut.
+	// memory; ArgvCut is set when it was longer than 1 KiB and cut. For
+	// a failed execve or execveat (a Call), its first four arguments, at
+	// most 256 bytes, read from the caller's memory; ArgvCut is set when
+	// there were more.
 	Argv    []string
 	ArgvCut bool
 	// Sid is an Exec's session: the host pid of its leader (0 when the
@@ -532,6 +535,11 @@ func Open(c Config) (_ *Tracer, err error) {
 		}
 		if err := t.objs.Envnames.Put(&k, uint8(1)); err != nil {
 			return nil, explain("bpftrace: write environment variables of interest", err)
+		}
+	}
+	if len(env) > 0 {
+		if err := t.objs.Envon.Put(uint32(0), uint8(1)); err != nil {
+			return nil, explain("bpftrace: write environment switch", err)
 		}
 	}
 	bits := map[uint32]uint8{}
@@ -859,6 +867,10 @@ func (t *Tracer) event(e *rawEvent) Event {
 			ev.Flags = int(e.Flags)
 		case "listen":
 			ev.Flags = int(e.Flags)
+		case "execve", "execveat":
+			// A failure: its path and first arguments.
+			ev.Path = cstring(e.Data[:])
+			ev.Argv, ev.ArgvCut = failedArgv(e.Data2[:], e.Len, e.Flags)
 		default:
 			ev.Path = cstring(e.Data[:])
 			if e.Info&infoRetPath == 0 {
@@ -941,6 +953,26 @@ func pathText[T int8 | byte](b []T, n uint32, info uint32) string {
 		return "anon_inode:" + p[1:]
 	}
 	return p + "]"
+}
+
+// failedArgv decodes the first arguments of a failed exec: n bytes of
+// b, NUL-separated, at most flags' low bits of them; cut when there are
+// more (the high bit), or the last did not fit.
+func failedArgv(b []int8, n, flags uint32) ([]string, bool) {
+	cut := flags&(1<<31) != 0 || int(n) > len(b)
+	raw := b[:min(int(n), len(b))]
+	var argv []string
+	for len(raw) > 0 && len(argv) < int(flags&0xff) {
+		i := slices.Index(raw, 0)
+		if i < 0 {
+			argv = append(argv, cstring(raw))
+			cut = true
+			break
+		}
+		argv = append(argv, cstring(raw[:i]))
+		raw = raw[i+1:]
+	}
+	return argv, cut
 }
 
 // capData decodes capset's header and data as the kernel side read them:

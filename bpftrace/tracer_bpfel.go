@@ -133,6 +133,7 @@ type tracerMapSpecs struct {
 	Drops       *ebpf.MapSpec `ebpf:"drops"`
 	Envbuf      *ebpf.MapSpec `ebpf:"envbuf"`
 	Envnames    *ebpf.MapSpec `ebpf:"envnames"`
+	Envon       *ebpf.MapSpec `ebpf:"envon"`
 	Events      *ebpf.MapSpec `ebpf:"events"`
 	Exited      *ebpf.MapSpec `ebpf:"exited"`
 	Filtered    *ebpf.MapSpec `ebpf:"filtered"`
@@ -182,6 +183,7 @@ type tracerMaps struct {
 	Drops       *ebpf.Map `ebpf:"drops"`
 	Envbuf      *ebpf.Map `ebpf:"envbuf"`
 	Envnames    *ebpf.Map `ebpf:"envnames"`
+	Envon       *ebpf.Map `ebpf:"envon"`
 	Events      *ebpf.Map `ebpf:"events"`
 	Exited      *ebpf.Map `ebpf:"exited"`
 	Filtered    *ebpf.Map `ebpf:"filtered"`
@@ -207,6 +209,7 @@ func (m *tracerMaps) Close() error {
 		m.Drops,
 		m.Envbuf,
 		m.Envnames,
+		m.Envon,
 		m.Events,
 		m.Exited,
 		m.Filtered,

@@ -906,6 +906,10 @@ func TestOpenRefusesBadFilter(t *testing.T) {
 		{Config{Self: &Self{Exe: "/nonexistent/detector"}}, "stat own executable"},
 		{Config{Rate: 5}, "burst"},
 		{Config{Rate: -1, Burst: 1}, "rate"},
+		{Config{Env: []string{"LD_PRELOAD", "A=B"}}, "environment variable name"},
+		{Config{Env: []string{""}}, "environment variable name"},
+		{Config{Env: []string{strings.Repeat("X", 32)}}, "environment variable name"},
+		{Config{Env: many[:65]}, "environment variables of interest"},
 	} {
 		tr, err := Open(c.cfg)
 		if err == nil {

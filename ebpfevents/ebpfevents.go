@@ -6,8 +6,10 @@
 // path the kernel resolved), when the call is made; /proc is never asked
 // about a descriptor, whose number the process may have reused since.
 // A call that made a descriptor of a path carries where the kernel
-// resolved it (trace.Call.RetPath), an exec the file executed, an i386
-// call its ABI (trace.Call.Compat). Return values are known in stream
+// resolved it (trace.Call.RetPath), an exec the file executed and the
+// environment variables the rules read (bpftrace.Config.Env, written as
+// strace -v writes envp), capset its header and sets, an i386 call its
+// ABI (trace.Call.Compat). Return values are known in stream
 // mode (bpftrace.Config.Stream), where every call is an event, and for
 // the calls sent as they return (opens, failed execs, i386 calls);
 // otherwise they are unknown ("= ?"). io_uring operations are calls named
@@ -209,6 +211,19 @@ func execCall(pid int, path string, argv []string, cut bool, env string) *trace.
 	return trace.NewCall(pid, "execve", Quote(path)+", "+a+", "+env, 0, true, "")
 }
 
+// failedArgv writes a failed exec's argv: the first arguments the kernel
+// side read, with strace's "..." for more; its path when it read none.
+func failedArgv(ev bpftrace.Event) string {
+	if len(ev.Argv) == 0 {
+		return quoteArray([]string{ev.Path})
+	}
+	a := quoteArray(ev.Argv)
+	if ev.ArgvCut {
+		a = strings.TrimSuffix(a, "]") + ", ...]"
+	}
+	return a
+}
+
 // envText writes an exec's environment as strace -v does, with the
 // variables the kernel side sent (bpftrace.Config.Env) and "..." for the
 // others: ["LD_PRELOAD=/tmp/x.so", ...]; a variable cut is "abc"...
@@ -309,7 +324,7 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", {flags="+openFlags(ev.Flags)+", resolve=0}, 24")
 	case "execveat":
 		// Only failures come as calls, as for execve.
-		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", "+quoteArray([]string{ev.Path})+", 0x0 /* 0 vars */, 0")
+		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", "+failedArgv(ev)+", 0x0 /* 0 vars */, 0")
 	case "sendto", "sendmsg":
 		addr, n := sockaddrText(ev.Addr)
 		if ev.Name == "sendmsg" {
@@ -338,9 +353,9 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 	case "listen":
 		return newCall(ev, c.argFD(ev)+", 4096")
 	case "execve":
-		// Only failures come as calls (stream mode): the program did not
-		// change, and its argv is not known.
-		return newCall(ev, Quote(ev.Path)+", "+quoteArray([]string{ev.Path})+", 0x0 /* 0 vars */")
+		// Only failures come as calls: the program did not change; the
+		// kernel side read its first arguments.
+		return newCall(ev, Quote(ev.Path)+", "+failedArgv(ev)+", 0x0 /* 0 vars */")
 	}
 	if args, ok := c.args(ev); ok {
 		return newCall(ev, args)
@@ -464,6 +479,15 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 		return capsetText(ev), true
 	case "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
 		return "", true // their name is what the rules read
+	case "clone":
+		// Sent only when a seccomp filter refused it (the sandbox's
+		// refuses CLONE_UNTRACED); a clone that made a process is its
+		// fork event.
+		return "child_stack=" + pointer(a[1]) + ", flags=" + cloneFlags(uint64(uint32(a[0])), true), true
+	case "clone3":
+		// Sent only when a seccomp filter refused it; the kernel side
+		// read its flags into the third number.
+		return "{flags=" + cloneFlags(uint64(a[2]), false) + "}, " + strconv.FormatInt(a[1], 10), true
 	case "socket":
 		return named(socketFamilies, a[0]) + ", " + socketType(a[1]) + ", " + num(2), true
 	case "bpf":
@@ -552,6 +576,54 @@ func capBits(v uint64) string {
 	}
 	return s
 }
+
+// pointer writes an address as strace does: NULL, 0x7ffd1000.
+func pointer(p int64) string {
+	if p == 0 {
+		return "NULL"
+	}
+	return "0x" + strconv.FormatUint(uint64(p), 16)
+}
+
+// cloneFlags writes clone's flags as strace does: CLONE_UNTRACED|SIGCHLD
+// (clone's low byte is the signal sent at the child's exit; clone3 has
+// CLONE_NEWTIME there, its signal apart).
+func cloneFlags(f uint64, signal bool) string {
+	var sig uint64
+	var parts []string
+	if signal {
+		sig, f = f&0xff, f&^0xff
+	} else if f&0x80 != 0 {
+		parts = append(parts, "CLONE_NEWTIME")
+		f &^= 0x80
+	}
+	for i, name := range cloneFlagNames {
+		if bit := uint64(1) << (8 + i); f&bit != 0 {
+			parts = append(parts, name)
+			f &^= bit
+		}
+	}
+	if f != 0 {
+		parts = append(parts, "0x"+strconv.FormatUint(f, 16))
+	}
+	if sig != 0 {
+		name := unix.SignalName(syscall.Signal(sig))
+		if name == "" {
+			name = strconv.FormatUint(sig, 10)
+		}
+		parts = append(parts, name)
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "|")
+}
+
+// cloneFlagNames are clone's flags from bit 8 on.
+var cloneFlagNames = [...]string{"CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND", "CLONE_PIDFD", "CLONE_PTRACE",
+	"CLONE_VFORK", "CLONE_PARENT", "CLONE_THREAD", "CLONE_NEWNS", "CLONE_SYSVSEM", "CLONE_SETTLS", "CLONE_PARENT_SETTID",
+	"CLONE_CHILD_CLEARTID", "CLONE_DETACHED", "CLONE_UNTRACED", "CLONE_CHILD_SETTID", "CLONE_NEWCGROUP", "CLONE_NEWUTS",
+	"CLONE_NEWIPC", "CLONE_NEWUSER", "CLONE_NEWPID", "CLONE_NEWNET", "CLONE_IO", "CLONE_CLEAR_SIGHAND", "CLONE_INTO_CGROUP"}
 
 // socketFamilies and bpfCommands name the numbers strace names in
 // socket's first argument and bpf's command.

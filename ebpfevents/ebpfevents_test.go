@@ -280,6 +280,8 @@ func TestResolvedCompatUring(t *testing.T) {
 		{Kind: bpftrace.Call, Pid: 9, Name: "mknod", Path: "/tmp/p", Args: [3]int64{0, unix.S_IFIFO | 0o644}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "fchownat", Path: "/etc/passwd", Args: [3]int64{unix.AT_FDCWD, 0, 0}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "ftruncate", Args: [3]int64{3, 0}, FD: shadow},
+		{Kind: bpftrace.Call, Pid: 9, Name: "clone", Args: [3]int64{unix.CLONE_UNTRACED | int64(unix.SIGCHLD)}, Ret: -int64(unix.EPERM), RetKnown: true},
+		{Kind: bpftrace.Call, Pid: 9, Name: "clone3", Args: [3]int64{0x7ffd, 88, unix.CLONE_UNTRACED | unix.CLONE_NEWTIME | 1<<40}, Ret: -int64(unix.ENOSYS), RetKnown: true},
 		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Path: "/etc/shadow", Args: [3]int64{18, unix.AT_FDCWD}},
 		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Args: [3]int64{22, 5}, FD: shadow},
 		{Kind: bpftrace.Exec, Pid: 9, Path: "/bin/sh", Argv: []string{"sh"}, RetPath: "/usr/bin/dash"},
@@ -295,6 +297,8 @@ func TestResolvedCompatUring(t *testing.T) {
 		`mknod("/tmp/p", S_IFIFO|0644, 0) = ?`,
 		`fchownat(AT_FDCWD, "/etc/passwd", 0, 0, 0) = ?`,
 		`ftruncate(3</etc/shadow>, 0) = ?`,
+		`clone(child_stack=NULL, flags=CLONE_UNTRACED|SIGCHLD) = -1 EPERM`,
+		`clone3({flags=CLONE_NEWTIME|CLONE_UNTRACED|0x10000000000}, 88) = -1 ENOSYS`,
 		`io_uring_sqe(IORING_OP_OPENAT, AT_FDCWD, "/etc/shadow") = ?`,
 		`io_uring_sqe(IORING_OP_READ, 5</etc/shadow>) = ?`,
 		`execve("/bin/sh", ["sh"], 0x0 /* 0 vars */) = 0 <- /usr/bin/dash`,
@@ -425,4 +429,24 @@ func TestCapsetText(t *testing.T) {
 		!strings.Contains(full, "|1<<CAP_BPF|1<<CAP_CHECKPOINT_RESTORE, permitted=0") {
 		t.Errorf("every capability: %s", full)
 	}
+}
+
+// FuzzEnvText: whatever variables a program's environment holds, the
+// envp written is one argument of strace's notation whose elements read
+// back as the variables.
+func FuzzEnvText(f *testing.F) {
+	f.Add("LD_PRELOAD=/tmp/x.so", "HISTFILE=/dev/null", uint32(0), 5)
+	f.Add("HISTSIZE=\"0\"\\", "\x00\xff, ]", uint32(3), 2)
+	f.Fuzz(func(t *testing.T, a, b string, cut uint32, count int) {
+		ev := bpftrace.Event{Env: []string{a, b}, EnvCut: cut, EnvCount: count}
+		env := envText(ev)
+		c := trace.NewCall(1, "execve", `"/x", ["x"], `+env, 0, true, "")
+		if c.Arg(2) != env || c.Arg(3) != "" {
+			t.Fatalf("%q splits into %q, %q", env, c.Arg(2), c.Arg(3))
+		}
+		got, _ := array(env)
+		if len(got) != 2 || got[0] != a || got[1] != b {
+			t.Fatalf("%q reads back as %q", env, got)
+		}
+	})
 }

@@ -541,6 +541,14 @@ struct {
 	__type(value, __u8);
 } envnames SEC(".maps");
 
+// envon (1) says envnames holds names: the environment is looked at.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} envon SEC(".maps");
+
 // envbuf is where an exec's variables of interest are put together
 // (twice ENV_LEN, for the verifier).
 struct {
@@ -925,6 +933,41 @@ static __always_inline void read_capset(struct event *e, const void *hdr, const 
 	}
 }
 
+#define EXEC_ARGS 4
+
+// read_argv reads the first EXEC_ARGS arguments of a failed exec's argv
+// (the caller's pointer array) into e->data2, each ended by a NUL, at most
+// PATH_LEN bytes: e->len says how many bytes (more than PATH_LEN: cut),
+// e->flags how many arguments, with EXEC_MORE when there are more.
+#define EXEC_MORE (1U << 31)
+static __always_inline void read_argv(struct event *e, const char *const *argv)
+{
+	__u32 off = 0;
+	__u32 n = 0;
+	e->len = 0;
+	e->flags = 0;
+	if (!argv)
+		return;
+	for (int i = 0; i <= EXEC_ARGS; i++) {
+		const char *p = 0;
+		if (bpf_probe_read_user(&p, sizeof(p), &argv[i]) < 0 || !p)
+			break;
+		if (i == EXEC_ARGS || off >= PATH_LEN) {
+			n |= EXEC_MORE;
+			break;
+		}
+		// data2 is followed by fdpath, which a failed exec leaves unused:
+		// a string past data2's end spills there and is cut.
+		long r = bpf_probe_read_user_str(e->data2 + (off & (PATH_LEN - 1)), PATH_LEN, p);
+		if (r <= 0)
+			break;
+		off += r;
+		n++;
+	}
+	e->len = off;
+	e->flags = n;
+}
+
 // fill reads the arguments of a described call from its registers: at
 // entry, or at exit (a failed call leaves them as they were). An i386
 // call (compat) has them in bx, cx, dx.
@@ -976,7 +1019,15 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr,
 			e->flags = 01 | 0100 | 01000; // creat: O_WRONLY|O_CREAT|O_TRUNC
 		return;
 	}
-	if (nr == 157 && e->arg[0] == 15) {
+	if ((nr == 59 || nr == 322) && !(e->info & INFO_FDPATH)) {
+		// execve(path, argv, envp), execveat(dirfd, path, argv, ...),
+		// sent when they fail: the first arguments, into data2.
+		read_argv(e, (const char *const *)(nr == 59 ? e->arg[1] : e->arg[2]));
+	} else if (nr == 435) { // clone3(args, size): args->flags first, in arg[2]
+		__u64 fl = 0;
+		bpf_probe_read_user(&fl, sizeof(fl), (const void *)e->arg[0]);
+		e->arg[2] = fl;
+	} else if (nr == 157 && e->arg[0] == 15) {
 		// prctl(PR_SET_NAME, name): at most 16 bytes
 		bpf_probe_read_user_str(e->data, 16, (const char *)e->arg[1]);
 	} else if (nr == 257) { // openat(dirfd, path, flags)
@@ -1411,8 +1462,9 @@ static __always_inline void read_env(struct exec_event *e, struct linux_binprm *
 	int argc = BPF_CORE_READ(bprm, argc);
 	e->envc = envc > 0 ? envc : 0;
 	__u32 k = 0;
+	__u8 *on = bpf_map_lookup_elem(&envon, &k);
 	char *buf = bpf_map_lookup_elem(&envbuf, &k);
-	if (envc <= 0 || argc < 0 || !buf)
+	if (envc <= 0 || argc < 0 || !buf || !on || !*on)
 		return;
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	struct env_state st = {
@@ -1620,7 +1672,10 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			return 0;
 		if (refused)
 			count(bpf_map_lookup_elem(&procs, &tgid), tgid, nr);
-		if (d & (CALL_ENTRY | CALL_EXIT) && (c->stream || refused || d & CALL_EXIT))
+		// A refused clone or clone3 is described, with its flags: the
+		// attempt is the news (clone with CLONE_UNTRACED).
+		int spawn = refused && (nr == 56 || nr == 435);
+		if ((d & (CALL_ENTRY | CALL_EXIT) || spawn) && (c->stream || refused || d & CALL_EXIT))
 			call_event(regs, nr, tgid, 1, ret, 0);
 		else if (c->stream)
 			sys_event(nr, tgid, 1, ret, BPF_CORE_READ(regs, di));
