@@ -202,6 +202,10 @@ const (
 	// Uring: Pid submitted an io_uring operation: Name "io_uring_sqe",
 	// Args[0] the opcode (Op names it), Args[1] the descriptor it names
 	// (an open's folder descriptor) with FD, Path an open's path as given.
+	// An IORING_OP_OPENAT or IORING_OP_OPENAT2 that made a descriptor is
+	// sent again as it completes (where the kernel has the
+	// io_uring_complete tracepoint): RetKnown set, Ret the descriptor,
+	// RetPath where the kernel resolved it.
 	Uring Kind = 6
 )
 
@@ -614,6 +618,11 @@ func Open(c Config) (_ *Tracer, err error) {
 		} else {
 			t.hooks.IOUringErr = err
 		}
+		// The opens' resolved paths, as they complete.
+		if l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "io_uring_complete", Program: t.objs.UringComplete}); err == nil {
+			t.links = append(t.links, l)
+			t.hooks.IOUringComplete = true
+		}
 	}
 	return t, nil
 }
@@ -664,9 +673,12 @@ func callTable(arch string) map[int]string {
 
 // Hooks says which of the kernel's hooks the tracer attached to.
 type Hooks struct {
-	RawTracepoints bool  // sys_enter, sys_exit, sched_process_{fork,exec,exit}
-	IOUring        bool  // io_uring:io_uring_submit_req
-	IOUringErr     error // why not, when asked for
+	RawTracepoints bool // sys_enter, sys_exit, sched_process_{fork,exec,exit}
+	IOUring        bool // io_uring:io_uring_submit_req
+	// IOUringComplete: io_uring:io_uring_complete, where an io_uring
+	// open's resolved path is read.
+	IOUringComplete bool
+	IOUringErr      error // why not, when asked for
 }
 
 // Hooks returns the hooks the tracer attached to.
@@ -842,6 +854,12 @@ func (t *Tracer) event(e *rawEvent) Event {
 		ev.Args = e.Arg
 		ev.Path = cstring(e.Data[:])
 		ev.FD = t.fdOf(e)
+		if e.Flags&uringDone != 0 {
+			ev.Ret, ev.RetKnown = e.Ret, true
+			if e.Info&infoRetPath != 0 {
+				ev.RetPath = pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
+			}
+		}
 	case Call:
 		ev.Compat = e.Info&infoCompat != 0
 		if ev.Compat {
@@ -881,6 +899,10 @@ func (t *Tracer) event(e *rawEvent) Event {
 	}
 	return ev
 }
+
+// uringDone marks an io_uring open's completion (URING_DONE in
+// bpf/tracer.c).
+const uringDone = 1
 
 // The bits of struct event's info (INFO_* in bpf/tracer.c).
 const (

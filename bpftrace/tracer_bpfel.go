@@ -116,12 +116,13 @@ type tracerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerProgramSpecs struct {
-	ProcessExec *ebpf.ProgramSpec `ebpf:"process_exec"`
-	ProcessExit *ebpf.ProgramSpec `ebpf:"process_exit"`
-	ProcessFork *ebpf.ProgramSpec `ebpf:"process_fork"`
-	SysEnter    *ebpf.ProgramSpec `ebpf:"sys_enter"`
-	SysExit     *ebpf.ProgramSpec `ebpf:"sys_exit"`
-	UringSubmit *ebpf.ProgramSpec `ebpf:"uring_submit"`
+	ProcessExec   *ebpf.ProgramSpec `ebpf:"process_exec"`
+	ProcessExit   *ebpf.ProgramSpec `ebpf:"process_exit"`
+	ProcessFork   *ebpf.ProgramSpec `ebpf:"process_fork"`
+	SysEnter      *ebpf.ProgramSpec `ebpf:"sys_enter"`
+	SysExit       *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	UringComplete *ebpf.ProgramSpec `ebpf:"uring_complete"`
+	UringSubmit   *ebpf.ProgramSpec `ebpf:"uring_submit"`
 }
 
 // tracerMapSpecs contains maps before they are loaded into the kernel.
@@ -239,12 +240,13 @@ type tracerVariables struct {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerPrograms struct {
-	ProcessExec *ebpf.Program `ebpf:"process_exec"`
-	ProcessExit *ebpf.Program `ebpf:"process_exit"`
-	ProcessFork *ebpf.Program `ebpf:"process_fork"`
-	SysEnter    *ebpf.Program `ebpf:"sys_enter"`
-	SysExit     *ebpf.Program `ebpf:"sys_exit"`
-	UringSubmit *ebpf.Program `ebpf:"uring_submit"`
+	ProcessExec   *ebpf.Program `ebpf:"process_exec"`
+	ProcessExit   *ebpf.Program `ebpf:"process_exit"`
+	ProcessFork   *ebpf.Program `ebpf:"process_fork"`
+	SysEnter      *ebpf.Program `ebpf:"sys_enter"`
+	SysExit       *ebpf.Program `ebpf:"sys_exit"`
+	UringComplete *ebpf.Program `ebpf:"uring_complete"`
+	UringSubmit   *ebpf.Program `ebpf:"uring_submit"`
 }
 
 func (p *tracerPrograms) Close() error {
@@ -254,6 +256,7 @@ func (p *tracerPrograms) Close() error {
 		p.ProcessFork,
 		p.SysEnter,
 		p.SysExit,
+		p.UringComplete,
 		p.UringSubmit,
 	)
 }

@@ -251,6 +251,10 @@ func envText(ev bpftrace.Event) string {
 	return b.String()
 }
 
+// UringCompletion is the name of the calls that tell an io_uring open's
+// completion (bpftrace.Uring events with a result).
+const UringCompletion = "io_uring_cqe"
+
 // Calls are the calls whose events the converter describes for a whole
 // host (bpftrace.HostCalls): those the default rules read, but for the
 // stat family, too frequent to judge every one live (SampleCalls adds it).
@@ -287,9 +291,15 @@ func newCall(ev bpftrace.Event, args string) *trace.Call {
 
 // uring describes an io_uring operation: io_uring_sqe(IORING_OP_READ,
 // 3</etc/shadow>), io_uring_sqe(IORING_OP_OPENAT, AT_FDCWD,
-// "/etc/shadow"); its result is unknown.
+// "/etc/shadow"); its result is unknown. An open's completion is
+// io_uring_cqe(IORING_OP_OPENAT) with its descriptor and where the
+// kernel resolved it (trace.Call.RetPath).
 func (c *Converter) uring(ev bpftrace.Event) *trace.Call {
 	args := bpftrace.Op(ev.Args[0])
+	if ev.RetKnown {
+		ev.Name = UringCompletion
+		return newCall(ev, args)
+	}
 	fd := int(int32(ev.Args[1]))
 	switch ev.Args[0] {
 	case 18, 28: // IORING_OP_OPENAT, IORING_OP_OPENAT2

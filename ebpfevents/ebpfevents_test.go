@@ -284,6 +284,7 @@ func TestResolvedCompatUring(t *testing.T) {
 		{Kind: bpftrace.Call, Pid: 9, Name: "clone3", Args: [3]int64{0x7ffd, 88, unix.CLONE_UNTRACED | unix.CLONE_NEWTIME | 1<<40}, Ret: -int64(unix.ENOSYS), RetKnown: true},
 		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Path: "/etc/shadow", Args: [3]int64{18, unix.AT_FDCWD}},
 		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Args: [3]int64{22, 5}, FD: shadow},
+		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Args: [3]int64{18, 5}, Ret: 5, RetKnown: true, RetPath: "/etc/shadow"},
 		{Kind: bpftrace.Exec, Pid: 9, Path: "/bin/sh", Argv: []string{"sh"}, RetPath: "/usr/bin/dash"},
 	}
 	want := []string{
@@ -301,6 +302,7 @@ func TestResolvedCompatUring(t *testing.T) {
 		`clone3({flags=CLONE_NEWTIME|CLONE_UNTRACED|0x10000000000}, 88) = -1 ENOSYS`,
 		`io_uring_sqe(IORING_OP_OPENAT, AT_FDCWD, "/etc/shadow") = ?`,
 		`io_uring_sqe(IORING_OP_READ, 5</etc/shadow>) = ?`,
+		`io_uring_cqe(IORING_OP_OPENAT) = 5 <- /etc/shadow`,
 		`execve("/bin/sh", ["sh"], 0x0 /* 0 vars */) = 0 <- /usr/bin/dash`,
 	}
 	var got []string
@@ -376,7 +378,7 @@ func TestDefaultRulesDescribed(t *testing.T) {
 		ev := bpftrace.Event{Kind: bpftrace.Call, Pid: 1, Name: n, Path: "/x", Path2: "/y", Args: [3]int64{3, 0, 0},
 			Ret: -1, RetKnown: true, Addr: []byte{2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}}
 		if n == bpftrace.UringCall {
-			ev.Kind, ev.Args[0] = bpftrace.Uring, 22 // IORING_OP_READ
+			ev.Kind, ev.Args[0], ev.RetKnown = bpftrace.Uring, 22, false // IORING_OP_READ, as submitted
 		}
 		var got *trace.Call
 		c.Events(ev, time.Second, func(e *trace.Event) { got = e.Call })

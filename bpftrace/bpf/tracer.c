@@ -172,11 +172,16 @@ struct filename {
 struct io_open {
 	struct file *file;
 	int dfd;
+	__u32 file_slot;
 	struct filename *filename;
 } __attribute__((preserve_access_index));
 
 struct io_cqe {
 	int fd;
+} __attribute__((preserve_access_index));
+
+struct io_uring_cqe {
+	__s32 res;
 } __attribute__((preserve_access_index));
 
 struct io_kiocb {
@@ -1746,6 +1751,59 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 		// Not a registered file (REQ_F_FIXED_FILE): a descriptor.
 		describe_fd(e, fd_file((int)e->arg[1]));
 	}
+	submit(e);
+	return 0;
+}
+
+// uring_complete sends, for an IORING_OP_OPENAT(2) that made a
+// descriptor, where the kernel resolved it (an EV_URING event with flags
+// URING_DONE, its result in ret, the path in data2 as INFO_RETPATH says),
+// as its completion is posted: in the process that submitted it or one
+// of its io_uring workers, which share its file table.
+#define URING_DONE 1
+SEC("raw_tracepoint/io_uring_complete")
+int uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 k = 0;
+	__u8 *on = bpf_map_lookup_elem(&uring, &k);
+	if (!on || !*on)
+		return 0;
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[1];
+	__u8 op = BPF_CORE_READ(req, opcode);
+	if (op != 18 && op != 28) // IORING_OP_OPENAT, IORING_OP_OPENAT2
+		return 0;
+	struct io_uring_cqe *cqe = (struct io_uring_cqe *)ctx->args[2];
+	int res = BPF_CORE_READ(cqe, res);
+	// A failure was told by its submission; a registered file (a slot)
+	// is no descriptor.
+	if (res < 0 || BPF_CORE_READ((struct io_open *)req, file_slot) || !wanted())
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (skipped(tgid))
+		return 0;
+	struct event *e = reserve(EV_URING, tgid);
+	if (!e)
+		return 0;
+	e->kind = EV_URING;
+	e->ts = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->child = 0;
+	e->code = op;
+	e->ret = res;
+	e->len = 0;
+	e->flags = URING_DONE;
+	e->info = 0;
+	e->plen = 0;
+	e->fdlen = 0;
+	e->data[0] = 0;
+	e->data2[0] = 0;
+	e->arg[0] = op;
+	e->arg[1] = res;
+	e->arg[2] = 0;
+	__builtin_memset(&e->fd, 0, sizeof(e->fd));
+	__u32 w = walk(e->data2, fd_file(res));
+	e->plen = w & 0xffff;
+	e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
 	submit(e);
 	return 0;
 }
