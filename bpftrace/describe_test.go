@@ -2,6 +2,7 @@ package bpftrace
 
 import (
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,4 +139,32 @@ func FuzzDecodeDescriptions(f *testing.F) {
 			t.Fatalf("%d variables, the count says %d", len(ev.Env), count)
 		}
 	})
+}
+
+// An i386 program's environment is read too: its stack holds 4-byte
+// pointers.
+func TestExecEnvironmentI386(t *testing.T) {
+	dir := t.TempDir()
+	obj, bin := filepath.Join(dir, "exit32.o"), filepath.Join(dir, "exit32")
+	if out, err := exec.Command("as", "--32", "-o", obj, filepath.Join("testdata", "exit32.s")).CombinedOutput(); err != nil {
+		t.Skipf("skipped: cannot assemble an i386 program (as --32, from binutils): %v %s", err, out)
+	}
+	if out, err := exec.Command("ld", "-m", "elf_i386", "-o", bin, obj).CombinedOutput(); err != nil {
+		t.Skipf("skipped: cannot link an i386 program (ld -m elf_i386): %v %s", err, out)
+	}
+	cmd := exec.Command(bin, "a")
+	cmd.Env = []string{"HOME=/", "LD_PRELOAD=/tmp/x.so", "PATH=/bin"}
+	evs, err := traced(t, Config{Mode: All}, cmd)
+	if err != nil {
+		t.Skipf("skipped: the i386 program does not run here (no IA32 emulation?): %v", err)
+	}
+	for _, e := range evs {
+		if e.Kind == Exec && e.Pid == cmd.Process.Pid {
+			if !slices.Equal(e.Env, []string{"LD_PRELOAD=/tmp/x.so"}) || e.EnvCount != 3 || e.EnvMore {
+				t.Fatalf("i386 exec environment %q of %d variables (more %v), want LD_PRELOAD of 3", e.Env, e.EnvCount, e.EnvMore)
+			}
+			return
+		}
+	}
+	t.Fatal("no exec event of the i386 program")
 }
