@@ -198,7 +198,6 @@ struct io_kiocb {
 #define ENV_SHOWN 30    // variables sent at most
 #define ENV_SCAN 2048   // variables looked at at most
 #define ENV_KEY_LEN 32  // bytes of a variable's name compared
-#define CAP_LEN 32      // capset's header (8 bytes) and data (12 or 24)
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
 #define S_IFIFO 0010000
