@@ -107,7 +107,8 @@ func TestCompatCalls(t *testing.T) {
 }
 
 // io_uring operations are sent as they are submitted: the open with its
-// path, the read with what its descriptor is.
+// path, the read with what its descriptor is; the open again as it
+// completes, with where the kernel resolved its descriptor.
 func TestUringOperations(t *testing.T) {
 	bin := buildC(t, "uring")
 	file := ownFile(t)
@@ -116,13 +117,19 @@ func TestUringOperations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("uring helper: %v", err)
 	}
-	var opened, read bool
+	var opened, resolved, read bool
 	for _, e := range evs {
 		if e.Pid != cmd.Process.Pid || e.Kind != Uring {
 			continue
 		}
 		switch Op(e.Args[0]) {
 		case "IORING_OP_OPENAT":
+			if e.RetKnown {
+				// Its completion: the descriptor, and where the kernel
+				// resolved it.
+				resolved = e.Ret >= 0 && e.RetPath == file
+				continue
+			}
 			opened = e.Path == file && int32(e.Args[1]) == unix.AT_FDCWD
 		case "IORING_OP_READ":
 			read = e.FD != nil && e.FD.Path == file
@@ -130,6 +137,9 @@ func TestUringOperations(t *testing.T) {
 	}
 	if !opened || !read {
 		t.Fatalf("IORING_OP_OPENAT of %s seen %v, IORING_OP_READ of it %v; events: %+v", file, opened, read, evs)
+	}
+	if !resolved {
+		t.Errorf("no completion of IORING_OP_OPENAT resolved to %s; events: %+v", file, evs)
 	}
 }
 

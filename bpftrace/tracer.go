@@ -86,7 +86,13 @@ type Config struct {
 	// tracepoint (Tracer.Hooks).
 	//
 	// nil means execve, openat and connect.
+	//
+	// capset is sent with its header and sets (Event.Cap).
 	Calls []string
+	// Env names the environment variables an Exec event carries
+	// (Event.Env): at most 64 names of at most 31 bytes. Nil means
+	// DefaultEnv; empty, none.
+	Env []string
 	// Stream makes every call of the chosen processes an event, sent as
 	// it returns, with its return value (Event.RetKnown): the calls named
 	// in Calls with their arguments, read at their exit, the others with
@@ -155,6 +161,24 @@ func (in *Interest) Wants(path string) bool {
 	return false
 }
 
+// DefaultEnv are the environment variables an exec event carries by
+// default: those the default rules read (history-env, preload-env), and
+// their kin that load code or turn history off.
+var DefaultEnv = []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "HISTFILE", "HISTSIZE", "HISTFILESIZE",
+	"HISTCONTROL", "HISTIGNORE", "HISTTIMEFORMAT", "PROMPT_COMMAND", "BASH_ENV", "ENV"}
+
+// The bounds of an exec event's environment (ENV_* in bpf/tracer.c).
+const (
+	envKeyLen  = 32   // bytes of a name compared, its NUL included
+	envNames   = 64   // names in Config.Env
+	envLen     = 512  // bytes of the variables sent
+	envVarLen  = 256  // bytes of one variable, its NUL included
+	envShown   = 30   // variables sent
+	envScan    = 2048 // variables looked at
+	envCutRoom = 1 << 31
+	envCutScan = 1 << 30
+)
+
 // Self names detector's own processes (Config.Self).
 type Self struct {
 	Exe    string // detector's executable, such as /proc/self/exe
@@ -178,6 +202,10 @@ const (
 	// Uring: Pid submitted an io_uring operation: Name "io_uring_sqe",
 	// Args[0] the opcode (Op names it), Args[1] the descriptor it names
 	// (an open's folder descriptor) with FD, Path an open's path as given.
+	// An IORING_OP_OPENAT or IORING_OP_OPENAT2 that made a descriptor is
+	// sent again as it completes (where the kernel has the
+	// io_uring_complete tracepoint): RetKnown set, Ret the descriptor,
+	// RetPath where the kernel resolved it.
 	Uring Kind = 6
 )
 
@@ -236,7 +264,10 @@ type Event struct {
 	// was made; nil when the kernel side could not tell.
 	FD *FD
 	// Argv is an Exec's argument vector, read from the new program's
-	// memory; ArgvCut is set when it was longer than 1 KiB and cut.
+	// memory; ArgvCut is set when it was longer than 1 KiB and cut. For
+	// a failed execve or execveat (a Call), its first four arguments, at
+	// most 256 bytes, read from the caller's memory; ArgvCut is set when
+	// there were more.
 	Argv    []string
 	ArgvCut bool
 	// Sid is an Exec's session: the host pid of its leader (0 when the
@@ -245,6 +276,30 @@ type Event struct {
 	// Execs is, for an Exec, how many execs restarted the process's counts
 	// before this one: with Pid, what ReplacedCounts asks for.
 	Execs int
+	// Env is, for an Exec, the new program's environment variables whose
+	// names Config.Env lists ("LD_PRELOAD=/tmp/x.so"), in their order, read
+	// from its stack before it runs; EnvCount is how many variables it has
+	// in all. Bit i of EnvCut says Env[i] was cut (longer than 255 bytes,
+	// or longer than the room left). EnvMore says variables of interest
+	// may be missing: more than 30 of them, more than 512 bytes in all, or
+	// past the 2,048th variable, which is not looked at.
+	Env      []string
+	EnvCount int
+	EnvCut   uint32
+	EnvMore  bool
+	// Cap is, for a capset call, its header and sets as read from the
+	// caller's memory; nil when its header could not be read.
+	Cap *CapData
+}
+
+// CapData is capset's header and sets (Event.Cap).
+type CapData struct {
+	Version uint32 // _LINUX_CAPABILITY_VERSION_1 (0x19980330), _2 (0x20071026), _3 (0x20080522)
+	Pid     int32
+	// Sets tells that the sets were read: both halves for versions 2 and
+	// 3, the low one for the others (the high halves are then 0).
+	Sets                              bool
+	Effective, Permitted, Inheritable uint64
 }
 
 // FD is what a descriptor is: a socket, with its family, type and
@@ -467,6 +522,30 @@ func Open(c Config) (_ *Tracer, err error) {
 	if err := t.objs.Cfg.Put(uint32(0), &cfg); err != nil {
 		return nil, explain("bpftrace: write config map", err)
 	}
+	env := c.Env
+	if env == nil {
+		env = DefaultEnv
+	}
+	if len(env) > envNames {
+		return nil, fmt.Errorf("bpftrace: %d environment variables of interest, more than the kernel's map holds (%d)", len(env), envNames)
+	}
+	for _, n := range env {
+		var k tracerEnvKey
+		if n == "" || len(n) >= envKeyLen || strings.ContainsAny(n, "=\x00") {
+			return nil, fmt.Errorf("bpftrace: environment variable name %q is empty, longer than %d bytes or holds '=' or a NUL", n, envKeyLen-1)
+		}
+		for i := range len(n) {
+			k.Name[i] = int8(n[i])
+		}
+		if err := t.objs.Envnames.Put(&k, uint8(1)); err != nil {
+			return nil, explain("bpftrace: write environment variables of interest", err)
+		}
+	}
+	if len(env) > 0 {
+		if err := t.objs.Envon.Put(uint32(0), uint8(1)); err != nil {
+			return nil, explain("bpftrace: write environment switch", err)
+		}
+	}
 	bits := map[uint32]uint8{}
 	uring := false
 	for _, n := range callNames {
@@ -539,6 +618,11 @@ func Open(c Config) (_ *Tracer, err error) {
 		} else {
 			t.hooks.IOUringErr = err
 		}
+		// The opens' resolved paths, as they complete.
+		if l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "io_uring_complete", Program: t.objs.UringComplete}); err == nil {
+			t.links = append(t.links, l)
+			t.hooks.IOUringComplete = true
+		}
 	}
 	return t, nil
 }
@@ -589,9 +673,12 @@ func callTable(arch string) map[int]string {
 
 // Hooks says which of the kernel's hooks the tracer attached to.
 type Hooks struct {
-	RawTracepoints bool  // sys_enter, sys_exit, sched_process_{fork,exec,exit}
-	IOUring        bool  // io_uring:io_uring_submit_req
-	IOUringErr     error // why not, when asked for
+	RawTracepoints bool // sys_enter, sys_exit, sched_process_{fork,exec,exit}
+	IOUring        bool // io_uring:io_uring_submit_req
+	// IOUringComplete: io_uring:io_uring_complete, where an io_uring
+	// open's resolved path is read.
+	IOUringComplete bool
+	IOUringErr      error // why not, when asked for
 }
 
 // Hooks returns the hooks the tracer attached to.
@@ -767,6 +854,12 @@ func (t *Tracer) event(e *rawEvent) Event {
 		ev.Args = e.Arg
 		ev.Path = cstring(e.Data[:])
 		ev.FD = t.fdOf(e)
+		if e.Flags&uringDone != 0 {
+			ev.Ret, ev.RetKnown = e.Ret, true
+			if e.Info&infoRetPath != 0 {
+				ev.RetPath = pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
+			}
+		}
 	case Call:
 		ev.Compat = e.Info&infoCompat != 0
 		if ev.Compat {
@@ -781,6 +874,8 @@ func (t *Tracer) event(e *rawEvent) Event {
 			ev.RetPath = pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
 		}
 		switch ev.Name {
+		case "capset":
+			ev.Cap = capData(e.Data[:min(int(e.Len), len(e.Data))])
 		case "connect", "sendto", "sendmsg":
 			n := min(int(e.Len), len(e.Data))
 			ev.Addr = make([]byte, n)
@@ -790,6 +885,10 @@ func (t *Tracer) event(e *rawEvent) Event {
 			ev.Flags = int(e.Flags)
 		case "listen":
 			ev.Flags = int(e.Flags)
+		case "execve", "execveat":
+			// A failure: its path and first arguments.
+			ev.Path = cstring(e.Data[:])
+			ev.Argv, ev.ArgvCut = failedArgv(e.Data2[:], e.Len, e.Flags)
 		default:
 			ev.Path = cstring(e.Data[:])
 			if e.Info&infoRetPath == 0 {
@@ -800,6 +899,10 @@ func (t *Tracer) event(e *rawEvent) Event {
 	}
 	return ev
 }
+
+// uringDone marks an io_uring open's completion (URING_DONE in
+// bpf/tracer.c).
+const uringDone = 1
 
 // The bits of struct event's info (INFO_* in bpf/tracer.c).
 const (
@@ -874,6 +977,49 @@ func pathText[T int8 | byte](b []T, n uint32, info uint32) string {
 	return p + "]"
 }
 
+// failedArgv decodes the first arguments of a failed exec: n bytes of
+// b, NUL-separated, at most flags' low bits of them; cut when there are
+// more (the high bit), or the last did not fit.
+func failedArgv(b []int8, n, flags uint32) ([]string, bool) {
+	cut := flags&(1<<31) != 0 || int(n) > len(b)
+	raw := b[:min(int(n), len(b))]
+	var argv []string
+	for len(raw) > 0 && len(argv) < int(flags&0xff) {
+		i := slices.Index(raw, 0)
+		if i < 0 {
+			argv = append(argv, cstring(raw))
+			cut = true
+			break
+		}
+		argv = append(argv, cstring(raw[:i]))
+		raw = raw[i+1:]
+	}
+	return argv, cut
+}
+
+// capData decodes capset's header and data as the kernel side read them:
+// 8 bytes of header, then the data's 12 or 24 bytes; nil without a
+// header.
+func capData(b []int8) *CapData {
+	u := func(i int) uint32 {
+		return uint32(uint8(b[i])) | uint32(uint8(b[i+1]))<<8 | uint32(uint8(b[i+2]))<<16 | uint32(uint8(b[i+3]))<<24
+	}
+	if len(b) < 8 {
+		return nil
+	}
+	c := &CapData{Version: u(0), Pid: int32(u(4))}
+	if len(b) >= 8+12 {
+		c.Sets = true
+		c.Effective, c.Permitted, c.Inheritable = uint64(u(8)), uint64(u(12)), uint64(u(16))
+	}
+	if len(b) >= 8+24 {
+		c.Effective |= uint64(u(20)) << 32
+		c.Permitted |= uint64(u(24)) << 32
+		c.Inheritable |= uint64(u(28)) << 32
+	}
+	return c
+}
+
 // execEvent decodes an exec event: its path, and its argv, the
 // arguments each ended by a NUL (the last one, when cut, by none).
 func execEvent(x *rawExec) Event {
@@ -889,6 +1035,18 @@ func execEvent(x *rawExec) Event {
 		}
 		ev.Argv = append(ev.Argv, string(b[:i]))
 		b = b[i+1:]
+	}
+	ev.EnvCount = int(x.Envc)
+	ev.EnvCut = x.EnvCut &^ (envCutRoom | envCutScan)
+	ev.EnvMore = x.EnvCut&(envCutRoom|envCutScan) != 0
+	b = x.Env[:min(int(x.EnvLen), len(x.Env))]
+	for n := 0; len(b) > 0 && n < int(x.EnvN); n++ {
+		i := bytes.IndexByte(b, 0)
+		if i < 0 {
+			i = len(b)
+		}
+		ev.Env = append(ev.Env, string(b[:i]))
+		b = b[min(i+1, len(b)):]
 	}
 	return ev
 }
@@ -971,6 +1129,11 @@ type rawExec struct {
 	Path    [256]byte
 	Argv    [1024]byte
 	Exe     [256]byte
+	Envc    uint32
+	EnvN    uint32
+	EnvLen  uint32
+	EnvCut  uint32
+	Env     [envLen]byte
 }
 
 // rawSys mirrors struct sys_event of bpf/tracer.c.

@@ -32,6 +32,11 @@ type tracerConfig struct {
 	Pad2     uint32
 }
 
+type tracerEnvKey struct {
+	_    structs.HostLayout
+	Name [32]int8
+}
+
 type tracerFoldKey struct {
 	_    structs.HostLayout
 	Tgid uint32
@@ -111,12 +116,13 @@ type tracerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerProgramSpecs struct {
-	ProcessExec *ebpf.ProgramSpec `ebpf:"process_exec"`
-	ProcessExit *ebpf.ProgramSpec `ebpf:"process_exit"`
-	ProcessFork *ebpf.ProgramSpec `ebpf:"process_fork"`
-	SysEnter    *ebpf.ProgramSpec `ebpf:"sys_enter"`
-	SysExit     *ebpf.ProgramSpec `ebpf:"sys_exit"`
-	UringSubmit *ebpf.ProgramSpec `ebpf:"uring_submit"`
+	ProcessExec   *ebpf.ProgramSpec `ebpf:"process_exec"`
+	ProcessExit   *ebpf.ProgramSpec `ebpf:"process_exit"`
+	ProcessFork   *ebpf.ProgramSpec `ebpf:"process_fork"`
+	SysEnter      *ebpf.ProgramSpec `ebpf:"sys_enter"`
+	SysExit       *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	UringComplete *ebpf.ProgramSpec `ebpf:"uring_complete"`
+	UringSubmit   *ebpf.ProgramSpec `ebpf:"uring_submit"`
 }
 
 // tracerMapSpecs contains maps before they are loaded into the kernel.
@@ -126,6 +132,9 @@ type tracerMapSpecs struct {
 	Calls       *ebpf.MapSpec `ebpf:"calls"`
 	Cfg         *ebpf.MapSpec `ebpf:"cfg"`
 	Drops       *ebpf.MapSpec `ebpf:"drops"`
+	Envbuf      *ebpf.MapSpec `ebpf:"envbuf"`
+	Envnames    *ebpf.MapSpec `ebpf:"envnames"`
+	Envon       *ebpf.MapSpec `ebpf:"envon"`
 	Events      *ebpf.MapSpec `ebpf:"events"`
 	Exited      *ebpf.MapSpec `ebpf:"exited"`
 	Filtered    *ebpf.MapSpec `ebpf:"filtered"`
@@ -173,6 +182,9 @@ type tracerMaps struct {
 	Calls       *ebpf.Map `ebpf:"calls"`
 	Cfg         *ebpf.Map `ebpf:"cfg"`
 	Drops       *ebpf.Map `ebpf:"drops"`
+	Envbuf      *ebpf.Map `ebpf:"envbuf"`
+	Envnames    *ebpf.Map `ebpf:"envnames"`
+	Envon       *ebpf.Map `ebpf:"envon"`
 	Events      *ebpf.Map `ebpf:"events"`
 	Exited      *ebpf.Map `ebpf:"exited"`
 	Filtered    *ebpf.Map `ebpf:"filtered"`
@@ -196,6 +208,9 @@ func (m *tracerMaps) Close() error {
 		m.Calls,
 		m.Cfg,
 		m.Drops,
+		m.Envbuf,
+		m.Envnames,
+		m.Envon,
 		m.Events,
 		m.Exited,
 		m.Filtered,
@@ -225,12 +240,13 @@ type tracerVariables struct {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerPrograms struct {
-	ProcessExec *ebpf.Program `ebpf:"process_exec"`
-	ProcessExit *ebpf.Program `ebpf:"process_exit"`
-	ProcessFork *ebpf.Program `ebpf:"process_fork"`
-	SysEnter    *ebpf.Program `ebpf:"sys_enter"`
-	SysExit     *ebpf.Program `ebpf:"sys_exit"`
-	UringSubmit *ebpf.Program `ebpf:"uring_submit"`
+	ProcessExec   *ebpf.Program `ebpf:"process_exec"`
+	ProcessExit   *ebpf.Program `ebpf:"process_exit"`
+	ProcessFork   *ebpf.Program `ebpf:"process_fork"`
+	SysEnter      *ebpf.Program `ebpf:"sys_enter"`
+	SysExit       *ebpf.Program `ebpf:"sys_exit"`
+	UringComplete *ebpf.Program `ebpf:"uring_complete"`
+	UringSubmit   *ebpf.Program `ebpf:"uring_submit"`
 }
 
 func (p *tracerPrograms) Close() error {
@@ -240,6 +256,7 @@ func (p *tracerPrograms) Close() error {
 		p.ProcessFork,
 		p.SysEnter,
 		p.SysExit,
+		p.UringComplete,
 		p.UringSubmit,
 	)
 }

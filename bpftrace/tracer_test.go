@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -80,6 +81,17 @@ func TestMain(m *testing.M) {
 		for range 100 {
 			syscall.RawSyscall(syscall.SYS_PTRACE, 0x4206, 1, 0) // PTRACE_SEIZE of init: refused
 		}
+		os.Exit(0)
+	case "capset":
+		// Keep CAP_SYS_ADMIN and CAP_BPF (39, in the high half), then drop
+		// everything; then a version 1 header, whose data is one half.
+		hdr := [2]uint32{unix.LINUX_CAPABILITY_VERSION_3, 0}
+		gain := [6]uint32{1 << 21, 1 << 21, 0, 1 << 7, 1 << 7, 0}
+		drop := [6]uint32{}
+		syscall.RawSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&gain)), 0)
+		syscall.RawSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&drop)), 0)
+		v1 := [2]uint32{unix.LINUX_CAPABILITY_VERSION_1, 0}
+		syscall.RawSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&v1)), uintptr(unsafe.Pointer(&gain)), 0)
 		os.Exit(0)
 	case "stream":
 		for range 10000 {
@@ -894,6 +906,10 @@ func TestOpenRefusesBadFilter(t *testing.T) {
 		{Config{Self: &Self{Exe: "/nonexistent/detector"}}, "stat own executable"},
 		{Config{Rate: 5}, "burst"},
 		{Config{Rate: -1, Burst: 1}, "rate"},
+		{Config{Env: []string{"LD_PRELOAD", "A=B"}}, "environment variable name"},
+		{Config{Env: []string{""}}, "environment variable name"},
+		{Config{Env: []string{strings.Repeat("X", 32)}}, "environment variable name"},
+		{Config{Env: many[:65]}, "environment variables of interest"},
 	} {
 		tr, err := Open(c.cfg)
 		if err == nil {

@@ -6,8 +6,10 @@
 // path the kernel resolved), when the call is made; /proc is never asked
 // about a descriptor, whose number the process may have reused since.
 // A call that made a descriptor of a path carries where the kernel
-// resolved it (trace.Call.RetPath), an exec the file executed, an i386
-// call its ABI (trace.Call.Compat). Return values are known in stream
+// resolved it (trace.Call.RetPath), an exec the file executed and the
+// environment variables the rules read (bpftrace.Config.Env, written as
+// strace -v writes envp), capset its header and sets, an i386 call its
+// ABI (trace.Call.Compat). Return values are known in stream
 // mode (bpftrace.Config.Stream), where every call is an event, and for
 // the calls sent as they return (opens, failed execs, i386 calls);
 // otherwise they are unknown ("= ?"). io_uring operations are calls named
@@ -153,7 +155,7 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 				}
 			}
 		}
-		call := execCall(ev.Pid, ev.Path, argv, ev.ArgvCut)
+		call := execCall(ev.Pid, ev.Path, argv, ev.ArgvCut, envText(ev))
 		call.RetPath = ev.RetPath
 		emit(&trace.Event{Kind: trace.EventCall, PID: ev.Pid, Call: call})
 		emit(&trace.Event{Kind: trace.EventExec, PID: ev.Pid, Call: call})
@@ -192,18 +194,66 @@ func (c *Converter) Events(ev bpftrace.Event, now time.Duration, feed func(*trac
 
 // ExecCall is a successful execve of path with argv, in strace's notation.
 func ExecCall(pid int, path string, argv []string) *trace.Call {
-	return execCall(pid, path, argv, false)
+	return execCall(pid, path, argv, false, noEnv)
 }
 
+// noEnv is an environment not known.
+const noEnv = "0x0 /* 0 vars */"
+
 // execCall is ExecCall with an argv whose last argument may have been
-// cut, which strace writes "abc"...
-func execCall(pid int, path string, argv []string, cut bool) *trace.Call {
+// cut, which strace writes "abc"..., and the environment as env writes
+// it.
+func execCall(pid int, path string, argv []string, cut bool, env string) *trace.Call {
 	a := quoteArray(argv)
 	if cut {
 		a = strings.TrimSuffix(a, "]") + "...]"
 	}
-	return trace.NewCall(pid, "execve", Quote(path)+", "+a+", 0x0 /* 0 vars */", 0, true, "")
+	return trace.NewCall(pid, "execve", Quote(path)+", "+a+", "+env, 0, true, "")
 }
+
+// failedArgv writes a failed exec's argv: the first arguments the kernel
+// side read, with strace's "..." for more; its path when it read none.
+func failedArgv(ev bpftrace.Event) string {
+	if len(ev.Argv) == 0 {
+		return quoteArray([]string{ev.Path})
+	}
+	a := quoteArray(ev.Argv)
+	if ev.ArgvCut {
+		a = strings.TrimSuffix(a, "]") + ", ...]"
+	}
+	return a
+}
+
+// envText writes an exec's environment as strace -v does, with the
+// variables the kernel side sent (bpftrace.Config.Env) and "..." for the
+// others: ["LD_PRELOAD=/tmp/x.so", ...]; a variable cut is "abc"...
+// Without variables of interest it is strace's short form, with the
+// count: 0x0 /* 12 vars */.
+func envText(ev bpftrace.Event) string {
+	if len(ev.Env) == 0 {
+		return "0x0 /* " + strconv.Itoa(ev.EnvCount) + " vars */"
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, v := range ev.Env {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(Quote(v))
+		if i < 32 && ev.EnvCut&(1<<i) != 0 {
+			b.WriteString("...")
+		}
+	}
+	if ev.EnvMore || ev.EnvCount > len(ev.Env) {
+		b.WriteString(", ...")
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// UringCompletion is the name of the calls that tell an io_uring open's
+// completion (bpftrace.Uring events with a result).
+const UringCompletion = "io_uring_cqe"
 
 // Calls are the calls whose events the converter describes for a whole
 // host (bpftrace.HostCalls): those the default rules read, but for the
@@ -241,9 +291,15 @@ func newCall(ev bpftrace.Event, args string) *trace.Call {
 
 // uring describes an io_uring operation: io_uring_sqe(IORING_OP_READ,
 // 3</etc/shadow>), io_uring_sqe(IORING_OP_OPENAT, AT_FDCWD,
-// "/etc/shadow"); its result is unknown.
+// "/etc/shadow"); its result is unknown. An open's completion is
+// io_uring_cqe(IORING_OP_OPENAT) with its descriptor and where the
+// kernel resolved it (trace.Call.RetPath).
 func (c *Converter) uring(ev bpftrace.Event) *trace.Call {
 	args := bpftrace.Op(ev.Args[0])
+	if ev.RetKnown {
+		ev.Name = UringCompletion
+		return newCall(ev, args)
+	}
 	fd := int(int32(ev.Args[1]))
 	switch ev.Args[0] {
 	case 18, 28: // IORING_OP_OPENAT, IORING_OP_OPENAT2
@@ -278,7 +334,7 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", {flags="+openFlags(ev.Flags)+", resolve=0}, 24")
 	case "execveat":
 		// Only failures come as calls, as for execve.
-		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", "+quoteArray([]string{ev.Path})+", 0x0 /* 0 vars */, 0")
+		return newCall(ev, c.dirText(ev, int(int32(ev.Args[0])), ev.Path)+", "+Quote(ev.Path)+", "+failedArgv(ev)+", 0x0 /* 0 vars */, 0")
 	case "sendto", "sendmsg":
 		addr, n := sockaddrText(ev.Addr)
 		if ev.Name == "sendmsg" {
@@ -307,9 +363,9 @@ func (c *Converter) call(ev bpftrace.Event) *trace.Call {
 	case "listen":
 		return newCall(ev, c.argFD(ev)+", 4096")
 	case "execve":
-		// Only failures come as calls (stream mode): the program did not
-		// change, and its argv is not known.
-		return newCall(ev, Quote(ev.Path)+", "+quoteArray([]string{ev.Path})+", 0x0 /* 0 vars */")
+		// Only failures come as calls: the program did not change; the
+		// kernel side read its first arguments.
+		return newCall(ev, Quote(ev.Path)+", "+failedArgv(ev)+", 0x0 /* 0 vars */")
 	}
 	if args, ok := c.args(ev); ok {
 		return newCall(ev, args)
@@ -429,8 +485,19 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 			return "PR_SET_NAME, " + Quote(ev.Path), true
 		}
 		return strconv.FormatInt(a[0], 10) + ", 0x" + strconv.FormatUint(uint64(a[1]), 16), true
-	case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
+	case "capset":
+		return capsetText(ev), true
+	case "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load":
 		return "", true // their name is what the rules read
+	case "clone":
+		// Sent only when a seccomp filter refused it (the sandbox's
+		// refuses CLONE_UNTRACED); a clone that made a process is its
+		// fork event.
+		return "child_stack=" + pointer(a[1]) + ", flags=" + cloneFlags(uint64(uint32(a[0])), true), true
+	case "clone3":
+		// Sent only when a seccomp filter refused it; the kernel side
+		// read its flags into the third number.
+		return "{flags=" + cloneFlags(uint64(a[2]), false) + "}, " + strconv.FormatInt(a[1], 10), true
 	case "socket":
 		return named(socketFamilies, a[0]) + ", " + socketType(a[1]) + ", " + num(2), true
 	case "bpf":
@@ -442,6 +509,131 @@ func (c *Converter) args(ev bpftrace.Event) (string, bool) {
 	}
 	return "", false
 }
+
+// capsetText writes capset's arguments as strace -v does:
+// {version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_NET_RAW,
+// permitted=1<<CAP_NET_RAW, inheritable=0}; what the kernel side could not
+// read, as the pointer.
+func capsetText(ev bpftrace.Event) string {
+	ptr := func(p int64) string {
+		if p == 0 {
+			return "NULL"
+		}
+		return "0x" + strconv.FormatUint(uint64(p), 16)
+	}
+	if ev.Compat {
+		ev.Args[0], ev.Args[1] = int64(uint32(ev.Args[0])), int64(uint32(ev.Args[1]))
+	}
+	c := ev.Cap
+	if c == nil {
+		return ptr(ev.Args[0]) + ", " + ptr(ev.Args[1])
+	}
+	v, ok := capVersions[c.Version]
+	if !ok {
+		v = "0x" + strconv.FormatUint(uint64(c.Version), 16) + " /* _LINUX_CAPABILITY_VERSION_??? */"
+	}
+	s := "{version=" + v + ", pid=" + strconv.Itoa(int(c.Pid)) + "}, "
+	if !c.Sets {
+		return s + ptr(ev.Args[1])
+	}
+	return s + "{effective=" + capBits(c.Effective) + ", permitted=" + capBits(c.Permitted) + ", inheritable=" + capBits(c.Inheritable) + "}"
+}
+
+var capVersions = map[uint32]string{0x19980330: "_LINUX_CAPABILITY_VERSION_1", 0x20071026: "_LINUX_CAPABILITY_VERSION_2",
+	0x20080522: "_LINUX_CAPABILITY_VERSION_3"}
+
+// capNames are the capabilities by number, as strace 6 names them.
+var capNames = [...]string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"}
+
+// capBits writes a capability set as strace does, each half on its own:
+// 1<<CAP_CHOWN|1<<CAP_MAC_OVERRIDE, 0; bits it cannot name as the half's
+// hex value, 0x200 /* CAP_??? */ when nothing else is named.
+func capBits(v uint64) string {
+	half := func(h uint32, base int) string {
+		var parts []string
+		for i := range 32 {
+			if h&(1<<i) != 0 && base+i < len(capNames) {
+				parts = append(parts, "1<<"+capNames[base+i])
+				h &^= 1 << i
+			}
+		}
+		switch {
+		case h == 0 && len(parts) == 0:
+			return "0"
+		case h == 0:
+			return strings.Join(parts, "|")
+		case len(parts) == 0:
+			return "0x" + strconv.FormatUint(uint64(h), 16) + " /* CAP_??? */"
+		}
+		return strings.Join(parts, "|") + "|0x" + strconv.FormatUint(uint64(h), 16)
+	}
+	lo, hi := uint32(v), uint32(v>>32)
+	s := ""
+	if lo != 0 || hi == 0 {
+		s = half(lo, 0)
+	}
+	if hi != 0 {
+		if lo != 0 {
+			s += "|"
+		}
+		s += half(hi, 32)
+	}
+	return s
+}
+
+// pointer writes an address as strace does: NULL, 0x7ffd1000.
+func pointer(p int64) string {
+	if p == 0 {
+		return "NULL"
+	}
+	return "0x" + strconv.FormatUint(uint64(p), 16)
+}
+
+// cloneFlags writes clone's flags as strace does: CLONE_UNTRACED|SIGCHLD
+// (clone's low byte is the signal sent at the child's exit; clone3 has
+// CLONE_NEWTIME there, its signal apart).
+func cloneFlags(f uint64, signal bool) string {
+	var sig uint64
+	var parts []string
+	if signal {
+		sig, f = f&0xff, f&^0xff
+	} else if f&0x80 != 0 {
+		parts = append(parts, "CLONE_NEWTIME")
+		f &^= 0x80
+	}
+	for i, name := range cloneFlagNames {
+		if bit := uint64(1) << (8 + i); f&bit != 0 {
+			parts = append(parts, name)
+			f &^= bit
+		}
+	}
+	if f != 0 {
+		parts = append(parts, "0x"+strconv.FormatUint(f, 16))
+	}
+	if sig != 0 {
+		name := unix.SignalName(syscall.Signal(sig))
+		if name == "" {
+			name = strconv.FormatUint(sig, 10)
+		}
+		parts = append(parts, name)
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "|")
+}
+
+// cloneFlagNames are clone's flags from bit 8 on.
+var cloneFlagNames = [...]string{"CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND", "CLONE_PIDFD", "CLONE_PTRACE",
+	"CLONE_VFORK", "CLONE_PARENT", "CLONE_THREAD", "CLONE_NEWNS", "CLONE_SYSVSEM", "CLONE_SETTLS", "CLONE_PARENT_SETTID",
+	"CLONE_CHILD_CLEARTID", "CLONE_DETACHED", "CLONE_UNTRACED", "CLONE_CHILD_SETTID", "CLONE_NEWCGROUP", "CLONE_NEWUTS",
+	"CLONE_NEWIPC", "CLONE_NEWUSER", "CLONE_NEWPID", "CLONE_NEWNET", "CLONE_IO", "CLONE_CLEAR_SIGHAND", "CLONE_INTO_CGROUP"}
 
 // socketFamilies and bpfCommands name the numbers strace names in
 // socket's first argument and bpf's command.

@@ -175,11 +175,13 @@ func TestDescribedCalls(t *testing.T) {
 		{Kind: bpftrace.Call, Pid: 9, Name: "setresuid", Args: [3]int64{0, 0xffffffff, 0}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "prctl", Path: "[kworker/0:1]", Args: [3]int64{unix.PR_SET_NAME}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "delete_module", Path: "m", Args: [3]int64{0, unix.O_NONBLOCK}},
-		{Kind: bpftrace.Call, Pid: 9, Name: "capset"},
+		{Kind: bpftrace.Call, Pid: 9, Name: "capset", Cap: &bpftrace.CapData{Version: 0x20080522, Sets: true, Effective: 1 << 13, Permitted: 1 << 13}},
 		{Kind: bpftrace.Fork, Pid: 9, Child: 10},
 		{Kind: bpftrace.Call, Pid: 10, Name: "openat", Path: "z", Args: [3]int64{unix.AT_FDCWD}},
 		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/sh", Argv: []string{"sh", "-i"}},
-		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/x", Argv: []string{"x", "aaa"}, ArgvCut: true},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/x", Argv: []string{"x", "aaa"}, ArgvCut: true, EnvCount: 12},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/y", Argv: []string{"y"}, EnvCount: 3, Env: []string{"HISTFILE=/dev/null", "LD_PRELOAD=/tmp/a"}, EnvCut: 2},
+		{Kind: bpftrace.Exec, Pid: 10, Path: "/bin/z", Argv: []string{"z"}, EnvCount: 1, Env: []string{"HISTSIZE=0"}},
 	}
 	want := []string{
 		"dup2(3<TCP:[127.0.0.1:4444->127.0.0.1:5555]>, 0)",
@@ -195,11 +197,13 @@ func TestDescribedCalls(t *testing.T) {
 		"setresuid(0, -1, 0)",
 		`prctl(PR_SET_NAME, "[kworker/0:1]")`,
 		`delete_module("m", O_NONBLOCK)`,
-		"capset()",
+		"capset({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_NET_RAW, permitted=1<<CAP_NET_RAW, inheritable=0})",
 		"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)",
 		`openat(AT_FDCWD</run/w/sub>, "z", O_RDONLY)`,
 		`execve("/bin/sh", ["sh", "-i"], 0x0 /* 0 vars */)`,
-		`execve("/bin/x", ["x", "aaa"...], 0x0 /* 0 vars */)`,
+		`execve("/bin/x", ["x", "aaa"...], 0x0 /* 12 vars */)`,
+		`execve("/bin/y", ["y"], ["HISTFILE=/dev/null", "LD_PRELOAD=/tmp/a"..., ...])`,
+		`execve("/bin/z", ["z"], ["HISTSIZE=0"])`,
 	}
 	var got []string
 	for _, ev := range events {
@@ -276,8 +280,11 @@ func TestResolvedCompatUring(t *testing.T) {
 		{Kind: bpftrace.Call, Pid: 9, Name: "mknod", Path: "/tmp/p", Args: [3]int64{0, unix.S_IFIFO | 0o644}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "fchownat", Path: "/etc/passwd", Args: [3]int64{unix.AT_FDCWD, 0, 0}},
 		{Kind: bpftrace.Call, Pid: 9, Name: "ftruncate", Args: [3]int64{3, 0}, FD: shadow},
+		{Kind: bpftrace.Call, Pid: 9, Name: "clone", Args: [3]int64{unix.CLONE_UNTRACED | int64(unix.SIGCHLD)}, Ret: -int64(unix.EPERM), RetKnown: true},
+		{Kind: bpftrace.Call, Pid: 9, Name: "clone3", Args: [3]int64{0x7ffd, 88, unix.CLONE_UNTRACED | unix.CLONE_NEWTIME | 1<<40}, Ret: -int64(unix.ENOSYS), RetKnown: true},
 		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Path: "/etc/shadow", Args: [3]int64{18, unix.AT_FDCWD}},
 		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Args: [3]int64{22, 5}, FD: shadow},
+		{Kind: bpftrace.Uring, Pid: 9, Name: "io_uring_sqe", Args: [3]int64{18, 5}, Ret: 5, RetKnown: true, RetPath: "/etc/shadow"},
 		{Kind: bpftrace.Exec, Pid: 9, Path: "/bin/sh", Argv: []string{"sh"}, RetPath: "/usr/bin/dash"},
 	}
 	want := []string{
@@ -291,8 +298,11 @@ func TestResolvedCompatUring(t *testing.T) {
 		`mknod("/tmp/p", S_IFIFO|0644, 0) = ?`,
 		`fchownat(AT_FDCWD, "/etc/passwd", 0, 0, 0) = ?`,
 		`ftruncate(3</etc/shadow>, 0) = ?`,
+		`clone(child_stack=NULL, flags=CLONE_UNTRACED|SIGCHLD) = -1 EPERM`,
+		`clone3({flags=CLONE_NEWTIME|CLONE_UNTRACED|0x10000000000}, 88) = -1 ENOSYS`,
 		`io_uring_sqe(IORING_OP_OPENAT, AT_FDCWD, "/etc/shadow") = ?`,
 		`io_uring_sqe(IORING_OP_READ, 5</etc/shadow>) = ?`,
+		`io_uring_cqe(IORING_OP_OPENAT) = 5 <- /etc/shadow`,
 		`execve("/bin/sh", ["sh"], 0x0 /* 0 vars */) = 0 <- /usr/bin/dash`,
 	}
 	var got []string
@@ -368,7 +378,7 @@ func TestDefaultRulesDescribed(t *testing.T) {
 		ev := bpftrace.Event{Kind: bpftrace.Call, Pid: 1, Name: n, Path: "/x", Path2: "/y", Args: [3]int64{3, 0, 0},
 			Ret: -1, RetKnown: true, Addr: []byte{2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}}
 		if n == bpftrace.UringCall {
-			ev.Kind, ev.Args[0] = bpftrace.Uring, 22 // IORING_OP_READ
+			ev.Kind, ev.Args[0], ev.RetKnown = bpftrace.Uring, 22, false // IORING_OP_READ, as submitted
 		}
 		var got *trace.Call
 		c.Events(ev, time.Second, func(e *trace.Event) { got = e.Call })
@@ -377,7 +387,7 @@ func TestDefaultRulesDescribed(t *testing.T) {
 			continue
 		}
 		switch n {
-		case "capset", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
+		case "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
 			"io_uring_setup", "io_uring_enter", "io_uring_register":
 			continue // their name is what the rules read
 		}
@@ -385,4 +395,60 @@ func TestDefaultRulesDescribed(t *testing.T) {
 			t.Errorf("%s: written without arguments", n)
 		}
 	}
+}
+
+// capset is written as strace 6.1 -yy -v writes it (each want line copied
+// from its output for the same call on this project's machine): the
+// version by name, each half of a set on its own, bits it cannot name in
+// hex; what could not be read, as the pointer.
+func TestCapsetText(t *testing.T) {
+	v3, v1 := uint32(0x20080522), uint32(0x19980330)
+	all := uint64(1)<<41 - 1
+	for _, c := range []struct {
+		cap  *bpftrace.CapData
+		want string
+	}{
+		{&bpftrace.CapData{Version: v3, Sets: true}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=0, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1 << 13, Permitted: 1 << 13}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_NET_RAW, permitted=1<<CAP_NET_RAW, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1 << 39}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_BPF, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1 << 41}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=0x200 /* CAP_??? */, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 3 << 40}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHECKPOINT_RESTORE|0x200, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1<<32 | 1}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN|1<<CAP_MAC_OVERRIDE, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Sets: true, Effective: 1, Permitted: 3, Inheritable: 1 << 40}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN, permitted=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE, inheritable=1<<CAP_CHECKPOINT_RESTORE}"},
+		{&bpftrace.CapData{Version: v1, Sets: true, Effective: 1}, "{version=_LINUX_CAPABILITY_VERSION_1, pid=0}, {effective=1<<CAP_CHOWN, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: 0x20071026, Sets: true}, "{version=_LINUX_CAPABILITY_VERSION_2, pid=0}, {effective=0, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: 0x1234, Sets: true, Effective: 1}, "{version=0x1234 /* _LINUX_CAPABILITY_VERSION_??? */, pid=0}, {effective=1<<CAP_CHOWN, permitted=0, inheritable=0}"},
+		{&bpftrace.CapData{Version: v3, Pid: 42}, "{version=_LINUX_CAPABILITY_VERSION_3, pid=42}, 0x2000"},
+		{nil, "0x1000, 0x2000"},
+	} {
+		got := capsetText(bpftrace.Event{Name: "capset", Args: [3]int64{0x1000, 0x2000}, Cap: c.cap})
+		if got != c.want {
+			t.Errorf("capset(%+v):\n got %s\nwant %s", c.cap, got, c.want)
+		}
+	}
+	full := capsetText(bpftrace.Event{Cap: &bpftrace.CapData{Version: v3, Sets: true, Effective: all}})
+	if !strings.HasPrefix(full, "{version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE|") ||
+		!strings.Contains(full, "|1<<CAP_BPF|1<<CAP_CHECKPOINT_RESTORE, permitted=0") {
+		t.Errorf("every capability: %s", full)
+	}
+}
+
+// FuzzEnvText: whatever variables a program's environment holds, the
+// envp written is one argument of strace's notation whose elements read
+// back as the variables.
+func FuzzEnvText(f *testing.F) {
+	f.Add("LD_PRELOAD=/tmp/x.so", "HISTFILE=/dev/null", uint32(0), 5)
+	f.Add("HISTSIZE=\"0\"\\", "\x00\xff, ]", uint32(3), 2)
+	f.Fuzz(func(t *testing.T, a, b string, cut uint32, count int) {
+		ev := bpftrace.Event{Env: []string{a, b}, EnvCut: cut, EnvCount: count}
+		env := envText(ev)
+		c := trace.NewCall(1, "execve", `"/x", ["x"], `+env, 0, true, "")
+		if c.Arg(2) != env || c.Arg(3) != "" {
+			t.Fatalf("%q splits into %q, %q", env, c.Arg(2), c.Arg(3))
+		}
+		got, _ := array(env)
+		if len(got) != 2 || got[0] != a || got[1] != b {
+			t.Fatalf("%q reads back as %q", env, got)
+		}
+	})
 }

@@ -13,8 +13,11 @@ struct inode;
 struct file;
 
 struct mm_struct {
+	unsigned long start_stack;
 	unsigned long arg_start;
 	unsigned long arg_end;
+	unsigned long env_start;
+	unsigned long env_end;
 	struct file *exe_file;
 } __attribute__((preserve_access_index));
 
@@ -139,6 +142,8 @@ struct socket {
 
 struct linux_binprm {
 	struct file *file;
+	int argc;
+	int envc;
 	const char *filename;
 } __attribute__((preserve_access_index));
 
@@ -167,11 +172,16 @@ struct filename {
 struct io_open {
 	struct file *file;
 	int dfd;
+	__u32 file_slot;
 	struct filename *filename;
 } __attribute__((preserve_access_index));
 
 struct io_cqe {
 	int fd;
+} __attribute__((preserve_access_index));
+
+struct io_uring_cqe {
+	__s32 res;
 } __attribute__((preserve_access_index));
 
 struct io_kiocb {
@@ -183,6 +193,11 @@ struct io_kiocb {
 #define PATH_LEN 256
 #define ADDR_LEN 128
 #define ARGV_LEN 1024
+#define ENV_LEN 512     // bytes of an exec's variables of interest
+#define ENV_VAR_LEN 256 // bytes of one of them at most
+#define ENV_SHOWN 30    // variables sent at most
+#define ENV_SCAN 2048   // variables looked at at most
+#define ENV_KEY_LEN 32  // bytes of a variable's name compared
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
 #define S_IFIFO 0010000
@@ -263,7 +278,17 @@ struct exec_event {
 	char path[PATH_LEN];
 	char argv[ARGV_LEN];
 	char exe[PATH_LEN]; // the file executed, as data2 of struct event
+	__u32 envc;     // the new program's environment variables, all of them
+	__u32 env_n;    // of them, those sent in env: the names envnames holds
+	__u32 env_len;  // bytes of env: the variables sent, each ended by a NUL
+	__u32 env_cut;  // ENV_CUT_*, and bit i: variable i of env was cut
+	char env[ENV_LEN];
 };
+
+// exec_event.env_cut's high bits: variables of interest left out for want
+// of room, and variables past ENV_SCAN (or unreadable) not looked at.
+#define ENV_CUT_ROOM (1U << 31)
+#define ENV_CUT_SCAN (1U << 30)
 
 // struct sys_event is a call without its arguments (stream mode), mirrored
 // by rawSys in tracer.go.
@@ -505,6 +530,37 @@ struct {
 	__type(key, __u32);
 	__type(value, char[2 * PATH_LEN]);
 } pathbuf SEC(".maps");
+
+// envnames holds the names of the environment variables an exec event
+// carries (Config.Env), each padded with NULs to ENV_KEY_LEN; the value
+// is unused.
+struct env_key {
+	char name[ENV_KEY_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct env_key);
+	__type(value, __u8);
+} envnames SEC(".maps");
+
+// envon (1) says envnames holds names: the environment is looked at.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} envon SEC(".maps");
+
+// envbuf is where an exec's variables of interest are put together
+// (twice ENV_LEN, for the verifier).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[2 * ENV_LEN]);
+} envbuf SEC(".maps");
 
 // uring (1) sends io_uring operations as EV_URING events.
 struct {
@@ -861,6 +917,61 @@ static __always_inline void read_addr(struct event *e, const void *addr, __u32 l
 		e->len = 0;
 }
 
+// read_capset reads capset's header and data (hdr, data: the caller's
+// pointers) into e->data: the header's 8 bytes, then the data's 24
+// (_LINUX_CAPABILITY_VERSION_2 and _3: both halves) or 12 (version 1, or
+// one the kernel does not know, of which strace shows one half). e->len
+// says how many were read: 0, not even the header; 8, the header alone.
+static __always_inline void read_capset(struct event *e, const void *hdr, const void *data)
+{
+	e->len = 0;
+	if (bpf_probe_read_user(e->data, 8, hdr) < 0)
+		return;
+	e->len = 8;
+	__u32 version = *(__u32 *)e->data;
+	if (version == 0x20071026 || version == 0x20080522) {
+		if (data && bpf_probe_read_user(e->data + 8, 24, data) == 0)
+			e->len = 8 + 24;
+	} else if (data && bpf_probe_read_user(e->data + 8, 12, data) == 0) {
+		e->len = 8 + 12;
+	}
+}
+
+#define EXEC_ARGS 4
+
+// read_argv reads the first EXEC_ARGS arguments of a failed exec's argv
+// (the caller's pointer array) into e->data2, each ended by a NUL, at most
+// PATH_LEN bytes: e->len says how many bytes (more than PATH_LEN: cut),
+// e->flags how many arguments, with EXEC_MORE when there are more.
+#define EXEC_MORE (1U << 31)
+static __always_inline void read_argv(struct event *e, const char *const *argv)
+{
+	__u32 off = 0;
+	__u32 n = 0;
+	e->len = 0;
+	e->flags = 0;
+	if (!argv)
+		return;
+	for (int i = 0; i <= EXEC_ARGS; i++) {
+		const char *p = 0;
+		if (bpf_probe_read_user(&p, sizeof(p), &argv[i]) < 0 || !p)
+			break;
+		if (i == EXEC_ARGS || off >= PATH_LEN) {
+			n |= EXEC_MORE;
+			break;
+		}
+		// data2 is followed by fdpath, which a failed exec leaves unused:
+		// a string past data2's end spills there and is cut.
+		long r = bpf_probe_read_user_str(e->data2 + (off & (PATH_LEN - 1)), PATH_LEN, p);
+		if (r <= 0)
+			break;
+		off += r;
+		n++;
+	}
+	e->len = off;
+	e->flags = n;
+}
+
 // fill reads the arguments of a described call from its registers: at
 // entry, or at exit (a failed call leaves them as they were). An i386
 // call (compat) has them in bx, cx, dx.
@@ -901,6 +1012,10 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr,
 	} else {
 		__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	}
+	if (compat ? nr == 185 : nr == 126) { // capset(hdr, data)
+		read_capset(e, (const void *)e->arg[0], (const void *)e->arg[1]);
+		return;
+	}
 	if (compat) {
 		if (nr == 5 || nr == 295)
 			e->flags = nr == 5 ? e->arg[1] : e->arg[2];
@@ -908,7 +1023,15 @@ static __always_inline void fill(struct event *e, struct pt_regs *regs, long nr,
 			e->flags = 01 | 0100 | 01000; // creat: O_WRONLY|O_CREAT|O_TRUNC
 		return;
 	}
-	if (nr == 157 && e->arg[0] == 15) {
+	if ((nr == 59 || nr == 322) && !(e->info & INFO_FDPATH)) {
+		// execve(path, argv, envp), execveat(dirfd, path, argv, ...),
+		// sent when they fail: the first arguments, into data2.
+		read_argv(e, (const char *const *)(nr == 59 ? e->arg[1] : e->arg[2]));
+	} else if (nr == 435) { // clone3(args, size): args->flags first, in arg[2]
+		__u64 fl = 0;
+		bpf_probe_read_user(&fl, sizeof(fl), (const void *)e->arg[0]);
+		e->arg[2] = fl;
+	} else if (nr == 157 && e->arg[0] == 15) {
 		// prctl(PR_SET_NAME, name): at most 16 bytes
 		bpf_probe_read_user_str(e->data, 16, (const char *)e->arg[1]);
 	} else if (nr == 257) { // openat(dirfd, path, flags)
@@ -1272,6 +1395,104 @@ static __always_inline int self_exec(struct config *c, struct linux_binprm *bprm
 	return 1;
 }
 
+// env_state is one scan of a new program's environment, for env_step.
+struct env_state {
+	char *buf;          // envbuf
+	unsigned long ptrs; // envp[0], on the new program's stack
+	unsigned long lo;   // where the variables' strings lie
+	unsigned long hi;
+	__u32 size;         // bytes of a pointer: 8, or 4 for an i386 program
+	__u32 off;          // bytes of buf written
+	__u32 n;            // variables written
+	__u32 cut;          // exec_event.env_cut
+};
+
+// env_step looks at variable i: when envnames holds its name, it is added
+// to the buffer (at most ENV_VAR_LEN bytes of it). It returns 1 to stop.
+static long env_step(__u32 i, struct env_state *st)
+{
+	unsigned long p = 0;
+	if (bpf_probe_read_user(&p, st->size == 4 ? 4 : 8, (const void *)(st->ptrs + (unsigned long)i * st->size)) < 0 ||
+	    p < st->lo || p >= st->hi) {
+		st->cut |= ENV_CUT_SCAN; // not a variable of this program's: stop
+		return 1;
+	}
+	struct env_key k = {};
+	if (bpf_probe_read_user_str(k.name, ENV_KEY_LEN, (const void *)p) <= 0)
+		return 0;
+	// The name is what comes before the first '='; a longer one than a
+	// key holds is no name of interest.
+	int eq = 0;
+	for (int j = 0; j < ENV_KEY_LEN; j++) {
+		if (eq)
+			k.name[j] = 0;
+		else if (k.name[j] == '=') {
+			k.name[j] = 0;
+			eq = 1;
+		}
+	}
+	if (!eq || !bpf_map_lookup_elem(&envnames, &k))
+		return 0;
+	__u32 off = st->off;
+	if (st->n >= ENV_SHOWN || off + 16 > ENV_LEN) {
+		st->cut |= ENV_CUT_ROOM;
+		return 0;
+	}
+	long room = (long)ENV_LEN - (long)off;
+	if (room > ENV_VAR_LEN)
+		room = ENV_VAR_LEN;
+	if (room < 16 || room > ENV_VAR_LEN)
+		return 0;
+	long r = bpf_probe_read_user_str(st->buf + (off & (ENV_LEN - 1)), room, (const void *)p);
+	if (r <= 0)
+		return 0;
+	if (r >= room)
+		st->cut |= 1U << (st->n & 31);
+	st->off = off + r;
+	st->n++;
+	return 0;
+}
+
+// read_env puts into e the new program's environment variables whose
+// names envnames holds, read from its stack (its envp array, then each
+// string), where the program has not run yet: at most ENV_SCAN variables
+// looked at, ENV_SHOWN sent, ENV_LEN bytes.
+static __always_inline void read_env(struct exec_event *e, struct linux_binprm *bprm, struct task_struct *task)
+{
+	e->env_n = 0;
+	e->env_len = 0;
+	e->env_cut = 0;
+	int envc = BPF_CORE_READ(bprm, envc);
+	int argc = BPF_CORE_READ(bprm, argc);
+	e->envc = envc > 0 ? envc : 0;
+	__u32 k = 0;
+	__u8 *on = bpf_map_lookup_elem(&envon, &k);
+	char *buf = bpf_map_lookup_elem(&envbuf, &k);
+	if (envc <= 0 || argc < 0 || !buf || !on || !*on)
+		return;
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct env_state st = {
+		.buf = buf,
+		.lo = BPF_CORE_READ(mm, env_start),
+		.hi = BPF_CORE_READ(mm, env_end),
+		// An i386 program's exec sets TS_COMPAT for its first return.
+		.size = in_compat() ? 4 : 8,
+	};
+	// The stack starts with argc, argv[0..argc], a NULL, then envp.
+	st.ptrs = BPF_CORE_READ(mm, start_stack) + (unsigned long)(argc + 2) * st.size;
+	__u32 n = envc;
+	if (n > ENV_SCAN) {
+		n = ENV_SCAN;
+		st.cut |= ENV_CUT_SCAN;
+	}
+	bpf_loop(n, env_step, &st, 0);
+	e->env_n = st.n;
+	e->env_len = st.off < ENV_LEN ? st.off : ENV_LEN;
+	e->env_cut = st.cut;
+	if (st.n > 0)
+		bpf_probe_read_kernel(e->env, ENV_LEN, buf);
+}
+
 SEC("raw_tracepoint/sched_process_exec")
 int process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -1334,6 +1555,7 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 	e->argv_len = 0;
 	if (n > 0 && bpf_probe_read_user(e->argv, n & (ARGV_LEN - 1), (const void *)start) == 0)
 		e->argv_len = n;
+	read_env(e, bprm, task);
 	submit((struct event *)e);
 	return 0;
 }
@@ -1454,7 +1676,10 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 			return 0;
 		if (refused)
 			count(bpf_map_lookup_elem(&procs, &tgid), tgid, nr);
-		if (d & (CALL_ENTRY | CALL_EXIT) && (c->stream || refused || d & CALL_EXIT))
+		// A refused clone or clone3 is described, with its flags: the
+		// attempt is the news (clone with CLONE_UNTRACED).
+		int spawn = refused && (nr == 56 || nr == 435);
+		if ((d & (CALL_ENTRY | CALL_EXIT) || spawn) && (c->stream || refused || d & CALL_EXIT))
 			call_event(regs, nr, tgid, 1, ret, 0);
 		else if (c->stream)
 			sys_event(nr, tgid, 1, ret, BPF_CORE_READ(regs, di));
@@ -1525,6 +1750,59 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 		// Not a registered file (REQ_F_FIXED_FILE): a descriptor.
 		describe_fd(e, fd_file((int)e->arg[1]));
 	}
+	submit(e);
+	return 0;
+}
+
+// uring_complete sends, for an IORING_OP_OPENAT(2) that made a
+// descriptor, where the kernel resolved it (an EV_URING event with flags
+// URING_DONE, its result in ret, the path in data2 as INFO_RETPATH says),
+// as its completion is posted: in the process that submitted it or one
+// of its io_uring workers, which share its file table.
+#define URING_DONE 1
+SEC("raw_tracepoint/io_uring_complete")
+int uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 k = 0;
+	__u8 *on = bpf_map_lookup_elem(&uring, &k);
+	if (!on || !*on)
+		return 0;
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[1];
+	__u8 op = BPF_CORE_READ(req, opcode);
+	if (op != 18 && op != 28) // IORING_OP_OPENAT, IORING_OP_OPENAT2
+		return 0;
+	struct io_uring_cqe *cqe = (struct io_uring_cqe *)ctx->args[2];
+	int res = BPF_CORE_READ(cqe, res);
+	// A failure was told by its submission; a registered file (a slot)
+	// is no descriptor.
+	if (res < 0 || BPF_CORE_READ((struct io_open *)req, file_slot) || !wanted())
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (skipped(tgid))
+		return 0;
+	struct event *e = reserve(EV_URING, tgid);
+	if (!e)
+		return 0;
+	e->kind = EV_URING;
+	e->ts = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->child = 0;
+	e->code = op;
+	e->ret = res;
+	e->len = 0;
+	e->flags = URING_DONE;
+	e->info = 0;
+	e->plen = 0;
+	e->fdlen = 0;
+	e->data[0] = 0;
+	e->data2[0] = 0;
+	e->arg[0] = op;
+	e->arg[1] = res;
+	e->arg[2] = 0;
+	__builtin_memset(&e->fd, 0, sizeof(e->fd));
+	__u32 w = walk(e->data2, fd_file(res));
+	e->plen = w & 0xffff;
+	e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
 	submit(e);
 	return 0;
 }
