@@ -1294,13 +1294,14 @@ func (t *Tracer) RefreshInterest() error {
 
 // HostCalls are the calls whose events are described for a whole host
 // (the monitor, ebpfevents.Calls): those the default rules read, but for
-// the stat family, too frequent to judge every one live.
+// the stat family (readlink and readlinkat among it), too frequent to
+// judge every one live.
 var HostCalls = []string{
 	"open", "creat", "openat", "openat2", "execve", "execveat",
 	"connect", "sendto", "sendmsg", "listen", "dup2", "dup3", "chdir",
 	"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "mknod", "mknodat",
 	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
-	"truncate", "ftruncate", "readlink", "readlinkat",
+	"truncate", "ftruncate",
 	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
 	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
