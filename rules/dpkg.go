@@ -59,8 +59,12 @@ type PackageDB struct {
 	lists   []string // the *.list files, by package index
 	ok      bool     // the database was found
 
-	mu    sync.Mutex
-	cache map[string]pkgAnswer
+	// cache holds the answers given since it was last full, old those
+	// of before: an answer asked again moves back into cache, so that a
+	// host's many one-off executables (a test's temporary programs) push
+	// out no answer still in use.
+	mu         sync.Mutex
+	cache, old map[string]pkgAnswer
 }
 
 // pkgAnswer is Check's answer for a path, good while the file it names
@@ -217,22 +221,33 @@ func (db *PackageDB) Check(path string) (unowned, modified bool) {
 	db.once.Do(db.load)
 	id, idOK := idOf(path)
 	db.mu.Lock()
-	if r, ok := db.cache[path]; ok && idOK && r.id == id {
-		db.mu.Unlock()
-		return r.unowned, r.modified
+	r, ok := db.cache[path]
+	if !ok {
+		if r, ok = db.old[path]; ok && idOK && r.id == id {
+			db.keep(path, r)
+		}
 	}
 	db.mu.Unlock()
+	if ok && idOK && r.id == id {
+		return r.unowned, r.modified
+	}
 	unowned, modified = db.check(path)
 	if !idOK {
 		return unowned, modified
 	}
 	db.mu.Lock()
-	if db.cache == nil || len(db.cache) >= maxPkgCache {
-		db.cache = map[string]pkgAnswer{}
-	}
-	db.cache[strings.Clone(path)] = pkgAnswer{id: id, unowned: unowned, modified: modified}
+	db.keep(path, pkgAnswer{id: id, unowned: unowned, modified: modified})
 	db.mu.Unlock()
 	return unowned, modified
+}
+
+// keep puts an answer in the cache; a full cache becomes the old one.
+// db.mu is held.
+func (db *PackageDB) keep(path string, r pkgAnswer) {
+	if db.cache == nil || len(db.cache) >= maxPkgCache/2 {
+		db.old, db.cache = db.cache, map[string]pkgAnswer{}
+	}
+	db.cache[strings.Clone(path)] = r
 }
 
 func (db *PackageDB) check(path string) (unowned, modified bool) {
