@@ -206,9 +206,12 @@ const costFiles = 30000
 // side's seconds per run, the ratios to untraced, and the monitor's own
 // CPU time (user and system, this process's) as a share of the
 // workload's (its processes'; the BPF programs run in them and count
-// there), and, as the monitor watches the whole host, its CPU time during
-// as long again without the workload, in the same unit: the difference is
-// what the workload costs it. The auditd side is left out, with a message, where auditctl is
+// there), and, as the monitor watches the whole host, its CPU time
+// during an idle period right before the workload (as long as the
+// warm-up run took; scaled to the workload's wall time), in the same
+// unit: the difference is what the workload costs it. The idle period
+// comes first so that it holds none of the workload's events still being
+// judged. The auditd side is left out, with a message, where auditctl is
 // missing or the kernel refuses audit; the benchmark starts auditd when it
 // is not running and stops it after, and removes its rules.
 func BenchmarkMonitorCost(b *testing.B) {
@@ -237,7 +240,8 @@ func BenchmarkMonitorCost(b *testing.B) {
 	defer alog.Close()
 	cfg := monitor.Config{Rules: set, Packages: rules.NewPackageDB(""), Log: alog, ScoreEvery: 30 * time.Second, MinCalls: 200, Source: "ebpf",
 		Warn: func(string, ...any) {}}
-	var monCPU, idleCPU, workMonCPU time.Duration
+	var monCPU, idleScaled, workMonCPU time.Duration
+	var idle time.Duration // the idle period: the warm-up run's wall time
 	monitored := func() time.Duration {
 		ctx, cancel := context.WithCancel(context.Background())
 		ready := make(chan struct{})
@@ -251,15 +255,16 @@ func BenchmarkMonitorCost(b *testing.B) {
 			b.Fatalf("monitor: %v", err)
 		}
 		exec.Command("/bin/true").Run() // the first exec loads the package lists
+		// The monitor watches the whole host: an idle period tells what
+		// the rest of the host costs it.
 		before := selfCPU()
+		time.Sleep(idle)
+		idleCPU := selfCPU() - before
+		before = selfCPU()
 		wall, cpu := work()
 		monCPU += selfCPU() - before
 		workMonCPU += cpu
-		// The monitor watches the whole host: as long again without the
-		// workload tells what the rest of the host costs it.
-		before = selfCPU()
-		time.Sleep(wall)
-		idleCPU += selfCPU() - before
+		idleScaled += time.Duration(float64(idleCPU) * wall.Seconds() / idle.Seconds())
 		cancel()
 		if err := <-done; err != nil {
 			b.Fatalf("monitor: %v", err)
@@ -286,7 +291,7 @@ func BenchmarkMonitorCost(b *testing.B) {
 		}
 		return wall
 	}
-	work() // the page cache holds the files from now on
+	idle, _ = work() // the page cache holds the files from now on
 	var tUn, tMon, tAudit time.Duration
 	for i := 0; b.Loop(); i++ {
 		for k := range 3 {
@@ -308,7 +313,7 @@ func BenchmarkMonitorCost(b *testing.B) {
 	b.ReportMetric(tMon.Seconds()/n, "monitor-ebpf-s")
 	b.ReportMetric(tMon.Seconds()/tUn.Seconds(), "monitor-x")
 	b.ReportMetric(100*monCPU.Seconds()/workMonCPU.Seconds(), "monitor-cpu-%")
-	b.ReportMetric(100*idleCPU.Seconds()/workMonCPU.Seconds(), "monitor-idle-cpu-%")
+	b.ReportMetric(100*idleScaled.Seconds()/workMonCPU.Seconds(), "monitor-idle-cpu-%")
 	if au != nil {
 		b.ReportMetric(tAudit.Seconds()/n, "auditd-s")
 		b.ReportMetric(tAudit.Seconds()/tUn.Seconds(), "auditd-x")

@@ -95,6 +95,17 @@ func BenchmarkGetppid(b *testing.B) {
 		}
 	}
 	b.Run("open-resolved-untraced", openOK)
+	b.Run("open-kept", func(b *testing.B) {
+		// The same open kept in the kernel by the filter of opens (as
+		// the monitor's: no rule names the file): its path read and
+		// scanned, the file and the folders above it compared.
+		tr := benchTracer(b, Config{Calls: []string{"openat"}, Events: func(Event) {},
+			Interest: &Interest{Prefixes: []string{"/proc/", "/dev/input/"}, Exact: []string{"/etc/shadow"}, Hidden: []string{".ssh", ".aws"}}})
+		defer tr.Close()
+		openOK(b)
+		kept, _ := tr.Filtered()
+		b.ReportMetric(float64(kept)/float64(b.N), "kept/op")
+	})
 	b.Run("open-resolved-ring", func(b *testing.B) {
 		tr := benchTracer(b, Config{Calls: []string{"openat"}, Events: func(Event) {}})
 		defer tr.Close()

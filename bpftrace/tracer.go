@@ -107,9 +107,13 @@ type Config struct {
 	// Interest, when set, keeps in the kernel the read-only opens (open,
 	// openat without O_WRONLY, O_RDWR, O_CREAT, O_TRUNC or O_APPEND) that
 	// no rule could use: only those whose absolute path starts with one of
-	// its prefixes (at most 63 bytes are compared), is one of its exact
-	// paths, is relative or holds a "/." component (a hidden file or
-	// "..") are sent. Nil sends every open.
+	// its prefixes (at most 64 bytes are compared), is one of its exact
+	// paths (one longer than 62 bytes by its first 64), holds a "." or
+	// ".." component or a hidden name of interest (Interest.Hidden), or
+	// is longer than 255 bytes are sent, and those that the kernel
+	// resolved to one of its files (below); a relative path is judged by
+	// the file the kernel opened, and sent when the open failed. Nil
+	// sends every open.
 	Interest *Interest
 	// Self, when set, leaves detector's own processes out: those running
 	// the executable Self.Exe names, and its sandboxes (a process that
@@ -137,15 +141,29 @@ type Config struct {
 type Interest struct {
 	Prefixes []string // absolute path prefixes, such as "/etc/cron" or "/root/"
 	Exact    []string // absolute paths, such as "/etc/shadow"
+	// Hidden names the hidden names (path components starting with a
+	// dot, such as ".ssh") whose opens are sent wherever they are in a
+	// path; a name ending with "*" is the start of names (".msal*").
+	// Nil sends every path with a hidden name; "." and ".." are always
+	// sent (user space resolves them).
+	Hidden []string
 }
 
-// keyLen is the bytes of a path the kernel's filter compares (KEY_LEN).
-const keyLen = 64
+// keyLen is the bytes of a path the kernel's filter compares (KEY_LEN);
+// pathLen the bytes of a path it reads (PATH_LEN, with the NUL); nameLen
+// the bytes of a hidden name it compares (NAME_LEN).
+const (
+	keyLen  = 64
+	pathLen = 256
+	nameLen = 32
+)
 
 // Wants tells whether the kernel's filter sends a read-only open of path
-// (the Go twin of interesting in bpf/tracer.c, for tests).
+// (the Go twin of interesting in bpf/tracer.c, for tests). A relative
+// path is judged by the file the kernel opened: Wants says true, as the
+// kernel does when the open failed.
 func (in *Interest) Wants(path string) bool {
-	if in == nil || !strings.HasPrefix(path, "/") || strings.Contains(path, "/.") || len(path) >= keyLen-1 {
+	if in == nil || !strings.HasPrefix(path, "/") || len(path) >= pathLen-1 {
 		return true
 	}
 	for _, p := range in.Prefixes {
@@ -154,7 +172,12 @@ func (in *Interest) Wants(path string) bool {
 		}
 	}
 	for _, p := range in.Exact {
-		if path == p {
+		if path == p || len(p) >= keyLen-1 && strings.HasPrefix(path, p[:min(len(p), keyLen)]) {
+			return true
+		}
+	}
+	for _, name := range strings.Split(path, "/")[1:] {
+		if strings.HasPrefix(name, ".") && in.hiddenWanted(name) {
 			return true
 		}
 	}
@@ -178,6 +201,33 @@ const (
 	envCutRoom = 1 << 31
 	envCutScan = 1 << 30
 )
+// hiddenWanted is hidden_wanted of bpf/tracer.c: whether hidden name is
+// of interest.
+func (in *Interest) hiddenWanted(name string) bool {
+	if name == "." || name == ".." || in.Hidden == nil {
+		return true
+	}
+	name = name[:min(len(name), nameLen-1)] + "/"
+	for _, h := range in.Hidden {
+		if strings.HasPrefix(name, hiddenKey(h)) {
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenKey is how hidden name h is stored in the kernel's map: a whole
+// name with a '/' after it, the start of names (h ends with "*", or is
+// longer than the kernel compares) as it is.
+func hiddenKey(h string) string {
+	if p, ok := strings.CutSuffix(h, "*"); ok {
+		return p[:min(len(p), nameLen)]
+	}
+	if len(h) >= nameLen {
+		return h[:nameLen-1]
+	}
+	return h + "/"
+}
 
 // Self names detector's own processes (Config.Self).
 type Self struct {
@@ -359,6 +409,11 @@ type Tracer struct {
 	exitLink link.Link
 	stream   bool
 	epoch    int64 // the wall clock minus the monotonic clock, in ns
+	// interest is Config.Interest; inoMu guards inos, the keys of the
+	// files of interest in the kernel's map (RefreshInterest).
+	interest *Interest
+	inoMu    sync.Mutex
+	inos     map[tracerInoKey]bool
 }
 
 func explain(op string, err error) error {
@@ -508,14 +563,31 @@ func Open(c Config) (_ *Tracer, err error) {
 			if !strings.HasPrefix(p, "/") {
 				return nil, fmt.Errorf("bpftrace: path of interest %q is not absolute", p)
 			}
-			if len(p) >= keyLen-1 {
-				continue // longer paths are always sent
-			}
-			if err := put(p, true); err != nil {
+			// A path longer than a key is matched by its first
+			// keyLen bytes.
+			if err := put(p, len(p) < keyLen-1); err != nil {
 				return nil, explain("bpftrace: write paths of interest", err)
 			}
 		}
-		if err := t.putInterestInodes(c.Interest); err != nil {
+		if c.Interest.Hidden != nil {
+			cfg.Hidden = 1
+			if len(c.Interest.Hidden) > int(t.objs.HiddenNames.MaxEntries()) {
+				return nil, fmt.Errorf("bpftrace: %d hidden names of interest, more than the kernel's map holds (%d)", len(c.Interest.Hidden), t.objs.HiddenNames.MaxEntries())
+			}
+			for _, h := range c.Interest.Hidden {
+				if !strings.HasPrefix(h, ".") || strings.Contains(h, "/") || h == "." || h == ".." {
+					return nil, fmt.Errorf("bpftrace: hidden name of interest %q is not a name starting with a dot", h)
+				}
+				var k tracerNameKey
+				n := copy(k.Data[:], hiddenKey(h))
+				k.Prefixlen = uint32(n * 8)
+				if err := t.objs.HiddenNames.Put(&k, uint8(1)); err != nil {
+					return nil, explain("bpftrace: write hidden names of interest", err)
+				}
+			}
+		}
+		t.interest = c.Interest
+		if err := t.RefreshInterest(); err != nil {
 			return nil, err
 		}
 	}
@@ -794,6 +866,18 @@ func (t *Tracer) read(deliver func(Event)) {
 				deliver(ev)
 			}
 			continue
+		case Fork, Exit:
+			if len(rec.RawSample) >= int(unsafe.Sizeof(rawProc{})) {
+				x := (*rawProc)(unsafe.Pointer(&rec.RawSample[0]))
+				ev := Event{Kind: Kind(x.Kind), Pid: int(x.Pid), Time: t.time(x.Ts)}
+				if ev.Kind == Fork {
+					ev.Child = int(x.Child)
+				} else {
+					ev.Code = int(x.Code)
+				}
+				deliver(ev)
+			}
+			continue
 		case Exec:
 			if len(rec.RawSample) >= int(unsafe.Sizeof(rawExec{})) {
 				x := (*rawExec)(unsafe.Pointer(&rec.RawSample[0]))
@@ -803,12 +887,11 @@ func (t *Tracer) read(deliver func(Event)) {
 			}
 			continue
 		}
-		var e rawEvent
-		if len(rec.RawSample) < int(unsafe.Sizeof(e)) {
+		if len(rec.RawSample) < int(unsafe.Sizeof(rawEvent{})) {
 			continue
 		}
-		e = *(*rawEvent)(unsafe.Pointer(&rec.RawSample[0]))
-		deliver(t.event(&e))
+		// Decoded in place: event copies what it keeps.
+		deliver(t.event((*rawEvent)(unsafe.Pointer(&rec.RawSample[0]))))
 	}
 }
 
@@ -845,10 +928,6 @@ func (t *Tracer) time(ns uint64) time.Duration { return time.Duration(t.epoch + 
 func (t *Tracer) event(e *rawEvent) Event {
 	ev := Event{Kind: Kind(e.Kind), Pid: int(e.Pid), Time: t.time(e.Ts)}
 	switch ev.Kind {
-	case Fork:
-		ev.Child = int(e.Child)
-	case Exit:
-		ev.Code = int(e.Code)
 	case Uring:
 		ev.Name = UringCall
 		ev.Args = e.Arg
@@ -1136,6 +1215,15 @@ type rawExec struct {
 	Env     [envLen]byte
 }
 
+// rawProc mirrors struct proc_event of bpf/tracer.c.
+type rawProc struct {
+	Kind  uint32
+	Pid   uint32
+	Ts    uint64
+	Child uint32
+	Code  int32
+}
+
 // rawSys mirrors struct sys_event of bpf/tracer.c.
 type rawSys struct {
 	Kind  uint32
@@ -1314,45 +1402,68 @@ func Describes(call string) bool {
 	return false
 }
 
-// putInterestInodes gives the kernel the inodes of the exact paths and
-// folder prefixes of in that exist now, so that an open of one of them
-// through another name (a symlink, a hard link, a linked folder) is
-// sent too: the filter compares the opened file and the folders above it
-// with them. A path that does not exist is left to its name.
-func (t *Tracer) putInterestInodes(in *Interest) error {
+// RefreshInterest gives the kernel the inodes of the exact paths and
+// folder prefixes of Config.Interest that exist now, so that an open of
+// one of them through another name (a symlink, a hard link, a linked
+// folder, a relative path) is sent too: the filter compares the opened
+// file and the folders above it with them. A path that does not exist is
+// left to its name. Open calls it; called again (the monitor does every
+// second), it follows files replaced since (a rewritten /etc/shadow is
+// a new inode) and forgets the inodes no path has any more.
+func (t *Tracer) RefreshInterest() error {
+	in := t.interest
+	if in == nil {
+		return nil
+	}
 	paths := slices.Clone(in.Exact)
 	for _, p := range in.Prefixes {
 		if strings.HasSuffix(p, "/") && len(p) > 1 {
 			paths = append(paths, p) // a folder: every file below it
 		}
 	}
-	n := 0
+	now := map[tracerInoKey]bool{}
 	for _, p := range paths {
 		var st unix.Stat_t
 		if err := unix.Stat(p, &st); err != nil {
 			continue
 		}
-		if n++; n > int(t.objs.InterestIno.MaxEntries()) {
-			return fmt.Errorf("bpftrace: %d files of interest, more than the kernel's map holds (%d)", n, t.objs.InterestIno.MaxEntries())
-		}
 		// The kernel numbers devices MAJOR<<20 | MINOR (kdev_t).
-		k := tracerInoKey{Ino: st.Ino, Dev: unix.Major(st.Dev)<<20 | unix.Minor(st.Dev)}
-		if err := t.objs.InterestIno.Put(&k, uint8(1)); err != nil {
-			return explain("bpftrace: write files of interest", err)
+		now[tracerInoKey{Ino: st.Ino, Dev: unix.Major(st.Dev)<<20 | unix.Minor(st.Dev)}] = true
+	}
+	if len(now) > int(t.objs.InterestIno.MaxEntries()) {
+		return fmt.Errorf("bpftrace: %d files of interest, more than the kernel's map holds (%d)", len(now), t.objs.InterestIno.MaxEntries())
+	}
+	t.inoMu.Lock()
+	defer t.inoMu.Unlock()
+	// New ones first: a file of interest is never out of the map.
+	for k := range now {
+		if !t.inos[k] {
+			if err := t.objs.InterestIno.Put(&k, uint8(1)); err != nil {
+				return explain("bpftrace: write files of interest", err)
+			}
 		}
 	}
+	for k := range t.inos {
+		if !now[k] {
+			if err := t.objs.InterestIno.Delete(&k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return explain("bpftrace: forget a file of interest", err)
+			}
+		}
+	}
+	t.inos = now
 	return nil
 }
 
 // HostCalls are the calls whose events are described for a whole host
 // (the monitor, ebpfevents.Calls): those the default rules read, but for
-// the stat family, too frequent to judge every one live.
+// the stat family (readlink and readlinkat among it), too frequent to
+// judge every one live.
 var HostCalls = []string{
 	"open", "creat", "openat", "openat2", "execve", "execveat",
 	"connect", "sendto", "sendmsg", "listen", "dup2", "dup3", "chdir",
 	"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "mknod", "mknodat",
 	"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
-	"truncate", "ftruncate", "readlink", "readlinkat",
+	"truncate", "ftruncate",
 	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat",
 	"ptrace", "process_vm_readv", "process_vm_writev", "prctl",
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",

@@ -29,7 +29,7 @@ type tracerConfig struct {
 	Rate     uint32
 	Burst    uint32
 	Fold     uint32
-	Pad2     uint32
+	Hidden   uint32
 }
 
 type tracerEnvKey struct {
@@ -50,6 +50,12 @@ type tracerInoKey struct {
 	Ino uint64
 	Dev uint32
 	Pad uint32
+}
+
+type tracerNameKey struct {
+	_         structs.HostLayout
+	Prefixlen uint32
+	Data      [32]uint8
 }
 
 type tracerPathKey struct {
@@ -140,9 +146,11 @@ type tracerMapSpecs struct {
 	Filtered    *ebpf.MapSpec `ebpf:"filtered"`
 	Folded      *ebpf.MapSpec `ebpf:"folded"`
 	Full        *ebpf.MapSpec `ebpf:"full"`
+	HiddenNames *ebpf.MapSpec `ebpf:"hidden_names"`
 	Interest    *ebpf.MapSpec `ebpf:"interest"`
 	InterestIno *ebpf.MapSpec `ebpf:"interest_ino"`
 	Lost        *ebpf.MapSpec `ebpf:"lost"`
+	Namescratch *ebpf.MapSpec `ebpf:"namescratch"`
 	Pathbuf     *ebpf.MapSpec `ebpf:"pathbuf"`
 	Procs       *ebpf.MapSpec `ebpf:"procs"`
 	Recent      *ebpf.MapSpec `ebpf:"recent"`
@@ -190,9 +198,11 @@ type tracerMaps struct {
 	Filtered    *ebpf.Map `ebpf:"filtered"`
 	Folded      *ebpf.Map `ebpf:"folded"`
 	Full        *ebpf.Map `ebpf:"full"`
+	HiddenNames *ebpf.Map `ebpf:"hidden_names"`
 	Interest    *ebpf.Map `ebpf:"interest"`
 	InterestIno *ebpf.Map `ebpf:"interest_ino"`
 	Lost        *ebpf.Map `ebpf:"lost"`
+	Namescratch *ebpf.Map `ebpf:"namescratch"`
 	Pathbuf     *ebpf.Map `ebpf:"pathbuf"`
 	Procs       *ebpf.Map `ebpf:"procs"`
 	Recent      *ebpf.Map `ebpf:"recent"`
@@ -216,9 +226,11 @@ func (m *tracerMaps) Close() error {
 		m.Filtered,
 		m.Folded,
 		m.Full,
+		m.HiddenNames,
 		m.Interest,
 		m.InterestIno,
 		m.Lost,
+		m.Namescratch,
 		m.Pathbuf,
 		m.Procs,
 		m.Recent,

@@ -74,6 +74,12 @@ func TestMain(m *testing.M) {
 			syscall.Open(p, flags, 0)
 		}
 		os.Exit(0)
+	case "opens-listed":
+		// The paths of BPFTRACE_TEST_PATHS, one a line, read-only.
+		for _, p := range strings.Split(os.Getenv("BPFTRACE_TEST_PATHS"), "\n") {
+			syscall.Open(p, syscall.O_RDONLY, 0)
+		}
+		os.Exit(0)
 	case "spawn":
 		if err := exec.Command("/bin/true").Run(); err != nil {
 			os.Exit(4)
@@ -796,6 +802,118 @@ func TestInterestFilter(t *testing.T) {
 	}
 	if filtered < 2 {
 		t.Errorf("%d opens counted as kept in the kernel, want at least 2", filtered)
+	}
+}
+
+// With hidden names of interest, the kernel's filter sends a path whose
+// hidden name is one of them (or "..", or a name they start), anywhere in
+// a path of up to 255 bytes, and keeps other hidden names (".cache") and
+// long paths of no interest; a relative path is judged by the file the
+// kernel opened (sent when it is a file of interest, or when the open
+// failed). Interest.Wants agrees on the absolute paths.
+func TestInterestFilterHidden(t *testing.T) {
+	dir := t.TempDir()
+	long := filepath.Join(dir, strings.Repeat("d", 60), strings.Repeat("e", 60))
+	for _, d := range []string{filepath.Join(dir, ".cache"), filepath.Join(dir, ".ssh"), long} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{".cache/x", ".ssh/id", strings.Repeat("d", 60) + "/" + strings.Repeat("e", 60) + "/f"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := &Interest{Prefixes: []string{"/etc/cron"}, Exact: []string{"/etc/hostname"}, Hidden: []string{".ssh", ".msal*"}}
+	cases := []struct {
+		path string
+		sent bool
+	}{
+		{filepath.Join(dir, ".cache/x"), false},
+		{filepath.Join(dir, ".ssh/id"), true},
+		{"/nonexistent/.msal_token_cache.json", true},
+		{"/nonexistent/.cache/x", false},
+		{filepath.Join(long, "f"), false},
+		{filepath.Join(long, ".ssh/id_rsa"), true}, // past the 64 bytes a key holds
+		{"/usr/../etc/passwd", true},
+		{"/etc/passwd", false},
+		{"hostname", true},                  // relative, /etc/hostname: a file of interest
+		{"passwd", false},                   // relative, of no interest
+		{"detector-bpftrace-missing", true}, // relative, failed: user space resolves it
+	}
+	var paths []string
+	for _, c := range cases {
+		paths = append(paths, c.path)
+		if strings.HasPrefix(c.path, "/") && in.Wants(c.path) != c.sent {
+			t.Errorf("Wants(%s) = %v, want %v", c.path, !c.sent, c.sent)
+		}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Dir = "/etc"
+	cmd.Env = append(os.Environ(), helperEnv+"=opens-listed", "BPFTRACE_TEST_PATHS="+strings.Join(paths, "\n"))
+	evs, err := tracedThen(t, Config{Mode: All, Calls: []string{"open", "openat"}, Interest: in}, cmd, nil)
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	got := map[string]bool{}
+	for _, e := range evs {
+		if e.Pid == cmd.Process.Pid && e.Kind == Call {
+			got[e.Path] = true
+		}
+	}
+	for _, c := range cases {
+		if got[c.path] != c.sent {
+			t.Errorf("open of %s: sent %v, want %v", c.path, got[c.path], c.sent)
+		}
+	}
+}
+
+// A file of interest replaced by another (a new inode, as a rewritten
+// /etc/shadow is) is known to the kernel's filter by its new inode once
+// RefreshInterest has run: a relative open of it is sent.
+func TestRefreshInterest(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	sent := map[int]bool{}
+	tr := openOrSkip(t, Config{Mode: All, Calls: []string{"openat"}, Interest: &Interest{Exact: []string{file}}, Events: func(e Event) {
+		if e.Kind == Call && e.Path == "secret" {
+			mu.Lock()
+			sent[e.Pid] = true
+			mu.Unlock()
+		}
+	}})
+	defer tr.Close()
+	open := func() int {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), helperEnv+"=opens-listed", "BPFTRACE_TEST_PATHS=secret")
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd.Process.Pid
+	}
+	before := open()
+	if err := os.WriteFile(file+".new", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(file+".new", file); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.RefreshInterest(); err != nil {
+		t.Fatal(err)
+	}
+	after := open()
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !sent[before] || !sent[after] {
+		t.Errorf("relative open of a file of interest sent before it was replaced: %v, after, with RefreshInterest: %v; want both", sent[before], sent[after])
 	}
 }
 

@@ -266,7 +266,7 @@ var Calls = bpftrace.HostCalls
 // which the sandbox refuses (the refused attempt is told, as every i386
 // call the sandbox refuses is).
 var SampleCalls = append(slices.Clip(Calls), "stat", "lstat", "access", "newfstatat", "faccessat", "faccessat2", "statx",
-	"stat64", "lstat64", "fstatat64", "io_uring_setup", "io_uring_enter", "io_uring_register")
+	"readlink", "readlinkat", "stat64", "lstat64", "fstatat64", "io_uring_setup", "io_uring_enter", "io_uring_register")
 
 // StreamCalls are the calls whose arguments a stream-mode tracer sends:
 // SampleCalls (execve's successes come as exec events, its failures as

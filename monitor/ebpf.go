@@ -55,13 +55,13 @@ var aliasPrefixes = []string{"/proc/", "/dev/fd/"}
 // (nil: every open is sent).
 func interest(set *rules.Set) *bpftrace.Interest {
 	if set == nil {
-		return &bpftrace.Interest{}
+		return &bpftrace.Interest{Hidden: []string{}}
 	}
 	prefixes, exact, _, all := set.OpenInterest()
 	if all {
 		return nil
 	}
-	return &bpftrace.Interest{Prefixes: append(prefixes, aliasPrefixes...), Exact: exact}
+	return &bpftrace.Interest{Prefixes: append(prefixes, aliasPrefixes...), Exact: exact, Hidden: set.OpenHidden()}
 }
 
 // UnavailableError is RunEBPF's error when the tracer cannot be loaded
@@ -242,6 +242,11 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		}
 		if err := drops(true); err != nil {
 			return err
+		}
+		// A file of interest replaced since (a rewritten /etc/shadow)
+		// is a new inode for the kernel's filter.
+		if err := tr.RefreshInterest(); err != nil {
+			cfg.warn("%v", err)
 		}
 		if cfg.ScoreEvery > 0 && time.Since(lastScore) >= cfg.ScoreEvery {
 			lastScore = time.Now()

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // DpkgInfoDir is where Debian keeps each package's file list (*.list) and
@@ -58,8 +59,34 @@ type PackageDB struct {
 	lists   []string // the *.list files, by package index
 	ok      bool     // the database was found
 
-	mu    sync.Mutex
-	cache map[string][2]bool
+	// cache holds the answers given since it was last full, old those
+	// of before: an answer asked again moves back into cache, so that a
+	// host's many one-off executables (a test's temporary programs) push
+	// out no answer still in use.
+	mu         sync.Mutex
+	cache, old map[string]pkgAnswer
+}
+
+// pkgAnswer is Check's answer for a path, good while the file it names
+// is the same: same device, inode, size, modification and change times.
+type pkgAnswer struct {
+	id                fileID
+	unowned, modified bool
+}
+
+type fileID struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime syscall.Timespec
+}
+
+// idOf identifies the file path names now (symlinks followed).
+func idOf(path string) (id fileID, ok bool) {
+	var st syscall.Stat_t
+	if syscall.Stat(path, &st) != nil {
+		return id, false
+	}
+	return fileID{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim, ctime: st.Ctim}, true
 }
 
 // NewPackageDB returns a database read from dir (DpkgInfoDir when "").
@@ -186,25 +213,41 @@ func (db *PackageDB) digest(pkg int, path string) (sum [md5.Size]byte, ok bool) 
 // Check reports whether no package owns path (unowned) or the file's MD5
 // differs from its package's record (modified). Paths are compared as
 // given, through their /usr-merge twin (/bin/x and /usr/bin/x) and through
-// their symbolic links resolved on this machine.
+// their symbolic links resolved on this machine. An answer is kept for
+// as long as the file is the same (device, inode, size, modification and
+// change times), so that an executable run again is not digested again,
+// and one changed or replaced since is.
 func (db *PackageDB) Check(path string) (unowned, modified bool) {
 	db.once.Do(db.load)
+	id, idOK := idOf(path)
 	db.mu.Lock()
-	if r, ok := db.cache[path]; ok {
-		db.mu.Unlock()
-		return r[0], r[1]
+	r, ok := db.cache[path]
+	if !ok {
+		if r, ok = db.old[path]; ok && idOK && r.id == id {
+			db.keep(path, r)
+		}
 	}
 	db.mu.Unlock()
+	if ok && idOK && r.id == id {
+		return r.unowned, r.modified
+	}
 	unowned, modified = db.check(path)
+	if !idOK {
+		return unowned, modified
+	}
 	db.mu.Lock()
-	if db.cache == nil {
-		db.cache = map[string][2]bool{}
-	}
-	if len(db.cache) < maxPkgCache {
-		db.cache[strings.Clone(path)] = [2]bool{unowned, modified}
-	}
+	db.keep(path, pkgAnswer{id: id, unowned: unowned, modified: modified})
 	db.mu.Unlock()
 	return unowned, modified
+}
+
+// keep puts an answer in the cache; a full cache becomes the old one.
+// db.mu is held.
+func (db *PackageDB) keep(path string, r pkgAnswer) {
+	if db.cache == nil || len(db.cache) >= maxPkgCache/2 {
+		db.old, db.cache = db.cache, map[string]pkgAnswer{}
+	}
+	db.cache[strings.Clone(path)] = r
 }
 
 func (db *PackageDB) check(path string) (unowned, modified bool) {

@@ -244,8 +244,8 @@ struct event {
 	__u32 kind;
 	__u32 pid;      // tgid of the process
 	__u64 ts;       // when, in the kernel's monotonic clock (ns)
-	__u32 child;    // EV_FORK: tgid of the child
-	__s32 code;     // EV_EXIT: exit code (wait status); EV_CALL: call number
+	__u32 child;    // unused (forks and exits are struct proc_event)
+	__s32 code;     // EV_CALL: call number; EV_URING: the opcode
 	__u32 len;      // EV_CALL connect: sockaddr length
 	__u32 flags;    // EV_CALL openat: the open flags; connect, listen: the descriptor
 	__u32 info;     // INFO_*
@@ -302,6 +302,17 @@ struct sys_event {
 	__s64 arg0;     // the first argument (exit and exit_group: the status)
 };
 
+// struct proc_event is a process's start (EV_FORK) or end (EV_EXIT),
+// mirrored by rawProc in tracer.go: what every process sends, kept short
+// so that the ring holds many of them.
+struct proc_event {
+	__u32 kind;
+	__u32 pid;
+	__u64 ts;
+	__u32 child; // EV_FORK: tgid of the child
+	__s32 code;  // EV_EXIT: exit code (wait status)
+};
+
 // Ring buffer of events; its size is set by the loader.
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -352,6 +363,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct path_key);
 } scratch SEC(".maps");
+
+// hidden_names holds the hidden names (path components starting with a
+// dot, such as ".ssh") whose read-only opens are sent wherever they are
+// (config.hidden): a whole name is stored with a '/' after it, the
+// start of a name (a rule's glob goes on with a wildcard) without.
+#define NAME_LEN 32
+struct name_key {
+	__u32 prefixlen; // in bits
+	__u8 data[NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct name_key);
+	__type(value, __u8);
+} hidden_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_key);
+} namescratch SEC(".maps");
 
 // filtered counts, per CPU, the read-only opens the filter kept in the
 // kernel (no rule could use them).
@@ -452,7 +488,10 @@ struct config {
 	// fold: repeated identical ptrace requests are counted, not sent
 	// (see fold).
 	__u32 fold;
-	__u32 pad2;
+	// hidden: a path's hidden component (a name starting with a dot)
+	// makes its read-only open sent only when the name is in the map
+	// hidden_names; unset, every hidden name does.
+	__u32 hidden;
 };
 
 // The total is the counts' sum, left to user space: one atomic add less
@@ -1083,14 +1122,40 @@ struct {
 
 #define ANCESTORS 12
 
+// hidden_wanted tells whether the hidden name in nk->data (as read: at
+// most NAME_LEN bytes, ended by a '/' or a NUL, or cut) is of interest:
+// "." and "..", which user space resolves, always; another when
+// config.hidden is unset or the name is in hidden_names.
+static __always_inline int hidden_wanted(struct config *c, struct name_key *nk)
+{
+	__u8 c1 = nk->data[1], c2 = nk->data[2];
+	if (c1 == 0 || c1 == '/' || (c1 == '.' && (c2 == 0 || c2 == '/')))
+		return 1;
+	if (!c->hidden)
+		return 1;
+	// The name ends with a '/', as whole names are stored.
+	for (int j = 1; j < NAME_LEN; j++) {
+		if (nk->data[j] == '/')
+			break;
+		if (nk->data[j] == 0) {
+			nk->data[j] = '/';
+			break;
+		}
+	}
+	nk->prefixlen = NAME_LEN * 8;
+	return bpf_map_lookup_elem(&hidden_names, nk) != 0;
+}
+
 // opened_interesting tells whether the file behind descriptor fd, as the
 // kernel resolved it, is of interest: its inode or a folder's above it
 // (up to ANCESTORS, within its mount) is in interest_ino, or a name on the
-// way up is hidden (starts with a dot).
-static __always_inline int opened_interesting(long fd)
+// way up is a hidden name of interest (hidden_wanted).
+static __always_inline int opened_interesting(struct config *c, long fd)
 {
 	struct file *file = fd_file(fd);
-	if (!file)
+	__u32 z = 0;
+	struct name_key *nk = bpf_map_lookup_elem(&namescratch, &z);
+	if (!file || !nk)
 		return 1; // cannot tell: user space judges
 	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
 	struct ino_key k = {.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev)};
@@ -1103,8 +1168,10 @@ static __always_inline int opened_interesting(long fd)
 		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 		char c0 = 0;
 		bpf_probe_read_kernel(&c0, 1, name);
-		if (c0 == '.')
-			return 1;
+		if (c0 == '.') {
+			if (bpf_probe_read_kernel_str(nk->data, NAME_LEN, name) <= 0 || hidden_wanted(c, nk))
+				return 1;
+		}
 		struct dentry *p = BPF_CORE_READ(d, d_parent);
 		if (p == d)
 			break;
@@ -1113,33 +1180,63 @@ static __always_inline int opened_interesting(long fd)
 	return 0;
 }
 
+// scan_state is one scan of a path for hidden names, for scan_step.
+struct scan_state {
+	struct config *c;
+	char *buf;
+	struct name_key *nk;
+	__u32 n; // bytes of the path in buf, with its NUL
+	__u32 res;
+};
+
+// scan_step looks at byte i of the path: a '/' before a '.' starts a
+// hidden name (or "." or ".."); it returns 1 to stop, with res set when
+// the name is of interest.
+static long scan_step(__u32 i, struct scan_state *s)
+{
+	if (i + 1 >= s->n)
+		return 1;
+	char *b = s->buf;
+	if (b[i & (PATH_LEN - 1)] != '/' || b[(i + 1) & (PATH_LEN - 1)] != '.')
+		return 0;
+	// pathbuf is twice PATH_LEN: the name's bytes stay within it.
+	bpf_probe_read_kernel(s->nk->data, NAME_LEN, b + ((i + 1) & (PATH_LEN - 1)));
+	if (hidden_wanted(s->c, s->nk)) {
+		s->res = 1;
+		return 1;
+	}
+	return 0;
+}
+
 // interesting tells whether a read-only open of path is wanted: 2 under
-// a prefix of the interest map (a path a rule names), 1 relative or with
-// a "/." component (".." or a hidden file), which user space resolves,
-// or unreadable; 0 not.
-static __always_inline int interesting(const char *path)
+// a prefix of the interest map or one of its exact paths (a path a rule
+// names); 1 with a "." or ".." component or a hidden name of interest
+// (hidden_wanted), longer than PATH_LEN, or unreadable, which user space
+// judges; 3 relative, to be judged by the file the kernel opened; 0 not.
+// The whole path is read (at most PATH_LEN bytes), the interest map
+// compares its first KEY_LEN.
+static __always_inline int interesting(struct config *c, const char *path)
 {
 	__u32 k = 0;
 	struct path_key *key = bpf_map_lookup_elem(&scratch, &k);
-	if (!key)
+	char *buf = bpf_map_lookup_elem(&pathbuf, &k);
+	struct name_key *nk = bpf_map_lookup_elem(&namescratch, &k);
+	if (!key || !buf || !nk)
 		return 1;
-	long n = bpf_probe_read_user_str(key->data, KEY_LEN, path);
+	long n = bpf_probe_read_user_str(buf, PATH_LEN, path);
 	if (n <= 0)
 		return 1; // unreadable: user space says so
-	if (key->data[0] != '/')
-		return 1;
+	if (buf[0] != '/')
+		return 3;
+	__builtin_memcpy(key->data, buf, KEY_LEN);
 	key->prefixlen = KEY_LEN * 8;
 	if (bpf_map_lookup_elem(&interest, key))
 		return 2;
-	for (int i = 0; i < KEY_LEN - 1; i++) {
-		if (i >= n - 1)
-			break;
-		if (key->data[i] == '/' && key->data[i + 1] == '.')
-			return 1;
-	}
-	if (n >= KEY_LEN)
-		return 1; // longer than a key: a "/." past it cannot be seen
-	return 0;
+	if (n >= PATH_LEN)
+		return 1; // longer than the buffer: a "/." past it cannot be seen
+	struct scan_state st = {.c = c, .buf = buf, .nk = nk, .n = n};
+	bpf_loop(PATH_LEN, scan_step, &st, 0);
+	return st.res;
 }
 
 #define O_ACCMODE 3
@@ -1178,15 +1275,19 @@ static __always_inline int filter(struct config *c, struct pt_regs *regs, long n
 		return 0;
 	if ((flags & (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND)) != 0)
 		return 0;
-	int i = interesting(path);
-	if (i) {
+	int i = interesting(c, path);
+	if (i == 1 || i == 2) {
 		*rare = i == 2;
 		return 0;
 	}
-	// The path as given names nothing of interest; the file the kernel
-	// opened (opened: its descriptor, once the call returned) may still
-	// be one.
-	if (opened >= 0 && opened_interesting(opened)) {
+	// A relative path that the kernel did not open (it failed, or has
+	// not returned yet): user space resolves it.
+	if (i == 3 && opened < 0)
+		return 0;
+	// The path as given names nothing of interest, or is relative; the
+	// file the kernel opened (opened: its descriptor, once the call
+	// returned) may still be one.
+	if (opened >= 0 && opened_interesting(c, opened)) {
 		*rare = 1;
 		return 0;
 	}
@@ -1331,25 +1432,17 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 		bpf_map_update_elem(&skip, &ck, &v, BPF_ANY);
 		return 0;
 	}
-	struct event *e = reserve(EV_FORK, ptgid);
-	if (!e)
+	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(struct proc_event), 0);
+	if (!e) {
+		count_loss(EV_FORK, ptgid);
 		return 0;
+	}
 	e->kind = EV_FORK;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = ptgid;
 	e->child = ctgid;
 	e->code = 0;
-	e->ret = 0;
-	e->arg[0] = e->arg[1] = e->arg[2] = 0;
-	__builtin_memset(&e->fd, 0, sizeof(e->fd));
-	e->len = 0;
-	e->flags = 0;
-	e->info = 0;
-	e->plen = 0;
-	e->fdlen = 0;
-	e->data[0] = 0;
-	e->data2[0] = 0;
-	submit(e);
+	submit((struct event *)e);
 	return 0;
 }
 
@@ -1823,25 +1916,17 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!wanted())
 		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct event *e = reserve(EV_EXIT, tgid);
-	if (!e)
+	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(struct proc_event), 0);
+	if (!e) {
+		count_loss(EV_EXIT, tgid);
 		return 0;
+	}
 	e->kind = EV_EXIT;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->child = 0;
 	e->code = BPF_CORE_READ(task, exit_code);
-	e->ret = 0;
-	e->arg[0] = e->arg[1] = e->arg[2] = 0;
-	__builtin_memset(&e->fd, 0, sizeof(e->fd));
-	e->len = 0;
-	e->flags = 0;
-	e->info = 0;
-	e->plen = 0;
-	e->fdlen = 0;
-	e->data[0] = 0;
-	e->data2[0] = 0;
-	submit(e);
+	submit((struct event *)e);
 	return 0;
 }
 
