@@ -36,9 +36,8 @@ func (a anyCond) eval(c *evalCtx) bool {
 // macroCond is a macro's condition; its result is computed once per call,
 // however many rules use the macro.
 type macroCond struct {
-	idx  int // < 64: cached in evalCtx.macroKnown/macroVal
-	c    cond
-	pure bool // looks at pure fields only
+	idx int // < 64: cached in evalCtx.macroKnown/macroVal
+	c   cond
 }
 
 func (m *macroCond) eval(c *evalCtx) bool {
@@ -71,6 +70,9 @@ type fieldCond struct {
 
 func (f *fieldCond) eval(c *evalCtx) bool {
 	d := fields[f.field]
+	if !fieldPure[f.field] {
+		c.impure = true
+	}
 	switch d.kind {
 	case kindBool:
 		return d.bool(c) == *f.boolV

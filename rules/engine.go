@@ -521,7 +521,11 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 	}
 	// A pure call name's call that agrees, in every argument the rules
-	// read, with a call that hit nothing and changed nothing does the same.
+	// read, with a call that hit nothing, changed nothing and was judged by
+	// pure fields alone does the same: the rules read the same fields and
+	// come to the same answers. A rule that reads the process (proc.name
+	// after a path matched) makes only the calls that reach that field
+	// unfit to be remembered, not every call of the name.
 	// A call through the i386 entry point is never quiet: its text does
 	// not say so (the compat field).
 	quiet := cr.pure && !e.noQuiet && !c.Compat
@@ -544,7 +548,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			}
 		}
 	}
-	if quiet && !matched && !ctx.usedCwd && !ctx.changed {
+	if quiet && !matched && !ctx.usedCwd && !ctx.changed && !ctx.impure {
 		q := e.quiet[cr.idx]
 		if q == nil {
 			q = &quietSet{}

@@ -126,6 +126,15 @@ var (
 	flagsField   = fieldByName["flags"]
 )
 
+// fieldPure[id] says whether the field of that id is one of pureFields.
+var fieldPure = func() []bool {
+	out := make([]bool, len(fields))
+	for i, f := range fields {
+		out[i] = pureFields[f.name]
+	}
+	return out
+}()
+
 var fieldByName = func() map[string]int {
 	m := make(map[string]int, len(fields))
 	for i, f := range fields {
@@ -178,15 +187,19 @@ type evalCtx struct {
 	timeDone  bool // now and nowOK hold the event\'s time
 	now       time.Duration
 	nowOK     bool
-	splitPos  int    // where the next argument starts in raw
-	argEnd    []int  // where each argument of argList ends in raw
-	usedCwd   bool   // a path was resolved against the process's working folder
-	changed   bool   // the call changed the process state
-	raw       string // the call's argument text, decoded once; aliases argBuf
-	rawDone   bool
-	argList   []string // its top-level arguments, substrings of raw
-	oneBuf    [64]string
-	oneN      int
+	splitPos  int   // where the next argument starts in raw
+	argEnd    []int // where each argument of argList ends in raw
+	usedCwd   bool  // a path was resolved against the process's working folder
+	changed   bool  // the call changed the process state
+	// impure: a condition read a field that is not pure (the process, its
+	// ancestors, the time...), so the call's text alone does not decide
+	// what the rules made of it.
+	impure  bool
+	raw     string // the call's argument text, decoded once; aliases argBuf
+	rawDone bool
+	argList []string // its top-level arguments, substrings of raw
+	oneBuf  [64]string
+	oneN    int
 
 	macroKnown, macroVal uint64
 
@@ -213,7 +226,7 @@ type evalCtx struct {
 // mask, not cleared.
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
-	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
+	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed, c.impure = 0, false, false, 0, false, false, false
 	c.used, c.argList, c.argEnd, c.splitPos = 0, c.argList[:0], c.argEnd[:0], 0
 	c.timeDone = false
 	c.macroKnown, c.macroVal = 0, 0

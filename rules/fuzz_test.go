@@ -134,3 +134,43 @@ func FuzzPackageDB(f *testing.F) {
 		db.Check("/nonexistent/detector-fuzz")
 	})
 }
+
+// TestQuietCacheImpure: a call whose judging read the process (here its
+// name, once the path matched) is not remembered as quiet, so the same
+// text from another process is judged again; a call judged by its text
+// alone is remembered, and its name's other calls still are.
+func TestQuietCacheImpure(t *testing.T) {
+	set := rules.NewSet()
+	const file = `
+rules:
+  - id: pty-by-python
+    severity: WARNING
+    description: python opens a pseudo-terminal
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition:
+      all:
+        - path: /dev/ptmx
+        - proc.name: python3
+`
+	if err := set.Load("t.yaml", []byte(file)); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	const text = `100 1.0 execve("/usr/bin/script", ["script"], []) = 0
+100 1.1 openat(AT_FDCWD</>, "/etc/passwd", O_RDONLY) = 3</etc/passwd>
+100 1.2 openat(AT_FDCWD</>, "/dev/ptmx", O_RDONLY) = 3</dev/ptmx>
+100 1.3 clone(child_stack=NULL, flags=SIGCHLD) = 101
+101 1.4 execve("/usr/bin/python3", ["python3"], []) = 0
+101 1.5 openat(AT_FDCWD</>, "/etc/passwd", O_RDONLY) = 3</etc/passwd>
+101 1.6 openat(AT_FDCWD</>, "/dev/ptmx", O_RDONLY) = 3</dev/ptmx>
+`
+	e := set.NewEngine(rules.Options{})
+	parseInto(t, e, text)
+	fs := e.Findings()
+	if len(fs) != 1 || fs[0].Rule != "pty-by-python" || fs[0].Count != 1 || fs[0].Process.PID != 101 {
+		t.Fatalf("findings %+v, want one pty-by-python of pid 101", fs)
+	}
+}

@@ -48,7 +48,6 @@ type Rule struct {
 
 	condNode *yaml.Node
 	condFile string
-	pure     bool // the condition looks at pure fields only
 	cond     cond
 	outParts []outPart
 	winField int // field id of Window.Distinct, or -1
@@ -110,7 +109,6 @@ type Set struct {
 	macroConds map[string]*macroCond
 	sysSets    [][]string        // the call-name sets of "syscall is" matchers, by sysIdx
 	flagBit    map[string]uint64 // flag names of "has" matchers, each a bit of evalCtx.flagMask
-	curPure    bool              // while compiling a rule: no impure field seen yet
 	packages   bool              // an enabled rule reads exec.unowned or exec.modified
 }
 
@@ -120,9 +118,9 @@ type callRules struct {
 	state  stateOp
 	atCall bool       // its first argument is a folder descriptor (AT_FDCWD</cwd>)
 	paths  []pathSpec // pathArgs of the name
-	// pure: every rule on the name looks at pure fields only, and the
-	// name's state change, if any, is an open's; the engine may then
-	// remember the texts of its calls that hit nothing and changed nothing.
+	// pure: the name's state change, if any, is an open's; the engine
+	// may then remember the texts of its calls that hit nothing, changed
+	// nothing and were judged by pure fields alone (see evalCtx.impure).
 	pure    bool
 	sysMask uint64 // the "syscall is" matchers the name satisfies
 	idx     int    // index in Set.calls order, for per-engine state
@@ -586,13 +584,11 @@ func (s *Set) Compile() error {
 		if r.Severity == None || len(r.Syscalls) == 0 || r.condNode == nil {
 			return errAt(r.File, &yaml.Node{Line: r.Line}, "rule %s: an override of a rule not defined before needs severity, description, syscalls and condition", r.ID)
 		}
-		s.curPure = true
 		c, err := s.compileCond(r.condFile, r.condNode, nil)
 		if err != nil {
 			return err
 		}
 		r.cond = c
-		r.pure = s.curPure
 		if r.outParts, err = compileOutput(r.Output); err != nil {
 			return errAt(r.File, &yaml.Node{Line: r.Line}, "rule %s: output: %v", r.ID, err)
 		}
@@ -643,9 +639,6 @@ func (s *Set) Compile() error {
 		}
 		cr.paths = pathArgs[name]
 		cr.pure = cr.state == stNone || cr.state == stOpen
-		for _, r := range cr.rules {
-			cr.pure = cr.pure && r.pure
-		}
 		for _, ps := range pathArgs[name] {
 			if ps.dir == 0 {
 				cr.atCall = true
@@ -732,24 +725,17 @@ func (s *Set) compileCond(file string, n *yaml.Node, stack []string) (cond, erro
 			}
 		}
 		if mc := s.macroConds[v.Value]; mc != nil {
-			s.curPure = s.curPure && mc.pure
 			return mc, nil
 		}
-		outer := s.curPure
-		s.curPure = true
 		c, err := s.compileCond(m.file, m.node, append(stack, v.Value))
 		if err != nil {
 			return nil, err
 		}
-		mc := &macroCond{idx: len(s.macroConds), c: c, pure: s.curPure}
+		mc := &macroCond{idx: len(s.macroConds), c: c}
 		s.macroConds[v.Value] = mc
-		s.curPure = outer && mc.pure
 		return mc, nil
 	}
 	fid, ok := fieldByName[k.Value]
-	if ok && !pureFields[k.Value] {
-		s.curPure = false
-	}
 	if !ok {
 		return nil, errAt(file, k, "unknown field or operator %q (all, any, not, macro, or a field such as syscall, path, proc.exe; 'detector rules fields' lists them)", k.Value)
 	}
