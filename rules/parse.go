@@ -33,10 +33,13 @@ const (
 
 // Rule is one behaviour rule as loaded.
 type Rule struct {
-	ID             string
-	Severity       Severity
-	Description    string
-	Tags           []string // MITRE ATT&CK technique ids
+	ID          string
+	Severity    Severity
+	Description string
+	Tags        []string // MITRE ATT&CK technique ids
+	// Tactics are the ATT&CK tactics the rule covers (short names such as
+	// execution, see Tactics), as given, or else those of its techniques.
+	Tactics        []string
 	FalsePositives []string
 	Syscalls       []string // the calls the rule looks at
 	Output         string   // a one-line message; %field is replaced by the field's value
@@ -48,10 +51,13 @@ type Rule struct {
 
 	condNode *yaml.Node
 	condFile string
-	cond     cond
-	outParts []outPart
-	winField int // field id of Window.Distinct, or -1
-	idx      int // index in Set.active, for per-engine state
+	// tacticsGiven: Tactics come from the rule's tactics key, not from
+	// its techniques.
+	tacticsGiven bool
+	cond         cond
+	outParts     []outPart
+	winField     int // field id of Window.Distinct, or -1
+	idx          int // index in Set.active, for per-engine state
 }
 
 // Window makes a rule count: it hits once Count matches (or Count distinct
@@ -326,7 +332,7 @@ var (
 	idRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	tagRE    = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
 	callRE   = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
-	ruleKeys = "id, severity, description, tags, falsepositives, syscalls, condition, output, window, examples, enabled"
+	ruleKeys = "id, severity, description, tags, tactics, falsepositives, syscalls, condition, output, window, examples, enabled"
 )
 
 func (s *Set) loadRules(file string, n *yaml.Node) error {
@@ -393,6 +399,14 @@ func (s *Set) loadRule(file string, rn *yaml.Node) error {
 					err = errAt(file, item(v, j), "rule %s: tag %q is not a MITRE ATT&CK technique id (T1059, T1059.004)", r.ID, t)
 				}
 			}
+		case "tactics":
+			r.Tactics, err = stringList(file, v)
+			for j, t := range r.Tactics {
+				if _, ok := tacticIndex[t]; err == nil && !ok {
+					err = errAt(file, item(v, j), "rule %s: %q is not an ATT&CK tactic (%s)", r.ID, t, strings.Join(TacticNames(), ", "))
+				}
+			}
+			r.tacticsGiven = err == nil && len(r.Tactics) > 0
 		case "falsepositives":
 			r.FalsePositives, err = stringList(file, v)
 		case "syscalls":
@@ -583,6 +597,9 @@ func (s *Set) Compile() error {
 		}
 		if r.Severity == None || len(r.Syscalls) == 0 || r.condNode == nil {
 			return errAt(r.File, &yaml.Node{Line: r.Line}, "rule %s: an override of a rule not defined before needs severity, description, syscalls and condition", r.ID)
+		}
+		if !r.tacticsGiven {
+			r.Tactics = deriveTactics(r.Tags)
 		}
 		c, err := s.compileCond(r.condFile, r.condNode, nil)
 		if err != nil {
