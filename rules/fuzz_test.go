@@ -21,6 +21,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add("lists: {a: [x]}\nmacros: {m: {path: \"@a\"}}\nrules:\n  - id: x\n    severity: ALERT\n    description: d\n    syscalls: [openat]\n    condition: {all: [{macro: m}, {not: {ret: {lt: 0}}}]}\n    window: {count: 2, within: 1s, distinct: path}\n    output: \"%path %ret\"\n")
 	f.Add("rules:\n  - &a {id: x}\n  - *a\n")
 	f.Add("macros:\n  a: {macro: a}\n")
+	f.Add("rules:\n  - id: x\n    severity: INFO\n    description: d\n    tags: [T1021.004, T9999]\n    tactics: [lateral-movement, impact]\n    syscalls: [open]\n    condition: {path: /x}\n  - id: x\n    tactics: []\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(text) > 1<<16 {
 			return
@@ -37,6 +38,8 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		s.CheckExamples()
+		s.Coverage()
+		s.AttackProblems()
 		e := s.NewEngine(rules.Options{})
 		trace.ParseEvents(strings.NewReader("1 1.0 openat(AT_FDCWD</>, \"/etc/x\", O_RDONLY) = 3\n1 1.1 execve(\"/bin/sh\", [\"sh\"], []) = 0\n"), e.Event)
 		e.Findings()
