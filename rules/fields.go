@@ -191,15 +191,17 @@ type evalCtx struct {
 	argEnd    []int // where each argument of argList ends in raw
 	usedCwd   bool  // a path was resolved against the process's working folder
 	changed   bool  // the call changed the process state
-	// impure: a condition read a field that is not pure (the process, its
-	// ancestors, the time...), so the call's text alone does not decide
-	// what the rules made of it.
-	impure  bool
-	raw     string // the call's argument text, decoded once; aliases argBuf
-	rawDone bool
-	argList []string // its top-level arguments, substrings of raw
-	oneBuf  [64]string
-	oneN    int
+	// ruleImpure: the rule being judged read a field that is not pure
+	// (the process, its ancestors, the time...), so the call's text alone
+	// does not decide its answer; macroImpure marks the remembered macro
+	// answers (macroKnown) that read one.
+	ruleImpure  bool
+	macroImpure uint64
+	raw         string // the call's argument text, decoded once; aliases argBuf
+	rawDone     bool
+	argList     []string // its top-level arguments, substrings of raw
+	oneBuf      [64]string
+	oneN        int
 
 	macroKnown, macroVal uint64
 
@@ -226,10 +228,10 @@ type evalCtx struct {
 // mask, not cleared.
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
-	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed, c.impure = 0, false, false, 0, false, false, false
+	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
 	c.used, c.argList, c.argEnd, c.splitPos = 0, c.argList[:0], c.argEnd[:0], 0
 	c.timeDone = false
-	c.macroKnown, c.macroVal = 0, 0
+	c.macroKnown, c.macroVal, c.macroImpure = 0, 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
 	c.pathsDone, c.pathList, c.pathGiven = false, c.pathList[:0], c.pathGiven[:0]

@@ -176,4 +176,44 @@ rules:
 	if len(fs) != 1 || fs[0].Rule != "pty-by-python" || fs[0].Count != 1 || fs[0].Process.PID != 101 {
 		t.Fatalf("findings %+v, want one pty-by-python of pid 101", fs)
 	}
+
+	// A macro's answer remembered from one rule makes another rule that
+	// reads it impure as well: the second rule here never reads the
+	// process itself.
+	set = rules.NewSet()
+	const macros = `
+macros:
+  py: {proc.name: python3}
+rules:
+  - id: first
+    severity: INFO
+    description: first
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition: {all: [{macro: py}, {path: /nothing}]}
+  - id: second
+    severity: WARNING
+    description: second
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition: {all: [{macro: py}, {path: /dev/ptmx}]}
+  - id: third
+    severity: WARNING
+    description: third
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition: {path: /etc/shadow}
+`
+	if err := set.Load("m.yaml", []byte(macros)); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	e = set.NewEngine(rules.Options{})
+	parseInto(t, e, text)
+	fs = e.Findings()
+	if len(fs) != 1 || fs[0].Rule != "second" || fs[0].Count != 1 || fs[0].Process.PID != 101 {
+		t.Fatalf("findings %+v, want one of rule second, pid 101", fs)
+	}
 }

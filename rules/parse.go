@@ -125,8 +125,9 @@ type callRules struct {
 	atCall bool       // its first argument is a folder descriptor (AT_FDCWD</cwd>)
 	paths  []pathSpec // pathArgs of the name
 	// pure: the name's state change, if any, is an open's; the engine
-	// may then remember the texts of its calls that hit nothing, changed
-	// nothing and were judged by pure fields alone (see evalCtx.impure).
+	// may then remember, for the texts of its calls that changed nothing,
+	// the rules that found them false by pure fields alone (see
+	// Engine.call and evalCtx.ruleImpure).
 	pure    bool
 	sysMask uint64 // the "syscall is" matchers the name satisfies
 	idx     int    // index in Set.calls order, for per-engine state
