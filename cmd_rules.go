@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +22,10 @@ func rulesCommand() *cli.Command {
 		Description: "The default rules are embedded; --rules FILE adds or overrides rules by id (later files win), " +
 			"--rules off disables them. The README's Rules section describes the file format.",
 		Subcommands: []*cli.Command{
-			{Name: "list", Usage: "list the effective rules", Flags: rulesFlags(), Action: runRulesList},
+			{Name: "list", Usage: "list the effective rules, or with --attack their MITRE ATT&CK coverage", Flags: append(rulesFlags(),
+				&cli.BoolFlag{Name: "attack", Usage: "print the tactic x technique coverage of the enabled rules: one row per ATT&CK Enterprise tactic, each technique with the ids of the rules that claim it"},
+				&cli.StringFlag{Name: "output", Value: "table", Usage: "`FORMAT`: table or json"},
+			), Action: runRulesList},
 			{Name: "check", Usage: "run every rule's match and nomatch examples and read the allow-lists; exit 2 naming the first example that fails", Flags: rulesFlags(), Action: runRulesCheck},
 			{Name: "show", Usage: "show one rule", ArgsUsage: "ID", Flags: rulesFlags(), Action: runRulesShow},
 			{Name: "fields", Usage: "list the fields conditions may name", Action: runRulesFields},
@@ -36,9 +40,28 @@ func rulesCommand() *cli.Command {
 }
 
 func runRulesList(c *cli.Context) error {
+	format := c.String("output")
+	if format != "table" && format != "json" {
+		return withHint(fmt.Errorf("unknown --output %q", format), "rules list --output takes table or json")
+	}
 	set, _, err := loadRules(c)
 	if err != nil {
 		return err
+	}
+	if c.Bool("attack") {
+		if format == "json" {
+			return writeJSON(os.Stdout, attackJSON{Tactics: set.Coverage()})
+		}
+		_, err = io.WriteString(os.Stdout, attackMatrix(set.Coverage(), tableWidth()))
+		return err
+	}
+	if format == "json" {
+		var out []ruleJSON
+		for _, r := range set.Rules() {
+			out = append(out, ruleJSON{ID: r.ID, Severity: r.Severity.String(), Enabled: r.Enabled, Description: r.Description,
+				Tags: r.Tags, Tactics: r.Tactics, Syscalls: r.Syscalls, File: r.File, Line: r.Line})
+		}
+		return writeJSON(os.Stdout, out)
 	}
 	cols := tableWidth()
 	idW, sevW := width("ID"), width("SEVERITY")
@@ -67,6 +90,70 @@ func runRulesList(c *cli.Context) error {
 	b.WriteString("\n" + report.Wrap("arguments decoded for: "+strings.Join(set.DecodedCalls(), " ")+" (every other call costs one lookup)", "", "  ", cols))
 	_, err = io.WriteString(os.Stdout, b.String())
 	return err
+}
+
+// ruleJSON is a rule as rules list --output json prints it.
+type ruleJSON struct {
+	ID          string   `json:"id"`
+	Severity    string   `json:"severity"`
+	Enabled     bool     `json:"enabled"`
+	Description string   `json:"description"`
+	Tags        []string `json:"tags"`
+	Tactics     []string `json:"tactics"`
+	Syscalls    []string `json:"syscalls"`
+	File        string   `json:"file"`
+	Line        int      `json:"line"`
+}
+
+// attackJSON is rules list --attack --output json.
+type attackJSON struct {
+	Tactics []rules.TacticCoverage `json:"tactics"`
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// attackMatrix writes the coverage matrix for people: a heading per
+// tactic with its counts, then a line per technique (id, name, and the
+// ids of its rules), wrapped to cols; a tactic no rule covers says so.
+func attackMatrix(rows []rules.TacticCoverage, cols int) string {
+	idW := width("T0000.000")
+	var b strings.Builder
+	covered, techs := 0, map[string]bool{}
+	for _, row := range rows {
+		ids := map[string]bool{}
+		for _, tc := range row.Techniques {
+			techs[tc.ID] = true
+			for _, r := range tc.Rules {
+				ids[r] = true
+			}
+		}
+		head := fmt.Sprintf("%s (%s): ", strings.ToUpper(row.Name), row.ID)
+		if len(row.Techniques) == 0 {
+			b.WriteString(report.Wrap("no rule", head, "    ", cols))
+			continue
+		}
+		covered++
+		b.WriteString(report.Wrap(fmt.Sprintf("%d techniques, %d rules", len(row.Techniques), len(ids)), head, "    ", cols))
+		for _, tc := range row.Techniques {
+			// The rules, then the technique's own name (a sub-technique's
+			// part after the colon) as a reminder.
+			name := tc.Name
+			if i := strings.LastIndex(name, ": "); i >= 0 {
+				name = name[i+2:]
+			}
+			if name == "" {
+				name = "not in the catalogue"
+			}
+			first := fmt.Sprintf("  %-*s  ", idW, tc.ID)
+			b.WriteString(report.Wrap(report.Escape(strings.Join(tc.Rules, ", ")+" ("+name+")"), first, strings.Repeat(" ", len(first)), cols))
+		}
+	}
+	fmt.Fprintf(&b, "\n%d of %d tactics covered, %d techniques\n", covered, len(rows), len(techs))
+	return b.String()
 }
 
 // minDescription is the narrowest room rules list wraps a description in
@@ -115,6 +202,7 @@ func runRulesShow(c *cli.Context) error {
 	field("defined", fmt.Sprintf("%s:%d", r.File, r.Line))
 	field("description", r.Description)
 	field("tags", strings.Join(r.Tags, ", "))
+	field("tactics", strings.Join(r.Tactics, ", "))
 	field("falsepositives", strings.Join(r.FalsePositives, "; "))
 	field("syscalls", strings.Join(r.Syscalls, ", "))
 	if r.Window != nil {

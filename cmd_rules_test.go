@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,69 @@ func TestRulesCommand(t *testing.T) {
 	}
 	os.WriteFile(allow, []byte("allow:\n  - rule: read-shadow\n    exe_prefix: usr/sbin/\n"), 0o644)
 	wantError(t, run(t, nil, "rules", "check", "--allow", allow), allow+`:3: exe_prefix "usr/sbin/" is not an absolute path`)
+}
+
+// TestRulesListAttack: rules list --attack prints one row per tactic with
+// each technique and its rules, in 80 columns; --output json says the
+// same; a rule file's rule joins the matrix under its tactic.
+func TestRulesListAttack(t *testing.T) {
+	r := run(t, []string{"COLUMNS=80"}, "rules", "list", "--attack")
+	if r.code != 0 {
+		t.Fatalf("rules list --attack: %+v", r)
+	}
+	for _, want := range []string{"EXECUTION (TA0002): ", "\n  T1059.004  ", "shell-from-server", "LATERAL MOVEMENT (TA0008): no rule", "PERSISTENCE (TA0003): ", "T1053.003  persistence-write (Cron)", "of 14 tactics covered"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("rules list --attack lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if width(l) > 80 {
+			t.Errorf("line of %d columns: %q", width(l), l)
+		}
+	}
+	dir := t.TempDir()
+	extra := filepath.Join(dir, "extra.yaml")
+	os.WriteFile(extra, []byte(`rules:
+  - id: ssh-hop
+    severity: WARNING
+    description: ssh to another host
+    tags: [T1021.004]
+    tactics: [lateral-movement]
+    syscalls: [execve]
+    condition: {exec.argv0: ssh}
+`), 0o644)
+	r = run(t, nil, "rules", "list", "--attack", "--output", "json", "--rules", extra)
+	var got struct {
+		Tactics []rules.TacticCoverage `json:"tactics"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); r.code != 0 || err != nil || len(got.Tactics) != len(rules.Tactics) {
+		t.Fatalf("rules list --attack --output json: %v %+v", err, r)
+	}
+	cell := func(tactic, technique string) []string {
+		for _, row := range got.Tactics {
+			for _, tc := range row.Techniques {
+				if row.Short == tactic && tc.ID == technique {
+					return tc.Rules
+				}
+			}
+		}
+		return nil
+	}
+	if rs := cell("lateral-movement", "T1021.004"); strings.Join(rs, ",") != "ssh-hop" {
+		t.Errorf("lateral-movement x T1021.004: %q", rs)
+	}
+	if rs := cell("credential-access", "T1003.008"); strings.Join(rs, ",") != "read-shadow" {
+		t.Errorf("credential-access x T1003.008: %q", rs)
+	}
+	r = run(t, nil, "rules", "list", "--output", "json")
+	var list []struct {
+		ID      string   `json:"id"`
+		Tactics []string `json:"tactics"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &list); r.code != 0 || err != nil || len(list) == 0 || list[0].ID == "" || len(list[0].Tactics) == 0 {
+		t.Fatalf("rules list --output json: %v %+v", err, r)
+	}
+	wantError(t, run(t, nil, "rules", "list", "--attack", "--output", "yaml"), `unknown --output "yaml"`)
 }
 
 // TestAlertLogFlags checks the --log and --cooldown flags detect will use.

@@ -27,15 +27,12 @@ func traceCommand() *cli.Command {
 		Name:      "trace",
 		Usage:     "run one command in the sandbox and write its trace, in strace's notation (for building training corpora)",
 		ArgsUsage: "-- CMD [ARGS...]",
-		Flags: []cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Value: "-", Usage: "write the log to `FILE` (- for standard output)"},
-			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "wall-clock limit for the run"},
-			&cli.StringFlag{Name: "max-trace", Value: "256MiB", Usage: "stop the run when its trace exceeds `SIZE`"},
-			&cli.StringFlag{Name: "max-memory", Value: "2GiB", Usage: "bound the memory of the run, all its processes together, to `SIZE`"},
-			&cli.BoolFlag{Name: "no-sandbox", Usage: "run WITHOUT isolation (only for programs you trust)"},
+		}, runFlags()...),
 			&cli.StringFlag{Name: "output-dir", Usage: "write the command's standard output and error (bounded) to stdout.txt and stderr.txt in folder `DIR`; without it they are shown on stderr"},
 			tracerFlag("the command", "ebpf logs every call and its result, with the arguments of exec, openat, connect and listen alone"),
-		},
+		),
 		Action: runTrace,
 	}
 }
@@ -54,14 +51,8 @@ func runTrace(c *cli.Context) error {
 	if argv[0], err = filepath.Abs(path); err != nil {
 		return err
 	}
-	ro := sandbox.RunOptions{Timeout: c.Duration("timeout"), NoSandbox: c.Bool("no-sandbox")}
-	if ro.Timeout <= 0 {
-		return fmt.Errorf("--timeout must be positive, not %s", ro.Timeout)
-	}
-	if ro.MaxTrace, err = parseSize(c.String("max-trace")); err != nil {
-		return fmt.Errorf("--max-trace: %w", err)
-	}
-	if ro.MaxMemory, err = parseMemory(c.String("max-memory")); err != nil {
+	ro, err := runOptions(c)
+	if err != nil {
 		return err
 	}
 	var choose func() (string, error)

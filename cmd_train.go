@@ -245,8 +245,8 @@ func checkModelTarget(path string, force bool) error {
 // procTrainFlags are train's flags for --input proc.
 func procTrainFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.DurationFlag{Name: "duration", Value: 10 * time.Minute, Usage: "--input proc: sample the live processes for `D`"},
-		&cli.DurationFlag{Name: "poll", Value: time.Second, Usage: "--input proc: read the process table every `D`"},
+		durationFlag(10*time.Minute, ""),
+		pollFlag(),
 	}
 }
 

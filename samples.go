@@ -31,17 +31,9 @@ func sampleOptions(c *cli.Context) (pipeline.Options, error) {
 	if o.Jobs < 1 {
 		return o, fmt.Errorf("--jobs must be at least 1, not %d", o.Jobs)
 	}
-	o.Run.Timeout = c.Duration("timeout")
-	if o.Run.Timeout <= 0 {
-		return o, fmt.Errorf("--timeout must be positive, not %s", o.Run.Timeout)
-	}
-	if o.Run.MaxTrace, err = parseSize(c.String("max-trace")); err != nil {
-		return o, fmt.Errorf("--max-trace: %w", err)
-	}
-	if o.Run.MaxMemory, err = parseMemory(c.String("max-memory")); err != nil {
+	if o.Run, err = runOptions(c); err != nil {
 		return o, err
 	}
-	o.Run.NoSandbox = c.Bool("no-sandbox")
 	if o.Run.Tracer, o.ChooseTracer, err = resolveTracer(c); err != nil {
 		return o, err
 	}

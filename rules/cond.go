@@ -36,9 +36,8 @@ func (a anyCond) eval(c *evalCtx) bool {
 // macroCond is a macro's condition; its result is computed once per call,
 // however many rules use the macro.
 type macroCond struct {
-	idx  int // < 64: cached in evalCtx.macroKnown/macroVal
-	c    cond
-	pure bool // looks at pure fields only
+	idx int // < 64: cached in evalCtx.macroKnown/macroVal
+	c   cond
 }
 
 func (m *macroCond) eval(c *evalCtx) bool {
@@ -47,13 +46,24 @@ func (m *macroCond) eval(c *evalCtx) bool {
 	}
 	bit := uint64(1) << m.idx
 	if c.macroKnown&bit != 0 {
+		// A remembered answer that read an impure field makes the rule
+		// reading it impure too.
+		if c.macroImpure&bit != 0 {
+			c.ruleImpure = true
+		}
 		return c.macroVal&bit != 0
 	}
+	outer := c.ruleImpure
+	c.ruleImpure = false
 	r := m.c.eval(c)
 	c.macroKnown |= bit
 	if r {
 		c.macroVal |= bit
 	}
+	if c.ruleImpure {
+		c.macroImpure |= bit
+	}
+	c.ruleImpure = c.ruleImpure || outer
 	return r
 }
 
@@ -71,6 +81,9 @@ type fieldCond struct {
 
 func (f *fieldCond) eval(c *evalCtx) bool {
 	d := fields[f.field]
+	if !fieldPure[f.field] {
+		c.ruleImpure = true
+	}
 	switch d.kind {
 	case kindBool:
 		return d.bool(c) == *f.boolV

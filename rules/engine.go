@@ -521,30 +521,55 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 	}
 	// A pure call name's call that agrees, in every argument the rules
-	// read, with a call that hit nothing and changed nothing does the same.
+	// read, with a call that changed nothing does what it did: each rule
+	// that found it false by pure fields alone (its text, not the process
+	// or the time) reads the same fields and finds it false again. The
+	// quiet cache remembers, per key, which rules those were: a call that
+	// every rule found so is skipped whole, and for one that some did
+	// only the others are judged (a rule that asks the process name once
+	// a path matched leaves the name's other rules remembered).
 	// A call through the i386 entry point is never quiet: its text does
 	// not say so (the compat field).
 	quiet := cr.pure && !e.noQuiet && !c.Compat
+	var known quietEntry
 	if quiet {
 		if q := e.quiet[cr.idx]; q != nil {
 			if m := q.of(c.Errno); m != nil {
-				if _, ok := m[e.quietKey(ctx, q.mask)]; ok {
-					return
+				if ent, ok := m[e.quietKey(ctx, q.mask)]; ok {
+					if ent.all {
+						return
+					}
+					known = ent
 				}
 			}
 		}
 	}
-	matched := false
 	e.updateState(ctx, cr.state)
-	for _, r := range cr.rules {
+	var falseRules uint64 // by place in cr.rules: false by pure fields alone
+	all := true           // every rule was
+	for i, r := range cr.rules {
+		if i < 64 && known.rules&(1<<i) != 0 {
+			falseRules |= 1 << i
+			continue
+		}
+		ctx.ruleImpure = false
 		if r.cond.eval(ctx) {
-			matched = true
+			all = false
 			if e.windowHit(r, ctx) {
 				e.hit(r, ctx)
 			}
+		} else if ctx.ruleImpure || i >= 64 {
+			all = false
+		} else {
+			falseRules |= 1 << i
 		}
 	}
-	if quiet && !matched && !ctx.usedCwd && !ctx.changed {
+	// A call whose entry says all it could is not written again; a partial
+	// entry is written only while the name's keys have room, so calls
+	// whose texts never repeat (a connect from a new port each time) do
+	// not push out the keys of those that do.
+	if quiet && falseRules != 0 && falseRules != known.rules && !ctx.usedCwd && !ctx.changed &&
+		(all || e.quiet[cr.idx].room(ctx.used, c.Errno)) {
 		q := e.quiet[cr.idx]
 		if q == nil {
 			q = &quietSet{}
@@ -561,16 +586,30 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 		m := q.of(c.Errno)
 		if m == nil {
-			m = map[string]struct{}{}
+			m = map[string]quietEntry{}
 			q.sets = append(q.sets, errnoSet{c.Errno, m})
 		}
-		m[strings.Clone(e.quietKey(ctx, q.mask))] = struct{}{}
-		q.n++
+		key := e.quietKey(ctx, q.mask)
+		if old, ok := m[key]; ok {
+			m[key] = quietEntry{rules: old.rules | falseRules, all: old.all || all}
+		} else {
+			m[strings.Clone(key)] = quietEntry{rules: falseRules, all: all}
+			q.n++
+		}
 	}
 }
 
-// quietSet holds, for one call name, the keys of pure calls that hit
-// nothing and changed nothing, by errno, and the arguments the keys hold.
+// quietEntry is what the quiet cache knows of a call text: the rules (bit
+// i: cr.rules[i], for the first 64) that found it false by pure fields
+// alone, and whether every rule of the name did.
+type quietEntry struct {
+	rules uint64
+	all   bool
+}
+
+// quietSet holds, for one call name, the keys of calls that changed
+// nothing, with the rules that found each false by its text alone (see
+// quietEntry), by errno, and the arguments the keys hold.
 type quietSet struct {
 	mask uint64 // bit i: argument i; allArgs: the whole text
 	sets []errnoSet
@@ -579,7 +618,13 @@ type quietSet struct {
 
 type errnoSet struct {
 	errno string
-	m     map[string]struct{}
+	m     map[string]quietEntry
+}
+
+// room says whether a key of a call that read the arguments used and
+// failed with errno fits without dropping the keys there are (q may be nil).
+func (q *quietSet) room(used uint64, errno string) bool {
+	return q == nil || q.n < maxQuiet && used&^q.mask == 0 && (len(q.sets) < maxQuietErrnos || q.of(errno) != nil)
 }
 
 // maxQuietErrnos bounds the errnos of a name's quiet keys.
@@ -587,7 +632,7 @@ const maxQuietErrnos = 16
 
 // of returns the keys of calls that failed with errno ("" for success),
 // nil for none.
-func (q *quietSet) of(errno string) map[string]struct{} {
+func (q *quietSet) of(errno string) map[string]quietEntry {
 	for i := range q.sets {
 		if q.sets[i].errno == errno {
 			return q.sets[i].m

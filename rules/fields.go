@@ -126,6 +126,15 @@ var (
 	flagsField   = fieldByName["flags"]
 )
 
+// fieldPure[id] says whether the field of that id is one of pureFields.
+var fieldPure = func() []bool {
+	out := make([]bool, len(fields))
+	for i, f := range fields {
+		out[i] = pureFields[f.name]
+	}
+	return out
+}()
+
 var fieldByName = func() map[string]int {
 	m := make(map[string]int, len(fields))
 	for i, f := range fields {
@@ -178,15 +187,21 @@ type evalCtx struct {
 	timeDone  bool // now and nowOK hold the event\'s time
 	now       time.Duration
 	nowOK     bool
-	splitPos  int    // where the next argument starts in raw
-	argEnd    []int  // where each argument of argList ends in raw
-	usedCwd   bool   // a path was resolved against the process's working folder
-	changed   bool   // the call changed the process state
-	raw       string // the call's argument text, decoded once; aliases argBuf
-	rawDone   bool
-	argList   []string // its top-level arguments, substrings of raw
-	oneBuf    [64]string
-	oneN      int
+	splitPos  int   // where the next argument starts in raw
+	argEnd    []int // where each argument of argList ends in raw
+	usedCwd   bool  // a path was resolved against the process's working folder
+	changed   bool  // the call changed the process state
+	// ruleImpure: the rule being judged read a field that is not pure
+	// (the process, its ancestors, the time...), so the call's text alone
+	// does not decide its answer; macroImpure marks the remembered macro
+	// answers (macroKnown) that read one.
+	ruleImpure  bool
+	macroImpure uint64
+	raw         string // the call's argument text, decoded once; aliases argBuf
+	rawDone     bool
+	argList     []string // its top-level arguments, substrings of raw
+	oneBuf      [64]string
+	oneN        int
 
 	macroKnown, macroVal uint64
 
@@ -216,7 +231,7 @@ func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
 	c.used, c.argList, c.argEnd, c.splitPos = 0, c.argList[:0], c.argEnd[:0], 0
 	c.timeDone = false
-	c.macroKnown, c.macroVal = 0, 0
+	c.macroKnown, c.macroVal, c.macroImpure = 0, 0, 0
 	c.flagDone = false
 	c.memoSet, c.memoV = false, ""
 	c.pathsDone, c.pathList, c.pathGiven = false, c.pathList[:0], c.pathGiven[:0]

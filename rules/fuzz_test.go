@@ -21,6 +21,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add("lists: {a: [x]}\nmacros: {m: {path: \"@a\"}}\nrules:\n  - id: x\n    severity: ALERT\n    description: d\n    syscalls: [openat]\n    condition: {all: [{macro: m}, {not: {ret: {lt: 0}}}]}\n    window: {count: 2, within: 1s, distinct: path}\n    output: \"%path %ret\"\n")
 	f.Add("rules:\n  - &a {id: x}\n  - *a\n")
 	f.Add("macros:\n  a: {macro: a}\n")
+	f.Add("rules:\n  - id: x\n    severity: INFO\n    description: d\n    tags: [T1021.004, T9999]\n    tactics: [lateral-movement, impact]\n    syscalls: [open]\n    condition: {path: /x}\n  - id: x\n    tactics: []\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(text) > 1<<16 {
 			return
@@ -37,6 +38,8 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		s.CheckExamples()
+		s.Coverage()
+		s.AttackProblems()
 		e := s.NewEngine(rules.Options{})
 		trace.ParseEvents(strings.NewReader("1 1.0 openat(AT_FDCWD</>, \"/etc/x\", O_RDONLY) = 3\n1 1.1 execve(\"/bin/sh\", [\"sh\"], []) = 0\n"), e.Event)
 		e.Findings()
@@ -133,4 +136,84 @@ func FuzzPackageDB(f *testing.F) {
 		}
 		db.Check("/nonexistent/detector-fuzz")
 	})
+}
+
+// TestQuietCacheImpure: a call whose judging read the process (here its
+// name, once the path matched) is not remembered as quiet, so the same
+// text from another process is judged again; a call judged by its text
+// alone is remembered, and its name's other calls still are.
+func TestQuietCacheImpure(t *testing.T) {
+	set := rules.NewSet()
+	const file = `
+rules:
+  - id: pty-by-python
+    severity: WARNING
+    description: python opens a pseudo-terminal
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition:
+      all:
+        - path: /dev/ptmx
+        - proc.name: python3
+`
+	if err := set.Load("t.yaml", []byte(file)); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	const text = `100 1.0 execve("/usr/bin/script", ["script"], []) = 0
+100 1.1 openat(AT_FDCWD</>, "/etc/passwd", O_RDONLY) = 3</etc/passwd>
+100 1.2 openat(AT_FDCWD</>, "/dev/ptmx", O_RDONLY) = 3</dev/ptmx>
+100 1.3 clone(child_stack=NULL, flags=SIGCHLD) = 101
+101 1.4 execve("/usr/bin/python3", ["python3"], []) = 0
+101 1.5 openat(AT_FDCWD</>, "/etc/passwd", O_RDONLY) = 3</etc/passwd>
+101 1.6 openat(AT_FDCWD</>, "/dev/ptmx", O_RDONLY) = 3</dev/ptmx>
+`
+	e := set.NewEngine(rules.Options{})
+	parseInto(t, e, text)
+	fs := e.Findings()
+	if len(fs) != 1 || fs[0].Rule != "pty-by-python" || fs[0].Count != 1 || fs[0].Process.PID != 101 {
+		t.Fatalf("findings %+v, want one pty-by-python of pid 101", fs)
+	}
+
+	// A macro's answer remembered from one rule makes another rule that
+	// reads it impure as well: the second rule here never reads the
+	// process itself.
+	set = rules.NewSet()
+	const macros = `
+macros:
+  py: {proc.name: python3}
+rules:
+  - id: first
+    severity: INFO
+    description: first
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition: {all: [{macro: py}, {path: /nothing}]}
+  - id: second
+    severity: WARNING
+    description: second
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition: {all: [{macro: py}, {path: /dev/ptmx}]}
+  - id: third
+    severity: WARNING
+    description: third
+    tags: [T1059.006]
+    syscalls: [openat]
+    condition: {path: /etc/shadow}
+`
+	if err := set.Load("m.yaml", []byte(macros)); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	e = set.NewEngine(rules.Options{})
+	parseInto(t, e, text)
+	fs = e.Findings()
+	if len(fs) != 1 || fs[0].Rule != "second" || fs[0].Count != 1 || fs[0].Process.PID != 101 {
+		t.Fatalf("findings %+v, want one of rule second, pid 101", fs)
+	}
 }

@@ -33,10 +33,13 @@ const (
 
 // Rule is one behaviour rule as loaded.
 type Rule struct {
-	ID             string
-	Severity       Severity
-	Description    string
-	Tags           []string // MITRE ATT&CK technique ids
+	ID          string
+	Severity    Severity
+	Description string
+	Tags        []string // MITRE ATT&CK technique ids
+	// Tactics are the ATT&CK tactics the rule covers (short names such as
+	// execution, see Tactics), as given, or else those of its techniques.
+	Tactics        []string
 	FalsePositives []string
 	Syscalls       []string // the calls the rule looks at
 	Output         string   // a one-line message; %field is replaced by the field's value
@@ -48,11 +51,13 @@ type Rule struct {
 
 	condNode *yaml.Node
 	condFile string
-	pure     bool // the condition looks at pure fields only
-	cond     cond
-	outParts []outPart
-	winField int // field id of Window.Distinct, or -1
-	idx      int // index in Set.active, for per-engine state
+	// tacticsGiven: Tactics come from the rule's tactics key, not from
+	// its techniques.
+	tacticsGiven bool
+	cond         cond
+	outParts     []outPart
+	winField     int // field id of Window.Distinct, or -1
+	idx          int // index in Set.active, for per-engine state
 }
 
 // Window makes a rule count: it hits once Count matches (or Count distinct
@@ -110,7 +115,6 @@ type Set struct {
 	macroConds map[string]*macroCond
 	sysSets    [][]string        // the call-name sets of "syscall is" matchers, by sysIdx
 	flagBit    map[string]uint64 // flag names of "has" matchers, each a bit of evalCtx.flagMask
-	curPure    bool              // while compiling a rule: no impure field seen yet
 	packages   bool              // an enabled rule reads exec.unowned or exec.modified
 }
 
@@ -120,9 +124,10 @@ type callRules struct {
 	state  stateOp
 	atCall bool       // its first argument is a folder descriptor (AT_FDCWD</cwd>)
 	paths  []pathSpec // pathArgs of the name
-	// pure: every rule on the name looks at pure fields only, and the
-	// name's state change, if any, is an open's; the engine may then
-	// remember the texts of its calls that hit nothing and changed nothing.
+	// pure: the name's state change, if any, is an open's; the engine
+	// may then remember, for the texts of its calls that changed nothing,
+	// the rules that found them false by pure fields alone (see
+	// Engine.call and evalCtx.ruleImpure).
 	pure    bool
 	sysMask uint64 // the "syscall is" matchers the name satisfies
 	idx     int    // index in Set.calls order, for per-engine state
@@ -328,7 +333,7 @@ var (
 	idRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	tagRE    = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
 	callRE   = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
-	ruleKeys = "id, severity, description, tags, falsepositives, syscalls, condition, output, window, examples, enabled"
+	ruleKeys = "id, severity, description, tags, tactics, falsepositives, syscalls, condition, output, window, examples, enabled"
 )
 
 func (s *Set) loadRules(file string, n *yaml.Node) error {
@@ -395,6 +400,14 @@ func (s *Set) loadRule(file string, rn *yaml.Node) error {
 					err = errAt(file, item(v, j), "rule %s: tag %q is not a MITRE ATT&CK technique id (T1059, T1059.004)", r.ID, t)
 				}
 			}
+		case "tactics":
+			r.Tactics, err = stringList(file, v)
+			for j, t := range r.Tactics {
+				if _, ok := tacticIndex[t]; err == nil && !ok {
+					err = errAt(file, item(v, j), "rule %s: %q is not an ATT&CK tactic (%s)", r.ID, t, strings.Join(TacticNames(), ", "))
+				}
+			}
+			r.tacticsGiven = err == nil && len(r.Tactics) > 0
 		case "falsepositives":
 			r.FalsePositives, err = stringList(file, v)
 		case "syscalls":
@@ -586,13 +599,14 @@ func (s *Set) Compile() error {
 		if r.Severity == None || len(r.Syscalls) == 0 || r.condNode == nil {
 			return errAt(r.File, &yaml.Node{Line: r.Line}, "rule %s: an override of a rule not defined before needs severity, description, syscalls and condition", r.ID)
 		}
-		s.curPure = true
+		if !r.tacticsGiven {
+			r.Tactics = deriveTactics(r.Tags)
+		}
 		c, err := s.compileCond(r.condFile, r.condNode, nil)
 		if err != nil {
 			return err
 		}
 		r.cond = c
-		r.pure = s.curPure
 		if r.outParts, err = compileOutput(r.Output); err != nil {
 			return errAt(r.File, &yaml.Node{Line: r.Line}, "rule %s: output: %v", r.ID, err)
 		}
@@ -643,9 +657,6 @@ func (s *Set) Compile() error {
 		}
 		cr.paths = pathArgs[name]
 		cr.pure = cr.state == stNone || cr.state == stOpen
-		for _, r := range cr.rules {
-			cr.pure = cr.pure && r.pure
-		}
 		for _, ps := range pathArgs[name] {
 			if ps.dir == 0 {
 				cr.atCall = true
@@ -732,24 +743,17 @@ func (s *Set) compileCond(file string, n *yaml.Node, stack []string) (cond, erro
 			}
 		}
 		if mc := s.macroConds[v.Value]; mc != nil {
-			s.curPure = s.curPure && mc.pure
 			return mc, nil
 		}
-		outer := s.curPure
-		s.curPure = true
 		c, err := s.compileCond(m.file, m.node, append(stack, v.Value))
 		if err != nil {
 			return nil, err
 		}
-		mc := &macroCond{idx: len(s.macroConds), c: c, pure: s.curPure}
+		mc := &macroCond{idx: len(s.macroConds), c: c}
 		s.macroConds[v.Value] = mc
-		s.curPure = outer && mc.pure
 		return mc, nil
 	}
 	fid, ok := fieldByName[k.Value]
-	if ok && !pureFields[k.Value] {
-		s.curPure = false
-	}
 	if !ok {
 		return nil, errAt(file, k, "unknown field or operator %q (all, any, not, macro, or a field such as syscall, path, proc.exe; 'detector rules fields' lists them)", k.Value)
 	}
