@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -442,8 +443,8 @@ func (e *Engine) Event(ev *trace.Event) error {
 			p.executed = rp
 		}
 		e.stopSniff(p)
-		if c.RetPath == "" && strings.HasPrefix(p.exe, "/") {
-			p.sniff, p.sniffLeft = p.exe, maxSniffReads
+		if c.RetPath == "" && p.exe != "" {
+			p.sniff, p.sniffLeft = path.Clean(p.exe), maxSniffReads
 			e.sniffing++
 		}
 	case trace.EventExit:
@@ -481,14 +482,21 @@ func (e *Engine) sniffRead(ev *trace.Event) {
 		e.stopSniff(p)
 	}
 	c := ev.Call
-	if c.Errno != "" || decoration(c.Arg(0)) != p.sniff {
+	if c.Errno != "" {
 		return
 	}
-	e.stopSniff(p)
+	// The script as the kernel opened it for its interpreter; a relative
+	// path (the working folder not known) by its end.
+	if d := decoration(c.Arg(0)); d != p.sniff && (strings.HasPrefix(p.sniff, "/") || !strings.HasSuffix(d, "/"+p.sniff)) {
+		return
+	}
+	// The interpreter may read other parts first (Python reads its
+	// script's end, looking for a zip archive).
 	data, _, ok := trace.Unquote(c.Arg(1))
 	if !ok || !strings.HasPrefix(data, "#!") {
 		return
 	}
+	e.stopSniff(p)
 	if interp := shebang(data); interp != "" && interp != p.exe {
 		p.executed = strings.Clone(interp)
 	}
