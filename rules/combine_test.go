@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +199,46 @@ func TestPipePairing(t *testing.T) {
 	if f := finding(e.Findings(), "decode-to-shell"); f != nil {
 		t.Errorf("two pipes paired: %s", f.Message)
 	}
+}
+
+// Hostile input: an endless #! line names no interpreter, and a pipe
+// with a thousand writers of a hundred arguments each is described within
+// bounds.
+func TestIdentityBounds(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := set.NewEngine(rules.Options{})
+	parseInto(t, e, `101 1700000000.000200 execve("/tmp/t.sh", ["/tmp/t.sh"], []) = 0
+101 1700000000.000300 read(3</tmp/t.sh>, "#!/`+strings.Repeat("a", 1<<16)+`\nx", 80) = 80
+101 1700000000.000500 connect(3<TCP:[55]>, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("10.0.0.1")}, 16) = -1 ENETUNREACH (Network is unreachable)
+`)
+	for _, f := range e.Findings() {
+		if len(f.Process.Executed) > rules.MaxEvidenceBytes {
+			t.Errorf("%s: executed of %d bytes", f.Rule, len(f.Process.Executed))
+		}
+	}
+	var b strings.Builder
+	args := `"base64", "-d"` + strings.Repeat(`, "`+strings.Repeat("x", 300)+`"`, 100)
+	for pid := 200; pid < 1200; pid++ {
+		p := strconv.Itoa(pid)
+		b.WriteString("100 1700000000.000100 clone(child_stack=NULL, flags=SIGCHLD) = " + p + "\n")
+		b.WriteString(p + " 1700000000.000200 dup2(5<pipe:[77]>, 1) = 1\n")
+		b.WriteString(p + " 1700000000.000300 execve(\"/usr/bin/base64\", [" + args + "], []) = 0\n")
+	}
+	b.WriteString("100 1700000000.000400 clone(child_stack=NULL, flags=SIGCHLD) = 2000\n")
+	b.WriteString("2000 1700000000.000500 dup2(4<pipe:[77]>, 0) = 0\n")
+	b.WriteString("2000 1700000000.000600 execve(\"/bin/sh\", [\"sh\"], []) = 0\n")
+	e = set.NewEngine(rules.Options{})
+	start := time.Now()
+	parseInto(t, e, b.String())
+	f := finding(e.Findings(), "decode-to-shell")
+	if f == nil {
+		t.Fatalf("no decode-to-shell: %v", ruleIDs(e.Findings()))
+	}
+	if len(f.Message) > 2*rules.MaxEvidenceBytes+3 {
+		t.Errorf("message of %d bytes", len(f.Message))
+	}
+	t.Logf("%d processes on one pipe judged in %v", 1001, time.Since(start))
 }
