@@ -1172,7 +1172,7 @@ func (e *Engine) raiseCombo(a string, ea Evidence, b string, eb Evidence, ctx *e
 		e.findings = append(e.findings, f)
 		e.findingStates = append(e.findingStates, &ruleState{finding: f})
 	}
-	st := e.findingStates[slicesIndex(e.findings, f)]
+	st := e.findingStates[findingIndex(e.findings, f)]
 	st.last, st.hasLast = ctx.time()
 	// Count: the hits combined, each new rule's and the one being judged.
 	added := 0
@@ -1194,7 +1194,7 @@ func (e *Engine) raiseCombo(a string, ea Evidence, b string, eb Evidence, ctx *e
 	}
 }
 
-func slicesIndex(fs []*Finding, f *Finding) int {
+func findingIndex(fs []*Finding, f *Finding) int {
 	for i := len(fs) - 1; i >= 0; i-- {
 		if fs[i] == f {
 			return i
