@@ -27,6 +27,9 @@ type behaviour struct {
 	pkgs   *rules.PackageDB
 	log    *rules.AlertLog // nil without --log
 	failOn rules.Severity  // rules.None: never
+	// combine is the window of the escalation of two distinct WARNING
+	// rules to ALERT: the alert log's cooldown (--cooldown).
+	combine time.Duration
 }
 
 func behaviourFlags() []cli.Flag {
@@ -63,6 +66,9 @@ func newBehaviour(c *cli.Context) (*behaviour, error) {
 		return nil, err
 	}
 	b.log = log
+	if b.combine = c.Duration("cooldown"); b.combine <= 0 {
+		b.combine = rules.DefaultCooldown
+	}
 	return b, nil
 }
 
@@ -75,7 +81,7 @@ func (b *behaviour) consumers(src samples.Source) []pipeline.Consumer {
 	if b.set.UsesPackages() {
 		b.pkgs.Preload() // read while the sample starts
 	}
-	opts := rules.Options{Allow: b.allow, Packages: b.pkgs}
+	opts := rules.Options{Allow: b.allow, Packages: b.pkgs, Combine: b.combine}
 	if b.allow != nil && b.allow.Len() > 0 && len(src.Paths) > 0 {
 		opts.SampleSHA256 = fileSHA256(src.Paths[0])
 	}
@@ -119,8 +125,9 @@ func (b *behaviour) judge(t *pipeline.Table, rows []report.Row, algorithm string
 		}
 		// Highest severity first; a rule before the model at the same one.
 		slices.SortStableFunc(findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
-		// Severities combine: two WARNING findings (the model's among
-		// them) make an ALERT.
+		// The highest severity: two distinct WARNING rules within the
+		// cooldown are the engine's ALERT finding (multiple-warnings);
+		// the model's verdict is never combined.
 		sev := rules.SampleSeverity(findings, false, 0)
 		// The rules' and the model's findings come first; a detector's
 		// own (a sequence model's worst window) stay after them.
@@ -180,8 +187,11 @@ func (b *behaviour) logAlerts(r report.Row, s pipeline.Sample, findings []rules.
 			Exe: f.Process.Exe, Process: &f.Process, Evidence: f.Evidence, Count: f.Count,
 			Algorithm: algorithm, Verdict: r.Verdict,
 		}
-		if f.Rule == modelAnomaly {
+		switch f.Rule {
+		case modelAnomaly:
 			a.Kind, a.Process, a.Evidence, a.Message = "model", nil, []rules.Evidence{}, f.Message
+		case rules.CombinedRule:
+			a.Message = f.Message
 		}
 		if r.Verdict != report.Error {
 			score, conf := r.Score, r.Confidence
@@ -200,10 +210,10 @@ func reportFindings(fs []rules.Finding) []report.Finding {
 	for _, f := range fs {
 		rf := report.Finding{Rule: f.Rule, Severity: f.Severity.String(), Count: f.Count, Message: f.Message}
 		if f.Rule != modelAnomaly {
-			rf.Process = &report.Process{PID: f.Process.PID, PPID: f.Process.PPID, Exe: f.Process.Exe, Argv: f.Process.Argv, Chain: f.Process.Chain}
+			rf.Process = &report.Process{PID: f.Process.PID, PPID: f.Process.PPID, Exe: f.Process.Exe, Executed: f.Process.Executed, Argv: f.Process.Argv, Chain: f.Process.Chain}
 		}
 		for _, e := range f.Evidence {
-			ev := report.Evidence{PID: e.PID, Syscall: e.Syscall, Path: e.Path, AsGiven: e.AsGiven}
+			ev := report.Evidence{PID: e.PID, Syscall: e.Syscall, Path: e.Path, AsGiven: e.AsGiven, Rule: e.Rule}
 			if e.Time != nil {
 				ev.Time, ev.HasTime = secondsDuration(*e.Time), true
 			}

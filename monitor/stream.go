@@ -122,21 +122,30 @@ func NewStream(cfg Config, name string) *Stream {
 		s.imgs = &images{end: s.imageEnded}
 	}
 	if cfg.Rules != nil {
-		s.engine = cfg.Rules.NewEngine(rules.Options{Allow: cfg.Allow, Packages: cfg.Packages, OnHit: s.hit})
+		// Two distinct WARNING rules on the tree within the log's
+		// cooldown make an ALERT (rules.CombinedRule).
+		s.engine = cfg.Rules.NewEngine(rules.Options{Allow: cfg.Allow, Packages: cfg.Packages, OnHit: s.hit, Combine: cfg.Log.Cooldown()})
 	}
 	return s
 }
 
-// hit logs one rule hit at once (the log's cooldown groups repeats).
+// hit logs one rule hit at once (the log's cooldown groups repeats); an
+// escalation (rules.CombinedRule) is an ALERT record whose evidence is
+// the hit of each rule it combines and whose message names them.
 func (s *Stream) hit(h rules.Hit) {
 	exe := ""
 	if h.Process != nil {
 		exe = h.Process.Exe
 	}
 	yes := true
+	ev := []rules.Evidence{h.Evidence}
+	msg := ""
+	if len(h.Combined) > 0 {
+		ev, msg = h.Combined, h.Message
+	}
 	a := rules.LogAlert{Rule: h.Rule, Severity: h.Severity, Sample: s.name, Exe: exe, Process: h.Process,
-		Evidence: []rules.Evidence{h.Evidence}, Count: 1, Source: s.cfg.Source, Syscalls: &yes,
-		Outcome: h.Outcome, Object: h.Object}
+		Evidence: ev, Count: 1, Source: s.cfg.Source, Syscalls: &yes,
+		Outcome: h.Outcome, Object: h.Object, Message: msg}
 	if err := s.cfg.Log.Alert(a); err != nil && s.err == nil {
 		s.err = err
 	}

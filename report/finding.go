@@ -69,15 +69,21 @@ type Evidence struct {
 	// Path is the object the call's path resolved to, the one the rule
 	// judged; AsGiven the path as the call spelled it, when different.
 	Path, AsGiven string
+	// Rule is, in the evidence of an escalation (multiple-warnings), the
+	// WARNING rule the call hit.
+	Rule string
 }
 
 // Process is the process a finding concerns.
 type Process struct {
-	PID   int
-	PPID  int
-	Exe   string
-	Argv  []string
-	Chain []string // executable names of its ancestors, nearest first
+	PID  int
+	PPID int
+	Exe  string
+	// Executed is the file the kernel runs when it is not Exe: a
+	// script's interpreter; "" when the same or not known.
+	Executed string
+	Argv     []string
+	Chain    []string // executable names of its ancestors, nearest first
 }
 
 // FindingsText writes findings for a table cell: "read-shadow,

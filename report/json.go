@@ -107,14 +107,16 @@ type jsonEvidence struct {
 	Syscall string   `json:"syscall"`
 	Path    string   `json:"path,omitempty"`     // the object the call's path resolved to
 	AsGiven string   `json:"as_given,omitempty"` // the path as spelled, when it differs
+	Rule    string   `json:"rule,omitempty"`     // multiple-warnings: the rule the call hit
 }
 
 type jsonProcess struct {
-	PID   int      `json:"pid"`
-	PPID  int      `json:"ppid"`
-	Exe   string   `json:"exe"`
-	Argv  []string `json:"argv"`
-	Chain []string `json:"chain"`
+	PID      int      `json:"pid"`
+	PPID     int      `json:"ppid"`
+	Exe      string   `json:"exe"`
+	Executed string   `json:"executed,omitempty"` // a script's interpreter
+	Argv     []string `json:"argv"`
+	Chain    []string `json:"chain"`
 }
 
 func jsonFindings(fs []Finding) []jsonFinding {
@@ -122,7 +124,7 @@ func jsonFindings(fs []Finding) []jsonFinding {
 	for _, f := range fs {
 		j := jsonFinding{Rule: f.Rule, Severity: f.Severity, Count: f.Count, Message: f.Message, Evidence: []jsonEvidence{}}
 		for _, e := range f.Evidence {
-			je := jsonEvidence{PID: e.PID, Syscall: e.Syscall, Path: e.Path, AsGiven: e.AsGiven}
+			je := jsonEvidence{PID: e.PID, Syscall: e.Syscall, Path: e.Path, AsGiven: e.AsGiven, Rule: e.Rule}
 			if e.HasTime {
 				t := e.Time.Seconds()
 				je.Time = &t
@@ -130,7 +132,7 @@ func jsonFindings(fs []Finding) []jsonFinding {
 			j.Evidence = append(j.Evidence, je)
 		}
 		if p := f.Process; p != nil {
-			j.Process = &jsonProcess{PID: p.PID, PPID: p.PPID, Exe: p.Exe, Argv: p.Argv, Chain: p.Chain}
+			j.Process = &jsonProcess{PID: p.PID, PPID: p.PPID, Exe: p.Exe, Executed: p.Executed, Argv: p.Argv, Chain: p.Chain}
 		}
 		out = append(out, j)
 	}

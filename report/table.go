@@ -346,6 +346,9 @@ func explain(r Row, indent string, cols int) string {
 		}
 		if p := f.Process; p != nil {
 			head += fmt.Sprintf("%spid %d (parent %d) %s", sep, p.PID, p.PPID, Escape(p.Exe))
+			if p.Executed != "" {
+				head += " (runs " + Escape(p.Executed) + ")"
+			}
 			if len(p.Argv) > 0 {
 				head += " argv " + argvText(p.Argv)
 			}
@@ -375,6 +378,9 @@ func evidenceText(e Evidence, r Row) string {
 		at = append(at, "at "+RelativeTime(e.Time-r.Start))
 	}
 	text := Escape(e.Syscall)
+	if e.Rule != "" {
+		text = Escape(e.Rule) + ": " + text
+	}
 	if e.AsGiven != "" {
 		text += " (resolves to " + Escape(e.Path) + ")"
 	}

@@ -56,7 +56,8 @@ type LogAlert struct {
 	UID     *int
 	Object  string
 	// Message says what the alert is about where the rule id and the
-	// evidence do not: a model's score and its top deviations.
+	// evidence do not: a model's score and its top deviations, the rules
+	// an escalation (CombinedRule) combined.
 	Message string
 }
 
@@ -89,7 +90,7 @@ type LogRecord struct {
 	UID          *int             `json:"uid,omitempty"`            // alert: the process's uid, when known
 	Object       string           `json:"object,omitempty"`         // alert: the path or address the call acted on
 	Folded       int              `json:"folded_objects,omitempty"` // summary: hits on further objects folded into the count
-	Message      string           `json:"message,omitempty"`        // model: the score and the top deviations
+	Message      string           `json:"message,omitempty"`        // model: the score and the top deviations; multiple-warnings: the rules combined
 }
 
 // LogOptions configure an AlertLog.
@@ -234,6 +235,15 @@ func (l *AlertLog) Reopen() error {
 		l.err = fmt.Errorf("close rotated alert log %s: %w", l.path, err)
 	}
 	return nil
+}
+
+// Cooldown is the log's cooldown window (DefaultCooldown for a nil log;
+// negative when the cooldown is off).
+func (l *AlertLog) Cooldown() time.Duration {
+	if l == nil {
+		return DefaultCooldown
+	}
+	return l.opts.Cooldown
 }
 
 // Alert logs a, subject to the cooldown.

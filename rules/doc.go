@@ -25,9 +25,15 @@
 //     every match; only the first MaxEvidence are kept as evidence.
 //   - An AllowList removes exactly the matches its entries describe, before
 //     they are counted.
-//   - SampleSeverity combines findings with the model's verdict: the
-//     highest of them, ALERT when two different WARNING rules fire or a
-//     WARNING rule coincides with a confident model anomaly.
+//   - Two or more distinct WARNING rules on the sample's process tree
+//     within the combine window (Options.Combine, the alert log's
+//     cooldown) raise an ALERT finding, CombinedRule, whose evidence is
+//     one hit of each rule (Evidence.Rule); OnHit sees it when the second
+//     rule arrives. SampleSeverity is the highest of the findings' and the
+//     model's severities; the model's verdict is never combined.
+//   - A script run through its #! line is its interpreter too: the fields
+//     naming programs hold both (process.executed); pipe.pair pairs the
+//     two ends of a pipe by its inode.
 //   - AlertLog writes findings as SIEM JSON lines with a cooldown, one
 //     whole line per write under a mutex, to a file opened append-only with
 //     mode 0600.

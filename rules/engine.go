@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -100,15 +101,22 @@ type Evidence struct {
 	// it (made absolute against its folder), when that differs.
 	Path    string `json:"path,omitempty"`
 	AsGiven string `json:"as_given,omitempty"`
+	// Rule is, in the evidence of an escalation (CombinedRule), the
+	// WARNING rule the call hit; "" elsewhere.
+	Rule string `json:"rule,omitempty"`
 }
 
 // Process describes the process of a finding.
 type Process struct {
-	PID   int      `json:"pid"`
-	PPID  int      `json:"ppid"`
-	Exe   string   `json:"exe"`
-	Argv  []string `json:"argv"`
-	Chain []string `json:"chain"` // executable names of the ancestors, nearest first
+	PID  int    `json:"pid"`
+	PPID int    `json:"ppid"`
+	Exe  string `json:"exe"`
+	// Executed is the file the kernel runs when it is not Exe: a script's
+	// interpreter (its #! line), or, under the eBPF tracer, the file a
+	// symbolic link named; "" when they are the same or it is not known.
+	Executed string   `json:"executed,omitempty"`
+	Argv     []string `json:"argv"`
+	Chain    []string `json:"chain"` // executable names of the ancestors, nearest first
 }
 
 // PackageChecker says whether an executable belongs to an installed
@@ -128,8 +136,13 @@ type Options struct {
 	// Packages answers exec.unowned and exec.modified (nil: both false).
 	Packages PackageChecker
 	// OnHit, when set, is called at every hit that the allow-list keeps,
-	// as it happens (live monitoring), from the goroutine feeding events.
+	// as it happens (live monitoring), from the goroutine feeding events,
+	// and at every escalation (CombinedRule).
 	OnHit func(Hit)
+	// Combine is the window within which two distinct WARNING rules on
+	// the sample's process tree raise an ALERT (CombinedRule); 0 is
+	// DefaultCooldown. Without timestamps the window spans the trace.
+	Combine time.Duration
 }
 
 // process is one entry of the process table.
@@ -146,6 +159,47 @@ type process struct {
 	socketStdio uint8 // bits 0-2: that descriptor holds a socket duplicated onto it
 	memfds      []int
 	seq         uint64 // insertion or exit order, for eviction
+	// executed is the file the kernel runs when it is not exe: a script's
+	// interpreter, or (eBPF) what a symbolic link named; "" when the same
+	// or not known. A script's identity is exe and executed together.
+	executed string
+	// sniff is, under strace, the script (exe) whose first read by the
+	// process, "#!...", names its interpreter; sniffLeft the reads it
+	// is still looked for in.
+	sniff     string
+	sniffLeft uint16
+	// stdinPipe and stdoutPipe are the inodes of the pipes duplicated
+	// onto the standard input and output (0: none known), kept when the
+	// descriptor is closed and after the process ended: a writer that
+	// wrote its all and exited before its reader started is still the
+	// pipe's other end.
+	stdinPipe, stdoutPipe uint64
+}
+
+// names returns the process's program names: exe's last element and, for
+// a script, its interpreter's.
+func (p *process) names(out []string) []string {
+	if p.exe != "" {
+		out = append(out, baseName(p.exe))
+	}
+	if p.executed != "" {
+		out = append(out, baseName(p.executed))
+	}
+	return out
+}
+
+// exes returns exe and, when known and different, executed.
+func (p *process) exes() []string {
+	if p.executed == "" {
+		if p.exe == "" {
+			return nil
+		}
+		return []string{p.exe}
+	}
+	if p.exe == "" {
+		return []string{p.executed}
+	}
+	return []string{p.exe, p.executed}
 }
 
 func (p *process) commName() string {
@@ -234,6 +288,15 @@ type Engine struct {
 	// findingStates[i] is the state of the rule of findings[i].
 	findingStates []*ruleState
 	err           error
+	// sniffing counts the processes whose script's first read is looked
+	// for (process.sniff); while it is 0, reads cost nothing.
+	sniffing int
+	// combo is the escalation finding (CombinedRule), comboRules the
+	// rules it combined, in order; comboPairs when each pair of rules
+	// last raised it.
+	combo      *Finding
+	comboRules []string
+	comboPairs map[[2]string]time.Duration
 }
 
 // argvOf decodes an exec's argv argument, remembering the argv of texts
@@ -277,6 +340,9 @@ type ruleState struct {
 	values     map[string]*winSlot
 	head, tail *winSlot
 	facts      []string // the outcomes of the evidence kept (keepEvidence)
+	// lastEv is a WARNING rule's last hit, for the escalation.
+	lastEv   Evidence
+	lastEvOK bool
 }
 
 // winSlot is a distinct value of a window with the time it was last
@@ -336,6 +402,9 @@ func (e *Engine) Event(ev *trace.Event) error {
 		if cr != nil {
 			e.call(ev, cr)
 		}
+		if e.sniffing > 0 && ev.Call.Name == "read" {
+			e.sniffRead(ev)
+		}
 	case trace.EventSpawn:
 		e.spawn(ev.PID, ev.Child)
 	case trace.EventExec:
@@ -366,14 +435,85 @@ func (e *Engine) Event(ev *trace.Event) error {
 		}
 		p.comm = ""
 		p.execd = true
+		// The file the kernel executed (the eBPF tracer tells it): a
+		// script's interpreter. strace does not: the script's first read
+		// by its interpreter tells it (sniffRead).
+		p.executed = ""
+		if rp := c.RetPath; strings.HasPrefix(rp, "/") && rp != p.exe {
+			p.executed = rp
+		}
+		e.stopSniff(p)
+		if c.RetPath == "" && p.exe != "" {
+			p.sniff, p.sniffLeft = path.Clean(p.exe), maxSniffReads
+			e.sniffing++
+		}
 	case trace.EventExit:
 		if p := e.procs[ev.PID]; p != nil && !p.exited {
+			e.stopSniff(p)
 			p.exited = true
 			e.seq++
 			p.seq = e.seq
 		}
 	}
 	return nil
+}
+
+// maxSniffReads bounds the reads in which a program's script is looked
+// for: an interpreter reads its script before it runs it, after its own
+// start-up (a few reads for a shell, a few dozen for Python).
+const maxSniffReads = 256
+
+func (e *Engine) stopSniff(p *process) {
+	if p.sniff != "" {
+		p.sniff = ""
+		e.sniffing--
+	}
+}
+
+// sniffRead looks in a read for the first line of a script its
+// interpreter reads: read(3</tmp/x.sh>, "#!/bin/bash\n...", 80) makes
+// /bin/bash the executed file of the process that exec'd /tmp/x.sh.
+func (e *Engine) sniffRead(ev *trace.Event) {
+	p := e.procs[ev.PID]
+	if p == nil || p.sniff == "" {
+		return
+	}
+	if p.sniffLeft--; p.sniffLeft == 0 {
+		e.stopSniff(p)
+	}
+	c := ev.Call
+	if c.Errno != "" {
+		return
+	}
+	// The script as the kernel opened it for its interpreter; a relative
+	// path (the working folder not known) by its end.
+	if d := decoration(c.Arg(0)); d != p.sniff && (strings.HasPrefix(p.sniff, "/") || !strings.HasSuffix(d, "/"+p.sniff)) {
+		return
+	}
+	// The interpreter may read other parts first (Python reads its
+	// script's end, looking for a zip archive).
+	data, _, ok := trace.Unquote(c.Arg(1))
+	if !ok || !strings.HasPrefix(data, "#!") {
+		return
+	}
+	e.stopSniff(p)
+	if interp := shebang(data); interp != "" && interp != p.exe {
+		p.executed = strings.Clone(interp)
+	}
+}
+
+// shebang returns the interpreter a script's first line names
+// ("#!/bin/bash -e" names /bin/bash), or "".
+func shebang(data string) string {
+	line := data[2:]
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	f := strings.Fields(line)
+	if len(f) == 0 || !strings.HasPrefix(f[0], "/") || len(f[0]) > MaxEvidenceBytes {
+		return ""
+	}
+	return cleanPath(f[0])
 }
 
 // lookup returns what to do with calls of the name, nil for nothing.
@@ -435,6 +575,7 @@ func (e *Engine) evict() {
 		}
 	}
 	if victim != nil {
+		e.stopSniff(victim)
 		delete(e.procs, victim.pid)
 		e.lastProc = nil
 	}
@@ -462,13 +603,21 @@ func (e *Engine) spawn(parent, child int) {
 		if old.memfds == nil && len(pp.memfds) > 0 {
 			old.memfds = append([]int(nil), pp.memfds...)
 		}
+		if !old.execd {
+			old.executed = pp.executed
+		}
+		if old.stdinPipe == 0 && old.stdoutPipe == 0 {
+			old.stdinPipe, old.stdoutPipe = pp.stdinPipe, pp.stdoutPipe
+		}
 		return
 	}
-	c := &process{pid: child, ppid: parent, exe: pp.exe, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, root: pp.root, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio}
+	c := &process{pid: child, ppid: parent, exe: pp.exe, executed: pp.executed, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, root: pp.root, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio,
+		stdinPipe: pp.stdinPipe, stdoutPipe: pp.stdoutPipe}
 	if len(pp.memfds) > 0 {
 		c.memfds = append([]int(nil), pp.memfds...)
 	}
 	if old := e.procs[child]; old != nil {
+		e.stopSniff(old)
 		delete(e.procs, child) // pid reuse
 		e.lastProc = nil
 	}
@@ -486,6 +635,19 @@ func (e *Engine) chain(p *process) []string {
 	var out []string
 	for q, n := e.parent(p), 0; q != nil && n < maxChain; q, n = e.parent(q), n+1 {
 		out = append(out, baseName(q.exe))
+	}
+	return out
+}
+
+// chainNames is chain with, for a script, its interpreter's name beside
+// its own: the proc.chain field.
+func (e *Engine) chainNames(p *process) []string {
+	var out []string
+	for q, n := e.parent(p), 0; q != nil && n < maxChain; q, n = e.parent(q), n+1 {
+		out = append(out, baseName(q.exe))
+		if q.executed != "" {
+			out = append(out, baseName(q.executed))
+		}
 	}
 	return out
 }
@@ -759,6 +921,19 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 			p.memfds = append(p.memfds, int(c.Ret))
 		}
 	case stDup:
+		if n, ok := fdNum(ctx.arg(1)); ok && n <= 1 && c.Errno == "" {
+			// A pipe onto the standard input or output: the ends the
+			// pipe.pair field pairs.
+			ino := pipeInode(decoration(ctx.arg(0)))
+			if n == 0 && p.stdinPipe != ino || n == 1 && p.stdoutPipe != ino {
+				ctx.changed = true
+				if n == 0 {
+					p.stdinPipe = ino
+				} else {
+					p.stdoutPipe = ino
+				}
+			}
+		}
 		if n, ok := fdNum(ctx.arg(1)); ok && n <= 2 && c.Errno == "" {
 			if isSocketDecoration(decoration(ctx.arg(0))) {
 				p.socketStdio |= 1 << n
@@ -842,6 +1017,19 @@ func (p *process) dropMemfd(fd int) {
 			return
 		}
 	}
+}
+
+// pipeInode reads the inode of a pipe's -yy decoration, pipe:[1234];
+// 0 for anything else.
+func pipeInode(d string) uint64 {
+	if !strings.HasPrefix(d, "pipe:[") || !strings.HasSuffix(d, "]") {
+		return 0
+	}
+	n, err := strconv.ParseUint(d[len("pipe:["):len(d)-1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func isSocketDecoration(d string) bool {
@@ -928,7 +1116,7 @@ func (e *Engine) state(r *Rule) *ruleState {
 }
 
 func (e *Engine) process(p *process) Process {
-	return Process{PID: p.pid, PPID: p.ppid, Exe: p.exe, Argv: append([]string{}, p.argv...), Chain: append([]string{}, e.chain(p)...)}
+	return Process{PID: p.pid, PPID: p.ppid, Exe: p.exe, Executed: p.executed, Argv: append([]string{}, p.argv...), Chain: append([]string{}, e.chain(p)...)}
 }
 
 func (e *Engine) hit(r *Rule, ctx *evalCtx) {
@@ -949,14 +1137,120 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 	if e.opts.OnHit != nil || len(f.Evidence) < maxEvidenceAll {
 		outcome, object = hitFacts(ctx)
 	}
+	var ev Evidence
+	evOK := false
+	if e.opts.OnHit != nil || r.Severity == Warning {
+		ev, evOK = ctx.evidence(), true
+	}
 	if e.opts.OnHit != nil {
 		p := e.process(ctx.proc)
 		e.opts.OnHit(Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
-			Evidence: ctx.evidence(), Outcome: outcome, Object: object})
+			Evidence: ev, Outcome: outcome, Object: object})
 	}
 	if st.keepEvidence(len(f.Evidence), outcome) {
-		f.Evidence = append(f.Evidence, ctx.evidence())
+		if !evOK {
+			ev = ctx.evidence()
+		}
+		f.Evidence = append(f.Evidence, ev)
 	}
+	if r.Severity == Warning {
+		st.lastEv, st.lastEvOK = ev, true
+		e.combine(r, st, ctx)
+	}
+}
+
+// CombinedRule is the id of the escalation: two or more distinct WARNING
+// rules on the sample's process tree within the combine window
+// (Options.Combine, the alert log's cooldown) make an ALERT, "several
+// anomalies at once". Its evidence is the hit of each rule combined
+// (Evidence.Rule names it). INFO and ALERT rules and hits an allow-list
+// removed never count, nor do the model's findings, which are not the
+// engine's.
+const CombinedRule = "multiple-warnings"
+
+// maxComboEvidence bounds the evidence of the escalation: one hit per
+// rule combined.
+const maxComboEvidence = MaxEvidence + 2
+
+// combine raises the escalation when WARNING rule r's hit (st.lastEv)
+// comes within the window of another WARNING rule's last hit, once per
+// pair of rules and window.
+func (e *Engine) combine(r *Rule, st *ruleState, ctx *evalCtx) {
+	within := e.opts.Combine
+	if within <= 0 {
+		within = DefaultCooldown
+	}
+	now, timed := ctx.time()
+	for i, f := range e.findings {
+		if f.Severity != Warning || f.Rule == r.ID || f == e.combo {
+			continue
+		}
+		q := e.findingStates[i]
+		if !q.lastEvOK || timed && q.hasLast && now-q.last > within {
+			continue
+		}
+		key := [2]string{f.Rule, r.ID}
+		if key[0] > key[1] {
+			key[0], key[1] = key[1], key[0]
+		}
+		if t, ok := e.comboPairs[key]; ok && (!timed || now-t <= within) {
+			continue
+		}
+		if e.comboPairs == nil {
+			e.comboPairs = map[[2]string]time.Duration{}
+		}
+		if len(e.comboPairs) < 1<<12 {
+			e.comboPairs[key] = now
+		}
+		e.raiseCombo(f.Rule, q.lastEv, r.ID, st.lastEv, ctx, within)
+	}
+}
+
+// raiseCombo records an escalation of rules a (its hit ea) and b (eb, the
+// hit being judged).
+func (e *Engine) raiseCombo(a string, ea Evidence, b string, eb Evidence, ctx *evalCtx, within time.Duration) {
+	ea.Rule, eb.Rule = a, b
+	f := e.combo
+	if f == nil {
+		f = &Finding{Rule: CombinedRule, Severity: Alert, First: evTime(ctx.ev), Process: e.process(ctx.proc)}
+		e.combo = f
+		e.findings = append(e.findings, f)
+		e.findingStates = append(e.findingStates, &ruleState{finding: f})
+	}
+	st := e.findingStates[findingIndex(e.findings, f)]
+	st.last, st.hasLast = ctx.time()
+	// Count: the hits combined, each new rule's and the one being judged.
+	added := 0
+	for _, x := range []Evidence{ea, eb} {
+		if !contains(e.comboRules, x.Rule) {
+			added++
+			e.comboRules = append(e.comboRules, x.Rule)
+			if len(f.Evidence) < maxComboEvidence {
+				f.Evidence = append(f.Evidence, x)
+			}
+		}
+	}
+	f.Count += max(added, 1)
+	f.Message = comboMessage(e.comboRules, within)
+	if e.opts.OnHit != nil {
+		p := e.process(ctx.proc)
+		e.opts.OnHit(Hit{Rule: CombinedRule, Severity: Alert, Message: comboMessage([]string{a, b}, within), Process: &p,
+			Evidence: eb, Combined: []Evidence{ea, eb}, Object: a + "+" + b})
+	}
+}
+
+func findingIndex(fs []*Finding, f *Finding) int {
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i] == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// comboMessage says which rules an escalation combined.
+func comboMessage(ids []string, within time.Duration) string {
+	return fmt.Sprintf("%d distinct WARNING rules on one process tree within %s: %s", len(ids), within, strings.Join(ids, ", "))
 }
 
 // Hit is one match of a rule, as it happens (Options.OnHit).
@@ -968,8 +1262,12 @@ type Hit struct {
 	Evidence Evidence
 	// Outcome ("failed", "succeeded" or "") and Object (the resolved path
 	// or socket address, or "") tell this hit from others of the rule in
-	// the alert log's cooldown (LogAlert).
+	// the alert log's cooldown (LogAlert). For an escalation Object names
+	// the pair of rules ("persistence-write+system-dir-write").
 	Outcome, Object string
+	// Combined is, for an escalation (Rule is CombinedRule), the hit of
+	// each rule combined, the earlier first; Evidence is the last.
+	Combined []Evidence
 }
 
 // evTime is an event's time in seconds, or nil without one.
@@ -1071,26 +1369,19 @@ const ConfidentAnomaly = 0.9
 // allow-lists) and the model's verdict: the highest of the findings'
 // severities and of the model's (WARNING for an anomalous verdict with
 // confidence >= ConfidentAnomaly, INFO for a less confident one, NONE for a
-// normal one); ALERT when two different WARNING rules hit, or a WARNING
-// rule coincides with a confident model anomaly.
+// normal one). Two distinct WARNING rules within the combine window make
+// an ALERT through the engine's escalation finding (CombinedRule), which
+// the findings then hold; the model's verdict is never combined.
 func SampleSeverity(findings []Finding, anomalous bool, confidence float64) Severity {
-	model := None
+	sev := None
 	if anomalous {
-		model = Info
+		sev = Info
 		if confidence >= ConfidentAnomaly {
-			model = Warning
+			sev = Warning
 		}
 	}
-	sev := model
-	warnings := map[string]bool{}
 	for _, f := range findings {
 		sev = max(sev, f.Severity)
-		if f.Severity == Warning {
-			warnings[f.Rule] = true
-		}
-	}
-	if len(warnings) >= 2 || len(warnings) >= 1 && model == Warning {
-		sev = Alert
 	}
 	return sev
 }

@@ -92,21 +92,37 @@ var fields = []*fieldDef{
 	{name: "exec.modified", kind: kindBool, doc: "the executed file's MD5 differs from its Debian package's record", bool: func(c *evalCtx) bool { _, m := c.pkg(); return m }},
 	{name: "proc.pid", kind: kindInt, doc: "process id", num: func(c *evalCtx) (int64, bool) { return int64(c.proc.pid), true }},
 	{name: "proc.ppid", kind: kindInt, doc: "parent process id (0 when unknown)", num: func(c *evalCtx) (int64, bool) { return int64(c.proc.ppid), c.proc.ppid != 0 }},
-	{name: "proc.exe", kind: kindString, doc: "path of the process's last exec (for an exec call: the image being replaced)", str: func(c *evalCtx) []string { return c.one(c.proc.exe) }},
-	{name: "proc.name", kind: kindString, doc: "last element of proc.exe", str: func(c *evalCtx) []string { return c.one(baseName(c.proc.exe)) }},
+	{name: "proc.exe", kind: kindString, doc: "path of the process's last exec (for an exec call: the image being replaced); for a script also its interpreter (#!), and under eBPF the file a symbolic link named", str: func(c *evalCtx) []string { return c.exesOf(c.proc) }},
+	{name: "proc.name", kind: kindString, doc: "last element of proc.exe (a script's name and its interpreter's)", str: func(c *evalCtx) []string { return c.namesOf(c.proc) }},
 	{name: "proc.argv", kind: kindString, doc: "argv of the process's last exec, joined with spaces", str: func(c *evalCtx) []string { return c.one(strings.Join(c.proc.argv, " ")) }},
 	{name: "proc.args", kind: kindString, doc: "each argv element of the process's last exec", str: func(c *evalCtx) []string { return c.proc.argv }},
-	{name: "proc.comm", kind: kindString, doc: "the process name: set by prctl(PR_SET_NAME), else the exe's last element", str: func(c *evalCtx) []string { return c.one(c.proc.commName()) }},
+	{name: "proc.comm", kind: kindString, doc: "the process name: set by prctl(PR_SET_NAME), else proc.name", str: func(c *evalCtx) []string {
+		if c.proc.comm != "" {
+			return c.one(c.proc.comm)
+		}
+		return c.namesOf(c.proc)
+	}},
 	{name: "proc.stdio_socket", kind: kindBool, doc: "a socket was duplicated onto the process's stdin, stdout or stderr (it or an ancestor before the fork)", bool: func(c *evalCtx) bool { return c.proc.stdioSocket }},
-	{name: "parent.exe", kind: kindString, doc: "the parent's proc.exe", str: func(c *evalCtx) []string { return c.one(c.parentExe()) }},
-	{name: "parent.name", kind: kindString, doc: "last element of parent.exe", str: func(c *evalCtx) []string { return c.one(baseName(c.parentExe())) }},
+	{name: "parent.exe", kind: kindString, doc: "the parent's proc.exe", str: func(c *evalCtx) []string {
+		if p := c.e.parent(c.proc); p != nil {
+			return c.exesOf(p)
+		}
+		return nil
+	}},
+	{name: "parent.name", kind: kindString, doc: "the parent's proc.name", str: func(c *evalCtx) []string {
+		if p := c.e.parent(c.proc); p != nil {
+			return c.namesOf(p)
+		}
+		return nil
+	}},
 	{name: "parent.argv", kind: kindString, doc: "the parent's proc.argv", str: func(c *evalCtx) []string {
 		if p := c.e.parent(c.proc); p != nil {
 			return c.one(strings.Join(p.argv, " "))
 		}
 		return nil
 	}},
-	{name: "proc.chain", kind: kindString, doc: "executable names of the ancestors, nearest first", str: func(c *evalCtx) []string { return c.e.chain(c.proc) }},
+	{name: "proc.chain", kind: kindString, doc: "executable names of the ancestors, nearest first (a script's and its interpreter's)", str: func(c *evalCtx) []string { return c.e.chainNames(c.proc) }},
+	{name: "pipe.pair", kind: kindString, doc: "for an exec: each pipe on the program's standard input or output as WRITER | READER, the programs at its two ends paired by the pipe's inode (base64 -d | sh); an end is its program's name and arguments, an argument holding blanks, quotes or | in double quotes", str: (*evalCtx).pipePairs},
 }
 
 // pureFields are the fields computed from the call's own text (name,
@@ -222,6 +238,23 @@ type evalCtx struct {
 	pkgDone   bool
 	unowned   bool
 	modified  bool
+}
+
+// exesOf is p's exe and, for a script, its interpreter (see
+// process.executed).
+func (c *evalCtx) exesOf(p *process) []string {
+	if p.executed == "" {
+		return c.one(p.exe)
+	}
+	return p.exes()
+}
+
+// namesOf is the last element of each of exesOf.
+func (c *evalCtx) namesOf(p *process) []string {
+	if p.executed == "" {
+		return c.one(baseName(p.exe))
+	}
+	return p.names(nil)
 }
 
 // reset prepares c for a new call. The field cache is invalidated by its
@@ -910,4 +943,74 @@ func (s *sockaddr) addrText() string {
 		s.addr = netip.AddrPortFrom(s.ip, uint16(s.port)).String()
 	}
 	return s.addr
+}
+
+// Bounds on the pipe.pair field: the peers shown per pipe, the
+// arguments of an end and the bytes of an argument.
+const (
+	maxPipePeers = 8
+	maxEndArgs   = 16
+	maxEndArg    = 128
+)
+
+// pipePairs describes, for an exec, each pipe on the new program's
+// standard input or output with the programs at its two ends: the
+// processes that hold the pipe's other end as their standard output or
+// input (duplicated there with dup2, or inherited; ended ones too: a
+// writer may be done before its reader starts) and have run a program of
+// their own (a shell's forked child that has not run one is no end).
+// The ends are found by the pipe's inode, which strace -yy and the eBPF
+// tracer both give.
+func (c *evalCtx) pipePairs() []string {
+	p := c.proc
+	if c.call.Name != "execve" && c.call.Name != "execveat" || p.stdinPipe == 0 && p.stdoutPipe == 0 {
+		return nil
+	}
+	self := c.endText(baseName(c.execPath()), c.execArgs())
+	var out []string
+	nw, nr := 0, 0
+	for _, q := range c.e.procs {
+		if q == p || !q.execd {
+			continue
+		}
+		if p.stdinPipe != 0 && q.stdoutPipe == p.stdinPipe && nw < maxPipePeers {
+			nw++
+			out = append(out, c.endText(baseName(q.exe), q.argv)+" | "+self)
+		}
+		if p.stdoutPipe != 0 && q.stdinPipe == p.stdoutPipe && nr < maxPipePeers {
+			nr++
+			out = append(out, self+" | "+c.endText(baseName(q.exe), q.argv))
+		}
+	}
+	return out
+}
+
+// execPath is the exec'd file as the call names it (resolved).
+func (c *evalCtx) execPath() string {
+	if ps := c.paths(); len(ps) > 0 {
+		return ps[0]
+	}
+	return ""
+}
+
+// endText writes one end of a pipe: the program's name and its
+// arguments (argv[1:]), bounded, an argument holding blanks, quotes or |
+// in double quotes.
+func (c *evalCtx) endText(name string, argv []string) string {
+	var b strings.Builder
+	b.WriteString(name)
+	if len(argv) > 1 {
+		for _, a := range argv[1:min(len(argv), maxEndArgs+1)] {
+			if len(a) > maxEndArg {
+				a = a[:maxEndArg]
+			}
+			b.WriteByte(' ')
+			if a == "" || strings.ContainsAny(a, " \t\n\"'|") {
+				b.WriteString(strconv.Quote(a))
+			} else {
+				b.WriteString(a)
+			}
+		}
+	}
+	return b.String()
 }

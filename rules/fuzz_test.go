@@ -22,6 +22,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add("rules:\n  - &a {id: x}\n  - *a\n")
 	f.Add("macros:\n  a: {macro: a}\n")
 	f.Add("rules:\n  - id: x\n    severity: INFO\n    description: d\n    tags: [T1021.004, T9999]\n    tactics: [lateral-movement, impact]\n    syscalls: [open]\n    condition: {path: /x}\n  - id: x\n    tactics: []\n")
+	// A script's interpreter read from its first line; pipes paired.
+	f.Add("1 1.0 execve(\"/tmp/t.sh\", [\"/tmp/t.sh\"], []) = 0\n1 1.1 read(3</tmp/t.sh>, \"#!/bin/bash\\nx\", 80) = 13\n1 1.2 connect(3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"10.0.0.1\")}, 16) = 0\n1 1.3 read(3</tmp/t.sh>, \"#!\", 80) = 2\n")
+	f.Add("1 1.0 dup2(5<pipe:[9]>, 1) = 1\n1 1.1 execve(\"/usr/bin/base64\", [\"base64\", \"-d\"], []) = 0\n2 1.2 dup2(4<pipe:[9]>, 0) = 0\n2 1.3 execve(\"/bin/sh\", [\"sh\"], []) = 0\n2 1.4 close(0) = 0\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(text) > 1<<16 {
 			return

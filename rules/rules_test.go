@@ -156,8 +156,12 @@ func TestSampleSeverity(t *testing.T) {
 		{nil, true, 0.9, rules.Warning},
 		{[]rules.Finding{i}, false, 0, rules.Info},
 		{[]rules.Finding{w("a")}, false, 0, rules.Warning},
-		{[]rules.Finding{w("a"), w("b")}, false, 0, rules.Alert},
-		{[]rules.Finding{w("a")}, true, 0.95, rules.Alert},
+		// Two WARNING rules make an ALERT through the engine's
+		// escalation finding (TestCombinedWarnings), not here; the model
+		// is never combined.
+		{[]rules.Finding{w("a"), w("b")}, false, 0, rules.Warning},
+		{[]rules.Finding{w("a"), w("b"), {Rule: rules.CombinedRule, Severity: rules.Alert}}, false, 0, rules.Alert},
+		{[]rules.Finding{w("a")}, true, 0.95, rules.Warning},
 		{[]rules.Finding{w("a")}, true, 0.5, rules.Warning},
 		{[]rules.Finding{i, i}, true, 0.95, rules.Warning},
 		{[]rules.Finding{{Rule: "x", Severity: rules.Alert}}, false, 0, rules.Alert},
