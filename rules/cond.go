@@ -63,13 +63,17 @@ func (n notCond) eval(c *evalCtx) bool { return !n.c.eval(c) }
 
 // fieldCond holds when one value of the field satisfies every matcher.
 type fieldCond struct {
-	field int
-	str   []strMatcher
-	num   []numMatcher
-	boolV *bool
+	field  int
+	impure bool // the field is no pure field (see pureFields)
+	str    []strMatcher
+	num    []numMatcher
+	boolV  *bool
 }
 
 func (f *fieldCond) eval(c *evalCtx) bool {
+	if f.impure {
+		c.usedImpure = true
+	}
 	d := fields[f.field]
 	switch d.kind {
 	case kindBool:

@@ -521,7 +521,8 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 	}
 	// A pure call name's call that agrees, in every argument the rules
-	// read, with a call that hit nothing and changed nothing does the same.
+	// read, with a call that hit nothing, changed nothing and read no
+	// impure field does the same: its conditions take the same path.
 	// A call through the i386 entry point is never quiet: its text does
 	// not say so (the compat field).
 	quiet := cr.pure && !e.noQuiet && !c.Compat
@@ -544,7 +545,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			}
 		}
 	}
-	if quiet && !matched && !ctx.usedCwd && !ctx.changed {
+	if quiet && !matched && !ctx.usedCwd && !ctx.changed && !ctx.usedImpure {
 		q := e.quiet[cr.idx]
 		if q == nil {
 			q = &quietSet{}

@@ -207,6 +207,11 @@ type evalCtx struct {
 	pkgDone   bool
 	unowned   bool
 	modified  bool
+
+	// usedImpure: a condition read a field that is not pure (the
+	// process's state: proc.*, parent.*, exec.wrote...), so the call's
+	// answer may not hold for another call of the same text.
+	usedImpure bool
 }
 
 // reset prepares c for a new call. The field cache is invalidated by its
@@ -214,6 +219,7 @@ type evalCtx struct {
 func (c *evalCtx) reset(e *Engine, ev *trace.Event, p *process, first bool) {
 	c.e, c.ev, c.call, c.proc, c.first = e, ev, ev.Call, p, first
 	c.cached, c.rawDone, c.splitDone, c.oneN, c.usedCwd, c.changed = 0, false, false, 0, false, false
+	c.usedImpure = false
 	c.used, c.argList, c.argEnd, c.splitPos = 0, c.argList[:0], c.argEnd[:0], 0
 	c.timeDone = false
 	c.macroKnown, c.macroVal = 0, 0

@@ -642,10 +642,11 @@ func (s *Set) Compile() error {
 			}
 		}
 		cr.paths = pathArgs[name]
+		// Rules reading the process's state do not make the name impure:
+		// a call is kept as quiet only when its evaluation read no impure
+		// field (evalCtx.usedImpure), and a call of the same text then
+		// takes the same path through the same conditions.
 		cr.pure = cr.state == stNone || cr.state == stOpen
-		for _, r := range cr.rules {
-			cr.pure = cr.pure && r.pure
-		}
 		for _, ps := range pathArgs[name] {
 			if ps.dir == 0 {
 				cr.atCall = true
@@ -770,7 +771,7 @@ func (s *Set) compileList(file string, n *yaml.Node, stack []string) (cond, erro
 
 func (s *Set) compileField(file string, fid int, v *yaml.Node) (cond, error) {
 	d := fields[fid]
-	fc := &fieldCond{field: fid}
+	fc := &fieldCond{field: fid, impure: !pureFields[fields[fid].name]}
 	s.packages = s.packages || d.name == "exec.unowned" || d.name == "exec.modified"
 	if v.Kind == yaml.ScalarNode || v.Kind == yaml.SequenceNode { // shorthand for is (has for flags)
 		op := "is"
