@@ -220,3 +220,47 @@ rules:
 		t.Fatalf("findings %+v, want one of rule second, pid 101", fs)
 	}
 }
+
+// TestQuietImpureFields: a rule that reads the process's state (proc.name)
+// on opens does not make the quiet cache skip a later open of the same text
+// by another program, while an open whose path alone rules it out is still
+// skipped with the same answer.
+func TestQuietImpureFields(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "r.yaml")
+	if err := os.WriteFile(f, []byte(`rules:
+  - id: cat-reads-x
+    severity: WARNING
+    description: d
+    syscalls: [openat]
+    condition:
+      all:
+        - path: /etc/x
+        - proc.name: cat
+    output: o
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.LoadFiles([]string{"off", f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := `100 1700000000.000100 execve("/usr/bin/ls", ["ls"], []) = 0
+100 1700000000.000200 openat(AT_FDCWD</>, "/etc/x", O_RDONLY) = 3</etc/x>
+100 1700000000.000300 openat(AT_FDCWD</>, "/etc/y", O_RDONLY) = 3</etc/y>
+100 1700000000.000400 clone(child_stack=NULL, flags=SIGCHLD) = 101
+101 1700000000.000500 execve("/usr/bin/cat", ["cat"], []) = 0
+101 1700000000.000600 openat(AT_FDCWD</>, "/etc/y", O_RDONLY) = 3</etc/y>
+101 1700000000.000700 openat(AT_FDCWD</>, "/etc/x", O_RDONLY) = 3</etc/x>
+`
+	e, full := set.NewEngine(rules.Options{}), set.NewEngine(rules.Options{})
+	full.NoQuiet()
+	parseInto(t, e, text)
+	parseInto(t, full, text)
+	got, want := e.Findings(), full.Findings()
+	if len(got) != 1 || got[0].Rule != "cat-reads-x" || got[0].Count != 1 {
+		t.Fatalf("findings %+v, want one hit of cat-reads-x", got)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("findings with the quiet cache %+v, without %+v", got, want)
+	}
+}

@@ -53,7 +53,7 @@ func TestOpenInterestRules(t *testing.T) {
 		{`{path: {prefix: /srv/data/}}`, []string{"/srv/data/"}, nil, false, false},
 		{`{path: {glob: "/etc/cron*/x"}}`, []string{"/etc/cron"}, nil, false, false},
 		{`{path: {glob: "*/.aws/x"}}`, nil, nil, true, false},
-		{`{all: [{proc.exe: /usr/bin/cat}, {path: /etc/passwd}]}`, nil, []string{"/etc/passwd"}, false, false},
+		{`{all: [{proc.exe: /usr/bin/cat}, {path: /etc/motd}]}`, nil, []string{"/etc/motd"}, false, false},
 		{`{any: [{path: /etc/a}, {path: {prefix: /var/b/}}]}`, []string{"/var/b/"}, []string{"/etc/a"}, false, false},
 		{`{flags: [O_WRONLY, O_RDWR]}`, nil, nil, false, false},
 	} {

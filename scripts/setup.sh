@@ -19,6 +19,10 @@ command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v man >/dev/null 2>&1 || missing="$missing man-db"
 command -v auditctl >/dev/null 2>&1 || missing="$missing auditd" # for BenchmarkMonitorCost's auditd side
+# the network tools the attack scenarios of bench/ run (bench/run.sh)
+for t in nc:netcat-openbsd socat:socat dig:dnsutils ping:iputils-ping ftp:tnftp xclip:xclip; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
+done
 if [ -n "$missing" ]; then
   echo "setup: installing$missing" >&2
   sudo=""

@@ -1,0 +1,3 @@
+# tactic: exfiltration
+# cut a file into small pieces before sending them
+split -b 512 /etc/passwd /tmp/.p. ; true

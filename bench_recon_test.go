@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchCorporaReconExfil runs a subset of the discovery, collection,
+// command-and-control and exfiltration scenarios of bench/attack (each must
+// reach WARNING or ALERT through the rules alone) and of the everyday lines
+// that look like them (each must stay below WARNING), sandboxed under
+// strace. The scenarios chosen need no tool beyond the base system: a tool
+// that is not installed is still seen when the shell looks it up.
+func TestBenchCorporaReconExfil(t *testing.T) {
+	needStrace(t)
+	if testing.Short() {
+		t.Skip("runs sandboxed scenarios; skipped with -short")
+	}
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m.gob")
+	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+		t.Fatalf("train: %d %s", r.code, r.stderr)
+	}
+	for id, want := range map[string]string{
+		"T1033":               "discovery-burst",
+		"T1074.001":           "staging-hidden-temp",
+		"T1560.001-tar":       "archive-collected",
+		"T1030":               "split-sensitive",
+		"T1048.003-nc":        "file-to-network-tool",
+		"T1090-chisel":        "tunnel-tool",
+		"T1497.001-container": "virtualization-check",
+	} {
+		body, err := os.ReadFile(filepath.Join("bench", "attack", id+".sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, nil, "detect", "--model", m, "--tracer", "strace", "--output", "json", "--fail-on", "never", "--", "sh", "-c", string(body))
+		rows := jsonLines(t, r.stdout)
+		if r.code != 0 && r.code != 1 || len(rows) != 1 {
+			t.Fatalf("%s: exit %d, %d rows: %s", id, r.code, len(rows), r.stderr)
+		}
+		w, ids := worstFinding(rows[0])
+		if w != "WARNING" && w != "ALERT" || !hasRule(ids, want) {
+			t.Errorf("attack scenario %s: worst finding %q (%v), want WARNING or ALERT from %s", id, w, ids, want)
+		}
+	}
+	lines := []string{
+		"ps aux",
+		`sh -c 'uname -r; id -u; hostname'`,
+		`sh -c 'who; w -h'`,
+		`sh -c 'cp /etc/services svc.log && split -l 100 svc.log part. && ls part.* | wc -l'`,
+		"curl -s -m 2 -o /tmp/page.html http://127.0.0.1:9/",
+		`sh -c 'timeout 1 python3 -m http.server 8765 --bind 127.0.0.1 >/dev/null 2>&1; true'`,
+		`sh -c 'mkdir -p /tmp/build-cache && cp /etc/hostname /tmp/build-cache/ && rm -rf /tmp/build-cache'`,
+		`sh -c 'find . -name "*.pdf"'`,
+	}
+	cmds := filepath.Join(dir, "everyday.txt")
+	if err := os.WriteFile(cmds, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "detect", "--model", m, "--tracer", "strace", "--output", "json", "--fail-on", "never", "--commands", cmds)
+	rows := jsonLines(t, r.stdout)
+	if len(rows) != len(lines) {
+		t.Fatalf("everyday: %d rows, want %d: %s", len(rows), len(lines), r.stderr)
+	}
+	for _, row := range rows {
+		if w, ids := worstFinding(row); w == "WARNING" || w == "ALERT" {
+			t.Errorf("everyday line %v: worst finding %s (%v), want below WARNING", row["sample"], w, ids)
+		}
+	}
+}
+
+// hasRule reports whether ids (rule:severity, as worstFinding gives them)
+// holds a finding of rule.
+func hasRule(ids []string, rule string) bool {
+	for _, id := range ids {
+		if strings.HasPrefix(id, rule+":") {
+			return true
+		}
+	}
+	return false
+}
