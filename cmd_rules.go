@@ -56,7 +56,7 @@ func runRulesList(c *cli.Context) error {
 		return err
 	}
 	if format == "json" {
-		var out []ruleJSON
+		out := []ruleJSON{}
 		for _, r := range set.Rules() {
 			out = append(out, ruleJSON{ID: r.ID, Severity: r.Severity.String(), Enabled: r.Enabled, Description: r.Description,
 				Tags: r.Tags, Tactics: r.Tactics, Syscalls: r.Syscalls, File: r.File, Line: r.Line})
