@@ -201,6 +201,7 @@ const (
 	envCutRoom = 1 << 31
 	envCutScan = 1 << 30
 )
+
 // hiddenWanted is hidden_wanted of bpf/tracer.c: whether hidden name is
 // of interest.
 func (in *Interest) hiddenWanted(name string) bool {
