@@ -42,7 +42,8 @@ func TestBenchCorpora(t *testing.T) {
 	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
-	for _, id := range []string{"T1003.007", "T1140", "T1562.003", "T1548.001", "T1529", "T1070.003", "T1552.005", "T1202"} {
+	for _, id := range []string{"T1003.007", "T1140", "T1562.003", "T1548.001", "T1529", "T1070.003", "T1552.005", "T1202",
+		"T1485-shred", "T1059.006-system", "T1611-nsenter", "T1552.001-aws", "T1562.004-iptables"} {
 		body, err := os.ReadFile(filepath.Join("bench", "attack", id+".sh"))
 		if err != nil {
 			t.Fatal(err)

@@ -243,6 +243,13 @@ var techniques = map[string]technique{
 	"T1531":     {"Account Access Removal", "impact"},
 	"T1561":     {"Disk Wipe", "impact"},
 	"T1561.001": {"Disk Content Wipe", "impact"},
+	"T1561.002": {"Disk Structure Wipe", "impact"},
+	"T1491":     {"Defacement", "impact"},
+	"T1491.001": {"Internal Defacement", "impact"},
+	"T1569":     {"System Services", "execution"},
+	"T1569.002": {"Service Execution", "execution"},
+	"T1110.001": {"Password Guessing", "credential-access"},
+	"T1110.003": {"Password Spraying", "credential-access"},
 	"T1565":     {"Data Manipulation", "impact"},
 	"T1565.001": {"Stored Data Manipulation", "impact"},
 }

@@ -1,0 +1,3 @@
+# tactic: stealth
+# run decoded text with eval
+bash -c 'eval "$(echo aWQgPi9kZXYvbnVsbAo= | base64 -d)"'

@@ -1,0 +1,3 @@
+# tactic: execution
+# Perl runs a command with system
+perl -e 'system("id >/dev/null")'

