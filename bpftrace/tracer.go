@@ -185,10 +185,12 @@ func (in *Interest) Wants(path string) bool {
 }
 
 // DefaultEnv are the environment variables an exec event carries by
-// default: those the default rules read (history-env, preload-env), and
-// their kin that load code or turn history off.
+// default: those the default rules read (history-env, preload-env with
+// PATH, exploit-exec's GCONV_PATH and CHARSET), and their kin that load
+// code or turn history off.
 var DefaultEnv = []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "HISTFILE", "HISTSIZE", "HISTFILESIZE",
-	"HISTCONTROL", "HISTIGNORE", "HISTTIMEFORMAT", "PROMPT_COMMAND", "BASH_ENV", "ENV"}
+	"HISTCONTROL", "HISTIGNORE", "HISTTIMEFORMAT", "PROMPT_COMMAND", "BASH_ENV", "ENV",
+	"PATH", "GCONV_PATH", "CHARSET"}
 
 // The bounds of an exec event's environment (ENV_* in bpf/tracer.c).
 const (

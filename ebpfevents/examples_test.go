@@ -125,6 +125,10 @@ func eventOf(call *trace.Call) (ev bpftrace.Event, keep, ok bool) {
 		}
 		ev.Kind = bpftrace.Exec
 		ev.Argv, _ = array(call.Arg(1))
+		if len(ev.Argv) == 0 {
+			// the kernel gives a program run with no argv [""] (5.18)
+			ev.Argv = []string{""}
+		}
 		env, count := array(call.Arg(2))
 		ev.EnvCount = count
 		for _, v := range env {
@@ -151,7 +155,11 @@ func eventOf(call *trace.Call) (ev bpftrace.Event, keep, ok bool) {
 				ev.Args[1] |= unix.SOCK_NONBLOCK
 			}
 		}
+		// the kernel gives the protocol's number, strace its name
 		ev.Args[2], _ = strconv.ParseInt(call.Arg(2), 10, 64)
+		if n, ok := ipProtocols[call.Arg(2)]; ok {
+			ev.Args[2] = n
+		}
 	case "truncate":
 		ev.Path, _, _ = trace.Unquote(call.Arg(0))
 		ev.Args[1], _ = strconv.ParseInt(call.Arg(1), 10, 64)
@@ -266,4 +274,11 @@ func errnoOf(name string) unix.Errno {
 		}
 	}
 	return unix.EPERM
+}
+
+// ipProtocols are the numbers of the protocol names strace writes in
+// socket's third argument.
+var ipProtocols = map[string]int64{
+	"IPPROTO_IP": 0, "IPPROTO_ICMP": 1, "IPPROTO_TCP": 6, "IPPROTO_UDP": 17,
+	"IPPROTO_IPV6": 41, "IPPROTO_ICMPV6": 58, "IPPROTO_RAW": 255,
 }
