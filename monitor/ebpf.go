@@ -55,7 +55,7 @@ var aliasPrefixes = []string{"/proc/", "/dev/fd/"}
 // (nil: every open is sent).
 func interest(set *rules.Set) *bpftrace.Interest {
 	if set == nil {
-		return &bpftrace.Interest{Hidden: []string{}}
+		return &bpftrace.Interest{}
 	}
 	prefixes, exact, _, all := set.OpenInterest()
 	if all {
