@@ -55,7 +55,7 @@ var aliasPrefixes = []string{"/proc/", "/dev/fd/"}
 // (nil: every open is sent).
 func interest(set *rules.Set) *bpftrace.Interest {
 	if set == nil {
-		return &bpftrace.Interest{Hidden: []string{}}
+		return &bpftrace.Interest{}
 	}
 	prefixes, exact, _, all := set.OpenInterest()
 	if all {
@@ -156,23 +156,29 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		o.Ready()
 	}
 	var ringLost, queueLogged uint64
+	// counted and pinned are the losses counted in all (ring and queue)
+	// and those named with their process so far; unnamed those logged
+	// without a process, pending those unnamed at the last call.
+	var counted, pinned, unnamed, pending uint64
 	// drops logs the events lost since the last call: those that found
 	// the ring full or a spent rate limit (while the tracer is open) and
 	// those that found the queue full; one record per process that lost
 	// some, and one for the rest (processes the kernel could not name).
-	drops := func(ring bool) error {
-		d := uint64(0)
-		per := map[int]uint64{}
-		if ring {
-			n, err := tr.Lost()
-			if err != nil {
-				return err
-			}
-			d, ringLost = n-ringLost, n
-			cfg.Metrics.Dropped("ebpf", "ring", d)
-			if per, err = tr.TakeDrops(); err != nil {
-				return err
-			}
+	// The kernel and the queue count a loss before they name its
+	// process, so a loss counted by one call may be named by the next: a
+	// loss is logged without a process only once it stayed unnamed for
+	// a whole call, or at the last one (final).
+	drops := func(final bool) error {
+		n, err := tr.Lost()
+		if err != nil {
+			return err
+		}
+		d := n - ringLost
+		ringLost = n
+		cfg.Metrics.Dropped("ebpf", "ring", d)
+		per, err := tr.TakeDrops()
+		if err != nil {
+			return err
 		}
 		q := queueLost.Load()
 		cfg.Metrics.Dropped("ebpf", "queue", q-queueLogged)
@@ -183,9 +189,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		}
 		clear(queueDrops)
 		qmu.Unlock()
-		if d == 0 && len(per) == 0 {
-			return nil
-		}
+		counted += d
 		pids := make([]int, 0, len(per))
 		for pid := range per {
 			pids = append(pids, pid)
@@ -193,19 +197,26 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		slices.Sort(pids)
 		for _, pid := range pids {
 			n := per[pid]
-			d -= min(d, n)
+			pinned += n
 			p, sample := w.dropProcess(pid)
 			if err := cfg.Log.DropProcess("ebpf", sample, p, n); err != nil {
 				return err
 			}
 		}
-		if d == 0 {
+		open := counted - min(counted, pinned+unnamed)
+		late := min(open, pending)
+		if final {
+			late = open
+		}
+		unnamed += late
+		pending = open - late
+		if late == 0 {
 			return nil
 		}
-		return cfg.Log.Drop("ebpf", d)
+		return cfg.Log.Drop("ebpf", late)
 	}
 	defer func() {
-		if derr := drops(true); err == nil {
+		if derr := drops(false); err == nil {
 			err = derr
 		}
 		// Stop detaches the probes and delivers the events still in the
@@ -240,7 +251,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			return nil
 		case <-tick.C:
 		}
-		if err := drops(true); err != nil {
+		if err := drops(false); err != nil {
 			return err
 		}
 		// A file of interest replaced since (a rewritten /etc/shadow)
