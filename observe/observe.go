@@ -78,23 +78,78 @@ type Recorder struct {
 
 type proc struct {
 	Process
-	items map[string]bool
-	calls map[string]bool
+	items  map[string]bool
+	calls  map[string]bool
+	merged bool // a placeholder taken over by its parent's image (adopt)
 }
 
 // Event records one event (a pipeline consumer's method).
 func (r *Recorder) Event(e *trace.Event) error {
 	switch e.Kind {
 	case trace.EventSpawn:
-		if i, ok := r.byPID[e.PID]; ok {
-			r.byPID[e.Child] = i // a fork runs its parent's image until it execs
+		i, ok := r.byPID[e.PID]
+		if !ok {
+			break
 		}
+		j, seen := r.byPID[e.Child]
+		if !seen {
+			r.byPID[e.Child] = i // a fork runs its parent's image until it execs
+			break
+		}
+		r.adopt(i, j, e.Child)
+	case trace.EventExit:
+		delete(r.byPID, e.PID) // its pid may be used again
 	case trace.EventExec:
 		r.exec(e)
 	case trace.EventCall:
 		r.call(e)
 	}
 	return nil
+}
+
+// adopt makes image i the parent of process pid, whose image is j
+// already: strace printed the child's first calls before its parent's
+// vfork or clone returned. Its calls before an exec were the parent's
+// program's, in an image of unknown identity (a placeholder) that the
+// parent's image takes over; an image the child executed was started by
+// the parent.
+func (r *Recorder) adopt(i, j, pid int) {
+	if c := r.procs[j]; c.Parent >= 0 && c.Program != "" {
+		j = c.Parent // the child executed already: j's parent may be the placeholder
+	}
+	c := &r.procs[j]
+	if j == i || c.Parent >= 0 || c.PID != pid {
+		return
+	}
+	if c.Program != "" { // the child's exec came first
+		c.Parent = i
+		exe, _, _ := strings.Cut(c.Program, " ")
+		r.add(&r.procs[i], KindExec, exe)
+		r.add(&r.procs[i], KindChild, c.Program)
+		return
+	}
+	parent := &r.procs[i]
+	for it := range c.items {
+		kind, obj, _ := strings.Cut(it, " ")
+		r.add(parent, kind, obj)
+	}
+	for name := range c.calls {
+		if !parent.calls[name] && len(parent.calls) < MaxCalls {
+			parent.calls[name] = true
+		}
+	}
+	c.Program, c.Parent, c.items, c.calls, c.merged = parent.Program, i, map[string]bool{}, map[string]bool{}, true
+	for k := j + 1; k < len(r.procs); k++ {
+		if q := &r.procs[k]; q.Parent == j {
+			q.Parent = i
+			exe, _, _ := strings.Cut(q.Program, " ")
+			r.add(parent, KindExec, exe)
+			r.add(parent, KindChild, q.Program)
+		}
+	}
+	if r.byPID[pid] == j {
+		r.byPID[pid] = i
+	}
 }
 
 func (r *Recorder) image(pid int, create bool) *proc {
@@ -255,9 +310,23 @@ func (r *Recorder) open(p *proc, c *trace.Call, pathArg, flagArg int) {
 
 // Sample returns what was recorded, each image's items and calls sorted.
 func (r *Recorder) Sample() *Sample {
-	s := &Sample{Dropped: r.dropped, Procs: make([]Process, len(r.procs))}
+	s := &Sample{Dropped: r.dropped, Procs: make([]Process, 0, len(r.procs))}
+	index := make([]int, len(r.procs)) // r.procs -> s.Procs, merged placeholders left out
+	n := 0
 	for i, p := range r.procs {
+		index[i] = n
+		if !p.merged {
+			n++
+		}
+	}
+	for _, p := range r.procs {
+		if p.merged {
+			continue
+		}
 		q := p.Process
+		if q.Parent >= 0 {
+			q.Parent = index[q.Parent]
+		}
 		for it := range p.items {
 			q.Items = append(q.Items, it)
 		}
@@ -266,7 +335,7 @@ func (r *Recorder) Sample() *Sample {
 		}
 		slices.Sort(q.Items)
 		slices.Sort(q.Calls)
-		s.Procs[i] = q
+		s.Procs = append(s.Procs, q)
 	}
 	return s
 }
@@ -418,4 +487,26 @@ func Scope(ip string) string {
 		return "multicast"
 	}
 	return "public"
+}
+
+// Image returns what the image that process pid runs now did, as a Sample
+// of that one image (its parent left out), or nil when pid is unknown. A
+// live monitor judges a program with it when the program ends.
+func (r *Recorder) Image(pid int) *Sample {
+	i, ok := r.byPID[pid]
+	if !ok {
+		return nil
+	}
+	p := r.procs[i]
+	q := p.Process
+	q.Parent, q.Items, q.Calls = -1, nil, nil
+	for it := range p.items {
+		q.Items = append(q.Items, it)
+	}
+	for c := range p.calls {
+		q.Calls = append(q.Calls, c)
+	}
+	slices.Sort(q.Items)
+	slices.Sort(q.Calls)
+	return &Sample{Procs: []Process{q}}
 }

@@ -125,3 +125,34 @@ func TestRecordBounds(t *testing.T) {
 		t.Fatalf("%d items", n)
 	}
 }
+
+// A captured sh -c run where strace printed each child's execve before
+// the vfork that made it returned in sh: chmod's and ls's calls are their
+// own, not sh's, and sh started them.
+func TestRecordEarlyExec(t *testing.T) {
+	s := record(t, "testdata/sh-vfork-early-exec.strace")
+	byProg := map[string]Process{}
+	for _, p := range s.Procs {
+		q := byProg[p.Program]
+		p.Items = append(p.Items, q.Items...) // sh's forked copies are sh too
+		byProg[p.Program] = p
+	}
+	sh := byProg["/usr/bin/sh"]
+	for _, it := range sh.Items {
+		if strings.Contains(it, "locale") || strings.Contains(it, "rel") {
+			t.Errorf("sh has its children's item %q", it)
+		}
+	}
+	for _, want := range []string{"child /usr/bin/cp", "child /usr/bin/chmod", "child /usr/bin/ls", "exec /usr/bin/ls"} {
+		if !slices.Contains(sh.Items, want) {
+			t.Errorf("sh lacks %q: %q", want, sh.Items)
+		}
+	}
+	ls, ok := byProg["/usr/bin/ls"]
+	if !ok || ls.Parent < 0 || s.Procs[ls.Parent].Program != "/usr/bin/sh" || len(s.Procs) != 4 {
+		t.Fatalf("ls: %+v", ls)
+	}
+	if !slices.ContainsFunc(ls.Items, func(it string) bool { return strings.HasPrefix(it, "probe /usr/share/locale/") }) {
+		t.Errorf("ls lacks its locale lookups: %q", ls.Items)
+	}
+}
