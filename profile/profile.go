@@ -600,3 +600,20 @@ func hasPrefix(s string, prefixes []string) bool {
 var ErrNotProfile = errors.New("not a profile model")
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Sensitive returns the absolute path prefixes of the credential,
+// persistence and log paths whose reads weigh most (the critical class
+// without its home-folder templates), for a live tracer that sends only
+// the opens asked for.
+func Sensitive() []string {
+	var out []string
+	for _, p := range critical {
+		// Reads that every shell or name lookup makes weigh as system
+		// reads (see class): not worth an event each.
+		if !strings.HasPrefix(p, "/") || strings.Contains(p, "#") || class(observe.KindRead, p) != classCritical {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
