@@ -39,6 +39,7 @@ const (
 	KindCreate  = "create"  // created a file (O_CREAT)
 	KindDelete  = "delete"  // removed or renamed away a file
 	KindProbe   = "probe"   // tried to read a file that was not there (or failed otherwise)
+	KindList    = "list"    // opened a folder to read its entries (O_DIRECTORY)
 	KindConnect = "connect" // connected or sent to an address: "connect inet loopback:9"
 	KindBind    = "bind"    // bound a socket: "bind inet any:4444"
 	KindChild   = "child"   // started an image of a program: "child /usr/bin/cat"
@@ -71,7 +72,8 @@ type Sample struct {
 // to use.
 type Recorder struct {
 	procs   []proc
-	byPID   map[int]int // pid -> image it runs now
+	built   map[string]bool // paths created in the sample (at most MaxItems)
+	byPID   map[int]int     // pid -> image it runs now
 	dropped int64
 	probe   bool // the call being recorded failed, not for lack of permission
 }
@@ -189,6 +191,40 @@ func (r *Recorder) add(p *proc, kind, obj string) {
 		return
 	}
 	p.items[it] = true
+	if kind == KindCreate && len(r.built) < MaxItems {
+		if r.built == nil {
+			r.built = map[string]bool{}
+		}
+		r.built[obj] = true
+	}
+}
+
+// Built is the name a program built in the sample's working folder
+// (created there, then executed) is known by, in place of its own name:
+// compiling and running a program makes a new name every time.
+const Built = "(built)"
+
+// builtName is exe, or for a file the sample created in its working folder
+// ("~/" or relative), that folder followed by Built. A file created
+// elsewhere (/tmp, /dev/shm) keeps its name.
+func (r *Recorder) builtName(exe string) string {
+	if !strings.HasPrefix(exe, "~/") && !strings.HasPrefix(exe, "./") {
+		return exe
+	}
+	built := r.built[exe]
+	if rel, ok := strings.CutPrefix(exe, "./"); ok && !built {
+		// executed by a relative name, created by a full one
+		for p := range r.built {
+			if strings.HasSuffix(p, "/"+rel) {
+				built = true
+				break
+			}
+		}
+	}
+	if !built {
+		return exe
+	}
+	return path.Dir(exe) + "/" + Built
 }
 
 func (r *Recorder) exec(e *trace.Event) {
@@ -197,7 +233,7 @@ func (r *Recorder) exec(e *trace.Event) {
 	if exe == "" {
 		exe = resolve(c.ExecPath(), dirOf(c, 0))
 	}
-	exe = Template(exe)
+	exe = r.builtName(Template(exe))
 	argv, _ := c.ExecArgv()
 	program := Identity(exe, argv, dirOf(c, 0))
 	old, had := r.byPID[e.PID]
@@ -304,6 +340,8 @@ func (r *Recorder) open(p *proc, c *trace.Call, pathArg, flagArg int) {
 	}
 	if kind == KindRead && r.probe {
 		kind = KindProbe
+	} else if kind == KindRead && strings.Contains(flags, "O_DIRECTORY") {
+		kind = KindList
 	}
 	r.add(p, kind, Template(name))
 }

@@ -156,3 +156,44 @@ func TestRecordEarlyExec(t *testing.T) {
 		t.Errorf("ls lacks its locale lookups: %q", ls.Items)
 	}
 }
+
+func recordText(t *testing.T, text string) *Sample {
+	t.Helper()
+	var r Recorder
+	if _, err := trace.ParseEvents(strings.NewReader(text), r.Event); err != nil {
+		t.Fatal(err)
+	}
+	return r.Sample()
+}
+
+// A folder opened to read its entries is listed, not read; a program the
+// sample created in its working folder and then ran is known by the
+// folder and Built, whatever its name (it is executed by a relative name
+// here, created by a full one); one created in /tmp keeps its name.
+func TestRecordListAndBuilt(t *testing.T) {
+	s := recordText(t, `10 1.0 execve("/usr/bin/sh", ["sh", "-c", "x"], 0x0 /* 0 vars */) = 0
+10 1.1 openat(AT_FDCWD</run/detector/home>, "/usr/share/doc", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 3</usr/share/doc>
+10 1.2 openat(AT_FDCWD</run/detector/home>, "a7", O_RDWR|O_CREAT|O_TRUNC, 0666) = 3</run/detector/home/a7>
+10 1.3 openat(AT_FDCWD</run/detector/home>, "/tmp/x", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 3</tmp/x>
+10 1.4 vfork() = 11
+11 1.5 execve("./a7", ["./a7"], 0x0 /* 0 vars */) = 0
+11 1.6 exit_group(0) = ?
+11 1.7 +++ exited with 0 +++
+10 1.8 vfork() = 12
+12 1.9 execve("/tmp/x", ["/tmp/x"], 0x0 /* 0 vars */) = 0
+12 2.0 exit_group(0) = ?
+12 2.1 +++ exited with 0 +++
+`)
+	if len(s.Procs) != 3 {
+		t.Fatalf("images %+v", s.Procs)
+	}
+	sh := s.Procs[0]
+	for _, want := range []string{"list /usr/share/doc", "child ./" + Built, "exec ./" + Built, "child /tmp/x", "create ~/a7", "create /tmp/x"} {
+		if !slices.Contains(sh.Items, want) {
+			t.Errorf("sh lacks %q: %q", want, sh.Items)
+		}
+	}
+	if s.Procs[1].Program != "./"+Built || s.Procs[2].Program != "/tmp/x" {
+		t.Errorf("programs %q and %q", s.Procs[1].Program, s.Procs[2].Program)
+	}
+}

@@ -482,6 +482,8 @@ func verb(kind string) string {
 		return "removed"
 	case observe.KindProbe:
 		return "looked for"
+	case observe.KindList:
+		return "listed"
 	case observe.KindExec:
 		return "executed"
 	case observe.KindChild:
@@ -541,11 +543,22 @@ func class(kind, obj string) int {
 	if kind == observe.KindProbe {
 		kind = observe.KindRead
 	}
+	if kind == observe.KindList {
+		// A listing tells names, not contents: a credential or
+		// persistence folder's weighs as a system path's, another's as
+		// the working folder's.
+		if class(observe.KindRead, obj) == classCritical {
+			return classSystem
+		}
+		return classWork
+	}
 	switch kind {
 	case "call", "parent":
 		return classWork
 	case observe.KindConnect, observe.KindBind:
 		switch {
+		case kind == observe.KindConnect && strings.HasSuffix(obj, ":53") && (strings.Contains(obj, "loopback:") || strings.Contains(obj, "private:")):
+			return classWork // a name lookup, as programs that name hosts make
 		case strings.Contains(obj, "public:"), strings.Contains(obj, "any:"), strings.Contains(obj, "private:"):
 			return classCritical
 		case strings.HasPrefix(obj, "unix"), obj == "netlink":
