@@ -397,13 +397,20 @@ func (m *Model) group(devs []deviation) ([]algo.Finding, float64) {
 	var out []algo.Finding
 	for _, k := range order {
 		ds := by[k]
-		sort.SliceStable(ds, func(a, b int) bool { return ds[a].weight > ds[b].weight })
+		// The evidence shown is the most severe deviation, the weightiest
+		// among those.
+		sort.SliceStable(ds, func(a, b int) bool {
+			if ra, rb := sevRank(ds[a].sev), sevRank(ds[b].sev); ra != rb {
+				return ra > rb
+			}
+			return ds[a].weight > ds[b].weight
+		})
 		d := ds[0]
-		rest := 0.0
-		for _, x := range ds[1:] {
-			rest += x.weight
+		heaviest, sum := 0.0, 0.0
+		for _, x := range ds {
+			heaviest, sum = max(heaviest, x.weight), sum+x.weight
 		}
-		pen += d.weight + 0.25*math.Log1p(rest)
+		pen += heaviest + 0.25*math.Log1p(sum-heaviest)
 		prog := &m.Programs[m.byName[d.prog]]
 		name := display(d.prog)
 		var msg string
