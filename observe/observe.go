@@ -526,25 +526,3 @@ func Scope(ip string) string {
 	}
 	return "public"
 }
-
-// Image returns what the image that process pid runs now did, as a Sample
-// of that one image (its parent left out), or nil when pid is unknown. A
-// live monitor judges a program with it when the program ends.
-func (r *Recorder) Image(pid int) *Sample {
-	i, ok := r.byPID[pid]
-	if !ok {
-		return nil
-	}
-	p := r.procs[i]
-	q := p.Process
-	q.Parent, q.Items, q.Calls = -1, nil, nil
-	for it := range p.items {
-		q.Items = append(q.Items, it)
-	}
-	for c := range p.calls {
-		q.Calls = append(q.Calls, c)
-	}
-	slices.Sort(q.Items)
-	slices.Sort(q.Calls)
-	return &Sample{Procs: []Process{q}}
-}
