@@ -123,6 +123,11 @@ func (r *Recorder) adopt(i, j, pid int) {
 	if j == i || c.Parent >= 0 || c.PID != pid {
 		return
 	}
+	for k, n := i, 0; k >= 0 && n <= len(r.procs); k, n = r.procs[k].Parent, n+1 {
+		if k == j {
+			return // i descends from j: a trace that says so is not believed
+		}
+	}
 	if c.Program != "" { // the child's exec came first
 		c.Parent = i
 		exe, _, _ := strings.Cut(c.Program, " ")
@@ -141,8 +146,8 @@ func (r *Recorder) adopt(i, j, pid int) {
 		}
 	}
 	c.Program, c.Parent, c.items, c.calls, c.merged = parent.Program, i, map[string]bool{}, map[string]bool{}, true
-	for k := j + 1; k < len(r.procs); k++ {
-		if q := &r.procs[k]; q.Parent == j {
+	for k := range r.procs {
+		if q := &r.procs[k]; q.Parent == j && k != j {
 			q.Parent = i
 			exe, _, _ := strings.Cut(q.Program, " ")
 			r.add(parent, KindExec, exe)
@@ -362,8 +367,17 @@ func (r *Recorder) Sample() *Sample {
 			continue
 		}
 		q := p.Process
-		if q.Parent >= 0 {
+		// A parent merged into its own parent's image is that image.
+		for n := 0; q.Parent >= 0 && r.procs[q.Parent].merged && n < len(r.procs); n++ {
+			q.Parent = r.procs[q.Parent].Parent
+		}
+		if q.Parent >= 0 && !r.procs[q.Parent].merged {
 			q.Parent = index[q.Parent]
+		} else {
+			q.Parent = -1
+		}
+		if q.Parent == len(s.Procs) {
+			q.Parent = -1 // its own parent, by a trace that says so
 		}
 		for it := range p.items {
 			q.Items = append(q.Items, it)

@@ -197,3 +197,32 @@ func TestRecordListAndBuilt(t *testing.T) {
 		t.Errorf("programs %q and %q", s.Procs[1].Program, s.Procs[2].Program)
 	}
 }
+
+// FuzzRecord feeds any trace to a Recorder: it never panics, and the
+// sample's images name parents among them and stay within the bounds.
+func FuzzRecord(f *testing.F) {
+	for _, name := range []string{"testdata/sh-cat-python.strace", "testdata/sh-vfork-early-exec.strace"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("11 1.0 execve(\"./a\", [\"./a\"], 0x0 /* 0 vars */) = 0\n10 1.1 vfork() = 11\n11 1.2 +++ exited with 0 +++\n11 1.3 vfork() = 10\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Recorder
+		trace.ParseEvents(strings.NewReader(string(data)), r.Event)
+		s := r.Sample()
+		if len(s.Procs) > MaxProcesses {
+			t.Fatalf("%d images", len(s.Procs))
+		}
+		for i, p := range s.Procs {
+			if p.Parent < -1 || p.Parent >= len(s.Procs) || p.Parent == i {
+				t.Fatalf("image %d has parent %d of %d", i, p.Parent, len(s.Procs))
+			}
+			if len(p.Items) > MaxItems+2*MaxProcesses || len(p.Calls) > MaxCalls {
+				t.Fatalf("image %d: %d items, %d calls", i, len(p.Items), len(p.Calls))
+			}
+		}
+	})
+}
