@@ -23,7 +23,7 @@ func TestAnyCommandLineIsASample(t *testing.T) {
 	m := filepath.Join(dir, "m.gob")
 	r := run(t, nil, "train", "--model", m, "--commands", cmds)
 	if r.code != 2 || !strings.Contains(r.stderr, "detector: warning: skip training sample: no-such-program-here --flag: ") ||
-		!strings.Contains(r.stderr, "1 of 7 training samples unusable and skipped") || !strings.Contains(r.stderr, "trained lof on 6 samples") {
+		!strings.Contains(r.stderr, "1 of 7 training samples unusable and skipped") || !strings.Contains(r.stderr, "trained profile on 6 samples") {
 		t.Fatalf("train: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	for _, l := range strings.Split(r.stderr, "\n") {

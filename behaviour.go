@@ -120,8 +120,8 @@ func (b *behaviour) judge(t *pipeline.Table, rows []report.Row, algorithm string
 				r.Start, r.HasStart = c.start, c.ok
 			}
 		}
-		if r.Verdict == report.Anomalous {
-			findings = append(findings, modelFinding(*r, algorithm, threshold))
+		if f, ok := modelEvidence(*r, algorithm, threshold); ok {
+			findings = append(findings, f)
 		}
 		// Highest severity first; a rule before the model at the same one.
 		slices.SortStableFunc(findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
@@ -169,6 +169,58 @@ func modelFinding(r report.Row, algorithm string, threshold float64) rules.Findi
 		msg += "; top deviations: " + d
 	}
 	return rules.Finding{Rule: modelAnomaly, Severity: sev, Count: 1, Message: msg}
+}
+
+// profileRule is the prefix of the profile detector's findings' rules.
+const profileRule = "profile-"
+
+// modelEvidence is the model's one finding on a row, if it has one: its
+// anomalous verdict (modelFinding), or, for a model that explains itself
+// by findings of its own (the profile detector's deviations, which the row
+// lists), one finding that stands for them all, so that the model's
+// evidence counts once in the row's severity, never once per deviation.
+// It is as severe as the most severe of them, and at least as the verdict
+// alone; a normal score with only INFO deviations is no finding.
+func modelEvidence(r report.Row, algorithm string, threshold float64) (rules.Finding, bool) {
+	var own []report.Finding
+	top := rules.None
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Rule, profileRule) {
+			own = append(own, f)
+			if s, ok := rules.ParseSeverity(f.Severity); ok && s > top {
+				top = s
+			}
+		}
+	}
+	anomalous := r.Verdict == report.Anomalous
+	if len(own) == 0 {
+		if !anomalous {
+			return rules.Finding{}, false
+		}
+		return modelFinding(r, algorithm, threshold), true
+	}
+	if !anomalous && top < rules.Warning {
+		return rules.Finding{}, false
+	}
+	sev := top
+	var msg string
+	if anomalous {
+		f := modelFinding(r, algorithm, threshold)
+		sev = max(sev, f.Severity)
+		msg = fmt.Sprintf("the %s model scores it %+.3f, below %s (confidence %.2f)", algorithm, r.Score,
+			strconv.FormatFloat(threshold, 'g', -1, 64), r.Confidence)
+	} else {
+		msg = fmt.Sprintf("the %s model scores it %+.3f, yet a deviation is %s", algorithm, r.Score, top)
+	}
+	msg += fmt.Sprintf("; %d profile finding%s, the first: %s", len(own), plural(len(own)), own[0].Message)
+	return rules.Finding{Rule: modelAnomaly, Severity: sev, Count: 1, Message: msg}, true
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // logAlerts writes one alert per finding of a row, with the model's view.

@@ -75,8 +75,20 @@ func TestDetectBehaviourRules(t *testing.T) {
 		t.Fatalf("%d rows: %s %s", len(rows), r.stdout, r.stderr)
 	}
 	s := rows[0]
-	if len(s.Findings) != 1 || s.Findings[0].Rule != "read-shadow" || s.Findings[0].Severity != "WARNING" || s.Findings[0].Count != 1 {
+	if len(s.Findings) == 0 || s.Findings[0].Rule != "read-shadow" || s.Findings[0].Severity != "WARNING" || s.Findings[0].Count != 1 {
 		t.Fatalf("findings of %s: %+v", shadow, s.Findings)
+	}
+	// The rest are the model's (the default, profile): its own evidence
+	// names the read its training never saw.
+	profileSaw := false
+	for _, f := range s.Findings[1:] {
+		if f.Rule != "model-anomaly" && !strings.HasPrefix(f.Rule, "profile-") {
+			t.Errorf("a second rule finding on %s: %+v", shadow, f)
+		}
+		profileSaw = profileSaw || f.Rule == "profile-new-file" && strings.Contains(f.Message, "cat read /etc/shadow")
+	}
+	if !profileSaw {
+		t.Errorf("the profile model does not say cat read /etc/shadow: %+v", s.Findings)
 	}
 	f := s.Findings[0]
 	if len(f.Evidence) != 1 || f.Evidence[0].PID != 100 || f.Evidence[0].Time == nil || *f.Evidence[0].Time != 1700000000.0005 ||
@@ -100,10 +112,12 @@ func TestDetectBehaviourRules(t *testing.T) {
 		t.Errorf("--fail-on ALERT with a WARNING: exit %d, want 0", r.code)
 	}
 
-	// --rules off: no findings, the model's severity only.
+	// --rules off: no rule's findings, the model's alone.
 	rows, _ = detectJSON(t, "--model", m, "--input", "strace", "--rules", "off", shadow)
-	if len(rows[0].Findings) != 0 {
-		t.Errorf("--rules off: findings %+v", rows[0].Findings)
+	for _, f := range rows[0].Findings {
+		if f.Rule != "model-anomaly" && !strings.HasPrefix(f.Rule, "profile-") {
+			t.Errorf("--rules off: finding %+v", f)
+		}
 	}
 
 	// CSV: severity and id:SEVERITY:count.
@@ -116,7 +130,7 @@ func TestDetectBehaviourRules(t *testing.T) {
 	for i, h := range recs[0] {
 		col[h] = i
 	}
-	if got := recs[1][col["findings"]]; got != "read-shadow:WARNING:1" {
+	if got := recs[1][col["findings"]]; !strings.HasPrefix(got, "read-shadow:WARNING:1") {
 		t.Errorf("CSV findings %q", got)
 	}
 
@@ -160,7 +174,7 @@ func TestDetectAlertLog(t *testing.T) {
 		}
 		abs, _ := filepath.Abs("testdata/behaviour/shadow.strace")
 		if rec["rule"] != "read-shadow" || rec["severity"] != "WARNING" || rec["sample"] != abs || rec["tool"] != "detector" ||
-			len(rec["sample_sha256"].(string)) != 64 || rec["algorithm"] != "lof" || rec["verdict"] == "" || rec["score"] == nil {
+			len(rec["sample_sha256"].(string)) != 64 || rec["algorithm"] != "profile" || rec["verdict"] == "" || rec["score"] == nil {
 			t.Errorf("record %v", rec)
 		}
 	}
@@ -259,7 +273,7 @@ func TestDetectJSONFields(t *testing.T) {
 	mdata, _ := os.ReadFile(m)
 	msum := sha256.Sum256(mdata)
 	mod, _ := row["model"].(map[string]any)
-	if mod["sha256"] != hex.EncodeToString(msum[:]) || mod["algorithm"] != "lof" {
+	if mod["sha256"] != hex.EncodeToString(msum[:]) || mod["algorithm"] != "profile" {
 		t.Errorf("model %v", mod)
 	}
 	if _, err := time.Parse(time.RFC3339, mod["trained_at"].(string)); err != nil {

@@ -58,7 +58,7 @@ func TestRulesListAttack(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("rules list --attack: %+v", r)
 	}
-	for _, want := range []string{"EXECUTION (TA0002): ", "\n  T1059.004  ", "shell-from-server", "LATERAL MOVEMENT (TA0008): no rule", "PERSISTENCE (TA0003): ", "T1053.003  persistence-write (Cron)", "of 14 tactics covered"} {
+	for _, want := range []string{"EXECUTION (TA0002): ", "\n  T1059.004  ", "shell-from-server", "RECONNAISSANCE (TA0043): no rule", "PERSISTENCE (TA0003): ", "T1053.003  persistence-write (Cron)", "of 14 tactics covered"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("rules list --attack lacks %q:\n%s", want, r.stdout)
 		}

@@ -28,7 +28,7 @@ func trainFlags() []cli.Flag {
 	flags := []cli.Flag{
 		modelFlag(),
 		&cli.BoolFlag{Name: "force", Usage: "replace the --model file even if it is not a detector model (never a folder, device, FIFO or symlink)"},
-		&cli.StringFlag{Name: "algorithm", Value: "lof", Usage: "`ALG`: " + algorithmUsage()},
+		&cli.StringFlag{Name: "algorithm", Value: "profile", Usage: "`ALG` (for feature tables the default is " + tableAlgorithm + "): " + algorithmUsage()},
 	}
 	flags = append(flags, algorithmFlags()...)
 	return append(append(append(append(flags, inputFlags()...), commandFlags()...), procTrainFlags()...), execFlags()...)
@@ -133,6 +133,9 @@ func runTrain(c *cli.Context, paths []string) error {
 	}
 	total := len(t.Samples)
 	t.Samples = slices.DeleteFunc(t.Samples, func(s pipeline.Sample) bool { return s.Err != nil })
+	if spec, args, err = tableDefault(c, spec, args, t.Samples); err != nil {
+		return err
+	}
 	rows := make([][]float64, len(t.Samples))
 	info := make([]model.SampleInfo, len(t.Samples))
 	var seqs [][][]string
@@ -186,6 +189,28 @@ func runTrain(c *cli.Context, paths []string) error {
 			"fix or remove those samples and train again to learn from them")
 	}
 	return nil
+}
+
+// tableAlgorithm is the default algorithm for feature tables, which carry
+// no program behaviour for the default (profile) to learn.
+const tableAlgorithm = "lof"
+
+// tableDefault returns the algorithm to train samples with: the one asked
+// for, else the default, but tableAlgorithm when the default cannot learn
+// from samples that are all feature-table rows.
+func tableDefault(c *cli.Context, spec algo.Spec, args algo.Args, samples []pipeline.Sample) (algo.Spec, algo.Args, error) {
+	if c.IsSet("algorithm") || !spec.Behaviour {
+		return spec, args, nil
+	}
+	for _, s := range samples {
+		if s.Behaviour != nil || s.Seqs != nil {
+			return spec, args, nil
+		}
+	}
+	if err := c.Set("algorithm", tableAlgorithm); err != nil {
+		return spec, args, err
+	}
+	return trainSpec(c)
 }
 
 // modelTarget is the --model path train writes, checked before any sample

@@ -40,6 +40,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 		alg                string
 		maxBenign, minSusp int
 	}{
+		{"profile", 1, 18},
 		{"lof", 5, 15},
 		{"ngram", 2, 15},
 	} {

@@ -267,8 +267,11 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 	if err != nil {
 		t.Skip("perl is not installed")
 	}
+	// LOF judges the calls' counts, which are all the kernel gives for a
+	// loop of getppid calls (the profile detector, which judges what a
+	// program touches, has TestMonitorEBPFProfile).
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	if r := run(t, nil, "train", "--algorithm", "lof", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %s", r.stderr)
 	}
 	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "50")
@@ -297,6 +300,45 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 	}
 	if !program || !job {
 		t.Fatalf("%s: program record %v, job record %v:\n%s", session, program, job, log)
+	}
+}
+
+// With a profile model (the default), the ebpf source judges a program by
+// what the kernel's events say it did: cat, which read /etc/passwd in
+// training, reading /etc/shadow gets a profile finding record naming the
+// read, even with --rules off (the kernel sends the reads of the profile's
+// sensitive paths); no record says a score could not be computed.
+func TestMonitorEBPFProfile(t *testing.T) {
+	needEBPF(t)
+	needStrace(t)
+	m := filepath.Join(t.TempDir(), "m.gob")
+	if r := run(t, nil, "train", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "1")
+	helper := exec.Command("/usr/bin/cat", "/etc/shadow")
+	helper.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if out, err := helper.CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v %s", err, out)
+	}
+	log, stderr, code := stop()
+	if code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, stderr)
+	}
+	session := "session " + strconv.Itoa(helper.Process.Pid)
+	found := false
+	for _, r := range logRecords(t, log) {
+		if r["kind"] != "model" {
+			continue
+		}
+		if r["verdict"] == "error" {
+			t.Errorf("a score that could not be computed: %v", r)
+		}
+		msg, _ := r["message"].(string)
+		found = found || r["sample"] == session && r["algorithm"] == "profile" && r["rule"] == "profile-new-file" && strings.Contains(msg, "cat read /etc/shadow")
+	}
+	if !found {
+		t.Fatalf("%s: no profile-new-file record for cat's read of /etc/shadow:\n%s", session, log)
 	}
 }
 

@@ -88,7 +88,10 @@ func TestMonitorStraceCommand(t *testing.T) {
 func TestMonitorModel(t *testing.T) {
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	// LOF scores call counts, per program and per job (a profile model,
+	// the default, logs its findings per program instead: see
+	// TestMonitorEBPFProfile and the learning tests).
+	if r := run(t, nil, "train", "--algorithm", "lof", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %s", r.stderr)
 	}
 	r := run(t, nil, "monitor", "--rules", "off", "--model", m, "--min-calls", "50", "--", "sh", "fixtures/suspicious/port_scan.sh")

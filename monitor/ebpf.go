@@ -15,6 +15,8 @@ import (
 	"detector/bpftrace"
 	"detector/ebpfevents"
 	"detector/features"
+	"detector/model"
+	"detector/profile"
 	"detector/rules"
 	"detector/sandbox"
 	"detector/trace"
@@ -52,16 +54,26 @@ const (
 var aliasPrefixes = []string{"/proc/", "/dev/fd/"}
 
 // interest is the kernel's filter of read-only opens for the loaded rules
-// (nil: every open is sent).
-func interest(set *rules.Set) *bpftrace.Interest {
+// (nil: every open is sent), and for a model of program behaviour the
+// sensitive paths whose reads its profiles weigh most (profile.Sensitive).
+func interest(set *rules.Set, m *model.Model) *bpftrace.Interest {
+	var extra []string
+	if m != nil && m.Spec().Behaviour {
+		extra = profile.Sensitive()
+	}
 	if set == nil {
-		return &bpftrace.Interest{}
+		// no rules: every hidden name crosses (Hidden nil), as before
+		// the rules named the ones they read
+		if len(extra) == 0 {
+			return &bpftrace.Interest{}
+		}
+		return &bpftrace.Interest{Prefixes: append(extra, aliasPrefixes...)}
 	}
 	prefixes, exact, _, all := set.OpenInterest()
 	if all {
 		return nil
 	}
-	return &bpftrace.Interest{Prefixes: append(prefixes, aliasPrefixes...), Exact: exact, Hidden: set.OpenHidden()}
+	return &bpftrace.Interest{Prefixes: append(append(prefixes, extra...), aliasPrefixes...), Exact: exact, Hidden: set.OpenHidden()}
 }
 
 // UnavailableError is RunEBPF's error when the tracer cannot be loaded
@@ -131,7 +143,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 		}
 	}()
 	tc := bpftrace.Config{Mode: bpftrace.All, RingSize: o.RingSize, Calls: ebpfevents.Calls, Events: enqueue,
-		Interest: interest(cfg.Rules), Rate: o.Rate, Burst: o.Burst, Fold: true}
+		Interest: interest(cfg.Rules, cfg.Model), Rate: o.Rate, Burst: o.Burst, Fold: true}
 	if tc.Rate == 0 && tc.Burst == 0 {
 		tc.Rate, tc.Burst = DefaultRate, DefaultBurst
 	}

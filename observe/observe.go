@@ -39,6 +39,7 @@ const (
 	KindCreate  = "create"  // created a file (O_CREAT)
 	KindDelete  = "delete"  // removed or renamed away a file
 	KindProbe   = "probe"   // tried to read a file that was not there (or failed otherwise)
+	KindList    = "list"    // opened a folder to read its entries (O_DIRECTORY)
 	KindConnect = "connect" // connected or sent to an address: "connect inet loopback:9"
 	KindBind    = "bind"    // bound a socket: "bind inet any:4444"
 	KindChild   = "child"   // started an image of a program: "child /usr/bin/cat"
@@ -71,30 +72,91 @@ type Sample struct {
 // to use.
 type Recorder struct {
 	procs   []proc
-	byPID   map[int]int // pid -> image it runs now
+	built   map[string]bool // paths created in the sample (at most MaxItems)
+	byPID   map[int]int     // pid -> image it runs now
 	dropped int64
 	probe   bool // the call being recorded failed, not for lack of permission
 }
 
 type proc struct {
 	Process
-	items map[string]bool
-	calls map[string]bool
+	items  map[string]bool
+	calls  map[string]bool
+	merged bool // a placeholder taken over by its parent's image (adopt)
 }
 
 // Event records one event (a pipeline consumer's method).
 func (r *Recorder) Event(e *trace.Event) error {
 	switch e.Kind {
 	case trace.EventSpawn:
-		if i, ok := r.byPID[e.PID]; ok {
-			r.byPID[e.Child] = i // a fork runs its parent's image until it execs
+		i, ok := r.byPID[e.PID]
+		if !ok {
+			break
 		}
+		j, seen := r.byPID[e.Child]
+		if !seen {
+			r.byPID[e.Child] = i // a fork runs its parent's image until it execs
+			break
+		}
+		r.adopt(i, j, e.Child)
+	case trace.EventExit:
+		delete(r.byPID, e.PID) // its pid may be used again
 	case trace.EventExec:
 		r.exec(e)
 	case trace.EventCall:
 		r.call(e)
 	}
 	return nil
+}
+
+// adopt makes image i the parent of process pid, whose image is j
+// already: strace printed the child's first calls before its parent's
+// vfork or clone returned. Its calls before an exec were the parent's
+// program's, in an image of unknown identity (a placeholder) that the
+// parent's image takes over; an image the child executed was started by
+// the parent.
+func (r *Recorder) adopt(i, j, pid int) {
+	if c := r.procs[j]; c.Parent >= 0 && c.Program != "" {
+		j = c.Parent // the child executed already: j's parent may be the placeholder
+	}
+	c := &r.procs[j]
+	if j == i || c.Parent >= 0 || c.PID != pid {
+		return
+	}
+	for k, n := i, 0; k >= 0 && n <= len(r.procs); k, n = r.procs[k].Parent, n+1 {
+		if k == j {
+			return // i descends from j: a trace that says so is not believed
+		}
+	}
+	if c.Program != "" { // the child's exec came first
+		c.Parent = i
+		exe, _, _ := strings.Cut(c.Program, " ")
+		r.add(&r.procs[i], KindExec, exe)
+		r.add(&r.procs[i], KindChild, c.Program)
+		return
+	}
+	parent := &r.procs[i]
+	for it := range c.items {
+		kind, obj, _ := strings.Cut(it, " ")
+		r.add(parent, kind, obj)
+	}
+	for name := range c.calls {
+		if !parent.calls[name] && len(parent.calls) < MaxCalls {
+			parent.calls[name] = true
+		}
+	}
+	c.Program, c.Parent, c.items, c.calls, c.merged = parent.Program, i, map[string]bool{}, map[string]bool{}, true
+	for k := range r.procs {
+		if q := &r.procs[k]; q.Parent == j && k != j {
+			q.Parent = i
+			exe, _, _ := strings.Cut(q.Program, " ")
+			r.add(parent, KindExec, exe)
+			r.add(parent, KindChild, q.Program)
+		}
+	}
+	if r.byPID[pid] == j {
+		r.byPID[pid] = i
+	}
 }
 
 func (r *Recorder) image(pid int, create bool) *proc {
@@ -134,6 +196,40 @@ func (r *Recorder) add(p *proc, kind, obj string) {
 		return
 	}
 	p.items[it] = true
+	if kind == KindCreate && len(r.built) < MaxItems {
+		if r.built == nil {
+			r.built = map[string]bool{}
+		}
+		r.built[obj] = true
+	}
+}
+
+// Built is the name a program built in the sample's working folder
+// (created there, then executed) is known by, in place of its own name:
+// compiling and running a program makes a new name every time.
+const Built = "(built)"
+
+// builtName is exe, or for a file the sample created in its working folder
+// ("~/" or relative), that folder followed by Built. A file created
+// elsewhere (/tmp, /dev/shm) keeps its name.
+func (r *Recorder) builtName(exe string) string {
+	if !strings.HasPrefix(exe, "~/") && !strings.HasPrefix(exe, "./") {
+		return exe
+	}
+	built := r.built[exe]
+	if rel, ok := strings.CutPrefix(exe, "./"); ok && !built {
+		// executed by a relative name, created by a full one
+		for p := range r.built {
+			if strings.HasSuffix(p, "/"+rel) {
+				built = true
+				break
+			}
+		}
+	}
+	if !built {
+		return exe
+	}
+	return path.Dir(exe) + "/" + Built
 }
 
 func (r *Recorder) exec(e *trace.Event) {
@@ -142,7 +238,7 @@ func (r *Recorder) exec(e *trace.Event) {
 	if exe == "" {
 		exe = resolve(c.ExecPath(), dirOf(c, 0))
 	}
-	exe = Template(exe)
+	exe = r.builtName(Template(exe))
 	argv, _ := c.ExecArgv()
 	program := Identity(exe, argv, dirOf(c, 0))
 	old, had := r.byPID[e.PID]
@@ -249,15 +345,40 @@ func (r *Recorder) open(p *proc, c *trace.Call, pathArg, flagArg int) {
 	}
 	if kind == KindRead && r.probe {
 		kind = KindProbe
+	} else if kind == KindRead && strings.Contains(flags, "O_DIRECTORY") {
+		kind = KindList
 	}
 	r.add(p, kind, Template(name))
 }
 
 // Sample returns what was recorded, each image's items and calls sorted.
 func (r *Recorder) Sample() *Sample {
-	s := &Sample{Dropped: r.dropped, Procs: make([]Process, len(r.procs))}
+	s := &Sample{Dropped: r.dropped, Procs: make([]Process, 0, len(r.procs))}
+	index := make([]int, len(r.procs)) // r.procs -> s.Procs, merged placeholders left out
+	n := 0
 	for i, p := range r.procs {
+		index[i] = n
+		if !p.merged {
+			n++
+		}
+	}
+	for _, p := range r.procs {
+		if p.merged {
+			continue
+		}
 		q := p.Process
+		// A parent merged into its own parent's image is that image.
+		for n := 0; q.Parent >= 0 && r.procs[q.Parent].merged && n < len(r.procs); n++ {
+			q.Parent = r.procs[q.Parent].Parent
+		}
+		if q.Parent >= 0 && !r.procs[q.Parent].merged {
+			q.Parent = index[q.Parent]
+		} else {
+			q.Parent = -1
+		}
+		if q.Parent == len(s.Procs) {
+			q.Parent = -1 // its own parent, by a trace that says so
+		}
 		for it := range p.items {
 			q.Items = append(q.Items, it)
 		}
@@ -266,7 +387,7 @@ func (r *Recorder) Sample() *Sample {
 		}
 		slices.Sort(q.Items)
 		slices.Sort(q.Calls)
-		s.Procs[i] = q
+		s.Procs = append(s.Procs, q)
 	}
 	return s
 }

@@ -125,3 +125,104 @@ func TestRecordBounds(t *testing.T) {
 		t.Fatalf("%d items", n)
 	}
 }
+
+// A captured sh -c run where strace printed each child's execve before
+// the vfork that made it returned in sh: chmod's and ls's calls are their
+// own, not sh's, and sh started them.
+func TestRecordEarlyExec(t *testing.T) {
+	s := record(t, "testdata/sh-vfork-early-exec.strace")
+	byProg := map[string]Process{}
+	for _, p := range s.Procs {
+		q := byProg[p.Program]
+		p.Items = append(p.Items, q.Items...) // sh's forked copies are sh too
+		byProg[p.Program] = p
+	}
+	sh := byProg["/usr/bin/sh"]
+	for _, it := range sh.Items {
+		if strings.Contains(it, "locale") || strings.Contains(it, "rel") {
+			t.Errorf("sh has its children's item %q", it)
+		}
+	}
+	for _, want := range []string{"child /usr/bin/cp", "child /usr/bin/chmod", "child /usr/bin/ls", "exec /usr/bin/ls"} {
+		if !slices.Contains(sh.Items, want) {
+			t.Errorf("sh lacks %q: %q", want, sh.Items)
+		}
+	}
+	ls, ok := byProg["/usr/bin/ls"]
+	if !ok || ls.Parent < 0 || s.Procs[ls.Parent].Program != "/usr/bin/sh" || len(s.Procs) != 4 {
+		t.Fatalf("ls: %+v", ls)
+	}
+	if !slices.ContainsFunc(ls.Items, func(it string) bool { return strings.HasPrefix(it, "probe /usr/share/locale/") }) {
+		t.Errorf("ls lacks its locale lookups: %q", ls.Items)
+	}
+}
+
+func recordText(t *testing.T, text string) *Sample {
+	t.Helper()
+	var r Recorder
+	if _, err := trace.ParseEvents(strings.NewReader(text), r.Event); err != nil {
+		t.Fatal(err)
+	}
+	return r.Sample()
+}
+
+// A folder opened to read its entries is listed, not read; a program the
+// sample created in its working folder and then ran is known by the
+// folder and Built, whatever its name (it is executed by a relative name
+// here, created by a full one); one created in /tmp keeps its name.
+func TestRecordListAndBuilt(t *testing.T) {
+	s := recordText(t, `10 1.0 execve("/usr/bin/sh", ["sh", "-c", "x"], 0x0 /* 0 vars */) = 0
+10 1.1 openat(AT_FDCWD</run/detector/home>, "/usr/share/doc", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 3</usr/share/doc>
+10 1.2 openat(AT_FDCWD</run/detector/home>, "a7", O_RDWR|O_CREAT|O_TRUNC, 0666) = 3</run/detector/home/a7>
+10 1.3 openat(AT_FDCWD</run/detector/home>, "/tmp/x", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 3</tmp/x>
+10 1.4 vfork() = 11
+11 1.5 execve("./a7", ["./a7"], 0x0 /* 0 vars */) = 0
+11 1.6 exit_group(0) = ?
+11 1.7 +++ exited with 0 +++
+10 1.8 vfork() = 12
+12 1.9 execve("/tmp/x", ["/tmp/x"], 0x0 /* 0 vars */) = 0
+12 2.0 exit_group(0) = ?
+12 2.1 +++ exited with 0 +++
+`)
+	if len(s.Procs) != 3 {
+		t.Fatalf("images %+v", s.Procs)
+	}
+	sh := s.Procs[0]
+	for _, want := range []string{"list /usr/share/doc", "child ./" + Built, "exec ./" + Built, "child /tmp/x", "create ~/a7", "create /tmp/x"} {
+		if !slices.Contains(sh.Items, want) {
+			t.Errorf("sh lacks %q: %q", want, sh.Items)
+		}
+	}
+	if s.Procs[1].Program != "./"+Built || s.Procs[2].Program != "/tmp/x" {
+		t.Errorf("programs %q and %q", s.Procs[1].Program, s.Procs[2].Program)
+	}
+}
+
+// FuzzRecord feeds any trace to a Recorder: it never panics, and the
+// sample's images name parents among them and stay within the bounds.
+func FuzzRecord(f *testing.F) {
+	for _, name := range []string{"testdata/sh-cat-python.strace", "testdata/sh-vfork-early-exec.strace"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("11 1.0 execve(\"./a\", [\"./a\"], 0x0 /* 0 vars */) = 0\n10 1.1 vfork() = 11\n11 1.2 +++ exited with 0 +++\n11 1.3 vfork() = 10\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Recorder
+		trace.ParseEvents(strings.NewReader(string(data)), r.Event)
+		s := r.Sample()
+		if len(s.Procs) > MaxProcesses {
+			t.Fatalf("%d images", len(s.Procs))
+		}
+		for i, p := range s.Procs {
+			if p.Parent < -1 || p.Parent >= len(s.Procs) || p.Parent == i {
+				t.Fatalf("image %d has parent %d of %d", i, p.Parent, len(s.Procs))
+			}
+			if len(p.Items) > MaxItems+2*MaxProcesses || len(p.Calls) > MaxCalls {
+				t.Fatalf("image %d: %d items, %d calls", i, len(p.Items), len(p.Calls))
+			}
+		}
+	})
+}

