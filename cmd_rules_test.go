@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,7 +97,7 @@ func TestRulesListAttack(t *testing.T) {
 		}
 		return nil
 	}
-	if rs := cell("lateral-movement", "T1021.004"); strings.Join(rs, ",") != "ssh-hop" {
+	if rs := cell("lateral-movement", "T1021.004"); !slices.Contains(rs, "ssh-hop") {
 		t.Errorf("lateral-movement x T1021.004: %q", rs)
 	}
 	if rs := cell("credential-access", "T1003.008"); strings.Join(rs, ",") != "read-shadow" {

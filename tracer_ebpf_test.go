@@ -228,6 +228,12 @@ var orderRules = map[string]bool{"self-delete": true}
 // context (empty: a drop).
 var straceUnread = map[string]string{"privilege_syscalls.sh": "capset"}
 
+// straceCut are findings the eBPF tracer makes and strace cannot: strace
+// writes strings up to 256 bytes (-s 256), the eBPF tracer an exec's argv
+// up to 1,024, and these fixtures' inline scripts (perl -e) name the
+// socket calls inline-code-exec reads past their 256th byte.
+var straceCut = map[string]string{"reverse_shell_perl.sh": "inline-code-exec", "reverse_shell_bash.sh": "inline-code-exec"}
+
 // The escalation of two WARNING rules (multiple-warnings) counts rules
 // within a time window too, and follows from the rules compared here: it
 // is compared through them.
@@ -282,7 +288,7 @@ func TestTracerEBPFRulesAsStrace(t *testing.T) {
 			}
 		}
 		for _, r := range got {
-			if !windowRules[r] && !orderRules[r] && !derivedRules[r] && !strings.Contains(" "+want+" ", " "+r+" ") {
+			if !windowRules[r] && !orderRules[r] && !derivedRules[r] && straceCut[name] != r && !strings.Contains(" "+want+" ", " "+r+" ") {
 				t.Errorf("%s: ebpf finds [%s], strace [%s]\nebpf run %s\nstrace run %s", name, e[name], want, runs["ebpf "+name], runs["strace "+name])
 			}
 		}

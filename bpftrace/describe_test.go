@@ -160,8 +160,8 @@ func TestExecEnvironmentI386(t *testing.T) {
 	}
 	for _, e := range evs {
 		if e.Kind == Exec && e.Pid == cmd.Process.Pid {
-			if !slices.Equal(e.Env, []string{"LD_PRELOAD=/tmp/x.so"}) || e.EnvCount != 3 || e.EnvMore {
-				t.Fatalf("i386 exec environment %q of %d variables (more %v), want LD_PRELOAD of 3", e.Env, e.EnvCount, e.EnvMore)
+			if !slices.Equal(e.Env, []string{"LD_PRELOAD=/tmp/x.so", "PATH=/bin"}) || e.EnvCount != 3 || e.EnvMore {
+				t.Fatalf("i386 exec environment %q of %d variables (more %v), want LD_PRELOAD and PATH of 3", e.Env, e.EnvCount, e.EnvMore)
 			}
 			return
 		}
