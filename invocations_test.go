@@ -100,6 +100,9 @@ func TestCommandsEndToEnd(t *testing.T) {
 // command line; --stdin feeds it; the report carries its output and exit
 // status.
 func TestInvocationArguments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("traces the fixtures once per way of naming them; the first pass runs it; skipped with -short")
+	}
 	needStrace(t)
 	dir := t.TempDir()
 	m := filepath.Join(dir, "m.gob")

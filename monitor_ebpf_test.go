@@ -261,6 +261,9 @@ func TestMonitorEBPFRules(t *testing.T) {
 // when the job ends: a perl loop of getppid calls, unlike any trained
 // command, which then execs true, gets both records.
 func TestMonitorEBPFJobScore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model of the fixtures to score jobs by; the first pass runs it; skipped with -short")
+	}
 	needEBPF(t)
 	needStrace(t)
 	perl, err := exec.LookPath("perl")
@@ -309,6 +312,9 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 // read, even with --rules off (the kernel sends the reads of the profile's
 // sensitive paths); no record says a score could not be computed.
 func TestMonitorEBPFProfile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a profile model of the fixtures; the first pass runs it; skipped with -short")
+	}
 	needEBPF(t)
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")

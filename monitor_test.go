@@ -86,6 +86,9 @@ func TestMonitorStraceCommand(t *testing.T) {
 // commands do, gets "model" records for its programs and one without a
 // process for the job.
 func TestMonitorModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model of the fixtures to score the monitor by; the first pass runs it; skipped with -short")
+	}
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
 	// LOF scores call counts, per program and per job (a profile model,

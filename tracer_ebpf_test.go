@@ -54,6 +54,9 @@ func TestFeaturesTracerEBPF(t *testing.T) {
 // A model trained under ebpf says so; detecting with the other tracer
 // warns; what ebpf cannot do is refused with one line.
 func TestTracerEBPFModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains and judges the fixtures under both tracers; the first pass runs it; skipped with -short")
+	}
 	needEBPF(t)
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
@@ -76,6 +79,9 @@ func TestTracerEBPFModel(t *testing.T) {
 // flags no more fresh benign invocations and no fewer suspicious
 // fixtures than the acceptance test of the example asks of strace.
 func TestTracerEBPFSequences(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains sequence models under both tracers; the first pass runs it; skipped with -short")
+	}
 	needEBPF(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
 	if r := run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
@@ -240,6 +246,9 @@ var straceCut = map[string]string{"reverse_shell_perl.sh": "inline-code-exec", "
 var derivedRules = map[string]bool{"multiple-warnings": true}
 
 func TestTracerEBPFRulesAsStrace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("traces every fixture under both tracers; the first pass runs it; skipped with -short")
+	}
 	needEBPF(t)
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")

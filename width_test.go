@@ -17,6 +17,9 @@ import (
 // full and no line passes 80 columns; in 160 the table uses the width (no
 // list of findings needs a line of its own); rules list fits both.
 func TestTableWidths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a model and judges the fixtures at each width; the first pass runs it; skipped with -short")
+	}
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
 	if r := run(t, nil, "--train", "fixtures/benign", "--model", m); r.code != 0 {

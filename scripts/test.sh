@@ -5,8 +5,8 @@
 # signals or time, with GOMAXPROCS=1 and one CPU hog (yes >/dev/null) per
 # core, so that a test assuming an idle machine fails here rather than on a
 # user's busy one. The loaded pass uses -short (the tests that trace every
-# fixture and evaluate ADFA-LD ran in the first pass) to keep CI within
-# minutes. Arguments are passed to both go test runs (for example -v).
+# fixture, train models of the fixtures or evaluate ADFA-LD ran in the first
+# pass) to keep CI within 10 minutes. Arguments are passed to both go test runs (for example -v).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
