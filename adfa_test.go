@@ -115,6 +115,7 @@ func TestADFALD(t *testing.T) {
 // TestEvaluateFixtures evaluates the bundled fixtures: benign as normal,
 // suspicious as attack, with a model trained on the benign ones.
 func TestEvaluateFixtures(t *testing.T) {
+	t.Parallel() // spawns its own runs only; shortens CI on two cores
 	if testing.Short() {
 		t.Skip("traces every fixture; skipped with -short")
 	}

@@ -31,6 +31,7 @@ func runIn(t *testing.T, stdin []byte, args ...string) result {
 // WARNING or ALERT and no benign invocation above INFO; the models flag
 // most suspicious fixtures and few of the fresh benign invocations.
 func TestCommandsEndToEnd(t *testing.T) {
+	t.Parallel() // spawns its own runs only; shortens CI on two cores
 	needStrace(t)
 	if testing.Short() {
 		t.Skip("runs 40 commands and every suspicious fixture; skipped with -short")
@@ -100,6 +101,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 // command line; --stdin feeds it; the report carries its output and exit
 // status.
 func TestInvocationArguments(t *testing.T) {
+	t.Parallel() // spawns its own runs only; shortens CI on two cores
 	if testing.Short() {
 		t.Skip("traces the fixtures once per way of naming them; the first pass runs it; skipped with -short")
 	}

@@ -85,6 +85,7 @@ func TestSequenceModelTampered(t *testing.T) {
 // (ensemble/testdata/adfa_golden.json: fit on Training_Data_Master, score
 // Validation_Data_Master against Attack_Data_Master).
 func TestADFALDSequences(t *testing.T) {
+	t.Parallel() // spawns its own runs only; shortens CI on two cores
 	if testing.Short() {
 		t.Skip("evaluates ADFA-LD four times; skipped with -short")
 	}

@@ -17,6 +17,7 @@ import (
 // full and no line passes 80 columns; in 160 the table uses the width (no
 // list of findings needs a line of its own); rules list fits both.
 func TestTableWidths(t *testing.T) {
+	t.Parallel() // spawns its own runs only; shortens CI on two cores
 	if testing.Short() {
 		t.Skip("trains a model and judges the fixtures at each width; the first pass runs it; skipped with -short")
 	}
