@@ -3,6 +3,7 @@ package bpftrace
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -81,9 +82,13 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	case "spawn":
-		if err := exec.Command("/bin/true").Run(); err != nil {
+		// The child's pid goes to standard output, so the test can tell
+		// its /bin/true from any other on the host.
+		child := exec.Command("/bin/true")
+		if err := child.Run(); err != nil {
 			os.Exit(4)
 		}
+		fmt.Println(child.Process.Pid)
 		for range 100 {
 			syscall.RawSyscall(syscall.SYS_PTRACE, 0x4206, 1, 0) // PTRACE_SEIZE of init: refused
 		}
@@ -928,16 +933,24 @@ func TestSelfLeftOut(t *testing.T) {
 			cmd.Args[0] = "detector-test-init"
 		}
 		cmd.Env = append(os.Environ(), helperEnv+"=spawn")
+		var out strings.Builder
+		cmd.Stdout = &out
 		evs, err := traced(t, Config{Mode: All, Calls: []string{"ptrace"}, Fold: true, Self: &Self{Exe: os.Args[0], Marker: "detector-test-init"}}, cmd)
 		if err != nil {
 			t.Fatalf("helper: %v", err)
 		}
+		child, err := strconv.Atoi(strings.TrimSpace(out.String()))
+		if err != nil {
+			t.Fatalf("helper's child pid %q: %v", out.String(), err)
+		}
+		// The tracer sees the whole host: only the helper's own /bin/true
+		// counts (another test may run one meanwhile).
 		var own, trueExec int
 		for _, e := range evs {
 			if e.Pid == cmd.Process.Pid {
 				own++
 			}
-			if e.Kind == Exec && e.Path == "/bin/true" {
+			if e.Kind == Exec && e.Pid == child && e.Path == "/bin/true" {
 				trueExec++
 			}
 		}
