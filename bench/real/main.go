@@ -4,7 +4,8 @@
 // lines' traces, judges the held-out benign and hostile lines with each
 // model and the default rules, and prints per algorithm and held-out pair
 // (test.txt with hostile.txt, on which the detectors were tuned, and
-// holdout-benign.txt with holdout-hostile.txt, written before tuning and
+// holdout-benign.txt with holdout-hostile.txt, and holdout2-benign.txt with
+// holdout2-hostile.txt, each written before a round of tuning and
 // never tuned on): the false-alarm rate and detection rate of the model
 // alone (score below 0), the ROC AUC of its score, and the combined
 // decision (the model, or a rule or profile finding at WARNING or above).
@@ -50,11 +51,11 @@ func main() {
 }
 
 // Sets are the corpus files, in the order they are traced.
-var Sets = []string{"train", "test", "hostile", "holdout-benign", "holdout-hostile"}
+var Sets = []string{"train", "test", "hostile", "holdout-benign", "holdout-hostile", "holdout2-benign", "holdout2-hostile"}
 
 // Pairs are the held-out sets judged together: benign, hostile, and the
 // name of the pair in the table.
-var Pairs = [][3]string{{"test", "hostile", "test"}, {"holdout-benign", "holdout-hostile", "holdout"}}
+var Pairs = [][3]string{{"test", "hostile", "test"}, {"holdout-benign", "holdout-hostile", "holdout"}, {"holdout2-benign", "holdout2-hostile", "holdout2"}}
 
 func run(corpus, keep string, algs []string, jobs int, readme bool) error {
 	work := keep
