@@ -12,7 +12,7 @@
 // Traces kept with -keep are reused, so that a second run only trains and
 // judges.
 //
-//	go run ./bench/real [-jobs 2] [-algorithms profile,lof] [-keep DIR] [-readme]
+//	go run ./bench/real [-jobs 2] [-algorithms profile,lof] [-pairs test,holdout] [-keep DIR] [-readme]
 //
 // With -readme the table is also written into README.md between the
 // real:begin and real:end markers.
@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,8 +44,14 @@ func main() {
 	keep := flag.String("keep", "", "keep the traces in `DIR` (reused when already there)")
 	readme := flag.Bool("readme", false, "write the table into README.md")
 	dir := flag.String("corpus", "bench/real", "folder of train.txt, test.txt and hostile.txt")
+	pairs := flag.String("pairs", "", "held-out pairs to judge, by name (test, holdout, holdout2; all when empty)")
 	flag.Parse()
-	if err := run(*dir, *keep, strings.Split(*algs, ","), *jobs, *readme); err != nil {
+	judged, err := pickPairs(*pairs)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "real: %v\n", err)
+		os.Exit(2)
+	}
+	if err := run(*dir, *keep, strings.Split(*algs, ","), judged, *jobs, *readme); err != nil {
 		fmt.Fprintf(os.Stderr, "real: %v\n", err)
 		os.Exit(1)
 	}
@@ -57,7 +64,24 @@ var Sets = []string{"train", "test", "hostile", "holdout-benign", "holdout-hosti
 // name of the pair in the table.
 var Pairs = [][3]string{{"test", "hostile", "test"}, {"holdout-benign", "holdout-hostile", "holdout"}, {"holdout2-benign", "holdout2-hostile", "holdout2"}}
 
-func run(corpus, keep string, algs []string, jobs int, readme bool) error {
+// pickPairs returns the Pairs named in the comma-separated list names, or
+// all of them when names is empty.
+func pickPairs(names string) ([][3]string, error) {
+	if names == "" {
+		return Pairs, nil
+	}
+	var out [][3]string
+	for _, n := range strings.Split(names, ",") {
+		i := slices.IndexFunc(Pairs, func(p [3]string) bool { return p[2] == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no held-out pair %q", n)
+		}
+		out = append(out, Pairs[i])
+	}
+	return out, nil
+}
+
+func run(corpus, keep string, algs []string, pairs [][3]string, jobs int, readme bool) error {
 	work := keep
 	if work == "" {
 		var err error
@@ -83,7 +107,7 @@ func run(corpus, keep string, algs []string, jobs int, readme bool) error {
 	}
 	var rows []Result
 	for _, alg := range algs {
-		rs, err := MeasureAll(det, work, alg, Pairs)
+		rs, err := MeasureAll(det, work, alg, pairs)
 		if err != nil {
 			return fmt.Errorf("%s: %w", alg, err)
 		}
