@@ -1800,6 +1800,38 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+// uring_event reserves an EV_URING event of process tgid for io_uring
+// opcode op, with ret, flags and the descriptor fd (arg[1]) set, every
+// other field empty; 0 when the ring is full (the loss is counted).
+static __always_inline struct event *uring_event(__u32 tgid, __u8 op, __s64 ret, __u32 flags, __s64 fd)
+{
+	struct event *e = reserve(EV_URING, tgid);
+	if (!e)
+		return 0;
+	e->kind = EV_URING;
+	e->ts = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->child = 0;
+	e->code = op;
+	e->ret = ret;
+	e->len = 0;
+	e->flags = flags;
+	e->info = 0;
+	e->plen = 0;
+	e->fdlen = 0;
+	e->data[0] = 0;
+	e->data2[0] = 0;
+	e->arg[0] = op;
+	e->arg[1] = fd;
+	e->arg[2] = 0;
+	__builtin_memset(&e->fd, 0, sizeof(e->fd));
+	return e;
+}
+
+// URING_DONE in an EV_URING event's flags marks an open's completion
+// (uring_complete).
+#define URING_DONE 1
+
 // uring_submit sends an io_uring operation (an EV_URING event) as it is
 // submitted: its opcode, the descriptor it names and what that is, and an
 // open's path as given.
@@ -1814,27 +1846,10 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 	if (skipped(tgid))
 		return 0;
 	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
-	struct event *e = reserve(EV_URING, tgid);
+	__u8 op = BPF_CORE_READ(req, opcode);
+	struct event *e = uring_event(tgid, op, 0, 0, BPF_CORE_READ(req, cqe.fd));
 	if (!e)
 		return 0;
-	__u8 op = BPF_CORE_READ(req, opcode);
-	e->kind = EV_URING;
-	e->ts = bpf_ktime_get_ns();
-	e->pid = tgid;
-	e->child = 0;
-	e->code = op;
-	e->ret = 0;
-	e->len = 0;
-	e->flags = 0;
-	e->info = 0;
-	e->plen = 0;
-	e->fdlen = 0;
-	e->data[0] = 0;
-	e->data2[0] = 0;
-	e->arg[0] = op;
-	e->arg[1] = BPF_CORE_READ(req, cqe.fd);
-	e->arg[2] = 0;
-	__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	if (op == 18 || op == 28) { // IORING_OP_OPENAT, IORING_OP_OPENAT2
 		struct io_open *o = (struct io_open *)req;
 		e->arg[1] = BPF_CORE_READ(o, dfd);
@@ -1852,7 +1867,6 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 // URING_DONE, its result in ret, the path in data2 as INFO_RETPATH says),
 // as its completion is posted: in the process that submitted it or one
 // of its io_uring workers, which share its file table.
-#define URING_DONE 1
 SEC("raw_tracepoint/io_uring_complete")
 int uring_complete(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -1873,26 +1887,9 @@ int uring_complete(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (skipped(tgid))
 		return 0;
-	struct event *e = reserve(EV_URING, tgid);
+	struct event *e = uring_event(tgid, op, res, URING_DONE, res);
 	if (!e)
 		return 0;
-	e->kind = EV_URING;
-	e->ts = bpf_ktime_get_ns();
-	e->pid = tgid;
-	e->child = 0;
-	e->code = op;
-	e->ret = res;
-	e->len = 0;
-	e->flags = URING_DONE;
-	e->info = 0;
-	e->plen = 0;
-	e->fdlen = 0;
-	e->data[0] = 0;
-	e->data2[0] = 0;
-	e->arg[0] = op;
-	e->arg[1] = res;
-	e->arg[2] = 0;
-	__builtin_memset(&e->fd, 0, sizeof(e->fd));
 	__u32 w = walk(e->data2, fd_file(res));
 	e->plen = w & 0xffff;
 	e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
