@@ -794,14 +794,7 @@ func (t *Tracer) counts(v *tracerProcCounts) Counts {
 // most 4,096 processes; older ones unread are dropped). ok is false when
 // there are none.
 func (t *Tracer) ExitedCounts(pid int) (c Counts, ok bool, err error) {
-	var v tracerProcCounts
-	if err := t.objs.Exited.LookupAndDelete(uint32(pid), &v); err != nil {
-		if errors.Is(err, ebpf.ErrKeyNotExist) {
-			return Counts{}, false, nil
-		}
-		return Counts{}, false, fmt.Errorf("bpftrace: read counts of exited pid %d: %w", pid, err)
-	}
-	return t.counts(&v), true, nil
+	return t.takeCounts(t.objs.Exited, uint32(pid), "counts of exited pid %d", pid)
 }
 
 // ReplacedCounts returns, and forgets, the counts of the program that an
@@ -811,28 +804,26 @@ func (t *Tracer) ExitedCounts(pid int) (c Counts, ok bool, err error) {
 // end with the execve that replaced the program, which the new program's
 // counts also begin with. ok is false when there are none.
 func (t *Tracer) ReplacedCounts(pid, execs int) (c Counts, ok bool, err error) {
-	var v tracerProcCounts
 	k := tracerReplacedKey{Tgid: uint32(pid), Execs: uint32(execs)}
-	if err := t.objs.Replaced.LookupAndDelete(&k, &v); err != nil {
+	return t.takeCounts(t.objs.Replaced, &k, "counts of the program pid %d replaced", pid)
+}
+
+// takeCounts reads and deletes the counts under key in m; ok is false
+// when there are none. what, a format of pid, names them in an error.
+func (t *Tracer) takeCounts(m *ebpf.Map, key any, what string, pid int) (c Counts, ok bool, err error) {
+	var v tracerProcCounts
+	if err := m.LookupAndDelete(key, &v); err != nil {
 		if errors.Is(err, ebpf.ErrKeyNotExist) {
 			return Counts{}, false, nil
 		}
-		return Counts{}, false, fmt.Errorf("bpftrace: read counts of the program pid %d replaced: %w", pid, err)
+		return Counts{}, false, fmt.Errorf("bpftrace: read "+what+": %w", pid, err)
 	}
 	return t.counts(&v), true, nil
 }
 
 // Full returns how many calls were not counted because the process map was full.
 func (t *Tracer) Full() (uint64, error) {
-	var per []uint64
-	if err := t.objs.Full.Lookup(uint32(0), &per); err != nil {
-		return 0, fmt.Errorf("bpftrace: read full counter: %w", err)
-	}
-	var s uint64
-	for _, v := range per {
-		s += v
-	}
-	return s, nil
+	return t.sumPerCPU(t.objs.Full, 0, "full counter")
 }
 
 // read delivers events until Close; it polls every 100 ms because the
@@ -898,7 +889,8 @@ func (t *Tracer) read(deliver func(Event)) {
 	}
 }
 
-func cstring(b []int8) string {
+// cstring is the text of b up to its first NUL (all of b without one).
+func cstring[T int8 | byte](b []T) string {
 	out := make([]byte, 0, len(b))
 	for _, c := range b {
 		if c == 0 {
@@ -910,16 +902,15 @@ func cstring(b []int8) string {
 }
 
 // name is call number n's name, as strace spells it.
-func (t *Tracer) name(n int) string {
-	if name, ok := t.names[n]; ok {
-		return name
-	}
-	return "syscall_0x" + strconv.FormatInt(int64(n), 16)
-}
+func (t *Tracer) name(n int) string { return callName(t.names, n) }
 
 // name32 is i386 call number n's name, as strace spells it.
-func (t *Tracer) name32(n int) string {
-	if name, ok := t.compat[n]; ok {
+func (t *Tracer) name32(n int) string { return callName(t.compat, n) }
+
+// callName is call number n's name in table, or strace's name for an
+// unknown number.
+func callName(table map[int]string, n int) string {
+	if name, ok := table[n]; ok {
 		return name
 	}
 	return "syscall_0x" + strconv.FormatInt(int64(n), 16)
@@ -938,9 +929,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 		ev.FD = t.fdOf(e)
 		if e.Flags&uringDone != 0 {
 			ev.Ret, ev.RetKnown = e.Ret, true
-			if e.Info&infoRetPath != 0 {
-				ev.RetPath = pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
-			}
+			ev.RetPath = retPath(e)
 		}
 	case Call:
 		ev.Compat = e.Info&infoCompat != 0
@@ -952,9 +941,7 @@ func (t *Tracer) event(e *rawEvent) Event {
 		ev.Ret, ev.RetKnown = e.Ret, t.stream || ev.Compat || atExit[ev.Name]
 		ev.Args = e.Arg
 		ev.FD = t.fdOf(e)
-		if e.Info&infoRetPath != 0 {
-			ev.RetPath = pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
-		}
+		ev.RetPath = retPath(e)
 		switch ev.Name {
 		case "capset":
 			ev.Cap = capData(e.Data[:min(int(e.Len), len(e.Data))])
@@ -996,6 +983,15 @@ const (
 	infoFDCut   = 32
 	infoFDTop   = 64
 )
+
+// retPath decodes where the kernel resolved the descriptor e's call made
+// (INFO_RETPATH); "" when e carries none.
+func retPath(e *rawEvent) string {
+	if e.Info&infoRetPath == 0 {
+		return ""
+	}
+	return pathText(e.Data2[:], e.Plen, e.Info&(infoCut|infoTop))
+}
 
 // fdOf decodes what the kernel side read of e's descriptor, with its path.
 func (t *Tracer) fdOf(e *rawEvent) *FD {
@@ -1106,7 +1102,7 @@ func capData(b []int8) *CapData {
 // arguments each ended by a NUL (the last one, when cut, by none).
 func execEvent(x *rawExec) Event {
 	ev := Event{Kind: Exec, Pid: int(x.Pid), ArgvCut: x.ArgvCut != 0, Sid: int(x.Sid), Execs: int(x.Execs)}
-	ev.Path = cstringBytes(x.Path[:])
+	ev.Path = cstring(x.Path[:])
 	ev.RetPath = pathText(x.Exe[:], x.ExeLen, x.ExeInfo)
 	b := x.Argv[:min(int(x.ArgvLen), len(x.Argv))]
 	for len(b) > 0 {
@@ -1131,13 +1127,6 @@ func execEvent(x *rawExec) Event {
 		b = b[min(i+1, len(b)):]
 	}
 	return ev
-}
-
-func cstringBytes(b []byte) string {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
 }
 
 // fdOf decodes what the kernel side read of a descriptor.

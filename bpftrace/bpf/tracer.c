@@ -646,12 +646,19 @@ static __always_inline void count_loss(__u32 kind, __u32 tgid)
 	}
 }
 
-static __always_inline struct event *reserve(__u32 kind, __u32 tgid)
+// reserve_size reserves size bytes of the ring for an event of kind of
+// process tgid; 0 when the ring is full (the loss is counted).
+static __always_inline void *reserve_size(__u64 size, __u32 kind, __u32 tgid)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(struct event), 0);
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e)
 		count_loss(kind, tgid);
 	return e;
+}
+
+static __always_inline struct event *reserve(__u32 kind, __u32 tgid)
+{
+	return reserve_size(sizeof(struct event), kind, tgid);
 }
 
 static __always_inline int skipped(__u32 tgid)
@@ -780,6 +787,16 @@ static __noinline __u32 walk(char *out, struct file *file)
 		return INFO_CUT << 16;
 	bpf_probe_read_kernel(out, PATH_LEN, buf);
 	return off | w.res << 16;
+}
+
+// ret_path puts into e->data2 where the kernel resolved the new
+// descriptor fd of the current process (INFO_RETPATH), or says why not
+// (INFO_CUT, INFO_TOP).
+static __always_inline void ret_path(struct event *e, long fd)
+{
+	__u32 w = walk(e->data2, fd_file(fd));
+	e->plen = w & 0xffff;
+	e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
 }
 
 // read_fd fills f with what file is: a socket with its addresses, a
@@ -1375,11 +1392,8 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 	int opened = known && ret >= 0 && opens(nr, compat);
 	fill(e, regs, nr, compat);
 	// A new descriptor: where the kernel resolved the path to.
-	if (opened) {
-		__u32 w = walk(e->data2, fd_file(ret));
-		e->plen = w & 0xffff;
-		e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
-	}
+	if (opened)
+		ret_path(e, ret);
 	// newfstatat and statx with an empty path (AT_EMPTY_PATH) are fstat
 	// of a descriptor the process already holds, a file whose open was
 	// told: no path to judge, and one every read of a file makes. They
@@ -1396,11 +1410,9 @@ static __always_inline void call_event(struct pt_regs *regs, long nr, __u32 tgid
 
 static __always_inline void sys_event(long nr, __u32 tgid, __u32 known, __s64 ret, __s64 arg0)
 {
-	struct sys_event *e = bpf_ringbuf_reserve(&events, sizeof(struct sys_event), 0);
-	if (!e) {
-		count_loss(EV_SYS, tgid);
+	struct sys_event *e = reserve_size(sizeof(struct sys_event), EV_SYS, tgid);
+	if (!e)
 		return;
-	}
 	e->kind = EV_SYS;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
@@ -1432,11 +1444,9 @@ int process_fork(struct bpf_raw_tracepoint_args *ctx)
 		bpf_map_update_elem(&skip, &ck, &v, BPF_ANY);
 		return 0;
 	}
-	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(struct proc_event), 0);
-	if (!e) {
-		count_loss(EV_FORK, ptgid);
+	struct proc_event *e = reserve_size(sizeof(struct proc_event), EV_FORK, ptgid);
+	if (!e)
 		return 0;
-	}
 	e->kind = EV_FORK;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = ptgid;
@@ -1620,11 +1630,9 @@ int process_exec(struct bpf_raw_tracepoint_args *ctx)
 		z->last = -1;
 		z->execs = 0;
 	}
-	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(struct exec_event), 0);
-	if (!e) {
-		count_loss(EV_EXEC, tgid);
+	struct exec_event *e = reserve_size(sizeof(struct exec_event), EV_EXEC, tgid);
+	if (!e)
 		return 0;
-	}
 	e->kind = EV_EXEC;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
@@ -1800,6 +1808,14 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+// uring_on tells whether io_uring operations are sent (the map uring).
+static __always_inline int uring_on(void)
+{
+	__u32 k = 0;
+	__u8 *on = bpf_map_lookup_elem(&uring, &k);
+	return on && *on;
+}
+
 // uring_event reserves an EV_URING event of process tgid for io_uring
 // opcode op, with ret, flags and the descriptor fd (arg[1]) set, every
 // other field empty; 0 when the ring is full (the loss is counted).
@@ -1838,9 +1854,7 @@ static __always_inline struct event *uring_event(__u32 tgid, __u8 op, __s64 ret,
 SEC("raw_tracepoint/io_uring_submit_req")
 int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 k = 0;
-	__u8 *on = bpf_map_lookup_elem(&uring, &k);
-	if (!on || !*on || !wanted())
+	if (!uring_on() || !wanted())
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (skipped(tgid))
@@ -1870,9 +1884,7 @@ int uring_submit(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/io_uring_complete")
 int uring_complete(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 k = 0;
-	__u8 *on = bpf_map_lookup_elem(&uring, &k);
-	if (!on || !*on)
+	if (!uring_on())
 		return 0;
 	struct io_kiocb *req = (struct io_kiocb *)ctx->args[1];
 	__u8 op = BPF_CORE_READ(req, opcode);
@@ -1890,9 +1902,7 @@ int uring_complete(struct bpf_raw_tracepoint_args *ctx)
 	struct event *e = uring_event(tgid, op, res, URING_DONE, res);
 	if (!e)
 		return 0;
-	__u32 w = walk(e->data2, fd_file(res));
-	e->plen = w & 0xffff;
-	e->info |= (w >> 16) | (w >> 16 & INFO_CUT ? 0 : INFO_RETPATH);
+	ret_path(e, res);
 	submit(e);
 	return 0;
 }
@@ -1913,11 +1923,9 @@ int process_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!wanted())
 		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(struct proc_event), 0);
-	if (!e) {
-		count_loss(EV_EXIT, tgid);
+	struct proc_event *e = reserve_size(sizeof(struct proc_event), EV_EXIT, tgid);
+	if (!e)
 		return 0;
-	}
 	e->kind = EV_EXIT;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = tgid;
