@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -1463,4 +1464,46 @@ var HostCalls = []string{
 	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
 	"socket", "bpf", "reboot", "settimeofday", "clock_settime", "stime",
 	UringCall,
+}
+
+// HookTime is the CPU time the kernel spent in one of the tracer's
+// programs, and how many times it ran, since the program was loaded,
+// while the kernel's BPF statistics were on (EnableStats).
+type HookTime struct {
+	Runtime time.Duration
+	Runs    uint64
+}
+
+// HookTimes returns, by hook (sys_enter, sys_exit, sched_process_exec,
+// sched_process_fork, sched_process_exit, io_uring_submit_req,
+// io_uring_complete), the time its program ran: all zero unless the
+// kernel's BPF statistics were on (EnableStats, or sysctl
+// kernel.bpf_stats_enabled=1). The programs run in the traced processes,
+// on their calls: this is what tracing adds to their system time.
+func (t *Tracer) HookTimes() (map[string]HookTime, error) {
+	out := map[string]HookTime{}
+	for name, p := range map[string]*ebpf.Program{
+		"sys_enter": t.objs.SysEnter, "sys_exit": t.objs.SysExit,
+		"sched_process_exec": t.objs.ProcessExec, "sched_process_fork": t.objs.ProcessFork,
+		"sched_process_exit": t.objs.ProcessExit, "io_uring_submit_req": t.objs.UringSubmit,
+		"io_uring_complete": t.objs.UringComplete,
+	} {
+		st, err := p.Stats()
+		if err != nil {
+			return nil, fmt.Errorf("bpftrace: read statistics of the %s program: %w", name, err)
+		}
+		out[name] = HookTime{Runtime: st.Runtime, Runs: st.RunCount}
+	}
+	return out, nil
+}
+
+// EnableStats turns the kernel's BPF statistics on (HookTimes) until the
+// returned Closer is closed; they cost every BPF program on the host
+// two clock reads a run.
+func EnableStats() (io.Closer, error) {
+	c, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		return nil, explain("bpftrace: enable BPF statistics", err)
+	}
+	return c, nil
 }

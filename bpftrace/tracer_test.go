@@ -846,6 +846,21 @@ func TestInterestFilterHidden(t *testing.T) {
 		{"passwd", false},                   // relative, of no interest
 		{"detector-bpftrace-missing", true}, // relative, failed: user space resolves it
 	}
+	// The kernel looks for a "/." eight bytes at a time: one at every
+	// place in a word, and across two, is seen.
+	for pad := range 9 {
+		p := "/nonexistent/" + strings.Repeat("p", pad)
+		cases = append(cases, struct {
+			path string
+			sent bool
+		}{p + "/.ssh/k", true}, struct {
+			path string
+			sent bool
+		}{p + "/.cache/k", false}, struct {
+			path string
+			sent bool
+		}{p + "/x.ssh/k", false})
+	}
 	var paths []string
 	for _, c := range cases {
 		paths = append(paths, c.path)

@@ -76,6 +76,21 @@ func interest(set *rules.Set, m *model.Model) *bpftrace.Interest {
 	return &bpftrace.Interest{Prefixes: append(append(prefixes, extra...), aliasPrefixes...), Exact: exact, Hidden: set.OpenHidden()}
 }
 
+// tracerConfig is the eBPF tracer's configuration for the monitor: the
+// whole host, the calls the rules read, the kernel's filter of opens, the
+// rate limit and detector's own processes left out; events go to events.
+func tracerConfig(cfg Config, o EBPFOptions, events func(bpftrace.Event)) bpftrace.Config {
+	tc := bpftrace.Config{Mode: bpftrace.All, RingSize: o.RingSize, Calls: ebpfevents.Calls, Events: events,
+		Interest: interest(cfg.Rules, cfg.Model), Rate: o.Rate, Burst: o.Burst, Fold: true}
+	if tc.Rate == 0 && tc.Burst == 0 {
+		tc.Rate, tc.Burst = DefaultRate, DefaultBurst
+	}
+	if !o.IncludeSelf {
+		tc.Self = &bpftrace.Self{Exe: "/proc/self/exe", Marker: sandbox.InitName}
+	}
+	return tc
+}
+
 // UnavailableError is RunEBPF's error when the tracer cannot be loaded
 // here (no privilege, no BPF): nothing was watched.
 type UnavailableError struct{ Err error }
@@ -142,15 +157,7 @@ func RunEBPF(ctx context.Context, cfg Config, o EBPFOptions) (err error) {
 			w.event(ev)
 		}
 	}()
-	tc := bpftrace.Config{Mode: bpftrace.All, RingSize: o.RingSize, Calls: ebpfevents.Calls, Events: enqueue,
-		Interest: interest(cfg.Rules, cfg.Model), Rate: o.Rate, Burst: o.Burst, Fold: true}
-	if tc.Rate == 0 && tc.Burst == 0 {
-		tc.Rate, tc.Burst = DefaultRate, DefaultBurst
-	}
-	if !o.IncludeSelf {
-		tc.Self = &bpftrace.Self{Exe: "/proc/self/exe", Marker: sandbox.InitName}
-	}
-	tr, err := bpftrace.Open(tc)
+	tr, err := bpftrace.Open(tracerConfig(cfg, o, enqueue))
 	if err != nil {
 		close(queue)
 		<-judged

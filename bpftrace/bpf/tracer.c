@@ -1163,6 +1163,36 @@ static __always_inline int hidden_wanted(struct config *c, struct name_key *nk)
 	return bpf_map_lookup_elem(&hidden_names, nk) != 0;
 }
 
+// dentry_links is what a walk up the dentries reads of one: its parent,
+// its name and its inode.
+struct dentry_links {
+	struct dentry *parent;
+	const unsigned char *name;
+	struct inode *inode;
+};
+
+// dentry_links reads d's parent, name and inode: in one read of the 32
+// bytes that hold them where they lie as every kernel since 3.x lays them
+// out (d_parent, d_name's hash and length, its name, d_inode), else field
+// by field. Each read is a helper call, the walk's main cost.
+static __always_inline void dentry_links(struct dentry *d, struct dentry_links *l)
+{
+	__u32 p = bpf_core_field_offset(struct dentry, d_parent);
+	__u32 n = bpf_core_field_offset(struct dentry, d_name.name);
+	__u32 i = bpf_core_field_offset(struct dentry, d_inode);
+	if (n == p + 16 && i == p + 24) {
+		__u64 blk[4] = {};
+		bpf_probe_read_kernel(blk, sizeof(blk), (char *)d + p);
+		l->parent = (struct dentry *)blk[0];
+		l->name = (const unsigned char *)blk[2];
+		l->inode = (struct inode *)blk[3];
+		return;
+	}
+	l->parent = BPF_CORE_READ(d, d_parent);
+	l->name = BPF_CORE_READ(d, d_name.name);
+	l->inode = BPF_CORE_READ(d, d_inode);
+}
+
 // opened_interesting tells whether the file behind descriptor fd, as the
 // kernel resolved it, is of interest: its inode or a folder's above it
 // (up to ANCESTORS, within its mount) is in interest_ino, or a name on the
@@ -1179,20 +1209,23 @@ static __always_inline int opened_interesting(struct config *c, long fd)
 	for (int i = 0; i < ANCESTORS; i++) {
 		if (!d)
 			break;
-		k.ino = BPF_CORE_READ(d, d_inode, i_ino);
+		struct dentry_links l;
+		dentry_links(d, &l);
+		// Through a variable: a member of l inside BPF_CORE_READ would
+		// be relocated too (struct dentry_links is no kernel type).
+		struct inode *inode = l.inode;
+		k.ino = BPF_CORE_READ(inode, i_ino);
 		if (bpf_map_lookup_elem(&interest_ino, &k))
 			return 1;
-		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 		char c0 = 0;
-		bpf_probe_read_kernel(&c0, 1, name);
+		bpf_probe_read_kernel(&c0, 1, l.name);
 		if (c0 == '.') {
-			if (bpf_probe_read_kernel_str(nk->data, NAME_LEN, name) <= 0 || hidden_wanted(c, nk))
+			if (bpf_probe_read_kernel_str(nk->data, NAME_LEN, l.name) <= 0 || hidden_wanted(c, nk))
 				return 1;
 		}
-		struct dentry *p = BPF_CORE_READ(d, d_parent);
-		if (p == d)
+		if (l.parent == d)
 			break;
-		d = p;
+		d = l.parent;
 	}
 	return 0;
 }
@@ -1225,6 +1258,28 @@ static long scan_step(__u32 i, struct scan_state *s)
 	return 0;
 }
 
+// slash_dot tells whether the n bytes of buf (a path and its NUL, in
+// pathbuf) may hold a "/." (a hidden name, or "." or ".."), looking at
+// eight bytes at once: most paths hold none, and need no scan byte by
+// byte. It may say yes for bytes past the NUL (the scan then says no),
+// never no for a "/." before it.
+static __always_inline int slash_dot(const char *buf, long n)
+{
+	for (int i = 0; i < PATH_LEN / 8; i++) {
+		if (i * 8 >= n)
+			break;
+		// pathbuf is twice PATH_LEN: the next word is within it.
+		__u64 w = *(const __u64 *)(buf + i * 8);
+		__u64 next = *(const __u64 *)(buf + i * 8 + 8);
+		// Byte j of z is 0 when byte j of the word is '/' and the byte
+		// after it '.'.
+		__u64 z = (w ^ 0x2f2f2f2f2f2f2f2fULL) | (((w >> 8) | (next << 56)) ^ 0x2e2e2e2e2e2e2e2eULL);
+		if ((z - 0x0101010101010101ULL) & ~z & 0x8080808080808080ULL)
+			return 1;
+	}
+	return 0;
+}
+
 // interesting tells whether a read-only open of path is wanted: 2 under
 // a prefix of the interest map or one of its exact paths (a path a rule
 // names); 1 with a "." or ".." component or a hidden name of interest
@@ -1251,6 +1306,8 @@ static __always_inline int interesting(struct config *c, const char *path)
 		return 2;
 	if (n >= PATH_LEN)
 		return 1; // longer than the buffer: a "/." past it cannot be seen
+	if (!slash_dot(buf, n))
+		return 0;
 	struct scan_state st = {.c = c, .buf = buf, .nk = nk, .n = n};
 	bpf_loop(PATH_LEN, scan_step, &st, 0);
 	return st.res;
