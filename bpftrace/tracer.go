@@ -296,7 +296,8 @@ type Event struct {
 	// Ret is the call's return value (a negative errno on failure) when
 	// RetKnown: calls of Config.Stream, except exit, exit_group and
 	// rt_sigreturn, and the calls sent as they return (open, creat,
-	// openat, openat2, failed execve and execveat, i386 calls).
+	// openat, openat2, failed execve and execveat, i386 calls, and the
+	// calls a seccomp filter refused).
 	Ret      int64
 	RetKnown bool
 	// RetPath is, for a call that returned a new descriptor of a path,
@@ -939,7 +940,9 @@ func (t *Tracer) event(e *rawEvent) Event {
 		} else {
 			ev.Name = t.name(int(e.Code))
 		}
-		ev.Ret, ev.RetKnown = e.Ret, t.stream || ev.Compat || atExit[ev.Name]
+		// A call sent as it is entered carries 0; one a seccomp filter
+		// refused (the sandbox's), sent as it returns, its error.
+		ev.Ret, ev.RetKnown = e.Ret, t.stream || ev.Compat || atExit[ev.Name] || e.Ret != 0
 		ev.Args = e.Arg
 		ev.FD = t.fdOf(e)
 		ev.RetPath = retPath(e)

@@ -11,7 +11,8 @@
 // strace -v writes envp), capset its header and sets, an i386 call its
 // ABI (trace.Call.Compat). Return values are known in stream
 // mode (bpftrace.Config.Stream), where every call is an event, and for
-// the calls sent as they return (opens, failed execs, i386 calls);
+// the calls sent as they return (opens, failed execs, i386 calls, calls
+// a seccomp filter refused);
 // otherwise they are unknown ("= ?"). io_uring operations are calls named
 // io_uring_sqe whose first argument is the opcode (IORING_OP_OPENAT).
 package ebpfevents

@@ -373,10 +373,18 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	return s
 }
 
+// evasionCalls are the calls the eBPF tracer describes for a run whose
+// events nobody else reads: those trace.Evasion names that the sandbox
+// refuses (io_uring's, ptrace), besides the i386 calls and clones it
+// refuses, which are described whatever the tracer is asked.
+var evasionCalls = []string{"io_uring_setup", "io_uring_enter", "io_uring_register", "ptrace"}
+
 // runEBPF runs argv under the eBPF tracer: the described calls feed add,
 // in the order the kernel saw them; the counts are the kernel's (Sample
-// counts, transitions). The first consumer error stops nothing (the run
-// is short) but is returned.
+// counts, transitions). The attempts to evade the tracer are named in
+// the run's evasion report as under strace (trace.Evasion): add nil, the
+// tracer describes only the calls that can be one. The first consumer
+// error stops nothing (the run is short) but is returned.
 func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Event) error) (*report.RunInfo, trace.Stats, *kernelCount, error) {
 	ro := o.Run
 	if o.Stdin != "" {
@@ -396,19 +404,33 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 	conv.SetStartCwd(sandbox.WorkDir)
 	var st trace.Stats
 	var addErr error
-	ro.Events = nil
-	if add != nil {
-		ro.Events = func(ev bpftrace.Event) {
-			now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
-			conv.Events(ev, now, func(e *trace.Event) {
-				if e.Kind == trace.EventCall {
-					st.Calls++
+	if add == nil {
+		ro.EventCalls = evasionCalls
+	}
+	// Attempts to evade the tracer, each kind named once.
+	var evasion []string
+	ro.Events = func(ev bpftrace.Event) {
+		now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
+		conv.Events(ev, now, func(e *trace.Event) {
+			if e.Kind != trace.EventCall {
+				if add != nil {
+					if err := add(e); err != nil && addErr == nil {
+						addErr = err
+					}
 				}
-				if err := add(e); err != nil && addErr == nil {
-					addErr = err
-				}
-			})
-		}
+				return
+			}
+			if ev := trace.Evasion(e.Call); ev != "" && !slices.Contains(evasion, ev) {
+				evasion = append(evasion, ev)
+			}
+			if add == nil {
+				return
+			}
+			st.Calls++
+			if err := add(e); err != nil && addErr == nil {
+				addErr = err
+			}
+		})
 	}
 	r, err := sandbox.Run(ctx, ro, argv, io.Discard)
 	var ns *sandbox.NotStartedError
@@ -429,6 +451,7 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 		Seconds:       r.Duration.Round(time.Millisecond).Seconds(),
 		MemoryLimited: r.MemoryLimited,
 		Lost:          r.Lost,
+		Evasion:       evasion,
 	}
 	return info, st, &kernelCount{r.Counts, r.Transitions}, nil
 }

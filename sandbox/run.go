@@ -78,6 +78,11 @@ type RunOptions struct {
 	// as strace would see it, for sequence models and logs. It costs an
 	// event per call.
 	Stream bool
+	// EventCalls, with Tracer "ebpf" and Events, names the calls whose
+	// events Events receives (bpftrace.Config.Calls) instead of
+	// ebpfevents.SampleCalls (StreamCalls in stream mode); every i386
+	// call and clone the sandbox refuses is described whatever it names.
+	EventCalls []string
 	// untraced runs the program in the sandbox as the eBPF tracer's runs
 	// do, without any tracer: the baseline of the tracers' benchmarks.
 	untraced bool
@@ -150,11 +155,14 @@ func (s *countSum) add(c bpftrace.Counts) {
 }
 
 // eventCalls are the calls the eBPF tracer describes: none without an
-// Events receiver, ebpfevents.SampleCalls, or StreamCalls in stream mode.
+// Events receiver, EventCalls when set, ebpfevents.SampleCalls, or
+// StreamCalls in stream mode.
 func (o RunOptions) eventCalls() []string {
 	switch {
 	case o.Events == nil:
 		return []string{}
+	case o.EventCalls != nil:
+		return o.EventCalls
 	case o.Stream:
 		return ebpfevents.StreamCalls
 	}
