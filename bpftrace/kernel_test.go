@@ -238,7 +238,7 @@ func TestProbe(t *testing.T) {
 	t.Logf("%s", p)
 	tr := openOrSkip(t, Config{Mode: All, Calls: []string{UringCall}})
 	defer tr.Close()
-	if h := tr.Hooks(); !h.RawTracepoints || h.IOUring != (p.IOUring == nil) {
+	if h := tr.Hooks(); !h.RawTracepoints || h.IOUring != (p.IOUring == nil) || h.BTF != (p.BTFRawTracepoint == nil) {
 		t.Errorf("hooks %+v, probe %s", h, p)
 	}
 }
@@ -273,5 +273,45 @@ func TestCompatRefused(t *testing.T) {
 	}
 	if counts.Compat != 2 || counts.Names["open"] != 1 || counts.Names["getpid"] < 1 {
 		t.Errorf("counts %+v: want the 2 refused i386 calls, open and getpid", counts)
+	}
+}
+
+// Where the kernel takes BPF raw tracepoints (tp_btf), the call hooks are
+// those (Hooks.BTF); where it does not, the raw tracepoint ones count and
+// describe the same: a helper's 10,000 getppid calls exactly, an i386
+// call under its name, each way.
+func TestCallHooksEitherWay(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(map[bool]string{false: "btf", true: "raw"}[raw], func(t *testing.T) {
+			if !raw && tpBTF() != nil {
+				t.Skipf("skipped: this kernel takes no BPF raw tracepoints: %v", tpBTF())
+			}
+			rawOnly = raw
+			defer func() { rawOnly = false }()
+			tr := openOrSkip(t, Config{Mode: All})
+			if h := tr.Hooks(); h.BTF == raw {
+				t.Errorf("Hooks().BTF = %v with raw tracepoints only %v", h.BTF, raw)
+			}
+			cmd, stop := startHelper(t, "getppid", nil)
+			c, ok, err := tr.Counts(cmd.Process.Pid)
+			stop()
+			tr.Close()
+			if err != nil || !ok || c.Names["getppid"] != 10000 {
+				t.Errorf("getppid counted %d times (ok %v, %v), want 10000", c.Names["getppid"], ok, err)
+			}
+			bin := buildC(t, "compat", "-static", "-no-pie")
+			compat := exec.Command(bin, ownFile(t))
+			evs, counts, err := tracedCounts(t, Config{Mode: All, Calls: []string{"open"}}, compat)
+			if err != nil {
+				t.Fatalf("compat helper: %v", err)
+			}
+			seen := false
+			for _, e := range evs {
+				seen = seen || e.Pid == compat.Process.Pid && e.Kind == Call && e.Name == "open" && e.Compat
+			}
+			if !seen || counts.Compat != 3 {
+				t.Errorf("i386 open sent %v, %d i386 calls counted; want it sent and 3", seen, counts.Compat)
+			}
+		})
 	}
 }

@@ -15,9 +15,12 @@ import (
 type ProbeResult struct {
 	RawTracepoint error // raw tracepoint sys_enter: what the tracer needs
 	IOUring       error // raw tracepoint io_uring:io_uring_submit_req
-	FEntry        error // fentry on security_file_open (BTF trampolines)
-	LSM           error // BPF-LSM on file_open
-	Kprobe        error // kprobe on security_file_open
+	// BTF raw tracepoint (tp_btf) sys_enter: the call hooks' cheaper kind,
+	// used where it loads (Hooks.BTF).
+	BTFRawTracepoint error
+	FEntry           error // fentry on security_file_open (BTF trampolines)
+	LSM              error // BPF-LSM on file_open
+	Kprobe           error // kprobe on security_file_open
 }
 
 // String writes the result, one hook a line.
@@ -29,6 +32,7 @@ func (p ProbeResult) String() string {
 	}{
 		{"raw tracepoint sys_enter", p.RawTracepoint},
 		{"raw tracepoint io_uring_submit_req", p.IOUring},
+		{"tp_btf sys_enter", p.BTFRawTracepoint},
 		{"fentry security_file_open", p.FEntry},
 		{"lsm file_open", p.LSM},
 		{"kprobe security_file_open", p.Kprobe},
@@ -45,7 +49,8 @@ func (p ProbeResult) String() string {
 // Probe loads and attaches, for each kind of hook, a program that does
 // nothing, and says what this kernel allowed (a kernel in lockdown may
 // refuse fentry and LSM programs while raw tracepoints load). The tracer
-// itself uses raw tracepoints; the others are told for the reader.
+// itself uses raw tracepoints, and BTF raw tracepoints (tp_btf) for its
+// call hooks where they load; the others are told for the reader.
 func Probe() ProbeResult {
 	nop := asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}
 	load := func(spec *ebpf.ProgramSpec) (*ebpf.Program, error) {
@@ -55,7 +60,7 @@ func Probe() ProbeResult {
 	var p ProbeResult
 	if err := rlimit.RemoveMemlock(); err != nil {
 		err = explain("bpftrace: remove memlock limit", err)
-		return ProbeResult{err, err, err, err, err}
+		return ProbeResult{err, err, err, err, err, err}
 	}
 	raw := func(name string) error {
 		prog, err := load(&ebpf.ProgramSpec{Type: ebpf.RawTracepoint})
@@ -71,6 +76,18 @@ func Probe() ProbeResult {
 	}
 	p.RawTracepoint = raw("sys_enter")
 	p.IOUring = raw("io_uring_submit_req")
+	p.BTFRawTracepoint = func() error {
+		prog, err := load(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_enter"})
+		if err != nil {
+			return err
+		}
+		defer prog.Close()
+		l, err := link.AttachTracing(link.TracingOptions{Program: prog, AttachType: ebpf.AttachTraceRawTp})
+		if err != nil {
+			return err
+		}
+		return l.Close()
+	}()
 	p.FEntry = func() error {
 		prog, err := load(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceFEntry, AttachTo: "security_file_open"})
 		if err != nil {

@@ -401,7 +401,7 @@ var straceSpelling = map[string]string{"pread": "pread64", "pwrite": "pwrite64"}
 
 // Tracer holds the loaded programs, maps and links; Close releases them all.
 type Tracer struct {
-	objs   tracerObjects
+	objs   objects
 	reader *ringbuf.Reader
 	ringMu sync.Mutex // RingFill against Close
 	done   chan struct{}
@@ -496,19 +496,22 @@ func Open(c Config) (_ *Tracer, err error) {
 			known32[n] = uint32(nr)
 		}
 	}
-	spec, err := loadTracer()
-	if err != nil {
-		return nil, explain("bpftrace: read BPF objects", err)
-	}
-	spec.Maps["events"].MaxEntries = uint32(size)
 	t := &Tracer{names: names, compat: compat, stream: c.Stream}
 	var mono unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono); err != nil {
 		return nil, fmt.Errorf("bpftrace: read the monotonic clock: %w", err)
 	}
 	t.epoch = time.Now().UnixNano() - mono.Nano()
-	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
-		return nil, explain("bpftrace: load BPF objects", err)
+	// The call hooks as BPF raw tracepoints where the kernel takes them;
+	// should their programs not load, the raw tracepoint ones.
+	t.hooks.BTF = !rawOnly && tpBTF() == nil
+	if err := t.load(size); err != nil && t.hooks.BTF {
+		t.hooks.BTF = false
+		if err := t.load(size); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -675,7 +678,13 @@ func Open(c Config) (_ *Tracer, err error) {
 		{"sys_exit", t.objs.SysExit},
 	}
 	for _, a := range hooks {
-		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.name, Program: a.prog})
+		var l link.Link
+		var err error
+		if a.prog.Type() == ebpf.Tracing {
+			l, err = link.AttachTracing(link.TracingOptions{Program: a.prog, AttachType: ebpf.AttachTraceRawTp})
+		} else {
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.name, Program: a.prog})
+		}
 		if err != nil {
 			return nil, explain("bpftrace: attach raw tracepoint "+a.name, err)
 		}
@@ -703,6 +712,75 @@ func Open(c Config) (_ *Tracer, err error) {
 	}
 	return t, nil
 }
+
+// objects are the tracer's maps and programs as loaded: only one of each
+// pair of call hooks, sys_enter and sys_exit as BPF raw tracepoints
+// (sys_enter_btf, sys_exit_btf) where the kernel takes them, else as raw
+// tracepoints.
+type objects struct {
+	tracerMaps
+	ProcessExec   *ebpf.Program `ebpf:"process_exec"`
+	ProcessExit   *ebpf.Program `ebpf:"process_exit"`
+	ProcessFork   *ebpf.Program `ebpf:"process_fork"`
+	SysEnter      *ebpf.Program `ebpf:"sys_enter"`
+	SysExit       *ebpf.Program `ebpf:"sys_exit"`
+	UringComplete *ebpf.Program `ebpf:"uring_complete"`
+	UringSubmit   *ebpf.Program `ebpf:"uring_submit"`
+}
+
+// Close closes every program and map.
+func (o *objects) Close() error {
+	errs := []error{o.tracerMaps.Close()}
+	for _, p := range []*ebpf.Program{o.ProcessExec, o.ProcessExit, o.ProcessFork, o.SysEnter, o.SysExit, o.UringComplete, o.UringSubmit} {
+		if p != nil {
+			errs = append(errs, p.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// load loads the BPF objects with a ring of size bytes, the call hooks
+// as Hooks.BTF says.
+func (t *Tracer) load(size int) error {
+	spec, err := loadTracer()
+	if err != nil {
+		return explain("bpftrace: read BPF objects", err)
+	}
+	spec.Maps["events"].MaxEntries = uint32(size)
+	if t.hooks.BTF {
+		spec.Programs["sys_enter"] = spec.Programs["sys_enter_btf"]
+		spec.Programs["sys_exit"] = spec.Programs["sys_exit_btf"]
+	}
+	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
+		return explain("bpftrace: load BPF objects", err)
+	}
+	return nil
+}
+
+// rawOnly makes the tracer use raw tracepoints alone (tests of the
+// kernels that take no BPF raw tracepoints).
+var rawOnly bool
+
+// tpBTF tells, once per process, whether the kernel loads and attaches a
+// BPF raw tracepoint (tp_btf) at sys_enter: a program that does nothing.
+var tpBTF = sync.OnceValue(func() error {
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type:         ebpf.Tracing,
+		AttachType:   ebpf.AttachTraceRawTp,
+		AttachTo:     "sys_enter",
+		License:      "GPL",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+	})
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	l, err := link.AttachTracing(link.TracingOptions{Program: prog, AttachType: ebpf.AttachTraceRawTp})
+	if err != nil {
+		return err
+	}
+	return l.Close()
+})
 
 // detachExit detaches the sys_exit hook (for a benchmark of its cost).
 func (t *Tracer) detachExit() error {
@@ -751,7 +829,11 @@ func callTable(arch string) map[int]string {
 // Hooks says which of the kernel's hooks the tracer attached to.
 type Hooks struct {
 	RawTracepoints bool // sys_enter, sys_exit, sched_process_{fork,exec,exit}
-	IOUring        bool // io_uring:io_uring_submit_req
+	// BTF: sys_enter and sys_exit are BPF raw tracepoints (tp_btf), which
+	// read a call's number and the task directly, without a helper's
+	// copy: cheaper for every call on the host.
+	BTF     bool
+	IOUring bool // io_uring:io_uring_submit_req
 	// IOUringComplete: io_uring:io_uring_complete, where an io_uring
 	// open's resolved path is read.
 	IOUringComplete bool

@@ -126,7 +126,9 @@ type tracerProgramSpecs struct {
 	ProcessExit   *ebpf.ProgramSpec `ebpf:"process_exit"`
 	ProcessFork   *ebpf.ProgramSpec `ebpf:"process_fork"`
 	SysEnter      *ebpf.ProgramSpec `ebpf:"sys_enter"`
+	SysEnterBtf   *ebpf.ProgramSpec `ebpf:"sys_enter_btf"`
 	SysExit       *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	SysExitBtf    *ebpf.ProgramSpec `ebpf:"sys_exit_btf"`
 	UringComplete *ebpf.ProgramSpec `ebpf:"uring_complete"`
 	UringSubmit   *ebpf.ProgramSpec `ebpf:"uring_submit"`
 }
@@ -256,7 +258,9 @@ type tracerPrograms struct {
 	ProcessExit   *ebpf.Program `ebpf:"process_exit"`
 	ProcessFork   *ebpf.Program `ebpf:"process_fork"`
 	SysEnter      *ebpf.Program `ebpf:"sys_enter"`
+	SysEnterBtf   *ebpf.Program `ebpf:"sys_enter_btf"`
 	SysExit       *ebpf.Program `ebpf:"sys_exit"`
+	SysExitBtf    *ebpf.Program `ebpf:"sys_exit_btf"`
 	UringComplete *ebpf.Program `ebpf:"uring_complete"`
 	UringSubmit   *ebpf.Program `ebpf:"uring_submit"`
 }
@@ -267,7 +271,9 @@ func (p *tracerPrograms) Close() error {
 		p.ProcessExit,
 		p.ProcessFork,
 		p.SysEnter,
+		p.SysEnterBtf,
 		p.SysExit,
+		p.SysExitBtf,
 		p.UringComplete,
 		p.UringSubmit,
 	)

@@ -692,6 +692,17 @@ static __always_inline int in_compat(void)
 	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
 }
 
+// task_compat is in_compat, read directly from the task in a tp_btf
+// program (btf set), where the helper's copy is not needed.
+static __always_inline int task_compat(int btf)
+{
+	if (btf) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		return task->thread_info.status & TS_COMPAT;
+	}
+	return in_compat();
+}
+
 // fd_file returns the file behind descriptor fd of the current process.
 static __always_inline struct file *fd_file(long fd)
 {
@@ -1752,10 +1763,11 @@ static __always_inline void count(struct proc_counts *p, __u32 tgid, long slot)
 	p->last = slot;
 }
 
-SEC("raw_tracepoint/sys_enter")
-int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+// on_enter counts call nr of the current process, whose registers are
+// regs, and sends it when it is described at its entry. btf is set in the
+// tp_btf program, where regs and the task are read directly.
+static __always_inline int on_enter(struct pt_regs *regs, long nr, int btf)
 {
-	long nr = (long)ctx->args[1];
 	if (nr < 0 || nr >= MAX_NR)
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -1768,9 +1780,8 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	// An i386 call has its own numbers: counted apart, described at its
 	// exit.
-	int compat = in_compat();
+	int compat = task_compat(btf);
 	struct config *c = bpf_map_lookup_elem(&cfg, &k);
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	if (c && c->stream) {
 		// exit and exit_group never return, and rt_sigreturn returns
 		// with the registers of before the signal (its number lost):
@@ -1786,7 +1797,23 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-// sys_exit sends the calls described at their exit (CALL_EXIT, i386
+// sys_enter runs at every call's entry (a raw tracepoint: the registers
+// and the task read through helpers).
+SEC("raw_tracepoint/sys_enter")
+int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_enter((struct pt_regs *)ctx->args[0], (long)ctx->args[1], 0);
+}
+
+// sys_enter_btf is sys_enter where the kernel takes BTF raw tracepoints
+// (tp_btf), which read the task directly: the loader picks one of them.
+SEC("tp_btf/sys_enter")
+int sys_enter_btf(__u64 *ctx)
+{
+	return on_enter((struct pt_regs *)ctx[0], (long)ctx[1], 1);
+}
+
+// on_exit, the work of sys_exit, sends the calls described at their exit (CALL_EXIT, i386
 // calls), with their result, and in stream mode every call as it
 // returns: the described ones with their arguments, the others with
 // their number and result. The calls that make processes are told by
@@ -1797,23 +1824,22 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 // counted here, and described if it is described at all. (A call that
 // entered and failed so is counted twice: rare, and never in the sandbox,
 // whose filter refuses these calls before they enter.)
-SEC("raw_tracepoint/sys_exit")
-int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int on_exit(struct pt_regs *regs, __s64 ret, int btf)
 {
 	__u32 k = 0;
 	struct config *c = bpf_map_lookup_elem(&cfg, &k);
 	if (!c)
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__s64 ret = (__s64)ctx->args[1];
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	// The call's number: a direct read in the tp_btf program, a helper
+	// call in the raw one (most of its cost for most calls).
+	long nr = btf ? regs->orig_ax : BPF_CORE_READ(regs, orig_ax);
 	if (nr < 0 || nr >= MAX_NR)
 		return 0;
 	__u8 d = described(nr);
 	// The cheap way out, for most calls on the host.
 	if (!c->stream && !(d & (CALL_EXIT | CALL_COMPAT)) && ret != -ENOSYS && ret != -EPERM)
 		return 0;
-	int compat = in_compat();
+	int compat = task_compat(btf);
 	// What a seccomp filter refuses: the sandbox's refuses io_uring,
 	// clone3 and every i386 call with ENOSYS; ptrace,
 	// process_vm_readv/writev, pidfd_open and clone(CLONE_UNTRACED) with
@@ -1863,6 +1889,19 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	else if (c->stream)
 		sys_event(nr, tgid, 3, ret, (__u32)BPF_CORE_READ(regs, bx));
 	return 0;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_exit((struct pt_regs *)ctx->args[0], (__s64)ctx->args[1], 0);
+}
+
+// sys_exit_btf is sys_exit as a BPF raw tracepoint (see sys_enter_btf).
+SEC("tp_btf/sys_exit")
+int sys_exit_btf(__u64 *ctx)
+{
+	return on_exit((struct pt_regs *)ctx[0], (__s64)ctx[1], 1);
 }
 
 // uring_on tells whether io_uring operations are sent (the map uring).
