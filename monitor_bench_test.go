@@ -206,7 +206,8 @@ const costFiles = 30000
 // side's seconds per run, the ratios to untraced, and the monitor's own
 // CPU time (user and system, this process's) as a share of the
 // workload's (its processes'; the BPF programs run in them and count
-// there), and, as the monitor watches the whole host, its CPU time
+// there), the workload's own CPU time untraced and monitored (what the
+// probes add to it), and, as the monitor watches the whole host, its CPU time
 // during an idle period right before the workload (as long as the
 // warm-up run took; scaled to the workload's wall time), in the same
 // unit: the difference is what the workload costs it. The idle period
@@ -292,13 +293,14 @@ func BenchmarkMonitorCost(b *testing.B) {
 		return wall
 	}
 	idle, _ = work() // the page cache holds the files from now on
-	var tUn, tMon, tAudit time.Duration
+	var tUn, tMon, tAudit, unCPU time.Duration
 	for i := 0; b.Loop(); i++ {
 		for k := range 3 {
 			switch (i + k) % 3 {
 			case 0:
-				d, _ := work()
+				d, cpu := work()
 				tUn += d
+				unCPU += cpu
 			case 1:
 				tMon += monitored()
 			case 2:
@@ -314,6 +316,11 @@ func BenchmarkMonitorCost(b *testing.B) {
 	b.ReportMetric(tMon.Seconds()/tUn.Seconds(), "monitor-x")
 	b.ReportMetric(100*monCPU.Seconds()/workMonCPU.Seconds(), "monitor-cpu-%")
 	b.ReportMetric(100*idleScaled.Seconds()/workMonCPU.Seconds(), "monitor-idle-cpu-%")
+	// The workload's own CPU time, where the probes run: what they add
+	// to it, less swayed by the host's load than the wall time.
+	b.ReportMetric(unCPU.Seconds()/n, "untraced-cpu-s")
+	b.ReportMetric(workMonCPU.Seconds()/n, "monitor-work-cpu-s")
+	b.ReportMetric(workMonCPU.Seconds()/unCPU.Seconds(), "monitor-cpu-x")
 	if au != nil {
 		b.ReportMetric(tAudit.Seconds()/n, "auditd-s")
 		b.ReportMetric(tAudit.Seconds()/tUn.Seconds(), "auditd-x")
