@@ -397,6 +397,10 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 	}
 	// Sequence models read every call: the tracer sends them all.
 	ro.Stream = ro.Stream || o.Sequences || o.Behaviour
+	if add == nil {
+		// Nobody reads the events but the evasion report: no stream.
+		ro.EventCalls, ro.Stream = evasionCalls, false
+	}
 	conv := ebpfevents.New()
 	if ro.Stream {
 		conv = ebpfevents.NewStream()
@@ -404,9 +408,6 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 	conv.SetStartCwd(sandbox.WorkDir)
 	var st trace.Stats
 	var addErr error
-	if add == nil {
-		ro.EventCalls = evasionCalls
-	}
 	// Attempts to evade the tracer, each kind named once.
 	var evasion []string
 	ro.Events = func(ev bpftrace.Event) {
