@@ -135,3 +135,24 @@ func hasRule(ids []string, rule string) bool {
 	}
 	return false
 }
+
+// TestBenchCorporaCallbacks runs the scenarios of reverse shells whose
+// callback is refused, of decoded code piped into an interpreter and of
+// privilege-tool probes (each must reach WARNING or ALERT through the rule
+// named), and the everyday lines closest to them (each must stay below
+// WARNING), sandboxed under strace.
+func TestBenchCorporaCallbacks(t *testing.T) {
+	t.Parallel() // spawns its own runs only; shortens CI on two cores
+	benchSubset(t, map[string]string{
+		"T1059.004-devtcp-retry":       "shell-network",
+		"T1059.006-connect-then-shell": "connect-then-shell",
+		"T1059.004-fifo":               "shell-pipe-network",
+		"T1027-b64-perl":               "decode-to-shell",
+		"T1548.003-sudo-probe":         "privilege-tool",
+	}, []string{
+		`sh -c 'python3 -c "import socket; print(socket.socket().connect_ex((\"127.0.0.1\", 9)))"'`,
+		`sh -c 'command -v sudo || echo no sudo'`,
+		`sh -c 'printf "{\"a\": 1}" | python3 -m json.tool'`,
+		`sh -c 'echo hello | nc -w 1 127.0.0.1 9 2>/dev/null; true'`,
+	})
+}

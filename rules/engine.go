@@ -155,7 +155,11 @@ type process struct {
 	root        string // the folder chroot made its root; "" for /
 	execd       bool   // made a successful exec in this trace
 	exited      bool
-	stdioSocket bool  // socketStdio != 0
+	stdioSocket bool // socketStdio != 0
+	// connected: the process tried an IPv4 or IPv6 connect (whatever
+	// its result; a name server's port 53 aside) since its last exec,
+	// or its parent had before the fork.
+	connected   bool
 	socketStdio uint8 // bits 0-2: that descriptor holds a socket duplicated onto it
 	memfds      []int
 	seq         uint64 // insertion or exit order, for eviction
@@ -234,6 +238,7 @@ const (
 	stSymlink // symlink, symlinkat: a link the resolver follows from now on
 	stUnlink  // unlink, unlinkat: a link made in the trace is gone
 	stChroot
+	stConnect // connect: an IPv4 or IPv6 connect attempt (proc.connected)
 )
 
 var stateCalls = map[string]stateOp{
@@ -244,7 +249,7 @@ var stateCalls = map[string]stateOp{
 	"memfd_create": stMemfd, "dup2": stDup, "dup3": stDup, "prctl": stPrctl,
 	"chdir": stChdir, "fchdir": stChdir, "close": stClose,
 	"symlink": stSymlink, "symlinkat": stSymlink, "unlink": stUnlink, "unlinkat": stUnlink, "chroot": stChroot,
-	"execve": stNone, "execveat": stNone,
+	"execve": stNone, "execveat": stNone, "connect": stConnect,
 }
 
 // Engine judges one sample's events. It is not safe for concurrent use;
@@ -435,6 +440,7 @@ func (e *Engine) Event(ev *trace.Event) error {
 		}
 		p.comm = ""
 		p.execd = true
+		p.connected = false
 		// The file the kernel executed (the eBPF tracer tells it): a
 		// script's interpreter. strace does not: the script's first read
 		// by its interpreter tells it (sniffRead).
@@ -600,6 +606,9 @@ func (e *Engine) spawn(parent, child int) {
 		if old.socketStdio == 0 {
 			old.stdioSocket, old.socketStdio = pp.stdioSocket, pp.socketStdio
 		}
+		if !old.execd {
+			old.connected = old.connected || pp.connected
+		}
 		if old.memfds == nil && len(pp.memfds) > 0 {
 			old.memfds = append([]int(nil), pp.memfds...)
 		}
@@ -612,7 +621,7 @@ func (e *Engine) spawn(parent, child int) {
 		return
 	}
 	c := &process{pid: child, ppid: parent, exe: pp.exe, executed: pp.executed, argv: pp.argv, comm: pp.comm, cwd: pp.cwd, root: pp.root, stdioSocket: pp.stdioSocket, socketStdio: pp.socketStdio,
-		stdinPipe: pp.stdinPipe, stdoutPipe: pp.stdoutPipe}
+		connected: pp.connected, stdinPipe: pp.stdinPipe, stdoutPipe: pp.stdoutPipe}
 	if len(pp.memfds) > 0 {
 		c.memfds = append([]int(nil), pp.memfds...)
 	}
@@ -914,6 +923,12 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 				}
 			} else if ps := ctx.paths(); len(ps) > 0 {
 				e.noteWritten(ctx, ps[0])
+			}
+		}
+	case stConnect:
+		if !p.connected {
+			if sa := ctx.sock(); (sa.family == "AF_INET" || sa.family == "AF_INET6") && !(sa.hasPort && sa.port == 53) {
+				p.connected = true
 			}
 		}
 	case stMemfd:

@@ -103,6 +103,7 @@ var fields = []*fieldDef{
 		return c.namesOf(c.proc)
 	}},
 	{name: "proc.stdio_socket", kind: kindBool, doc: "a socket was duplicated onto the process's stdin, stdout or stderr (it or an ancestor before the fork)", bool: func(c *evalCtx) bool { return c.proc.stdioSocket }},
+	{name: "proc.connected", kind: kindBool, doc: "the process tried an IPv4 or IPv6 connect, refused or not (a name server's port 53 aside), since its last exec, or its parent had before the fork", bool: func(c *evalCtx) bool { return c.proc.connected }},
 	{name: "parent.exe", kind: kindString, doc: "the parent's proc.exe", str: func(c *evalCtx) []string {
 		if p := c.e.parent(c.proc); p != nil {
 			return c.exesOf(p)

@@ -1,4 +1,4 @@
 # tactic: impact
-# encrypt files with a passphrase with gpg
-d=$(mktemp -d); echo doc > $d/a.txt
-gpg --batch --yes --homedir $d --passphrase k -c $d/a.txt 2>/dev/null; rm -f $d/a.txt; true
+# encrypt files one after another with a passphrase with gpg and delete the originals
+d=$(mktemp -d); for i in 1 2 3; do echo doc$i > $d/d$i.txt; done
+for f in $d/*.txt; do gpg --batch --yes --homedir $d --passphrase k -c $f 2>/dev/null && rm -f $f; done; true
