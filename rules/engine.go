@@ -238,7 +238,7 @@ const (
 	stSymlink // symlink, symlinkat: a link the resolver follows from now on
 	stUnlink  // unlink, unlinkat: a link made in the trace is gone
 	stChroot
-	stConnect // connect: an IPv4 or IPv6 connect attempt (proc.connected)
+	stConnect // connect: an IPv4 or IPv6 connect attempt (proc.connected), set before the quiet cache
 )
 
 var stateCalls = map[string]stateOp{
@@ -702,6 +702,13 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	// A call through the i386 entry point is never quiet: its text does
 	// not say so (the compat field).
 	quiet := cr.pure && !e.noQuiet && !c.Compat
+	if cr.state == stConnect && !p.connected {
+		// Before the quiet cache: a connect that no rule hits still marks
+		// its process (proc.connected), and no connect rule reads it.
+		if sa := ctx.sock(); (sa.family == "AF_INET" || sa.family == "AF_INET6") && !(sa.hasPort && sa.port == 53) {
+			p.connected = true
+		}
+	}
 	var known quietEntry
 	if quiet {
 		if q := e.quiet[cr.idx]; q != nil {
@@ -923,12 +930,6 @@ func (e *Engine) updateState(ctx *evalCtx, op stateOp) {
 				}
 			} else if ps := ctx.paths(); len(ps) > 0 {
 				e.noteWritten(ctx, ps[0])
-			}
-		}
-	case stConnect:
-		if !p.connected {
-			if sa := ctx.sock(); (sa.family == "AF_INET" || sa.family == "AF_INET6") && !(sa.hasPort && sa.port == 53) {
-				p.connected = true
 			}
 		}
 	case stMemfd:

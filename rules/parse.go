@@ -124,7 +124,8 @@ type callRules struct {
 	state  stateOp
 	atCall bool       // its first argument is a folder descriptor (AT_FDCWD</cwd>)
 	paths  []pathSpec // pathArgs of the name
-	// pure: the name's state change, if any, is an open's; the engine
+	// pure: the name's state change, if any, is an open's or a connect's
+	// (proc.connected, which the engine sets before it looks); the engine
 	// may then remember, for the texts of its calls that changed nothing,
 	// the rules that found them false by pure fields alone (see
 	// Engine.call and evalCtx.ruleImpure).
@@ -656,7 +657,7 @@ func (s *Set) Compile() error {
 			}
 		}
 		cr.paths = pathArgs[name]
-		cr.pure = cr.state == stNone || cr.state == stOpen
+		cr.pure = cr.state == stNone || cr.state == stOpen || cr.state == stConnect
 		for _, ps := range pathArgs[name] {
 			if ps.dir == 0 {
 				cr.atCall = true
