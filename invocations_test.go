@@ -45,12 +45,11 @@ func TestCommandsEndToEnd(t *testing.T) {
 		{"lof", 5, 15},
 		{"ngram", 2, 15},
 	} {
-		m := filepath.Join(t.TempDir(), c.alg+".gob")
-		r := run(t, nil, "train", "--algorithm", c.alg, "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m)
-		if r.code != 0 || !strings.Contains(r.stderr, "trained "+c.alg+" on 40 samples") {
-			t.Fatalf("%s: train: %d %s", c.alg, r.code, r.stderr)
+		m, stderr := commandsModel(t, "", c.alg)
+		if !strings.Contains(stderr, "trained "+c.alg+" on 40 samples") {
+			t.Fatalf("%s: train: %s", c.alg, stderr)
 		}
-		r = run(t, nil, "detect", "--output", "json", "--timeout", slowTimeout, "--commands", "fixtures/commands/fresh.txt", "--model", m, "fixtures/suspicious")
+		r := run(t, nil, "detect", "--output", "json", "--timeout", slowTimeout, "--commands", "fixtures/commands/fresh.txt", "--model", m, "fixtures/suspicious")
 		if r.code != 1 {
 			t.Fatalf("%s: detect: exit %d, want 1: %s", c.alg, r.code, r.stderr)
 		}
@@ -107,10 +106,7 @@ func TestInvocationArguments(t *testing.T) {
 	}
 	needStrace(t)
 	dir := t.TempDir()
-	m := filepath.Join(dir, "m.gob")
-	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
-		t.Fatalf("train: %d %s", r.code, r.stderr)
-	}
+	m, _ := commandsModel(t, "", "profile")
 	r := run(t, nil, "detect", "--output", "json", "--rules", "off", "--fail-on", "never", "--model", m, "--",
 		"printf", "[%s]", "a b", "", "it's", "--model")
 	rows := jsonLines(t, r.stdout)

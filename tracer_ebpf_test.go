@@ -52,17 +52,16 @@ func TestFeaturesTracerEBPF(t *testing.T) {
 }
 
 // A model trained under ebpf says so; detecting with the other tracer
-// warns; what ebpf cannot do is refused with one line.
+// warns; what ebpf cannot do is refused with one line. The model is the
+// shared one of the default tracer, which is ebpf where it loads (as
+// needEBPF made sure); TestTracerEBPFSequences trains with --tracer ebpf.
 func TestTracerEBPFModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains and judges the fixtures under both tracers; the first pass runs it; skipped with -short")
 	}
 	needEBPF(t)
 	needStrace(t)
-	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--tracer", "ebpf", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
-		t.Fatalf("train: %d %s", r.code, r.stderr)
-	}
+	m, _ := commandsModel(t, "", "profile")
 	if in := run(t, nil, "inspect", "--model", m); !strings.Contains(in.stdout, "tracer             ebpf") {
 		t.Errorf("inspect does not name the tracer:\n%s", in.stdout)
 	}
