@@ -408,6 +408,7 @@ func recordedModel(t *testing.T) string {
 // A model of the recorded benign traces flags most recorded suspicious
 // ones, the same ones each time.
 func TestFixturesEndToEnd(t *testing.T) {
+	t.Parallel() // spawns its own sandboxed runs only (their tracers follow their own sandbox); shortens CI on two cores
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Skip("strace is not installed (apt-get install strace)")
 	}

@@ -78,6 +78,7 @@ func TestTracerEBPFModel(t *testing.T) {
 // flags no more fresh benign invocations and no fewer suspicious
 // fixtures than the acceptance test of the example asks of strace.
 func TestTracerEBPFSequences(t *testing.T) {
+	t.Parallel() // spawns its own sandboxed runs only (their tracers follow their own sandbox); shortens CI on two cores
 	if testing.Short() {
 		t.Skip("trains sequence models under both tracers; the first pass runs it; skipped with -short")
 	}
@@ -245,6 +246,7 @@ var straceCut = map[string]string{"reverse_shell_perl.sh": "inline-code-exec", "
 var derivedRules = map[string]bool{"multiple-warnings": true}
 
 func TestTracerEBPFRulesAsStrace(t *testing.T) {
+	t.Parallel() // spawns its own sandboxed runs only (their tracers follow their own sandbox); shortens CI on two cores
 	if testing.Short() {
 		t.Skip("traces every fixture under both tracers; the first pass runs it; skipped with -short")
 	}
