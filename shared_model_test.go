@@ -31,8 +31,8 @@ type sharedModel struct {
 	err          error // the run could not be started or waited on
 }
 
-// trainedModel returns the path of the model that detector train ARGS
-// --model FILE makes, and train's standard error; the test fails unless
+// trainedModel returns the path of the model that detector train --model
+// FILE ARGS makes, and train's standard error; the test fails unless
 // train exited 0. The first test that asks trains it; the others with the
 // same ARGS wait for it and get the same file, which they must not change.
 func trainedModel(t *testing.T, args ...string) (path, stderr string) {
@@ -63,7 +63,7 @@ func (m *sharedModel) train() {
 		return
 	}
 	m.path = filepath.Join(m.dir, "m.gob")
-	cmd := exec.Command(binary, append(append([]string{"train"}, m.args...), "--model", m.path)...)
+	cmd := exec.Command(binary, append([]string{"train", "--model", m.path}, m.args...)...)
 	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(m.dir, "data"), "DETECTOR_MODEL=")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb

@@ -84,10 +84,10 @@ func TestTracerEBPFSequences(t *testing.T) {
 	}
 	needEBPF(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	if r := run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
-	r := run(t, nil, "detect", "--tracer", "ebpf", "--model", m, "--output", "json", "--commands", "fixtures/commands/fresh.txt", "fixtures/suspicious")
+	r := run(t, nil, "detect", "--tracer", "ebpf", "--model", m, "--timeout", slowTimeout, "--output", "json", "--commands", "fixtures/commands/fresh.txt", "fixtures/suspicious")
 	if r.code != 0 && r.code != 1 {
 		t.Fatalf("detect: %d %s", r.code, r.stderr)
 	}
@@ -253,7 +253,7 @@ func TestTracerEBPFRulesAsStrace(t *testing.T) {
 	needEBPF(t)
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--tracer", "strace", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	if r := run(t, nil, "train", "--tracer", "strace", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
 	runs := map[string]string{} // tracer and sample -> how the run went, for the messages
