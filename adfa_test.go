@@ -122,10 +122,7 @@ func TestEvaluateFixtures(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Skip("strace is not installed (apt-get install strace)")
 	}
-	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--model", m, "--timeout", slowTimeout, "fixtures/benign"); r.code != 0 {
-		t.Fatalf("train: %s", r.stderr)
-	}
+	m := benignModel(t)
 	r := run(t, nil, "evaluate", "--model", m, "--timeout", slowTimeout, "--normal", "fixtures/benign", "--attack", "fixtures/suspicious")
 	if r.code != 0 {
 		t.Fatalf("evaluate: %d %s", r.code, r.stderr)

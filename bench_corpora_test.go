@@ -90,10 +90,7 @@ func benchSubset(t *testing.T, scenarios map[string]string, lines []string) {
 		t.Skip("runs sandboxed scenarios; skipped with -short")
 	}
 	dir := t.TempDir()
-	m := filepath.Join(dir, "m.gob")
-	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
-		t.Fatalf("train: %d %s", r.code, r.stderr)
-	}
+	m, _ := commandsModel(t, "", "profile")
 	for id, want := range scenarios {
 		body, err := os.ReadFile(filepath.Join("bench", "attack", id+".sh"))
 		if err != nil {

@@ -45,55 +45,57 @@ func TestCommandsEndToEnd(t *testing.T) {
 		{"lof", 5, 15},
 		{"ngram", 2, 15},
 	} {
-		m := filepath.Join(t.TempDir(), c.alg+".gob")
-		r := run(t, nil, "train", "--algorithm", c.alg, "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m)
-		if r.code != 0 || !strings.Contains(r.stderr, "trained "+c.alg+" on 40 samples") {
-			t.Fatalf("%s: train: %d %s", c.alg, r.code, r.stderr)
-		}
-		r = run(t, nil, "detect", "--output", "json", "--timeout", slowTimeout, "--commands", "fixtures/commands/fresh.txt", "--model", m, "fixtures/suspicious")
-		if r.code != 1 {
-			t.Fatalf("%s: detect: exit %d, want 1: %s", c.alg, r.code, r.stderr)
-		}
-		rows := jsonLines(t, r.stdout)
-		if len(rows) != len(suspicious)+10 {
-			t.Fatalf("%s: %d rows, want %d", c.alg, len(rows), len(suspicious)+10)
-		}
-		benignFlagged, suspFlagged := 0, 0
-		for _, row := range rows {
-			name, _ := row["sample"].(string)
-			sev, _ := row["severity"].(string)
-			anomalous := row["verdict"] == "anomalous"
-			if strings.HasPrefix(name, "fixtures/suspicious/") {
-				if sev != "WARNING" && sev != "ALERT" {
-					t.Errorf("%s: %s is %s, want WARNING or ALERT", c.alg, name, sev)
+		t.Run(c.alg, func(t *testing.T) {
+			t.Parallel() // each algorithm's runs are its own: the three judge side by side
+			m, stderr := commandsModel(t, "", c.alg)
+			if !strings.Contains(stderr, "trained "+c.alg+" on 40 samples") {
+				t.Fatalf("%s: train: %s", c.alg, stderr)
+			}
+			r := run(t, nil, "detect", "--output", "json", "--timeout", slowTimeout, "--commands", "fixtures/commands/fresh.txt", "--model", m, "fixtures/suspicious")
+			if r.code != 1 {
+				t.Fatalf("%s: detect: exit %d, want 1: %s", c.alg, r.code, r.stderr)
+			}
+			rows := jsonLines(t, r.stdout)
+			if len(rows) != len(suspicious)+10 {
+				t.Fatalf("%s: %d rows, want %d", c.alg, len(rows), len(suspicious)+10)
+			}
+			benignFlagged, suspFlagged := 0, 0
+			for _, row := range rows {
+				name, _ := row["sample"].(string)
+				sev, _ := row["severity"].(string)
+				anomalous := row["verdict"] == "anomalous"
+				if strings.HasPrefix(name, "fixtures/suspicious/") {
+					if sev != "WARNING" && sev != "ALERT" {
+						t.Errorf("%s: %s is %s, want WARNING or ALERT", c.alg, name, sev)
+					}
+					if anomalous {
+						suspFlagged++
+					}
+					continue
+				}
+				if f, _ := row["findings"].([]any); len(f) > 0 {
+					for _, x := range f {
+						if x.(map[string]any)["rule"] == "model-anomaly" {
+							continue // the model's false alarms are counted below
+						}
+						if s := x.(map[string]any)["severity"]; s != "INFO" {
+							t.Errorf("%s: benign %q has a %s finding: %v", c.alg, name, s, x)
+						}
+					}
+				}
+				if run, _ := row["run"].(map[string]any); run == nil || run["exit_code"] != 0.0 {
+					t.Errorf("%s: benign %q did not run cleanly: %v", c.alg, name, row["run"])
 				}
 				if anomalous {
-					suspFlagged++
-				}
-				continue
-			}
-			if f, _ := row["findings"].([]any); len(f) > 0 {
-				for _, x := range f {
-					if x.(map[string]any)["rule"] == "model-anomaly" {
-						continue // the model's false alarms are counted below
-					}
-					if s := x.(map[string]any)["severity"]; s != "INFO" {
-						t.Errorf("%s: benign %q has a %s finding: %v", c.alg, name, s, x)
-					}
+					benignFlagged++
 				}
 			}
-			if run, _ := row["run"].(map[string]any); run == nil || run["exit_code"] != 0.0 {
-				t.Errorf("%s: benign %q did not run cleanly: %v", c.alg, name, row["run"])
+			t.Logf("%s: %d of 10 fresh benign invocations flagged, %d of %d suspicious fixtures", c.alg, benignFlagged, suspFlagged, len(suspicious))
+			if benignFlagged > c.maxBenign || suspFlagged < c.minSusp {
+				t.Errorf("%s: %d of 10 benign flagged (at most %d), %d of %d suspicious (at least %d)",
+					c.alg, benignFlagged, c.maxBenign, suspFlagged, len(suspicious), c.minSusp)
 			}
-			if anomalous {
-				benignFlagged++
-			}
-		}
-		t.Logf("%s: %d of 10 fresh benign invocations flagged, %d of %d suspicious fixtures", c.alg, benignFlagged, suspFlagged, len(suspicious))
-		if benignFlagged > c.maxBenign || suspFlagged < c.minSusp {
-			t.Errorf("%s: %d of 10 benign flagged (at most %d), %d of %d suspicious (at least %d)",
-				c.alg, benignFlagged, c.maxBenign, suspFlagged, len(suspicious), c.minSusp)
-		}
+		})
 	}
 }
 
@@ -107,10 +109,7 @@ func TestInvocationArguments(t *testing.T) {
 	}
 	needStrace(t)
 	dir := t.TempDir()
-	m := filepath.Join(dir, "m.gob")
-	if r := run(t, nil, "train", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
-		t.Fatalf("train: %d %s", r.code, r.stderr)
-	}
+	m, _ := commandsModel(t, "", "profile")
 	r := run(t, nil, "detect", "--output", "json", "--rules", "off", "--fail-on", "never", "--model", m, "--",
 		"printf", "[%s]", "a b", "", "it's", "--model")
 	rows := jsonLines(t, r.stdout)

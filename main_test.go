@@ -25,6 +25,10 @@ import (
 
 var binary string
 
+// sharedDir is the package run's own folder (the binary, the shared
+// models), removed when the run ends.
+var sharedDir string
+
 func TestMain(m *testing.M) {
 	// The test binary doubles as a helper process for the monitor tests.
 	if os.Getenv("DETECTOR_TEST_HELPER") == "getppid" {
@@ -38,6 +42,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	sharedDir = dir
 	binary = filepath.Join(dir, "detector")
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build detector: %v\n%s", err, out)
@@ -403,6 +408,7 @@ func recordedModel(t *testing.T) string {
 // A model of the recorded benign traces flags most recorded suspicious
 // ones, the same ones each time.
 func TestFixturesEndToEnd(t *testing.T) {
+	t.Parallel() // spawns its own sandboxed runs only (their tracers follow their own sandbox); shortens CI on two cores
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Skip("strace is not installed (apt-get install strace)")
 	}

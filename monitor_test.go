@@ -90,13 +90,10 @@ func TestMonitorModel(t *testing.T) {
 		t.Skip("trains a model of the fixtures to score the monitor by; the first pass runs it; skipped with -short")
 	}
 	needStrace(t)
-	m := filepath.Join(t.TempDir(), "m.gob")
 	// LOF scores call counts, per program and per job (a profile model,
 	// the default, logs its findings per program instead: see
 	// TestMonitorEBPFProfile and the learning tests).
-	if r := run(t, nil, "train", "--algorithm", "lof", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
-		t.Fatalf("train: %s", r.stderr)
-	}
+	m, _ := commandsModel(t, "", "lof")
 	r := run(t, nil, "monitor", "--rules", "off", "--model", m, "--min-calls", "50", "--", "sh", "fixtures/suspicious/port_scan.sh")
 	if r.code != 0 {
 		t.Fatalf("monitor: %d %s", r.code, r.stderr)

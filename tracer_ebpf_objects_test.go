@@ -193,7 +193,7 @@ func TestMonitorEBPFEntryPoints(t *testing.T) {
 		}
 		return nil
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(monitorHang)
 	for i, tc := range techniques {
 		pid := tc.cmd.Process.Pid
 		var r map[string]any
@@ -249,7 +249,7 @@ func TestMonitorEBPFDescriptorAtCall(t *testing.T) {
 	}
 	pid := strconv.Itoa(helper.Process.Pid)
 	var recs []map[string]any
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(monitorHang); ; time.Sleep(50 * time.Millisecond) {
 		b := completeLines(logFile)
 		recs = logRecords(t, string(b))
 		done := false
@@ -261,7 +261,7 @@ func TestMonitorEBPFDescriptorAtCall(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no read-shadow finding of the helper (pid %s):\n%s", pid, b)
+			t.Fatalf("no read-shadow finding of the helper (pid %s) within %v:\n%s", pid, monitorHang, b)
 		}
 	}
 	for _, r := range recs {

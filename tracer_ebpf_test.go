@@ -52,17 +52,16 @@ func TestFeaturesTracerEBPF(t *testing.T) {
 }
 
 // A model trained under ebpf says so; detecting with the other tracer
-// warns; what ebpf cannot do is refused with one line.
+// warns; what ebpf cannot do is refused with one line. The model is the
+// shared one of the default tracer, which is ebpf where it loads (as
+// needEBPF made sure); TestTracerEBPFSequences trains with --tracer ebpf.
 func TestTracerEBPFModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains and judges the fixtures under both tracers; the first pass runs it; skipped with -short")
 	}
 	needEBPF(t)
 	needStrace(t)
-	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--tracer", "ebpf", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
-		t.Fatalf("train: %d %s", r.code, r.stderr)
-	}
+	m, _ := commandsModel(t, "", "profile")
 	if in := run(t, nil, "inspect", "--model", m); !strings.Contains(in.stdout, "tracer             ebpf") {
 		t.Errorf("inspect does not name the tracer:\n%s", in.stdout)
 	}
@@ -79,15 +78,16 @@ func TestTracerEBPFModel(t *testing.T) {
 // flags no more fresh benign invocations and no fewer suspicious
 // fixtures than the acceptance test of the example asks of strace.
 func TestTracerEBPFSequences(t *testing.T) {
+	t.Parallel() // spawns its own sandboxed runs only (their tracers follow their own sandbox); shortens CI on two cores
 	if testing.Short() {
 		t.Skip("trains sequence models under both tracers; the first pass runs it; skipped with -short")
 	}
 	needEBPF(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	if r := run(t, nil, "train", "--tracer", "ebpf", "--algorithm", "ngram", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
-	r := run(t, nil, "detect", "--tracer", "ebpf", "--model", m, "--output", "json", "--commands", "fixtures/commands/fresh.txt", "fixtures/suspicious")
+	r := run(t, nil, "detect", "--tracer", "ebpf", "--model", m, "--timeout", slowTimeout, "--output", "json", "--commands", "fixtures/commands/fresh.txt", "fixtures/suspicious")
 	if r.code != 0 && r.code != 1 {
 		t.Fatalf("detect: %d %s", r.code, r.stderr)
 	}
@@ -246,13 +246,14 @@ var straceCut = map[string]string{"reverse_shell_perl.sh": "inline-code-exec", "
 var derivedRules = map[string]bool{"multiple-warnings": true}
 
 func TestTracerEBPFRulesAsStrace(t *testing.T) {
+	t.Parallel() // spawns its own sandboxed runs only (their tracers follow their own sandbox); shortens CI on two cores
 	if testing.Short() {
 		t.Skip("traces every fixture under both tracers; the first pass runs it; skipped with -short")
 	}
 	needEBPF(t)
 	needStrace(t)
 	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "train", "--tracer", "strace", "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
+	if r := run(t, nil, "train", "--tracer", "strace", "--timeout", slowTimeout, "--commands", "fixtures/commands/train.txt", "--model", m); r.code != 0 {
 		t.Fatalf("train: %d %s", r.code, r.stderr)
 	}
 	runs := map[string]string{} // tracer and sample -> how the run went, for the messages

@@ -22,10 +22,7 @@ func TestTableWidths(t *testing.T) {
 		t.Skip("trains a model and judges the fixtures at each width; the first pass runs it; skipped with -short")
 	}
 	needStrace(t)
-	m := filepath.Join(t.TempDir(), "m.gob")
-	if r := run(t, nil, "--train", "fixtures/benign", "--model", m); r.code != 0 {
-		t.Fatalf("train: %d %s", r.code, r.stderr)
-	}
+	m := benignModel(t)
 	files, err := filepath.Glob("fixtures/suspicious/*.sh")
 	if err != nil || len(files) == 0 {
 		t.Fatal("no suspicious fixtures")

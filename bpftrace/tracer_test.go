@@ -204,15 +204,22 @@ func TestReplacedCounts(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // the reader polls the ring
-	mu.Lock()
+	// The reader polls the ring: wait for the process's two exec events
+	// (a hang bound, not a timing assertion).
 	var keys []int
-	for _, e := range execs {
-		if e.Pid == cmd.Process.Pid {
-			keys = append(keys, e.Execs)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		keys = keys[:0]
+		for _, e := range execs {
+			if e.Pid == cmd.Process.Pid {
+				keys = append(keys, e.Execs)
+			}
+		}
+		mu.Unlock()
+		if len(keys) >= 2 || time.Now().After(deadline) {
+			break
 		}
 	}
-	mu.Unlock()
 	// Two execs: of perl (replacing the test's forked child), of true.
 	if len(keys) != 2 || keys[1] != keys[0]+1 {
 		t.Fatalf("the process's exec events say %v", keys)
