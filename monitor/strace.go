@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -70,10 +71,24 @@ func RunStrace(ctx context.Context, o StraceOptions, s *Stream) (int, error) {
 		return -1, fmt.Errorf("start strace: %w", err)
 	}
 	w.Close()
+	// detach ends an attached trace: strace detaches from the processes
+	// and exits on SIGTERM; should it not have within detachGrace (a
+	// detach can wait on a tracee caught mid-fork), SIGKILL ends it, and
+	// the kernel detaches the processes it traced, which live on (strace
+	// kills its tracees on exit only when it started them).
+	var killer *time.Timer
+	var kmu sync.Mutex
+	detach := func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		kmu.Lock()
+		if killer == nil {
+			killer = time.AfterFunc(detachGrace, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		}
+		kmu.Unlock()
+	}
 	stop := context.AfterFunc(ctx, func() {
 		if o.Pid > 0 {
-			// strace detaches from the process it attached to and exits.
-			cmd.Process.Signal(syscall.SIGTERM)
+			detach()
 			return
 		}
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -83,13 +98,18 @@ func RunStrace(ctx context.Context, o StraceOptions, s *Stream) (int, error) {
 	if perr != nil {
 		// The log or the trace failed: stop tracing.
 		if o.Pid > 0 {
-			cmd.Process.Signal(syscall.SIGTERM)
+			detach()
 		} else {
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 		io.Copy(io.Discard, r)
 	}
 	werr := cmd.Wait()
+	kmu.Lock()
+	if killer != nil {
+		killer.Stop()
+	}
+	kmu.Unlock()
 	if o.Pid <= 0 && (ctx.Err() != nil || perr != nil) {
 		// SIGKILL reaches the group's processes in their own time: the
 		// monitor ends after them, so that none outlives it.
@@ -141,6 +161,10 @@ func ScoreLoop(ctx context.Context, d time.Duration, s *Stream, warn func(string
 // groupGrace bounds how long the monitor waits for a killed command's
 // process group to be gone.
 const groupGrace = 10 * time.Second
+
+// detachGrace is how long an attached strace has to detach and exit after
+// SIGTERM before it is killed.
+const detachGrace = 10 * time.Second
 
 // waitGroupGone waits until no process of group pgid is left (a zombie
 // not yet reaped by its new parent counts), at most grace.
