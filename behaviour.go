@@ -171,9 +171,6 @@ func modelFinding(r report.Row, algorithm string, threshold float64) rules.Findi
 	return rules.Finding{Rule: modelAnomaly, Severity: sev, Count: 1, Message: msg}
 }
 
-// profileRule is the prefix of the profile detector's findings' rules.
-const profileRule = "profile-"
-
 // modelEvidence is the model's one finding on a row, if it has one: its
 // anomalous verdict (modelFinding), or, for a model that explains itself
 // by findings of its own (the profile detector's deviations, which the row
@@ -185,7 +182,7 @@ func modelEvidence(r report.Row, algorithm string, threshold float64) (rules.Fin
 	var own []report.Finding
 	top := rules.None
 	for _, f := range r.Findings {
-		if strings.HasPrefix(f.Rule, profileRule) {
+		if strings.HasPrefix(f.Rule, report.ProfilePrefix) {
 			own = append(own, f)
 			if s, ok := rules.ParseSeverity(f.Severity); ok && s > top {
 				top = s
@@ -212,7 +209,18 @@ func modelEvidence(r report.Row, algorithm string, threshold float64) (rules.Fin
 	} else {
 		msg = fmt.Sprintf("the %s model scores it %+.3f, yet a deviation is %s", algorithm, r.Score, top)
 	}
-	msg += fmt.Sprintf("; %d profile finding%s, the first: %s", len(own), plural(len(own)), own[0].Message)
+	// The alert log has this record alone for the model: it names the
+	// first findings, as the table shows them.
+	msg += fmt.Sprintf("; %d profile finding%s: ", len(own), plural(len(own)))
+	for i, f := range own[:min(len(own), report.TopDeviations)] {
+		if i > 0 {
+			msg += " | "
+		}
+		msg += f.Severity + " " + f.Message
+	}
+	if n := len(own) - report.TopDeviations; n > 0 {
+		msg += fmt.Sprintf(" (+%d more)", n)
+	}
 	return rules.Finding{Rule: modelAnomaly, Severity: sev, Count: 1, Message: msg}, true
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,5 +74,60 @@ func TestOneVerdict(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "\nAttention: 3 of 6 samples: ALERT 0, WARNING 3, INFO 0\n") || !strings.Contains(r.stdout, "model-anomaly") {
 		t.Errorf("the summary does not open with the samples that need attention:\n%s", r.stdout)
+	}
+}
+
+// A profile model's row shows the profile's own findings below it in the
+// table, not the ten statistics' deviations, and its one alert record
+// names them.
+func TestProfileFindingsInTableAndLog(t *testing.T) {
+	// cat, known from six runs that read /etc/hostname: its read of
+	// /etc/shadow is a WARNING deviation.
+	dir := t.TempDir()
+	cat := `100 1700000000.000100 execve("/usr/bin/cat", ["cat", "/etc/hostname"], 0x7ffd /* 3 vars */) = 0
+100 1700000000.000300 openat(AT_FDCWD</tmp>, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache>
+100 1700000000.000400 close(3</etc/ld.so.cache>) = 0
+100 1700000000.000500 openat(AT_FDCWD</tmp>, "/etc/hostname", O_RDONLY) = 3</etc/hostname>
+100 1700000000.000600 read(3</etc/hostname>, "vm\n", 131072) = 3
+100 1700000000.000700 close(3</etc/hostname>) = 0
+100 1700000000.000800 exit_group(0)            = ?
+100 1700000000.000900 +++ exited with 0 +++
+`
+	args := []string{"train", "--model", filepath.Join(dir, "m.gob"), "--input", "strace"}
+	for i := range 6 {
+		f := filepath.Join(dir, fmt.Sprintf("cat%d.strace", i))
+		if err := os.WriteFile(f, []byte(strings.ReplaceAll(cat, "vm", fmt.Sprint("vm", i))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, f)
+	}
+	if r := run(t, nil, args...); r.code != 0 {
+		t.Fatalf("train: %s", r.stderr)
+	}
+	m := filepath.Join(dir, "m.gob")
+	log := filepath.Join(dir, "alerts.json")
+	r := run(t, []string{"COLUMNS=200"}, "detect", "--model", m, "--input", "strace", "--log", log, "testdata/behaviour/shadow.strace")
+	if r.code == 2 {
+		t.Fatalf("detect: %s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "\n  WARNING cat read /etc/shadow; cat ran 6 times in training") {
+		t.Errorf("the row does not show the profile finding below it:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "σ") {
+		t.Errorf("the row shows the ten statistics' deviations:\n%s", r.stdout)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var rec struct{ Kind, Rule, Message string }
+		if json.Unmarshal([]byte(l), &rec) == nil && rec.Kind == "model" {
+			found = found || rec.Rule == "model-anomaly" && strings.Contains(rec.Message, "cat read /etc/shadow")
+		}
+	}
+	if !found {
+		t.Errorf("no model record names the profile finding:\n%s", b)
 	}
 }

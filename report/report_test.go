@@ -267,3 +267,50 @@ func TestTableExplain(t *testing.T) {
 		t.Errorf("escape byte in the explained table:\n%q", out)
 	}
 }
+
+// Under a profile model's row the table shows the profile's own findings,
+// the most severe first, never the ten statistics' deviations; JSON and
+// CSV carry every finding and the deviations for tools.
+func TestProfileRowShowsFindings(t *testing.T) {
+	fs := []Finding{
+		{Rule: "model-anomaly", Severity: SeverityWarning, Count: 1, Message: "the profile model scores it -2.000"},
+		{Rule: "profile-new-file", Severity: SeverityWarning, Count: 1, Message: "cat read /etc/shadow; cat ran 34 times in training and never opened /etc/shadow"},
+		{Rule: "profile-new-exec", Severity: SeverityInfo, Count: 1, Message: "sh started curl; sh ran 9 times in training and never ran it"},
+		{Rule: "profile-new-syscall", Severity: SeverityInfo, Count: 1, Message: "cat called ptrace; cat ran 34 times in training and never made that call"},
+		{Rule: "profile-new-parent", Severity: SeverityInfo, Count: 1, Message: "cat was started by curl"},
+	}
+	r := Row{Sample: "cat /etc/shadow", Verdict: Anomalous, Score: -2, Confidence: 0.95, Severity: SeverityWarning,
+		Features: []float64{120, 0.25}, Findings: fs,
+		Deviations: []model.Deviation{{Feature: "network_ratio", Z: 4.234}}}
+	for _, o := range []TableOptions{{Width: 80}, {Wide: true}} {
+		var b bytes.Buffer
+		if err := WriteTableWith(&b, []Row{r}, sum, o); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.Join(strings.Fields(b.String()), " ")
+		for _, want := range []string{"WARNING cat read /etc/shadow; cat ran 34 times", "INFO sh started curl", "INFO cat called ptrace", "(1 more profile finding)"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("wide=%v: the row lacks %q:\n%s", o.Wide, want, b.String())
+			}
+		}
+		if strings.Contains(out, "σ") || strings.Contains(out, "cat was started by curl") {
+			t.Errorf("wide=%v: the row shows the ten statistics' deviations or more than %d findings:\n%s", o.Wide, TopDeviations, b.String())
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, []Row{r}, sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"rule":"profile-new-parent"`, `"message":"cat read /etc/shadow;`, `"deviations":[{"feature":"network_ratio"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := WriteCSV(&b, []Row{r}, sum); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "profile-new-file:WARNING:1") || !strings.Contains(b.String(), "profile-new-parent:INFO:1") {
+		t.Errorf("CSV lacks the profile findings:\n%s", b.String())
+	}
+}

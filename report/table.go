@@ -24,7 +24,8 @@ type TableOptions struct {
 	// the lines below a row are wrapped, to stay within it.
 	Width int
 	// Wide keeps one line per sample with nothing shortened: a box table
-	// whose last column holds the top deviations.
+	// whose last column holds the top deviations (a profile model's first
+	// findings).
 	Wide bool
 	// Explain prints every finding's evidence: the matching system calls
 	// with pid and time, and the process with its executable, argv and
@@ -46,7 +47,9 @@ func WriteTable(w io.Writer, rows []Row, s Summary) error {
 // columns SAMPLE, SEVERITY (the one answer: the highest of the rules' and
 // the model's findings, combined), SCORE, CONF, RARITY and FINDINGS, then
 // indented lines with the findings a narrow column could not name, the
-// run's notes (timed out, truncated ...) and the top deviations, or the
+// run's notes (timed out, truncated ...) and the model's evidence (the
+// top deviations of the ten statistics, or a profile model's first
+// findings, one a line; see modelLines), or the
 // error of a sample that could not be judged. SAMPLE shows Row.Label (or
 // Sample) whole when the width allows, else cut from the left at a
 // folder, never inside the file name; a name too long even so gets a line
@@ -129,6 +132,45 @@ func deviationsText(r Row) string {
 		ds = append(ds, Escape(FormatDeviation(d)))
 	}
 	return strings.Join(ds, ", ")
+}
+
+// ProfilePrefix begins the rule ids of the findings by which a model
+// explains itself (the profile detector's deviations from its profiles).
+const ProfilePrefix = "profile-"
+
+// ModelFindings returns the findings of r by which its model explains
+// itself (rule ids beginning with ProfilePrefix), in the row's order.
+func ModelFindings(r Row) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Rule, ProfilePrefix) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// modelLines is what the table shows below a row for its model: the
+// messages of its first TopDeviations own findings for a model that
+// explains itself by findings (a profile model: the ten statistics'
+// deviations say nothing of what a program touched), else the top
+// deviations of the ten statistics on one line.
+func modelLines(r Row) []string {
+	own := ModelFindings(r)
+	if len(own) == 0 {
+		if d := deviationsText(r); d != "" {
+			return []string{d}
+		}
+		return nil
+	}
+	var out []string
+	for _, f := range own[:min(len(own), TopDeviations)] {
+		out = append(out, Escape(f.Severity)+" "+Escape(f.Message))
+	}
+	if n := len(own) - TopDeviations; n > 0 {
+		out[len(out)-1] += fmt.Sprintf(" (%d more profile %s)", n, plural(n, "finding", "findings"))
+	}
+	return out
 }
 
 func hasRunNote(r Row) bool {
@@ -246,13 +288,20 @@ func writeNarrow(w io.Writer, rows []Row, o TableOptions) error {
 		if r.Verdict == Error {
 			below = append(below, Escape(oneLine(r.Err)))
 		} else {
-			d := deviationsText(r)
+			var lines []string
+			if !o.Explain || len(ModelFindings(r)) == 0 {
+				// --explain gives every finding's message below.
+				lines = modelLines(r)
+			}
 			if hasRunNote(r) {
-				d = strings.TrimSpace("(" + Escape(runNote(r.Run)) + ") " + d)
+				note := "(" + Escape(runNote(r.Run)) + ")"
+				if len(lines) == 0 {
+					lines = []string{note}
+				} else {
+					lines[0] = note + " " + lines[0]
+				}
 			}
-			if d != "" {
-				below = append(below, d)
-			}
+			below = append(below, lines...)
 		}
 		for _, l := range below {
 			out += wrap(l, "  ", "    ", o.Width)
@@ -305,7 +354,7 @@ func writeWide(w io.Writer, rows []Row, o TableOptions) error {
 		if r.Verdict == Error {
 			cells[1], cells[6] = "error", Escape(oneLine(r.Err))
 		} else {
-			cells[6] = deviationsText(r)
+			cells[6] = strings.Join(modelLines(r), "; ")
 			if hasRunNote(r) {
 				cells[1] += " (" + Escape(runNote(r.Run)) + ")"
 			}
