@@ -35,7 +35,7 @@ func judge(m *model.Model, t *pipeline.Table, threshold float64) (rows []report.
 	results := m.ScoreBehaviour(vecs, seqs, beh)
 	rows = make([]report.Row, len(t.Samples))
 	for i, s := range t.Samples {
-		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run, File: fileInfo(s.Path)}
+		r := report.Row{Sample: s.Name, Features: s.Vec, Run: s.Run, File: fileInfo(s.Path), OwnFindings: beh != nil}
 		if s.Err == nil {
 			res := results[0]
 			results = results[1:]

@@ -54,6 +54,10 @@ type Row struct {
 	Rarity     float64
 	Features   []float64         // raw values, in the order of Summary.FeatureNames
 	Deviations []model.Deviation // largest first; at most TopDeviations are shown
+	// OwnFindings says that the model explains itself by findings of its
+	// own (a profile model's, rule ids beginning with ProfilePrefix): the
+	// table shows those below the row, never Deviations.
+	OwnFindings bool
 	Err        string            // why the sample could not be judged (Verdict == Error)
 	Run        *RunInfo          // set for executed samples
 	// Severity is NONE, INFO, WARNING or ALERT: the highest of the

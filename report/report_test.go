@@ -296,6 +296,16 @@ func TestProfileRowShowsFindings(t *testing.T) {
 		if strings.Contains(out, "σ") || strings.Contains(out, "cat was started by curl") {
 			t.Errorf("wide=%v: the row shows the ten statistics' deviations or more than %d findings:\n%s", o.Wide, TopDeviations, b.String())
 		}
+		// A profile model's row without findings shows nothing below it.
+		quiet := Row{Sample: "true", Verdict: Normal, Score: 1, Severity: SeverityNone, OwnFindings: true,
+			Features: []float64{120, 0.25}, Deviations: []model.Deviation{{Feature: "network_ratio", Z: 4.234}}}
+		b.Reset()
+		if err := WriteTableWith(&b, []Row{quiet}, sum, o); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "σ") {
+			t.Errorf("wide=%v: a quiet profile row shows the ten statistics' deviations:\n%s", o.Wide, b.String())
+		}
 	}
 	var b bytes.Buffer
 	if err := WriteJSON(&b, []Row{r}, sum); err != nil {

@@ -152,11 +152,15 @@ func ModelFindings(r Row) []Finding {
 
 // modelLines is what the table shows below a row for its model: the
 // messages of its first TopDeviations own findings for a model that
-// explains itself by findings (a profile model: the ten statistics'
-// deviations say nothing of what a program touched), else the top
-// deviations of the ten statistics on one line.
+// explains itself by findings (a profile model, Row.OwnFindings: the ten
+// statistics' deviations say nothing of what a program touched), nothing
+// when it has none, else the top deviations of the ten statistics on one
+// line.
 func modelLines(r Row) []string {
 	own := ModelFindings(r)
+	if len(own) == 0 && r.OwnFindings {
+		return nil
+	}
 	if len(own) == 0 {
 		if d := deviationsText(r); d != "" {
 			return []string{d}
