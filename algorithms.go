@@ -6,6 +6,7 @@ import (
 	"detector/ensemble"
 	"detector/iforest"
 	"detector/lof"
+	"detector/model"
 	"detector/ngram"
 	"detector/ocsvm"
 	"detector/profile"
@@ -25,4 +26,11 @@ func init() {
 		ensemble.Spec,
 		profile.Spec,
 	)
+}
+
+// digestKeyed reports whether m is a profile model whose programs are
+// keyed by their executable's digest (--key sha256): its samples are then
+// read with pipeline.Options.Digest.
+func digestKeyed(m *model.Model) bool {
+	return m.Algorithm == profile.Spec.Name && m.Parameters()["key"] == profile.KeySHA256
 }

@@ -64,6 +64,7 @@ func runDetect(c *cli.Context, paths []string) error {
 	o.Consumers = b.consumers
 	o.Sequences = m.Spec().Sequences
 	o.Behaviour = m.Spec().Behaviour
+	o.Digest = digestKeyed(m)
 	t, err := collect(c.Context, paths, o)
 	if err != nil {
 		return err

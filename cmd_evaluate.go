@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"detector/evaluate"
 	"detector/model"
 	"detector/pipeline"
+	"detector/profile"
 	"detector/report"
 	"detector/report/chart"
 )
@@ -62,6 +64,7 @@ func runEvaluate(c *cli.Context) error {
 	}
 	var models []evalModel
 	sequences, behaviour := false, false
+	keyed := map[bool]bool{} // profile models keyed by digest, by path
 	for _, p := range paths {
 		m, err := loadModelAt(p)
 		if err != nil {
@@ -71,6 +74,13 @@ func runEvaluate(c *cli.Context) error {
 		models = append(models, evalModel{path: p, sum: fileSHA256(p), m: m})
 		sequences = sequences || m.Spec().Sequences
 		behaviour = behaviour || m.Spec().Behaviour
+		if m.Algorithm == profile.Spec.Name {
+			keyed[digestKeyed(m)] = true
+		}
+	}
+	if len(keyed) > 1 {
+		return withHint(errors.New("profile models keyed by sha256 and by path read the samples differently"),
+			"evaluate them in two runs")
 	}
 	o, err := sampleOptions(c)
 	if err != nil {
@@ -78,6 +88,7 @@ func runEvaluate(c *cli.Context) error {
 	}
 	o.Sequences = sequences
 	o.Behaviour = behaviour
+	o.Digest = keyed[true]
 	// The ROC file's path is checked before any sample is read.
 	var roc *output
 	if f := c.String("roc"); f != "" {

@@ -11,6 +11,7 @@ import (
 
 	"detector/internal/safefile"
 	"detector/model"
+	"detector/profile"
 	"detector/report"
 )
 
@@ -96,6 +97,9 @@ func runModelMerge(c *cli.Context) error {
 		return err
 	}
 	m, err := model.Merge(a, b, time.Now())
+	if errors.Is(err, profile.ErrKeys) {
+		return withHint(fmt.Errorf("merge %s and %s: %w", files[0], files[1], err), "train both with the same --key")
+	}
 	if errors.Is(err, model.ErrNotMergeable) {
 		return withHint(fmt.Errorf("merge %s and %s: %w", files[0], files[1], err), "train both with --algorithm profile on the same kind of input")
 	}

@@ -329,5 +329,9 @@ func monitorModel(m *model.Model) error {
 				"train one on executables or strace logs: detector train --commands FILE, or PATH...")
 		}
 	}
+	if digestKeyed(m) {
+		return withHint(errors.New("the profile model keys programs by their executable's sha256, and monitor knows a live program by its path"),
+			"monitor with a model trained with --key path (the default)")
+	}
 	return nil
 }

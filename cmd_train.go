@@ -19,6 +19,7 @@ import (
 	"detector/observe"
 	"detector/pipeline"
 	"detector/procmetrics"
+	"detector/profile"
 	"detector/report"
 	"detector/rules"
 	"detector/sandbox"
@@ -113,6 +114,7 @@ func runTrain(c *cli.Context, paths []string) error {
 	}
 	o.Sequences = spec.Sequences
 	o.Behaviour = spec.Behaviour
+	o.Digest = spec.Name == profile.Spec.Name && profile.Keyed(args)
 	t, err := collect(c.Context, paths, o)
 	if errors.Is(err, errInterrupted) {
 		return errors.New("interrupted: model not written")

@@ -71,6 +71,14 @@ type Sample struct {
 // Recorder builds a Sample from a sample's events. The zero value is ready
 // to use.
 type Recorder struct {
+	// Digest, when set, keys every executable by its content: it returns
+	// the hex SHA-256 of the file at an absolute path, "" when it cannot
+	// be read, and the executable's item and identity become
+	// "PATH@sha256:HEX" (see DigestKey). A program built in the sample's
+	// working folder stays Built, unkeyed.
+	Digest func(path string) string
+
+	digests map[string]string // Digest's answers for this sample
 	procs   []proc
 	built   map[string]bool // paths created in the sample (at most MaxItems)
 	byPID   map[int]int     // pid -> image it runs now
@@ -238,9 +246,15 @@ func (r *Recorder) exec(e *trace.Event) {
 	if exe == "" {
 		exe = resolve(c.ExecPath(), dirOf(c, 0))
 	}
+	real := exe
 	exe = r.builtName(Template(exe))
 	argv, _ := c.ExecArgv()
 	program := Identity(exe, argv, dirOf(c, 0))
+	if r.Digest != nil && !strings.HasSuffix(exe, "/"+Built) {
+		k := DigestKey(r.digest(real))
+		program = exe + k + program[len(exe):]
+		exe += k
+	}
 	old, had := r.byPID[e.PID]
 	parent := -1
 	if had {
@@ -539,4 +553,52 @@ func Scope(ip string) string {
 		return "multicast"
 	}
 	return "public"
+}
+
+// DigestMark separates an executable's path from its digest in a keyed
+// identity ("/usr/bin/ls@sha256:9f86...").
+const DigestMark = "@sha256:"
+
+// DigestKey is what a keyed identity appends to the executable's path:
+// DigestMark and the hex digest, or DigestMark and "?" when the file could
+// not be read (a program removed after its run, a path that is not a
+// regular file), which matches no digest.
+func DigestKey(hex string) string {
+	if hex == "" {
+		hex = "?"
+	}
+	return DigestMark + hex
+}
+
+// SplitDigest splits a keyed executable or identity into the executable's
+// path (followed by the rest of the identity, a script's path) and its
+// digest; digest is "" for an unkeyed one.
+func SplitDigest(id string) (plain, digest string) {
+	exe, rest, _ := strings.Cut(id, " ")
+	p, d, ok := strings.Cut(exe, DigestMark)
+	if !ok {
+		return id, ""
+	}
+	if rest != "" {
+		p += " " + rest
+	}
+	return p, d
+}
+
+// digest is Digest's answer for an absolute path, asked once per sample.
+func (r *Recorder) digest(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		return "" // relative to a folder the trace did not say
+	}
+	if d, ok := r.digests[p]; ok {
+		return d
+	}
+	d := r.Digest(p)
+	if r.digests == nil {
+		r.digests = map[string]string{}
+	}
+	if len(r.digests) < MaxItems {
+		r.digests[p] = d
+	}
+	return d
 }

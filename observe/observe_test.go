@@ -2,6 +2,7 @@ package observe
 
 import (
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -225,4 +226,57 @@ func FuzzRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// With Digest, every executable's item and identity carry its digest (an
+// interpreter's, before its script), asked once per path; a program built
+// in the working folder stays Built; an unreadable one is "?".
+func TestRecordDigest(t *testing.T) {
+	asked := map[string]int{}
+	r := Recorder{Digest: func(p string) string {
+		asked[p]++
+		if p == "/usr/bin/python3" {
+			return ""
+		}
+		return "d-" + path.Base(p)
+	}}
+	text := `10 1.0 execve("/usr/bin/sh", ["sh", "-c", "x"], 0x0 /* 0 vars */) = 0
+10 1.2 openat(AT_FDCWD</run/detector/home>, "a7", O_RDWR|O_CREAT|O_TRUNC, 0666) = 3</run/detector/home/a7>
+10 1.4 vfork() = 11
+11 1.5 execve("./a7", ["./a7"], 0x0 /* 0 vars */) = 0
+11 1.6 exit_group(0) = ?
+11 1.7 +++ exited with 0 +++
+10 1.8 vfork() = 12
+12 1.9 execve("/usr/bin/python3", ["python3", "/run/detector/home/r.py"], 0x0 /* 0 vars */) = 0
+12 2.0 exit_group(0) = ?
+12 2.1 +++ exited with 0 +++
+10 2.2 vfork() = 13
+13 2.3 execve("/usr/bin/sh", ["sh", "-c", "y"], 0x0 /* 0 vars */) = 0
+13 2.4 exit_group(0) = ?
+13 2.5 +++ exited with 0 +++
+`
+	if _, err := trace.ParseEvents(strings.NewReader(text), r.Event); err != nil {
+		t.Fatal(err)
+	}
+	s := r.Sample()
+	var progs []string
+	for _, p := range s.Procs {
+		progs = append(progs, p.Program)
+	}
+	want := []string{"/usr/bin/sh@sha256:d-sh", "./" + Built, "/usr/bin/python3@sha256:? ~/r.py", "/usr/bin/sh@sha256:d-sh"}
+	if !slices.Equal(progs, want) {
+		t.Fatalf("programs %q, want %q", progs, want)
+	}
+	if !slices.Contains(s.Procs[0].Items, "exec /usr/bin/python3@sha256:?") || !slices.Contains(s.Procs[0].Items, "child /usr/bin/python3@sha256:? ~/r.py") {
+		t.Errorf("sh's items lack the keyed python3: %q", s.Procs[0].Items)
+	}
+	if asked["/usr/bin/sh"] != 1 || len(asked) != 2 {
+		t.Errorf("digests asked %v, want sh and python3 once each", asked)
+	}
+	if p, d := SplitDigest(want[2]); p != "/usr/bin/python3 ~/r.py" || d != "?" {
+		t.Errorf("SplitDigest: %q %q", p, d)
+	}
+	if p, d := SplitDigest("/usr/bin/cat"); p != "/usr/bin/cat" || d != "" {
+		t.Errorf("SplitDigest of a path: %q %q", p, d)
+	}
 }

@@ -59,6 +59,10 @@ type Options struct {
 	// Behaviour asks for what each sample's programs did (Sample.Behaviour),
 	// for the profile detector; see package observe.
 	Behaviour bool
+	// Digest keys each executable of the behaviour by its content's
+	// SHA-256 (observe.Recorder.Digest), computed of the file at its path
+	// when the sample is read: for a profile model keyed by sha256.
+	Digest bool
 	// Progress, when set, is called after each sample with the number
 	// of samples done, the total and the sample's name.
 	Progress func(done, total int, name string)
@@ -73,6 +77,8 @@ type Options struct {
 	// only recorded traces never probes for a tracer; an error stops
 	// Collect before any sample is read.
 	ChooseTracer func() (string, error)
+
+	digests *digester // with Digest, shared by the run's samples
 }
 
 // Command is a program to run with its arguments as one sample.
@@ -148,6 +154,9 @@ var ErrInterrupted = errors.New("interrupted")
 // Collect walks paths and reads every sample in them, o.Jobs at a time,
 // keeping the walk's order. Unrecognized files are skipped with a warning.
 func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
+	if o.Digest && o.digests == nil {
+		o.digests = &digester{}
+	}
 	warnf := o.Warn
 	if warnf == nil {
 		warnf = func(string, ...any) {}
@@ -308,6 +317,9 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	var beh *observe.Recorder
 	if o.Behaviour {
 		beh = &observe.Recorder{}
+		if o.Digest {
+			beh.Digest = o.digests.Digest
+		}
 	}
 	// With the eBPF tracer the kernel counts the calls; the events feed
 	// the other consumers only.

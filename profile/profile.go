@@ -24,6 +24,11 @@
 // persistence paths, system folders, executables in temporary folders,
 // public addresses).
 //
+// With Model.Key "sha256" (--key sha256) an identity also carries its
+// executable's digest (observe.DigestKey): a known path with a new digest
+// is a replaced executable, one finding (profile-new-digest) weighed as a
+// critical deviation.
+//
 // Profiles merge (Merge): the union of two models' items with their
 // counts added, so that hosts can learn apart and a central step combine
 // them.
@@ -80,9 +85,13 @@ type Model struct {
 	SeqScale   float64 // median |decision| of its training samples, > 0
 	Tau        float64 // penalty offset (see the package comment), >= 0
 	Train      []float64
+	// Key is "sha256" when identities carry their executable's digest
+	// (observe.DigestKey), "" when they are paths alone.
+	Key string
 
 	seq    algo.Detector
 	byName map[string]int
+	byPath map[string]uint32 // keyed models: runs per identity without its digest
 }
 
 // Deviation weights.
@@ -178,9 +187,13 @@ func build(samples []*observe.Sample) ([]Program, error) {
 // index builds the lookup tables of the programs.
 func (m *Model) index() {
 	m.byName = make(map[string]int, len(m.Programs))
+	m.byPath = map[string]uint32{}
 	for i := range m.Programs {
 		p := &m.Programs[i]
 		m.byName[p.Name] = i
+		if plain, d := observe.SplitDigest(p.Name); d != "" {
+			m.byPath[plain] += p.Runs
+		}
 		p.known = make(map[string]uint32, len(p.Items))
 		children := map[string]map[string]bool{}
 		for j, it := range p.Items {
@@ -261,6 +274,11 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 				continue
 			}
 			newProgs[p.Program] = true
+			if f, w, ok := m.replaced(p); ok {
+				sum += w
+				found = append(found, f)
+				continue
+			}
 			// One finding for a program training never saw: what it
 			// touched that matters is in the message, not a flood.
 			w := 1.0
@@ -337,6 +355,29 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 	return devs, found, sum
 }
 
+// replaced is the finding and weight of an image whose executable's
+// digest training never saw at a path it saw with another (a model keyed
+// by sha256): a replaced binary, weighed as a critical deviation of the
+// program its path names.
+func (m *Model) replaced(p observe.Process) (algo.Finding, float64, bool) {
+	plain, digest := observe.SplitDigest(p.Program)
+	runs, ok := m.byPath[plain]
+	if digest == "" || !ok {
+		return algo.Finding{}, 0, false
+	}
+	sev := "INFO"
+	if runs >= 5 {
+		sev = "WARNING"
+	}
+	what := "sha256 " + digest[:min(len(digest), 16)]
+	if digest == "?" {
+		what = "an executable that could not be read"
+	}
+	msg := fmt.Sprintf("%s ran with %s; %s ran %d time%s in training, always another executable", display(p.Program), what, display(p.Program), runs, plural(runs))
+	return algo.Finding{Rule: "profile-new-digest", Severity: sev, Message: msg, PID: p.PID, Program: p.Program},
+		classWeight[classCritical] * (0.25 + familiarity(runs)), true
+}
+
 // hasNamed reports whether a sample has an image of a known executable:
 // then an image of unknown identity is the process that started it (the
 // sandbox's own), not the sample's.
@@ -359,6 +400,7 @@ func sevRank(s string) int {
 // isShell reports whether a program is an interpreter running no script
 // (sh -c, python3 -c): its children are whatever it was told to run.
 func isShell(id string) bool {
+	id, _ = observe.SplitDigest(id)
 	return !strings.Contains(id, " ") && slices.Contains(observe.Interpreters, strings.TrimRight(path.Base(id), "0123456789."))
 }
 
@@ -523,6 +565,7 @@ func display(id string) string {
 	if id == "" {
 		return "the traced program"
 	}
+	id, _ = observe.SplitDigest(id)
 	exe, script, ok := strings.Cut(id, " ")
 	if ok {
 		return path.Base(exe) + " " + script

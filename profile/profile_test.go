@@ -3,6 +3,7 @@ package profile
 import (
 	"bytes"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -194,6 +195,7 @@ func TestValidateHostile(t *testing.T) {
 		"sequence part bogus":   func(m *Model) { m.SeqAlgo, m.Seq, m.SeqSamples = "ensemble", []byte{1, 2, 3}, 6 },
 		"sequence part itself":  func(m *Model) { m.SeqAlgo, m.Seq, m.SeqSamples = "profile", encode(t, good), 6 },
 		"sequence part of more": func(m *Model) { m.SeqAlgo, m.Seq, m.SeqSamples = "ngram", []byte{1}, 7 },
+		"unknown key":           func(m *Model) { m.Key = "md5" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := decode(t, encode(t, good), 1, 6)
@@ -264,5 +266,62 @@ func TestClass(t *testing.T) {
 		if !strings.HasPrefix(p, "/") || class(observe.KindRead, p) != classCritical {
 			t.Errorf("sensitive path %q", p)
 		}
+	}
+}
+
+// keyedRun is catRun with the executables keyed by digest.
+func keyedRun(catDigest string) *observe.Sample {
+	sh, cat := "/usr/bin/sh@sha256:aa", "/usr/bin/cat@sha256:"+catDigest
+	return &observe.Sample{Procs: []observe.Process{
+		{Program: sh, Parent: -1, Items: []string{"child " + cat, "exec " + cat}, Calls: []string{"clone", "execve", "wait4"}},
+		{Program: cat, Parent: 0, Items: []string{"read /etc/ld.so.cache", "read /etc/hostname"}, Calls: []string{"openat", "read", "write"}},
+	}}
+}
+
+// A model keyed by sha256 takes a known path with a new digest for a
+// replaced executable: a WARNING of its own once the path is well known,
+// and a lower score than the program it replaced; models keyed
+// differently do not merge; the key survives encoding.
+func TestKeyedBySHA256(t *testing.T) {
+	var beh []*observe.Sample
+	for range 8 {
+		beh = append(beh, keyedRun("bb"))
+	}
+	a := algo.NewArgs(Spec, nil)
+	a["sequence"], a["key"] = "none", KeySHA256
+	d, err := Fit(algo.Samples{Rows: make([][]float64, len(beh)), Behaviour: beh}, a, algo.FitOptions{Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := d.(*Model)
+	if m.Key != KeySHA256 || m.Params()["key"] != "sha256" {
+		t.Fatalf("key %q, params %v", m.Key, m.Params())
+	}
+	s := algo.Samples{Rows: make([][]float64, 2), Behaviour: []*observe.Sample{keyedRun("bb"), keyedRun("cc")}}
+	f := m.Findings(s)
+	if len(f[0]) != 0 {
+		t.Errorf("the known executable: findings %+v", f[0])
+	}
+	if len(f[1]) == 0 || f[1][0].Rule != "profile-new-digest" || f[1][0].Severity != "WARNING" ||
+		f[1][0].Message != "cat ran with sha256 cc; cat ran 8 times in training, always another executable" {
+		t.Errorf("the replaced executable: findings %+v", f[1])
+	}
+	if sc := m.Score(s); !(sc[1] < 0 && sc[0] > 0) {
+		t.Errorf("scores %v: the replaced executable is not below 0 and the known one above", sc)
+	}
+	if got := decode(t, encode(t, m), 1, 8); got.Key != KeySHA256 {
+		t.Errorf("decoded key %q", got.Key)
+	}
+	plain := fit(t, training(6), nil)
+	if _, err := Merge(m, plain); !errors.Is(err, ErrKeys) {
+		t.Errorf("merged models keyed differently: %v", err)
+	}
+	// Samples recorded without digests do not train a keyed model.
+	if _, err := Fit(algo.Samples{Rows: make([][]float64, 6), Behaviour: training(6)}, a, algo.FitOptions{Jobs: 1}); err == nil {
+		t.Error("a keyed model trained on samples without digests")
+	}
+	a["key"] = "md5"
+	if err := check(a); err == nil {
+		t.Error("--key md5 accepted")
 	}
 }

@@ -24,6 +24,7 @@ var Spec = algo.Spec{
 	Behaviour: true,
 	Params: []algo.Param{
 		{Name: "sequence", Default: "ensemble", Usage: "sequence model that adds its evidence where profiles are thin: " + strings.Join(SequenceModels, ", ")},
+		{Name: "key", Default: "path", Usage: "what identifies a program: path (its resolved executable's path) or sha256 (the path and the executable's digest: a replaced binary is a program never seen)"},
 	},
 	Check: check,
 	Fit:   Fit,
@@ -34,8 +35,18 @@ func check(a algo.Args) error {
 	if !slices.Contains(SequenceModels, a["sequence"]) {
 		return fmt.Errorf("--sequence must be one of %s, not %q", strings.Join(SequenceModels, ", "), a["sequence"])
 	}
+	if k := a["key"]; k != "" && k != "path" && k != KeySHA256 {
+		return fmt.Errorf("--key must be path or sha256, not %q", k)
+	}
 	return nil
 }
+
+// KeySHA256 is Model.Key for identities keyed by the executable's digest.
+const KeySHA256 = "sha256"
+
+// Keyed reports whether the samples of a profile model with args a must
+// key their executables by digest (pipeline.Options.Digest).
+func Keyed(a algo.Args) bool { return a["key"] == KeySHA256 }
 
 // margin is added to the offset so that a sample without deviations is
 // normal (above 0) even when most held-out training samples had none.
@@ -62,6 +73,12 @@ func Fit(s algo.Samples, a algo.Args, o algo.FitOptions) (algo.Detector, error) 
 		return nil, err
 	}
 	m := &Model{Programs: progs, Samples: n, SeqScale: 1}
+	if Keyed(a) {
+		m.Key = KeySHA256
+	}
+	if err := checkKeys(progs, m.Key); err != nil {
+		return nil, err
+	}
 	if name := a["sequence"]; name != "none" && len(s.Seqs) == n {
 		spec, err := algo.Lookup(name)
 		if err != nil {
@@ -226,7 +243,11 @@ func (m *Model) Params() map[string]string {
 	if seq == "" {
 		seq = "none"
 	}
-	return map[string]string{"sequence": seq, "programs": itoa(len(m.Programs)), "items": itoa(items)}
+	key := m.Key
+	if key == "" {
+		key = "path"
+	}
+	return map[string]string{"sequence": seq, "key": key, "programs": itoa(len(m.Programs)), "items": itoa(items)}
 }
 
 // Validate checks a decoded model for n training samples: programs in
@@ -264,6 +285,9 @@ func (m *Model) Validate(dim, n int) error {
 				return fmt.Errorf("profile model: program %d item %d seen %d times in %d runs", i, j, p.Seen[j], p.Runs)
 			}
 		}
+	}
+	if m.Key != "" && m.Key != KeySHA256 {
+		return fmt.Errorf("profile model: programs keyed by %q", m.Key)
 	}
 	if !algo.Finite(m.SeqScale, m.Tau) || m.SeqScale <= 0 || m.Tau < 0 || m.Tau > MaxTau {
 		return fmt.Errorf("profile model: scale %v, offset %v out of range", m.SeqScale, m.Tau)
@@ -306,13 +330,42 @@ func (m *Model) GobDecode(b []byte) error {
 	return nil
 }
 
+// ErrKeys is returned by Merge for models whose programs are keyed
+// differently (by path and by digest).
+var ErrKeys = errors.New("profile models keyed differently do not merge")
+
+func keyName(k string) string {
+	if k == "" {
+		return "path"
+	}
+	return k
+}
+
+// checkKeys tells whether the programs' identities are keyed as key says:
+// with key sha256 every named identity carries a digest, without it none.
+func checkKeys(progs []Program, key string) error {
+	for _, p := range progs {
+		if p.Name == "" {
+			continue
+		}
+		_, d := observe.SplitDigest(p.Name)
+		if (d != "") != (key == KeySHA256) {
+			return fmt.Errorf("program %s is not keyed by %s", display(p.Name), keyName(key))
+		}
+	}
+	return nil
+}
+
 // Merge returns the union of two fitted profile models: every program of
 // either, its runs and each item's count added, and the samples added. The
 // sequence part (which does not merge) is the one of the model trained on
 // more samples, a's on a tie; Tau is the larger; the training decisions
 // are a's then b's. Both must be valid (decoded by algo.Decode).
 func Merge(a, b *Model) (*Model, error) {
-	out := &Model{Samples: a.Samples + b.Samples, Tau: max(a.Tau, b.Tau)}
+	if a.Key != b.Key {
+		return nil, fmt.Errorf("%w: programs keyed by %s and by %s", ErrKeys, keyName(a.Key), keyName(b.Key))
+	}
+	out := &Model{Samples: a.Samples + b.Samples, Tau: max(a.Tau, b.Tau), Key: a.Key}
 	seqFrom := a
 	if b.Samples > a.Samples {
 		seqFrom = b

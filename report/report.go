@@ -58,8 +58,8 @@ type Row struct {
 	// own (a profile model's, rule ids beginning with ProfilePrefix): the
 	// table shows those below the row, never Deviations.
 	OwnFindings bool
-	Err        string            // why the sample could not be judged (Verdict == Error)
-	Run        *RunInfo          // set for executed samples
+	Err         string   // why the sample could not be judged (Verdict == Error)
+	Run         *RunInfo // set for executed samples
 	// Severity is NONE, INFO, WARNING or ALERT: the highest of the
 	// findings' and of the verdict's (ModelSeverity).
 	Severity string
