@@ -453,26 +453,57 @@ func resolve(p, dir string) string {
 var Interpreters = []string{"sh", "bash", "dash", "zsh", "ksh", "python", "python2", "python3", "perl", "ruby", "node", "php", "lua", "tclsh", "awk", "gawk", "mawk"}
 
 // Identity is the identity of an image of executable exe (a template)
-// started with argv: exe, or for an interpreter given a script, exe, a
-// space and the script's template.
+// started with argv: exe; for an interpreter given a script, exe, a space
+// and the script's template; for an interpreter given neither a script
+// nor its program on the command line (sh -c, python3 -c or -m, perl -e
+// ...), which reads its program from its input (curl ... | sh, sh -i),
+// exe, a space and Stdin.
 func Identity(exe string, argv []string, cwd string) string {
 	base := path.Base(exe)
 	if i := strings.IndexFunc(base, func(r rune) bool { return r >= '0' && r <= '9' || r == '.' }); i > 0 && strings.HasPrefix(base, "python") {
 		base = "python"
 	}
-	if !slices.Contains(Interpreters, base) || len(argv) < 2 {
-		return exe
+	if !slices.Contains(Interpreters, base) || strings.HasPrefix(base, "awk") || strings.HasSuffix(base, "awk") {
+		return exe // awk's program is its first argument
+	}
+	if len(argv) == 0 {
+		return exe // the trace did not say
+	}
+	if len(argv) >= 2 && argv[1] != "" && argv[1] != "-" && !strings.HasPrefix(argv[1], "-") {
+		return exe + " " + Template(resolve(argv[1], cwd))
+	}
+	code := codeOptions[base]
+	if code == "" {
+		code = "c"
 	}
 	for _, a := range argv[1:] {
-		if strings.HasPrefix(a, "-") || a == "" {
-			return exe // -c CODE or options: the interpreter itself
+		switch {
+		case a == "-":
+			return exe + " " + Stdin
+		case strings.HasPrefix(a, "--"):
+			if a == "--command" || strings.HasPrefix(a, "--eval") || strings.HasPrefix(a, "--print") {
+				return exe
+			}
+		case strings.HasPrefix(a, "-"):
+			if strings.ContainsAny(a[1:], code) {
+				return exe // -c CODE: the program is on the command line
+			}
+		case a != "":
+			return exe // an option's value or a later operand
 		}
-		if strings.HasPrefix(base, "awk") || strings.HasSuffix(base, "awk") {
-			return exe
-		}
-		return exe + " " + Template(resolve(a, cwd))
 	}
-	return exe
+	return exe + " " + Stdin
+}
+
+// Stdin stands for the script of an interpreter that reads its program
+// from its input (see Identity).
+const Stdin = "-"
+
+// codeOptions are, per interpreter, the letters of the short options that
+// give its program on the command line; "c" for the others.
+var codeOptions = map[string]string{
+	"python": "cm", "python2": "cm", "python3": "cm",
+	"perl": "eE", "ruby": "e", "node": "ep", "php": "r", "lua": "e",
 }
 
 // Address describes a socket address argument as strace prints it

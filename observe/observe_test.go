@@ -102,6 +102,32 @@ func TestIdentity(t *testing.T) {
 	if got := Identity("/usr/bin/cat", []string{"cat", "x"}, ""); got != "/usr/bin/cat" {
 		t.Errorf("cat: %q", got)
 	}
+	// An interpreter given no program on its command line reads it from
+	// its input.
+	for _, c := range []struct {
+		exe  string
+		argv []string
+		want string
+	}{
+		{"/usr/bin/sh", []string{"sh"}, "/usr/bin/sh -"},
+		{"/usr/bin/bash", []string{"bash", "-i"}, "/usr/bin/bash -"},
+		{"/usr/bin/bash", []string{"bash", "-e"}, "/usr/bin/bash -"},
+		{"/usr/bin/sh", []string{"sh", "-"}, "/usr/bin/sh -"},
+		{"/usr/bin/sh", []string{"sh", "-ec", "ls"}, "/usr/bin/sh"},
+		{"/usr/bin/sh", []string{"sh", "-s", "--", "x"}, "/usr/bin/sh"},
+		{"/usr/bin/python3", []string{"python3"}, "/usr/bin/python3 -"},
+		{"/usr/bin/python3", []string{"python3", "-m", "http.server"}, "/usr/bin/python3"},
+		{"/usr/bin/python3", []string{"python3", "-u", "-c", "print(1)"}, "/usr/bin/python3"},
+		{"/usr/bin/perl", []string{"perl", "-e", "print 1"}, "/usr/bin/perl"},
+		{"/usr/bin/perl", []string{"perl"}, "/usr/bin/perl -"},
+		{"/usr/bin/node", []string{"node", "--eval=1"}, "/usr/bin/node"},
+		{"/usr/bin/awk", []string{"awk"}, "/usr/bin/awk"},
+		{"/usr/bin/sh", nil, "/usr/bin/sh"},
+	} {
+		if got := Identity(c.exe, c.argv, ""); got != c.want {
+			t.Errorf("%q: %q, want %q", c.argv, got, c.want)
+		}
+	}
 }
 
 // Hostile input: a trace with more processes and items than the bounds

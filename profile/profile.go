@@ -21,8 +21,10 @@
 // weights) and tau the 90th percentile of the training samples'
 // out-of-fold penalties. A deviation weighs more the better its program is
 // known (runs/(runs+3)) and the more sensitive its object (credential and
-// persistence paths, system folders, executables in temporary folders,
-// public addresses).
+// persistence paths, system folders, executables and scripts in temporary
+// folders, public addresses, calls that change privileges or reach into
+// the kernel). A program never seen weighs 1 and what it did that no
+// program did in training.
 //
 // With Model.Key "sha256" (--key sha256) an identity also carries its
 // executable's digest (observe.DigestKey): a known path with a new digest
@@ -90,6 +92,7 @@ type Model struct {
 	Key string
 
 	seq    algo.Detector
+	pop    Program // what any program did: the union of the profiles
 	byName map[string]int
 	byPath map[string]uint32 // keyed models: runs per identity without its digest
 }
@@ -188,6 +191,7 @@ func build(samples []*observe.Sample) ([]Program, error) {
 func (m *Model) index() {
 	m.byName = make(map[string]int, len(m.Programs))
 	m.byPath = map[string]uint32{}
+	m.pop = Program{known: map[string]uint32{}}
 	for i := range m.Programs {
 		p := &m.Programs[i]
 		m.byName[p.Name] = i
@@ -195,26 +199,49 @@ func (m *Model) index() {
 			m.byPath[plain] += p.Runs
 		}
 		p.known = make(map[string]uint32, len(p.Items))
-		children := map[string]map[string]bool{}
 		for j, it := range p.Items {
 			p.known[it] = p.Seen[j]
-			kind, obj, _ := strings.Cut(it, " ")
-			if !strings.Contains(obj, "/") || kind == "call" || kind == "parent" {
-				continue
+			if !strings.HasPrefix(it, "parent ") {
+				m.pop.known[it] += p.Seen[j]
 			}
-			dir := kind + " " + path.Dir(obj)
-			if children[dir] == nil {
-				children[dir] = map[string]bool{}
-			}
-			children[dir][path.Base(obj)] = true
 		}
-		p.folds = map[string]uint32{}
-		for dir, c := range children {
-			if len(c) >= FoldChildren {
-				p.folds[dir+"/*"] = p.Runs
-			}
+		p.fold()
+	}
+	m.pop.fold()
+}
+
+// fold sets the folds of p's known items: a folder of which p touched
+// FoldChildren or more entries in one way stands for all of them.
+func (p *Program) fold() {
+	children := map[string]map[string]bool{}
+	for it := range p.known {
+		kind, obj, _ := strings.Cut(it, " ")
+		if !foldable(kind, obj) {
+			continue
+		}
+		dir := kind + " " + path.Dir(obj)
+		if children[dir] == nil {
+			children[dir] = map[string]bool{}
+		}
+		children[dir][path.Base(obj)] = true
+	}
+	p.folds = map[string]uint32{}
+	for dir, c := range children {
+		if len(c) >= FoldChildren {
+			p.folds[dir+"/*"] = p.Runs
 		}
 	}
+}
+
+// foldable reports whether an item of kind names a path that a folded
+// folder covers: files and folders, not the programs a program runs (a
+// shell that ran eight programs of /usr/bin did not run them all).
+func foldable(kind, obj string) bool {
+	switch kind {
+	case "call", "parent", observe.KindExec, observe.KindChild:
+		return false
+	}
+	return strings.Contains(obj, "/")
 }
 
 // covered reports whether training knew item of p: the item itself, or
@@ -225,7 +252,7 @@ func (p *Program) covered(it string) bool {
 		return true
 	}
 	kind, obj, _ := strings.Cut(it, " ")
-	if kind == "call" || kind == "parent" || !strings.Contains(obj, "/") {
+	if !foldable(kind, obj) {
 		return false
 	}
 	for d := path.Dir(obj); d != "/" && d != "." && d != "~" && d != ""; d = path.Dir(d) {
@@ -280,19 +307,34 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 				continue
 			}
 			// One finding for a program training never saw: what it
-			// touched that matters is in the message, not a flood.
-			w := 1.0
+			// touched that matters is in the message, not a flood. It
+			// weighs 1, and what it did that no program did in
+			// training (or anything critical) as a program seen never:
+			// the heaviest and a quarter of ln(1 + the others).
+			heaviest, rest := 0.0, 0.0
 			var touched []string
-			for _, it := range p.Items {
+			for _, it := range items(p, "") {
 				kind, obj, _ := strings.Cut(it, " ")
-				if c := class(kind, obj); c == classCritical {
-					w += 0.5
-					if len(touched) < 3 {
-						touched = append(touched, verb(kind)+" "+obj)
-					}
+				if kind == "parent" {
+					continue
+				}
+				c := class(kind, obj)
+				if c != classCritical && (kind == observe.KindProbe || m.pop.covered(it)) {
+					continue
+				}
+				w := classWeight[c] * 0.25
+				if kind == "call" {
+					w *= 0.5
+				}
+				if w > heaviest {
+					heaviest, w = w, heaviest
+				}
+				rest += w
+				if c == classCritical && kind != "call" && len(touched) < 3 {
+					touched = append(touched, verb(kind)+" "+obj)
 				}
 			}
-			sum += min(w, 3)
+			sum += 1 + heaviest + 0.25*math.Log1p(rest)
 			msg := fmt.Sprintf("%s never ran in training", display(p.Program))
 			if parent != "" {
 				msg += "; started by " + display(parent)
@@ -314,8 +356,15 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 				continue // the parent's own finding says it is new
 			}
 			c := class(kind, obj)
-			if (kind == observe.KindExec || kind == observe.KindChild) && c == classSystem && isShell(p.Program) {
-				c = classWork // starting a system program is what a shell is for
+			if kind == "call" && p.Program == "" {
+				c = classWork // a trace without execs (ADFA-LD): the sequence part weighs its calls
+			}
+			if (kind == observe.KindExec || kind == observe.KindChild) && c == classSystem && isShell(p.Program) && !(kind == observe.KindChild && isShell(obj)) {
+				// Starting a system program is what a shell is for;
+				// starting a bare shell (commands read from a pipe or
+				// a socket) is not (the child item names the image:
+				// "sh two.sh" runs a script, "sh" alone does not).
+				c = classWork
 			}
 			w := classWeight[c] * (0.25 + f)
 			if kind == observe.KindProbe && c != classCritical {
@@ -401,6 +450,7 @@ func sevRank(s string) int {
 // (sh -c, python3 -c): its children are whatever it was told to run.
 func isShell(id string) bool {
 	id, _ = observe.SplitDigest(id)
+	id = strings.TrimSuffix(id, " "+observe.Stdin)
 	return !strings.Contains(id, " ") && slices.Contains(observe.Interpreters, strings.TrimRight(path.Base(id), "0123456789."))
 }
 
@@ -586,7 +636,26 @@ var (
 	system = []string{"/etc/", "/usr/", "/bin/", "/sbin/", "/lib", "/opt/", "/var/", "/proc/", "/sys/", "/dev/", "/root/"}
 	// writable folders from which an executable is suspect.
 	writable = []string{"/tmp/", "/var/tmp/", "/dev/shm/", "~/", "./", "/run/user/"}
+	// temporary folders, from which a script is suspect (one in the
+	// working folder is work).
+	temporary = []string{"/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/"}
 )
+
+// callClass weighs a new call by what it can do: change privileges,
+// reach into another process or the kernel (critical), or change what the
+// process sees of the system (system); any other call is work.
+var callClass = map[string]int{
+	"setuid": classCritical, "setgid": classCritical, "setreuid": classCritical, "setregid": classCritical,
+	"setresuid": classCritical, "setresgid": classCritical, "setfsuid": classCritical, "setfsgid": classCritical,
+	"setgroups": classCritical, "capset": classCritical, "ptrace": classCritical,
+	"process_vm_readv": classCritical, "process_vm_writev": classCritical,
+	"init_module": classCritical, "finit_module": classCritical, "delete_module": classCritical,
+	"kexec_load": classCritical, "kexec_file_load": classCritical, "bpf": classCritical,
+	"mount": classCritical, "umount2": classCritical, "pivot_root": classCritical, "chroot": classCritical, "setns": classCritical,
+	"unshare": classSystem, "keyctl": classSystem, "add_key": classSystem, "request_key": classSystem,
+	"personality": classSystem, "memfd_create": classSystem, "perf_event_open": classSystem,
+	"iopl": classSystem, "ioperm": classSystem, "settimeofday": classSystem, "clock_settime": classSystem,
+}
 
 // class weighs what an item touches.
 func class(kind, obj string) int {
@@ -603,7 +672,9 @@ func class(kind, obj string) int {
 		return classWork
 	}
 	switch kind {
-	case "call", "parent":
+	case "call":
+		return callClass[obj]
+	case "parent":
 		return classWork
 	case observe.KindConnect, observe.KindBind:
 		switch {
@@ -616,8 +687,10 @@ func class(kind, obj string) int {
 		}
 		return classSystem
 	case observe.KindExec, observe.KindChild:
-		exe, _, _ := strings.Cut(obj, " ")
-		if hasPrefix(exe, writable) {
+		exe, script, _ := strings.Cut(obj, " ")
+		if hasPrefix(exe, writable) || hasPrefix(script, temporary) {
+			// A script run from a temporary folder is a program
+			// dropped there, as an executable is.
 			return classCritical
 		}
 		return classSystem
