@@ -257,6 +257,11 @@ func TestClass(t *testing.T) {
 		{observe.KindConnect, "inet private:443", classCritical},
 		{observe.KindConnect, "inet loopback:4444", classSystem},
 		{observe.KindExec, "./" + observe.Built, classCritical},
+		{observe.KindChild, "/usr/bin/sh /tmp/a.out", classCritical},
+		{observe.KindChild, "/usr/bin/sh ~/two.sh", classSystem},
+		{"call", "setuid", classCritical},
+		{"call", "unshare", classSystem},
+		{"call", "openat", classWork},
 	} {
 		if got := class(c.kind, c.obj); got != c.want {
 			t.Errorf("class(%s %s) = %d, want %d", c.kind, c.obj, got, c.want)
@@ -323,5 +328,55 @@ func TestKeyedBySHA256(t *testing.T) {
 	a["key"] = "md5"
 	if err := check(a); err == nil {
 		t.Error("--key md5 accepted")
+	}
+}
+
+// What a program runs is never folded: a shell that started many
+// programs of /usr/bin did not start them all, and starting a bare shell
+// (one reading its commands from a pipe) is a deviation a shell's other
+// children are not.
+func TestExecNotFolded(t *testing.T) {
+	var beh []*observe.Sample
+	for i := range 30 {
+		exe := fmt.Sprintf("/usr/bin/tool%d", i%10)
+		beh = append(beh, &observe.Sample{Procs: []observe.Process{
+			{Program: "/usr/bin/sh", Parent: -1, Items: []string{"child " + exe, "exec " + exe}},
+			{Program: exe, Parent: 0},
+		}})
+	}
+	m := fit(t, beh, nil)
+	run := func(child string) []algo.Finding {
+		exe, _, _ := strings.Cut(child, " ")
+		s := &observe.Sample{Procs: []observe.Process{
+			{Program: "/usr/bin/sh", Parent: -1, Items: []string{"child " + child, "exec " + exe}},
+			{Program: "/usr/bin/tool1", Parent: 0},
+		}}
+		return m.Findings(algo.Samples{Behaviour: []*observe.Sample{s}})[0]
+	}
+	if f := run("/usr/bin/tool1"); len(f) != 0 {
+		t.Errorf("a known child: %+v", f)
+	}
+	f := run("/usr/bin/sh -")
+	if len(f) == 0 || f[0].Rule != "profile-new-exec" || !strings.Contains(f[0].Message, "sh started sh -") {
+		t.Fatalf("a bare shell: %+v", f)
+	}
+	_, _, bare := m.judge(&observe.Sample{Procs: []observe.Process{{Program: "/usr/bin/sh", Parent: -1, Items: []string{"child /usr/bin/sh -"}}}})
+	_, _, tool := m.judge(&observe.Sample{Procs: []observe.Process{{Program: "/usr/bin/sh", Parent: -1, Items: []string{"child /usr/bin/tool99"}}}})
+	if !(bare > tool && tool > 0) {
+		t.Errorf("penalties: a bare shell %v, a new system program %v", bare, tool)
+	}
+}
+
+// A program never seen weighs more for what no program did in training
+// (a new address, a credential read) than for what others did.
+func TestNewProgramWeighsWhatItDid(t *testing.T) {
+	m := fit(t, training(10), nil)
+	pen := func(items ...string) float64 {
+		_, _, p := m.judge(&observe.Sample{Procs: []observe.Process{{Program: "/usr/bin/new", Parent: -1, Items: items}}})
+		return p
+	}
+	usual, addr, shadow := pen("read /etc/ld.so.cache", "read /etc/passwd"), pen("connect inet loopback:4444"), pen("read /etc/shadow")
+	if !(usual == 1 && addr > usual && shadow > addr) {
+		t.Errorf("penalties: usual reads %v, a new address %v, /etc/shadow %v", usual, addr, shadow)
 	}
 }
