@@ -71,6 +71,7 @@ type Program struct {
 	Seen  []uint32 // per item, the training samples in which it did it, 1..Runs
 
 	known map[string]uint32 // Items -> Seen
+	kinds map[string]bool   // kinds of Items
 	folds map[string]uint32 // "KIND FOLDER/*" for folders with FoldChildren or more entries
 }
 
@@ -199,8 +200,11 @@ func (m *Model) index() {
 			m.byPath[plain] += p.Runs
 		}
 		p.known = make(map[string]uint32, len(p.Items))
+		p.kinds = map[string]bool{}
 		for j, it := range p.Items {
 			p.known[it] = p.Seen[j]
+			k, _, _ := strings.Cut(it, " ")
+			p.kinds[k] = true
 			if !strings.HasPrefix(it, "parent ") {
 				m.pop.known[it] += p.Seen[j]
 			}
@@ -232,6 +236,24 @@ func (p *Program) fold() {
 		}
 	}
 }
+
+// newKindFactor multiplies the weight of a deviation of a kind its
+// program never did in training (newKind).
+const newKindFactor = 2
+
+// newKind reports whether a kind of item is one whose first occurrence in
+// a program's life weighs newKindFactor: connecting, listening, writing,
+// creating, removing, running a program.
+func newKind(kind string) bool {
+	switch kind {
+	case observe.KindConnect, observe.KindBind, observe.KindWrite, observe.KindCreate, observe.KindDelete, observe.KindExec, observe.KindChild:
+		return true
+	}
+	return false
+}
+
+// did reports whether p did anything of kind in training.
+func (p *Program) did(kind string) bool { return p.kinds[kind] }
 
 // foldable reports whether an item of kind names a path that a folded
 // folder covers: files and folders, not the programs a program runs (a
@@ -367,6 +389,12 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 				c = classWork
 			}
 			w := classWeight[c] * (0.25 + f)
+			if newKind(kind) && !prog.did(kind) {
+				// A program that never connected, wrote or ran anything
+				// in training and now does: more telling than a new
+				// object of what it did before.
+				w *= newKindFactor
+			}
 			if kind == observe.KindProbe && c != classCritical {
 				w = 0.02 // looking for a file that is not there is what programs do
 			}

@@ -380,3 +380,23 @@ func TestNewProgramWeighsWhatItDid(t *testing.T) {
 		t.Errorf("penalties: usual reads %v, a new address %v, /etc/shadow %v", usual, addr, shadow)
 	}
 }
+
+// A program that never connected anywhere in training and now does weighs
+// more than one that connected elsewhere.
+func TestNewKindWeighsMore(t *testing.T) {
+	var beh []*observe.Sample
+	for range 10 {
+		beh = append(beh, &observe.Sample{Procs: []observe.Process{
+			{Program: "/usr/bin/bash", Parent: -1, Items: []string{"read /etc/passwd"}},
+			{Program: "/usr/bin/curl", Parent: 0, Items: []string{"connect inet loopback:80"}},
+		}})
+	}
+	m := fit(t, beh, nil)
+	pen := func(prog string) float64 {
+		_, _, p := m.judge(&observe.Sample{Procs: []observe.Process{{Program: prog, Parent: -1, Items: []string{"connect inet loopback:4444"}}}})
+		return p
+	}
+	if bash, curl := pen("/usr/bin/bash"), pen("/usr/bin/curl"); !(bash > curl && curl > 0) {
+		t.Errorf("penalties: bash's first connection %v, curl's new address %v", bash, curl)
+	}
+}
