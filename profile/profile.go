@@ -638,7 +638,8 @@ func pluralWord(n int, one, many string) string {
 }
 
 // display names a program for people: its executable's base name, and
-// its script's for an interpreter; "the traced program" for "".
+// for an interpreter its script's base name ("-" for its input); "the
+// traced program" for "". Findings carry the whole identity in Program.
 func display(id string) string {
 	if id == "" {
 		return "the traced program"
@@ -646,7 +647,7 @@ func display(id string) string {
 	id, _ = observe.SplitDigest(id)
 	exe, script, ok := strings.Cut(id, " ")
 	if ok {
-		return path.Base(exe) + " " + script
+		return path.Base(exe) + " " + path.Base(script)
 	}
 	return path.Base(exe)
 }
