@@ -741,7 +741,7 @@ func class(kind, obj string) int {
 }
 
 // secrets are parts of a path that name credentials wherever they are.
-var secrets = []string{"/.ssh/", "/.aws/", "/.gnupg/", "/id_rsa", "/id_ed25519", "/id_ecdsa", "shadow", "/.git-credentials", "/.netrc", "/.pgpass", "credentials"}
+var secrets = []string{"/.ssh/", "/.aws/", "/.gnupg/", "/id_rsa", "/id_ed25519", "/id_ecdsa", "/shadow", "/gshadow", "/.git-credentials", "/.netrc", "/.pgpass", "credentials"}
 
 func containsAny(s string, parts []string) bool {
 	for _, p := range parts {

@@ -262,6 +262,8 @@ func TestClass(t *testing.T) {
 		{"call", "setuid", classCritical},
 		{"call", "unshare", classSystem},
 		{"call", "openat", classWork},
+		{observe.KindRead, "/backup/shadow", classCritical},
+		{observe.KindRead, "~/bin/read_shadow.sh", classWork},
 	} {
 		if got := class(c.kind, c.obj); got != c.want {
 			t.Errorf("class(%s %s) = %d, want %d", c.kind, c.obj, got, c.want)
