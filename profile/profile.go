@@ -341,6 +341,9 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 					continue
 				}
 				c := class(kind, obj)
+				if c == classCritical && owned(p.Program, obj) {
+					c = classSystem
+				}
 				if c != classCritical && (kind == observe.KindProbe || m.pop.covered(it)) {
 					continue
 				}
@@ -378,6 +381,9 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 				continue // the parent's own finding says it is new
 			}
 			c := class(kind, obj)
+			if c == classCritical && owned(p.Program, obj) {
+				c = classSystem
+			}
 			if kind == "call" && p.Program == "" {
 				c = classWork // a trace without execs (ADFA-LD): the sequence part weighs its calls
 			}
@@ -717,12 +723,20 @@ func class(kind, obj string) int {
 		return classSystem
 	case observe.KindExec, observe.KindChild:
 		exe, script, _ := strings.Cut(obj, " ")
+		if strings.HasSuffix(exe, "/"+observe.Built) && !hasPrefix(exe, temporary) {
+			// Built in the working folder and run: what a build, a
+			// test or a virtual environment does.
+			return classSystem
+		}
 		if hasPrefix(exe, writable) || hasPrefix(script, temporary) {
 			// A script run from a temporary folder is a program
 			// dropped there, as an executable is.
 			return classCritical
 		}
 		return classSystem
+	}
+	if hasPrefix(obj, streams) {
+		return classWork // where programs send output they do not keep
 	}
 	if hasPrefix(obj, critical) || containsAny(obj, secrets) {
 		if kind == observe.KindRead && (strings.HasPrefix(obj, "/etc/passwd") || strings.HasPrefix(obj, "/etc/group") || strings.HasPrefix(obj, "/etc/profile") ||
@@ -738,6 +752,28 @@ func class(kind, obj string) int {
 		return classSystem
 	}
 	return classWork
+}
+
+// streams are the devices programs read and write as streams, not as
+// system files: a write to /dev/null is not a write into /dev.
+var streams = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/pts/", "/dev/ptmx", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/urandom", "/dev/random"}
+
+// owners are the credential folders that a program keeps as its own
+// (gpg's keyring, ssh's keys), by the executable's base name: its use of
+// them weighs as a system path's, another program's as a credential's.
+var owners = map[string][]string{
+	"gpg": {"~/.gnupg/"}, "gpg2": {"~/.gnupg/"}, "gpg-agent": {"~/.gnupg/"}, "gpgsm": {"~/.gnupg/"}, "gpgconf": {"~/.gnupg/"},
+	"gpg-connect-agent": {"~/.gnupg/"}, "dirmngr": {"~/.gnupg/"}, "keyboxd": {"~/.gnupg/"},
+	"ssh": {"~/.ssh/"}, "scp": {"~/.ssh/"}, "sftp": {"~/.ssh/"}, "ssh-add": {"~/.ssh/"}, "ssh-agent": {"~/.ssh/"}, "ssh-keygen": {"~/.ssh/"}, "ssh-keyscan": {"~/.ssh/"},
+	"aws": {"~/.aws/"}, "gcloud": {"~/.config/gcloud/"}, "kubectl": {"~/.kube/"}, "docker": {"~/.docker/config.json"},
+}
+
+// owned reports whether obj is a credential path that program keeps as its
+// own (owners).
+func owned(program, obj string) bool {
+	plain, _ := observe.SplitDigest(program)
+	exe, _, _ := strings.Cut(plain, " ")
+	return hasPrefix(obj, owners[path.Base(exe)])
 }
 
 // secrets are parts of a path that name credentials wherever they are.

@@ -256,7 +256,13 @@ func TestClass(t *testing.T) {
 		{observe.KindBind, "inet private:53", classCritical},
 		{observe.KindConnect, "inet private:443", classCritical},
 		{observe.KindConnect, "inet loopback:4444", classSystem},
-		{observe.KindExec, "./" + observe.Built, classCritical},
+		{observe.KindExec, "./" + observe.Built, classSystem},
+		{observe.KindExec, "~/v/bin/" + observe.Built, classSystem},
+		{observe.KindExec, "/tmp/x", classCritical},
+		{observe.KindExec, "~/.u", classCritical},
+		{observe.KindWrite, "/dev/null", classWork},
+		{observe.KindWrite, "/dev/pts/#", classWork},
+		{observe.KindCreate, "/dev/tcp/127.0.0.1/#", classCritical},
 		{observe.KindChild, "/usr/bin/sh /tmp/a.out", classCritical},
 		{observe.KindChild, "/usr/bin/sh ~/two.sh", classSystem},
 		{"call", "setuid", classCritical},
@@ -400,5 +406,25 @@ func TestNewKindWeighsMore(t *testing.T) {
 	}
 	if bash, curl := pen("/usr/bin/bash"), pen("/usr/bin/curl"); !(bash > curl && curl > 0) {
 		t.Errorf("penalties: bash's first connection %v, curl's new address %v", bash, curl)
+	}
+}
+
+// A tool's own credential folder (gpg's keyring) weighs as a system path
+// for it, as a credential for any other program.
+func TestOwnedCredentials(t *testing.T) {
+	var beh []*observe.Sample
+	for range 10 {
+		beh = append(beh, &observe.Sample{Procs: []observe.Process{
+			{Program: "/usr/bin/gpg", Parent: -1, Items: []string{"read /etc/hosts"}},
+			{Program: "/usr/bin/cat", Parent: -1, Items: []string{"read /etc/hosts"}},
+		}})
+	}
+	m := fit(t, beh, nil)
+	pen := func(prog string) float64 {
+		_, _, p := m.judge(&observe.Sample{Procs: []observe.Process{{Program: prog, Parent: -1, Items: []string{"read ~/.gnupg/pubring.kbx"}}}})
+		return p
+	}
+	if gpg, cat := pen("/usr/bin/gpg"), pen("/usr/bin/cat"); !(cat > 3*gpg && gpg > 0) {
+		t.Errorf("penalties: gpg reading its keyring %v, cat reading it %v", gpg, cat)
 	}
 }
