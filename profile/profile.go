@@ -18,7 +18,7 @@
 // median magnitude of its training decisions, w the weight of the
 // sequence evidence (1 where no program of the sample is well known, down
 // to 1/2 where all are), penalty = ln(1 + sum of the deviations'
-// weights) and tau the 90th percentile of the training samples'
+// weights) and tau the 98th percentile of the training samples'
 // out-of-fold penalties. A deviation weighs more the better its program is
 // known (runs/(runs+3)) and the more sensitive its object (credential and
 // persistence paths, system folders, executables and scripts in temporary
