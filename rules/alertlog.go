@@ -379,12 +379,7 @@ func (st *ruleState) keepEvidence(kept int, outcome string) bool {
 // absolute, else the socket address).
 func hitFacts(ctx *evalCtx) (outcome, object string) {
 	c := ctx.call
-	switch {
-	case c.Errno != "" || (c.RetKnown && c.Ret < 0 && c.Ret > -4096):
-		outcome = "failed"
-	case c.RetKnown:
-		outcome = "succeeded"
-	}
+	outcome = hitOutcome(c)
 	switch {
 	case c.RetPath != "":
 		object = c.RetPath

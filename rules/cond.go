@@ -22,6 +22,55 @@ func (a allCond) eval(c *evalCtx) bool {
 	return true
 }
 
+// pureFirst orders the items of an all so that those reading only pure
+// fields (the call's own text, see pureFields) come first, keeping the
+// order within each group. The items have no effect but their answer, so
+// the conjunction is the same; but a call whose text already makes a pure
+// item false is then false by pure fields alone, never reads the
+// process, and the engine's quiet cache can skip the rule the next time
+// the same text comes (see Engine.call).
+func pureFirst(items []cond) allCond {
+	out := make(allCond, 0, len(items))
+	for _, x := range items {
+		if condPure(x) {
+			out = append(out, x)
+		}
+	}
+	for _, x := range items {
+		if !condPure(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// condPure says whether a condition reads pure fields only.
+func condPure(c cond) bool {
+	switch x := c.(type) {
+	case allCond:
+		for _, y := range x {
+			if !condPure(y) {
+				return false
+			}
+		}
+		return true
+	case anyCond:
+		for _, y := range x {
+			if !condPure(y) {
+				return false
+			}
+		}
+		return true
+	case notCond:
+		return condPure(x.c)
+	case *macroCond:
+		return condPure(x.c)
+	case *fieldCond:
+		return fieldPure[x.field]
+	}
+	return false
+}
+
 type anyCond []cond
 
 func (a anyCond) eval(c *evalCtx) bool {
@@ -152,29 +201,31 @@ func (m *strMatcher) matchMemo(c *evalCtx, v string) bool {
 	if m.memo < 0 || c.e == nil {
 		return m.match(v)
 	}
-	bit := uint64(1) << m.memo
-	e := c.e
+	t := &c.e.memo
 	// Several matchers of a call usually test the same value (the path):
 	// the context keeps the entry of the last value looked up.
 	if !c.memoSet || c.memoV != v {
-		ent, ok := e.memo[v]
-		c.memoV, c.memoEnt, c.memoSet, c.memoIn = v, ent, true, ok
+		off, ok := t.idx[v]
+		if !ok {
+			off = -1
+		}
+		c.memoV, c.memoOff, c.memoSet = v, off, true
 	}
-	if c.memoEnt.known&bit != 0 {
-		return c.memoEnt.val&bit != 0
+	w, word, bit := t.words, m.memo>>6, uint64(1)<<(m.memo&63)
+	if c.memoOff >= 0 {
+		if b := t.bits[c.memoOff:]; b[word]&bit != 0 {
+			return b[w+word]&bit != 0
+		}
 	}
 	r := m.match(v)
-	if !c.memoIn && len(e.memo) >= maxMemo {
-		clear(e.memo)
+	if c.memoOff < 0 {
+		c.memoOff = t.add(v)
 	}
-	c.memoEnt.known |= bit
+	b := t.bits[c.memoOff:]
+	b[word] |= bit
 	if r {
-		c.memoEnt.val |= bit
+		b[w+word] |= bit
 	}
-	// Assigning a string key stores the key again, existing or not: v may
-	// alias the call's argument text, so the map gets a copy.
-	e.memo[strings.Clone(v)] = c.memoEnt
-	c.memoIn = true
 	return r
 }
 
@@ -182,7 +233,35 @@ func (m *strMatcher) matchMemo(c *evalCtx, v string) bool {
 // starts afresh.
 const maxMemo = 16384
 
-type memoEntry struct{ known, val uint64 }
+// memoTable remembers, per value, the answers of the costly matchers
+// (strMatcher.memo numbers them): each value's entry is words words of
+// bits saying which matchers were asked, then words words of their
+// answers, in one slice, so that a value costs one map entry however many
+// matchers ask about it.
+type memoTable struct {
+	idx   map[string]int32 // value -> offset of its entry in bits
+	bits  []uint64
+	words int
+}
+
+func newMemoTable(memos int) memoTable {
+	return memoTable{idx: map[string]int32{}, words: (memos + 63) / 64}
+}
+
+// add makes an empty entry for v (which may alias the call's argument
+// text: the table keeps a copy) and returns its offset.
+func (t *memoTable) add(v string) int32 {
+	if len(t.idx) >= maxMemo {
+		clear(t.idx)
+		t.bits = t.bits[:0]
+	}
+	off := int32(len(t.bits))
+	for range 2 * t.words {
+		t.bits = append(t.bits, 0)
+	}
+	t.idx[strings.Clone(v)] = off
+	return off
+}
 
 func (m *strMatcher) match(v string) bool {
 	switch m.op {

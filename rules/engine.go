@@ -284,7 +284,7 @@ type Engine struct {
 	sockMemo  map[string]*sockaddr // socket address texts, parsed (see sockaddrOf)
 	argvBytes int
 	calls     uint64 // decoded calls so far
-	memo      map[string]memoEntry
+	memo      memoTable
 	ctx       evalCtx
 	findings  []*Finding
 	states    []*ruleState // by Rule.idx
@@ -345,9 +345,54 @@ type ruleState struct {
 	values     map[string]*winSlot
 	head, tail *winSlot
 	facts      []string // the outcomes of the evidence kept (keepEvidence)
-	// lastEv is a WARNING rule's last hit, for the escalation.
-	lastEv   Evidence
-	lastEvOK bool
+	// lastHit is a WARNING rule's last hit, for the escalation.
+	lastHit hitRecord
+}
+
+// hitRecord is the evidence of a hit kept in buffers that are reused from
+// one hit to the next: a rule that hits often costs no allocation, and
+// the Evidence is made only when an escalation uses it.
+type hitRecord struct {
+	ok, timeOK        bool
+	hasPath, hasGiven bool
+	pid               int
+	time              float64
+	syscall           []byte // callText
+	path, given       []byte // Evidence.Path and AsGiven before clip, cut past MaxEvidenceBytes
+}
+
+// record keeps the evidence of the call being judged: what
+// evalCtx.evidence returns.
+func (h *hitRecord) record(c *evalCtx) {
+	h.ok, h.pid = true, c.ev.PID
+	t, ok := eventTime(c.ev)
+	h.time, h.timeOK = t.Seconds(), ok
+	h.syscall = appendCallText(h.syscall[:0], c.call)
+	h.hasPath, h.hasGiven = false, false
+	if ps := c.paths(); len(ps) > 0 {
+		h.hasPath = true
+		h.path = append(h.path[:0], ps[0][:min(len(ps[0]), MaxEvidenceBytes+1)]...)
+		if g := c.pathGiven[0]; g != ps[0] {
+			h.hasGiven = true
+			h.given = append(h.given[:0], g[:min(len(g), MaxEvidenceBytes+1)]...)
+		}
+	}
+}
+
+// evidence returns the Evidence recorded.
+func (h *hitRecord) evidence() Evidence {
+	ev := Evidence{PID: h.pid, Syscall: string(h.syscall)}
+	if h.timeOK {
+		x := h.time
+		ev.Time = &x
+	}
+	if h.hasPath {
+		ev.Path = clip(string(h.path))
+		if h.hasGiven {
+			ev.AsGiven = clip(string(h.given))
+		}
+	}
+	return ev
 }
 
 // winSlot is a distinct value of a window with the time it was last
@@ -387,7 +432,7 @@ func (s *Set) NewEngine(opts Options) *Engine {
 	if !s.compiled {
 		panic("rules: NewEngine on a set that is not compiled")
 	}
-	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), argvMemo: map[string][]string{}, sockMemo: map[string]*sockaddr{}, memo: map[string]memoEntry{}, quiet: make([]*quietSet, len(s.calls))}
+	return &Engine{set: s, opts: opts, procs: map[int]*process{}, states: make([]*ruleState, len(s.active)), argvMemo: map[string][]string{}, sockMemo: map[string]*sockaddr{}, memo: newMemoTable(s.memos), quiet: make([]*quietSet, len(s.calls))}
 }
 
 // Event feeds one event of the sample, in trace order. It never fails: the
@@ -492,8 +537,11 @@ func (e *Engine) sniffRead(ev *trace.Event) {
 		return
 	}
 	// The script as the kernel opened it for its interpreter; a relative
-	// path (the working folder not known) by its end.
-	if d := decoration(c.Arg(0)); d != p.sniff && (strings.HasPrefix(p.sniff, "/") || !strings.HasSuffix(d, "/"+p.sniff)) {
+	// path (the working folder not known) by its end. The descriptor is
+	// read in place: most reads are not the script's.
+	raw := c.ArgsView()
+	d := decoration(trimBlank(raw[:nextComma(raw, 0)]))
+	if d != p.sniff && (strings.HasPrefix(p.sniff, "/") || !pathEndsWith(d, p.sniff)) {
 		return
 	}
 	// The interpreter may read other parts first (Python reads its
@@ -506,6 +554,11 @@ func (e *Engine) sniffRead(ev *trace.Event) {
 	if interp := shebang(data); interp != "" && interp != p.exe {
 		p.executed = strings.Clone(interp)
 	}
+}
+
+// pathEndsWith says whether d ends in "/"+name.
+func pathEndsWith(d, name string) bool {
+	return len(d) > len(name) && d[len(d)-len(name)-1] == '/' && strings.HasSuffix(d, name)
 }
 
 // shebang returns the interpreter a script's first line names
@@ -709,7 +762,8 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			p.connected = true
 		}
 	}
-	var known quietEntry
+	w := cr.words
+	var known []uint64 // the rules the cache found false for this text; nil: none
 	if quiet {
 		if q := e.quiet[cr.idx]; q != nil {
 			if m := q.of(c.Errno); m != nil {
@@ -717,17 +771,21 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 					if ent.all {
 						return
 					}
-					known = ent
+					known = q.bits[ent.off : ent.off+int32(w)]
 				}
 			}
 		}
 	}
 	e.updateState(ctx, cr.state)
-	var falseRules uint64 // by place in cr.rules: false by pure fields alone
-	all := true           // every rule was
+	// falseRules (bit i: cr.rules[i]): false by pure fields alone.
+	falseRules := ctx.falseRules(w)
+	anyFalse, newFalse := false, false
+	all := true // every rule was
 	for i, r := range cr.rules {
-		if i < 64 && known.rules&(1<<i) != 0 {
-			falseRules |= 1 << i
+		word, bit := i>>6, uint64(1)<<(i&63)
+		if known != nil && known[word]&bit != 0 {
+			falseRules[word] |= bit
+			anyFalse = true
 			continue
 		}
 		ctx.ruleImpure = false
@@ -736,17 +794,18 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			if e.windowHit(r, ctx) {
 				e.hit(r, ctx)
 			}
-		} else if ctx.ruleImpure || i >= 64 {
+		} else if ctx.ruleImpure {
 			all = false
 		} else {
-			falseRules |= 1 << i
+			falseRules[word] |= bit
+			anyFalse, newFalse = true, true
 		}
 	}
 	// A call whose entry says all it could is not written again; a partial
 	// entry is written only while the name's keys have room, so calls
 	// whose texts never repeat (a connect from a new port each time) do
 	// not push out the keys of those that do.
-	if quiet && falseRules != 0 && falseRules != known.rules && !ctx.usedCwd && !ctx.changed &&
+	if quiet && anyFalse && newFalse && !ctx.usedCwd && !ctx.changed &&
 		(all || e.quiet[cr.idx].room(ctx.used, c.Errno)) {
 		q := e.quiet[cr.idx]
 		if q == nil {
@@ -757,10 +816,10 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			// A call read an argument the keys leave out: they no longer
 			// stand for what they skip.
 			q.mask |= ctx.used
-			q.sets, q.n = nil, 0
+			q.reset()
 		}
 		if q.n >= maxQuiet || len(q.sets) >= maxQuietErrnos {
-			q.sets, q.n = nil, 0
+			q.reset()
 		}
 		m := q.of(c.Errno)
 		if m == nil {
@@ -769,20 +828,28 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 		key := e.quietKey(ctx, q.mask)
 		if old, ok := m[key]; ok {
-			m[key] = quietEntry{rules: old.rules | falseRules, all: old.all || all}
+			b := q.bits[old.off : old.off+int32(w)]
+			for k := range b {
+				b[k] |= falseRules[k]
+			}
+			if all && !old.all {
+				m[key] = quietEntry{off: old.off, all: true}
+			}
 		} else {
-			m[strings.Clone(key)] = quietEntry{rules: falseRules, all: all}
+			off := int32(len(q.bits))
+			q.bits = append(q.bits, falseRules...)
+			m[strings.Clone(key)] = quietEntry{off: off, all: all}
 			q.n++
 		}
 	}
 }
 
-// quietEntry is what the quiet cache knows of a call text: the rules (bit
-// i: cr.rules[i], for the first 64) that found it false by pure fields
-// alone, and whether every rule of the name did.
+// quietEntry is what the quiet cache knows of a call text: the rules that
+// found it false by pure fields alone (bit i of the words at off in
+// quietSet.bits: cr.rules[i]), and whether every rule of the name did.
 type quietEntry struct {
-	rules uint64
-	all   bool
+	off int32
+	all bool
 }
 
 // quietSet holds, for one call name, the keys of calls that changed
@@ -791,12 +858,18 @@ type quietEntry struct {
 type quietSet struct {
 	mask uint64 // bit i: argument i; allArgs: the whole text
 	sets []errnoSet
-	n    int // keys in all sets
+	n    int      // keys in all sets
+	bits []uint64 // the entries' rule bits, callRules.words words each
 }
 
 type errnoSet struct {
 	errno string
 	m     map[string]quietEntry
+}
+
+// reset forgets every key.
+func (q *quietSet) reset() {
+	q.sets, q.n, q.bits = nil, 0, q.bits[:0]
 }
 
 // room says whether a key of a call that read the arguments used and
@@ -1150,15 +1223,16 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 	f.Count++
 	st.last, st.hasLast = ctx.time()
 	var outcome, object string
-	if e.opts.OnHit != nil || len(f.Evidence) < maxEvidenceAll {
+	switch {
+	case e.opts.OnHit != nil:
 		outcome, object = hitFacts(ctx)
+	case len(f.Evidence) < maxEvidenceAll:
+		outcome = hitOutcome(ctx.call) // hitFacts' outcome, without the object
 	}
 	var ev Evidence
 	evOK := false
-	if e.opts.OnHit != nil || r.Severity == Warning {
-		ev, evOK = ctx.evidence(), true
-	}
 	if e.opts.OnHit != nil {
+		ev, evOK = ctx.evidence(), true
 		p := e.process(ctx.proc)
 		e.opts.OnHit(Hit{Rule: r.ID, Severity: r.Severity, Message: r.format(ctx), Process: &p,
 			Evidence: ev, Outcome: outcome, Object: object})
@@ -1170,9 +1244,21 @@ func (e *Engine) hit(r *Rule, ctx *evalCtx) {
 		f.Evidence = append(f.Evidence, ev)
 	}
 	if r.Severity == Warning {
-		st.lastEv, st.lastEvOK = ev, true
+		st.lastHit.record(ctx)
 		e.combine(r, st, ctx)
 	}
+}
+
+// hitOutcome is the outcome hitFacts returns: "failed", "succeeded", or
+// "" for a call that did not return.
+func hitOutcome(c *trace.Call) string {
+	switch {
+	case c.Errno != "" || (c.RetKnown && c.Ret < 0 && c.Ret > -4096):
+		return "failed"
+	case c.RetKnown:
+		return "succeeded"
+	}
+	return ""
 }
 
 // CombinedRule is the id of the escalation: two or more distinct WARNING
@@ -1188,7 +1274,7 @@ const CombinedRule = "multiple-warnings"
 // rule combined.
 const maxComboEvidence = MaxEvidence + 2
 
-// combine raises the escalation when WARNING rule r's hit (st.lastEv)
+// combine raises the escalation when WARNING rule r's hit (st.lastHit)
 // comes within the window of another WARNING rule's last hit, once per
 // pair of rules and window.
 func (e *Engine) combine(r *Rule, st *ruleState, ctx *evalCtx) {
@@ -1202,7 +1288,7 @@ func (e *Engine) combine(r *Rule, st *ruleState, ctx *evalCtx) {
 			continue
 		}
 		q := e.findingStates[i]
-		if !q.lastEvOK || timed && q.hasLast && now-q.last > within {
+		if !q.lastHit.ok || timed && q.hasLast && now-q.last > within {
 			continue
 		}
 		key := [2]string{f.Rule, r.ID}
@@ -1218,7 +1304,7 @@ func (e *Engine) combine(r *Rule, st *ruleState, ctx *evalCtx) {
 		if len(e.comboPairs) < 1<<12 {
 			e.comboPairs[key] = now
 		}
-		e.raiseCombo(f.Rule, q.lastEv, r.ID, st.lastEv, ctx, within)
+		e.raiseCombo(f.Rule, q.lastHit.evidence(), r.ID, st.lastHit.evidence(), ctx, within)
 	}
 }
 
@@ -1341,25 +1427,32 @@ func fieldText(ctx *evalCtx, id int) string {
 
 // callText writes the call back as strace prints it.
 func callText(c *trace.Call) string {
-	var b strings.Builder
-	b.WriteString(c.Name)
-	b.WriteByte('(')
-	args := c.Args()
+	var buf [MaxEvidenceBytes + 96]byte
+	return string(appendCallText(buf[:0], c))
+}
+
+// appendCallText appends callText's text to b.
+func appendCallText(b []byte, c *trace.Call) []byte {
+	b = append(b, c.Name...)
+	b = append(b, '(')
+	args := c.ArgsView()
 	if len(args) > MaxEvidenceBytes {
-		args = args[:MaxEvidenceBytes] + "..."
-	}
-	b.WriteString(args)
-	b.WriteString(") = ")
-	if c.RetKnown {
-		b.WriteString(strconv.FormatInt(c.Ret, 10))
+		b = append(b, args[:MaxEvidenceBytes]...)
+		b = append(b, "..."...)
 	} else {
-		b.WriteByte('?')
+		b = append(b, args...)
+	}
+	b = append(b, ") = "...)
+	if c.RetKnown {
+		b = strconv.AppendInt(b, c.Ret, 10)
+	} else {
+		b = append(b, '?')
 	}
 	if c.Errno != "" {
-		b.WriteByte(' ')
-		b.WriteString(c.Errno)
+		b = append(b, ' ')
+		b = append(b, c.Errno...)
 	}
-	return b.String()
+	return b
 }
 
 // Findings returns the sample's findings in the order they first hit. The

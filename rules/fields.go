@@ -222,15 +222,16 @@ type evalCtx struct {
 
 	macroKnown, macroVal uint64
 
-	memoV           string // the value whose memo entry memoEnt is
-	memoEnt         memoEntry
-	memoSet, memoIn bool
-	sysMask         uint64 // the syscall-name matchers the call's name satisfies
-	flagMask        uint64 // the call's flags that "has" matchers ask about
-	flagDone        bool
-	pathSpecs       []pathSpec
-	flagBuf         []string
+	memoV     string // the value whose memo entry is at memoOff
+	memoOff   int32  // in Engine.memo.bits, -1 for none yet
+	memoSet   bool
+	sysMask   uint64 // the syscall-name matchers the call's name satisfies
+	flagMask  uint64 // the call's flags that "has" matchers ask about
+	flagDone  bool
+	pathSpecs []pathSpec
+	flagBuf   []string
 
+	falseBuf  []uint64 // see falseRules
 	pathsDone bool
 	pathList  []string
 	pathGiven []string // pathList's paths as spelled
@@ -239,6 +240,17 @@ type evalCtx struct {
 	pkgDone   bool
 	unowned   bool
 	modified  bool
+}
+
+// falseRules returns the context's bit set over a call name's rules,
+// words long and cleared.
+func (c *evalCtx) falseRules(words int) []uint64 {
+	if cap(c.falseBuf) < words {
+		c.falseBuf = make([]uint64, words)
+	}
+	c.falseBuf = c.falseBuf[:words]
+	clear(c.falseBuf)
+	return c.falseBuf
 }
 
 // exesOf is p's exe and, for a script, its interpreter (see

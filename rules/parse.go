@@ -132,6 +132,7 @@ type callRules struct {
 	pure    bool
 	sysMask uint64 // the "syscall is" matchers the name satisfies
 	idx     int    // index in Set.calls order, for per-engine state
+	words   int    // 64-bit words of a bit set over rules
 }
 
 // FileError is an error at a place in a rule or allow-list file.
@@ -645,11 +646,12 @@ func (s *Set) Compile() error {
 		}
 		// Not pure: one entry for many names, whose texts the quiet keys
 		// would mix.
-		s.star = &callRules{rules: star, idx: len(s.calls)}
+		s.star = &callRules{rules: star, idx: len(s.calls), words: (len(star) + 63) / 64}
 	}
 	idx := 0
 	for name, cr := range s.calls {
 		cr.idx = idx
+		cr.words = (len(cr.rules) + 63) / 64
 		idx++
 		for i, set := range s.sysSets {
 			if contains(set, name) {
@@ -684,6 +686,10 @@ func (s *Set) DecodedCalls() []string {
 }
 
 const maxMacroDepth = 16
+
+// maxMemos bounds the matchers whose answers the engine remembers per
+// value (see memoTable): 2*maxMemos/64 words per value remembered.
+const maxMemos = 512
 
 // maxPatternBytes bounds one glob or regex, and with it the cost of a
 // match: a glob costs at most its length times the value's.
@@ -721,7 +727,7 @@ func (s *Set) compileCond(file string, n *yaml.Node, stack []string) (cond, erro
 			out = append(out, c)
 		}
 		if k.Value == "all" {
-			return allCond(out), nil
+			return pureFirst(out), nil
 		}
 		return anyCond(out), nil
 	case "not":
@@ -770,7 +776,7 @@ func (s *Set) compileList(file string, n *yaml.Node, stack []string) (cond, erro
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return pureFirst(out), nil
 }
 
 func (s *Set) compileField(file string, fid int, v *yaml.Node) (cond, error) {
@@ -863,7 +869,7 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 		m.sysIdx = len(s.sysSets)
 		s.sysSets = append(s.sysSets, vals)
 	}
-	if (op == "glob" || op == "regex" || len(vals) > 4 && op != "is") && s.memos < 64 {
+	if (op == "glob" || op == "regex" || len(vals) > 4 && op != "is") && s.memos < maxMemos {
 		m.memo = s.memos
 		s.memos++
 	}
