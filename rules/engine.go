@@ -288,8 +288,10 @@ type Engine struct {
 	ctx       evalCtx
 	findings  []*Finding
 	states    []*ruleState // by Rule.idx
-	lastProc  *process     // the process proc returned last; nil whenever procs changes
-	noQuiet   bool         // judge every call in full (tests compare the two ways)
+	// procCache holds processes of procs by pid modulo its length, for
+	// proc; it is cleared whenever procs changes.
+	procCache [16]*process
+	noQuiet   bool // judge every call in full (tests compare the two ways)
 	// findingStates[i] is the state of the rule of findings[i].
 	findingStates []*ruleState
 	err           error
@@ -525,7 +527,7 @@ func (e *Engine) stopSniff(p *process) {
 // interpreter reads: read(3</tmp/x.sh>, "#!/bin/bash\n...", 80) makes
 // /bin/bash the executed file of the process that exec'd /tmp/x.sh.
 func (e *Engine) sniffRead(ev *trace.Event) {
-	p := e.procs[ev.PID]
+	p := e.known(ev.PID)
 	if p == nil || p.sniff == "" {
 		return
 	}
@@ -537,10 +539,14 @@ func (e *Engine) sniffRead(ev *trace.Event) {
 		return
 	}
 	// The script as the kernel opened it for its interpreter; a relative
-	// path (the working folder not known) by its end. The descriptor is
-	// read in place: most reads are not the script's.
+	// path (the working folder not known) by its end. Most reads are of
+	// other files, told in place: the descriptor's decoration begins
+	// after the text's first '<'.
 	raw := c.ArgsView()
-	d := decoration(trimBlank(raw[:nextComma(raw, 0)]))
+	if i := strings.IndexByte(raw, '<'); i < 0 || strings.HasPrefix(p.sniff, "/") && !strings.HasPrefix(raw[i+1:], p.sniff) {
+		return
+	}
+	d := decoration(c.Arg(0))
 	if d != p.sniff && (strings.HasPrefix(p.sniff, "/") || !pathEndsWith(d, p.sniff)) {
 		return
 	}
@@ -598,14 +604,23 @@ type nameSlot struct {
 	cr *callRules
 }
 
+// known returns the table entry of pid, or nil.
+func (e *Engine) known(pid int) *process {
+	slot := &e.procCache[uint(pid)%uint(len(e.procCache))]
+	if p := *slot; p != nil && p.pid == pid {
+		return p
+	}
+	p := e.procs[pid]
+	if p != nil {
+		*slot = p
+	}
+	return p
+}
+
 // proc returns the table entry of pid, creating it (parent unknown) when
 // the trace did not show its start.
 func (e *Engine) proc(pid int) *process {
-	if p := e.lastProc; p != nil && p.pid == pid {
-		return p
-	}
-	if p := e.procs[pid]; p != nil {
-		e.lastProc = p
+	if p := e.known(pid); p != nil {
 		return p
 	}
 	p := &process{pid: pid}
@@ -620,7 +635,7 @@ func (e *Engine) add(p *process) {
 	e.seq++
 	p.seq = e.seq
 	e.procs[p.pid] = p
-	e.lastProc = nil
+	e.procCache = [len(e.procCache)]*process{}
 }
 
 // evict removes the oldest exited process, or the oldest one when none
@@ -636,7 +651,7 @@ func (e *Engine) evict() {
 	if victim != nil {
 		e.stopSniff(victim)
 		delete(e.procs, victim.pid)
-		e.lastProc = nil
+		e.procCache = [len(e.procCache)]*process{}
 	}
 }
 
@@ -681,7 +696,7 @@ func (e *Engine) spawn(parent, child int) {
 	if old := e.procs[child]; old != nil {
 		e.stopSniff(old)
 		delete(e.procs, child) // pid reuse
-		e.lastProc = nil
+		e.procCache = [len(e.procCache)]*process{}
 	}
 	e.add(c)
 }
@@ -786,6 +801,12 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		if known != nil && known[word]&bit != 0 {
 			falseRules[word] |= bit
 			anyFalse = true
+			continue
+		}
+		if r.compatOnly && !c.Compat {
+			// False by the compat field, which is pure.
+			falseRules[word] |= bit
+			anyFalse, newFalse = true, true
 			continue
 		}
 		ctx.ruleImpure = false

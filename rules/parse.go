@@ -58,6 +58,9 @@ type Rule struct {
 	outParts     []outPart
 	winField     int // field id of Window.Distinct, or -1
 	idx          int // index in Set.active, for per-engine state
+	// compatOnly: the condition holds only for calls through the i386
+	// entry point (compatGated), so the engine skips it for the others.
+	compatOnly bool
 }
 
 // Window makes a rule count: it hits once Count matches (or Count distinct
@@ -613,6 +616,7 @@ func (s *Set) Compile() error {
 			return errAt(r.File, &yaml.Node{Line: r.Line}, "rule %s: output: %v", r.ID, err)
 		}
 		r.winField = -1
+		r.compatOnly = compatGated(c)
 		if r.Window != nil && r.Window.Distinct != "" {
 			r.winField = fieldByName[r.Window.Distinct]
 		}
@@ -869,7 +873,7 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 		m.sysIdx = len(s.sysSets)
 		s.sysSets = append(s.sysSets, vals)
 	}
-	if (op == "glob" || op == "regex" || len(vals) > 4 && op != "is") && s.memos < maxMemos {
+	if (op == "glob" || op == "regex" || op == "cidr" || len(vals) > 4 && op != "is") && s.memos < maxMemos {
 		m.memo = s.memos
 		s.memos++
 	}
