@@ -462,7 +462,7 @@ func (e *Engine) Event(ev *trace.Event) error {
 	case trace.EventExec:
 		p := e.proc(ev.PID)
 		c := ev.Call
-		p.exe = c.ExecPath()
+		p.exe = execPath(c, p.exe)
 		if c.Name == "execveat" {
 			if p.exe == "" || !strings.HasPrefix(p.exe, "/") {
 				if d := decoration(c.Arg(0)); d != "" {
@@ -509,6 +509,28 @@ func (e *Engine) Event(ev *trace.Event) error {
 		}
 	}
 	return nil
+}
+
+// execPath is c.ExecPath(), returning old itself when they are the same
+// (a process runs the program it ran last), so that the text is copied
+// only when it changes.
+func execPath(c *trace.Call, old string) string {
+	i := 0
+	switch c.Name {
+	case "execve":
+	case "execveat":
+		i = 1
+	default:
+		return ""
+	}
+	s, _, ok := trace.Unquote(c.ArgView(i))
+	switch {
+	case !ok:
+		return ""
+	case s == old:
+		return old
+	}
+	return strings.Clone(s)
 }
 
 // maxSniffReads bounds the reads in which a program's script is looked

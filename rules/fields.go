@@ -69,7 +69,7 @@ var fields = []*fieldDef{
 		if len(p) == 0 {
 			return nil
 		}
-		return []string{path.Base(p[0])}
+		return c.oneAny(path.Base(p[0]))
 	}},
 	{name: "path.running", kind: kindBool, doc: "path is the executable of the calling process or of one of its ancestors", bool: (*evalCtx).pathRunning},
 	{name: "fd", kind: kindInt, doc: "the descriptor number of the first argument", num: func(c *evalCtx) (int64, bool) { return fdNum(c.arg(0)) }},

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"detector/trace"
 )
@@ -49,6 +50,33 @@ rules:
 		}
 		if got := st.lastHit.evidence(); !reflect.DeepEqual(got, last) {
 			t.Errorf("%.60s: recorded evidence\n%+v\nwant\n%+v", l, got, last)
+		}
+	}
+}
+
+// execPath is ExecPath, and hands back the old text when it is the same.
+func TestExecPath(t *testing.T) {
+	for _, line := range []string{
+		`1 execve("/usr/bin/python3", ["python3"], []) = 0`,
+		`1 execve("/tmp/a\"b", ["x"], []) = 0`,
+		`1 execveat(3</usr/bin>, "env", ["env"], [], 0) = 0`,
+		`1 execveat(3</usr/bin>, "", ["env"], [], AT_EMPTY_PATH) = 0`,
+		`1 execve(0x1234, ["x"], []) = -1 EFAULT (Bad address)`,
+		`1 openat(AT_FDCWD, "/x", O_RDONLY) = 3`,
+	} {
+		_, err := trace.ParseStrace(strings.NewReader(line+"\n"), func(c *trace.Call) error {
+			want := c.ExecPath()
+			if got := execPath(c, ""); got != want {
+				t.Errorf("%s: execPath %q, ExecPath %q", line, got, want)
+			}
+			old := strings.Clone(want)
+			if got := execPath(c, old); got != want || want != "" && unsafe.StringData(got) != unsafe.StringData(old) {
+				t.Errorf("%s: execPath with the same old text did not return it", line)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }

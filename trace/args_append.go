@@ -17,3 +17,14 @@ func (c *Call) ArgsView() string {
 	}
 	return unsafe.String(unsafe.SliceData(c.args), len(c.args))
 }
+
+// ArgView returns Arg(i) without copying it: like ArgsView, the string
+// shares the parser's buffer and is valid only during the callback that
+// received the call.
+func (c *Call) ArgView(i int) string {
+	b := c.arg(i)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}

@@ -40,19 +40,22 @@ func (c *Call) Args() string { return string(c.args) }
 // strings with backslash escapes, nesting in (), [] and {}, /* comments */
 // and -y/-yy decorations such as 3</etc/passwd> or 4<TCP:[1.2.3.4:5->6.7.8.9:10]>.
 // String arguments keep their quotes and escapes; see Unquote.
-func (c *Call) Arg(i int) string {
+func (c *Call) Arg(i int) string { return string(c.arg(i)) }
+
+// arg returns the bytes of Arg(i), in the parser's buffer.
+func (c *Call) arg(i int) []byte {
 	if i < 0 {
-		return ""
+		return nil
 	}
 	b := c.args
 	start := 0
 	for n := 0; ; n++ {
 		end := nextTop(b, start)
 		if n == i {
-			return string(trimBlank(b[start:end]))
+			return trimBlank(b[start:end])
 		}
 		if end >= len(b) || b[end] != ',' {
-			return ""
+			return nil
 		}
 		start = end + 1
 	}

@@ -74,3 +74,22 @@ func ExampleParseStrace() {
 	// 4100 exit_group 0 false
 	// 5 calls, 1 exits, err <nil>
 }
+
+// ArgView is Arg without the copy, argument for argument.
+func TestArgView(t *testing.T) {
+	for _, args := range []string{
+		``,
+		` 3</etc/passwd>, "a, (b)", 4096 `,
+		`AT_FDCWD</home/u>, "x", O_RDONLY|O_CLOEXEC`,
+		`"/usr/bin/sh", ["sh", "-c", "echo a, b"], 0x7ffd /* 42 vars */`,
+		`4<TCP:[1.2.3.4:5->6.7.8.9:10]>, {sa_family=AF_INET, sin_port=htons(80)}, 16`,
+		`{a, b)`,
+	} {
+		c := &Call{Name: "x", args: []byte(args)}
+		for i := -1; i < 6; i++ {
+			if got, want := c.ArgView(i), c.Arg(i); got != want {
+				t.Errorf("%q: ArgView(%d) = %q, Arg = %q", args, i, got, want)
+			}
+		}
+	}
+}
