@@ -804,11 +804,11 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	if quiet {
 		if q := e.quiet[cr.idx]; q != nil {
 			if m := q.of(c.Errno); m != nil {
-				if ent, ok := m[e.quietKey(ctx, q.mask)]; ok {
-					if ent.all {
+				if off, ok := m[e.quietKey(ctx, q.mask)]; ok {
+					if q.bits[int(off)+w] != 0 {
 						return
 					}
-					known = q.bits[ent.off : ent.off+int32(w)]
+					known = q.bits[off : int(off)+w]
 				}
 			}
 		}
@@ -816,39 +816,46 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	e.updateState(ctx, cr.state)
 	// falseRules (bit i: cr.rules[i]): false by pure fields alone.
 	falseRules := ctx.falseRules(w)
-	anyFalse, newFalse := false, false
+	newFalse := false // a rule not in the entry was
+	if known != nil {
+		copy(falseRules, known)
+	}
 	all := true // every rule was
-	for i, r := range cr.rules {
-		word, bit := i>>6, uint64(1)<<(i&63)
-		if known != nil && known[word]&bit != 0 {
-			falseRules[word] |= bit
-			anyFalse = true
-			continue
+	// The rules the entry does not rule out, in order: the bits of each
+	// word of falseRules still clear.
+	for k := range w {
+		todo := ^falseRules[k]
+		if rest := len(cr.rules) - 64*k; rest < 64 {
+			todo &= 1<<rest - 1
 		}
-		if r.compatOnly && !c.Compat {
-			// False by the compat field, which is pure.
-			falseRules[word] |= bit
-			anyFalse, newFalse = true, true
-			continue
-		}
-		ctx.ruleImpure = false
-		if r.cond.eval(ctx) {
-			all = false
-			if e.windowHit(r, ctx) {
-				e.hit(r, ctx)
+		for ; todo != 0; todo &= todo - 1 {
+			b := bits.TrailingZeros64(todo)
+			r, bit := cr.rules[64*k+b], uint64(1)<<b
+			if r.compatOnly && !c.Compat {
+				// False by the compat field, which is pure.
+				falseRules[k] |= bit
+				newFalse = true
+				continue
 			}
-		} else if ctx.ruleImpure {
-			all = false
-		} else {
-			falseRules[word] |= bit
-			anyFalse, newFalse = true, true
+			ctx.ruleImpure = false
+			if r.cond.eval(ctx) {
+				all = false
+				if e.windowHit(r, ctx) {
+					e.hit(r, ctx)
+				}
+			} else if ctx.ruleImpure {
+				all = false
+			} else {
+				falseRules[k] |= bit
+				newFalse = true
+			}
 		}
 	}
 	// A call whose entry says all it could is not written again; a partial
 	// entry is written only while the name's keys have room, so calls
 	// whose texts never repeat (a connect from a new port each time) do
 	// not push out the keys of those that do.
-	if quiet && anyFalse && newFalse && !ctx.usedCwd && !ctx.changed &&
+	if quiet && newFalse && !ctx.usedCwd && !ctx.changed &&
 		(all || e.quiet[cr.idx].room(ctx.used, c.Errno)) {
 		q := e.quiet[cr.idx]
 		if q == nil {
@@ -866,48 +873,54 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 		m := q.of(c.Errno)
 		if m == nil {
-			m = map[string]quietEntry{}
+			m = map[quietKey]int32{}
 			q.sets = append(q.sets, errnoSet{c.Errno, m})
 		}
+		// The key's strings alias the call and a buffer: the map keeps a
+		// copy, stored once (assigning to a string key stores it again).
 		key := e.quietKey(ctx, q.mask)
-		if old, ok := m[key]; ok {
-			b := q.bits[old.off : old.off+int32(w)]
-			for k := range b {
+		if off, ok := m[key]; ok {
+			b := q.bits[off : int(off)+w+1]
+			for k := range w {
 				b[k] |= falseRules[k]
 			}
-			if all && !old.all {
-				m[key] = quietEntry{off: old.off, all: true}
+			if all {
+				b[w] = 1
 			}
 		} else {
 			off := int32(len(q.bits))
 			q.bits = append(q.bits, falseRules...)
-			m[strings.Clone(key)] = quietEntry{off: off, all: all}
+			q.bits = append(q.bits, 0)
+			if all {
+				q.bits[len(q.bits)-1] = 1
+			}
+			m[quietKey{strings.Clone(key.text), strings.Clone(key.ret)}] = off
 			q.n++
 		}
 	}
 }
 
-// quietEntry is what the quiet cache knows of a call text: the rules that
-// found it false by pure fields alone (bit i of the words at off in
-// quietSet.bits: cr.rules[i]), and whether every rule of the name did.
-type quietEntry struct {
-	off int32
-	all bool
-}
+// quietKey is what the quiet cache knows a call by: the text of the
+// arguments its name's rules read (quietText), and the call's RetPath: the
+// object a call opened is not in its text (the same path may name another
+// file later, as /proc/self/fd/3 does), and the rules judge it.
+type quietKey struct{ text, ret string }
 
 // quietSet holds, for one call name, the keys of calls that changed
-// nothing, with the rules that found each false by its text alone (see
-// quietEntry), by errno, and the arguments the keys hold.
+// nothing, by errno, and the arguments the keys hold. A key's entry, at
+// its offset in bits, is a bit set of callRules.words words over the
+// name's rules (bit i: cr.rules[i]) that found the text false by pure
+// fields alone, then a word that is 1 when every rule of the name did.
 type quietSet struct {
 	mask uint64 // bit i: argument i; allArgs: the whole text
 	sets []errnoSet
-	n    int      // keys in all sets
-	bits []uint64 // the entries' rule bits, callRules.words words each
+	n    int // keys in all sets
+	bits []uint64
 }
 
 type errnoSet struct {
 	errno string
-	m     map[string]quietEntry
+	m     map[quietKey]int32
 }
 
 // reset forgets every key.
@@ -926,7 +939,7 @@ const maxQuietErrnos = 16
 
 // of returns the keys of calls that failed with errno ("" for success),
 // nil for none.
-func (q *quietSet) of(errno string) map[string]quietEntry {
+func (q *quietSet) of(errno string) map[quietKey]int32 {
 	for i := range q.sets {
 		if q.sets[i].errno == errno {
 			return q.sets[i].m
@@ -935,22 +948,10 @@ func (q *quietSet) of(errno string) map[string]quietEntry {
 	return nil
 }
 
-// quietKey is quietText, followed by the call's RetPath when it has one:
-// the object a call opened is not in its text (the same path may name
-// another file later, as /proc/self/fd/3 does), and the rules judge it.
-func (e *Engine) quietKey(ctx *evalCtx, mask uint64) string {
-	t := e.quietText(ctx, mask)
-	rp := ctx.call.RetPath
-	if rp == "" {
-		return t
-	}
-	if len(e.keyBuf) > 0 && len(t) == len(e.keyBuf) && unsafe.StringData(t) == unsafe.SliceData(e.keyBuf) {
-		e.keyBuf = append(e.keyBuf, 0)
-	} else {
-		e.keyBuf = append(append(e.keyBuf[:0], t...), 0)
-	}
-	e.keyBuf = append(e.keyBuf, rp...)
-	return unsafe.String(unsafe.SliceData(e.keyBuf), len(e.keyBuf))
+// quietKey returns the quiet cache's key of the call being judged, valid
+// during the call only.
+func (e *Engine) quietKey(ctx *evalCtx, mask uint64) quietKey {
+	return quietKey{e.quietText(ctx, mask), ctx.call.RetPath}
 }
 
 // quietText returns the text of the call being judged that a quiet key
