@@ -272,7 +272,7 @@ type Engine struct {
 	hostLinks map[string]string
 	resolved  map[resolvedKey]string
 	built     builtSet // written paths whose last writer was a compiler or linker
-	// quiet holds the keys (see quietKey) of pure calls that hit nothing
+	// quiet holds the keys (see quietSet) of pure calls that hit nothing
 	// and changed nothing; keyMasks, by callRules.idx, the arguments the
 	// keys of each call name hold.
 	quiet    []*quietSet // by callRules.idx
@@ -804,7 +804,7 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 	if quiet {
 		if q := e.quiet[cr.idx]; q != nil {
 			if m := q.of(c.Errno); m != nil {
-				if off, ok := m[e.quietKey(ctx, q.mask)]; ok {
+				if off := q.find(m, e.quietText(ctx, q.mask), c.RetPath); off >= 0 {
 					if q.bits[int(off)+w] != 0 {
 						return
 					}
@@ -873,13 +873,11 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 		}
 		m := q.of(c.Errno)
 		if m == nil {
-			m = map[quietKey]int32{}
+			m = map[string]int32{}
 			q.sets = append(q.sets, errnoSet{c.Errno, m})
 		}
-		// The key's strings alias the call and a buffer: the map keeps a
-		// copy, stored once (assigning to a string key stores it again).
-		key := e.quietKey(ctx, q.mask)
-		if off, ok := m[key]; ok {
+		text := e.quietText(ctx, q.mask)
+		if off := q.find(m, text, c.RetPath); off >= 0 {
 			b := q.bits[off : int(off)+w+1]
 			for k := range w {
 				b[k] |= falseRules[k]
@@ -894,38 +892,74 @@ func (e *Engine) call(ev *trace.Event, cr *callRules) {
 			if all {
 				q.bits[len(q.bits)-1] = 1
 			}
-			m[quietKey{strings.Clone(key.text), strings.Clone(key.ret)}] = off
-			q.n++
+			q.add(m, text, c.RetPath, off)
 		}
 	}
 }
 
-// quietKey is what the quiet cache knows a call by: the text of the
-// arguments its name's rules read (quietText), and the call's RetPath: the
-// object a call opened is not in its text (the same path may name another
-// file later, as /proc/self/fd/3 does), and the rules judge it.
-type quietKey struct{ text, ret string }
-
 // quietSet holds, for one call name, the keys of calls that changed
-// nothing, by errno, and the arguments the keys hold. A key's entry, at
-// its offset in bits, is a bit set of callRules.words words over the
+// nothing, by errno, and the arguments the keys hold. A key is the text
+// of the arguments the name's rules read (quietText) and the call's
+// RetPath: the object a call opened is not in its text (the same path may
+// name another file later, as /proc/self/fd/3 does), and the rules judge
+// it. A text's keys are a chain in ents, one per RetPath. A key's entry,
+// at its offset in bits, is a bit set of callRules.words words over the
 // name's rules (bit i: cr.rules[i]) that found the text false by pure
 // fields alone, then a word that is 1 when every rule of the name did.
 type quietSet struct {
 	mask uint64 // bit i: argument i; allArgs: the whole text
 	sets []errnoSet
 	n    int // keys in all sets
+	ents []quietEnt
 	bits []uint64
+}
+
+// quietEnt is one key of a text: its RetPath, the offset of its entry
+// in bits, and the text's next key in ents (-1: none).
+type quietEnt struct {
+	ret       string
+	off, next int32
 }
 
 type errnoSet struct {
 	errno string
-	m     map[quietKey]int32
+	m     map[string]int32 // text -> its first key in ents
+}
+
+// find returns the offset of the entry of text and ret in m, or -1.
+func (q *quietSet) find(m map[string]int32, text, ret string) int32 {
+	i, ok := m[text]
+	if !ok {
+		return -1
+	}
+	for ; i >= 0; i = q.ents[i].next {
+		if q.ents[i].ret == ret {
+			return q.ents[i].off
+		}
+	}
+	return -1
+}
+
+// add records the key of text and ret, whose entry is at off. Both
+// strings may alias the call: the set keeps copies, and a text already in
+// m is never assigned again (assigning stores a string key anew).
+func (q *quietSet) add(m map[string]int32, text, ret string, off int32) {
+	i := int32(len(q.ents))
+	ent := quietEnt{ret: strings.Clone(ret), off: off, next: -1}
+	if first, ok := m[text]; ok {
+		ent.next = q.ents[first].next
+		q.ents = append(q.ents, ent)
+		q.ents[first].next = i
+	} else {
+		q.ents = append(q.ents, ent)
+		m[strings.Clone(text)] = i
+	}
+	q.n++
 }
 
 // reset forgets every key.
 func (q *quietSet) reset() {
-	q.sets, q.n, q.bits = nil, 0, q.bits[:0]
+	q.sets, q.n, q.ents, q.bits = nil, 0, q.ents[:0], q.bits[:0]
 }
 
 // room says whether a key of a call that read the arguments used and
@@ -939,19 +973,13 @@ const maxQuietErrnos = 16
 
 // of returns the keys of calls that failed with errno ("" for success),
 // nil for none.
-func (q *quietSet) of(errno string) map[quietKey]int32 {
+func (q *quietSet) of(errno string) map[string]int32 {
 	for i := range q.sets {
 		if q.sets[i].errno == errno {
 			return q.sets[i].m
 		}
 	}
 	return nil
-}
-
-// quietKey returns the quiet cache's key of the call being judged, valid
-// during the call only.
-func (e *Engine) quietKey(ctx *evalCtx, mask uint64) quietKey {
-	return quietKey{e.quietText(ctx, mask), ctx.call.RetPath}
 }
 
 // quietText returns the text of the call being judged that a quiet key

@@ -198,7 +198,7 @@ type evalCtx struct {
 	cached uint64
 	// used marks the arguments a field or the state update read (bit i
 	// for argument i, allArgs for the whole text): what the quiet cache's
-	// key must hold (see Engine.quietKey).
+	// key must hold (see Engine.quietText).
 	used      uint64
 	splitDone bool // argList holds every argument
 	timeDone  bool // now and nowOK hold the event\'s time
