@@ -119,3 +119,52 @@ rules:
 		t.Fatalf("findings %+v, want one hit by pid 101", fs)
 	}
 }
+
+// Matchers asking the same (operator and values) in several rules share
+// one remembered answer per value, and each rule still hits on its own.
+func TestSharedMatcherMemo(t *testing.T) {
+	set := rules.NewSet()
+	const file = `
+lists:
+  keys: ["*/.ssh/id_*", "*/.gnupg/*"]
+rules:
+  - id: opens-key
+    severity: WARNING
+    description: d
+    syscalls: [openat]
+    condition: {path: {glob: "@keys"}}
+  - id: stats-key
+    severity: INFO
+    description: d
+    syscalls: [newfstatat]
+    condition: {path: {glob: ["*/.ssh/id_*", "*/.gnupg/*"]}}
+  - id: opens-other
+    severity: INFO
+    description: d
+    syscalls: [openat]
+    condition: {path: {glob: ["*/.ssh/id_*"]}}
+`
+	if err := set.Load("t.yaml", []byte(file)); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := set.Memos(); got != 2 {
+		t.Errorf("%d remembered matchers, want 2 (the two lists)", got)
+	}
+	const text = `100 1.0 newfstatat(AT_FDCWD</h>, "/h/.gnupg/k", 0x7ffc, 0) = 0
+100 1.1 openat(AT_FDCWD</h>, "/h/.gnupg/k", O_RDONLY) = 3</h/.gnupg/k>
+100 1.2 openat(AT_FDCWD</h>, "/h/.ssh/id_rsa", O_RDONLY) = 3</h/.ssh/id_rsa>
+100 1.3 newfstatat(AT_FDCWD</h>, "/h/.ssh/id_rsa", 0x7ffc, 0) = 0
+`
+	e := set.NewEngine(rules.Options{})
+	parseInto(t, e, text)
+	got := map[string]int{}
+	for _, f := range e.Findings() {
+		got[f.Rule] = f.Count
+	}
+	if want := map[string]int{"opens-key": 2, "stats-key": 2, "opens-other": 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("hits %v, want %v", got, want)
+	}
+}

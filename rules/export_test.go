@@ -14,3 +14,7 @@ func (e *Engine) QuietKeys() int {
 	}
 	return n
 }
+
+// Memos returns the number of matcher answers the engine remembers per
+// value.
+func (s *Set) Memos() int { return s.memos }

@@ -105,9 +105,13 @@ type Set struct {
 	byID   map[string]*Rule
 
 	compiled bool
-	memos    int                   // costly matchers numbered for the engine's memo
-	active   []*Rule               // enabled rules, in file order
-	calls    map[string]*callRules // call name -> what to do with it
+	memos    int // costly matchers numbered for the engine's memo
+	// memoIDs numbers the costly matchers by what they ask (operator and
+	// values): matchers asking the same, in several rules or macros,
+	// share one number, so the engine computes their answer once per value.
+	memoIDs map[string]int
+	active  []*Rule               // enabled rules, in file order
+	calls   map[string]*callRules // call name -> what to do with it
 	// star holds the rules of syscalls "*" (every call) for the names no
 	// other rule looks at; the star rules are in every calls entry too.
 	// When each of them asks compat: true, starCompatOnly is set and the
@@ -589,6 +593,7 @@ func (s *Set) Compile() error {
 	s.active = s.active[:0]
 	s.packages = false
 	s.memos = 0
+	s.memoIDs = map[string]int{}
 	s.macroConds = map[string]*macroCond{}
 	s.sysSets = nil
 	s.flagBit = map[string]uint64{}
@@ -873,9 +878,15 @@ func (s *Set) strMatcher(file, field, op string, x *yaml.Node) (strMatcher, erro
 		m.sysIdx = len(s.sysSets)
 		s.sysSets = append(s.sysSets, vals)
 	}
-	if (op == "glob" || op == "regex" || op == "cidr" || len(vals) > 4 && op != "is") && s.memos < maxMemos {
-		m.memo = s.memos
-		s.memos++
+	if op == "glob" || op == "regex" || op == "cidr" || len(vals) > 4 && op != "is" {
+		key := op + "\x00" + strings.Join(vals, "\x00")
+		if id, ok := s.memoIDs[key]; ok {
+			m.memo = id
+		} else if s.memos < maxMemos {
+			m.memo = s.memos
+			s.memoIDs[key] = s.memos
+			s.memos++
+		}
 	}
 	switch op {
 	case "is", "has":
