@@ -76,18 +76,7 @@ func Probe() ProbeResult {
 	}
 	p.RawTracepoint = raw("sys_enter")
 	p.IOUring = raw("io_uring_submit_req")
-	p.BTFRawTracepoint = func() error {
-		prog, err := load(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_enter"})
-		if err != nil {
-			return err
-		}
-		defer prog.Close()
-		l, err := link.AttachTracing(link.TracingOptions{Program: prog, AttachType: ebpf.AttachTraceRawTp})
-		if err != nil {
-			return err
-		}
-		return l.Close()
-	}()
+	p.BTFRawTracepoint = tpBTF() // the tracer's own answer: what it chooses by
 	p.FEntry = func() error {
 		prog, err := load(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: ebpf.AttachTraceFEntry, AttachTo: "security_file_open"})
 		if err != nil {
