@@ -515,22 +515,10 @@ func (e *Engine) Event(ev *trace.Event) error {
 // (a process runs the program it ran last), so that the text is copied
 // only when it changes.
 func execPath(c *trace.Call, old string) string {
-	i := 0
-	switch c.Name {
-	case "execve":
-	case "execveat":
-		i = 1
-	default:
-		return ""
+	if s := c.ExecPathView(); s != old {
+		return strings.Clone(s)
 	}
-	s, _, ok := trace.Unquote(c.ArgView(i))
-	switch {
-	case !ok:
-		return ""
-	case s == old:
-		return old
-	}
-	return strings.Clone(s)
+	return old
 }
 
 // maxSniffReads bounds the reads in which a program's script is looked

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -234,7 +235,11 @@ func parseTimestamp(b []byte) (time.Duration, bool) {
 // "" when the call is neither or the path is not a plain string. For
 // execveat it is the path argument, relative to the directory descriptor
 // (empty with AT_EMPTY_PATH).
-func (c *Call) ExecPath() string {
+func (c *Call) ExecPath() string { return strings.Clone(c.ExecPathView()) }
+
+// ExecPathView is ExecPath without the copy: like ArgView, the string may
+// share the parsed line's memory and is valid only until the next line.
+func (c *Call) ExecPathView() string {
 	i := 0
 	switch c.Name {
 	case "execve":
@@ -243,7 +248,7 @@ func (c *Call) ExecPath() string {
 	default:
 		return ""
 	}
-	s, _, ok := Unquote(c.Arg(i))
+	s, _, ok := Unquote(c.ArgView(i))
 	if !ok {
 		return ""
 	}
