@@ -274,18 +274,8 @@ func TestMonitorEBPFJobScore(t *testing.T) {
 	// loop of getppid calls (the profile detector, which judges what a
 	// program touches, has TestMonitorEBPFProfile).
 	m, _ := commandsModel(t, "", "lof")
-	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "50")
 	helper := exec.Command(perl, "-e", `syscall(110) for 1..10000; exec "/bin/true"`)
-	helper.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if out, err := helper.CombinedOutput(); err != nil {
-		t.Fatalf("helper: %v %s", err, out)
-	}
-	// No wait: the helper's events are in the ring, which SIGTERM drains.
-	log, stderr, code := stop()
-	if code != 0 {
-		t.Fatalf("monitor: exit %d: %s", code, stderr)
-	}
-	session := "session " + strconv.Itoa(helper.Process.Pid)
+	log, session := monitorSession(t, helper, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "50")
 	var program, job bool
 	for _, r := range logRecords(t, log) {
 		if r["kind"] != "model" || r["sample"] != session {
@@ -317,17 +307,8 @@ func TestMonitorEBPFProfile(t *testing.T) {
 	needEBPF(t)
 	needStrace(t)
 	m, _ := commandsModel(t, "", "profile")
-	stop := startMonitor(t, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "1")
 	helper := exec.Command("/usr/bin/cat", "/etc/shadow")
-	helper.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if out, err := helper.CombinedOutput(); err != nil {
-		t.Fatalf("helper: %v %s", err, out)
-	}
-	log, stderr, code := stop()
-	if code != 0 {
-		t.Fatalf("monitor: exit %d: %s", code, stderr)
-	}
-	session := "session " + strconv.Itoa(helper.Process.Pid)
+	log, session := monitorSession(t, helper, "--source", "ebpf", "--rules", "off", "--model", m, "--min-calls", "1")
 	found := false
 	for _, r := range logRecords(t, log) {
 		if r["kind"] != "model" || r["sample"] != session {
@@ -550,4 +531,21 @@ func TestMonitorEBPFOrdinaryWork(t *testing.T) {
 			t.Errorf("ALERT during %s: %v", w, r)
 		}
 	}
+}
+
+// monitorSession starts a monitor with args, runs helper in a session of
+// its own to its end, stops the monitor (SIGTERM drains the ring: no wait
+// is needed) and returns the log and the helper's session's sample name.
+func monitorSession(t *testing.T, helper *exec.Cmd, args ...string) (log, session string) {
+	t.Helper()
+	stop := startMonitor(t, args...)
+	helper.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if out, err := helper.CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v %s", err, out)
+	}
+	log, stderr, code := stop()
+	if code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, stderr)
+	}
+	return log, "session " + strconv.Itoa(helper.Process.Pid)
 }
