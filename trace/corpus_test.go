@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // corpusFiles returns the gzipped captures made by testdata/mkcorpus.sh.
@@ -212,6 +215,10 @@ func TestStraceCorpus(t *testing.T) {
 	}
 }
 
+// freshBound bounds one fresh recording; each takes about a second on an
+// idle machine.
+const freshBound = 5 * time.Minute
+
 // TestStraceFresh records new captures with the installed strace, so the
 // parser is checked against whatever version the machine has.
 func TestStraceFresh(t *testing.T) {
@@ -246,8 +253,19 @@ func TestStraceFresh(t *testing.T) {
 	for i, args := range cases {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "log")
-			cmd := exec.Command(strace, append([]string{"-C", "-o", out}, args...)...)
+			// A load that hangs fails here, named, instead of at the
+			// package's timeout: strace and its tracees share a process
+			// group, killed whole after the bound.
+			ctx, cancel := context.WithTimeout(context.Background(), freshBound)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, strace, append([]string{"-C", "-o", out}, args...)...)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+			cmd.WaitDelay = 10 * time.Second
 			if b, err := cmd.CombinedOutput(); err != nil {
+				if ctx.Err() != nil {
+					t.Fatalf("strace %v: still running after %v: %s", args, freshBound, b)
+				}
 				if bytes.Contains(b, []byte("PTRACE")) || bytes.Contains(b, []byte("ptrace")) {
 					t.Skipf("strace cannot trace here: %s", b)
 				}

@@ -172,16 +172,23 @@ static void timers(void) {
 	sa.sa_handler = on_alarm; /* no SA_RESTART: calls fail or restart */
 	sigaction(SIGALRM, &sa, NULL);
 
-	struct itimerval iv = {{0, 0}, {0, 3000}}, oiv;
+	/* The timer repeats: when the first expiry comes before the call
+	 * starts (strace stops the process at every call, and a loaded
+	 * machine is slow to run it again), the next one interrupts the
+	 * call, so read and pause cannot block for ever. */
+	struct itimerval iv = {{0, 5000}, {0, 3000}}, off = {{0, 0}, {0, 0}}, oiv;
 	setitimer(ITIMER_REAL, &iv, &oiv);
 	getitimer(ITIMER_REAL, &oiv);
 	struct timespec longer = {1, 0};
 	nanosleep(&longer, NULL); /* = ? ERESTART_RESTARTBLOCK, then EINTR or restart_syscall */
+	setitimer(ITIMER_REAL, &off, NULL);
 	setitimer(ITIMER_REAL, &iv, NULL);
 	char c;
 	read(pin[0], &c, 1); /* = ? ERESTARTSYS */
+	setitimer(ITIMER_REAL, &off, NULL);
 	setitimer(ITIMER_REAL, &iv, NULL);
 	pause(); /* = ? ERESTARTNOHAND */
+	setitimer(ITIMER_REAL, &off, NULL);
 	alarm(0);
 
 	timer_t tid;
