@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"detector/features"
 	"detector/model"
@@ -59,6 +61,10 @@ type result struct {
 	stdout, stderr string
 }
 
+// runBound bounds one run of the binary; the longest (training on every
+// fixture under load) take a few minutes.
+const runBound = 12 * time.Minute
+
 // run runs the binary with args and extra environment variables; the model
 // location defaults to a fresh folder so that no test touches a real one.
 func run(t *testing.T, env []string, args ...string) result {
@@ -69,7 +75,12 @@ func run(t *testing.T, env []string, args ...string) result {
 // runWith is run with standard input stdin (nil: none).
 func runWith(t *testing.T, env []string, stdin []byte, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	// A run that hangs fails here, named, instead of at the package's
+	// timeout with every other test's output lost.
+	ctx, cancel := context.WithTimeout(context.Background(), runBound)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+t.TempDir(), "DETECTOR_MODEL=")
 	cmd.Env = append(cmd.Env, env...)
 	if stdin != nil {
@@ -78,6 +89,9 @@ func runWith(t *testing.T, env []string, stdin []byte, args ...string) result {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("detector %q: still running after %v\nstdout:\n%s\nstderr:\n%s", args, runBound, out.String(), errb.String())
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
