@@ -37,6 +37,20 @@ func TestRulesCommand(t *testing.T) {
 	os.WriteFile(wrong, []byte("rules:\n  - id: read-shadow\n    examples:\n      nomatch:\n        - \"1 1.0 openat(AT_FDCWD</>, \\\"/etc/shadow\\\", O_RDONLY) = 3\"\n"), 0o644)
 	wantError(t, run(t, nil, "rules", "check", "--rules", wrong), wrong+":5: rule read-shadow: nomatch example hit")
 
+	// A rule of one's own with an ATT&CK id that does not fit passes the
+	// check with a warning naming the file, the line and the id.
+	own := filepath.Join(dir, "own.yaml")
+	os.WriteFile(own, []byte("rules:\n  - id: my-rule\n    severity: INFO\n    description: A rule of one's own.\n    tags: [T9999, T1059.004]\n    tactics: [persistence]\n    syscalls: [openat]\n    condition:\n      path: {glob: /etc/my-thing}\n"), 0o644)
+	r = run(t, nil, "rules", "check", "--rules", own)
+	if r.code != 0 || !strings.Contains(r.stdout, "; 2 ATT&CK warnings") ||
+		!strings.Contains(r.stderr, "detector: warning: "+own+":2: rule my-rule: technique T9999 is not in the catalogue") ||
+		!strings.Contains(r.stderr, "technique T1059.004 belongs to execution, none of the rule's tactics (persistence)") {
+		t.Fatalf("rules check with ATT&CK problems: %+v", r)
+	}
+	if r := run(t, nil, "rules", "check"); !strings.Contains(r.stdout, "; 0 ATT&CK warnings") || r.stderr != "" {
+		t.Fatalf("rules check of the default rules: %+v", r)
+	}
+
 	r = run(t, nil, "rules", "list", "--rules", "off")
 	if r.code != 0 || strings.Contains(r.stdout, "read-shadow") {
 		t.Fatalf("rules list --rules off: %+v", r)

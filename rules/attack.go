@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -373,27 +374,31 @@ func compareTechnique(a, b string) int {
 }
 
 // AttackProblems returns what is wrong with the ATT&CK data of the
-// enabled rules, one sentence each: a rule without technique ids or
-// tactics, a technique the catalogue does not know, a technique outside
-// every one of the rule's tactics, a tactic none of the rule's techniques
-// belongs to. The default rules have none (TestDefaultRulesAttack).
+// enabled rules, one sentence each, led by the rule's file and line: a
+// rule without technique ids or tactics, a technique the catalogue does not
+// know, a technique outside every one of the rule's tactics, a tactic none
+// of the rule's techniques belongs to. The default rules have none
+// (TestDefaultRulesAttack); `rules check` prints them as warnings.
 func (s *Set) AttackProblems() []string {
 	var out []string
 	for _, r := range s.active {
+		add := func(msg string) {
+			out = append(out, fmt.Sprintf("%s:%d: rule %s%s", r.File, r.Line, r.ID, msg))
+		}
 		if len(r.Tags) == 0 {
-			out = append(out, "rule "+r.ID+" has no ATT&CK technique ids (tags)")
+			add(" has no ATT&CK technique ids (tags)")
 		}
 		if len(r.Tactics) == 0 {
-			out = append(out, "rule "+r.ID+" has no tactic: give it tactics, or tags the catalogue knows")
+			add(" has no tactic: give it tactics, or tags the catalogue knows")
 		}
 		for _, id := range r.Tags {
 			known := TechniqueTactics(id)
 			if known == nil {
-				out = append(out, "rule "+r.ID+": technique "+id+" is not in the catalogue of rules/attack.go; add it with its ATT&CK name and tactics")
+				add(": technique " + id + " is not in the catalogue of ATT&CK techniques (a typo, or one the catalogue lacks: its tactics cannot be checked)")
 				continue
 			}
 			if len(r.Tactics) > 0 && !slices.ContainsFunc(r.Tactics, func(t string) bool { return slices.Contains(known, t) }) {
-				out = append(out, "rule "+r.ID+": technique "+id+" belongs to "+strings.Join(known, ", ")+", none of the rule's tactics ("+strings.Join(r.Tactics, ", ")+")")
+				add(": technique " + id + " belongs to " + strings.Join(known, ", ") + ", none of the rule's tactics (" + strings.Join(r.Tactics, ", ") + ")")
 			}
 		}
 		for _, tac := range r.Tactics {
@@ -401,7 +406,7 @@ func (s *Set) AttackProblems() []string {
 				k := TechniqueTactics(id)
 				return k == nil || slices.Contains(k, tac)
 			}) {
-				out = append(out, "rule "+r.ID+": no technique of the rule belongs to its tactic "+tac)
+				add(": no technique of the rule belongs to its tactic " + tac)
 			}
 		}
 	}
