@@ -6,14 +6,24 @@
 # (lines with a WARNING or ALERT finding). Only the rules' findings count,
 # not the model's (model-anomaly).
 #
-#   bench/run.sh [--tracer strace|ebpf] [DETECTOR]
+#   bench/run.sh [--tracer strace|ebpf] [--scenarios DIR] [DETECTOR]
 #
+# --scenarios runs another folder of scenarios instead of bench/attack:
+# bench/attack-fresh holds scenarios written after the rules, to measure how
+# they carry over to variants they were not written for (see README).
 # DETECTOR defaults to a binary built from this tree. Needs python3 to read
 # the JSON rows.
 set -eu
 tracer=strace
-if [ "${1:-}" = --tracer ]; then tracer=$2; shift 2; fi
 here=$(cd "$(dirname "$0")" && pwd)
+scenarios=$here/attack
+while [ $# -gt 0 ]; do
+	case $1 in
+	--tracer) tracer=$2; shift 2 ;;
+	--scenarios) scenarios=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 det=${1:-}
@@ -23,7 +33,7 @@ if [ -z "$det" ]; then
 fi
 # The verdicts need a model; the figures read only the rule findings.
 "$det" train --model "$work/m.gob" --tracer "$tracer" --commands "$here/../fixtures/commands/train.txt" >/dev/null 2>&1
-for f in "$here"/attack/T*.sh; do
+for f in "$scenarios"/*.sh; do
 	id=$(basename "$f" .sh)
 	tactic=$(sed -n 's/^# tactic: //p' "$f")
 	"$det" detect --model "$work/m.gob" --tracer "$tracer" --output json --fail-on never \

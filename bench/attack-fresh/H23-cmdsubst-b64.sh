@@ -1,0 +1,2 @@
+# tactic: execution
+sh -c "$(echo aWQgPi9kZXYvbnVsbAo= | base64 -d)"

