@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"detector/internal/digest"
 	"detector/pipeline"
 	"detector/report"
 	"detector/rules"
@@ -83,7 +84,7 @@ func (b *behaviour) consumers(src samples.Source) []pipeline.Consumer {
 	}
 	opts := rules.Options{Allow: b.allow, Packages: b.pkgs, Combine: b.combine}
 	if b.allow != nil && b.allow.Len() > 0 && len(src.Paths) > 0 {
-		opts.SampleSHA256 = fileSHA256(src.Paths[0])
+		opts.SampleSHA256 = digest.File(src.Paths[0])
 	}
 	return []pipeline.Consumer{&sampleClock{}, b.set.NewEngine(opts)}
 }
@@ -179,14 +180,11 @@ func modelFinding(r report.Row, algorithm string, threshold float64) rules.Findi
 // It is as severe as the most severe of them, and at least as the verdict
 // alone; a normal score with only INFO deviations is no finding.
 func modelEvidence(r report.Row, algorithm string, threshold float64) (rules.Finding, bool) {
-	var own []report.Finding
+	own := report.ModelFindings(r)
 	top := rules.None
-	for _, f := range r.Findings {
-		if strings.HasPrefix(f.Rule, report.ProfilePrefix) {
-			own = append(own, f)
-			if s, ok := rules.ParseSeverity(f.Severity); ok && s > top {
-				top = s
-			}
+	for _, f := range own {
+		if s, ok := rules.ParseSeverity(f.Severity); ok && s > top {
+			top = s
 		}
 	}
 	anomalous := r.Verdict == report.Anomalous
@@ -237,13 +235,13 @@ func (b *behaviour) logAlerts(r report.Row, s pipeline.Sample, findings []rules.
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	var digest string
+	var sum string
 	if len(findings) > 0 {
-		digest = fileSHA256(r.Sample)
+		sum = digest.File(r.Sample)
 	}
 	for _, f := range findings {
 		a := rules.LogAlert{
-			Rule: f.Rule, Severity: f.Severity, Sample: path, SampleSHA256: digest,
+			Rule: f.Rule, Severity: f.Severity, Sample: path, SampleSHA256: sum,
 			Exe: f.Process.Exe, Process: &f.Process, Evidence: f.Evidence, Count: f.Count,
 			Algorithm: algorithm, Verdict: r.Verdict,
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"detector/internal/digest"
 	"detector/model"
 	"detector/pipeline"
 	"detector/report"
@@ -122,7 +123,7 @@ func summary(m *model.Model, c *cli.Context, started time.Time) report.Summary {
 		Started:        started,
 		Host:           host,
 		ToolVersion:    version,
-		ModelSHA256:    fileSHA256(path),
+		ModelSHA256:    digest.File(path),
 		ModelAlgorithm: m.Algorithm,
 		FeatureNames:   m.FeatureNames,
 		Algorithm:      m.Spec().Title,

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"detector/evaluate"
+	"detector/internal/digest"
 	"detector/model"
 	"detector/pipeline"
 	"detector/profile"
@@ -71,7 +72,7 @@ func runEvaluate(c *cli.Context) error {
 			return err
 		}
 		warnOriginForSamples(m, p)
-		models = append(models, evalModel{path: p, sum: fileSHA256(p), m: m})
+		models = append(models, evalModel{path: p, sum: digest.File(p), m: m})
 		sequences = sequences || m.Spec().Sequences
 		behaviour = behaviour || m.Spec().Behaviour
 		if m.Algorithm == profile.Spec.Name {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"detector/algo"
+	"detector/internal/digest"
 	"detector/model"
 	"detector/observe"
 	"detector/pipeline"
@@ -94,7 +95,7 @@ func fileInfo(path string) *report.FileInfo {
 	if path == "" {
 		return nil
 	}
-	f := &report.FileInfo{Path: path, SHA256: fileSHA256(path)}
+	f := &report.FileInfo{Path: path, SHA256: digest.File(path)}
 	if isSpool(path) {
 		f.Path = "-"
 	} else if abs, err := filepath.Abs(path); err == nil {

@@ -15,8 +15,6 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"detector/bpftrace"
-	"detector/ebpfevents"
 	"errors"
 	"fmt"
 	"io"
@@ -31,8 +29,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"detector/bpftrace"
+	"detector/ebpfevents"
 	"detector/features"
 	"detector/hint"
+	"detector/internal/digest"
 	"detector/internal/safefile"
 	"detector/observe"
 	"detector/report"
@@ -78,7 +79,7 @@ type Options struct {
 	// Collect before any sample is read.
 	ChooseTracer func() (string, error)
 
-	digests *digester // with Digest, shared by the run's samples
+	digests *digest.Cache // with Digest, shared by the run's samples
 }
 
 // Command is a program to run with its arguments as one sample.
@@ -155,7 +156,7 @@ var ErrInterrupted = errors.New("interrupted")
 // keeping the walk's order. Unrecognized files are skipped with a warning.
 func Collect(ctx context.Context, paths []string, o Options) (*Table, error) {
 	if o.Digest && o.digests == nil {
-		o.digests = &digester{}
+		o.digests = &digest.Cache{}
 	}
 	warnf := o.Warn
 	if warnf == nil {
@@ -318,7 +319,7 @@ func readSample(ctx context.Context, src samples.Source, o Options) Sample {
 	if o.Behaviour {
 		beh = &observe.Recorder{}
 		if o.Digest {
-			beh.Digest = o.digests.Digest
+			beh.Digest = o.digests.SHA256
 		}
 	}
 	// With the eBPF tracer the kernel counts the calls; the events feed
@@ -425,21 +426,18 @@ func runEBPF(ctx context.Context, argv []string, o Options, add func(*trace.Even
 	ro.Events = func(ev bpftrace.Event) {
 		now := time.Duration(time.Now().UnixMicro()) * time.Microsecond
 		conv.Events(ev, now, func(e *trace.Event) {
-			if e.Kind != trace.EventCall {
-				if add != nil {
-					if err := add(e); err != nil && addErr == nil {
-						addErr = err
-					}
+			call := e.Kind == trace.EventCall
+			if call {
+				if name := trace.Evasion(e.Call); name != "" && !slices.Contains(evasion, name) {
+					evasion = append(evasion, name)
 				}
-				return
-			}
-			if ev := trace.Evasion(e.Call); ev != "" && !slices.Contains(evasion, ev) {
-				evasion = append(evasion, ev)
 			}
 			if add == nil {
 				return
 			}
-			st.Calls++
+			if call {
+				st.Calls++
+			}
 			if err := add(e); err != nil && addErr == nil {
 				addErr = err
 			}

@@ -340,10 +340,7 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 				if kind == "parent" {
 					continue
 				}
-				c := class(kind, obj)
-				if c == classCritical && owned(p.Program, obj) {
-					c = classSystem
-				}
+				c := classOf(p.Program, kind, obj)
 				if c != classCritical && (kind == observe.KindProbe || m.pop.covered(it)) {
 					continue
 				}
@@ -380,10 +377,7 @@ func (m *Model) judge(s *observe.Sample) ([]deviation, []algo.Finding, float64) 
 			if _, known := m.byName[obj]; kind == "parent" && !known {
 				continue // the parent's own finding says it is new
 			}
-			c := class(kind, obj)
-			if c == classCritical && owned(p.Program, obj) {
-				c = classSystem
-			}
+			c := classOf(p.Program, kind, obj)
 			if kind == "call" && p.Program == "" {
 				c = classWork // a trace without execs (ADFA-LD): the sequence part weighs its calls
 			}
@@ -766,6 +760,16 @@ var owners = map[string][]string{
 	"gpg-connect-agent": {"~/.gnupg/"}, "dirmngr": {"~/.gnupg/"}, "keyboxd": {"~/.gnupg/"},
 	"ssh": {"~/.ssh/"}, "scp": {"~/.ssh/"}, "sftp": {"~/.ssh/"}, "ssh-add": {"~/.ssh/"}, "ssh-agent": {"~/.ssh/"}, "ssh-keygen": {"~/.ssh/"}, "ssh-keyscan": {"~/.ssh/"},
 	"aws": {"~/.aws/"}, "gcloud": {"~/.config/gcloud/"}, "kubectl": {"~/.kube/"}, "docker": {"~/.docker/config.json"},
+}
+
+// classOf is class of an item of program: a credential path the program
+// keeps as its own (owned) weighs as a system path.
+func classOf(program, kind, obj string) int {
+	c := class(kind, obj)
+	if c == classCritical && owned(program, obj) {
+		return classSystem
+	}
+	return c
 }
 
 // owned reports whether obj is a credential path that program keeps as its

@@ -1,4 +1,4 @@
-package pipeline
+package digest
 
 import (
 	"crypto/sha256"
@@ -9,19 +9,22 @@ import (
 	"testing"
 )
 
-// The digester reads regular files alone (a FIFO without a writer or a
+// A Cache reads regular files alone (a FIFO without a writer or a
 // device would block or never end), and computes a file's digest again
 // once it changed.
-func TestDigesterHostile(t *testing.T) {
+func TestCacheHostile(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var d digester
+	var d Cache
 	for _, p := range []string{fifo, "/dev/zero", dir, filepath.Join(dir, "missing"), "relative"} {
-		if got := d.Digest(p); got != "" {
+		if got := d.SHA256(p); got != "" {
 			t.Errorf("digest of %s: %q, want none", p, got)
+		}
+		if got := File(p); got != "" {
+			t.Errorf("File(%s): %q, want none", p, got)
 		}
 	}
 	exe := filepath.Join(dir, "tool")
@@ -30,8 +33,11 @@ func TestDigesterHostile(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256([]byte(content))
-		if got := d.Digest(exe); got != hex.EncodeToString(sum[:]) {
+		if got := d.SHA256(exe); got != hex.EncodeToString(sum[:]) {
 			t.Errorf("digest %q, want that of %q", got, content)
+		}
+		if got := File(exe); got != hex.EncodeToString(sum[:]) {
+			t.Errorf("File: %q, want that of %q", got, content)
 		}
 	}
 }
