@@ -1,18 +1,14 @@
 package rules
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"regexp"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
 	"detector/hint"
+	"detector/internal/digest"
 )
 
 // AllowList holds allow-list entries. An entry removes a hit when every
@@ -35,8 +31,7 @@ import (
 type AllowList struct {
 	entries []allowEntry
 
-	mu     sync.Mutex
-	hashes map[string]string // executable path -> sha256 ("" when unreadable)
+	hashes digest.Cache // executables' digests
 }
 
 type allowEntry struct {
@@ -208,40 +203,13 @@ func (a *AllowList) Allows(rule, exe, parentExe, sample string) bool {
 	return a.allows(rule, ctx, sample)
 }
 
-// maxHashBytes bounds the executable read for an sha256 entry (512 MiB).
-const maxHashBytes = 512 << 20
-
+// exeHash is the hex SHA-256 of the executable at exe (absolute), "" when
+// it cannot be read: computed again once the file changed, so a binary
+// replaced at an allow-listed digest's path is not taken for the one that
+// was there; never read from a FIFO or a device (see package digest).
 func (a *AllowList) exeHash(exe string) string {
 	if exe == "" || !strings.HasPrefix(exe, "/") {
 		return ""
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if h, ok := a.hashes[exe]; ok {
-		return h
-	}
-	if a.hashes == nil {
-		a.hashes = map[string]string{}
-	}
-	h := fileSHA256(exe)
-	if len(a.hashes) < 4096 {
-		a.hashes[exe] = h
-	}
-	return h
-}
-
-func fileSHA256(p string) string {
-	f, err := os.Open(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return ""
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(f, maxHashBytes)); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return a.hashes.SHA256(exe)
 }

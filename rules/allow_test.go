@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"detector/hint"
@@ -226,5 +227,43 @@ func BenchmarkPackageDBLoad(b *testing.B) {
 	}
 	for b.Loop() {
 		rules.NewPackageDB("").Check("/usr/bin/true")
+	}
+}
+
+// TestAllowDigestFollowsFile: an sha256 entry matches the executable at a
+// path while it holds the allowed content, and no longer once another
+// file replaced it there; a FIFO at the path is never read (it would
+// block) and matches nothing.
+func TestAllowDigestFollowsFile(t *testing.T) {
+	set, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tool := filepath.Join(dir, "tool")
+	allowed := []byte("#!/bin/sh\necho allowed\n")
+	if err := os.WriteFile(tool, allowed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(allowed)
+	a := &rules.AllowList{}
+	if err := a.Load("allow.yaml", []byte("allow:\n  - sha256: "+hex.EncodeToString(sum[:])+"\n    comment: test\n"), set); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Allows("read-shadow", tool, "", "") {
+		t.Fatal("the allowed executable is not allowed")
+	}
+	if err := os.WriteFile(tool, []byte("#!/bin/sh\ncat /etc/shadow\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if a.Allows("read-shadow", tool, "", "") {
+		t.Error("a file written over the allowed executable is allowed")
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if a.Allows("read-shadow", fifo, "", "") {
+		t.Error("a FIFO matches an sha256 entry")
 	}
 }
