@@ -249,11 +249,7 @@ func (m *Model) Params() map[string]string {
 	if seq == "" {
 		seq = "none"
 	}
-	key := m.Key
-	if key == "" {
-		key = "path"
-	}
-	return map[string]string{"sequence": seq, "key": key, "programs": itoa(len(m.Programs)), "items": itoa(items)}
+	return map[string]string{"sequence": seq, "key": keyName(m.Key), "programs": itoa(len(m.Programs)), "items": itoa(items)}
 }
 
 // Validate checks a decoded model for n training samples: programs in
@@ -340,6 +336,7 @@ func (m *Model) GobDecode(b []byte) error {
 // differently (by path and by digest).
 var ErrKeys = errors.New("profile models keyed differently do not merge")
 
+// keyName names a Model.Key for people: "path" for "".
 func keyName(k string) string {
 	if k == "" {
 		return "path"

@@ -44,23 +44,23 @@ func pureFirst(items []cond) allCond {
 	return out
 }
 
+// condsPure says whether every one of conditions reads pure fields only.
+func condsPure(cs []cond) bool {
+	for _, c := range cs {
+		if !condPure(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // condPure says whether a condition reads pure fields only.
 func condPure(c cond) bool {
 	switch x := c.(type) {
 	case allCond:
-		for _, y := range x {
-			if !condPure(y) {
-				return false
-			}
-		}
-		return true
+		return condsPure(x)
 	case anyCond:
-		for _, y := range x {
-			if !condPure(y) {
-				return false
-			}
-		}
-		return true
+		return condsPure(x)
 	case notCond:
 		return condPure(x.c)
 	case *macroCond:
