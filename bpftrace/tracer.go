@@ -505,12 +505,12 @@ func Open(c Config) (_ *Tracer, err error) {
 	// The call hooks as BPF raw tracepoints where the kernel takes them;
 	// should their programs not load, the raw tracepoint ones.
 	t.hooks.BTF = !rawOnly && tpBTF() == nil
-	if err := t.load(size); err != nil && t.hooks.BTF {
+	err = t.load(size)
+	if err != nil && t.hooks.BTF {
 		t.hooks.BTF = false
-		if err := t.load(size); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
+		err = t.load(size)
+	}
+	if err != nil {
 		return nil, err
 	}
 	defer func() {
